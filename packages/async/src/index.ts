@@ -1,0 +1,2 @@
+export type { AsyncErrorCode } from './errors.js';
+export { AsyncError } from './errors.js';

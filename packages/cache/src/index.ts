@@ -1,0 +1,2 @@
+export type { CacheErrorCode } from './errors.js';
+export { CacheError } from './errors.js';

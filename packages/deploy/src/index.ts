@@ -1,0 +1,2 @@
+export type { DeployErrorCode } from './errors.js';
+export { DeployError } from './errors.js';

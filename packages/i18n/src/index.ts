@@ -1,0 +1,2 @@
+export type { I18nErrorCode } from './errors.js';
+export { I18nError } from './errors.js';

@@ -1,0 +1,2 @@
+export type { SignalErrorCode } from './errors.js';
+export { SignalError } from './errors.js';

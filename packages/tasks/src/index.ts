@@ -1,0 +1,2 @@
+export type { TaskErrorCode } from './errors.js';
+export { TaskError } from './errors.js';

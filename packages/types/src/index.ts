@@ -1,0 +1,15 @@
+export { compose } from './compose.js';
+export type {
+  BackendInfo,
+  CacheLike,
+  CacheWriteOptions,
+  DescribesBackend,
+  EnqueueLike,
+  GroupSender,
+  ReadinessCheck,
+  SignalLike,
+  TagInvalidator,
+} from './contracts.js';
+export type { Handler, Middleware, Next } from './http.js';
+export type { Logger, LogMethod } from './logger.js';
+export { silentLogger } from './logger.js';

@@ -36,7 +36,10 @@ export interface SignalLike<Args> {
 
 /** Something that queues work for later, such as a `@adv/tasks` task. */
 export interface EnqueueLike<Payload> {
-  /** Queues `payload`; resolves once the work is durably queued. */
+  /**
+   * Queues `payload`; resolves once the work is durably queued. `delay` is in milliseconds
+   * (as `setTimeout` and BullMQ); `jobId` deduplicates.
+   */
   enqueue(payload: Payload, options?: { delay?: number; jobId?: string }): Promise<{ id: string }>;
 }
 

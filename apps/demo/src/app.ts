@@ -1,16 +1,166 @@
-import { compose, type Handler, type Middleware } from '@adv/types';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { compose, type Handler, type Logger, type Middleware, silentLogger } from '@adv/types';
+import type { Database } from 'better-sqlite3';
+import { Board } from './board.js';
+import type { DemoConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { pendingMigrations } from './db/migrations.js';
+import { GlueMemoryCache } from './glue/memory-cache.js';
+import { GlueRealtime } from './glue/realtime.js';
+import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
+import { fileMailer } from './jobs/mail.js';
+import { createTasks, type DemoTasks, type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';
+import { createRoutes } from './routes.js';
+import { glueStatic } from './static-files.js';
+import { createEngine } from './views/render.js';
 
-const poweredBy: Middleware = async (request, next) => {
-  const response = await next(request);
-  response.headers.set('x-powered-by', 'adv');
-  return response;
-};
+/** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
+export interface Demo {
+  handler: Handler;
+  board: Board;
+  db: Database;
+  cache: GlueMemoryCache;
+  tasks: DemoTasks;
+  realtime: GlueRealtime;
+  /** Attaches WebSockets to a node:http server (main.ts and e2e tests call it). */
+  attach(server: Server): void;
+  /** Tells the tasks the public base URL (for links in e-mails). */
+  setBaseUrl(url: string): void;
+  close(): Promise<void>;
+}
 
-const home: Handler = () =>
-  new Response(
-    '<!doctype html><title>adv demo</title><h1>adv demo</h1><p>The community board is being built; the packages are wired in as they land.</p>',
-    { headers: { 'content-type': 'text/html; charset=utf-8' } },
+export interface DemoOptions {
+  logger?: Logger;
+  /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
+  databaseFile?: string;
+}
+
+const ARTICLE_LIST_TAG = 'article-list';
+const POPULAR_TAG = 'popular';
+
+/** Builds the demo app from its configuration. */
+export async function createDemo(config: DemoConfig, options: DemoOptions = {}): Promise<Demo> {
+  const logger = options.logger ?? silentLogger;
+  setDefaultTimeZone(config.timeZone);
+  const db = openDatabase(options.databaseFile ?? join(config.dataDir, 'board.sqlite3'));
+  const board = new Board(db);
+  if (config.seed) board.seed();
+
+  const cache = new GlueMemoryCache();
+  let baseUrl = `http://${config.host}:${config.port}`;
+  const realtime = new GlueRealtime(
+    {
+      groupsFor(path) {
+        const match = /^\/ws\/articles\/(\d+)$/.exec(path);
+        return match ? [`article-${match[1]}`] : null;
+      },
+      async onMessage(message, join, send) {
+        const { type, exportId } = (message ?? {}) as { type?: string; exportId?: string };
+        if (type !== 'watch-export' || typeof exportId !== 'string' || !/^[0-9a-f-]{36}$/.test(exportId)) return;
+        join(exportGroup(exportId));
+        // The export may have progressed (or finished) before the browser subscribed.
+        const status = await cache.get<ExportStatus>(exportStatusKey(exportId));
+        if (status) send({ type: 'export', exportId, ...status });
+      },
+    },
+    logger,
+  );
+  const tasks = createTasks({
+    board,
+    cache,
+    groups: realtime,
+    logger,
+    mailer: fileMailer(join(config.dataDir, 'outbox')),
+    exportDir: join(config.dataDir, 'exports'),
+    chunkDelayMs: config.exportChunkDelayMs,
+    baseUrl: () => baseUrl,
+  });
+
+  // Signals wire the pieces together: saving invalidates caches, notifies, broadcasts.
+  board.articleSaved.connect(() => cache.invalidateTags([ARTICLE_LIST_TAG, POPULAR_TAG]), {
+    dispatchUid: 'invalidate-on-article',
+  });
+  board.commentSaved.connect(
+    async ({ comment, article }) => {
+      await cache.invalidateTags([ARTICLE_LIST_TAG, POPULAR_TAG]);
+      await tasks.notifyComment.enqueue({ commentId: comment.id, articleId: article.id });
+      await realtime.groupSend(`article-${article.id}`, { type: 'comment', comment, count: article.commentCount });
+    },
+    { dispatchUid: 'comment-fanout' },
   );
 
-/** The demo application as a Fetch handler. */
-export const app = compose(poweredBy)(home);
+  const staticFiles = glueStatic();
+  const engine = createEngine({ staticUrl: staticFiles.url, cache: !config.debug });
+  const routes = createRoutes({
+    board,
+    engine,
+    tasks,
+    cache,
+    exportDir: join(config.dataDir, 'exports'),
+    csrfToken: () => '',
+    popularFragment: (render) => {
+      const { locale, timeZone } = current();
+      return cache.getOrSet(`fragment:popular:${locale}:${timeZone}`, render, { ttl: 600, tags: [POPULAR_TAG] });
+    },
+  });
+
+  // PHASE-1 GLUE until @adv/cache's cachePage lands: caches GET / per language and time zone.
+  const pageCache: Middleware = async function pageCache(request, next) {
+    const url = new URL(request.url);
+    if (request.method !== 'GET' || url.pathname !== '/') return next(request);
+    const { locale, timeZone } = current();
+    const key = `page:${locale}:${timeZone}:${url.pathname}${url.search}`;
+    const hit = await cache.get<{ status: number; headers: [string, string][]; body: string }>(key);
+    if (hit) return new Response(hit.body, { status: hit.status, headers: [...hit.headers, ['x-cache', 'hit']] });
+    const response = await next(request);
+    if (response.status !== 200 || response.headers.has('set-cookie')) return response;
+    const body = await response.text();
+    const headers = [...response.headers];
+    await cache.set(key, { status: 200, headers, body }, { ttl: config.pageCacheSeconds, tags: [ARTICLE_LIST_TAG] });
+    return new Response(body, { status: 200, headers: [...headers, ['x-cache', 'miss']] });
+  };
+
+  const health: Middleware = async function health(request, next) {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/healthz') return Response.json({ status: 'ok' });
+    if (pathname === '/readyz') {
+      const pending = pendingMigrations(db);
+      const ok = pending.length === 0;
+      return Response.json(
+        { status: ok ? 'ok' : 'unavailable', pendingMigrations: pending },
+        { status: ok ? 200 : 503 },
+      );
+    }
+    return next(request);
+  };
+
+  const errors: Middleware = async function errors(request, next) {
+    try {
+      return await next(request);
+    } catch (error) {
+      logger.error({ err: error, url: request.url }, 'request failed');
+      return new Response('Internal Server Error', { status: 500, headers: { 'content-type': 'text/plain' } });
+    }
+  };
+
+  const handler = compose(errors, health, staticFiles.middleware, localeMiddleware, pageCache)(routes);
+
+  return {
+    handler,
+    board,
+    db,
+    cache,
+    tasks,
+    realtime,
+    attach: (server) => realtime.attach(server),
+    setBaseUrl(url) {
+      baseUrl = url.replace(/\/$/, '');
+    },
+    async close() {
+      await realtime.close();
+      await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
+      db.close();
+    },
+  };
+}

@@ -1,14 +1,24 @@
-import { createServer } from 'node:http';
-import { app } from './app.js';
+import { createDemo } from './app.js';
+import { loadConfig } from './config.js';
+import { jsonLogger } from './logger.js';
+import { listen } from './server.js';
 
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '127.0.0.1';
+const config = loadConfig();
+const logger = jsonLogger((process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
+const demo = await createDemo(config, { logger });
+const { server, url } = await listen(demo.handler, config.port, config.host);
+demo.attach(server);
+demo.setBaseUrl(url);
+console.log(`adv demo listening on ${url}/`);
 
-const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
-  const response = await app(new Request(url, { method: req.method }));
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(Buffer.from(await response.arrayBuffer()));
-});
-server.listen(port, host, () => console.log(`adv demo listening on http://${host}:${port}/`));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close());
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    server.closeAllConnections();
+    void demo.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,68 @@
+import { Liquid } from 'liquidjs';
+import { current, formatDateTime, LANGUAGES, TIME_ZONES, t } from '../i18n.js';
+import { fromRoot } from '../paths.js';
+
+const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+
+/** Resolves a static file name to its public URL (hashed once static files are collected). */
+export type StaticUrl = (name: string) => string;
+
+/** Options of the template engine. */
+export interface RenderOptions {
+  /** Maps `app.css` to its public URL. */
+  staticUrl: StaticUrl;
+  /** Cache parsed templates (off in development so edits show at once). @defaultValue true */
+  cache?: boolean;
+}
+
+/** The LiquidJS engine with the demo's filters: `t`, `datetime`, `static`. */
+export function createEngine(options: RenderOptions): Liquid {
+  const engine = new Liquid({
+    root: fromRoot('templates'),
+    extname: '.liquid',
+    cache: options.cache ?? true,
+    outputEscape: 'escape',
+    strictFilters: true,
+  });
+  // `{{ 'key' | t: count: n, author: name }}`: LiquidJS passes keyword arguments as [name, value]
+  // pairs. ISO timestamps become Dates so ICU `{date, date, medium}` can format them.
+  engine.registerFilter('t', (key: string, ...args: unknown[]) => {
+    const values: Record<string, unknown> = {};
+    for (const arg of args) {
+      if (Array.isArray(arg) && arg.length === 2 && typeof arg[0] === 'string') {
+        const value = arg[1];
+        values[arg[0]] = typeof value === 'string' && ISO_TIMESTAMP.test(value) ? new Date(value) : value;
+      }
+    }
+    return t(String(key), values);
+  });
+  engine.registerFilter('datetime', (value: string) => formatDateTime(value));
+  engine.registerFilter('static', (name: string) => options.staticUrl(String(name)));
+  return engine;
+}
+
+/** Renders a template to an HTML Response with the current locale's globals. */
+export async function renderPage(
+  engine: Liquid,
+  template: string,
+  data: Record<string, unknown>,
+  init: ResponseInit = {},
+): Promise<Response> {
+  const html = await renderToString(engine, template, data);
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'text/html; charset=utf-8');
+  return new Response(html, { ...init, headers });
+}
+
+/** Renders a template (or fragment) to a string with the current locale's globals. */
+export async function renderToString(engine: Liquid, template: string, data: Record<string, unknown>): Promise<string> {
+  const { locale, timeZone, prefix } = current();
+  return engine.renderFile(template, {
+    locale,
+    timeZone,
+    prefix,
+    languages: LANGUAGES,
+    timeZones: TIME_ZONES.includes(timeZone) ? TIME_ZONES : [timeZone, ...TIME_ZONES],
+    ...data,
+  });
+}

@@ -1,0 +1,97 @@
+// The demo's only client script: live comments over a WebSocket per article, and the CSV
+// export's progress bar. No framework, no build step.
+const body = document.body;
+const article = document.querySelector('[data-article-id]');
+const strings = document.getElementById('i18n-strings')?.dataset ?? {};
+
+function formatDate(iso) {
+  return new Intl.DateTimeFormat(body.dataset.locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: body.dataset.timeZone,
+  }).format(new Date(iso));
+}
+
+function addComment(comment) {
+  const list = document.getElementById('comments');
+  if (!list || list.querySelector(`[data-comment-id="${comment.id}"]`)) return;
+  const item = document.createElement('li');
+  item.className = 'comment new';
+  item.dataset.commentId = String(comment.id);
+  const meta = document.createElement('p');
+  meta.className = 'comment-meta';
+  const author = document.createElement('strong');
+  author.textContent = comment.authorName;
+  const time = document.createElement('time');
+  time.dateTime = comment.createdAt;
+  time.textContent = formatDate(comment.createdAt);
+  meta.append(author, ' · ', time);
+  const text = document.createElement('p');
+  text.className = 'comment-body';
+  text.textContent = comment.body;
+  item.append(meta, text);
+  list.append(item);
+}
+
+function connect(onMessage) {
+  const status = document.querySelector('[data-testid="live-status"]');
+  const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(`${protocol}//${location.host}/ws/articles/${article.dataset.articleId}`);
+  socket.addEventListener('open', () => {
+    status.dataset.connected = 'true';
+    status.textContent = strings.online;
+  });
+  socket.addEventListener('close', () => {
+    status.dataset.connected = 'false';
+    status.textContent = strings.offline;
+    setTimeout(() => connect(onMessage), 2000);
+  });
+  socket.addEventListener('message', (event) => onMessage(JSON.parse(event.data), socket));
+  return socket;
+}
+
+if (article) {
+  const exportBox = document.querySelector('[data-testid="export"]');
+  const button = exportBox.querySelector('.export-button');
+  const progress = exportBox.querySelector('.export-progress');
+  const label = exportBox.querySelector('.export-status');
+  const link = exportBox.querySelector('.export-download');
+  let watching = null;
+
+  const socket = connect((message) => {
+    if (message.type === 'comment') addComment(message.comment);
+    if (message.type === 'export' && message.exportId === watching) {
+      progress.value = message.percent;
+      if (message.state === 'done') {
+        label.textContent = strings.exportDone;
+        link.href = message.url;
+        link.hidden = false;
+        button.disabled = false;
+      } else if (message.state === 'failed') {
+        label.textContent = strings.exportFailed;
+        button.disabled = false;
+      } else {
+        label.textContent = `${message.percent}%`;
+      }
+    }
+  });
+
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    link.hidden = true;
+    progress.hidden = false;
+    progress.value = 0;
+    const csrf = document.querySelector('input[name="csrfmiddlewaretoken"]')?.value ?? '';
+    const response = await fetch(button.dataset.url, { method: 'POST', headers: { 'x-csrftoken': csrf } });
+    if (!response.ok) {
+      label.textContent = strings.exportFailed;
+      button.disabled = false;
+      return;
+    }
+    const { exportId } = await response.json();
+    watching = exportId;
+    const watch = () => socket.send(JSON.stringify({ type: 'watch-export', exportId }));
+    if (socket.readyState === WebSocket.OPEN) watch();
+    else socket.addEventListener('open', watch, { once: true });
+  });
+}

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDemo, type Demo } from '../src/app.js';
+import { type DemoConfig, loadConfig } from '../src/config.js';
+
+/** A demo on a throwaway data folder; `cleanup()` closes it and removes the folder. */
+export async function testDemo(
+  overrides: Partial<DemoConfig> = {},
+): Promise<Demo & { dataDir: string; cleanup(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-test-'));
+  const demo = await createDemo(loadConfig({}, { dataDir, exportChunkDelayMs: 0, ...overrides }));
+  return Object.assign(demo, {
+    dataDir,
+    async cleanup() {
+      await demo.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** A form POST as a browser sends it (same-origin). */
+export function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Request {
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(url).origin, ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+export const BASE = 'http://localhost';

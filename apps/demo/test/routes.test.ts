@@ -1,0 +1,234 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BASE, postForm, testDemo } from './helpers.js';
+
+let demo: Awaited<ReturnType<typeof testDemo>>;
+beforeEach(async () => {
+  demo = await testDemo();
+});
+afterEach(async () => {
+  await demo.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  demo.handler(new Request(`${BASE}${path}`, { headers }));
+
+describe('pages', () => {
+  it('lists the seeded articles in English by default', async () => {
+    const response = await get('/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(response.headers.get('content-language')).toBe('en');
+    const html = await response.text();
+    expect(html).toContain('Latest articles');
+    expect(html).toContain('Welcome to the adv board');
+    expect(html).toContain('2 articles');
+    expect(html).toContain('Most discussed');
+  });
+
+  it('serves Brazilian Portuguese under /pt-br/ with prefixed links', async () => {
+    const response = await get('/pt-br/');
+    expect(response.headers.get('content-language')).toBe('pt-BR');
+    const html = await response.text();
+    expect(html).toContain('<html lang="pt-BR">');
+    expect(html).toContain('Artigos recentes');
+    expect(html).toContain('2 artigos');
+    expect(html).toContain('href="/pt-br/articles/1"');
+  });
+
+  it('negotiates from Accept-Language, and the cookie wins over it', async () => {
+    expect(await (await get('/', { 'accept-language': 'pt-BR,pt;q=0.9' })).text()).toContain('Artigos recentes');
+    const html = await (await get('/', { 'accept-language': 'pt-BR', cookie: 'django_language=en' })).text();
+    expect(html).toContain('Latest articles');
+  });
+
+  it('set-language stores the cookies and redirects to the page in that language', async () => {
+    const response = await demo.handler(
+      postForm(`${BASE}/i18n/setlang`, { language: 'pt-BR', next: '/articles/1', timezone: 'America/Sao_Paulo' }),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/pt-br/articles/1');
+    const cookies = response.headers.getSetCookie().join('\n');
+    expect(cookies).toContain('django_language=pt-BR');
+    expect(cookies).toContain('tz=America%2FSao_Paulo');
+  });
+
+  it('refuses an off-site redirect after set-language', async () => {
+    const response = await demo.handler(postForm(`${BASE}/i18n/setlang`, { language: 'en', next: '//evil.example/' }));
+    expect(response.headers.get('location')).toBe('/');
+  });
+
+  it('renders dates in the visitor time zone', async () => {
+    const utc = await (await get('/articles/1')).text();
+    const tokyo = await (await get('/articles/1', { cookie: 'tz=Asia%2FTokyo' })).text();
+    const time = (html: string) => /<time datetime="[^"]+">([^<]+)<\/time>/.exec(html)?.[1];
+    expect(time(utc)).toBeTruthy();
+    expect(time(tokyo)).toBeTruthy();
+    expect(time(tokyo)).not.toBe(time(utc));
+    expect(tokyo).toContain('<option value="Asia/Tokyo" selected>');
+  });
+
+  it('answers 404 for unknown articles and paths, 405 for a wrong method', async () => {
+    expect((await get('/articles/999')).status).toBe(404);
+    expect((await get('/articles/abc')).status).toBe(404);
+    const missing = await get('/pt-br/nope');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('Página não encontrada');
+    const wrong = await demo.handler(new Request(`${BASE}/articles/new`, { method: 'DELETE' }));
+    expect(wrong.status).toBe(405);
+  });
+
+  it('counts article views in the cache', async () => {
+    await get('/articles/1');
+    const html = await (await get('/articles/1')).text();
+    expect(html).toContain('2 views');
+  });
+});
+
+describe('caching', () => {
+  it('serves the article list from the page cache until an article is saved', async () => {
+    expect((await get('/')).headers.get('x-cache')).toBe('miss');
+    expect((await get('/')).headers.get('x-cache')).toBe('hit');
+    expect((await get('/pt-br/')).headers.get('x-cache')).toBe('miss');
+    const created = await demo.handler(
+      postForm(`${BASE}/articles`, { author: 'Zé', email: 'ze@example.com', title: 'Fresh news', body: 'Hello' }),
+    );
+    expect(created.status).toBe(303);
+    const after = await get('/');
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(await after.text()).toContain('Fresh news');
+    expect(await (await get('/pt-br/')).text()).toContain('Fresh news');
+  });
+
+  it('refreshes the popular sidebar when a comment changes the ranking', async () => {
+    const before = await (await get('/')).text();
+    const sidebar = (html: string) =>
+      html.slice(html.indexOf('data-testid="popular"'), html.indexOf('</ol>', html.indexOf('data-testid="popular"')));
+    expect(sidebar(before).indexOf('Welcome')).toBeLessThan(sidebar(before).indexOf('Caching pages'));
+    for (const body of ['one', 'two']) {
+      await demo.handler(postForm(`${BASE}/articles/2/comments`, { author: 'Bo', body }));
+    }
+    const after = await (await get('/')).text();
+    expect(sidebar(after).indexOf('Caching pages')).toBeLessThan(sidebar(after).indexOf('Welcome'));
+  });
+});
+
+describe('forms', () => {
+  it('creates an article and redirects to it in the current language', async () => {
+    const response = await demo.handler(
+      postForm(`${BASE}/pt-br/articles`, { author: 'Ana', email: 'ana@example.com', title: 'Olá', body: 'Texto' }),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(/^\/pt-br\/articles\/\d+$/);
+    const page = await (await get(response.headers.get('location')!)).text();
+    expect(page).toContain('Olá');
+    expect(page).toContain('Por Ana');
+  });
+
+  it('rejects a bad article with localized errors and keeps the input', async () => {
+    const response = await demo.handler(
+      postForm(`${BASE}/pt-br/articles`, { author: 'Ana', email: 'not-an-email', title: '', body: 'x' }),
+    );
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('Título é obrigatório.');
+    expect(html).toContain('Informe um endereço de e-mail válido.');
+    expect(html).toContain('value="not-an-email"');
+  });
+
+  it('rejects a too long comment', async () => {
+    const response = await demo.handler(
+      postForm(`${BASE}/articles/1/comments`, { author: 'A', body: 'x'.repeat(2001) }),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Comment must be at most 2,000 characters.');
+  });
+
+  it('escapes user input in pages', async () => {
+    await demo.handler(
+      postForm(`${BASE}/articles/1/comments`, { author: '<b>x</b>', body: '<script>alert(1)</script>' }),
+    );
+    const html = await (await get('/articles/1')).text();
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)</script>');
+  });
+});
+
+describe('comments and tasks', () => {
+  it('stores a comment, e-mails the article author and broadcasts to the article group', async () => {
+    const sent: Array<[string, unknown]> = [];
+    const original = demo.realtime.groupSend.bind(demo.realtime);
+    demo.realtime.groupSend = async (group, message) => {
+      sent.push([group, message]);
+      return original(group, message);
+    };
+    const response = await demo.handler(postForm(`${BASE}/articles/1/comments`, { author: 'Mia', body: 'Great post' }));
+    expect(response.status).toBe(303);
+    expect(await (await get('/articles/1')).text()).toContain('Great post');
+    expect(sent).toEqual([
+      [
+        'article-1',
+        expect.objectContaining({ type: 'comment', comment: expect.objectContaining({ body: 'Great post' }) }),
+      ],
+    ]);
+    await demo.tasks.notifyComment.drain();
+    const outbox = join(demo.dataDir, 'outbox');
+    const mails = readdirSync(outbox).map((file) => readFileSync(join(outbox, file), 'utf8'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toContain('To: ada@example.com');
+    expect(mails[0]).toContain('Mia commented on your article “Welcome to the adv board”');
+  });
+
+  it('exports an article’s comments as CSV and serves the file', async () => {
+    await demo.handler(postForm(`${BASE}/articles/1/comments`, { author: 'Quote "Q"', body: '=1+1, and more' }));
+    const started = await demo.handler(
+      new Request(`${BASE}/pt-br/articles/1/export`, { method: 'POST', headers: { origin: BASE } }),
+    );
+    expect(started.status).toBe(202);
+    const { exportId } = (await started.json()) as { exportId: string };
+    await demo.tasks.exportCsv.drain();
+    const status = (await (await get(`/exports/${exportId}/status`)).json()) as { state: string; url: string };
+    expect(status).toMatchObject({ state: 'done', url: `/exports/${exportId}.csv` });
+    const file = await get(status.url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('attachment');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM: Excel opens UTF-8 correctly
+    const csv = new TextDecoder().decode(bytes);
+    expect(csv.split('\r\n')[0]).toBe('id,autor,data,comentário');
+    expect(csv).toContain(`"Quote ""Q""",`);
+    expect(csv).toContain(`"'=1+1, and more"`);
+    expect((await get('/exports/not-a-file.csv')).status).toBe(404);
+  });
+
+  it('sends a digest of new articles', async () => {
+    await demo.handler(
+      postForm(`${BASE}/articles`, { author: 'Ana', email: 'ana@example.com', title: 'Digest me', body: 'b' }),
+    );
+    await demo.tasks.digest.enqueue({ to: 'list@example.com' });
+    await demo.tasks.digest.drain();
+    const outbox = join(demo.dataDir, 'outbox');
+    const mail = readdirSync(outbox)
+      .map((file) => readFileSync(join(outbox, file), 'utf8'))
+      .join('\n');
+    expect(mail).toContain('To: list@example.com');
+    expect(mail).toContain('Digest me');
+  });
+});
+
+describe('operations', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect(await (await get('/healthz')).json()).toMatchObject({ status: 'ok' });
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+  });
+
+  it('serves the static files the pages link to', async () => {
+    const html = await (await get('/')).text();
+    const css = /href="([^"]+\.css)"/.exec(html)![1]!;
+    const response = await get(css);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/css');
+  });
+});

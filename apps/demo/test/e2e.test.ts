@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listen } from '../src/server.js';
+import { artifactPath, chromiumAvailable, launchChromium } from './browser.js';
+import { testDemo } from './helpers.js';
+
+const WAIT = { timeout: 20_000 };
+
+describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
+  let demo: Awaited<ReturnType<typeof testDemo>>;
+  let server: Server;
+  let base: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let context: BrowserContext;
+  const pages: Page[] = [];
+
+  /** A new tab; every test starts without cookies (language, time zone). */
+  async function newPage(): Promise<Page> {
+    const page = await context.newPage();
+    pages.push(page);
+    return page;
+  }
+
+  beforeAll(async () => {
+    demo = await testDemo({ exportChunkDelayMs: 60 });
+    ({ server, url: base } = await listen(demo.handler, 0, '127.0.0.1'));
+    demo.attach(server);
+    demo.setBaseUrl(base);
+    chromium = await launchChromium();
+    context = chromium.context;
+  }, 60_000);
+
+  beforeEach(async () => {
+    for (const page of pages.splice(0)) await page.close();
+    await context.clearCookies();
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await demo?.cleanup();
+  }, 30_000);
+
+  it('switches the language with the switcher and keeps it', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.locator('h1').textContent(), WAIT).toBe('Latest articles');
+    await page.screenshot({ path: artifactPath('articles-en.png'), fullPage: true });
+    await page.selectOption('select[name="language"]', 'pt-BR');
+    await page.selectOption('select[name="timezone"]', 'America/Sao_Paulo');
+    await page.click('[data-testid="language-switcher"] button');
+    await page.waitForURL(`${base}/pt-br/`, WAIT);
+    await expect.poll(() => page.locator('h1').textContent(), WAIT).toBe('Artigos recentes');
+    expect(await page.getAttribute('html', 'lang')).toBe('pt-BR');
+    await page.screenshot({ path: artifactPath('articles-pt-br.png'), fullPage: true });
+    // The cookie keeps the choice on an unprefixed URL too.
+    await page.goto(`${base}/articles/1`);
+    await expect.poll(() => page.locator('h3').first().textContent(), WAIT).toBe('Adicionar um comentário');
+  });
+
+  it('shows a comment posted in one page live in a second page', async () => {
+    const reader = await newPage();
+    const writer = await newPage();
+    await reader.goto(`${base}/articles/1`);
+    await writer.goto(`${base}/articles/1`);
+    await reader.waitForSelector('[data-testid="live-status"][data-connected="true"]', WAIT);
+    const before = await reader.locator('#comments li').count();
+    await writer.fill('input[name="author"]', 'Browser Bob');
+    await writer.fill('textarea[name="body"]', 'Hello from another tab');
+    await writer.click('[data-testid="comment-form"] button');
+    await writer.waitForURL(/\/articles\/1/, WAIT);
+    await reader.waitForSelector('#comments li:has-text("Hello from another tab")', WAIT);
+    expect(await reader.locator('#comments li').count()).toBe(before + 1);
+    await reader.screenshot({ path: artifactPath('article-live-comment.png'), fullPage: true });
+  });
+
+  it('shows a new article on the cached list at once', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    const cached = await page.goto(`${base}/`);
+    expect(cached?.headers()['x-cache']).toBe('hit');
+    await page.click('a[href="/articles/new"]');
+    await page.fill('input[name="author"]', 'Carol');
+    await page.fill('input[name="email"]', 'carol@example.com');
+    await page.fill('input[name="title"]', 'Written in Chromium');
+    await page.fill('textarea[name="body"]', 'The list must show this at once.');
+    await page.screenshot({ path: artifactPath('new-article.png'), fullPage: true });
+    await page.click('[data-testid="article-form"] button');
+    await page.waitForURL(/\/articles\/\d+$/, WAIT);
+    await page.goto(`${base}/`);
+    await page.waitForSelector('[data-testid="articles"] a:has-text("Written in Chromium")', WAIT);
+  });
+
+  it('exports comments as CSV after a progress bar', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/articles/1`);
+    await page.waitForSelector('[data-testid="live-status"][data-connected="true"]', WAIT);
+    await page.click('.export-button');
+    await page.waitForSelector('.export-progress:not([hidden])', WAIT);
+    const link = page.locator('.export-download:not([hidden])');
+    await link.waitFor(WAIT);
+    expect(await page.locator('.export-progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(100);
+    await page.screenshot({ path: artifactPath('article-export.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download', WAIT), link.click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toContain('id,author,date,comment');
+    expect(csv).toContain('Nice to be here!');
+  });
+});

@@ -1,2 +1,30 @@
-export type { DeployErrorCode } from './errors.js';
-export { DeployError } from './errors.js';
+export { isPlaceholderSecret } from './checks/adv.js';
+export { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS } from './checks/django.js';
+export { checkDeploy, checkDeployReport, type DeployReport, formatReport, hasFailures } from './checks/index.js';
+export type { BackupStatus, CheckLevel, DeployContext, Finding } from './checks/types.js';
+export { LEVEL_ORDER } from './checks/types.js';
+export { type CsrfMiddlewareOptions, csrfMiddleware, isTrustedOrigin } from './csrf.js';
+export type { DeployErrorCode, SettingsIssue } from './errors.js';
+export { DeployError, SettingsError } from './errors.js';
+export { type CheckResult, createHealth, HEALTH_DEFAULTS, type Health, type HealthOptions } from './health.js';
+export { getRequestId, getRequestLogger, type RequestLoggerOptions, requestLogger } from './logging.js';
+export { createMetrics, defaultRoute, METRICS_DEFAULTS, type Metrics, type MetricsOptions } from './metrics.js';
+export { isAllowedHost, isSecureRequest } from './request-info.js';
+export { type SecurityMiddlewareOptions, securityMiddleware, withHeaders } from './security.js';
+export { type DefineSettingsOptions, defineSettings, isSecretName, redactSettings, type Settings } from './settings.js';
+export {
+  type BaseSettings,
+  baseSettingsShape,
+  COOP_VALUES,
+  DEFAULT_SETTINGS,
+  REFERRER_POLICY_VALUES,
+  type SecuritySettings,
+} from './settings-schema.js';
+export {
+  COLLECT_STATIC_DEFAULTS,
+  type CollectStaticOptions,
+  type CollectStaticResult,
+  collectStatic,
+} from './static/collect.js';
+export { loadManifest, MANIFEST_NAME, type StaticManifest, staticUrl } from './static/manifest.js';
+export { SERVE_STATIC_DEFAULTS, type ServeStaticOptions, serveStatic } from './static/serve.js';

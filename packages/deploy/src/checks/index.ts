@@ -1,0 +1,80 @@
+import { invalidOption } from '../errors.js';
+import { resolveSettings, type SecuritySettings } from '../settings-schema.js';
+import { advChecks } from './adv.js';
+import { djangoChecks } from './django.js';
+import { type CheckLevel, type DeployContext, type Finding, LEVEL_ORDER } from './types.js';
+
+/** What {@link checkDeployReport} returns: the findings to act on and the ones silenced. */
+export interface DeployReport {
+  /** Findings not silenced, most severe first. */
+  findings: Finding[];
+  /** Findings left out by `SILENCED_SYSTEM_CHECKS` or `context.silenced`. */
+  silenced: Finding[];
+}
+
+/**
+ * Runs every deploy check and splits silenced findings out (for the CLI's "N silenced").
+ * @param settings - the object `defineSettings` returned (or any subset; Django's defaults fill the rest)
+ * @param context - facts about the running app: processes, backends, health, static, backups, migrations
+ */
+export async function checkDeployReport(
+  settings: SecuritySettings,
+  context: DeployContext = {},
+): Promise<DeployReport> {
+  if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
+  if (typeof context !== 'object' || context === null) invalidOption('context', 'an object', context);
+  if (context.processes !== undefined && !(Number.isInteger(context.processes) && context.processes >= 1)) {
+    invalidOption('context.processes', 'an integer from 1 and up', context.processes);
+  }
+  const resolved = resolveSettings(settings);
+  const silencedIds = new Set([...resolved.SILENCED_SYSTEM_CHECKS, ...(context.silenced ?? [])]);
+  const all = (await Promise.all([...djangoChecks, ...advChecks].map((check) => check(resolved, context)))).flat();
+  all.sort((a, b) => LEVEL_ORDER[b.level] - LEVEL_ORDER[a.level]);
+  return {
+    findings: all.filter((f) => !silencedIds.has(f.id)),
+    silenced: all.filter((f) => silencedIds.has(f.id)),
+  };
+}
+
+/**
+ * Django's `manage.py check --deploy` for a Node app: returns findings `{ id, level, message, hint }`
+ * for insecure or risky settings and deployment facts, leaving out silenced ids.
+ *
+ * @example
+ * ```ts
+ * const findings = await checkDeploy(settings, { processes: 4, backends: { cache }, health });
+ * if (findings.some((f) => f.level === 'error')) process.exit(1);
+ * ```
+ */
+export async function checkDeploy(settings: SecuritySettings, context: DeployContext = {}): Promise<Finding[]> {
+  return (await checkDeployReport(settings, context)).findings;
+}
+
+/** Whether any finding is at or above `level`. */
+export function hasFailures(findings: readonly Finding[], level: CheckLevel = 'error'): boolean {
+  return findings.some((f) => LEVEL_ORDER[f.level] >= LEVEL_ORDER[level]);
+}
+
+const HEADINGS: Record<CheckLevel, string> = {
+  critical: 'CRITICALS',
+  error: 'ERRORS',
+  warning: 'WARNINGS',
+  info: 'INFOS',
+  debug: 'DEBUGS',
+};
+
+/** Formats a report as Django prints it (`?: (security.W004) … HINT: …`). */
+export function formatReport(report: DeployReport): string {
+  const { findings, silenced } = report;
+  const suffix = `(${silenced.length} silenced)`;
+  if (findings.length === 0) return `System check identified no issues ${suffix}.`;
+  const lines = ['System check identified some issues:'];
+  for (const level of ['critical', 'error', 'warning', 'info', 'debug'] as const) {
+    const group = findings.filter((f) => f.level === level);
+    if (group.length === 0) continue;
+    lines.push('', `${HEADINGS[level]}:`);
+    for (const f of group) lines.push(`?: (${f.id}) ${f.message}${f.hint ? `\n\tHINT: ${f.hint}` : ''}`);
+  }
+  lines.push('', `System check identified ${findings.length} ${findings.length === 1 ? 'issue' : 'issues'} ${suffix}.`);
+  return lines.join('\n');
+}

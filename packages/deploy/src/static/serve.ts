@@ -1,0 +1,205 @@
+import { createReadStream, type Stats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Middleware } from '@adv/types';
+import { invalidOption } from '../errors.js';
+import { loadManifest } from './manifest.js';
+import { contentTypeFor } from './mime.js';
+
+/** Options of {@link serveStatic}. */
+export interface ServeStaticOptions {
+  /** The directory `collectStatic` wrote (`STATIC_ROOT`). */
+  root: string;
+  /**
+   * URL prefix the files live under (`STATIC_URL`).
+   * @defaultValue `'/static/'`
+   */
+  prefix?: string;
+  /**
+   * `max-age` in seconds for files whose name is not hashed (hashed names get a year and `immutable`).
+   * @defaultValue `60`
+   */
+  maxAge?: number;
+}
+
+/** Defaults of {@link ServeStaticOptions}. */
+export const SERVE_STATIC_DEFAULTS = { prefix: '/static/', maxAge: 60 } as const;
+
+const YEAR = 31_536_000;
+const notFound = () =>
+  new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
+/** Splits the URL path under the prefix into safe segments, or `null` for anything hostile. */
+export function safeSegments(rest: string): string[] | null {
+  const segments: string[] = [];
+  for (const raw of rest.split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    // Empty (`//`), dot segments, dotfiles, separators and NUL smuggled in through encoding.
+    if (segment === '' || segment.startsWith('.') || /[/\\\0:]/.test(segment)) return null;
+    segments.push(segment);
+  }
+  return segments.length > 0 ? segments : null;
+}
+
+/** Picks `br` or `gzip` by the client's Accept-Encoding q-values (br first on a tie). */
+function acceptedEncodings(header: string | null): Set<string> {
+  const accepted = new Set<string>();
+  for (const part of (header ?? '').split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q && Number(q.slice(2)) <= 0) continue;
+    if (name === 'br' || name === 'gzip' || name === '*') accepted.add(name);
+  }
+  return accepted;
+}
+
+async function statFile(path: string): Promise<Stats | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function etagOf(s: Stats, encoding: string): string {
+  return `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}${encoding ? `-${encoding}` : ''}"`;
+}
+
+function matchesEtag(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/** Parses a single `bytes=` range; `undefined` = ignore (serve 200), `null` = unsatisfiable (416). */
+function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined; // multiple or malformed ranges: a full 200 is a valid answer
+  const [, from = '', to = ''] = match;
+  if (from === '' && to === '') return undefined;
+  let start: number;
+  let end: number;
+  if (from === '') {
+    start = Math.max(0, size - Number(to));
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  if (start >= size || start > end || size === 0) return null;
+  return { start, end };
+}
+
+/**
+ * WhiteNoise for Fetch: serves collected static files under `prefix` with a year of
+ * `immutable` caching for hashed names, `ETag`/`Last-Modified` and 304s, single byte ranges,
+ * precompressed `.br`/`.gz` variants chosen by `Accept-Encoding`, and no way out of `root`
+ * (encoded dot segments, backslashes, NUL, dotfiles and symlinks leaving `root` are refused).
+ * Requests outside the prefix, other methods and unknown files go to `next`.
+ *
+ * @example
+ * ```ts
+ * const app = compose(serveStatic({ root: 'dist/static' }))(handler);
+ * ```
+ */
+export function serveStatic(options: ServeStaticOptions): Middleware {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
+  if (typeof options.root !== 'string' || options.root === '') invalidOption('root', 'a directory path', options.root);
+  const { prefix, maxAge } = { ...SERVE_STATIC_DEFAULTS, ...options };
+  if (typeof prefix !== 'string' || !prefix.startsWith('/'))
+    invalidOption('prefix', 'a path starting with `/`', prefix);
+  if (!Number.isInteger(maxAge) || maxAge < 0) invalidOption('maxAge', 'a non-negative integer of seconds', maxAge);
+  const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  let state: Promise<{ root: string; hashed: Set<string> }> | undefined;
+  const load = async () => {
+    const root = await realpath(options.root);
+    const manifest = await loadManifest(root).catch(() => undefined);
+    return { root, hashed: new Set(Object.values(manifest?.paths ?? {})) };
+  };
+
+  return async function serveStatic(request, next) {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith(base) || (request.method !== 'GET' && request.method !== 'HEAD')) return next(request);
+    const segments = safeSegments(url.pathname.slice(base.length));
+    if (!segments) return notFound();
+    state ??= load();
+    let root: string;
+    let hashed: Set<string>;
+    try {
+      ({ root, hashed } = await state);
+    } catch {
+      state = undefined; // root missing: retry on the next request, let the app answer this one
+      return next(request);
+    }
+    const file = join(root, ...segments);
+    if (!file.startsWith(root + sep)) return notFound();
+    let real: string;
+    try {
+      real = await realpath(file);
+    } catch {
+      return next(request);
+    }
+    if (!real.startsWith(root + sep)) return notFound(); // a symlink pointing out of root
+    const identity = await statFile(real);
+    if (!identity) return next(request);
+
+    const rangeHeader = request.headers.get('range');
+    const accepted = rangeHeader ? new Set<string>() : acceptedEncodings(request.headers.get('accept-encoding'));
+    const [br, gz] = await Promise.all([statFile(`${real}.br`), statFile(`${real}.gz`)]);
+    let encoding = '';
+    let served = identity;
+    let path = real;
+    if (br && (accepted.has('br') || accepted.has('*'))) [encoding, served, path] = ['br', br, `${real}.br`];
+    else if (gz && (accepted.has('gzip') || accepted.has('*'))) [encoding, served, path] = ['gzip', gz, `${real}.gz`];
+
+    const etag = etagOf(served, encoding);
+    const headers = new Headers({
+      'content-type': contentTypeFor(extname(real)),
+      etag,
+      'last-modified': new Date(Math.floor(identity.mtimeMs / 1000) * 1000).toUTCString(),
+      'cache-control': hashed.has(segments.join('/'))
+        ? `public, max-age=${YEAR}, immutable`
+        : `public, max-age=${maxAge}`,
+      'accept-ranges': 'bytes',
+    });
+    if (br || gz) headers.set('vary', 'Accept-Encoding');
+    if (encoding) headers.set('content-encoding', encoding);
+
+    const ifNoneMatch = request.headers.get('if-none-match');
+    const ifModifiedSince = request.headers.get('if-modified-since');
+    const notModified = ifNoneMatch
+      ? matchesEtag(ifNoneMatch, etag)
+      : ifModifiedSince !== null && Date.parse(ifModifiedSince) >= Math.floor(identity.mtimeMs / 1000) * 1000;
+    if (notModified) {
+      headers.delete('content-type');
+      return new Response(null, { status: 304, headers });
+    }
+
+    let start = 0;
+    let end = served.size - 1;
+    let status = 200;
+    const ifRange = request.headers.get('if-range');
+    if (rangeHeader && (!ifRange || ifRange.trim() === etag)) {
+      const range = parseRange(rangeHeader, served.size);
+      if (range === null) {
+        headers.set('content-range', `bytes */${served.size}`);
+        return new Response(null, { status: 416, headers });
+      }
+      if (range) {
+        ({ start, end } = range);
+        status = 206;
+        headers.set('content-range', `bytes ${start}-${end}/${served.size}`);
+      }
+    }
+    headers.set('content-length', String(Math.max(0, end - start + 1)));
+    if (request.method === 'HEAD' || served.size === 0) return new Response(null, { status, headers });
+    const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
+    return new Response(stream, { status, headers });
+  };
+}

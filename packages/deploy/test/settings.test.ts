@@ -1,0 +1,134 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DeployError, defineSettings, SettingsError } from '../src/index.js';
+
+const KEY = 'k3y-9f8a7c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4';
+
+describe('defineSettings', () => {
+  it('parses Django settings from env with types and defaults', () => {
+    const s = defineSettings({
+      envFile: false,
+      env: {
+        SECRET_KEY: KEY,
+        DEBUG: 'false',
+        ALLOWED_HOSTS: 'example.com, .example.org,',
+        SECURE_HSTS_SECONDS: '31536000',
+        SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
+        SECURE_SSL_REDIRECT: 'yes',
+      },
+    });
+    expect(s.DEBUG).toBe(false);
+    expect(s.ALLOWED_HOSTS).toEqual(['example.com', '.example.org']);
+    expect(s.SECURE_HSTS_SECONDS).toBe(31536000);
+    expect(s.SECURE_PROXY_SSL_HEADER).toEqual(['x-forwarded-proto', 'https']);
+    expect(s.SECURE_SSL_REDIRECT).toBe(true);
+    expect(s.X_FRAME_OPTIONS).toBe('DENY');
+    expect(s.SECURE_REFERRER_POLICY).toBe('same-origin');
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('adds the app fields from a zod shape', () => {
+    const s = defineSettings({
+      envFile: false,
+      env: { SECRET_KEY: KEY, WORKERS: '4' },
+      schema: { WORKERS: z.coerce.number().int().min(1), REDIS_URL: z.string().optional() },
+    });
+    expect(s.WORKERS).toBe(4);
+    expect(s.REDIS_URL).toBeUndefined();
+  });
+
+  it('lists every problem in one error, with the variable to set', () => {
+    let error: unknown;
+    try {
+      defineSettings({
+        envFile: false,
+        env: { DEBUG: 'maybe', SECURE_HSTS_SECONDS: '-5', X_FRAME_OPTIONS: 'ALLOWALL' },
+        schema: { PORT: z.coerce.number().int() },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(error).toBeInstanceOf(DeployError);
+    const e = error as SettingsError;
+    expect(e.code).toBe('ERR_INVALID_SETTINGS');
+    expect(e.issues.map((i) => i.variable).sort()).toEqual([
+      'DEBUG',
+      'PORT',
+      'SECRET_KEY',
+      'SECURE_HSTS_SECONDS',
+      'X_FRAME_OPTIONS',
+    ]);
+    expect(e.message).toContain('5 problems');
+    expect(e.message).toContain('SECRET_KEY: is required');
+    expect(e.message).toContain('got `maybe`');
+  });
+
+  it('never shows secret values in errors, JSON or inspect', () => {
+    const secret = 'hunter2-super-secret-value';
+    let message = '';
+    try {
+      defineSettings({
+        envFile: false,
+        env: {
+          SECRET_KEY: KEY,
+          DB_PASSWORD: secret,
+          STRIPE_KEY: secret,
+          DATABASE_URL: `postgres://u:${secret}@db/app`,
+        },
+        schema: {
+          DB_PASSWORD: z.string().min(100),
+          STRIPE_KEY: z.string().min(100),
+          DATABASE_URL: z.string().min(500),
+        },
+        secrets: ['STRIPE_KEY'],
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('DB_PASSWORD');
+    expect(message).toContain('STRIPE_KEY');
+    expect(message).not.toContain(secret);
+    const s = defineSettings({
+      envFile: false,
+      env: { SECRET_KEY: KEY, API_TOKEN: secret },
+      schema: { API_TOKEN: z.string() },
+    });
+    expect(s.SECRET_KEY).toBe(KEY);
+    expect(s.API_TOKEN).toBe(secret);
+    for (const shown of [JSON.stringify(s), inspect(s), JSON.stringify({ settings: s })]) {
+      expect(shown).not.toContain(KEY);
+      expect(shown).not.toContain(secret);
+      expect(shown).toContain('[redacted]');
+    }
+  });
+
+  it('reads a .env file, with the real environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adv-deploy-env-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, `SECRET_KEY=${KEY}\nALLOWED_HOSTS=from-file.com\nDEBUG=true\n`);
+    const s = defineSettings({ envFile: file, env: { ALLOWED_HOSTS: 'from-env.com' } });
+    expect(s.ALLOWED_HOSTS).toEqual(['from-env.com']);
+    expect(s.DEBUG).toBe(true);
+    expect(s.SECRET_KEY).toBe(KEY);
+  });
+
+  it('fails on a named .env file that is missing', () => {
+    expect(() => defineSettings({ envFile: '/nonexistent/.env', env: {} })).toThrow(
+      expect.objectContaining({ code: 'ERR_ENV_FILE' }),
+    );
+  });
+
+  it('rejects bad options with typed errors', () => {
+    expect(() => defineSettings({ env: null as never })).toThrow(
+      /Expected `env` to be an object of strings, got `null` \(null\)/,
+    );
+    expect(() => defineSettings({ secrets: 'x' as never, env: {} })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+  });
+});

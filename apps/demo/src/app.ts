@@ -108,7 +108,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // PHASE-1 GLUE until @adv/cache's cachePage lands: caches GET / per language and time zone.
   const pageCache: Middleware = async function pageCache(request, next) {
     const url = new URL(request.url);
-    if (request.method !== 'GET' || url.pathname !== '/') return next(request);
+    if (config.pageCacheSeconds === 0 || request.method !== 'GET' || url.pathname !== '/') return next(request);
     const { locale, timeZone } = current();
     const key = `page:${locale}:${timeZone}:${url.pathname}${url.search}`;
     const hit = await cache.get<{ status: number; headers: [string, string][]; body: string }>(key);

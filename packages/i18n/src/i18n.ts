@@ -1,0 +1,318 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { silentLogger } from '@adv/types';
+import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
+import { type Catalog, CONTEXT_SEPARATOR } from './catalog.js';
+import { CatalogRegistry } from './catalog-registry.js';
+import { describe, I18nError } from './errors.js';
+import { type Localizer, localizerFor } from './format.js';
+import { LazyMessage } from './lazy.js';
+import { canonicalLocale, fallbackChain, isValidTimeZone } from './locale-tags.js';
+import { buildTable, type MessageEntry, MessageFormatterPool } from './message-table.js';
+import type {
+  ActivateOptions,
+  ContextOf,
+  I18nOptions,
+  IdInContext,
+  MessageIdOf,
+  MessageValues,
+  MissingMessage,
+} from './types.js';
+
+/** An i18n instance: translation, the active locale and time zone, and l10n formatting. */
+export interface I18n<Id extends string = string> extends Localizer {
+  /** The offered locales, canonical (`pt-BR`). */
+  readonly locales: readonly string[];
+  /** The default locale. */
+  readonly defaultLocale: string;
+  /** Translates `id` in the active locale (gettext), filling ICU `{arguments}`, plurals and selects from `values`. */
+  t(id: Id, values?: MessageValues): string;
+  /** Translates `id` in a context (Django's `pgettext`): looks up the key `context\u0004id`. */
+  pgettext<C extends ContextOf<Id>>(context: C, id: IdInContext<Id, C>, values?: MessageValues): string;
+  /** A message resolved when rendered, in the locale active then (`gettext_lazy`). */
+  lazy(id: Id, values?: MessageValues): LazyMessage;
+  /** Whether the chain of `locale` (default: the active one) has a message for `id`. */
+  has(id: string, locale?: string): boolean;
+  /** Runs `fn` with `locale` (and optionally a time zone) active for everything it awaits. */
+  withLocale<R>(locale: string, fn: () => R, options?: ActivateOptions): R;
+  /** Makes `locale` active for the rest of the current async scope (Django's `activate`). */
+  activate(locale: string, options?: ActivateOptions): void;
+  /** Returns the current scope to the default locale and time zone (Django's `deactivate`). */
+  deactivate(): void;
+  /** The active locale (the default outside any scope). */
+  getLocale(): string;
+  /** The active time zone. */
+  getTimeZone(): string;
+  /** The supported locale a tag names, case-insensitively (`pt-br` -> `pt-BR`), or `undefined`. */
+  resolveLocale(tag: string): string | undefined;
+  /** The fallback chain of a supported locale, e.g. `['pt-BR', 'pt', 'en']`. */
+  fallbackChain(locale: string): readonly string[];
+  /** Loads (with `loadMessages`) and validates the catalogs of `locale`'s chain; resolves at once if loaded. */
+  load(locale: string): Promise<void>;
+  /** Whether every catalog of `locale`'s chain is loaded. */
+  isLoaded(locale: string): boolean;
+  /** The raw @formatjs/intl object of the active locale and time zone (an escape hatch). */
+  intl(): IntlShape;
+}
+
+interface LocaleState {
+  readonly locale: string;
+  readonly chain: readonly string[];
+  table: Map<string, MessageEntry> | undefined;
+}
+
+interface Scope {
+  state: LocaleState;
+  timeZone: string;
+}
+
+const DEFAULT_TIME_ZONE = 'UTC';
+
+/**
+ * Creates an i18n instance. Catalogs given in `messages` are validated now (a malformed message,
+ * an argument the default message lacks, a non-string value: {@link CatalogError} listing file,
+ * locale and key of each); `loadMessages` catalogs when first loaded.
+ *
+ * @example
+ * ```ts
+ * import en from './locale/en.json' with { type: 'json' };
+ * import ptBR from './locale/pt-BR.json' with { type: 'json' };
+ * const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { en, 'pt-BR': ptBR } });
+ * i18n.withLocale('pt-BR', () => i18n.t('cart.items', { count: 2 })); // "2 itens"
+ * ```
+ */
+export function createI18n<
+  const Default extends string,
+  Messages extends { readonly [locale: string]: Catalog } = Record<string, Catalog>,
+>(options: I18nOptions<Default, Messages>): I18n<MessageIdOf<Messages[Default]>> {
+  const resolved = resolveOptions(options as I18nOptions);
+  const { locales, defaultLocale, logger } = resolved;
+  const onMissing = options.onMissing;
+  const onError =
+    options.onError ?? ((error: I18nError) => logger.error({ err: error, code: error.code }, error.message));
+  const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
+  const known = new Set([...locales, ...Object.keys(resolved.messages), ...Object.values(resolved.fallback).flat()]);
+  const registry = new CatalogRegistry({ ...resolved, onWarnings: (text) => logger.warn(text) });
+  const pool = new MessageFormatterPool(createIntlCache());
+  const intlCache = createIntlCache();
+  const intls = new Map<string, IntlShape>();
+  const states = new Map<string, LocaleState>();
+  const storage = new AsyncLocalStorage<Scope>();
+
+  const stateOf = (locale: string): LocaleState => {
+    let state = states.get(locale);
+    if (!state) {
+      state = { locale, chain: fallbackChain(locale, defaultLocale, known, resolved.fallback), table: undefined };
+      states.set(locale, state);
+    }
+    return state;
+  };
+  registry.onChange = () => {
+    for (const state of states.values()) state.table = undefined;
+  };
+  for (const locale of locales) stateOf(locale);
+  const defaultState = stateOf(defaultLocale);
+  const tableOf = (state: LocaleState) =>
+    (state.table ??= buildTable(state.chain, (locale) => registry.entries(locale)));
+
+  const supported = (locale: string): string => {
+    const found = typeof locale === 'string' ? byLowercase.get(locale.toLowerCase()) : undefined;
+    if (found === undefined) {
+      throw new I18nError(
+        'ERR_UNKNOWN_LOCALE',
+        `Expected \`locale\` to be one of ${locales.map((l) => `\`${l}\``).join(', ')}, got ${describe(locale)}`,
+      );
+    }
+    return found;
+  };
+  const zone = (timeZone: string | undefined): string => {
+    if (timeZone === undefined) return resolved.timeZone;
+    if (!isValidTimeZone(timeZone)) {
+      throw new I18nError(
+        'ERR_INVALID_OPTION',
+        `Expected \`timeZone\` to be an IANA time zone, got ${describe(timeZone)}`,
+      );
+    }
+    return timeZone;
+  };
+  const currentState = () => storage.getStore()?.state ?? defaultState;
+  const currentTimeZone = () => storage.getStore()?.timeZone ?? resolved.timeZone;
+
+  const missing = (id: string, state: LocaleState, entry: MessageEntry | undefined): string | undefined => {
+    if (!onMissing) return undefined;
+    const event: MissingMessage = { id, locale: state.locale, fallbackLocale: entry?.locale };
+    return onMissing(event);
+  };
+
+  const translate = (id: string, values: MessageValues | undefined): string => {
+    const scope = storage.getStore();
+    const state = scope ? scope.state : defaultState;
+    const entry = (state.table ?? tableOf(state)).get(id);
+    if (entry === undefined || entry.locale !== state.locale) {
+      const replacement = missing(id, state, entry);
+      if (replacement !== undefined) return replacement;
+      if (entry === undefined) return id;
+    }
+    const literal = entry.message.literal;
+    if (literal !== undefined) return literal;
+    try {
+      return pool.formatterOf(entry, scope ? scope.timeZone : resolved.timeZone).format(values) as string;
+    } catch (cause) {
+      onError(
+        new I18nError('ERR_FORMAT', `Could not format message ${JSON.stringify(id)} in ${entry.locale}`, { cause }),
+      );
+      return entry.message.source;
+    }
+  };
+
+  const intl = (): IntlShape => {
+    const locale = currentState().locale;
+    const timeZone = currentTimeZone();
+    const key = `${locale}\u0000${timeZone}`;
+    let shape = intls.get(key);
+    if (!shape) {
+      shape = createIntl(
+        {
+          locale,
+          timeZone,
+          defaultLocale,
+          onError: (error) => onError(new I18nError('ERR_FORMAT', error.message, { cause: error })),
+        },
+        intlCache,
+      );
+      intls.set(key, shape);
+    }
+    return shape;
+  };
+
+  const i18n: I18n = {
+    locales,
+    defaultLocale,
+    t: translate,
+    pgettext: (context: string, id: string, values?: MessageValues) =>
+      translate(`${context}${CONTEXT_SEPARATOR}${id}`, values),
+    lazy: (id: string, values?: MessageValues) => new LazyMessage(id, () => translate(id, values)),
+    has: (id, locale) => tableOf(locale === undefined ? currentState() : stateOf(supported(locale))).has(id),
+    withLocale: (locale, fn, activateOptions) =>
+      storage.run({ state: stateOf(supported(locale)), timeZone: zone(activateOptions?.timeZone) }, fn),
+    activate: (locale, activateOptions) => {
+      const state = stateOf(supported(locale));
+      const timeZone = zone(activateOptions?.timeZone);
+      const scope = storage.getStore();
+      if (scope) {
+        scope.state = state;
+        scope.timeZone = timeZone;
+      } else storage.enterWith({ state, timeZone });
+    },
+    deactivate: () => {
+      const scope = storage.getStore();
+      if (scope) {
+        scope.state = defaultState;
+        scope.timeZone = resolved.timeZone;
+      }
+    },
+    getLocale: () => currentState().locale,
+    getTimeZone: currentTimeZone,
+    resolveLocale: (tag) => (typeof tag === 'string' ? byLowercase.get(tag.toLowerCase()) : undefined),
+    fallbackChain: (locale) => stateOf(supported(locale)).chain,
+    load: (locale) => registry.load(stateOf(supported(locale)).chain),
+    isLoaded: (locale) => registry.isLoaded(stateOf(supported(locale)).chain),
+    intl,
+    ...localizerFor(intl),
+  };
+  return i18n as unknown as I18n<MessageIdOf<Messages[Default]>>;
+}
+
+/** Options after validation and canonicalization. */
+export interface ResolvedOptions {
+  locales: readonly string[];
+  defaultLocale: string;
+  messages: Record<string, unknown>;
+  loadMessages: ((locale: string) => Catalog | Promise<Catalog>) | undefined;
+  fallback: Record<string, readonly string[]>;
+  timeZone: string;
+  strict: boolean;
+  files: Record<string, string>;
+  logger: NonNullable<I18nOptions['logger']>;
+}
+
+function resolveOptions(options: I18nOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new I18nError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const tag = (name: string, value: unknown): string => {
+    const canonical = typeof value === 'string' ? canonicalLocale(value) : undefined;
+    if (!canonical) {
+      throw new I18nError(
+        'ERR_INVALID_OPTION',
+        `Expected \`${name}\` to be a BCP 47 locale tag, got ${describe(value)}`,
+      );
+    }
+    return canonical;
+  };
+  if (!Array.isArray(options.locales) || options.locales.length === 0) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`locales\` to be a non-empty array of locale tags, got ${describe(options.locales)}`,
+    );
+  }
+  const locales = [...new Set(options.locales.map((locale) => tag('locales[]', locale)))];
+  const defaultLocale = tag('defaultLocale', options.defaultLocale);
+  if (!locales.includes(defaultLocale)) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`defaultLocale\` to be one of \`locales\` (${locales.join(', ')}), got ${describe(options.defaultLocale)}`,
+    );
+  }
+  const messages: Record<string, unknown> = {};
+  if (options.messages !== undefined) {
+    if (typeof options.messages !== 'object' || options.messages === null) {
+      throw new I18nError(
+        'ERR_INVALID_OPTION',
+        `Expected \`messages\` to be an object of catalogs by locale, got ${describe(options.messages)}`,
+      );
+    }
+    for (const [locale, catalog] of Object.entries(options.messages)) messages[tag('messages key', locale)] = catalog;
+  }
+  if (options.loadMessages !== undefined && typeof options.loadMessages !== 'function') {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`loadMessages\` to be a function, got ${describe(options.loadMessages)}`,
+    );
+  }
+  if (!(defaultLocale in messages) && options.loadMessages === undefined) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`messages\` to have a catalog for the default locale \`${defaultLocale}\`, or a \`loadMessages\` function`,
+    );
+  }
+  const fallback: Record<string, string[]> = {};
+  for (const [locale, list] of Object.entries(options.fallback ?? {})) {
+    if (!Array.isArray(list)) {
+      throw new I18nError(
+        'ERR_INVALID_OPTION',
+        `Expected \`fallback.${locale}\` to be an array, got ${describe(list)}`,
+      );
+    }
+    fallback[tag('fallback key', locale)] = list.map((entry) => tag(`fallback.${locale}[]`, entry));
+  }
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  if (!isValidTimeZone(timeZone)) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`timeZone\` to be an IANA time zone, got ${describe(timeZone)}`,
+    );
+  }
+  const files: Record<string, string> = {};
+  for (const [locale, file] of Object.entries(options.files ?? {})) files[canonicalLocale(locale) ?? locale] = file;
+  return {
+    locales,
+    defaultLocale,
+    messages,
+    loadMessages: options.loadMessages,
+    fallback,
+    timeZone,
+    strict: options.strict === true,
+    files,
+    logger: options.logger ?? silentLogger,
+  };
+}

@@ -1,0 +1,140 @@
+import type { Handler } from '@adv/types';
+import { describe, I18nError } from './errors.js';
+import { firstSegment } from './http-util.js';
+import type { LocaleSource } from './middleware.js';
+
+/** Options of {@link setLanguage}. */
+export interface SetLanguageOptions {
+  /** The i18n instance whose locales may be chosen. */
+  i18n: Pick<LocaleSource, 'resolveLocale'>;
+  /**
+   * Cookie the chosen locale is written to (the one `localeMiddleware` reads).
+   * @defaultValue `'lang'`
+   */
+  cookie?: string;
+  /**
+   * Cookie lifetime in seconds.
+   * @defaultValue `31536000` (one year)
+   */
+  maxAge?: number;
+  /**
+   * Whether the cookie is `Secure`: `'auto'` sets it when the request URL is https.
+   * @defaultValue `'auto'`
+   */
+  secure?: boolean | 'auto';
+  /**
+   * Rewrite a locale prefix in the redirect target to the new locale (`/en/about` -> `/pt-br/about`).
+   * @defaultValue `true`
+   */
+  prefix?: boolean;
+  /** Other hosts an absolute `next` URL may point to (the request's own host is always allowed). */
+  allowedHosts?: readonly string[];
+}
+
+/** Defaults of {@link SetLanguageOptions}. */
+export const SET_LANGUAGE_DEFAULTS = {
+  cookie: 'lang',
+  maxAge: 365 * 24 * 60 * 60,
+  secure: 'auto',
+  prefix: true,
+  allowedHosts: [],
+} as const satisfies Omit<SetLanguageOptions, 'i18n'>;
+
+const MAX_TARGET_LENGTH = 2048;
+
+/**
+ * Whether `target` is safe to redirect to from `request`: a path on this site (`/x`, not
+ * `//evil` or `/\evil`), or an http(s) URL on this host or an allowed one. Like Django's
+ * `url_has_allowed_host_and_scheme`, it rejects control characters and backslashes outright.
+ */
+export function isSafeRedirect(target: unknown, request: Request, allowedHosts: readonly string[] = []): boolean {
+  if (typeof target !== 'string' || target.length === 0 || target.length > MAX_TARGET_LENGTH) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+  if (/[\u0000-\u001f\u007f\\]/.test(target) || target.trim() !== target) return false;
+  const own = new URL(request.url);
+  if (target.startsWith('/')) return !target.startsWith('//');
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.protocol === 'http:' && own.protocol === 'https:') return false;
+  return url.host === own.host || allowedHosts.includes(url.host);
+}
+
+/**
+ * Django's `set_language` view: a `POST` with form fields `language` and `next` stores the
+ * language in a cookie and redirects to `next` (or the `Referer`, or `/`) when that target is
+ * safe; an unknown language only redirects. Other methods get `405`.
+ *
+ * @example
+ * ```ts
+ * // <form method="post" action="/i18n/setlang"><input name="next" value="/pt-br/cart"> ...
+ * if (url.pathname === '/i18n/setlang') return setLanguage({ i18n })(request);
+ * ```
+ */
+export function setLanguage(options: SetLanguageOptions): Handler {
+  if (typeof options?.i18n?.resolveLocale !== 'function') {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`i18n\` to be an i18n instance, got ${describe(options?.i18n)}`,
+    );
+  }
+  const o = { ...SET_LANGUAGE_DEFAULTS, ...options };
+  if (typeof o.cookie !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(o.cookie)) {
+    throw new I18nError('ERR_INVALID_OPTION', `Expected \`cookie\` to be a cookie name, got ${describe(o.cookie)}`);
+  }
+  if (typeof o.maxAge !== 'number' || !Number.isInteger(o.maxAge) || o.maxAge < 0) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`maxAge\` to be a non-negative integer number of seconds, got ${describe(o.maxAge)}`,
+    );
+  }
+
+  return async function setLanguage(request) {
+    if (request.method !== 'POST') {
+      return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
+    }
+    const form = await readForm(request);
+    const url = new URL(request.url);
+    const language = o.i18n.resolveLocale(String(form?.get('language') ?? ''));
+    const candidates = [form?.get('next'), url.searchParams.get('next'), request.headers.get('referer')];
+    let target = candidates.find((candidate) => isSafeRedirect(candidate, request, o.allowedHosts)) as
+      | string
+      | undefined;
+    const headers = new Headers();
+    if (language !== undefined) {
+      const secure = o.secure === 'auto' ? url.protocol === 'https:' : o.secure;
+      headers.append(
+        'Set-Cookie',
+        `${o.cookie}=${encodeURIComponent(language)}; Path=/; Max-Age=${o.maxAge}; SameSite=Lax${secure ? '; Secure' : ''}`,
+      );
+      if (target !== undefined && o.prefix) target = translatePrefix(target, language, o.i18n);
+    }
+    if (target === undefined && !(request.headers.get('accept') ?? '').includes('text/html')) {
+      return new Response(null, { status: 204, headers });
+    }
+    headers.set('Location', target ?? '/');
+    return new Response(null, { status: 302, headers });
+  };
+}
+
+async function readForm(request: Request): Promise<FormData | undefined> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) return undefined;
+  try {
+    return await request.formData();
+  } catch {
+    return undefined;
+  }
+}
+
+function translatePrefix(target: string, language: string, i18n: SetLanguageOptions['i18n']): string {
+  const url = new URL(target, 'http://placeholder');
+  const segment = firstSegment(url.pathname);
+  if (segment === undefined || i18n.resolveLocale(segment) === undefined) return target;
+  const path = `/${language.toLowerCase()}${url.pathname.slice(segment.length + 1)}${url.search}${url.hash}`;
+  return target.startsWith('/') ? path : `${new URL(target).origin}${path}`;
+}

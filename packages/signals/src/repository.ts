@@ -1,0 +1,139 @@
+import { describeValue, SignalError } from './errors.js';
+import {
+  type DeleteArgs,
+  type PostSaveArgs,
+  type PreSaveArgs,
+  postDelete,
+  postSave,
+  preDelete,
+  preSave,
+} from './model-signals.js';
+import type { Signal } from './signal.js';
+
+/** Any data-access object with `save` and `delete`: a repository, a DAO, a model manager. */
+export interface Repository<Instance = never> {
+  /** Inserts or updates `instance`. Extra arguments are passed through. */
+  save(instance: Instance, ...rest: never[]): unknown;
+  /** Deletes `instance`. Extra arguments are passed through. */
+  delete(instance: Instance, ...rest: never[]): unknown;
+}
+
+/** Options of {@link withModelSignals}. */
+export interface ModelSignalsOptions<Instance = unknown> {
+  /**
+   * The `sender` of every model signal this repository sends, what receivers filter on
+   * (Django sends the model class).
+   * @defaultValue the repository object itself
+   */
+  sender?: unknown;
+  /**
+   * Whether `save(instance)` will insert (sets `preSave`'s `adding` and `postSave`'s
+   * `created`), decided before the save runs.
+   * @defaultValue `instance.id` is `undefined` or `null`
+   */
+  isNew?: (instance: Instance) => boolean;
+  /**
+   * A database alias passed along as `using`.
+   * @defaultValue `undefined`
+   */
+  using?: string;
+  /**
+   * The signals to send; the built-in ones by default. Pass your own to keep tests or
+   * tenants apart.
+   */
+  signals?: {
+    preSave?: Signal<PreSaveArgs>;
+    postSave?: Signal<PostSaveArgs>;
+    preDelete?: Signal<DeleteArgs>;
+    postDelete?: Signal<DeleteArgs>;
+  };
+}
+
+type Method<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+
+/** A repository whose `save` and `delete` send the model signals and return promises. */
+export type SignalingRepository<R extends Repository<never>> = Omit<R, 'save' | 'delete'> & {
+  save: Method<R['save']>;
+  delete: Method<R['delete']>;
+};
+
+const defaultIsNew = (instance: unknown): boolean => {
+  const id = (instance as { id?: unknown } | null)?.id;
+  return id === undefined || id === null;
+};
+
+/**
+ * Wraps a repository so that its writes send the model signals: `save` sends `preSave`,
+ * saves, then sends `postSave` with `created`; `delete` sends `preDelete` and `postDelete`.
+ * Receivers are awaited (`asend`, so they may be async), and a receiver's error propagates:
+ * a `preSave` error prevents the write, a `postSave` error inside {@link atomic} rolls it
+ * back. Every other member passes through unchanged.
+ *
+ * @param repository - Any object with `save(instance)` and `delete(instance)`.
+ * @param options - `sender`, `isNew`, `using`, `signals`: see {@link ModelSignalsOptions}.
+ * @example
+ * ```ts
+ * const articles = withModelSignals(new ArticleRepository(db), { sender: Article });
+ * postSave.connect(({ instance }) => onCommit(() => cache.delete(`article:${(instance as Article).id}`)), { sender: Article });
+ * await atomic(() => articles.save(article), { runner });
+ * ```
+ */
+export function withModelSignals<R extends Repository<never>>(
+  repository: R,
+  options: ModelSignalsOptions<Parameters<R['save']>[0]> = {},
+): SignalingRepository<R> {
+  for (const method of ['save', 'delete'] as const) {
+    if (repository === null || typeof repository !== 'object' || typeof repository[method] !== 'function') {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected \`repository\` to have a \`${method}\` method, got ${describeValue(repository)}`,
+      );
+    }
+  }
+  const isNew = (options.isNew ?? defaultIsNew) as (instance: unknown) => boolean;
+  if (typeof isNew !== 'function') {
+    throw new SignalError('ERR_INVALID_OPTION', `Expected \`isNew\` to be a function, got ${describeValue(isNew)}`);
+  }
+  const sender = options.sender ?? repository;
+  const using = options.using;
+  const signals = {
+    preSave: options.signals?.preSave ?? preSave,
+    postSave: options.signals?.postSave ?? postSave,
+    preDelete: options.signals?.preDelete ?? preDelete,
+    postDelete: options.signals?.postDelete ?? postDelete,
+  };
+  const target = repository as unknown as Record<'save' | 'delete', (...args: unknown[]) => unknown>;
+
+  async function save(instance: unknown, ...rest: unknown[]): Promise<unknown> {
+    const adding = isNew(instance);
+    await signals.preSave.asend(sender, { instance, adding, using });
+    const result = await target.save(instance, ...rest);
+    await signals.postSave.asend(sender, { instance, created: adding, result, using });
+    return result;
+  }
+
+  async function remove(instance: unknown, ...rest: unknown[]): Promise<unknown> {
+    await signals.preDelete.asend(sender, { instance, using });
+    const result = await target.delete(instance, ...rest);
+    await signals.postDelete.asend(sender, { instance, using });
+    return result;
+  }
+
+  const bound = new Map<PropertyKey, unknown>();
+  // A Proxy keeps every other member (find, count, ...) and the repository's type; methods are
+  // bound to the real repository so its `#private` fields keep working.
+  return new Proxy(repository, {
+    get(object, property) {
+      if (property === 'save') return save;
+      if (property === 'delete') return remove;
+      const value = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      let method = bound.get(property);
+      if (method === undefined || (method as { original?: unknown }).original !== value) {
+        method = Object.assign(value.bind(object), { original: value });
+        bound.set(property, method);
+      }
+      return method;
+    },
+  }) as unknown as SignalingRepository<R>;
+}

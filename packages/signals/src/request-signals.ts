@@ -1,0 +1,120 @@
+import type { Logger, Middleware } from '@adv/types';
+import { describeValue, SignalError } from './errors.js';
+import { type RobustResult, Signal } from './signal.js';
+
+/** Args of {@link requestStarted}. */
+export interface RequestStartedArgs {
+  /** The middleware's `sender` option (by default the {@link requestSignals} factory). */
+  sender: unknown;
+  /** The incoming request. */
+  request: Request;
+}
+
+/** Args of {@link requestFinished}. */
+export interface RequestFinishedArgs {
+  /** The middleware's `sender` option. */
+  sender: unknown;
+  /** The request that finished. */
+  request: Request;
+  /** The response, or `undefined` when the handler threw. */
+  response: Response | undefined;
+}
+
+/** Args of {@link gotRequestException}. */
+export interface GotRequestExceptionArgs {
+  /** The middleware's `sender` option. */
+  sender: unknown;
+  /** The request being handled. */
+  request: Request;
+  /** What the handler threw. */
+  error: unknown;
+}
+
+/**
+ * Sent when a request starts (Django's `request_started`), before the rest of the chain.
+ * @example
+ * ```ts
+ * requestStarted.connect(({ request }) => metrics.inflight.inc({ path: new URL(request.url).pathname }));
+ * ```
+ */
+export const requestStarted: Signal<RequestStartedArgs> = new Signal<RequestStartedArgs>({ name: 'requestStarted' });
+
+/** Sent when a request finished, with the response (Django's `request_finished`). */
+export const requestFinished: Signal<RequestFinishedArgs> = new Signal<RequestFinishedArgs>({
+  name: 'requestFinished',
+});
+
+/** Sent when the handler throws, before the error propagates (Django's `got_request_exception`). */
+export const gotRequestException: Signal<GotRequestExceptionArgs> = new Signal<GotRequestExceptionArgs>({
+  name: 'gotRequestException',
+});
+
+/** Options of {@link requestSignals}. */
+export interface RequestSignalsOptions {
+  /**
+   * The `sender` of the three signals, what receivers filter on.
+   * @defaultValue the `requestSignals` factory itself
+   */
+  sender?: unknown;
+  /**
+   * Where the errors of `requestFinished` and `gotRequestException` receivers go: those two
+   * are sent robustly, so that a failing receiver neither replaces the response nor masks
+   * the handler's error. A `requestStarted` receiver's error propagates (the request fails).
+   * @defaultValue `console`
+   */
+  logger?: Pick<Logger, 'error'>;
+  /** The signals to send; the built-in ones by default. */
+  signals?: {
+    requestStarted?: Signal<RequestStartedArgs>;
+    requestFinished?: Signal<RequestFinishedArgs>;
+    gotRequestException?: Signal<GotRequestExceptionArgs>;
+  };
+}
+
+/**
+ * A Fetch middleware that sends the request signals: `requestStarted` before the rest of the
+ * chain, `gotRequestException` if it throws (the error is then rethrown), `requestFinished`
+ * once it has a response or failed. Receivers may be async and are awaited (`asend`).
+ *
+ * @param options - `sender`, `logger`, `signals`: see {@link RequestSignalsOptions}.
+ * @example
+ * ```ts
+ * const app = compose(requestSignals())(handler);
+ * requestFinished.connect(({ request, response }) => log.info({ url: request.url, status: response?.status }));
+ * ```
+ */
+export function requestSignals(options: RequestSignalsOptions = {}): Middleware {
+  if (options === null || typeof options !== 'object') {
+    throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  const sender = options.sender ?? requestSignals;
+  const logger = options.logger ?? console;
+  const started = options.signals?.requestStarted ?? requestStarted;
+  const finished = options.signals?.requestFinished ?? requestFinished;
+  const exception = options.signals?.gotRequestException ?? gotRequestException;
+
+  const report = (name: string, results: RobustResult<never, unknown>[]) => {
+    for (const [receiver, outcome] of results) {
+      if (outcome instanceof Error) {
+        logger.error(
+          { err: outcome, signal: name, receiver: receiver.name },
+          `@adv/signals: a ${name} receiver failed`,
+        );
+      }
+    }
+  };
+
+  return async function requestSignals(request, next) {
+    await started.asend(sender, { request });
+    let response: Response | undefined;
+    try {
+      response = await next(request);
+      return response;
+    } catch (error) {
+      report(exception.name, await exception.asendRobust(sender, { request, error }));
+      throw error;
+    } finally {
+      report(finished.name, await finished.asendRobust(sender, { request, response }));
+    }
+  };
+}

@@ -1,0 +1,421 @@
+import type { SignalLike } from '@adv/types';
+import { emitSignalEvent, hasObservers, type SignalEvent } from './bus.js';
+import { describeValue, SignalError, toError } from './errors.js';
+
+/** The least every signal's args carry: who sent it. */
+export interface SignalArgs {
+  /** The sender passed to `send(sender, payload)`: a class, a constructor or any value. */
+  sender: unknown;
+}
+
+/** A receiver takes one args object, `{ sender, ...payload }`. */
+export type Receiver<Args extends SignalArgs = SignalArgs, Result = unknown> = (args: Args) => Result | Promise<Result>;
+
+/** The sender type of a signal's args. */
+export type SenderOf<Args extends SignalArgs> = Args['sender'];
+
+/** What `send` takes besides the sender: the args without `sender`. */
+export type PayloadOf<Args extends SignalArgs> = Omit<Args, 'sender'>;
+
+/** The payload parameter of the send methods: optional when every payload field is. */
+export type PayloadParam<Args extends SignalArgs> =
+  // biome-ignore lint/complexity/noBannedTypes: `{}` is the "no required field" test here.
+  {} extends PayloadOf<Args> ? [payload?: PayloadOf<Args>] : [payload: PayloadOf<Args>];
+
+/** One receiver's outcome: the receiver and what it returned. */
+export type ReceiverResult<Args extends SignalArgs, Result> = [receiver: Receiver<Args, Result>, result: Result];
+
+/** One receiver's outcome in a robust send: what it returned, or the `Error` it threw. */
+export type RobustResult<Args extends SignalArgs, Result> = [receiver: Receiver<Args, Result>, result: Result | Error];
+
+/** Options of {@link Signal.connect}. */
+export interface ConnectOptions<Sender = unknown> {
+  /**
+   * Only receive sends from this sender (compared with `===`, as Django compares ids: a
+   * subclass sender does not match its base class). `undefined` receives every send.
+   * @defaultValue `undefined`
+   */
+  sender?: Sender;
+  /**
+   * A unique id for this connection: a second `connect` with the same id (and sender) is a
+   * no-op, so a module that runs twice (hot reload, a test re-import) does not connect twice.
+   * @defaultValue `undefined` (the receiver function itself is the id)
+   */
+  dispatchUid?: string | symbol;
+  /**
+   * Hold the receiver through a `WeakRef`: once nothing else references it, it is garbage
+   * collected and silently disconnected. Keep a reference to the function you pass.
+   * @defaultValue `false` (Django's default is weak; inline arrow functions make that a trap in JS)
+   */
+  weak?: boolean;
+}
+
+/** Options of {@link Signal.disconnect}. */
+export interface DisconnectOptions<Sender = unknown> {
+  /** The sender the receiver was connected with. */
+  sender?: Sender;
+  /** The `dispatchUid` the receiver was connected with. */
+  dispatchUid?: string | symbol;
+}
+
+/** Options of {@link Signal} and {@link signal}. */
+export interface SignalOptions {
+  /**
+   * A name for error messages and {@link onAny} observers.
+   * @defaultValue `'signal'`
+   */
+  name?: string;
+}
+
+interface Connection {
+  readonly key: unknown;
+  readonly receiver: Receiver<never, unknown> | undefined;
+  readonly ref: WeakRef<Receiver<never, unknown>> | undefined;
+  readonly sender: unknown;
+  readonly isAsync: boolean;
+}
+
+type AnyReceiver = (args: never) => unknown;
+type Method = SignalEvent['method'];
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'function') &&
+  typeof (value as { then?: unknown }).then === 'function';
+
+const isAsyncFunction = (fn: AnyReceiver): boolean =>
+  (fn as unknown as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'AsyncFunction';
+
+/**
+ * Django's `Signal`, typed: receivers take one args object `{ sender, ...payload }`.
+ *
+ * Receivers are called in connection order. The receiver list is copy-on-write, so a
+ * receiver connected or disconnected during a send takes effect from the next send.
+ *
+ * @example
+ * ```ts
+ * const userRegistered = new Signal<{ sender: typeof UserService; user: User }>({ name: 'userRegistered' });
+ * userRegistered.connect(({ user }) => sendWelcomeMail(user), { dispatchUid: 'welcome-mail' });
+ * userRegistered.send(UserService, { user });
+ * ```
+ */
+export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> implements SignalLike<Args> {
+  /** The name given at construction, used in error messages and by {@link onAny}. */
+  readonly name: string;
+  #connections: readonly Connection[] = [];
+  #asyncCount = 0;
+  #hasDead = false;
+  #registry: FinalizationRegistry<undefined> | undefined;
+
+  constructor(options: SignalOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected \`options\` to be an object, got ${describeValue(options)}`,
+      );
+    }
+    const { name = 'signal' } = options;
+    if (typeof name !== 'string' || name === '') {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected \`name\` to be a non-empty string, got ${describeValue(name)}`,
+      );
+    }
+    this.name = name;
+  }
+
+  /**
+   * Connects `receiver`. Connecting the same receiver (or the same `dispatchUid`) for the
+   * same sender again is a no-op.
+   *
+   * @param receiver - Called with `{ sender, ...payload }` on each matching send.
+   * @param options - `sender` filter, `dispatchUid`, `weak`: see {@link ConnectOptions}.
+   * @returns A function that disconnects this connection (`true` if it was connected).
+   */
+  connect(receiver: Receiver<Args, Result>, options: ConnectOptions<SenderOf<Args>> = {}): () => boolean {
+    if (typeof receiver !== 'function') {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected \`receiver\` to be a function (args) => unknown, got ${describeValue(receiver)}`,
+      );
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected \`options\` to be an object, got ${describeValue(options)}`,
+      );
+    }
+    const { sender, dispatchUid, weak = false } = options;
+    assertUid(dispatchUid);
+    if (typeof weak !== 'boolean') {
+      throw new SignalError('ERR_INVALID_OPTION', `Expected \`weak\` to be a boolean, got ${describeValue(weak)}`);
+    }
+    const existing = this.#find(dispatchUid ?? receiver, sender);
+    if (existing >= 0) return this.#disconnector(this.#connections[existing]!);
+    const fn = receiver as AnyReceiver;
+    const connection: Connection = {
+      key: dispatchUid,
+      receiver: weak ? undefined : fn,
+      ref: weak ? new WeakRef(fn) : undefined,
+      sender,
+      isAsync: isAsyncFunction(fn),
+    };
+    if (weak) this.#registryFor().register(fn, undefined);
+    this.#setConnections([...this.#connections, connection]);
+    return this.#disconnector(connection);
+  }
+
+  // The closures below live in their own methods on purpose: a closure created inside
+  // `connect` would share its scope and keep a weak receiver alive.
+  #disconnector(connection: Connection): () => boolean {
+    return () => {
+      const before = this.#connections.length;
+      this.#setConnections(this.#connections.filter((item) => item !== connection));
+      return this.#connections.length < before;
+    };
+  }
+
+  #registryFor(): FinalizationRegistry<undefined> {
+    this.#registry ??= new FinalizationRegistry(() => {
+      this.#hasDead = true;
+    });
+    return this.#registry;
+  }
+
+  /**
+   * Disconnects a receiver, by the function or by the `dispatchUid` it was connected with.
+   *
+   * @returns `true` if a connection was removed.
+   * @example
+   * ```ts
+   * signal.disconnect(onSave, { sender: Article });
+   * signal.disconnect({ dispatchUid: 'welcome-mail' });
+   * ```
+   */
+  disconnect(receiver: Receiver<Args, Result>, options?: Pick<DisconnectOptions<SenderOf<Args>>, 'sender'>): boolean;
+  disconnect(options: DisconnectOptions<SenderOf<Args>> & { dispatchUid: string | symbol }): boolean;
+  disconnect(
+    target: Receiver<Args, Result> | DisconnectOptions<SenderOf<Args>>,
+    options: DisconnectOptions<SenderOf<Args>> = {},
+  ): boolean {
+    if (typeof target === 'function') return this.#remove(target, options?.sender);
+    if (target === null || typeof target !== 'object' || target.dispatchUid === undefined) {
+      throw new SignalError(
+        'ERR_INVALID_OPTION',
+        `Expected a receiver function or \`{ dispatchUid }\` to disconnect, got ${describeValue(target)}`,
+      );
+    }
+    assertUid(target.dispatchUid);
+    return this.#remove(target.dispatchUid, target.sender);
+  }
+
+  /**
+   * Whether a send would reach any receiver: with no argument, whether any receiver is
+   * connected at all; with a sender, whether one would receive a send from it.
+   */
+  hasListeners(...query: [sender?: SenderOf<Args>]): boolean {
+    const all = query.length === 0;
+    const sender = query[0];
+    for (const connection of this.#live()) {
+      if (all || connection.sender === undefined || connection.sender === sender) {
+        if (connection.receiver !== undefined || connection.ref?.deref() !== undefined) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Calls every matching receiver in connection order and returns what each returned. A
+   * receiver that throws stops the send: the error propagates. An async receiver is an
+   * error (`ERR_ASYNC_RECEIVER`, thrown before any receiver runs): use {@link Signal.asend}.
+   *
+   * @example
+   * ```ts
+   * for (const [receiver, result] of postSave.send(Article, { instance, created: true })) log(receiver.name, result);
+   * ```
+   */
+  send(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): ReceiverResult<Args, Result>[] {
+    const connections = this.#live();
+    if (this.#asyncCount > 0) this.#assertNoAsync(connections, sender);
+    const args = { ...payload, sender } as Args;
+    if (hasObservers()) this.#observe('send', sender, args);
+    const results: ReceiverResult<Args, Result>[] = [];
+    for (let index = 0; index < connections.length; index++) {
+      const connection = connections[index]!;
+      if (connection.sender !== undefined && connection.sender !== sender) continue;
+      const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
+      if (receiver === undefined) continue;
+      const result = receiver(args);
+      if (isThenable(result)) throw this.#asyncError(receiver, 'returned a promise');
+      results.push([receiver, result]);
+    }
+    return results;
+  }
+
+  /**
+   * Calls every matching receiver in connection order, even after one throws, and returns
+   * each one's result or `Error` (a thrown non-Error is wrapped in a `SignalError` with
+   * code `ERR_RECEIVER_FAILED`). Never throws because of a receiver.
+   *
+   * @example
+   * ```ts
+   * const failed = requestFinished.sendRobust(app, { request, response }).filter(([, r]) => r instanceof Error);
+   * ```
+   */
+  sendRobust(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): RobustResult<Args, Result>[] {
+    const connections = this.#live();
+    const args = { ...payload, sender } as Args;
+    if (hasObservers()) this.#observe('sendRobust', sender, args);
+    const results: RobustResult<Args, Result>[] = [];
+    for (const connection of connections) {
+      if (connection.sender !== undefined && connection.sender !== sender) continue;
+      const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
+      if (receiver === undefined) continue;
+      if (connection.isAsync) {
+        results.push([receiver, this.#asyncError(receiver, 'is async')]);
+        continue;
+      }
+      try {
+        const result = receiver(args);
+        results.push([receiver, isThenable(result) ? this.#asyncError(receiver, 'returned a promise') : result]);
+      } catch (error) {
+        results.push([receiver, toError(error)]);
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Calls every matching receiver in connection order, sync and async alike, and awaits
+   * them concurrently (Django 5's `asend`). Resolves with each one's result; if any
+   * failed, it waits for all to settle, then rejects with the first error in connection order.
+   *
+   * @example
+   * ```ts
+   * await postSave.asend(Article, { instance, created: false });
+   * ```
+   */
+  async asend(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): Promise<ReceiverResult<Args, Result>[]> {
+    const settled = await this.#startAll('asend', sender, payload);
+    const results: ReceiverResult<Args, Result>[] = [];
+    for (const [receiver, outcome] of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.push([receiver, outcome.value]);
+    }
+    return results;
+  }
+
+  /**
+   * Like {@link Signal.asend}, but never rejects because of a receiver: each receiver's
+   * result or `Error` is returned, in connection order (Django 5's `asend_robust`).
+   */
+  async asendRobust(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): Promise<RobustResult<Args, Result>[]> {
+    const settled = await this.#startAll('asendRobust', sender, payload);
+    return settled.map(([receiver, outcome]) => [
+      receiver,
+      outcome.status === 'fulfilled' ? outcome.value : toError(outcome.reason),
+    ]);
+  }
+
+  async #startAll(
+    method: Method,
+    sender: unknown,
+    payload: PayloadOf<Args> | undefined,
+  ): Promise<[Receiver<Args, Result>, PromiseSettledResult<Result>][]> {
+    const connections = this.#live();
+    const args = { ...payload, sender } as Args;
+    if (hasObservers()) this.#observe(method, sender, args);
+    const receivers: Receiver<Args, Result>[] = [];
+    const pending: Promise<Result>[] = [];
+    for (const connection of connections) {
+      if (connection.sender !== undefined && connection.sender !== sender) continue;
+      const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
+      if (receiver === undefined) continue;
+      receivers.push(receiver);
+      try {
+        pending.push(Promise.resolve(receiver(args)));
+      } catch (error) {
+        pending.push(Promise.reject(error));
+      }
+    }
+    const outcomes = await Promise.allSettled(pending);
+    return outcomes.map((outcome, index) => [receivers[index]!, outcome]);
+  }
+
+  #observe(method: Method, sender: unknown, args: object): void {
+    emitSignalEvent({ signal: this.name, method, sender, args });
+  }
+
+  #assertNoAsync(connections: readonly Connection[], sender: unknown): void {
+    for (const connection of connections) {
+      if (!connection.isAsync) continue;
+      if (connection.sender !== undefined && connection.sender !== sender) continue;
+      const receiver = connection.receiver ?? connection.ref!.deref();
+      if (receiver !== undefined) throw this.#asyncError(receiver, 'is async');
+    }
+  }
+
+  #asyncError(receiver: AnyReceiver, what: string): SignalError {
+    return new SignalError(
+      'ERR_ASYNC_RECEIVER',
+      `Receiver \`${receiver.name || 'anonymous'}\` of signal \`${this.name}\` ${what}, but the signal was sent with a synchronous method; use \`asend()\` or \`asendRobust()\` so it is awaited`,
+    );
+  }
+
+  /** The connections, without receivers whose WeakRef was cleared. */
+  #live(): readonly Connection[] {
+    if (this.#hasDead) {
+      this.#hasDead = false;
+      this.#setConnections(
+        this.#connections.filter((connection) => connection.ref === undefined || connection.ref.deref() !== undefined),
+      );
+    }
+    return this.#connections;
+  }
+
+  #find(key: unknown, sender: unknown): number {
+    return this.#live().findIndex(
+      (connection) =>
+        connection.sender === sender &&
+        (connection.key !== undefined
+          ? connection.key === key
+          : (connection.receiver ?? connection.ref!.deref()) === key),
+    );
+  }
+
+  #remove(key: unknown, sender: unknown): boolean {
+    const index = this.#find(key, sender);
+    if (index < 0) return false;
+    this.#setConnections(this.#connections.filter((_, i) => i !== index));
+    return true;
+  }
+
+  #setConnections(connections: readonly Connection[]): void {
+    this.#connections = connections;
+    this.#asyncCount = connections.filter((connection) => connection.isAsync).length;
+  }
+}
+
+function assertUid(dispatchUid: unknown): void {
+  if (dispatchUid === undefined || typeof dispatchUid === 'symbol') return;
+  if (typeof dispatchUid !== 'string' || dispatchUid === '') {
+    throw new SignalError(
+      'ERR_INVALID_OPTION',
+      `Expected \`dispatchUid\` to be a non-empty string or a symbol, got ${describeValue(dispatchUid)}`,
+    );
+  }
+}
+
+/**
+ * Creates a {@link Signal}: `signal<Args>()` reads like Django's `Signal()`.
+ *
+ * @example
+ * ```ts
+ * export const orderPaid = signal<{ sender: typeof Order; order: Order; amount: number }>({ name: 'orderPaid' });
+ * ```
+ */
+export function signal<Args extends SignalArgs = SignalArgs, Result = unknown>(
+  options?: SignalOptions,
+): Signal<Args, Result> {
+  return new Signal<Args, Result>(options);
+}

@@ -1,0 +1,59 @@
+import type { SignalLike } from '@adv/types';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type PostSaveArgs,
+  postSave,
+  type Receiver,
+  type RobustResult,
+  requestFinished,
+  Signal,
+  signal,
+} from '../src/index.js';
+
+class Order {}
+type PaidArgs = { sender: typeof Order; orderId: string; amount: number };
+
+describe('public types', () => {
+  it('a Signal satisfies the SignalLike contract of @adv/types', () => {
+    const paid = signal<PaidArgs>();
+    expectTypeOf(paid).toExtend<SignalLike<PaidArgs>>();
+    expectTypeOf(postSave).toExtend<SignalLike<PostSaveArgs>>();
+    const accept = (_: SignalLike<PaidArgs>) => {};
+    accept(new Signal<PaidArgs>());
+  });
+
+  it('a receiver takes one args object { sender, ...payload }', () => {
+    const paid = signal<PaidArgs, number>();
+    paid.connect(({ sender, orderId, amount }) => {
+      expectTypeOf(sender).toEqualTypeOf<typeof Order>();
+      expectTypeOf(orderId).toEqualTypeOf<string>();
+      return amount;
+    });
+    // @ts-expect-error the receiver must return the signal's result type
+    paid.connect(() => 'not a number');
+    expectTypeOf<Receiver<PaidArgs, number>>().parameter(0).toEqualTypeOf<PaidArgs>();
+  });
+
+  it('send checks the sender and the payload; sendRobust types errors in', () => {
+    const paid = signal<PaidArgs, number>();
+    paid.send(Order, { orderId: 'o1', amount: 3 });
+    // @ts-expect-error amount is missing
+    paid.send(Order, { orderId: 'o1' });
+    // @ts-expect-error the sender must be the Order class
+    paid.send('Order', { orderId: 'o1', amount: 3 });
+    expectTypeOf(paid.sendRobust(Order, { orderId: 'o1', amount: 1 })).toEqualTypeOf<
+      RobustResult<PaidArgs, number>[]
+    >();
+    expectTypeOf(paid.asend(Order, { orderId: 'o1', amount: 1 })).resolves.items.toExtend<[unknown, number]>();
+  });
+
+  it('the payload may be omitted when no payload field is required', () => {
+    const ping = signal();
+    ping.send(undefined);
+    const optional = signal<{ sender: unknown; note?: string }>();
+    optional.send(null);
+    requestFinished.connect(({ response }) => {
+      expectTypeOf(response).toEqualTypeOf<Response | undefined>();
+    });
+  });
+});

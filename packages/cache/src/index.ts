@@ -1,2 +1,10 @@
+export type { CacheErrorListener, CacheSettings } from './cache.js';
+export { Cache } from './cache.js';
+export { createCache } from './create-cache.js';
 export type { CacheErrorCode } from './errors.js';
 export { CacheError } from './errors.js';
+export type { KeyFunction } from './keys.js';
+export { defaultKeyFunction, isSafeKey } from './keys.js';
+export { LruStore } from './lru-store.js';
+export type { CacheOptions, IncrOptions, SetOptions, VersionOptions } from './options.js';
+export { CACHE_DEFAULTS } from './options.js';

@@ -1,0 +1,33 @@
+import { Keyv } from 'keyv';
+import { LruStore } from '../lru-store.js';
+import { addInteger } from './integers.js';
+import { type Driver, keyvOptions } from './types.js';
+
+/** The embedded default: one process's memory, LRU-bounded. Every operation is atomic here. */
+export function memoryDriver(maxEntries: number, isPinned: (key: string) => boolean): Driver {
+  const store = new LruStore(maxEntries, isPinned);
+  const keyv = new Keyv<string>(store, keyvOptions as never);
+  return {
+    kind: 'memory',
+    shared: false,
+    keyv,
+    nativeTtl: true,
+    maxValueBytes: Number.POSITIVE_INFINITY,
+    async add(key, payload, ttlMs) {
+      if (store.peek(key) !== undefined) return false;
+      store.set(key, payload, ttlMs);
+      return true;
+    },
+    async incr(key, delta, ttlMs) {
+      const current = store.peek(key);
+      const next = addInteger(current?.value, delta, key);
+      store.setUntil(key, String(next), current ? current.expires : ttlMs ? Date.now() + ttlMs : 0);
+      return next;
+    },
+    async clear(prefix) {
+      store.clearPrefix(prefix);
+    },
+    async ping() {},
+    async close() {},
+  };
+}

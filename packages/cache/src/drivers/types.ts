@@ -1,0 +1,45 @@
+import type { Keyv } from 'keyv';
+
+/** Backend-specific operations the cache needs beyond keyv's get/set/delete. */
+export interface Driver {
+  /** `memory`, `redis`, `memcached` or `keyv` (any other keyv store). */
+  readonly kind: 'memory' | 'redis' | 'memcached' | 'keyv';
+  /** Whether other processes see the same data. */
+  readonly shared: boolean;
+  /** The keyv instance carrying the cache's stored strings. */
+  readonly keyv: Keyv<string>;
+  /** Whether the store itself expires keys after the ttl it is given. */
+  readonly nativeTtl: boolean;
+  /** Largest stored string the backend accepts, in bytes. */
+  readonly maxValueBytes: number;
+  /** Turns a ttl in ms into what the store's `set` expects (memcached: whole seconds). */
+  toStoreTtl?(ttlMs: number | undefined): number | undefined;
+  /** Stores `payload` only if `key` is absent; true when stored. Atomic where the backend allows. */
+  add(key: string, payload: string, ttlMs: number | undefined): Promise<boolean>;
+  /** Adds `delta` to the integer at `key` (missing: 0) and returns the result. Atomic where the backend allows. */
+  incr(key: string, delta: number, ttlMs: number | undefined): Promise<number>;
+  /** Deletes every key starting with `prefix` (memcached: flushes the server). */
+  clear(prefix: string): Promise<void>;
+  /** Resolves when the backend answers. */
+  ping(): Promise<void>;
+  /** Cross-process messages, when the backend has them (Redis pub/sub). */
+  readonly bus?: MessageBus;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** Publish/subscribe on a channel shared by processes. */
+export interface MessageBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
+/** keyv options shared by every driver: the cache builds keys and strings itself. */
+export const keyvOptions = {
+  namespace: '',
+  useKeyPrefix: false,
+  throwOnErrors: true,
+  emitErrors: true,
+  serialize: (data: { value: unknown }) => data.value as string,
+  deserialize: (raw: string) => ({ value: raw }),
+} as const;

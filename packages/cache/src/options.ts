@@ -1,0 +1,117 @@
+import type { Logger } from '@adv/types';
+import type { KeyvStoreAdapter } from 'keyv';
+import type { KeyFunction } from './keys.js';
+
+/** Options of {@link createCache}. Every field is optional: `createCache()` is a memory cache. */
+export interface CacheOptions {
+  /**
+   * The backend: `'memory'` (LocMem: this process, LRU-bounded), or any keyv store adapter
+   * (`new KeyvSqlite(...)`, a `Map`). Mutually exclusive with `url`.
+   * @defaultValue `'memory'`
+   */
+  store?: 'memory' | KeyvStoreAdapter | Map<unknown, unknown>;
+  /**
+   * The backend as a URL: `memory://`, `redis://host:6379/0`, `rediss://...`,
+   * `memcached://host:11211` (several servers: `memcached://h1:11211,h2:11211`).
+   * @example `createCache({ url: process.env.REDIS_URL })`
+   */
+  url?: string;
+  /**
+   * Django's `KEY_PREFIX`: every stored key starts with `keyPrefix:version:`; `clear()` deletes
+   * only keys with this prefix (on Redis and memory).
+   * @defaultValue `'adv'`
+   */
+  keyPrefix?: string;
+  /**
+   * Django's `VERSION`: the default version of every key. Bump it to invalidate everything
+   * written by older code without flushing the backend.
+   * @defaultValue `1`
+   */
+  version?: number;
+  /**
+   * Django's `KEY_FUNCTION`: builds the stored key from `(key, keyPrefix, version)`. Whatever
+   * it returns is hashed if memcached would reject it (over 250 bytes, spaces, control characters).
+   * @defaultValue `` (key, prefix, version) => `${prefix}:${version}:${key}` ``
+   */
+  keyFunction?: KeyFunction;
+  /**
+   * Time to live, in **seconds**, of writes that give no `ttl`. `0` keeps entries until evicted
+   * (unlike Django's 300 s default, as the `CacheLike` contract says).
+   * @defaultValue `0`
+   */
+  defaultTtl?: number;
+  /**
+   * Grace period in seconds for `getOrSet` writes that give no `grace`: how long after its ttl an
+   * entry may still be served stale while one refresh runs.
+   * @defaultValue `0`
+   */
+  defaultGrace?: number;
+  /**
+   * Memory backend: the most entries kept before the least recently used is evicted (Django's
+   * `MAX_ENTRIES`).
+   * @defaultValue `1000`
+   */
+  maxEntries?: number;
+  /**
+   * What a backend failure does: `'log'` reports it (logger + `error` event) and falls through
+   * (a `get` misses, a `set` returns false, `getOrSet` runs the factory); `'throw'` rejects with
+   * a `CacheError` of code `ERR_BACKEND`. Programmer errors (bad arguments, values JSON cannot
+   * hold) always throw.
+   * @defaultValue `'log'`
+   */
+  onError?: 'log' | 'throw';
+  /** Where backend failures are logged. `console` and pino loggers fit. @defaultValue `console` */
+  logger?: Logger;
+  /**
+   * Network backends: how long one operation may take, in ms, before it counts as a failure.
+   * @defaultValue `1000`
+   */
+  timeout?: number;
+  /**
+   * Two-tier mode (Redis only): a memory L1 in front of Redis. Reads hit memory first; writes
+   * and invalidations in any process drop the L1 copies in every process via Redis pub/sub.
+   * `true` uses the defaults.
+   * @defaultValue `false`
+   */
+  l1?: boolean | { maxEntries?: number; ttl?: number };
+  /**
+   * Whether a custom `store` is shared by several processes (reported in `backendInfo`).
+   * @defaultValue `false`
+   */
+  shared?: boolean;
+}
+
+/** Per-call version (Django's `version=` argument). */
+export interface VersionOptions {
+  /** Version of the key; defaults to the cache's `version`. */
+  version?: number;
+}
+
+/** Options of `set`, `add`, `setMany` and `getOrSet`. */
+export interface SetOptions extends VersionOptions {
+  /** Time to live in **seconds**; `0` keeps the entry until evicted. Defaults to `defaultTtl`. */
+  ttl?: number;
+  /** Tags to invalidate the entry by with `invalidateTags`. */
+  tags?: readonly string[];
+  /** Seconds after `ttl` during which `getOrSet` serves the stale value while refreshing it. */
+  grace?: number;
+}
+
+/** Options of `incr`/`decr`. */
+export interface IncrOptions extends VersionOptions {
+  /** Seconds to live when the counter is created by this call; an existing counter keeps its expiry. */
+  ttl?: number;
+}
+
+/** Defaults of {@link CacheOptions}, in one place. */
+export const CACHE_DEFAULTS = {
+  keyPrefix: 'adv',
+  version: 1,
+  defaultTtl: 0,
+  defaultGrace: 0,
+  maxEntries: 1000,
+  onError: 'log',
+  timeout: 1000,
+  l1MaxEntries: 1000,
+  l1Ttl: 60,
+} as const;

@@ -1,0 +1,71 @@
+import type { Logger } from '@adv/types';
+import type { MessageBus } from './drivers/types.js';
+import { LruStore } from './lru-store.js';
+
+interface Message {
+  /** Sender's id: a process ignores its own messages. */
+  i: string;
+  /** Keys to drop; absent: drop everything. */
+  k?: string[];
+}
+
+/**
+ * The memory L1 of the two-tier mode: stored strings (decoded on every hit, so callers never
+ * share a mutable object) for at most `ttl` seconds, dropped in every process when any process
+ * writes or invalidates, through a Redis pub/sub channel.
+ */
+export class L1 {
+  readonly #store: LruStore;
+  readonly #ttlMs: number;
+  readonly #bus: MessageBus;
+  readonly #channel: string;
+  readonly #id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  readonly #logger: Logger;
+  #subscribed: Promise<void> | undefined;
+
+  constructor(options: { maxEntries: number; ttl: number; bus: MessageBus; channel: string; logger: Logger }) {
+    this.#store = new LruStore(options.maxEntries);
+    this.#ttlMs = options.ttl * 1000;
+    this.#bus = options.bus;
+    this.#channel = options.channel;
+    this.#logger = options.logger;
+  }
+
+  /** Subscribes to other processes' invalidations (once). */
+  subscribe(): Promise<void> {
+    this.#subscribed ??= this.#bus.subscribe(this.#channel, (raw) => this.#receive(raw));
+    return this.#subscribed;
+  }
+
+  /** The stored string, if this process holds a copy. */
+  get(key: string): string | undefined {
+    return this.#store.get(key);
+  }
+
+  /** Keeps a copy for at most the L1 ttl (or the entry's own, if shorter). */
+  keep(key: string, payload: string, ttlMs: number | undefined): void {
+    this.#store.set(key, payload, ttlMs ? Math.min(ttlMs, this.#ttlMs) : this.#ttlMs);
+  }
+
+  /** Drops local copies of `keys` (all when absent) and tells the other processes to. */
+  invalidate(keys?: readonly string[]): void {
+    if (keys === undefined) this.#store.clear();
+    else for (const key of keys) this.#store.delete(key);
+    const message: Message = keys === undefined ? { i: this.#id } : { i: this.#id, k: [...keys] };
+    this.#bus.publish(this.#channel, JSON.stringify(message)).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, '@adv/cache: could not publish an L1 invalidation');
+    });
+  }
+
+  #receive(raw: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(raw) as Message;
+    } catch {
+      return;
+    }
+    if (message.i === this.#id) return;
+    if (message.k === undefined) this.#store.clear();
+    else for (const key of message.k) this.#store.delete(key);
+  }
+}

@@ -1,5 +1,19 @@
-/** Machine-readable reason of a {@link AsyncError}. */
-export type AsyncErrorCode = 'ERR_INVALID_OPTION';
+/** Machine-readable reason of an {@link AsyncError}. */
+export type AsyncErrorCode =
+  /** An option or argument failed validation (a programmer error). */
+  | 'ERR_INVALID_OPTION'
+  /** A request body was larger than `bodyLimit`. */
+  | 'ERR_BODY_TOO_LARGE'
+  /** Work did not finish within its `timeout` or deadline. */
+  | 'ERR_TIMEOUT'
+  /** Work was cancelled through an `AbortSignal`. */
+  | 'ERR_ABORTED'
+  /** A worker thread of the offload pool failed or exited. */
+  | 'ERR_WORKER'
+  /** A received WebSocket message could not be decoded (e.g. `json()` on invalid JSON). */
+  | 'ERR_INVALID_MESSAGE'
+  /** The server, pool or channel layer was already closed. */
+  | 'ERR_CLOSED';
 
 /** Base error of @adv/async: branch on `code`; the original failure is in `cause`. */
 export class AsyncError extends Error {

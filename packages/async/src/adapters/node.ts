@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Handler, type Logger, type Middleware, silentLogger } from '@adv/types';
+import { AsyncError } from '../errors.js';
+import { toRequest } from '../serve/node-request.js';
+import { writeResponse } from '../serve/node-response.js';
+import { invalidOption } from '../validate.js';
+import { captureDownstream } from './capture.js';
+
+/** Options of the Node and Express adapters. */
+export interface NodeAdapterOptions {
+  /** Largest request body, in bytes. @defaultValue `Infinity` (the host server decides) */
+  bodyLimit?: number;
+  /** Where handler errors are logged. @defaultValue `silentLogger` */
+  logger?: Logger;
+}
+
+/** A `node:http` request listener. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/** An Express (or Connect) middleware. */
+export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+function failure(error: unknown): Response {
+  const tooLarge = error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE';
+  return new Response(tooLarge ? 'Payload Too Large' : 'Internal Server Error', {
+    status: tooLarge ? 413 : 500,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
+}
+
+function requestFor(req: IncomingMessage, res: ServerResponse, options: NodeAdapterOptions): Request {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+  });
+  return toRequest(req, { signal: controller.signal, bodyLimit: options.bodyLimit ?? Number.POSITIVE_INFINITY });
+}
+
+/**
+ * Wraps a Fetch handler as a `node:http` request listener (for `http.createServer`, or any
+ * framework that accepts one).
+ *
+ * @param handler - `(request) => Response`.
+ * @example
+ * ```ts
+ * http.createServer(toNodeHandler((request) => new Response('hi'))).listen(3000);
+ * ```
+ */
+export function toNodeHandler(handler: Handler, options: NodeAdapterOptions = {}): NodeHandler {
+  if (typeof handler !== 'function') throw invalidOption('handler', 'a function (request) => Response', handler);
+  const logger = options.logger ?? silentLogger;
+  return function nodeHandler(req, res) {
+    void (async () => {
+      let response: Response;
+      try {
+        response = await handler(requestFor(req, res, options));
+      } catch (error) {
+        logger.error({ err: error }, 'handler failed');
+        response = failure(error);
+      }
+      await writeResponse(res, response, req.method === 'HEAD').catch((error: unknown) =>
+        logger.error({ err: error }, 'writing the response failed'),
+      );
+    })();
+  };
+}
+
+/**
+ * Runs a Fetch `Middleware` (or a `Handler`, told apart by taking fewer than two parameters)
+ * in Express. A middleware's `next(request)` continues the Express chain and resolves with the
+ * downstream's response as a streaming Fetch `Response`, which the middleware may change or
+ * replace before it is written; a short-circuit response is written directly. The downstream
+ * body is buffered while it waits for the middleware (keep it streaming-sized).
+ *
+ * @param fetchFn - A `Middleware` `(request, next) => Response` or a `Handler` `(request) => Response`.
+ * @example
+ * ```ts
+ * app.use(toExpress(securityHeaders));
+ * app.get('/hello', toExpress((request) => new Response('hi')));
+ * ```
+ */
+export function toExpress(fetchFn: Middleware | Handler, options: NodeAdapterOptions = {}): ExpressMiddleware {
+  if (typeof fetchFn !== 'function') throw invalidOption('fetchFn', 'a function (request, next?) => Response', fetchFn);
+  if (fetchFn.length < 2) {
+    const nodeHandler = toNodeHandler(fetchFn as Handler, options);
+    return function expressHandler(req, res) {
+      nodeHandler(req, res);
+    };
+  }
+  const middleware = fetchFn as Middleware;
+  const logger = options.logger ?? silentLogger;
+  return function expressMiddleware(req, res, next) {
+    void (async () => {
+      let capture: ReturnType<typeof captureDownstream> | undefined;
+      let response: Response;
+      try {
+        response = await middleware(requestFor(req, res, options), async () => {
+          capture = captureDownstream(res);
+          next();
+          return capture.response;
+        });
+      } catch (error) {
+        capture?.restore();
+        logger.error({ err: error }, 'middleware failed');
+        response = failure(error);
+      }
+      capture?.restore();
+      if (res.headersSent) return;
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      await writeResponse(res, response, req.method === 'HEAD').catch((error: unknown) =>
+        logger.error({ err: error }, 'writing the response failed'),
+      );
+    })();
+  };
+}

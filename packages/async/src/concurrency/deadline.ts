@@ -1,0 +1,53 @@
+import type { Middleware } from '@adv/types';
+import { AsyncError } from '../errors.js';
+import type { StreamingRequestInit } from '../serve/node-request.js';
+import { checkCount, invalidOption } from '../validate.js';
+
+/** Options of {@link deadline}. */
+export interface DeadlineOptions {
+  /** Status of the response sent when the deadline passes. @defaultValue `503` */
+  status?: number;
+  /** Body of that response. @defaultValue `'Service Unavailable: deadline exceeded'` */
+  body?: string;
+}
+
+/**
+ * Per-request deadline middleware: the rest of the chain gets a `request.signal` that aborts
+ * after `ms` (with `ERR_TIMEOUT`) or when the client leaves, and the client gets a 503 at the
+ * deadline even if the handler ignores its signal.
+ *
+ * @param ms - Milliseconds allowed per request.
+ * @example
+ * ```ts
+ * const app = compose(deadline(2_000))(async (request) => {
+ *   const rows = await db.query(sql, { signal: request.signal });
+ *   return Response.json(rows);
+ * });
+ * ```
+ */
+export function deadline(ms: number, options: DeadlineOptions = {}): Middleware {
+  if (ms === undefined) throw invalidOption('ms', 'a non-negative number of milliseconds', ms);
+  checkCount('ms', ms, { unit: 'number of milliseconds' });
+  const status = options.status ?? 503;
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    throw invalidOption('status', 'an HTTP status from 200 to 599', status);
+  const body = options.body ?? 'Service Unavailable: deadline exceeded';
+  return async function deadline(request, next) {
+    const controller = new AbortController();
+    const error = new AsyncError('ERR_TIMEOUT', `request exceeded its deadline (${ms} ms)`);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<Response>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(error);
+        resolve(new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+      }, ms);
+    });
+    const init: StreamingRequestInit = { signal: AbortSignal.any([request.signal, controller.signal]) };
+    if (request.body !== null) init.duplex = 'half';
+    try {
+      return await Promise.race([next(new Request(request, init)), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,183 @@
+import { AsyncError } from '../errors.js';
+import { abortError, checkCount } from '../validate.js';
+import { checkName } from './names.js';
+import { type ChannelLayerEvents, type ChannelLayerOptions, type DroppedMessage, LAYER_DEFAULTS } from './types.js';
+
+interface Buffered {
+  message: unknown;
+  expiresAt: number;
+}
+
+interface ChannelState {
+  queue: Buffered[];
+  waiter: ((message: unknown) => void) | undefined;
+}
+
+/** Validates the options every layer shares. */
+export function checkLayerOptions(options: ChannelLayerOptions): Required<ChannelLayerOptions> {
+  checkCount('capacity', options.capacity, { min: 1 });
+  checkCount('expiry', options.expiry, { min: 1, unit: 'number of seconds' });
+  checkCount('groupExpiry', options.groupExpiry, { min: 1, unit: 'number of seconds' });
+  return { ...LAYER_DEFAULTS, ...options };
+}
+
+/**
+ * The in-process half of every channel layer: one bounded, expiring buffer per open channel,
+ * local group membership, the `dropped` event and counter. The Redis layer puts pub/sub in
+ * front of it; the memory layer is little more than this.
+ */
+export class LocalChannels {
+  readonly #channels = new Map<string, ChannelState>();
+  /** group -> channel -> membership expiry (epoch ms). */
+  readonly groups = new Map<string, Map<string, number>>();
+  readonly #listeners: { [E in keyof ChannelLayerEvents]: Set<ChannelLayerEvents[E]> } = {
+    dropped: new Set(),
+    error: new Set(),
+  };
+  readonly options: Required<ChannelLayerOptions>;
+  dropped = 0;
+  closed = false;
+
+  constructor(options: Required<ChannelLayerOptions>) {
+    this.options = options;
+  }
+
+  assertOpen(): void {
+    if (this.closed) throw new AsyncError('ERR_CLOSED', 'The channel layer is closed');
+  }
+
+  open(channel: string): void {
+    if (!this.#channels.has(channel)) this.#channels.set(channel, { queue: [], waiter: undefined });
+  }
+
+  has(channel: string): boolean {
+    return this.#channels.has(channel);
+  }
+
+  /** Delivers to a local channel's waiting receiver, or buffers (bounded). Unknown channels are ignored. */
+  deliver(channel: string, message: unknown): void {
+    const state = this.#channels.get(channel);
+    if (state === undefined) return;
+    if (state.waiter !== undefined) {
+      const waiter = state.waiter;
+      state.waiter = undefined;
+      waiter(message);
+      return;
+    }
+    if (state.queue.length >= this.options.capacity) {
+      this.reportDropped({ channel, reason: 'capacity', message });
+      return;
+    }
+    state.queue.push({ message, expiresAt: Date.now() + this.options.expiry * 1000 });
+  }
+
+  /** Delivers to every local member of `group`. */
+  deliverToGroup(group: string, message: unknown): void {
+    const members = this.groups.get(group);
+    if (members === undefined) return;
+    const now = Date.now();
+    for (const [channel, expiresAt] of members) {
+      if (expiresAt <= now) members.delete(channel);
+      else this.deliver(channel, message);
+    }
+  }
+
+  receive(channel: string, signal?: AbortSignal): Promise<unknown> {
+    checkName('channel', channel);
+    this.assertOpen();
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'receive()'));
+    this.open(channel);
+    const state = this.#channels.get(channel)!;
+    const now = Date.now();
+    while (state.queue.length > 0) {
+      const next = state.queue.shift()!;
+      if (next.expiresAt > now) return Promise.resolve(next.message);
+      this.reportDropped({ channel, reason: 'expired', message: next.message });
+    }
+    if (state.waiter !== undefined) {
+      return Promise.reject(
+        new AsyncError('ERR_INVALID_OPTION', `Channel \`${channel}\` already has a pending receive()`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (state.waiter === settle) state.waiter = undefined;
+        reject(abortError(signal!, 'receive()'));
+      };
+      const settle = (message: unknown) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (message === CLOSED) reject(new AsyncError('ERR_CLOSED', `Channel \`${channel}\` was closed`));
+        else resolve(message);
+      };
+      state.waiter = settle;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  addMember(group: string, channel: string): boolean {
+    let members = this.groups.get(group);
+    if (members === undefined) {
+      members = new Map();
+      this.groups.set(group, members);
+    }
+    const isNew = !members.has(channel);
+    members.set(channel, Date.now() + this.options.groupExpiry * 1000);
+    return isNew;
+  }
+
+  /** Removes a member; returns whether the group has no local member left. */
+  removeMember(group: string, channel: string): boolean {
+    const members = this.groups.get(group);
+    if (members === undefined) return true;
+    members.delete(channel);
+    if (members.size > 0) return false;
+    this.groups.delete(group);
+    return true;
+  }
+
+  /** Closes a channel: rejects its pending receive; returns the groups it was a local member of. */
+  closeChannel(channel: string): string[] {
+    const state = this.#channels.get(channel);
+    this.#channels.delete(channel);
+    state?.waiter?.(CLOSED);
+    const left: string[] = [];
+    for (const [group, members] of this.groups) {
+      if (members.has(channel)) left.push(group);
+    }
+    return left;
+  }
+
+  closeAll(): void {
+    this.closed = true;
+    for (const channel of [...this.#channels.keys()]) this.closeChannel(channel);
+    this.groups.clear();
+  }
+
+  reportDropped(event: DroppedMessage): void {
+    this.dropped += 1;
+    for (const listener of this.#listeners.dropped) listener(event);
+  }
+
+  reportError(error: Error): void {
+    for (const listener of this.#listeners.error) listener(error);
+  }
+
+  on<E extends keyof ChannelLayerEvents>(event: E, listener: ChannelLayerEvents[E]): () => void {
+    const set = this.#listeners[event] as Set<ChannelLayerEvents[E]> | undefined;
+    if (set === undefined)
+      throw new AsyncError(
+        'ERR_INVALID_OPTION',
+        `Expected \`event\` to be \`dropped\` or \`error\`, got \`${String(event)}\` (${typeof event})`,
+      );
+    if (typeof listener !== 'function') {
+      throw new AsyncError(
+        'ERR_INVALID_OPTION',
+        `Expected \`listener\` to be a function, got \`${String(listener)}\` (${typeof listener})`,
+      );
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+}
+
+const CLOSED = Symbol('closed');

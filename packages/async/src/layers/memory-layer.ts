@@ -1,0 +1,80 @@
+import { parseRemembered } from './json-cache.js';
+import { checkLayerOptions, LocalChannels } from './local-channels.js';
+import { channelName, checkName, token } from './names.js';
+import type { ChannelLayer, ChannelLayerOptions } from './types.js';
+
+/** Serialises once so the memory layer accepts exactly what the Redis layer accepts. */
+function roundTrip(message: unknown): unknown {
+  const text = JSON.stringify(message);
+  if (text === undefined)
+    throw new TypeError(`Expected \`message\` to be JSON-serialisable, got \`${String(message)}\` (${typeof message})`);
+  return parseRemembered(text);
+}
+
+/**
+ * The in-process channel layer (Channels' `InMemoryChannelLayer`): the default, for one
+ * process. Messages go through one JSON round trip, so code that works here works on Redis.
+ *
+ * @param options - Buffer `capacity`, message `expiry` and `groupExpiry`.
+ * @example
+ * ```ts
+ * const layer = memoryLayer({ capacity: 50 });
+ * layer.on('dropped', ({ channel, reason }) => console.warn('dropped', channel, reason));
+ * ```
+ */
+export function memoryLayer(options: ChannelLayerOptions = {}): ChannelLayer {
+  const local = new LocalChannels(checkLayerOptions(options));
+  const processId = token(6);
+  return {
+    backendInfo: { name: '@adv/async:memory', sharedAcrossProcesses: false },
+    newChannel(prefix = 'ws') {
+      local.assertOpen();
+      const channel = channelName(processId, prefix);
+      checkName('channel', channel);
+      local.open(channel);
+      return channel;
+    },
+    async send(channel, message) {
+      checkName('channel', channel);
+      local.assertOpen();
+      local.deliver(channel, roundTrip(message));
+    },
+    receive: (channel, signal) => local.receive(channel, signal),
+    async groupAdd(group, channel) {
+      checkName('group', group);
+      checkName('channel', channel);
+      local.assertOpen();
+      local.addMember(group, channel);
+    },
+    async groupDiscard(group, channel) {
+      checkName('group', group);
+      checkName('channel', channel);
+      local.assertOpen();
+      local.removeMember(group, channel);
+    },
+    async groupSend(group, message) {
+      checkName('group', group);
+      local.assertOpen();
+      local.deliverToGroup(group, roundTrip(message));
+    },
+    async groupMembers(group) {
+      checkName('group', group);
+      local.assertOpen();
+      const now = Date.now();
+      return [...(local.groups.get(group) ?? [])]
+        .filter(([, expiresAt]) => expiresAt > now)
+        .map(([channel]) => channel);
+    },
+    closeChannel(channel) {
+      for (const group of local.closeChannel(channel)) local.removeMember(group, channel);
+    },
+    reportDropped: (event) => local.reportDropped(event),
+    get dropped() {
+      return local.dropped;
+    },
+    on: (event, listener) => local.on(event, listener),
+    async close() {
+      local.closeAll();
+    },
+  };
+}

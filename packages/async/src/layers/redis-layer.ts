@@ -1,0 +1,164 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { invalidOption } from '../validate.js';
+import { parseRemembered } from './json-cache.js';
+import { checkLayerOptions, LocalChannels } from './local-channels.js';
+import { channelName, checkName, processOf, token } from './names.js';
+import type { ChannelLayer, ChannelLayerOptions } from './types.js';
+
+/** Options of {@link redisLayer}. */
+export interface RedisLayerOptions extends ChannelLayerOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
+  url: string;
+  /**
+   * Prefix of every Redis key and pub/sub channel; layers with the same prefix talk to each other.
+   * @defaultValue `'adv:channels'`
+   */
+  prefix?: string;
+  /** Extra ioredis options (TLS, password, …) merged over the URL. */
+  redis?: RedisOptions;
+}
+
+function serialise(message: unknown): string {
+  const text = JSON.stringify(message);
+  if (text === undefined)
+    throw new TypeError(`Expected \`message\` to be JSON-serialisable, got \`${String(message)}\` (${typeof message})`);
+  return text;
+}
+
+/**
+ * A channel layer on Redis pub/sub (Channels' `RedisPubSubChannelLayer`): each process
+ * subscribes to the groups its own clients joined, so one `groupSend` reaches clients
+ * connected to any process. Group membership lives in a Redis sorted set with expiry, so
+ * `groupMembers` answers for the whole cluster. Buffers stay bounded per channel, as in memory.
+ *
+ * @param options - `url` plus buffer `capacity`, `expiry`, `groupExpiry` and a key `prefix`.
+ * @example
+ * ```ts
+ * const layer = redisLayer({ url: process.env.REDIS_URL! });
+ * await layer.groupSend('chat', { text: 'hello from any process' });
+ * ```
+ */
+export function redisLayer(options: RedisLayerOptions): ChannelLayer {
+  if (options === null || typeof options !== 'object')
+    throw invalidOption('options', 'an object with a `url`', options);
+  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+    throw invalidOption('url', 'a redis:// or rediss:// URL', options.url);
+  }
+  const prefix = options.prefix ?? 'adv:channels';
+  if (typeof prefix !== 'string' || prefix === '') throw invalidOption('prefix', 'a non-empty string', prefix);
+  const local = new LocalChannels(checkLayerOptions(options));
+  const processId = token(6);
+  const pub = new Redis(options.url, { ...options.redis, lazyConnect: false });
+  const sub = pub.duplicate();
+  const onError = (error: Error) => local.reportError(error);
+  pub.on('error', onError);
+  sub.on('error', onError);
+
+  const groupTopic = (group: string) => `${prefix}:group:${group}`;
+  const processTopic = (id: string) => `${prefix}:process:${id}`;
+  const membersKey = (group: string) => `${prefix}:members:${group}`;
+  const groupPrefix = `${prefix}:group:`;
+  const ownTopic = processTopic(processId);
+
+  sub.on('message', (topic: string, text: string) => {
+    try {
+      if (topic === ownTopic) {
+        const [channel, message] = JSON.parse(text) as [string, unknown];
+        local.deliver(channel, parseRemembered(JSON.stringify(message)));
+      } else if (topic.startsWith(groupPrefix)) {
+        local.deliverToGroup(topic.slice(groupPrefix.length), parseRemembered(text));
+      }
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  const ready = sub.subscribe(ownTopic);
+  ready.catch(onError);
+  /** Group subscriptions in flight or done, so concurrent groupAdds subscribe once. */
+  const subscribed = new Map<string, Promise<unknown>>();
+
+  async function leaveLocally(group: string, channel: string): Promise<void> {
+    if (local.removeMember(group, channel) && subscribed.has(group)) {
+      subscribed.delete(group);
+      await sub.unsubscribe(groupTopic(group));
+    }
+  }
+
+  return {
+    backendInfo: { name: '@adv/async:redis', sharedAcrossProcesses: true },
+    newChannel(channelPrefix = 'ws') {
+      local.assertOpen();
+      const channel = channelName(processId, channelPrefix);
+      checkName('channel', channel);
+      local.open(channel);
+      return channel;
+    },
+    async send(channel, message) {
+      checkName('channel', channel);
+      local.assertOpen();
+      const text = serialise(message);
+      const owner = processOf(channel);
+      if (owner === processId) local.deliver(channel, parseRemembered(text));
+      else await pub.publish(processTopic(owner), `[${JSON.stringify(channel)},${text}]`);
+    },
+    receive: (channel, signal) => local.receive(channel, signal),
+    async groupAdd(group, channel) {
+      checkName('group', group);
+      checkName('channel', channel);
+      local.assertOpen();
+      const expiresAt = Date.now() + local.options.groupExpiry * 1000;
+      await pub
+        .multi()
+        .zadd(membersKey(group), expiresAt, channel)
+        .pexpire(membersKey(group), local.options.groupExpiry * 1000)
+        .exec();
+      if (processOf(channel) !== processId) return;
+      local.addMember(group, channel);
+      let subscription = subscribed.get(group);
+      if (subscription === undefined) {
+        subscription = sub.subscribe(groupTopic(group));
+        subscribed.set(group, subscription);
+      }
+      await Promise.all([subscription, ready]);
+    },
+    async groupDiscard(group, channel) {
+      checkName('group', group);
+      checkName('channel', channel);
+      local.assertOpen();
+      await pub.zrem(membersKey(group), channel);
+      await leaveLocally(group, channel);
+    },
+    async groupSend(group, message) {
+      checkName('group', group);
+      local.assertOpen();
+      await pub.publish(groupTopic(group), serialise(message));
+    },
+    async groupMembers(group) {
+      checkName('group', group);
+      local.assertOpen();
+      const [, members] = (await pub
+        .multi()
+        .zremrangebyscore(membersKey(group), '-inf', Date.now())
+        .zrange(membersKey(group), '0', '-1')
+        .exec()) as [[Error | null, number], [Error | null, string[]]];
+      if (members[0]) throw members[0];
+      return members[1];
+    },
+    closeChannel(channel) {
+      for (const group of local.closeChannel(channel)) {
+        Promise.all([pub.zrem(membersKey(group), channel), leaveLocally(group, channel)]).catch(onError);
+      }
+    },
+    reportDropped: (event) => local.reportDropped(event),
+    get dropped() {
+      return local.dropped;
+    },
+    on: (event, listener) => local.on(event, listener),
+    async close() {
+      if (local.closed) return;
+      local.closeAll();
+      subscribed.clear();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}

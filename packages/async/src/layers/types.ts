@@ -1,0 +1,83 @@
+import type { DescribesBackend, GroupSender } from '@adv/types';
+
+/** Why a message was dropped instead of delivered. */
+export type DropReason =
+  /** The channel's buffer already held `capacity` messages (the consumer is too slow). */
+  | 'capacity'
+  /** The message waited longer than `expiry` before the consumer took it. */
+  | 'expired'
+  /** The WebSocket's send buffer was over its backpressure limit (`policy: 'drop'`). */
+  | 'backpressure';
+
+/** Payload of the `dropped` event. */
+export interface DroppedMessage {
+  /** Channel the message was meant for. */
+  channel: string;
+  /** Why it was dropped. */
+  reason: DropReason;
+  /** The message itself. */
+  message: unknown;
+}
+
+/** Events of a {@link ChannelLayer}, by name. */
+export interface ChannelLayerEvents {
+  /** A message was dropped (never silently): also counted in `layer.dropped`. */
+  dropped: (event: DroppedMessage) => void;
+  /** A backend error that no caller could receive (e.g. a Redis subscriber reconnecting). */
+  error: (error: Error) => void;
+}
+
+/** Per-channel buffer limits shared by every layer (Channels' `capacity` and `expiry`). */
+export interface ChannelLayerOptions {
+  /**
+   * Most messages a channel buffers while its consumer is busy; more are dropped (`dropped` event).
+   * @defaultValue `100`
+   */
+  capacity?: number;
+  /**
+   * Seconds a buffered message stays deliverable; older ones are dropped on receive.
+   * @defaultValue `60`
+   */
+  expiry?: number;
+  /**
+   * Seconds a group membership lives without being renewed by another `groupAdd`
+   * (Channels' `group_expiry`): a crashed process cannot leave members behind forever.
+   * @defaultValue `86_400`
+   */
+  groupExpiry?: number;
+}
+
+/** Defaults of {@link ChannelLayerOptions}. */
+export const LAYER_DEFAULTS = { capacity: 100, expiry: 60, groupExpiry: 86_400 } as const;
+
+/**
+ * A channel layer (Django Channels): named channels, one per consumer, and groups of channels
+ * that receive a message sent to the group. `memoryLayer()` serves one process;
+ * `redisLayer()` lets every process sharing a Redis deliver group messages to its own clients.
+ */
+export interface ChannelLayer extends GroupSender, DescribesBackend {
+  /** Creates a new channel name, unique across processes, and opens its buffer. */
+  newChannel(prefix?: string): string;
+  /** Sends `message` (JSON-serialisable) to one channel, in whichever process owns it. */
+  send(channel: string, message: unknown): Promise<void>;
+  /** Resolves with the channel's next unexpired message; rejects with `ERR_ABORTED` on `signal`. */
+  receive(channel: string, signal?: AbortSignal): Promise<unknown>;
+  /** Adds `channel` to `group` (renewing its membership expiry). */
+  groupAdd(group: string, channel: string): Promise<void>;
+  /** Removes `channel` from `group`. */
+  groupDiscard(group: string, channel: string): Promise<void>;
+  /** Sends `message` to every channel of `group`, in every process sharing the layer. */
+  groupSend(group: string, message: unknown): Promise<void>;
+  /** Channels currently in `group` (across processes for Redis): presence. */
+  groupMembers(group: string): Promise<string[]>;
+  /** Closes a channel: drops its buffer and pending receives. Call when its consumer leaves. */
+  closeChannel(channel: string): void;
+  /** Reports a message dropped outside the layer (WebSocket backpressure) through the same event and counter. */
+  reportDropped(event: DroppedMessage): void;
+  /** Messages dropped so far (all reasons). */
+  readonly dropped: number;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof ChannelLayerEvents>(event: E, listener: ChannelLayerEvents[E]): () => void;
+  /** Releases connections and timers. Further calls reject with `ERR_CLOSED`. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { AsyncError } from '../errors.js';
+
+/** `RequestInit` plus the `duplex` member Node's fetch needs for streamed request bodies. */
+export type StreamingRequestInit = RequestInit & { duplex?: 'half' };
+
+function bodyTooLarge(limit: number): AsyncError {
+  return new AsyncError('ERR_BODY_TOO_LARGE', `Request body is larger than \`bodyLimit\` (${limit} bytes)`);
+}
+
+/**
+ * Streams a Node request body as a web `ReadableStream`, pausing the socket while the consumer
+ * is not reading (backpressure) and erroring with `ERR_BODY_TOO_LARGE` past `limit` bytes.
+ * Hand-written rather than `Readable.toWeb()` so the limit is enforced while streaming.
+ */
+export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  let received = 0;
+  const detach = () => {
+    req.removeAllListeners('data');
+    req.removeAllListeners('end');
+    // Keep draining so the connection can still carry the response.
+    req.resume();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > limit) {
+            controller.error(bodyTooLarge(limit));
+            detach();
+            return;
+          }
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.once('end', () => controller.close());
+        req.once('error', (error) => controller.error(error));
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        detach();
+      },
+    },
+    { highWaterMark: 65_536, size: (chunk) => chunk.byteLength },
+  );
+}
+
+/** Builds the request URL from the Host header, falling back to the socket's address. */
+function requestUrl(req: IncomingMessage): string {
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const host = req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? 80}`;
+  const path = req.url ?? '/';
+  const url = `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+  return URL.canParse(url) ? url : `${scheme}://localhost${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+/**
+ * Converts a Node `IncomingMessage` to a Fetch `Request` whose body streams from the socket and
+ * whose `signal` is `signal` (aborted by the server when the client disconnects).
+ *
+ * @throws AsyncError `ERR_BODY_TOO_LARGE` when `Content-Length` already exceeds `bodyLimit`.
+ */
+export function toRequest(
+  req: IncomingMessage,
+  options: { signal?: AbortSignal; bodyLimit?: number; body?: boolean } = {},
+): Request {
+  const limit = options.bodyLimit ?? Number.POSITIVE_INFINITY;
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    // HTTP/2 pseudo headers are not valid Fetch header names.
+    if (name.charCodeAt(0) !== 58) headers.append(name, raw[index + 1]!);
+  }
+  const method = req.method ?? 'GET';
+  const init: StreamingRequestInit = { method, headers };
+  if (options.signal) init.signal = options.signal;
+  if (options.body !== false && method !== 'GET' && method !== 'HEAD') {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) throw bodyTooLarge(limit);
+    init.body = bodyStream(req, limit);
+    init.duplex = 'half';
+  }
+  return new Request(requestUrl(req), init);
+}

@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+
+const nextTick = () => new Promise<'tick'>((resolve) => setImmediate(resolve, 'tick'));
+
+/** Flattens Fetch headers to Node's `[name, value, …]` form, keeping each Set-Cookie apart. */
+export function nodeHeaders(headers: Headers): string[] {
+  const flat: string[] = [];
+  headers.forEach((value, name) => {
+    if (name !== 'set-cookie') flat.push(name, value);
+  });
+  for (const cookie of headers.getSetCookie()) flat.push('set-cookie', cookie);
+  return flat;
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes a Fetch `Response` to a Node `ServerResponse`, streaming its body with backpressure.
+ * A body that is complete after its first chunk is sent with a `Content-Length`; anything
+ * longer streams chunked as it is produced (so SSE events leave at once). If the client goes
+ * away mid-stream, the body is cancelled, which reaches the producer (see `streamResponse`).
+ */
+export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
+  const headers = nodeHeaders(response.headers);
+  const body = response.body;
+  if (body === null || head) {
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end();
+    if (body !== null) await body.cancel().catch(() => {});
+    return;
+  }
+  const reader = body.getReader();
+  const onClose = () => {
+    if (!res.writableFinished) reader.cancel(new Error('client disconnected')).catch(() => {});
+  };
+  res.once('close', onClose);
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      if (!response.headers.has('content-length')) headers.push('content-length', '0');
+      res.writeHead(response.status, response.statusText || undefined, headers);
+      res.end();
+      return;
+    }
+    // A body already complete (new Response('text')) resolves its next read within a tick.
+    const pending = reader.read();
+    const second = await Promise.race([pending, nextTick()]);
+    if (second !== 'tick' && second.done) {
+      if (!response.headers.has('content-length')) headers.push('content-length', String(first.value.byteLength));
+      res.writeHead(response.status, response.statusText || undefined, headers);
+      res.end(first.value);
+      return;
+    }
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.flushHeaders();
+    if (!res.write(first.value)) await waitForDrain(res);
+    let next = second === 'tick' ? await pending : second;
+    while (!next.done && !res.destroyed) {
+      if (!res.write(next.value)) await waitForDrain(res);
+      next = await reader.read();
+    }
+    res.end();
+  } catch (error) {
+    // The producer failed mid-stream: the status line is gone, so cut the connection.
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error');
+    } else res.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  } finally {
+    res.off('close', onClose);
+  }
+}

@@ -1,0 +1,135 @@
+import type { Logger } from '@adv/types';
+import { AsyncError } from '../errors.js';
+import { jsonText } from '../layers/json-cache.js';
+import type { ResolvedRoute } from './consumer.js';
+import type { WebSocketContext, WebSocketInit, WebSocketMessage } from './types.js';
+
+/** What the runtime adapter drives: incoming messages, the close, and the start. */
+export interface ConnectionHandle {
+  start(): void;
+  onMessage(data: string | Uint8Array): void;
+  onClose(code: number, reason: string): void;
+}
+
+function textMessage(text: string): WebSocketMessage {
+  return {
+    type: 'text',
+    text,
+    json<T>(): T {
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        throw new AsyncError('ERR_INVALID_MESSAGE', 'WebSocket message is not valid JSON', { cause });
+      }
+    },
+  };
+}
+
+/**
+ * The runtime-neutral life of one WebSocket connection: its context, its channel in the layer,
+ * hooks run one at a time, the backpressure policy, and cleanup on close.
+ */
+export function openConnection<Data>(
+  route: ResolvedRoute<Data>,
+  init: WebSocketInit,
+  request: Request,
+  data: Data,
+  logger: Logger,
+): ConnectionHandle {
+  const layer = route.layer;
+  const channel = layer.newChannel('ws');
+  const groups = new Set<string>();
+  const stop = new AbortController();
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const fail = (error: unknown) => {
+    const invalid = error instanceof AsyncError && error.code === 'ERR_INVALID_MESSAGE';
+    if (!invalid) logger.error({ err: error, channel }, 'WebSocket consumer failed');
+    if (init.readyState === 1) init.close(invalid ? 1007 : 1011, invalid ? 'Invalid message data' : 'Internal error');
+  };
+  /** Runs consumer hooks one after the other, as Channels does per consumer. */
+  const run = (hook: () => unknown): Promise<unknown> => {
+    chain = chain.then(hook).catch(fail);
+    return chain;
+  };
+  /** Sends unless the socket is over the backpressure limit; `dropped` is the layer message to report. */
+  const trySend = (payload: string | Uint8Array, dropped?: { message: unknown }): boolean => {
+    if (init.readyState !== 1) return false;
+    if (init.bufferedAmount > route.backpressure.limit) {
+      if (route.backpressure.policy === 'close') init.close(1013, 'Client too slow (backpressure)');
+      else if (dropped) layer.reportDropped({ channel, reason: 'backpressure', message: dropped.message });
+      return false;
+    }
+    init.send(payload);
+    return true;
+  };
+
+  const ctx: WebSocketContext<Data> = {
+    request,
+    data,
+    channel,
+    layer,
+    groups,
+    get readyState() {
+      return init.readyState;
+    },
+    raw: init.raw,
+    send: (payload) => trySend(payload),
+    sendJson: (value) => trySend(JSON.stringify(value)),
+    close(code = 1000, reason = '') {
+      init.close(code, reason);
+    },
+    async groupAdd(group) {
+      if (closed) return;
+      groups.add(group);
+      await layer.groupAdd(group, channel);
+    },
+    async groupDiscard(group) {
+      groups.delete(group);
+      await layer.groupDiscard(group, channel);
+    },
+    groupSend: (group, message) => layer.groupSend(group, message),
+  };
+
+  async function pump(): Promise<void> {
+    while (!stop.signal.aborted) {
+      let message: unknown;
+      try {
+        message = await layer.receive(channel, stop.signal);
+      } catch {
+        return;
+      }
+      if (route.groupMessage) {
+        const handler = route.groupMessage;
+        await run(() => handler(ctx, message));
+      } else trySend(jsonText(message), { message });
+    }
+  }
+
+  return {
+    start() {
+      void pump();
+      if (route.connect) {
+        const connect = route.connect;
+        void run(() => connect(ctx));
+      }
+    },
+    onMessage(payload) {
+      if (!route.receive) return;
+      const receive = route.receive;
+      const message: WebSocketMessage =
+        typeof payload === 'string' ? textMessage(payload) : { type: 'binary', data: payload };
+      void run(() => receive(ctx, message));
+    },
+    onClose(code, reason) {
+      closed = true;
+      stop.abort();
+      const disconnect = route.disconnect;
+      void run(() => disconnect?.(ctx, { code, reason })).finally(() => {
+        groups.clear();
+        layer.closeChannel(channel);
+      });
+    },
+  };
+}

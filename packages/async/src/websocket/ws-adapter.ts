@@ -1,0 +1,169 @@
+/**
+ * The one file that knows about `ws`: upgrades on the HTTP server, origin and auth checks,
+ * heartbeats, and graceful close. Everything else works on `WebSocketInit`.
+ */
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@adv/types';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { memoryLayer } from '../layers/memory-layer.js';
+import type { ChannelLayer } from '../layers/types.js';
+import { toRequest } from '../serve/node-request.js';
+import { openConnection } from './connection.js';
+import { type ResolvedRoute, resolveRoute } from './consumer.js';
+import { originAllowed } from './origin.js';
+import type { AnyWebSocketRoute, ReadyState, WebSocketInit } from './types.js';
+
+/** What `serve` holds on to: the open sockets and how to close them. */
+export interface WebSocketHub {
+  readonly size: number;
+  /** Closes every socket with `code`, terminating those that do not finish within `timeout` ms. */
+  closeAll(code: number, reason: string, timeout: number): Promise<void>;
+  /** Stops heartbeats and the default layer. */
+  destroy(): void;
+}
+
+interface Mount {
+  route: ResolvedRoute<unknown>;
+  wss: WebSocketServer;
+  sockets: Set<WebSocket>;
+  heartbeat?: NodeJS.Timeout;
+}
+
+function reject(socket: Duplex, status: number, body = STATUS_CODES[status] ?? '', headers?: Headers): void {
+  const extra: string[] = [];
+  headers?.forEach((value, name) => {
+    if (name !== 'content-length' && name !== 'connection') extra.push(`${name}: ${value}\r\n`);
+  });
+  const bytes = Buffer.byteLength(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extra.join('')}Content-Length: ${bytes}\r\n\r\n${body}`,
+  );
+}
+
+function toPayload(data: RawData, isBinary: boolean): string | Uint8Array {
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  return isBinary ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : buffer.toString('utf8');
+}
+
+/** Attaches WebSocket routes to an HTTP server's `upgrade` event. */
+export function attachWebSockets(
+  server: Server,
+  routes: Record<string, AnyWebSocketRoute>,
+  options: { logger: Logger; isClosing(): boolean },
+): WebSocketHub {
+  const { logger } = options;
+  let ownLayer: ChannelLayer | undefined;
+  const defaultLayer = () => {
+    ownLayer ??= memoryLayer();
+    return ownLayer;
+  };
+  const all = new Set<WebSocket>();
+  const alive = new WeakSet<WebSocket>();
+  const mounts = new Map<string, Mount>();
+  for (const [path, route] of Object.entries(routes)) {
+    const resolved = resolveRoute(route, defaultLayer);
+    const mount: Mount = {
+      route: resolved,
+      wss: new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageSize, clientTracking: false }),
+      sockets: new Set(),
+    };
+    if (resolved.heartbeatInterval > 0) {
+      mount.heartbeat = setInterval(() => {
+        for (const ws of mount.sockets) {
+          if (!alive.has(ws)) ws.terminate();
+          else {
+            alive.delete(ws);
+            ws.ping();
+          }
+        }
+      }, resolved.heartbeatInterval);
+      mount.heartbeat.unref();
+    }
+    mounts.set(path, mount);
+  }
+
+  function accept(mount: Mount, ws: WebSocket, request: Request, data: unknown): void {
+    all.add(ws);
+    mount.sockets.add(ws);
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    const init: WebSocketInit = {
+      send: (payload) => ws.send(payload),
+      close: (code, reason) => ws.close(code, reason),
+      get readyState() {
+        return ws.readyState as ReadyState;
+      },
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      raw: ws,
+    };
+    const connection = openConnection(mount.route, init, request, data, logger);
+    ws.on('message', (payload, isBinary) => connection.onMessage(toPayload(payload, isBinary)));
+    ws.on('error', (error) => logger.warn({ err: error }, 'WebSocket error'));
+    ws.once('close', (code, reason) => {
+      all.delete(ws);
+      mount.sockets.delete(ws);
+      connection.onClose(code, reason.toString('utf8'));
+    });
+    connection.start();
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => {});
+    const mount = mounts.get((req.url ?? '/').split('?')[0]!);
+    if (mount === undefined) return reject(socket, 404);
+    if (options.isClosing()) return reject(socket, 503);
+    const request = toRequest(req, { body: false });
+    if (!originAllowed(request, mount.route.allowedOrigins)) return reject(socket, 403, 'Origin not allowed');
+    let data: unknown;
+    if (mount.route.authenticate) {
+      try {
+        const result = await mount.route.authenticate(request);
+        if (result instanceof Response) return reject(socket, result.status, await result.text(), result.headers);
+        data = result;
+      } catch (error) {
+        logger.error({ err: error, url: request.url }, 'WebSocket authenticate failed');
+        return reject(socket, 500);
+      }
+    }
+    if (socket.destroyed) return;
+    mount.wss.handleUpgrade(req, socket, head, (ws) => accept(mount, ws, request, data));
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(req, socket, head).catch((error: unknown) => {
+      logger.error({ err: error }, 'WebSocket upgrade failed');
+      socket.destroy();
+    });
+  });
+
+  return {
+    get size() {
+      return all.size;
+    },
+    async closeAll(code, reason, timeout) {
+      const closing = [...all].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === ws.CLOSED) return resolve();
+            const timer = setTimeout(() => ws.terminate(), timeout);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.close(code, reason);
+          }),
+      );
+      await Promise.all(closing);
+    },
+    destroy() {
+      for (const mount of mounts.values()) {
+        clearInterval(mount.heartbeat);
+        mount.wss.close();
+      }
+      void ownLayer?.close();
+    },
+  };
+}

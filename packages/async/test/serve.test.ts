@@ -1,0 +1,255 @@
+import { request as httpRequest } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AsyncError, type Server, serve } from '../src/index.js';
+import { sleep, until } from './helpers.js';
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+  servers = [];
+});
+async function start(...args: Parameters<typeof serve>): Promise<Server> {
+  const server = await serve(args[0], { port: 0, ...args[1] });
+  servers.push(server);
+  return server;
+}
+
+/** Sends a raw chunked POST without Content-Length. */
+function postChunked(url: string, chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('serve', () => {
+  it('binds port 0 and answers a Fetch handler with the request URL, method and headers', async () => {
+    const server = await start((request) =>
+      Response.json(
+        { url: request.url, method: request.method, hello: request.headers.get('x-hello') },
+        { headers: { 'set-cookie': 'a=1' } },
+      ),
+    );
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    const response = await fetch(`${server.url}/path?q=1`, { headers: { 'x-hello': 'world' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).not.toBeNull();
+    expect(response.headers.getSetCookie()).toEqual(['a=1']);
+    expect(await response.json()).toEqual({ url: `${server.url}/path?q=1`, method: 'GET', hello: 'world' });
+  });
+
+  it('keeps every Set-Cookie header apart', async () => {
+    const server = await start(() => {
+      const headers = new Headers();
+      headers.append('set-cookie', 'a=1; Path=/');
+      headers.append('set-cookie', 'b=2; Path=/');
+      return new Response('ok', { headers });
+    });
+    const response = await fetch(server.url);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+  });
+
+  it('streams the request body to the handler and the response body back', async () => {
+    const server = await start(async (request) => {
+      const text = await request.text();
+      return new Response(text.toUpperCase());
+    });
+    expect(await postChunked(server.url, ['ab', 'cd', 'ef'])).toEqual({ status: 200, body: 'ABCDEF' });
+  });
+
+  it('sends streamed chunks before the body is complete', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await start(
+      () =>
+        new Response(
+          new ReadableStream({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode('first;'));
+              await gate;
+              controller.enqueue(new TextEncoder().encode('second'));
+              controller.close();
+            },
+          }),
+        ),
+    );
+    const response = await fetch(server.url);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('first;');
+    release();
+    let rest = '';
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      rest += new TextDecoder().decode(next.value);
+    expect(rest).toBe('second');
+  });
+
+  it('answers 413 when Content-Length exceeds bodyLimit, before the handler runs', async () => {
+    let called = false;
+    const server = await start(
+      () => {
+        called = true;
+        return new Response('no');
+      },
+      { bodyLimit: 10 },
+    );
+    const response = await fetch(server.url, { method: 'POST', body: 'x'.repeat(11) });
+    expect(response.status).toBe(413);
+    expect(called).toBe(false);
+  });
+
+  it('errors a chunked body that grows past bodyLimit (413 when the handler lets it escape)', async () => {
+    let seen: unknown;
+    const server = await start(
+      async (request) => {
+        try {
+          await request.text();
+        } catch (error) {
+          seen = error;
+          throw error;
+        }
+        return new Response('read');
+      },
+      { bodyLimit: 5 },
+    );
+    const result = await postChunked(server.url, ['abc', 'def', 'ghi']);
+    expect(result.status).toBe(413);
+    expect((seen as AsyncError).code).toBe('ERR_BODY_TOO_LARGE');
+    expect(await postChunked(server.url, ['ab', 'c'])).toEqual({ status: 200, body: 'read' });
+  });
+
+  it('answers 500 when the handler throws or returns something else than a Response, and logs it', async () => {
+    const logged: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (fields: unknown) => logged.push(fields) };
+    const server = await start(
+      (request) => {
+        if (request.url.endsWith('/throw')) throw new Error('boom');
+        return 'not a response' as unknown as Response;
+      },
+      { logger },
+    );
+    expect((await fetch(`${server.url}/throw`)).status).toBe(500);
+    expect((await fetch(`${server.url}/other`)).status).toBe(500);
+    expect(logged).toHaveLength(2);
+  });
+
+  it('lets onError map errors to responses', async () => {
+    const server = await start(
+      () => {
+        throw new AsyncError('ERR_TIMEOUT', 'slow');
+      },
+      { onError: (error) => (error instanceof AsyncError ? new Response(error.code, { status: 504 }) : undefined) },
+    );
+    const response = await fetch(server.url);
+    expect(response.status).toBe(504);
+    expect(await response.text()).toBe('ERR_TIMEOUT');
+  });
+
+  it('sends no body for HEAD', async () => {
+    const server = await start(() => new Response('hello'));
+    const response = await fetch(server.url, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+  });
+
+  it('aborts request.signal when the client disconnects', async () => {
+    let aborted: unknown;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const server = await start(
+      (request) =>
+        new Promise<Response>((resolve) => {
+          started();
+          request.signal.addEventListener('abort', () => {
+            aborted = request.signal.reason;
+            resolve(new Response('late'));
+          });
+        }),
+    );
+    const socket = netConnect(server.port, '127.0.0.1');
+    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+    await running;
+    socket.destroy();
+    await until(() => aborted !== undefined);
+    expect((aborted as AsyncError).code).toBe('ERR_ABORTED');
+  });
+
+  it('shuts down gracefully: refuses new connections, finishes in-flight requests, then resolves', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const server = await serve(
+      async () => {
+        started();
+        await sleep(300);
+        return new Response('finished');
+      },
+      { port: 0 },
+    );
+    const inFlight = fetch(server.url).then((response) => response.text());
+    await running;
+    expect(server.inFlight).toBe(1);
+    const closing = server.close();
+    expect(await inFlight).toBe('finished');
+    await closing;
+    await server.closed;
+    await expect(fetch(server.url)).rejects.toThrow();
+    expect(server.close()).toBe(closing);
+  });
+
+  it('aborts requests still running after shutdownTimeout', async () => {
+    let reason: unknown;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const server = await serve(
+      (request) =>
+        new Promise<Response>((resolve) => {
+          started();
+          request.signal.addEventListener('abort', () => {
+            reason = request.signal.reason;
+            resolve(new Response('aborted'));
+          });
+        }),
+      { port: 0, shutdownTimeout: 50 },
+    );
+    const inFlight = fetch(server.url).then(
+      (response) => response.text(),
+      () => 'connection cut',
+    );
+    await running;
+    await server.close();
+    await inFlight;
+    expect((reason as AsyncError).code).toBe('ERR_CLOSED');
+  });
+
+  it('closes when its signal aborts', async () => {
+    const controller = new AbortController();
+    const server = await serve(() => new Response('ok'), { port: 0, signal: controller.signal });
+    expect((await fetch(server.url)).status).toBe(200);
+    controller.abort();
+    await server.closed;
+    await expect(fetch(server.url)).rejects.toThrow();
+  });
+
+  it('rejects when the port is taken', async () => {
+    const first = await start(() => new Response('a'));
+    await expect(serve(() => new Response('b'), { port: first.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+});

@@ -1,18 +1,24 @@
 /**
- * Localization glue. PHASE-1 GLUE: until `@adv/i18n` lands this file does, minimally, what that
- * package is for (catalogs, `t`, negotiation, per-request locale and time zone), on
- * intl-messageformat (the ICU engine of formatjs). Replaced by `@adv/i18n` when it is available.
+ * Localization, on `@adv/i18n`: the catalogs (ICU JSON in `locales/`), `t`, the locale
+ * middleware (URL prefix, cookie, Accept-Language, default) with the visitor's time zone, and
+ * the set-language view. The demo adds only what is app-specific: the time-zone cookie and the
+ * URL prefix remembered for links.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import {
+  createI18n,
+  localeMiddleware as i18nLocaleMiddleware,
+  setLanguage as i18nSetLanguage,
+  readCookie,
+} from '@adv/i18n';
 import type { Handler, Middleware } from '@adv/types';
-import { IntlMessageFormat } from 'intl-messageformat';
 import { fromRoot } from './paths.js';
 
 /** Languages the demo ships, first is the default. */
 export const LANGUAGES = [
-  { code: 'en', prefix: '', name: 'English' },
-  { code: 'pt-BR', prefix: '/pt-br', name: 'Português (Brasil)' },
+  { code: 'en', name: 'English' },
+  { code: 'pt-BR', name: 'Português (Brasil)' },
 ] as const;
 
 export type Locale = (typeof LANGUAGES)[number]['code'];
@@ -27,134 +33,96 @@ export const TIME_ZONES = [
   'Asia/Tokyo',
 ];
 
-export const LANGUAGE_COOKIE = 'django_language';
+export const LANGUAGE_COOKIE = 'lang';
 export const TIME_ZONE_COOKIE = 'tz';
+
+const catalogFile = (locale: string) => fromRoot('locales', `${locale}.json`);
+const catalogOf = (locale: string) => JSON.parse(readFileSync(catalogFile(locale), 'utf8')) as Record<string, string>;
+
+/** The demo's i18n instance (catalogs validated at load: a broken message fails the start). */
+export const i18n = createI18n({
+  locales: LANGUAGES.map((l) => l.code),
+  defaultLocale: 'en',
+  messages: { en: catalogOf('en'), 'pt-BR': catalogOf('pt-BR') },
+  files: { en: catalogFile('en'), 'pt-BR': catalogFile('pt-BR') },
+});
 
 /** What the current request uses, visible anywhere below the middleware. */
 export interface RequestLocale {
   locale: Locale;
   timeZone: string;
-  /** URL prefix of the locale (`''` or `/pt-br`), for links. */
+  /** URL prefix the request came with (`''` or `/pt-br`), kept on links and redirects. */
   prefix: string;
 }
 
-const storage = new AsyncLocalStorage<RequestLocale>();
-const catalogs = new Map<Locale, Record<string, string>>();
-const compiled = new Map<string, IntlMessageFormat>();
+const prefixes = new AsyncLocalStorage<string>();
 let defaultTimeZone = 'UTC';
-
-function catalog(locale: Locale): Record<string, string> {
-  let messages = catalogs.get(locale);
-  if (!messages) {
-    messages = JSON.parse(readFileSync(fromRoot('locales', `${locale}.json`), 'utf8')) as Record<string, string>;
-    catalogs.set(locale, messages);
-  }
-  return messages;
-}
 
 /** Sets the time zone used when the visitor has not chosen one. */
 export function setDefaultTimeZone(zone: string): void {
   defaultTimeZone = zone;
 }
 
-/** The locale of the current request (the default outside a request). */
+/** The locale, time zone and URL prefix of the current request. */
 export function current(): RequestLocale {
-  return storage.getStore() ?? { locale: 'en', timeZone: defaultTimeZone, prefix: '' };
+  return { locale: i18n.getLocale() as Locale, timeZone: i18n.getTimeZone(), prefix: prefixes.getStore() ?? '' };
 }
 
-/** Runs `fn` with `value` as the current locale. */
-export function withLocale<T>(value: RequestLocale, fn: () => T): T {
-  return storage.run(value, fn);
+/** Runs `fn` with `value`'s locale and time zone active. */
+export function withLocale<T>(value: Pick<RequestLocale, 'locale' | 'timeZone'>, fn: () => T): T {
+  return i18n.withLocale(value.locale, fn, { timeZone: value.timeZone });
 }
 
-/** Translates `key` with ICU `values` in the current locale; falls back to English, then to the key. */
-export function t(key: string, values: Record<string, unknown> = {}, locale: Locale = current().locale): string {
-  const source = catalog(locale)[key] ?? catalog('en')[key];
-  if (source === undefined) return key;
-  const cacheKey = `${locale}\u0000${current().timeZone}\u0000${key}`;
-  let format = compiled.get(cacheKey);
-  if (!format) {
-    const timeZone = current().timeZone;
-    format = new IntlMessageFormat(source, locale, {
-      // Merged into intl-messageformat's default `medium`/`short` formats: only the zone changes.
-      date: { medium: { timeZone } },
-      time: { short: { timeZone } },
-    });
-    compiled.set(cacheKey, format);
-  }
-  return String(format.format(values as Record<string, string | number | Date>));
+/** Translates `key` in the active locale, or in `locale` when given. */
+export function t(key: string, values: Record<string, unknown> = {}, locale?: Locale): string {
+  const run = () => i18n.t(key, values as Parameters<typeof i18n.t>[1]);
+  return locale === undefined ? run() : i18n.withLocale(locale, run);
 }
 
-/** Formats an ISO timestamp in the current locale and time zone. */
-export function formatDateTime(iso: string | Date): string {
-  const { locale, timeZone } = current();
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+/** Formats a timestamp in the active locale and time zone. */
+export function formatDateTime(value: string | Date): string {
+  return i18n.formatDateTime(value, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-function isZone(zone: string): boolean {
+const isZone = (zone: string | undefined): zone is string => {
+  if (!zone) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
   } catch {
     return false;
   }
-}
-
-function cookie(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
-
-function fromAcceptLanguage(header: string | null): Locale | undefined {
-  for (const item of (header ?? '').split(',')) {
-    const tag = item.split(';')[0]?.trim().toLowerCase();
-    if (!tag) continue;
-    const match = LANGUAGES.find(
-      (l) => l.code.toLowerCase() === tag || l.code.toLowerCase().split('-')[0] === tag.split('-')[0],
-    );
-    if (match) return match.code;
-  }
-  return undefined;
-}
-
-/** Django's LocaleMiddleware order: URL prefix, cookie, Accept-Language, default. Strips the prefix. */
-export const localeMiddleware: Middleware = async function localeMiddleware(request, next) {
-  const url = new URL(request.url);
-  let language = LANGUAGES.find(
-    (l) => l.prefix && (url.pathname === l.prefix || url.pathname.startsWith(`${l.prefix}/`)),
-  );
-  if (language) {
-    url.pathname = url.pathname.slice(language.prefix.length) || '/';
-    request = new Request(url, request);
-  } else {
-    const wanted = cookie(request, LANGUAGE_COOKIE) ?? fromAcceptLanguage(request.headers.get('accept-language'));
-    language = LANGUAGES.find((l) => l.code === wanted) ?? LANGUAGES[0];
-  }
-  const zone = cookie(request, TIME_ZONE_COOKIE);
-  const timeZone = zone && isZone(zone) ? zone : defaultTimeZone;
-  const response = await storage.run({ locale: language.code, timeZone, prefix: language.prefix }, () => next(request));
-  response.headers.set('content-language', language.code);
-  response.headers.append('vary', 'accept-language, cookie');
-  return response;
 };
 
-/** POST handler: stores language (and time zone) cookies and redirects to `next` in that language. */
+const negotiate = i18nLocaleMiddleware({
+  i18n,
+  cookie: LANGUAGE_COOKIE,
+  stripPrefix: true,
+  timeZone: (request) => {
+    const zone = readCookie(request.headers.get('cookie'), TIME_ZONE_COOKIE);
+    return isZone(zone) ? zone : defaultTimeZone;
+  },
+});
+
+/** `@adv/i18n`'s locale middleware, plus remembering the URL prefix (`/pt-br`) for links. */
+export const localeMiddleware: Middleware = async function localeMiddleware(request, next) {
+  const segment = new URL(request.url).pathname.split('/')[1] ?? '';
+  const prefix = segment && i18n.resolveLocale(segment) ? `/${segment.toLowerCase()}` : '';
+  return prefixes.run(prefix, () => negotiate(request, next));
+};
+
+const chooseLanguage = i18nSetLanguage({ i18n, cookie: LANGUAGE_COOKIE });
+
+/** `@adv/i18n`'s set-language view, plus the time-zone cookie from the same form. */
 export const setLanguage: Handler = async function setLanguage(request) {
-  const form = await request.formData();
-  const language = LANGUAGES.find((l) => l.code === form.get('language')) ?? LANGUAGES[0];
-  let next = String(form.get('next') ?? '/');
-  if (!next.startsWith('/') || next.startsWith('//')) next = '/';
-  const headers = new Headers({ location: `${language.prefix}${next}` || '/' });
-  headers.append('set-cookie', `${LANGUAGE_COOKIE}=${language.code}; Path=/; Max-Age=31536000; SameSite=Lax`);
+  const form = await request.clone().formData();
+  const response = await chooseLanguage(request);
   const zone = String(form.get('timezone') ?? '');
-  if (zone && isZone(zone)) {
-    headers.append(
+  if (isZone(zone)) {
+    response.headers.append(
       'set-cookie',
       `${TIME_ZONE_COOKIE}=${encodeURIComponent(zone)}; Path=/; Max-Age=31536000; SameSite=Lax`,
     );
   }
-  return new Response(null, { status: 303, headers });
+  return response;
 };

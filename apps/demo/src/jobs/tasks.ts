@@ -93,7 +93,7 @@ export function createTasks(deps: TaskDeps) {
         mkdirSync(deps.exportDir, { recursive: true });
         const comments = board.comments.forArticle(articleId);
         const partial = join(deps.exportDir, `${exportId}.csv.part`);
-        writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone, prefix: '' }, () => t('csv.header'))}\r\n`);
+        writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone }, () => t('csv.header'))}\r\n`);
         const chunk = Math.max(1, Math.ceil(comments.length / 10));
         await report({ state: 'running', percent: 0 });
         for (let i = 0; i < comments.length; i += chunk) {

@@ -69,7 +69,9 @@ function hashedName(name: string, content: Buffer, length: number): string {
 function rewriteCss(name: string, css: string, paths: Record<string, string>): string {
   return css.replace(/url\(\s*(['"]?)([^'")]+?)\1\s*\)/g, (match, quote: string, url: string) => {
     if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(url)) return match; // data:, https:, //host, /absolute, #fragment
-    const [path = '', rest = ''] = url.split(/(?=[?#])/, 2);
+    const cut = url.search(/[?#]/);
+    const path = cut === -1 ? url : url.slice(0, cut);
+    const rest = cut === -1 ? '' : url.slice(cut);
     const target = posix.normalize(posix.join(posix.dirname(name), path));
     const hashed = paths[target];
     if (!hashed) return match;

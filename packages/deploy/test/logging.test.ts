@@ -1,0 +1,77 @@
+import { Writable } from 'node:stream';
+import { compose } from '@adv/types';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { getRequestId, getRequestLogger, requestLogger } from '../src/index.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  return { lines, logger: pino({ level: 'info' }, stream) };
+}
+
+describe('requestLogger', () => {
+  it('logs one line per request with a generated id, echoed on the response', async () => {
+    const { lines, logger } = capture();
+    const seen: (string | undefined)[] = [];
+    const app = compose(requestLogger({ logger }))(async () => {
+      seen.push(getRequestId());
+      getRequestLogger()?.info('inside');
+      return new Response('ok', { status: 201 });
+    });
+    const res = await app(new Request('http://x/items?page=2', { method: 'POST' }));
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen).toEqual([id]);
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ msg: 'inside', requestId: id });
+    expect(lines[1]).toMatchObject({
+      msg: 'request completed',
+      requestId: id,
+      level: 30,
+      req: { method: 'POST', url: '/items?page=2' },
+      res: { status: 201 },
+    });
+    expect(typeof lines[1]?.responseTime).toBe('number');
+    expect(getRequestId()).toBeUndefined();
+  });
+
+  it('honours a safe incoming X-Request-Id and replaces an unsafe one', async () => {
+    const { lines, logger } = capture();
+    const app = compose(requestLogger({ logger, generateId: () => 'generated' }))(async () => new Response('ok'));
+    const kept = await app(new Request('http://x/', { headers: { 'x-request-id': 'lb-123.abc:9' } }));
+    expect(kept.headers.get('x-request-id')).toBe('lb-123.abc:9');
+    const forged = await app(new Request('http://x/', { headers: { 'x-request-id': 'a"} {"level":60 <script>' } }));
+    expect(forged.headers.get('x-request-id')).toBe('generated');
+    const untrusted = compose(requestLogger({ logger, trustIncoming: false, generateId: () => 'mine' }))(
+      async () => new Response(''),
+    );
+    expect(
+      (await untrusted(new Request('http://x/', { headers: { 'x-request-id': 'abc' } }))).headers.get('x-request-id'),
+    ).toBe('mine');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => l.requestId)).toEqual(['lb-123.abc:9', 'generated', 'mine']);
+  });
+
+  it('logs 5xx and thrown errors at error level', async () => {
+    const { lines, logger } = capture();
+    const failing = compose(requestLogger({ logger }))(async () => new Response('', { status: 503 }));
+    await failing(new Request('http://x/'));
+    const throwing = compose(requestLogger({ logger }))(async () => {
+      throw new Error('kaput');
+    });
+    await expect(throwing(new Request('http://x/'))).rejects.toThrow('kaput');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'request failed'],
+      [50, 'request errored'],
+    ]);
+    expect(lines[1]?.err).toMatchObject({ message: 'kaput' });
+  });
+});

@@ -1,0 +1,56 @@
+import { compose } from '@adv/types';
+import { Counter, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createMetrics, defaultRoute } from '../src/index.js';
+
+describe('createMetrics', () => {
+  it('counts requests and durations by method, route and status, served at /metrics', async () => {
+    const metrics = createMetrics();
+    const app = compose(metrics.middleware)(async (request) =>
+      new URL(request.url).pathname === '/missing' ? new Response('', { status: 404 }) : new Response('ok'),
+    );
+    await app(new Request('http://x/users/42'));
+    await app(new Request('http://x/users/43'));
+    await app(new Request('http://x/missing', { method: 'POST' }));
+    const res = await app(new Request('http://x/metrics'));
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('http_requests_total{method="GET",route="/users/:id",status="200"} 2');
+    expect(text).toContain('http_requests_total{method="POST",route="/missing",status="404"} 1');
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/users\/:id",status="200"\} 2/);
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('records a thrown handler as status 500 and rethrows', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const app = compose(metrics.middleware)(async () => {
+      throw new Error('boom');
+    });
+    await expect(app(new Request('http://x/a'))).rejects.toThrow('boom');
+    const text = await (await metrics.handler(new Request('http://x/metrics'))).text();
+    expect(text).toContain('http_requests_total{method="GET",route="/a",status="500"} 1');
+    expect(text).not.toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('shares a registry with the app and takes a custom route label', async () => {
+    const registry = new Registry();
+    const mine = new Counter({ name: 'signups_total', help: 'signups', registers: [registry] });
+    mine.inc();
+    const metrics = createMetrics({ registry, defaultMetrics: false, route: () => 'all' });
+    await compose(metrics.middleware)(async () => new Response(''))(new Request('http://x/anything/9'));
+    const text = await registry.metrics();
+    expect(text).toContain('signups_total 1');
+    expect(text).toContain('route="all"');
+  });
+
+  it('defaultRoute collapses ids', () => {
+    expect(
+      defaultRoute(new Request('http://x/a/123/b/3f2504e0-4f89-11d3-9a0c-0305e82c3301/c/deadbeefdeadbeef00')),
+    ).toBe('/a/:id/b/:id/c/:id');
+  });
+
+  it('rejects bad options', () => {
+    expect(() => createMetrics({ registry: {} as never })).toThrow(/Expected `registry` to be a prom-client Registry/);
+    expect(() => createMetrics({ buckets: [0] })).toThrow(/Expected `buckets`/);
+  });
+});

@@ -1,0 +1,127 @@
+import { compose } from '@adv/types';
+import { describe, expect, it } from 'vitest';
+import { type BaseSettings, securityMiddleware } from '../src/index.js';
+
+const ok = async () => new Response('ok', { headers: { 'set-cookie': 'sid=1; Path=/; HttpOnly' } });
+const app = (settings: Partial<BaseSettings>) => compose(securityMiddleware(settings))(ok);
+const req = (url: string, headers: Record<string, string> = {}) => new Request(url, { headers });
+
+describe('securityMiddleware', () => {
+  const settings: Partial<BaseSettings> = { ALLOWED_HOSTS: ['example.com', '.example.org'] };
+
+  it('accepts allowed hosts, subdomains with a leading dot, ports and trailing dots', async () => {
+    for (const host of ['example.com', 'EXAMPLE.com:8443', 'example.org', 'a.b.example.org', 'example.com.']) {
+      const res = await app(settings)(req('http://x/', { host }));
+      expect(res.status, host).toBe(200);
+    }
+  });
+
+  it.each([
+    'evil.com',
+    'example.com.evil.com',
+    'notexample.org',
+    'example.com@evil.com',
+    'example.com/evil',
+    'example.com:abc',
+    'exa mple.com',
+    '<script>alert(1)</script>',
+    'example.com\\evil.com',
+  ])('rejects the hostile Host %j with a 400 that does not echo it', async (host) => {
+    const res = await app(settings)(new Request('http://example.com/', { headers: { host } }));
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toBe('Bad Request (400)');
+    expect(body).not.toContain(host);
+  });
+
+  it('allows only localhost with DEBUG and no ALLOWED_HOSTS, nothing without DEBUG', async () => {
+    expect((await app({ DEBUG: true })(req('http://localhost:3000/'))).status).toBe(200);
+    expect((await app({ DEBUG: true })(req('http://127.0.0.1/'))).status).toBe(200);
+    expect((await app({ DEBUG: true })(req('http://example.com/'))).status).toBe(400);
+    expect((await app({})(req('http://localhost/'))).status).toBe(400);
+  });
+
+  it('trusts X-Forwarded-Host only with USE_X_FORWARDED_HOST', async () => {
+    const headers = { host: 'internal:8000', 'x-forwarded-host': 'example.com' };
+    expect((await app({ ALLOWED_HOSTS: ['example.com'] })(req('http://internal:8000/', headers))).status).toBe(400);
+    expect(
+      (await app({ ALLOWED_HOSTS: ['example.com'], USE_X_FORWARDED_HOST: true })(req('http://internal:8000/', headers)))
+        .status,
+    ).toBe(200);
+  });
+
+  it('redirects HTTP to HTTPS, keeping path and query, except exempt paths', async () => {
+    const s = { ...settings, SECURE_SSL_REDIRECT: true, SECURE_REDIRECT_EXEMPT: ['^healthz$'] };
+    const res = await app(s)(req('http://example.com/a/b?x=1'));
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('https://example.com/a/b?x=1');
+    expect((await app(s)(req('http://example.com/healthz'))).status).toBe(200);
+    expect((await app(s)(req('https://example.com/a'))).status).toBe(200);
+    const other = await app({ ...s, SECURE_SSL_HOST: 'secure.example.com' })(req('http://example.com/p'));
+    expect(other.headers.get('location')).toBe('https://secure.example.com/p');
+  });
+
+  it('trusts X-Forwarded-Proto only when SECURE_PROXY_SSL_HEADER is configured', async () => {
+    const s = { ...settings, SECURE_SSL_REDIRECT: true, SECURE_HSTS_SECONDS: 60 };
+    const forwarded = { 'x-forwarded-proto': 'https' };
+    expect((await app(s)(req('http://example.com/', forwarded))).status).toBe(301);
+    const proxied = { ...s, SECURE_PROXY_SSL_HEADER: ['x-forwarded-proto', 'https'] as [string, string] };
+    const res = await app(proxied)(req('http://example.com/', forwarded));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=60');
+    expect((await app(proxied)(req('http://example.com/', { 'x-forwarded-proto': 'http' }))).status).toBe(301);
+  });
+
+  it('sets the security headers, HSTS only over HTTPS, without overriding the app', async () => {
+    const s: Partial<BaseSettings> = {
+      ...settings,
+      SECURE_HSTS_SECONDS: 31536000,
+      SECURE_HSTS_INCLUDE_SUBDOMAINS: true,
+      SECURE_HSTS_PRELOAD: true,
+      SECURE_CSP: "default-src 'self'",
+    };
+    const res = await app(s)(req('https://example.com/'));
+    expect(Object.fromEntries(res.headers)).toMatchObject({
+      'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+      'cross-origin-opener-policy': 'same-origin',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'self'",
+    });
+    expect((await app(s)(req('http://example.com/'))).headers.has('strict-transport-security')).toBe(false);
+    const own = compose(securityMiddleware(s))(
+      async () => new Response('', { headers: { 'x-frame-options': 'SAMEORIGIN' } }),
+    );
+    expect((await own(req('https://example.com/'))).headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const off = await app({ ...settings, SECURE_CONTENT_TYPE_NOSNIFF: false, SECURE_REFERRER_POLICY: '' })(
+      req('https://example.com/'),
+    );
+    expect(off.headers.has('x-content-type-options')).toBe(false);
+    expect(off.headers.has('referrer-policy')).toBe(false);
+  });
+
+  it('works on responses with immutable headers', async () => {
+    const redirecting = compose(securityMiddleware(settings))(async () =>
+      Response.redirect('https://example.com/x', 302),
+    );
+    const res = await redirecting(req('https://example.com/'));
+    expect(res.status).toBe(302);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('marks cookies Secure over HTTPS with SESSION_COOKIE_SECURE', async () => {
+    const s = { ...settings, SESSION_COOKIE_SECURE: true };
+    const res = await app(s)(req('https://example.com/'));
+    expect(res.headers.getSetCookie()).toEqual(['sid=1; Path=/; HttpOnly; Secure']);
+    expect((await app(settings)(req('https://example.com/'))).headers.getSetCookie()).toEqual([
+      'sid=1; Path=/; HttpOnly',
+    ]);
+  });
+
+  it('rejects bad settings', () => {
+    expect(() => securityMiddleware(undefined as never)).toThrow(
+      /Expected `settings` to be a settings object, got `undefined`/,
+    );
+  });
+});

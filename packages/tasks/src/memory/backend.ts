@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import PQueue from 'p-queue';
+import { serializeError, TaskError } from '../errors.js';
+import { nextFireTime } from '../schedule.js';
+import { jsonCopy } from '../serialize.js';
+import type {
+  ActiveJob,
+  JobData,
+  JobRecord,
+  NewJob,
+  Outcome,
+  ProcessOptions,
+  ScheduleRecord,
+  TaskBackend,
+  TaskStats,
+} from '../types.js';
+import { checkInteger } from '../validate.js';
+
+/** Options of {@link memoryBackend}. */
+export interface MemoryBackendOptions {
+  /**
+   * Completed jobs kept for `status()`/`result()` (oldest dropped first).
+   * @defaultValue 1000
+   */
+  keepCompleted?: number;
+  /**
+   * Failed jobs kept for the dead-letter view.
+   * @defaultValue 5000
+   */
+  keepFailed?: number;
+}
+
+/** Defaults of {@link MemoryBackendOptions}. */
+export const MEMORY_DEFAULTS: Readonly<Required<MemoryBackendOptions>> = Object.freeze({
+  keepCompleted: 1000,
+  keepFailed: 5000,
+});
+
+interface Entry {
+  record: JobRecord;
+  priority: number;
+  timer?: NodeJS.Timeout;
+  controller?: AbortController;
+  waiters: Set<() => void>;
+}
+
+interface ScheduleEntry {
+  record: ScheduleRecord;
+  template: { data: JobData; attempts: number; priority?: number };
+  key: string;
+  timer?: NodeJS.Timeout;
+}
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * The embedded default backend: jobs live in this process's memory and run on a p-queue with a
+ * concurrency limit. Delays, retries, priorities, schedules and results all work, but **nothing
+ * survives a restart** and other processes cannot see the jobs. Its timers do not keep the
+ * process alive on their own (`startWorker()` does).
+ */
+export class MemoryBackend implements TaskBackend {
+  readonly backendInfo = { name: '@adv/tasks:memory', sharedAcrossProcesses: false } as const;
+  readonly #options: Required<MemoryBackendOptions>;
+  readonly #jobs = new Map<string, Entry>();
+  readonly #completed = new Set<string>();
+  readonly #failed = new Set<string>();
+  readonly #schedules = new Map<string, ScheduleEntry>();
+  readonly #queue = new PQueue({ autoStart: false, concurrency: 1 });
+  #processor: ((job: ActiveJob) => Promise<Outcome>) | undefined;
+  #closed = false;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.#options = { ...MEMORY_DEFAULTS, ...options };
+    checkInteger('keepCompleted', this.#options.keepCompleted, 0);
+    checkInteger('keepFailed', this.#options.keepFailed, 0);
+  }
+
+  async add(job: NewJob): Promise<JobRecord> {
+    this.#assertOpen();
+    if (job.id !== undefined) {
+      const existing = this.#jobs.get(job.id);
+      if (existing) return { ...existing.record };
+    }
+    const id = job.id ?? randomUUID();
+    const record: JobRecord = {
+      id,
+      status: job.delay > 0 ? 'delayed' : 'waiting',
+      data: jsonCopy(job.data),
+      attemptsMade: 0,
+      attempts: job.attempts,
+      createdAt: Date.now(),
+    };
+    const entry: Entry = { record, priority: -(job.priority ?? 0), waiters: new Set() };
+    this.#jobs.set(id, entry);
+    if (job.delay > 0) this.#delay(entry, job.delay);
+    else this.#push(entry);
+    return { ...record };
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const entry = this.#jobs.get(id);
+    return entry ? { ...entry.record } : undefined;
+  }
+
+  waitFinished(id: string, timeout: number): Promise<JobRecord> {
+    const entry = this.#jobs.get(id);
+    if (!entry)
+      return Promise.reject(new TaskError('ERR_NOT_FOUND', `No job \`${id}\` is known to the memory backend`));
+    if (FINISHED.has(entry.record.status)) return Promise.resolve({ ...entry.record });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        entry.waiters.delete(done);
+        reject(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
+      }, timeout);
+      const done = () => {
+        clearTimeout(timer);
+        resolve({ ...entry.record });
+      };
+      entry.waiters.add(done);
+    });
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const entry = this.#jobs.get(id);
+    if (!entry || FINISHED.has(entry.record.status)) return false;
+    clearTimeout(entry.timer);
+    entry.controller?.abort(new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
+    this.#finish(entry, 'cancelled');
+    return true;
+  }
+
+  async process(processor: (job: ActiveJob) => Promise<Outcome>, options: ProcessOptions): Promise<void> {
+    this.#assertOpen();
+    this.#processor = processor;
+    this.#queue.concurrency = checkInteger('concurrency', options.concurrency, 1);
+    this.#queue.start();
+  }
+
+  async stats(): Promise<TaskStats> {
+    const stats: TaskStats = { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
+    for (const { record } of this.#jobs.values()) {
+      if (record.status in stats) stats[record.status as keyof TaskStats] += 1;
+    }
+    return stats;
+  }
+
+  async failed(start: number, end: number): Promise<JobRecord[]> {
+    const ids = [...this.#failed].reverse().slice(start, end + 1);
+    return ids.flatMap((id) => {
+      const entry = this.#jobs.get(id);
+      return entry ? [{ ...entry.record }] : [];
+    });
+  }
+
+  async retry(id: string): Promise<void> {
+    const entry = this.#jobs.get(id);
+    if (entry?.record.status !== 'failed') {
+      throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
+    }
+    this.#failed.delete(id);
+    Object.assign(entry.record, { status: 'waiting', attemptsMade: 0, error: undefined, finishedAt: undefined });
+    this.#push(entry);
+  }
+
+  async upsertSchedule(schedule: ScheduleRecord, template: ScheduleEntry['template']): Promise<void> {
+    this.#assertOpen();
+    const key = JSON.stringify([schedule.spec, schedule.task, schedule.payload, template]);
+    const current = this.#schedules.get(schedule.id);
+    if (current?.key === key) return; // identical: keep the running timer, so re-registering never skips or doubles a tick
+    if (current) clearTimeout(current.timer);
+    const entry: ScheduleEntry = { record: jsonCopy(schedule), template: jsonCopy(template), key };
+    this.#schedules.set(schedule.id, entry);
+    this.#arm(entry);
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    const entry = this.#schedules.get(id);
+    if (!entry) return false;
+    clearTimeout(entry.timer);
+    this.#schedules.delete(id);
+    return true;
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    return [...this.#schedules.values()].map((entry) => ({ ...entry.record }));
+  }
+
+  async ping(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.#assertOpen();
+  }
+
+  async close(options: { timeout?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const entry of this.#schedules.values()) clearTimeout(entry.timer);
+    for (const entry of this.#jobs.values()) clearTimeout(entry.timer);
+    this.#queue.clear();
+    const idle = this.#queue.onIdle();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeout ?? 30_000);
+    });
+    if ((await Promise.race([idle, timedOut])) === 'timeout') {
+      for (const entry of this.#jobs.values())
+        entry.controller?.abort(new TaskError('ERR_BACKEND', 'Worker shut down'));
+    }
+    clearTimeout(timer);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TaskError('ERR_BACKEND', 'The memory backend is closed');
+  }
+
+  #delay(entry: Entry, ms: number): void {
+    entry.record.status = 'delayed';
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (entry.record.status === 'delayed') this.#push(entry);
+    }, ms);
+    entry.timer.unref();
+  }
+
+  #push(entry: Entry): void {
+    entry.record.status = 'waiting';
+    void this.#queue.add(() => this.#run(entry), { priority: entry.priority });
+  }
+
+  async #run(entry: Entry): Promise<void> {
+    const { record } = entry;
+    if (record.status !== 'waiting' || !this.#processor) return;
+    record.status = 'active';
+    const controller = new AbortController();
+    entry.controller = controller;
+    const outcome = await this.#processor({
+      id: record.id,
+      data: record.data,
+      attemptsMade: record.attemptsMade,
+      attempts: record.attempts,
+      signal: controller.signal,
+    });
+    entry.controller = undefined;
+    if (record.status !== 'active') return; // cancelled while running
+    record.attemptsMade += 1;
+    if (outcome.ok) {
+      record.result = jsonCopy(outcome.value);
+      this.#finish(entry, 'completed');
+    } else {
+      record.error = serializeError(outcome.error);
+      if (outcome.retryIn !== undefined && !this.#closed) this.#delay(entry, outcome.retryIn);
+      else this.#finish(entry, 'failed');
+    }
+  }
+
+  #finish(entry: Entry, status: 'completed' | 'failed' | 'cancelled'): void {
+    entry.record.status = status;
+    entry.record.finishedAt = Date.now();
+    if (status !== 'cancelled') {
+      const kept = status === 'completed' ? this.#completed : this.#failed;
+      kept.add(entry.record.id);
+      const limit = status === 'completed' ? this.#options.keepCompleted : this.#options.keepFailed;
+      for (const old of kept) {
+        if (kept.size <= limit) break;
+        kept.delete(old);
+        this.#jobs.delete(old);
+      }
+    }
+    for (const waiter of entry.waiters) waiter();
+    entry.waiters.clear();
+  }
+
+  #arm(entry: ScheduleEntry): void {
+    const now = Date.now();
+    const next = nextFireTime(entry.record.spec, now);
+    entry.record.next = next;
+    entry.timer = setTimeout(
+      () => {
+        if (this.#schedules.get(entry.record.id) !== entry || this.#closed) return;
+        const { data, attempts, priority } = entry.template;
+        void this.add({ id: `sched-${entry.record.id}-${next}`, data, delay: 0, attempts, priority }).catch(() => {});
+        this.#arm(entry);
+      },
+      Math.max(0, next - now),
+    );
+    entry.timer.unref();
+  }
+}
+
+/** Creates the in-process backend (the default). See {@link MemoryBackend}. */
+export function memoryBackend(options?: MemoryBackendOptions): MemoryBackend {
+  return new MemoryBackend(options);
+}

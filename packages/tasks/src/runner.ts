@@ -1,0 +1,153 @@
+import { FINAL_CODES, TaskError } from './errors.js';
+import { assertSerializable } from './serialize.js';
+import type { ActiveJob, ChainStep, Outcome, TaskBackend, TaskContext, TaskOptions } from './types.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './validate.js';
+
+/** Payloads of the events a {@link TaskApp} emits, in the worker process that ran the job. */
+export interface TaskEventMap {
+  /** A job started an attempt. */
+  active: [event: { id: string; name: string; attempt: number }];
+  /** A job succeeded. `duration` is the handler's run time in ms. */
+  completed: [event: { id: string; name: string; attempt: number; result: unknown; duration: number }];
+  /** An attempt failed and another one is scheduled in `delay` ms. */
+  retrying: [event: { id: string; name: string; attempt: number; error: unknown; delay: number }];
+  /** A job failed for good (attempts exhausted, not retryable, expired or unknown task). */
+  failed: [event: { id: string; name: string; attempt: number; error: unknown }];
+  /** A backend or connection error outside any one job (logged when nobody listens). */
+  error: [error: unknown];
+}
+
+/** What the processor needs to know about a defined task. */
+export interface RunnableTask {
+  readonly name: string;
+  readonly options: TaskOptions;
+  /** Runs the handler once, honouring the time limit and rate limit. */
+  invoke(payload: unknown, context: TaskContext): Promise<unknown>;
+}
+
+interface ProcessorDeps {
+  tasks: ReadonlyMap<string, RunnableTask>;
+  backend: TaskBackend;
+  emit<K extends keyof TaskEventMap>(event: K, ...args: TaskEventMap[K]): void;
+}
+
+/** The id a chain gives the step after `id` (deterministic, so a re-run step never enqueues twice). */
+export function nextStepId(id: string): string {
+  return `${id}-n`;
+}
+
+/** Runs a handler with a time limit: its signal aborts and the attempt rejects with `ERR_TIME_LIMIT`. */
+export async function runWithLimits(
+  handler: (payload: unknown, context: TaskContext) => unknown,
+  payload: unknown,
+  context: Omit<TaskContext, 'signal'> & { signal?: AbortSignal },
+  timeLimit: number | undefined,
+): Promise<unknown> {
+  const controller = new AbortController();
+  const signals = context.signal ? [controller.signal, context.signal] : [controller.signal];
+  const signal = signals.length === 1 ? controller.signal : AbortSignal.any(signals);
+  let timer: NodeJS.Timeout | undefined;
+  if (timeLimit !== undefined) {
+    timer = setTimeout(
+      () =>
+        controller.abort(
+          new TaskError(
+            'ERR_TIME_LIMIT',
+            `Task \`${context.name}\` (job ${context.id}) ran past its time limit of ${timeLimit} ms`,
+          ),
+        ),
+      timeLimit,
+    );
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const run = Promise.resolve().then(() => handler(payload, { ...context, signal }));
+  run.catch(() => {}); // a handler that ignores its signal may still reject later: nobody listens then
+  try {
+    return await Promise.race([run, aborted]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function stepJob(step: ChainStep, payload: unknown, rest: ChainStep[], id: string) {
+  return {
+    id,
+    data: {
+      task: step.task,
+      payload,
+      backoff: step.backoff,
+      ...(step.expiresAt === undefined ? {} : { expiresAt: step.expiresAt }),
+      ...(rest.length > 0 ? { chain: rest } : {}),
+    },
+    delay: step.delay ?? 0,
+    attempts: step.attempts,
+    ...(step.priority === undefined ? {} : { priority: step.priority }),
+  };
+}
+
+/**
+ * The processor every backend runs: looks the task up, drops expired jobs, runs the handler
+ * under its limits, enqueues the next chain step, and decides whether a failure retries.
+ */
+export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promise<Outcome> {
+  return async function processJob(job: ActiveJob): Promise<Outcome> {
+    const name = job.data.task;
+    const attempt = job.attemptsMade + 1;
+    const fail = (error: unknown): Outcome => {
+      const code = (error as { code?: unknown } | null)?.code;
+      const task = deps.tasks.get(name);
+      let retry = attempt < job.attempts && !(typeof code === 'string' && FINAL_CODES.has(code));
+      if (retry && task?.options.retryOn) {
+        try {
+          retry = task.options.retryOn(error, attempt) === true;
+        } catch {
+          retry = false;
+        }
+      }
+      if (!retry) {
+        deps.emit('failed', { id: job.id, name, attempt, error });
+        return { ok: false, error };
+      }
+      const delay = backoffDelay(job.data.backoff ?? DEFAULT_BACKOFF, attempt);
+      deps.emit('retrying', { id: job.id, name, attempt, error, delay });
+      return { ok: false, error, retryIn: delay };
+    };
+
+    const task = deps.tasks.get(name);
+    if (!task) {
+      return fail(
+        new TaskError(
+          'ERR_UNKNOWN_TASK',
+          `No task named \`${name}\` is defined in this worker (job ${job.id}); define it before starting the worker`,
+        ),
+      );
+    }
+    if (job.data.expiresAt !== undefined && Date.now() > job.data.expiresAt) {
+      return fail(
+        new TaskError(
+          'ERR_EXPIRED',
+          `Job ${job.id} of \`${name}\` expired at ${new Date(job.data.expiresAt).toISOString()} before it started`,
+        ),
+      );
+    }
+    deps.emit('active', { id: job.id, name, attempt });
+    const started = performance.now();
+    try {
+      const result = await task.invoke(job.data.payload, { id: job.id, name, attempt, signal: job.signal });
+      assertSerializable(result, 'result');
+      const [next, ...rest] = job.data.chain ?? [];
+      if (next) await deps.backend.add(stepJob(next, result, rest, nextStepId(job.id)));
+      deps.emit('completed', { id: job.id, name, attempt, result, duration: performance.now() - started });
+      return { ok: true, value: result };
+    } catch (error) {
+      return fail(error);
+    }
+  };
+}

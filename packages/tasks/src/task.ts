@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { EnqueueLike } from '@adv/types';
+import PQueue from 'p-queue';
+import { TaskHandle } from './handle.js';
+import { runWithLimits } from './runner.js';
+import { assertSerializable } from './serialize.js';
+import type {
+  ChainStep,
+  EnqueueOptions,
+  JobData,
+  NewJob,
+  TaskBackend,
+  TaskContext,
+  TaskHandler,
+  TaskOptions,
+} from './types.js';
+import { checkEnqueueOptions, resolveBackoff } from './validate.js';
+
+/** A task with its arguments bound, for {@link chain} and {@link group}. */
+export interface Signature<Payload = unknown, Result = unknown> {
+  readonly task: Task<Payload, Result>;
+  /** Absent in a chain step after the first: the previous result is the payload. */
+  readonly payload?: Payload;
+  readonly options: EnqueueOptions;
+}
+
+/** A background task: enqueue it, or run it inline. Created by `app.defineTask()`. */
+export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Payload> {
+  /** Unique name; workers look handlers up by it. */
+  readonly name: string;
+  /** The options it was defined with. */
+  readonly options: Readonly<TaskOptions>;
+  readonly #handler: TaskHandler<Payload, Result>;
+  readonly #backend: () => TaskBackend;
+  readonly #limiter: PQueue | undefined;
+
+  /** @internal Use `app.defineTask()`. */
+  constructor(name: string, handler: TaskHandler<Payload, Result>, options: TaskOptions, backend: () => TaskBackend) {
+    this.name = name;
+    this.options = Object.freeze({ ...options });
+    this.#handler = handler;
+    this.#backend = backend;
+    // p-queue's interval cap is the rate limiter: at most `max` starts per `duration` ms in this process.
+    this.#limiter = options.rateLimit
+      ? new PQueue({ intervalCap: options.rateLimit.max, interval: options.rateLimit.duration })
+      : undefined;
+  }
+
+  /**
+   * Queues one run and resolves once the backend holds it.
+   *
+   * @param payload - JSON-serialisable input of the handler.
+   * @param options - delay (ms) or `at`, `expiresAt`, `priority`, `jobId` (dedupe), `attempts`.
+   * @example
+   * ```ts
+   * const handle = await sendEmail.enqueue({ to: 'ada@example.com' }, { delay: 60_000, jobId: 'welcome-42' });
+   * ```
+   */
+  async enqueue(payload: Payload, options: EnqueueOptions = {}): Promise<TaskHandle<Result>> {
+    const job = this.prepare(payload, options, []);
+    const record = await this.#backend().add(job);
+    return new TaskHandle<Result>(this.#backend(), record.id);
+  }
+
+  /**
+   * Runs the handler now, in this process, once: no backend, no retries (Celery's eager mode,
+   * for tests and scripts). The time limit applies; the payload must still be serialisable.
+   */
+  async run(payload: Payload, options: { signal?: AbortSignal } = {}): Promise<Result> {
+    assertSerializable(payload);
+    return (await this.invoke(payload, {
+      id: `inline-${randomUUID()}`,
+      name: this.name,
+      attempt: 1,
+      ...(options.signal ? { signal: options.signal } : {}),
+    } as TaskContext)) as Result;
+  }
+
+  /** Binds a payload and options, for `chain()` and `group()`. */
+  with(payload?: Payload, options: EnqueueOptions = {}): Signature<Payload, Result> {
+    return payload === undefined ? { task: this, options } : { task: this, payload, options };
+  }
+
+  /** @internal Runs the handler once under the rate and time limits. */
+  invoke(payload: unknown, context: TaskContext): Promise<unknown> {
+    const call = () =>
+      runWithLimits(this.#handler as TaskHandler<unknown, unknown>, payload, context, this.options.timeLimit);
+    return this.#limiter ? (this.#limiter.add(call) as Promise<unknown>) : call();
+  }
+
+  /** @internal The job `enqueue` would add, with `chain` as the steps after it. */
+  prepare(payload: unknown, options: EnqueueOptions, chain: ChainStep[]): NewJob {
+    const { delay, expiresAt } = checkEnqueueOptions(options, Date.now());
+    assertSerializable(payload);
+    const data: JobData = { task: this.name, payload, backoff: resolveBackoff(this.options.backoff) };
+    if (expiresAt !== undefined) data.expiresAt = expiresAt;
+    if (chain.length > 0) data.chain = chain;
+    return {
+      ...(options.jobId === undefined ? {} : { id: options.jobId }),
+      data,
+      delay,
+      attempts: options.attempts ?? this.options.attempts ?? 1,
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
+    };
+  }
+
+  /** @internal This task as a later chain step. */
+  step(options: EnqueueOptions): ChainStep {
+    const job = this.prepare(undefined, options, []);
+    return {
+      task: this.name,
+      attempts: job.attempts,
+      backoff: job.data.backoff ?? resolveBackoff(undefined),
+      ...(job.delay > 0 ? { delay: job.delay } : {}),
+      ...(job.priority === undefined ? {} : { priority: job.priority }),
+      ...(job.data.expiresAt === undefined ? {} : { expiresAt: job.data.expiresAt }),
+    };
+  }
+
+  /** @internal */
+  get backend(): TaskBackend {
+    return this.#backend();
+  }
+}

@@ -1,0 +1,139 @@
+import { TaskError } from './errors.js';
+import type { BackoffOptions, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
+
+/** Highest BullMQ priority (2 ** 21). */
+export const MAX_PRIORITY = 2_097_152;
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Throws the package's one error shape for a bad option. */
+export function invalid(name: string, expected: string, value: unknown): never {
+  throw new TaskError(
+    'ERR_INVALID_OPTION',
+    `Expected \`${name}\` to be ${expected}, got \`${show(value)}\` (${value === null ? 'null' : typeof value})`,
+  );
+}
+
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalid(
+      name,
+      max === Number.MAX_SAFE_INTEGER ? `an integer from ${min} and up` : `an integer from ${min} to ${max}`,
+      value,
+    );
+  }
+  return value;
+}
+
+export function checkNonNegative(name: string, value: unknown, unit: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    invalid(name, `a non-negative number of ${unit}`, value);
+  }
+  return value;
+}
+
+export function checkName(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    invalid(name, 'a non-empty string of at most 200 characters', value);
+  }
+  return value;
+}
+
+/** Job ids: strings that BullMQ accepts too (no `:`, not an integer). */
+export function checkJobId(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.includes(':') ||
+    `${Number.parseInt(value, 10)}` === value
+  ) {
+    invalid('jobId', 'a non-empty string without `:` that is not an integer', value);
+  }
+  return value;
+}
+
+/** Milliseconds since epoch of a `Date` or number option. */
+export function toTime(name: string, value: unknown): number {
+  const time = value instanceof Date ? value.getTime() : value;
+  if (typeof time !== 'number' || !Number.isFinite(time))
+    invalid(name, 'a valid Date or a number of ms since epoch', value);
+  return time;
+}
+
+/** Defaults of {@link BackoffOptions}. */
+export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object.freeze({
+  delay: 1000,
+  factor: 2,
+  maxDelay: 3_600_000,
+  jitter: 0.5,
+});
+
+export function resolveBackoff(backoff: BackoffOptions | undefined): Required<BackoffOptions> {
+  if (backoff === undefined) return { ...DEFAULT_BACKOFF };
+  if (typeof backoff !== 'object' || backoff === null) invalid('backoff', 'an object', backoff);
+  const resolved = { ...DEFAULT_BACKOFF, ...backoff };
+  checkNonNegative('backoff.delay', resolved.delay, 'milliseconds');
+  checkNonNegative('backoff.maxDelay', resolved.maxDelay, 'milliseconds');
+  if (typeof resolved.factor !== 'number' || !(resolved.factor >= 1))
+    invalid('backoff.factor', 'a number from 1 and up', resolved.factor);
+  if (typeof resolved.jitter !== 'number' || !(resolved.jitter >= 0 && resolved.jitter <= 1)) {
+    invalid('backoff.jitter', 'a number from 0 to 1', resolved.jitter);
+  }
+  return resolved;
+}
+
+/**
+ * Wait before retry number `attempt` (1 = first retry): exponential, capped, with "equal jitter"
+ * (a `jitter` share of the wait is random) so that many failing jobs do not retry in lockstep.
+ */
+export function backoffDelay(
+  backoff: Required<BackoffOptions>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const raw = Math.min(backoff.maxDelay, backoff.delay * backoff.factor ** Math.max(0, attempt - 1));
+  return Math.round(raw * (1 - backoff.jitter) + raw * backoff.jitter * random());
+}
+
+function checkRateLimit(value: RateLimit | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null) invalid('rateLimit', 'an object { max, duration }', value);
+  checkInteger('rateLimit.max', value.max, 1);
+  checkInteger('rateLimit.duration', value.duration, 1);
+}
+
+/** Validates `defineTask` options, failing fast. */
+export function checkTaskOptions(options: TaskOptions): void {
+  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  if (options.attempts !== undefined) checkInteger('attempts', options.attempts, 1);
+  resolveBackoff(options.backoff);
+  if (options.retryOn !== undefined && typeof options.retryOn !== 'function') {
+    invalid('retryOn', 'a function (error, attempt) => boolean', options.retryOn);
+  }
+  if (options.timeLimit !== undefined) checkInteger('timeLimit', options.timeLimit, 1);
+  checkRateLimit(options.rateLimit);
+}
+
+/** Validates `enqueue` options and returns the delay (ms) and expiry they mean. */
+export function checkEnqueueOptions(options: EnqueueOptions, now: number): { delay: number; expiresAt?: number } {
+  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  if (options.delay !== undefined && options.at !== undefined)
+    invalid('delay', 'absent when `at` is given', options.delay);
+  let delay = 0;
+  if (options.delay !== undefined) delay = checkNonNegative('delay', options.delay, 'milliseconds');
+  if (options.at !== undefined) delay = Math.max(0, toTime('at', options.at) - now);
+  if (options.priority !== undefined) checkInteger('priority', options.priority, 1, MAX_PRIORITY);
+  if (options.jobId !== undefined) checkJobId(options.jobId);
+  if (options.attempts !== undefined) checkInteger('attempts', options.attempts, 1);
+  if (options.expiresAt === undefined) return { delay };
+  return { delay, expiresAt: toTime('expiresAt', options.expiresAt) };
+}

@@ -1,0 +1,4 @@
+import { memoryBackend } from '../src/index.js';
+import { taskBackendSuite } from './contract.js';
+
+taskBackendSuite('memory', () => memoryBackend());

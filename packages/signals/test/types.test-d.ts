@@ -5,6 +5,7 @@ import {
   postSave,
   type Receiver,
   type RobustResult,
+  receiver,
   requestFinished,
   Signal,
   signal,
@@ -55,5 +56,18 @@ describe('public types', () => {
     requestFinished.connect(({ response }) => {
       expectTypeOf(response).toEqualTypeOf<Response | undefined>();
     });
+  });
+
+  it('receiver() works as a TC39 decorator on static methods', () => {
+    // biome-ignore lint/complexity/noStaticOnlyClass: receivers grouped on a class are what @receiver decorates
+    class Audit {
+      @receiver(postSave)
+      static onSaved({ created }: PostSaveArgs) {
+        return created;
+      }
+    }
+    expectTypeOf(Audit.onSaved).parameter(0).toEqualTypeOf<PostSaveArgs>();
+    const decorated = receiver(postSave)(({ instance }) => instance);
+    expectTypeOf(decorated).returns.toEqualTypeOf<unknown>();
   });
 });

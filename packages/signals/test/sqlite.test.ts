@@ -1,0 +1,306 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  atomic,
+  type DeleteArgs,
+  onCommit,
+  type PostSaveArgs,
+  type PreSaveArgs,
+  postDelete,
+  postSave,
+  preDelete,
+  preSave,
+  signal,
+  sqlTransactionRunner,
+  type TransactionRunner,
+  withModelSignals,
+} from '../src/index.js';
+
+// A real SQLite database on disk, and a second connection to it that only sees committed data.
+
+class Article {
+  id?: number;
+  constructor(
+    public title: string,
+    public slug?: string,
+  ) {}
+}
+
+/** A tiny hand-written repository: the package only needs save and delete. */
+class ArticleRepository {
+  readonly #db: Database.Database;
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+  save(article: Article): number {
+    if (article.id === undefined) {
+      const info = this.#db.prepare('INSERT INTO article (title, slug) VALUES (?, ?)').run(article.title, article.slug);
+      article.id = Number(info.lastInsertRowid);
+    } else {
+      this.#db
+        .prepare('UPDATE article SET title = ?, slug = ? WHERE id = ?')
+        .run(article.title, article.slug, article.id);
+    }
+    return article.id;
+  }
+  delete(article: Article): boolean {
+    return this.#db.prepare('DELETE FROM article WHERE id = ?').run(article.id).changes === 1;
+  }
+  titles(): string[] {
+    return (this.#db.prepare('SELECT title FROM article ORDER BY id').all() as { title: string }[]).map((r) => r.title);
+  }
+}
+
+let directory: string;
+let db: Database.Database;
+let observer: Database.Database;
+let runner: TransactionRunner;
+const committedTitles = () =>
+  (observer.prepare('SELECT title FROM article ORDER BY id').all() as { title: string }[]).map((r) => r.title);
+
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), 'adv-signals-'));
+  db = new Database(join(directory, 'app.db'));
+  db.pragma('journal_mode = WAL');
+  observer = new Database(join(directory, 'app.db'), { readonly: true });
+  runner = sqlTransactionRunner((sql) => db.exec(sql));
+});
+
+beforeEach(() => {
+  db.exec(
+    'DROP TABLE IF EXISTS article; CREATE TABLE article (id INTEGER PRIMARY KEY, title TEXT NOT NULL, slug TEXT)',
+  );
+});
+
+afterAll(() => {
+  observer?.close();
+  db?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('withModelSignals on a real SQLite repository', () => {
+  const signals = {
+    preSave: signal<PreSaveArgs>({ name: 'preSave' }),
+    postSave: signal<PostSaveArgs>({ name: 'postSave' }),
+    preDelete: signal<DeleteArgs>({ name: 'preDelete' }),
+    postDelete: signal<DeleteArgs>({ name: 'postDelete' }),
+  };
+  const stops: (() => boolean)[] = [];
+  afterEach(() => {
+    for (const stop of stops.splice(0)) stop();
+  });
+
+  it('save sends preSave then postSave with created; delete sends preDelete and postDelete', async () => {
+    const repository = new ArticleRepository(db);
+    const articles = withModelSignals(repository, { sender: Article, signals });
+    const events: string[] = [];
+    stops.push(
+      signals.preSave.connect(({ instance, adding }) => {
+        events.push(`preSave adding=${adding} rows=${repository.titles().length}`);
+        (instance as Article).slug ??= (instance as Article).title.toLowerCase().replaceAll(' ', '-');
+      }),
+      signals.postSave.connect(
+        async ({ sender, instance, created, result }) => {
+          events.push(
+            `postSave created=${created} id=${(instance as Article).id} result=${result} model=${sender === Article}`,
+          );
+        },
+        { sender: Article },
+      ),
+      signals.preDelete.connect(() => events.push(`preDelete rows=${repository.titles().length}`)),
+      signals.postDelete.connect(() => events.push(`postDelete rows=${repository.titles().length}`)),
+    );
+
+    const article = new Article('Hello World');
+    await expect(articles.save(article)).resolves.toBe(1);
+    article.title = 'Hello again';
+    await articles.save(article);
+    expect(db.prepare('SELECT slug FROM article').get()).toEqual({ slug: 'hello-world' });
+    await expect(articles.delete(article)).resolves.toBe(true);
+    expect(articles.titles()).toEqual([]); // other methods pass through, #private fields work
+    expect(events).toEqual([
+      'preSave adding=true rows=0',
+      'postSave created=true id=1 result=1 model=true',
+      'preSave adding=false rows=1',
+      'postSave created=false id=1 result=1 model=true',
+      'preDelete rows=1',
+      'postDelete rows=0',
+    ]);
+  });
+
+  it('a preSave receiver that throws prevents the write', async () => {
+    const articles = withModelSignals(new ArticleRepository(db), { sender: Article, signals });
+    stops.push(
+      signals.preSave.connect(({ instance }) => {
+        if (!(instance as Article).title.trim()) throw new Error('title required');
+      }),
+    );
+    await expect(articles.save(new Article('  '))).rejects.toThrow('title required');
+    expect(committedTitles()).toEqual([]);
+  });
+
+  it('defaults: the built-in signals, the repository as sender, isNew from instance.id', async () => {
+    const repository = new ArticleRepository(db);
+    const articles = withModelSignals(repository);
+    const seen: string[] = [];
+    const onPost = ({ sender, created }: PostSaveArgs) => {
+      seen.push(`postSave ${created} ${sender === repository}`);
+    };
+    const onDelete = () => {
+      seen.push('postDelete');
+    };
+    stops.push(
+      preSave.connect(() => seen.push('preSave'), { sender: repository }),
+      postSave.connect(onPost, { sender: repository }),
+      preDelete.connect(() => seen.push('preDelete'), { sender: repository }),
+      postDelete.connect(onDelete, { sender: repository }),
+    );
+    const article = new Article('a');
+    await articles.save(article);
+    await articles.save(article);
+    await articles.delete(article);
+    expect(seen).toEqual([
+      'preSave',
+      'postSave true true',
+      'preSave',
+      'postSave false true',
+      'preDelete',
+      'postDelete',
+    ]);
+  });
+});
+
+describe('atomic + onCommit against SQLite', () => {
+  const saved = signal<PostSaveArgs>({ name: 'postSave' });
+  const articlesOf = () =>
+    withModelSignals(new ArticleRepository(db), { sender: Article, signals: { postSave: saved } });
+  const invalidated: string[] = [];
+  let stop: () => boolean;
+  beforeEach(() => {
+    invalidated.length = 0;
+    // The classic receiver: invalidate a cache, but only for data that was committed.
+    stop = saved.connect(({ instance }) =>
+      onCommit(() => {
+        // At commit time, another connection already sees the row.
+        expect(committedTitles()).toContain((instance as Article).title);
+        invalidated.push((instance as Article).title);
+      }),
+    );
+  });
+  afterEach(() => stop());
+
+  it('runs the callback after COMMIT: the data is visible to another connection', async () => {
+    const articles = articlesOf();
+    await atomic(
+      async () => {
+        await articles.save(new Article('committed'));
+        expect(committedTitles()).toEqual([]); // not yet committed
+        expect(invalidated).toEqual([]);
+      },
+      { runner },
+    );
+    expect(invalidated).toEqual(['committed']);
+    expect(committedTitles()).toEqual(['committed']);
+  });
+
+  it('drops the callback on ROLLBACK, and the row is gone', async () => {
+    const articles = articlesOf();
+    await expect(
+      atomic(
+        async () => {
+          await articles.save(new Article('rolled back'));
+          expect(articles.titles()).toEqual(['rolled back']); // visible inside the transaction
+          throw new Error('payment declined');
+        },
+        { runner },
+      ),
+    ).rejects.toThrow('payment declined');
+    expect(invalidated).toEqual([]);
+    expect(articles.titles()).toEqual([]);
+    expect(committedTitles()).toEqual([]);
+  });
+
+  it('a postSave receiver that throws rolls the write back', async () => {
+    const articles = articlesOf();
+    const failing = () => {
+      throw new Error('receiver failed');
+    };
+    saved.connect(failing);
+    try {
+      await expect(atomic(() => articles.save(new Article('half done')), { runner })).rejects.toThrow(
+        'receiver failed',
+      );
+    } finally {
+      saved.disconnect(failing);
+    }
+    expect(committedTitles()).toEqual([]);
+    expect(invalidated).toEqual([]);
+  });
+
+  it('nested atomic is a SAVEPOINT: a failed inner block undoes its rows and drops its callbacks only', async () => {
+    const articles = articlesOf();
+    await atomic(
+      async () => {
+        await articles.save(new Article('outer'));
+        await atomic(() => articles.save(new Article('inner kept')));
+        await expect(
+          atomic(async () => {
+            await articles.save(new Article('inner undone'));
+            throw new Error('inner failure');
+          }),
+        ).rejects.toThrow('inner failure');
+        expect(articles.titles()).toEqual(['outer', 'inner kept']);
+      },
+      { runner },
+    );
+    expect(committedTitles()).toEqual(['outer', 'inner kept']);
+    expect(invalidated).toEqual(['outer', 'inner kept']);
+  });
+
+  it('serializes concurrent blocks on one connection instead of nesting BEGINs', async () => {
+    const articles = articlesOf();
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c', 'd'].map((title, index) =>
+        atomic(
+          async () => {
+            await articles.save(new Article(title));
+            await new Promise((resolve) => setImmediate(resolve));
+            if (index === 2) throw new Error('c fails');
+          },
+          { runner },
+        ),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(committedTitles()).toEqual(['a', 'b', 'd']);
+    expect(invalidated).toEqual(['a', 'b', 'd']);
+  });
+
+  it('a failed COMMIT rolls back and drops the callbacks', async () => {
+    const articles = articlesOf();
+    const failingCommit: TransactionRunner = {
+      ...runner,
+      commit: () => {
+        throw new Error('disk full');
+      },
+    };
+    await expect(atomic(() => articles.save(new Article('lost')), { runner: failingCommit })).rejects.toThrow(
+      'disk full',
+    );
+    expect(db.inTransaction).toBe(false);
+    expect(committedTitles()).toEqual([]);
+    expect(invalidated).toEqual([]);
+  });
+
+  it('sqlTransactionRunner rejects savepoint names that are not SQL identifiers', () => {
+    expect(() => runner.savepoint('x; DROP TABLE article')).toThrowError(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+    expect(() => sqlTransactionRunner('BEGIN' as never)).toThrowError(
+      'Expected `execute` to be a function, got `BEGIN` (string)',
+    );
+  });
+});

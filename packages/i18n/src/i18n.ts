@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { silentLogger } from '@adv/types';
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
 import { type Catalog, CONTEXT_SEPARATOR } from './catalog.js';
 import { CatalogRegistry } from './catalog-registry.js';
 import { describe, I18nError } from './errors.js';
 import { type Localizer, localizerFor } from './format.js';
 import { LazyMessage } from './lazy.js';
-import { canonicalLocale, fallbackChain, isValidTimeZone } from './locale-tags.js';
+import { fallbackChain, isValidTimeZone } from './locale-tags.js';
 import { buildTable, type MessageEntry, MessageFormatterPool } from './message-table.js';
+import { resolveOptions } from './options.js';
 import type {
   ActivateOptions,
   ContextOf,
@@ -64,8 +64,6 @@ interface Scope {
   state: LocaleState;
   timeZone: string;
 }
-
-const DEFAULT_TIME_ZONE = 'UTC';
 
 /**
  * Creates an i18n instance. Catalogs given in `messages` are validated now (a malformed message,
@@ -220,99 +218,4 @@ export function createI18n<
     ...localizerFor(intl),
   };
   return i18n as unknown as I18n<MessageIdOf<Messages[Default]>>;
-}
-
-/** Options after validation and canonicalization. */
-export interface ResolvedOptions {
-  locales: readonly string[];
-  defaultLocale: string;
-  messages: Record<string, unknown>;
-  loadMessages: ((locale: string) => Catalog | Promise<Catalog>) | undefined;
-  fallback: Record<string, readonly string[]>;
-  timeZone: string;
-  strict: boolean;
-  files: Record<string, string>;
-  logger: NonNullable<I18nOptions['logger']>;
-}
-
-function resolveOptions(options: I18nOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new I18nError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describe(options)}`);
-  }
-  const tag = (name: string, value: unknown): string => {
-    const canonical = typeof value === 'string' ? canonicalLocale(value) : undefined;
-    if (!canonical) {
-      throw new I18nError(
-        'ERR_INVALID_OPTION',
-        `Expected \`${name}\` to be a BCP 47 locale tag, got ${describe(value)}`,
-      );
-    }
-    return canonical;
-  };
-  if (!Array.isArray(options.locales) || options.locales.length === 0) {
-    throw new I18nError(
-      'ERR_INVALID_OPTION',
-      `Expected \`locales\` to be a non-empty array of locale tags, got ${describe(options.locales)}`,
-    );
-  }
-  const locales = [...new Set(options.locales.map((locale) => tag('locales[]', locale)))];
-  const defaultLocale = tag('defaultLocale', options.defaultLocale);
-  if (!locales.includes(defaultLocale)) {
-    throw new I18nError(
-      'ERR_INVALID_OPTION',
-      `Expected \`defaultLocale\` to be one of \`locales\` (${locales.join(', ')}), got ${describe(options.defaultLocale)}`,
-    );
-  }
-  const messages: Record<string, unknown> = {};
-  if (options.messages !== undefined) {
-    if (typeof options.messages !== 'object' || options.messages === null) {
-      throw new I18nError(
-        'ERR_INVALID_OPTION',
-        `Expected \`messages\` to be an object of catalogs by locale, got ${describe(options.messages)}`,
-      );
-    }
-    for (const [locale, catalog] of Object.entries(options.messages)) messages[tag('messages key', locale)] = catalog;
-  }
-  if (options.loadMessages !== undefined && typeof options.loadMessages !== 'function') {
-    throw new I18nError(
-      'ERR_INVALID_OPTION',
-      `Expected \`loadMessages\` to be a function, got ${describe(options.loadMessages)}`,
-    );
-  }
-  if (!(defaultLocale in messages) && options.loadMessages === undefined) {
-    throw new I18nError(
-      'ERR_INVALID_OPTION',
-      `Expected \`messages\` to have a catalog for the default locale \`${defaultLocale}\`, or a \`loadMessages\` function`,
-    );
-  }
-  const fallback: Record<string, string[]> = {};
-  for (const [locale, list] of Object.entries(options.fallback ?? {})) {
-    if (!Array.isArray(list)) {
-      throw new I18nError(
-        'ERR_INVALID_OPTION',
-        `Expected \`fallback.${locale}\` to be an array, got ${describe(list)}`,
-      );
-    }
-    fallback[tag('fallback key', locale)] = list.map((entry) => tag(`fallback.${locale}[]`, entry));
-  }
-  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
-  if (!isValidTimeZone(timeZone)) {
-    throw new I18nError(
-      'ERR_INVALID_OPTION',
-      `Expected \`timeZone\` to be an IANA time zone, got ${describe(timeZone)}`,
-    );
-  }
-  const files: Record<string, string> = {};
-  for (const [locale, file] of Object.entries(options.files ?? {})) files[canonicalLocale(locale) ?? locale] = file;
-  return {
-    locales,
-    defaultLocale,
-    messages,
-    loadMessages: options.loadMessages,
-    fallback,
-    timeZone,
-    strict: options.strict === true,
-    files,
-    logger: options.logger ?? silentLogger,
-  };
 }

@@ -27,7 +27,13 @@ const QUALITY = /^q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i;
  */
 export function parseAcceptLanguage(header: string | null | undefined): LanguageRange[] {
   if (typeof header !== 'string' || header.length === 0) return [];
-  const parts = header.slice(0, MAX_ACCEPT_LANGUAGE_LENGTH).split(',', MAX_LANGUAGE_RANGES);
+  let text = header;
+  if (text.length > MAX_ACCEPT_LANGUAGE_LENGTH) {
+    // The entry cut in two is dropped: `pt;q=0.1` must not be read as `pt`.
+    text = text.slice(0, MAX_ACCEPT_LANGUAGE_LENGTH);
+    text = text.slice(0, Math.max(0, text.lastIndexOf(',')));
+  }
+  const parts = text.split(',', MAX_LANGUAGE_RANGES);
   const ranges: { tag: string; q: number; index: number }[] = [];
   for (let index = 0; index < parts.length; index++) {
     const [rawTag = '', ...params] = parts[index]!.split(';');

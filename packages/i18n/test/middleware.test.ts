@@ -1,0 +1,124 @@
+import { compose, type Handler } from '@adv/types';
+import { describe, expect, it } from 'vitest';
+import { createI18n, I18nError, localeMiddleware } from '../src/index.js';
+import { en, pt, ptBR } from './fixtures/catalogs.js';
+
+const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { en, 'pt-BR': ptBR, pt } });
+const echo: Handler = (request) =>
+  new Response(`${i18n.getLocale()}|${i18n.getTimeZone()}|${new URL(request.url).pathname}|${i18n.t('plain')}`);
+const app = compose(localeMiddleware({ i18n }))(echo);
+const get = (path: string, headers: Record<string, string> = {}) =>
+  app(new Request(`http://localhost${path}`, { headers }));
+const body = async (response: Promise<Response>) => (await response).text();
+
+describe('localeMiddleware', () => {
+  it('picks from prefix, then cookie, then Accept-Language, then the default', async () => {
+    const both = { cookie: 'lang=en', 'accept-language': 'pt-BR' };
+    expect(await body(get('/pt-br/about', both))).toBe('pt-BR|UTC|/pt-br/about|Só texto');
+    expect(await body(get('/about', both))).toBe('en|UTC|/about|Just text');
+    expect(await body(get('/about', { cookie: 'theme=dark; lang=pt-BR', 'accept-language': 'en' }))).toBe(
+      'pt-BR|UTC|/about|Só texto',
+    );
+    expect(await body(get('/about', { 'accept-language': 'pt-PT,pt;q=0.9' }))).toBe('pt-BR|UTC|/about|Só texto');
+    expect(await body(get('/about', { 'accept-language': 'de' }))).toBe('en|UTC|/about|Just text');
+    expect(await body(get('/about'))).toBe('en|UTC|/about|Just text');
+  });
+
+  it('ignores an unknown prefix, an unknown or malformed cookie, and a hostile header', async () => {
+    expect(await body(get('/fr/about', { 'accept-language': 'pt-BR' }))).toBe('pt-BR|UTC|/fr/about|Só texto');
+    expect(await body(get('/about', { cookie: 'lang=xx-YY', 'accept-language': 'pt-BR' }))).toBe(
+      'pt-BR|UTC|/about|Só texto',
+    );
+    expect(await body(get('/about', { cookie: 'lang=%E0%A4%A', 'accept-language': 'pt-BR' }))).toBe(
+      'pt-BR|UTC|/about|Só texto',
+    );
+    const hostile = `${'en;q=0.1,'.repeat(5000)}${'\u00ff'.repeat(10)}`;
+    expect(await body(get('/about', { 'accept-language': hostile }))).toBe('en|UTC|/about|Just text');
+  });
+
+  it('sets Content-Language and merges Vary', async () => {
+    const withVary = compose(localeMiddleware({ i18n }))(
+      () => new Response('x', { headers: { Vary: 'Origin, accept-language' } }),
+    );
+    const response = await withVary(new Request('http://localhost/pt-BR/x'));
+    expect(response.headers.get('Content-Language')).toBe('pt-BR');
+    expect(response.headers.get('Vary')).toBe('Origin, accept-language, Cookie');
+    const plain = await get('/x');
+    expect(plain.headers.get('Vary')).toBe('Accept-Language, Cookie');
+  });
+
+  it('works on responses with immutable headers', async () => {
+    const redirecting = compose(localeMiddleware({ i18n }))(() => Response.redirect('http://localhost/next', 302));
+    const response = await redirecting(new Request('http://localhost/pt-br/'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('Location')).toBe('http://localhost/next');
+    expect(response.headers.get('Content-Language')).toBe('pt-BR');
+  });
+
+  it('strips the prefix when asked, keeping method and body', async () => {
+    const stripping = compose(localeMiddleware({ i18n, stripPrefix: true }))(
+      async (request) =>
+        new Response(`${new URL(request.url).pathname}?${new URL(request.url).search}|${await request.text()}`),
+    );
+    const response = await stripping(new Request('http://localhost/pt-br/cart?x=1', { method: 'POST', body: 'data' }));
+    expect(await response.text()).toBe('/cart??x=1|data');
+    const root = await stripping(new Request('http://localhost/pt-br'));
+    expect((await root.text()).startsWith('/?')).toBe(true);
+  });
+
+  it('honours cookie: false, acceptLanguage: false, prefix: false and a time zone resolver', async () => {
+    const custom = compose(
+      localeMiddleware({
+        i18n,
+        cookie: false,
+        prefix: false,
+        acceptLanguage: false,
+        timeZone: (request) => request.headers.get('x-tz') ?? undefined,
+      }),
+    )(echo);
+    const response = await custom(
+      new Request('http://localhost/pt-br/x', {
+        headers: { cookie: 'lang=pt-BR', 'accept-language': 'pt-BR', 'x-tz': 'America/Sao_Paulo' },
+      }),
+    );
+    expect(await response.text()).toBe('en|America/Sao_Paulo|/pt-br/x|Just text');
+    expect(response.headers.get('Vary')).toBe('Accept-Language');
+    const badZone = await custom(new Request('http://localhost/', { headers: { 'x-tz': '../../etc/passwd' } }));
+    expect(await badZone.text()).toBe('en|UTC|/|Just text');
+  });
+
+  it('loads a lazily loaded locale before running the handler', async () => {
+    const lazy = createI18n({
+      locales: ['en', 'pt-BR'],
+      defaultLocale: 'en',
+      loadMessages: async (locale) => ({ plain: locale === 'en' ? 'Text' : 'Texto' }),
+    });
+    const handler = compose(localeMiddleware({ i18n: lazy }))(() => new Response(lazy.t('plain')));
+    expect(await (await handler(new Request('http://localhost/pt-br/'))).text()).toBe('Texto');
+  });
+
+  it('keeps concurrent requests in different locales apart', async () => {
+    const slow = compose(localeMiddleware({ i18n }))(async () => {
+      const before = i18n.getLocale();
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      return new Response(`${before}|${i18n.getLocale()}|${i18n.t('plain')}`);
+    });
+    const requests = Array.from({ length: 100 }, (_, n) => {
+      const locale = n % 2 === 0 ? 'pt-BR' : 'en';
+      return slow(new Request('http://localhost/', { headers: { 'accept-language': locale } })).then(async (r) => ({
+        locale,
+        text: await r.text(),
+      }));
+    });
+    for (const { locale, text } of await Promise.all(requests)) {
+      expect(text).toBe(`${locale}|${locale}|${locale === 'en' ? 'Just text' : 'Só texto'}`);
+    }
+  });
+
+  it('rejects bad options', () => {
+    expect(() => localeMiddleware({} as never)).toThrow(I18nError);
+    expect(() => localeMiddleware({ i18n, cookie: '' })).toThrow(
+      new I18nError('ERR_INVALID_OPTION', 'Expected `cookie` to be a cookie name or false, got `` (string)'),
+    );
+  });
+});

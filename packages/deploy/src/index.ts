@@ -3,6 +3,7 @@ export { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTER
 export { checkDeploy, checkDeployReport, type DeployReport, formatReport, hasFailures } from './checks/index.js';
 export type { BackupStatus, CheckLevel, DeployContext, Finding } from './checks/types.js';
 export { LEVEL_ORDER } from './checks/types.js';
+export { CLUSTER_DEFAULTS, type ClusterHandle, type ClusterOptions, runCluster } from './cluster.js';
 export { type CsrfMiddlewareOptions, csrfMiddleware, isTrustedOrigin } from './csrf.js';
 export type { DeployErrorCode, SettingsIssue } from './errors.js';
 export { DeployError, SettingsError } from './errors.js';

@@ -1,0 +1,183 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { type Logger, silentLogger } from '@adv/types';
+import { invalidOption } from './errors.js';
+
+/** Options of {@link runCluster}. */
+export interface ClusterOptions {
+  /**
+   * Worker processes to keep running.
+   * @defaultValue `os.availableParallelism()`
+   */
+  workers?: number;
+  /** Runs in each worker: start the server here (workers share its port through node:cluster). */
+  worker: () => unknown;
+  /**
+   * Runs in a worker when it is asked to stop, before its servers close (e.g. `health.beginShutdown()`,
+   * stop consuming queues). The worker exits once its servers have drained and this has settled.
+   */
+  onShutdown?: () => unknown;
+  /**
+   * Milliseconds a stopping worker may take to drain in-flight requests before it is killed.
+   * @defaultValue `30000`
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Delay before replacing a crashed worker; doubles with each crash within a minute (max 30 s),
+   * so a crash loop does not spin the CPU.
+   * @defaultValue `1000`
+   */
+  restartDelayMs?: number;
+  /**
+   * Handle SIGTERM/SIGINT (graceful shutdown) and SIGHUP (graceful rolling restart) in the primary.
+   * @defaultValue `true`
+   */
+  handleSignals?: boolean;
+  /** Where the primary reports forks, exits and restarts (pino or console fit). @defaultValue silent */
+  logger?: Logger;
+}
+
+/** Defaults of {@link ClusterOptions}. */
+export const CLUSTER_DEFAULTS = { shutdownTimeoutMs: 30_000, restartDelayMs: 1000, handleSignals: true } as const;
+
+/** Control over the workers, returned in the primary. */
+export interface ClusterHandle {
+  /** Process ids of the running workers. */
+  readonly pids: number[];
+  /** Replaces every worker one by one: fork a new one, wait until it listens, then drain the old one (Gunicorn's HUP). */
+  restart(): Promise<void>;
+  /** Drains and stops every worker; resolves when all have exited. */
+  shutdown(): Promise<void>;
+}
+
+const SHUTDOWN_MESSAGE = 'adv-deploy:shutdown';
+
+function exited(worker: Worker): Promise<void> {
+  return worker.isDead() ? Promise.resolve() : new Promise((resolve) => worker.once('exit', () => resolve()));
+}
+
+/**
+ * Gunicorn's job on node:cluster: runs `worker` in N processes sharing one port, replaces
+ * crashed workers (with backoff), restarts them gracefully one by one on SIGHUP, and on
+ * SIGTERM drains in-flight requests before exiting. Resolves with a {@link ClusterHandle} in
+ * the primary and `undefined` in workers (after `worker()` has run).
+ *
+ * @example
+ * ```ts
+ * await runCluster({ workers: 4, worker: () => serve(app, { port: 3000 }) });
+ * ```
+ */
+export async function runCluster(options: ClusterOptions): Promise<ClusterHandle | undefined> {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
+  if (typeof options.worker !== 'function')
+    invalidOption('worker', 'a function that starts the server', options.worker);
+  const { shutdownTimeoutMs, restartDelayMs, handleSignals } = { ...CLUSTER_DEFAULTS, ...options };
+  const count = options.workers ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1) invalidOption('workers', 'an integer from 1 and up', count);
+  if (!Number.isFinite(shutdownTimeoutMs) || shutdownTimeoutMs <= 0) {
+    invalidOption('shutdownTimeoutMs', 'a positive number of milliseconds', shutdownTimeoutMs);
+  }
+  if (!Number.isFinite(restartDelayMs) || restartDelayMs < 0) {
+    invalidOption('restartDelayMs', 'a non-negative number of milliseconds', restartDelayMs);
+  }
+  const logger = options.logger ?? silentLogger;
+
+  if (cluster.isWorker) {
+    const self = cluster.worker;
+    let stopping: Promise<unknown> = Promise.resolve();
+    process.on('message', (message) => {
+      if (message === SHUTDOWN_MESSAGE) stopping = Promise.resolve().then(() => options.onShutdown?.());
+    });
+    // The primary's disconnect() closes this worker's servers, waits for in-flight requests, then the IPC channel.
+    self?.once('disconnect', () => {
+      void stopping.finally(() => process.exit(0));
+    });
+    await options.worker();
+    return undefined;
+  }
+
+  const stopping = new Set<Worker>();
+  const crashes: number[] = [];
+  let shuttingDown = false;
+
+  const fork = () => {
+    const worker = cluster.fork();
+    logger.info({ event: 'fork', pid: worker.process.pid }, 'worker forked');
+    worker.once('listening', () => logger.info({ event: 'listening', pid: worker.process.pid }, 'worker listening'));
+    worker.once('exit', (code, signal) => {
+      const planned = stopping.delete(worker);
+      if (planned || shuttingDown) {
+        logger.info({ event: 'exit', pid: worker.process.pid, code, signal }, 'worker stopped');
+        return;
+      }
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length > 0 && (crashes[0] ?? 0) < now - 60_000) crashes.shift();
+      const delay = Math.min(restartDelayMs * 2 ** (crashes.length - 1), 30_000);
+      logger.error(
+        { event: 'crash', pid: worker.process.pid, code, signal, restartInMs: delay },
+        'worker crashed; replacing it',
+      );
+      setTimeout(() => {
+        if (!shuttingDown) fork();
+      }, delay).unref();
+    });
+    return worker;
+  };
+
+  const stop = async (worker: Worker) => {
+    if (worker.isDead()) return;
+    stopping.add(worker);
+    const done = exited(worker);
+    const killer = setTimeout(() => {
+      logger.warn({ event: 'kill', pid: worker.process.pid }, 'worker did not drain in time; killing it');
+      worker.process.kill('SIGKILL');
+    }, shutdownTimeoutMs);
+    try {
+      if (worker.isConnected()) {
+        worker.send(SHUTDOWN_MESSAGE);
+        worker.disconnect();
+      } else {
+        worker.process.kill('SIGTERM');
+      }
+    } catch {
+      worker.process.kill('SIGTERM');
+    }
+    await done;
+    clearTimeout(killer);
+  };
+
+  const current = () =>
+    Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !stopping.has(w) && !w.isDead());
+
+  const handle: ClusterHandle = {
+    get pids() {
+      return current().map((w) => w.process.pid ?? 0);
+    },
+    async restart() {
+      logger.info({ event: 'restart' }, 'graceful restart');
+      for (const old of current()) {
+        const fresh = fork();
+        await new Promise<void>((resolve) => {
+          fresh.once('listening', () => resolve());
+          fresh.once('exit', () => resolve());
+        });
+        await stop(old);
+      }
+    },
+    async shutdown() {
+      shuttingDown = true;
+      logger.info({ event: 'shutdown' }, 'graceful shutdown');
+      await Promise.all(Object.values(cluster.workers ?? {}).map((w) => (w ? stop(w) : undefined)));
+    },
+  };
+
+  if (handleSignals) {
+    const onStop = () => void handle.shutdown();
+    process.once('SIGTERM', onStop);
+    process.once('SIGINT', onStop);
+    process.on('SIGHUP', () => void handle.restart());
+  }
+  for (let i = 0; i < count; i++) fork();
+  return handle;
+}

@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/test-services.js';
+import { runCluster } from '../src/cluster.js';
+
+interface Event {
+  event?: string;
+  pid?: number;
+  [key: string]: unknown;
+}
+
+const fixture = fileURLToPath(new URL('./fixtures/cluster-app.ts', import.meta.url));
+const children: ChildProcess[] = [];
+
+function start(port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const events: Event[] = [];
+  const waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let event: Event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return;
+    }
+    events.push(event);
+    for (const w of [...waiters]) {
+      if (w.match(event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    }
+  });
+  /** Resolves with the first event (past or future, after `from`) matching. */
+  const waitFor = (match: (e: Event) => boolean, from = 0) => {
+    const past = events.slice(from).find(match);
+    return past ? Promise.resolve(past) : new Promise<Event>((resolve) => waiters.push({ match, resolve }));
+  };
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, events, waitFor, exit };
+}
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listening(app: ReturnType<typeof start>, count: number, from = 0) {
+  const seen = new Set<number>();
+  while (seen.size < count) {
+    const e = await app.waitFor((ev) => ev.event === 'listening' && !seen.has(ev.pid ?? 0), from);
+    seen.add(e.pid ?? 0);
+  }
+  return [...seen];
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('runCluster (real processes)', () => {
+  it('replaces a crashed worker', async () => {
+    const port = await freePort();
+    const app = start(port);
+    const pids = await listening(app, 2);
+    const before = app.events.length;
+    const { body } = await get(port, '/crash');
+    expect(body).toBe('bye');
+    const crash = await app.waitFor((e) => e.event === 'crash', before);
+    expect(pids).toContain(crash.pid);
+    expect(crash.code).toBe(3);
+    const [fresh] = await listening(app, 1, app.events.indexOf(crash));
+    expect(pids).not.toContain(fresh);
+    const served = new Set<string>();
+    for (let i = 0; i < 8; i++) served.add((await get(port, '/')).body);
+    expect(served.has(String(crash.pid))).toBe(false);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+  }, 30_000);
+
+  it('drains in-flight requests on SIGTERM, then exits 0', async () => {
+    const port = await freePort();
+    const app = start(port);
+    await listening(app, 2);
+    const slow = get(port, '/slow');
+    await app.waitFor((e) => e.event === 'slow-started');
+    app.child.kill('SIGTERM');
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(response.body).toMatch(/^slow done \d+$/);
+    expect(await app.exit).toBe(0);
+    expect(app.events.filter((e) => e.event === 'exit')).toHaveLength(2);
+    expect(app.events.some((e) => e.event === 'crash' || e.event === 'kill')).toBe(false);
+  }, 30_000);
+
+  it('restarts every worker gracefully on SIGHUP without dropping a request', async () => {
+    const port = await freePort();
+    const app = start(port);
+    const old = await listening(app, 2);
+    const slow = get(port, '/slow');
+    await app.waitFor((e) => e.event === 'slow-started');
+    const mark = app.events.length;
+    app.child.kill('SIGHUP');
+    const response = await slow;
+    expect(response.body).toMatch(/^slow done \d+$/);
+    const fresh = await listening(app, 2, mark);
+    for (const pid of fresh) expect(old).not.toContain(pid);
+    const stopped = new Set<number>();
+    while (stopped.size < 2)
+      stopped.add((await app.waitFor((e) => e.event === 'exit' && !stopped.has(e.pid ?? 0), mark)).pid ?? 0);
+    expect([...stopped].sort()).toEqual([...old].sort());
+    expect(old).not.toContain(Number((await get(port, '/')).body));
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+  }, 40_000);
+
+  it('rejects bad options', async () => {
+    await expect(runCluster({ worker: 'x' } as never)).rejects.toThrow(/Expected `worker` to be a function/);
+    await expect(runCluster({ worker: () => {}, workers: 0 })).rejects.toThrow(
+      /Expected `workers` to be an integer from 1 and up, got `0` \(number\)/,
+    );
+  });
+});

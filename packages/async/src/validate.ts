@@ -29,8 +29,14 @@ export function checkCount(
     value >= min &&
     (Number.isInteger(value) || (options.infinite === true && value === Number.POSITIVE_INFINITY));
   if (!ok) {
-    const what = `${min === 0 ? 'a non-negative' : `an integer from ${min} and up, as a`} ${options.unit ?? 'integer'}${options.infinite ? ' (or Infinity)' : ''}`;
-    throw invalidOption(name, what.replace('as a integer', 'as an integer'), value);
+    const unit = options.unit ?? 'integer';
+    const base =
+      min === 0
+        ? `a non-negative ${unit}`
+        : unit === 'integer'
+          ? `an integer from ${min} and up`
+          : `a ${unit} from ${min} and up`;
+    throw invalidOption(name, `${base}${options.infinite ? ' (or Infinity)' : ''}`, value);
   }
 }
 

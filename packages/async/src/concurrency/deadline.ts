@@ -38,8 +38,9 @@ export function deadline(ms: number, options: DeadlineOptions = {}): Middleware 
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<Response>((resolve) => {
       timer = setTimeout(() => {
-        controller.abort(error);
+        // Resolve first: a handler that reacts to the abort must not win the race.
         resolve(new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+        controller.abort(error);
       }, ms);
     });
     const init: StreamingRequestInit = { signal: AbortSignal.any([request.signal, controller.signal]) };

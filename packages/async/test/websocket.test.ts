@@ -1,0 +1,272 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChannelLayer, consumer, type DroppedMessage, memoryLayer, type Server, serve } from '../src/index.js';
+import { connect, refusedStatus, type TestClient, until } from './helpers.js';
+
+let server: Server | undefined;
+const clients: TestClient[] = [];
+const layers: ChannelLayer[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.ws.terminate();
+  await server?.close();
+  server = undefined;
+  await Promise.all(layers.splice(0).map((layer) => layer.close()));
+});
+const http = () => new Response('http still works');
+const wsUrl = (path: string) => `${server!.url.replace('http', 'ws')}${path}`;
+async function client(path: string, options?: Parameters<typeof connect>[1]): Promise<TestClient> {
+  const c = await connect(wsUrl(path), options);
+  clients.push(c);
+  return c;
+}
+function pause(c: TestClient): void {
+  (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+}
+function resume(c: TestClient): void {
+  (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+}
+
+describe('WebSocket consumers', () => {
+  it('echoes text, JSON and binary on the same port as HTTP', async () => {
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws/echo': consumer({
+          receive(ctx, message) {
+            if (message.type === 'binary') ctx.send(message.data.reverse());
+            else if (message.text.startsWith('{')) ctx.sendJson({ got: message.json() });
+            else ctx.send(`echo:${message.text}`);
+          },
+        }),
+      },
+    });
+    expect(await (await fetch(server.url)).text()).toBe('http still works');
+    const c = await client('/ws/echo');
+    c.ws.send('hi');
+    expect(await c.next()).toBe('echo:hi');
+    c.ws.send('{"a":1}');
+    expect(JSON.parse(await c.next())).toEqual({ got: { a: 1 } });
+    const binary = new Promise<Buffer>((resolve) => c.ws.once('message', (data) => resolve(data as Buffer)));
+    c.ws.send(new Uint8Array([1, 2, 3]));
+    expect([...(await binary)]).toEqual([3, 2, 1]);
+    expect(server.webSockets).toBe(1);
+  });
+
+  it('answers 404 for an unknown WebSocket path', async () => {
+    server = await serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
+    expect(await refusedStatus(wsUrl('/nope'))).toBe(404);
+  });
+
+  it('runs authenticate on the upgrade request: a Response rejects, data reaches the context', async () => {
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          authenticate: (request) => {
+            const session = /session=(\w+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+            return session ? { user: session } : new Response('login first', { status: 401 });
+          },
+          connect: (ctx) => ctx.send(`welcome ${ctx.data.user}`),
+        }),
+      },
+    });
+    expect(await refusedStatus(wsUrl('/ws'))).toBe(401);
+    const c = await client('/ws', { headers: { cookie: 'session=ann' } });
+    expect(await c.next()).toBe('welcome ann');
+  });
+
+  it('rejects a foreign Origin with 403 and accepts allowed ones', async () => {
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/same': consumer({}),
+        '/listed': consumer({ allowedOrigins: ['https://app.example.com', '*.trusted.org'] }),
+      },
+    });
+    expect(await refusedStatus(wsUrl('/same'), { origin: 'https://evil.example' })).toBe(403);
+    expect(await refusedStatus(wsUrl('/same'), { origin: server.url })).toBe(101);
+    expect(await refusedStatus(wsUrl('/same'))).toBe(101);
+    expect(await refusedStatus(wsUrl('/listed'), { origin: 'https://app.example.com' })).toBe(101);
+    expect(await refusedStatus(wsUrl('/listed'), { origin: 'http://app.example.com' })).toBe(403);
+    expect(await refusedStatus(wsUrl('/listed'), { origin: 'https://eu.trusted.org' })).toBe(101);
+    expect(await refusedStatus(wsUrl('/listed'), { origin: 'https://trusted.org.evil.com' })).toBe(403);
+  });
+
+  it('closes with 1009 on an oversize message and 1007 on invalid JSON', async () => {
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          maxMessageSize: 1024,
+          receive: (_ctx, message) => message.type === 'text' && message.json(),
+        }),
+      },
+    });
+    const big = await client('/ws');
+    big.ws.send('x'.repeat(2048));
+    expect((await big.closed).code).toBe(1009);
+    const bad = await client('/ws');
+    bad.ws.send('{not json');
+    expect(await bad.closed).toEqual({ code: 1007, reason: 'Invalid message data' });
+  });
+
+  it('closes with 1011 when a hook throws, and runs disconnect', async () => {
+    const disconnects: number[] = [];
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          receive() {
+            throw new Error('bug');
+          },
+          disconnect: (_ctx, event) => void disconnects.push(event.code),
+        }),
+      },
+    });
+    const c = await client('/ws');
+    c.ws.send('anything');
+    expect((await c.closed).code).toBe(1011);
+    await until(() => disconnects.length === 1);
+  });
+
+  it('broadcasts to a group, reports presence, and leaves groups on disconnect', async () => {
+    const layer = memoryLayer();
+    layers.push(layer);
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/chat': consumer({
+          layer,
+          connect: async (ctx) => {
+            await ctx.groupAdd('lobby');
+            ctx.send('joined');
+          },
+          receive: (ctx, message) => message.type === 'text' && ctx.groupSend('lobby', { text: message.text }),
+        }),
+      },
+    });
+    const ann = await client('/chat');
+    const bob = await client('/chat');
+    expect([await ann.next(), await bob.next()]).toEqual(['joined', 'joined']);
+    expect(await layer.groupMembers('lobby')).toHaveLength(2);
+    ann.ws.send('hello all');
+    expect(JSON.parse(await ann.next())).toEqual({ text: 'hello all' });
+    expect(JSON.parse(await bob.next())).toEqual({ text: 'hello all' });
+    await layer.groupSend('lobby', { text: 'from a task' });
+    expect(JSON.parse(await bob.next())).toEqual({ text: 'from a task' });
+    await bob.close();
+    await until(async () => (await layer.groupMembers('lobby')).length === 1);
+  });
+
+  it('custom groupMessage handlers shape what clients receive', async () => {
+    const layer = memoryLayer();
+    layers.push(layer);
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          layer,
+          connect: (ctx) => ctx.groupAdd('news'),
+          groupMessage: (ctx, message) => ctx.send(`news: ${(message as { title: string }).title}`),
+        }),
+      },
+    });
+    const c = await client('/ws');
+    await until(async () => (await layer.groupMembers('news')).length === 1);
+    await layer.groupSend('news', { title: 'adv 0.1' });
+    expect(await c.next()).toBe('news: adv 0.1');
+  });
+
+  it('closes a slow consumer with 1013 under the close policy', async () => {
+    const results: boolean[] = [];
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          backpressure: { limit: 65_536, policy: 'close' },
+          receive(ctx) {
+            const chunk = 'x'.repeat(256 * 1024);
+            for (let i = 0; i < 200; i += 1) {
+              const sent = ctx.send(chunk);
+              results.push(sent);
+              if (!sent) break;
+            }
+          },
+        }),
+      },
+    });
+    const c = await client('/ws');
+    c.ws.send('flood me');
+    pause(c);
+    await until(() => results.includes(false));
+    resume(c);
+    expect((await c.closed).code).toBe(1013);
+  });
+
+  it('drops group messages to a slow consumer under the drop policy, with a dropped event', async () => {
+    const layer = memoryLayer({ capacity: 1000 });
+    layers.push(layer);
+    const dropped: DroppedMessage[] = [];
+    layer.on('dropped', (event) => dropped.push(event));
+    let ready = false;
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({
+          layer,
+          backpressure: { limit: 65_536, policy: 'drop' },
+          connect: async (ctx) => {
+            await ctx.groupAdd('firehose');
+            ready = true;
+          },
+        }),
+      },
+    });
+    const c = await client('/ws');
+    await until(() => ready);
+    pause(c);
+    const chunk = 'y'.repeat(256 * 1024);
+    for (let i = 0; i < 200 && dropped.length === 0; i += 1) {
+      await layer.groupSend('firehose', chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => dropped.length > 0);
+    expect(dropped[0]?.reason).toBe('backpressure');
+    expect(layer.dropped).toBeGreaterThan(0);
+    expect(c.ws.readyState).toBe(1);
+  });
+
+  it('drops a peer that stops answering pings', async () => {
+    const disconnects: number[] = [];
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/ws': consumer({ heartbeatInterval: 50, disconnect: (_ctx, event) => void disconnects.push(event.code) }),
+      },
+    });
+    const alive = await client('/ws');
+    const dead = await client('/ws');
+    pause(dead);
+    await until(() => disconnects.length === 1);
+    expect(disconnects).toEqual([1006]);
+    expect(alive.ws.readyState).toBe(1);
+    expect(server.webSockets).toBe(1);
+  });
+
+  it('closes WebSockets with 1001 on graceful shutdown', async () => {
+    server = await serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
+    const c = await client('/ws');
+    await server.close();
+    expect(await c.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
+  });
+
+  it('validates consumer options', () => {
+    expect(() => consumer({ maxMessageSize: 0 })).toThrow(
+      'Expected `maxMessageSize` to be a number of bytes from 1 and up, got `0` (number)',
+    );
+    expect(() => consumer({ backpressure: { policy: 'block' as never } })).toThrow(
+      /Expected `backpressure.policy` to be 'drop' or 'close'/,
+    );
+    expect(() => consumer({ allowedOrigins: 'x' as never })).toThrow(/Expected `allowedOrigins`/);
+    expect(() => consumer({ receive: 1 as never })).toThrow('Expected `receive` to be a function, got `1` (number)');
+  });
+});

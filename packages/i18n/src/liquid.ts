@@ -1,0 +1,157 @@
+import {
+  type Context,
+  type Emitter,
+  evalToken,
+  Hash,
+  type Liquid,
+  Tag,
+  type TagToken,
+  type TopLevelToken,
+  TypeGuards,
+  type ValueToken,
+} from 'liquidjs';
+import { CONTEXT_SEPARATOR } from './catalog.js';
+import { describe, I18nError } from './errors.js';
+import type { I18n } from './i18n.js';
+import type { MessageValues } from './types.js';
+
+/** The part of an i18n instance the LiquidJS tags and filters use. */
+export type LiquidI18n = Pick<
+  I18n,
+  | 't'
+  | 'formatDate'
+  | 'formatTime'
+  | 'formatDateTime'
+  | 'formatNumber'
+  | 'formatCurrency'
+  | 'formatPercent'
+  | 'formatRelativeTime'
+  | 'formatList'
+  | 'formatDisplayName'
+>;
+
+/** Options of {@link registerI18n}. */
+export interface LiquidI18nOptions {
+  /**
+   * HTML-escape string values passed to `trans`/`blocktrans` before they are put into the
+   * message (the message itself is trusted). Defaults to on when the engine has `outputEscape`.
+   */
+  escapeValues?: boolean;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/**
+ * Adds Django's `{% trans %}` / `{% blocktrans %}` and l10n filters to a LiquidJS engine. The
+ * locale and time zone are the active ones (`localeMiddleware` or `withLocale` around `render`).
+ *
+ * - `{% trans "cart.items" count: cart.size %}`, `{% trans "May" context: "month" %}`
+ * - `{% blocktrans count: n %}{count, plural, one {# item} other {# items}}{% endblocktrans %}`:
+ *   the trimmed body is the message id (gettext style) and the default-language text.
+ * - filters: `t`, `format_date`, `format_time`, `format_datetime` (a `dateStyle`/`timeStyle` argument),
+ *   `format_number`, `format_currency: "BRL"`, `format_percent`, `format_relative: "day"`,
+ *   `format_list`, `language_name`.
+ *
+ * @example
+ * ```ts
+ * import { registerI18n } from '@adv/i18n/liquid';
+ * const engine = new Liquid();
+ * registerI18n(engine, i18n);
+ * ```
+ */
+export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI18nOptions = {}): void {
+  if (typeof liquid?.registerTag !== 'function') {
+    throw new I18nError('ERR_INVALID_OPTION', `Expected \`liquid\` to be a LiquidJS engine, got ${describe(liquid)}`);
+  }
+  if (typeof i18n?.t !== 'function') {
+    throw new I18nError('ERR_INVALID_OPTION', `Expected \`i18n\` to be an i18n instance, got ${describe(i18n)}`);
+  }
+  const escape = options.escapeValues ?? Boolean(liquid.options.outputEscape);
+  const translate = (id: unknown, hash: Record<string, unknown>): string => {
+    const { context, ...rest } = hash;
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest))
+      values[key] = escape && typeof value === 'string' ? escapeHtml(value) : value;
+    const key = context === undefined ? String(id) : `${String(context)}${CONTEXT_SEPARATOR}${String(id)}`;
+    return i18n.t(key, values as MessageValues);
+  };
+  const separator = liquid.options.keyValueSeparator;
+
+  liquid.registerTag(
+    'trans',
+    class TransTag extends Tag {
+      readonly #id: ValueToken;
+      readonly #hash: Hash;
+      constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
+        super(token, remain, engine);
+        this.#id = this.tokenizer.readValueOrThrow();
+        this.#hash = new Hash(this.tokenizer, separator);
+      }
+      *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+        const id = yield evalToken(this.#id, ctx);
+        const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;
+        emitter.write(translate(id, hash));
+      }
+    },
+  );
+
+  liquid.registerTag(
+    'blocktrans',
+    class BlockTransTag extends Tag {
+      readonly #id: string;
+      readonly #hash: Hash;
+      constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
+        super(token, remain, engine);
+        this.#hash = new Hash(this.tokenizer, separator);
+        const parts: string[] = [];
+        for (;;) {
+          const next = remain.shift();
+          if (next === undefined) throw new Error(`tag ${token.getText()} not closed`);
+          if (TypeGuards.isTagToken(next) && next.name === 'endblocktrans') break;
+          parts.push(next.getText());
+        }
+        this.#id = parts.join('').trim();
+      }
+      *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+        const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;
+        emitter.write(translate(this.#id, hash));
+      }
+    },
+  );
+
+  liquid.registerFilter('t', (id: unknown, ...args: unknown[]) => {
+    const hash: Record<string, unknown> = {};
+    for (const arg of args) if (Array.isArray(arg) && typeof arg[0] === 'string') hash[arg[0]] = arg[1];
+    return translate(id, hash);
+  });
+  const style = (value: unknown) => (typeof value === 'string' ? value : undefined) as never;
+  liquid.registerFilter('format_date', (value: unknown, dateStyle?: unknown) =>
+    i18n.formatDate(value as Date, dateStyle === undefined ? undefined : { dateStyle: style(dateStyle) }),
+  );
+  liquid.registerFilter('format_time', (value: unknown, timeStyle?: unknown) =>
+    i18n.formatTime(value as Date, timeStyle === undefined ? undefined : { timeStyle: style(timeStyle) }),
+  );
+  liquid.registerFilter('format_datetime', (value: unknown, dateStyle?: unknown, timeStyle?: unknown) =>
+    i18n.formatDateTime(value as Date, {
+      ...(dateStyle === undefined ? {} : { dateStyle: style(dateStyle) }),
+      ...(timeStyle === undefined ? {} : { timeStyle: style(timeStyle) }),
+    }),
+  );
+  liquid.registerFilter('format_number', (value: unknown, maximumFractionDigits?: unknown) =>
+    i18n.formatNumber(Number(value), typeof maximumFractionDigits === 'number' ? { maximumFractionDigits } : undefined),
+  );
+  liquid.registerFilter('format_currency', (value: unknown, currency: unknown) =>
+    i18n.formatCurrency(Number(value), String(currency)),
+  );
+  liquid.registerFilter('format_percent', (value: unknown) => i18n.formatPercent(Number(value)));
+  liquid.registerFilter('format_relative', (value: unknown, unit: unknown) =>
+    i18n.formatRelativeTime(Number(value), String(unit) as Intl.RelativeTimeFormatUnit, { numeric: 'auto' }),
+  );
+  liquid.registerFilter('format_list', (items: unknown, type?: unknown) =>
+    i18n.formatList(Array.isArray(items) ? items.map(String) : [String(items)], {
+      type: type === 'disjunction' || type === 'unit' ? type : 'conjunction',
+    }),
+  );
+  liquid.registerFilter('language_name', (code: unknown) => i18n.formatDisplayName(String(code), { type: 'language' }));
+}

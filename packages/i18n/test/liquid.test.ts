@@ -1,0 +1,69 @@
+import { Liquid } from 'liquidjs';
+import { describe, expect, it } from 'vitest';
+import { createI18n, I18nError } from '../src/index.js';
+import { registerI18n } from '../src/liquid.js';
+
+const blockId = '{count, plural, one {# item} other {# items}}';
+const i18n = createI18n({
+  locales: ['en', 'pt-BR'],
+  defaultLocale: 'en',
+  messages: {
+    en: { hello: 'Hello, <b>{name}</b>!', [blockId]: blockId, 'month\u0004May': 'May', 'cart.items': blockId },
+    'pt-BR': {
+      hello: 'Olá, <b>{name}</b>!',
+      [blockId]: '{count, plural, one {# item} other {# itens}}',
+      'month\u0004May': 'Maio',
+      'cart.items': '{count, plural, one {# item} other {# itens}}',
+    },
+  },
+});
+const engine = new Liquid();
+registerI18n(engine, i18n);
+const render = (template: string, scope: object = {}, locale = 'en') =>
+  i18n.withLocale(locale, () => engine.parseAndRender(template, scope), { timeZone: 'America/Sao_Paulo' });
+
+describe('LiquidJS tags and filters', () => {
+  it('{% trans %} with values and context', async () => {
+    expect(await render('{% trans "hello" name: user.name %}', { user: { name: 'Ana' } }, 'pt-BR')).toBe(
+      'Olá, <b>Ana</b>!',
+    );
+    expect(await render('{% trans "May" context: "month" %}', {}, 'pt-BR')).toBe('Maio');
+    expect(await render('{% trans key count: 3 %}', { key: 'cart.items' }, 'pt-BR')).toBe('3 itens');
+  });
+
+  it('{% blocktrans %} uses its body as the id', async () => {
+    const template = `{% blocktrans count: n %}${blockId}{% endblocktrans %}`;
+    expect(await render(template, { n: 1 })).toBe('1 item');
+    expect(await render(template, { n: 2 }, 'pt-BR')).toBe('2 itens');
+    await expect(render('{% blocktrans %}x')).rejects.toThrow(/not closed/);
+  });
+
+  it('the t filter and the l10n filters', async () => {
+    expect(await render('{{ "cart.items" | t: count: 5 }}', {}, 'pt-BR')).toBe('5 itens');
+    const at = new Date('2026-11-25T14:30:00Z');
+    expect(await render('{{ at | format_date: "long" }} {{ at | format_time: "short" }}', { at }, 'pt-BR')).toBe(
+      '25 de novembro de 2026 11:30',
+    );
+    expect(await render('{{ at | format_datetime: "short", "short" }}', { at })).toBe('11/25/26, 11:30 AM');
+    expect(await render('{{ 1234.5 | format_number }} {{ 9.9 | format_currency: "BRL" }}', {}, 'pt-BR')).toBe(
+      '1.234,5 R$\u00a09,90',
+    );
+    expect(await render('{{ 0.5 | format_percent }} {{ -1 | format_relative: "day" }}', {}, 'pt-BR')).toBe('50% ontem');
+    expect(
+      await render('{{ xs | format_list }} / {{ xs | format_list: "disjunction" }}', { xs: ['a', 'b'] }, 'pt-BR'),
+    ).toBe('a e b / a ou b');
+    expect(await render('{{ "pt-BR" | language_name }}')).toBe('Brazilian Portuguese');
+  });
+
+  it('escapes values (not the message) when the engine escapes output', async () => {
+    const escaping = new Liquid({ outputEscape: 'escape' });
+    registerI18n(escaping, i18n);
+    const html = await escaping.parseAndRender('{% trans "hello" name: name %}', { name: '<script>' });
+    expect(html).toBe('Hello, <b>&lt;script&gt;</b>!');
+  });
+
+  it('rejects what is not an engine or an i18n instance', () => {
+    expect(() => registerI18n({} as never, i18n)).toThrow(I18nError);
+    expect(() => registerI18n(new Liquid(), {} as never)).toThrow(/Expected `i18n`/);
+  });
+});

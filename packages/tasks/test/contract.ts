@@ -197,6 +197,31 @@ export function taskBackendSuite(name: string, factory: () => TaskBackend): void
       expect(runs).toBe(0);
     });
 
+    it('cancels an active job run by this process: its signal aborts and it ends cancelled', async () => {
+      const app = newApp();
+      let started = false;
+      let reason: unknown;
+      const wait = app.defineTask(
+        'wait',
+        (_: undefined, { signal }) =>
+          new Promise((resolve) => {
+            started = true;
+            signal.addEventListener('abort', () => {
+              reason = signal.reason;
+              resolve('aborted');
+            });
+          }),
+        { attempts: 3, backoff: FAST },
+      );
+      await app.process();
+      const handle = await wait.enqueue(undefined);
+      await until(() => started);
+      expect(await handle.cancel()).toBe(true);
+      expect((await rejection(handle.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
+      expect(await handle.status()).toBe('cancelled');
+      expect((reason as TaskError).code).toBe('ERR_CANCELLED');
+    });
+
     it('fails a job whose task this worker does not define (ERR_UNKNOWN_TASK), without crashing', async () => {
       const backend = factory();
       const producer = createTaskApp({ backend });

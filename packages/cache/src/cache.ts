@@ -48,6 +48,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   readonly #s: CacheSettings;
   readonly #driver: Driver;
   readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #refreshing = new Set<string>();
   readonly #listeners = new Set<CacheErrorListener>();
   readonly #tagHead: string;
   #closed = false;
@@ -108,7 +109,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       'add',
       full,
       async () => {
-        const added = await this.#guard(this.#driver.add(full, payload, this.#storeTtl(ttlMs)));
+        let added = await this.#guard(() => this.#driver.add(full, payload, this.#storeTtl(ttlMs)));
+        if (!added && this.#keepsExpiry) {
+          // memcached expires to the second: an entry past its exact expiry still blocks ADD.
+          const { raw, entry } = await this.#read(full);
+          if (raw !== undefined && entry === undefined) added = await this.#write(full, payload, ttlMs);
+        }
         if (added) this.#s.l1?.invalidate([full]);
         return added;
       },
@@ -120,7 +126,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   async delete(key: string, options?: VersionOptions): Promise<boolean> {
     const full = this.makeKey(key, options?.version);
     this.#s.l1?.invalidate([full]);
-    return this.#attempt('delete', full, () => this.#guard(this.#driver.keyv.delete(full)), false);
+    return this.#attempt('delete', full, () => this.#guard(() => this.#driver.keyv.delete(full)), false);
   }
 
   /** Whether `key` holds a fresh value. */
@@ -141,7 +147,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         const seconds = ttl ?? this.#s.defaultTtl;
         const ttlMs = seconds > 0 ? seconds * 1000 : undefined;
         const next: Entry = { v: entry.v, ...(entry.g ? { g: entry.g } : {}) };
-        if (ttlMs && !this.#driver.nativeTtl) next.e = Date.now() + ttlMs;
+        if (ttlMs && this.#keepsExpiry) next.e = Date.now() + ttlMs;
         await this.#write(full, encodeEntry(next, this.#driver.nativeTtl), ttlMs);
         return true;
       },
@@ -187,8 +193,9 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       'setMany',
       fulls.join(','),
       async () => {
-        const results = await this.#guard(this.#driver.keyv.setMany(rows));
-        return results.every((ok) => ok !== false);
+        // Some stores (Redis) resolve setMany with nothing: only an explicit false is a failure.
+        const results: unknown = await this.#guard(() => this.#driver.keyv.setMany(rows));
+        return !Array.isArray(results) || results.every((ok) => ok !== false);
       },
       false,
     );
@@ -200,7 +207,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
     if (fulls.length === 0) return true;
     this.#s.l1?.invalidate(fulls);
-    return this.#attempt('deleteMany', fulls.join(','), () => this.#guard(this.#driver.keyv.deleteMany(fulls)), false);
+    return this.#attempt(
+      'deleteMany',
+      fulls.join(','),
+      () => this.#guard(() => this.#driver.keyv.deleteMany(fulls)),
+      false,
+    );
   }
 
   /**
@@ -212,7 +224,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     await this.#attempt(
       'clear',
       `${this.#s.keyPrefix}:*`,
-      () => this.#guard(this.#driver.clear(`${this.#s.keyPrefix}:`), 60_000),
+      () => this.#guard(() => this.#driver.clear(`${this.#s.keyPrefix}:`), 60_000),
       undefined,
     );
   }
@@ -230,7 +242,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const ttlMs = seconds > 0 ? seconds * 1000 : undefined;
     this.#s.l1?.invalidate([full]);
     try {
-      return await this.#guard(this.#driver.incr(full, delta, ttlMs));
+      return await this.#guard(() => this.#driver.incr(full, delta, ttlMs));
     } catch (error) {
       if (error instanceof CacheError && error.code === 'ERR_NOT_INTEGER') throw error;
       throw this.#report(error, 'incr', full, true);
@@ -250,22 +262,32 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * refresh runs in the background; a failing refresh keeps serving it until grace ends.
    * A factory result of `undefined` is returned but not stored.
    */
-  async getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: SetOptions): Promise<T> {
+  async getOrSet<T>(key: string, factory: () => T | Promise<T>, options: SetOptions = {}): Promise<T> {
     checkFunction(factory, 'factory', 'ERR_INVALID_ARGUMENT');
-    checkTtl(options?.ttl);
-    checkTtl(options?.grace, 'grace');
-    checkTags(options?.tags);
-    const full = this.makeKey(key, options?.version);
-    const read = await this.#attempt('getOrSet', full, () => this.#read(full), undefined);
-    const entry = read?.entry;
-    if (entry !== undefined) {
-      if (entry.f === undefined || entry.f > Date.now()) return entry.v as T;
-      this.#compute(full, factory, options ?? {}).catch((error: unknown) => {
-        this.#s.logger.warn({ err: error, key: full }, '@adv/cache: refresh failed; serving the stale value');
-      });
-      return entry.v as T;
-    }
-    return this.#compute(full, factory, options ?? {});
+    checkTtl(options.ttl);
+    checkTtl(options.grace, 'grace');
+    checkTags(options.tags);
+    const full = this.makeKey(key, options.version);
+    // Callers arriving while the read or the factory runs share it: one factory call per stampede.
+    const running = this.#inflight.get(full);
+    if (running !== undefined) return running as Promise<T>;
+    const promise = (async () => {
+      try {
+        await null; // registered before anything runs, even a factory that throws at once
+        const read = await this.#attempt('getOrSet', full, () => this.#read(full), undefined);
+        const entry = read?.entry;
+        if (entry !== undefined) {
+          if (entry.f === undefined || entry.f > Date.now()) return entry.v as T;
+          this.#refresh(full, factory, options);
+          return entry.v as T;
+        }
+        return await this.#produce(full, factory, options);
+      } finally {
+        this.#inflight.delete(full);
+      }
+    })();
+    this.#inflight.set(full, promise);
+    return promise;
   }
 
   /**
@@ -300,7 +322,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       'invalidateTags',
       tags.join(','),
       async () => {
-        await Promise.all(tags.map((tag) => this.#guard(this.#driver.incr(this.#tagKey(tag), 1, undefined))));
+        await Promise.all(tags.map((tag) => this.#guard(() => this.#driver.incr(this.#tagKey(tag), 1, undefined))));
       },
       undefined,
     );
@@ -323,7 +345,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Connects now (operations otherwise connect lazily) and, in two-tier mode, subscribes to invalidations. */
   async connect(): Promise<void> {
-    await this.#guard(this.#driver.ping());
+    await this.#guard(() => this.#driver.ping());
     await this.#s.l1?.subscribe();
   }
 
@@ -334,6 +356,14 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  /**
+   * Whether entries carry their own expiry: Redis and memory expire keys to the ms themselves;
+   * memcached only to the second, an L1 copy and a custom keyv store not at all.
+   */
+  get #keepsExpiry(): boolean {
+    return !this.#driver.nativeTtl || this.#driver.kind === 'memcached' || this.#s.l1 !== undefined;
+  }
 
   #tagKey(tag: string): string {
     return safeKey(`${this.#tagHead}${tag}`, this.#tagHead);
@@ -359,8 +389,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     if (ttl > 0) {
       ttlMs = (ttl + grace) * 1000;
       if (grace > 0) entry.f = now + ttl * 1000;
-      // Redis and memory expire keys to the ms; memcached to the second, an L1 copy not at all.
-      if (!this.#driver.nativeTtl || this.#driver.kind === 'memcached' || this.#s.l1) entry.e = now + ttlMs;
+      if (this.#keepsExpiry) entry.e = now + ttlMs;
     }
     encodeEntry(entry, false); // fail fast on values JSON cannot hold, before any backend call
     if (options.tags !== undefined && options.tags.length > 0) {
@@ -386,7 +415,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   }
 
   async #tagVersions(tags: readonly string[]): Promise<Record<string, number>> {
-    const raws = await this.#guard(this.#driver.keyv.getMany(tags.map((tag) => this.#tagKey(tag))));
+    const raws = await this.#guard(() => this.#driver.keyv.getMany(tags.map((tag) => this.#tagKey(tag))));
     const versions: Record<string, number> = {};
     for (const [index, tag] of tags.entries()) {
       const v = decodeEntry(raws[index])?.v;
@@ -396,7 +425,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   }
 
   async #write(full: string, payload: string, ttlMs: number | undefined): Promise<boolean> {
-    const ok = await this.#guard(this.#driver.keyv.set(full, payload, this.#storeTtl(ttlMs)));
+    const ok = await this.#guard(() => this.#driver.keyv.set(full, payload, this.#storeTtl(ttlMs)));
     const l1 = this.#s.l1;
     if (l1) {
       l1.invalidate([full]);
@@ -416,9 +445,9 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const missing = reads.filter((read) => read.raw === undefined);
     if (missing.length === 1) {
       const read = missing[0] as Read;
-      read.raw = await this.#guard(this.#driver.keyv.get(read.key));
+      read.raw = await this.#guard(() => this.#driver.keyv.get(read.key));
     } else if (missing.length > 1) {
-      const raws = await this.#guard(this.#driver.keyv.getMany(missing.map((read) => read.key)));
+      const raws = await this.#guard(() => this.#driver.keyv.getMany(missing.map((read) => read.key)));
       for (const [index, read] of missing.entries()) read.raw = raws[index] ?? undefined;
     }
     const now = Date.now();
@@ -454,24 +483,25 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     return reads;
   }
 
-  #compute<T>(full: string, factory: () => T | Promise<T>, options: SetOptions): Promise<T> {
-    const running = this.#inflight.get(full);
-    if (running !== undefined) return running as Promise<T>;
-    const promise = (async () => {
-      try {
-        await null; // the factory starts after the promise is registered, even when it throws at once
-        const value = await factory();
-        if (value !== undefined) {
-          const { payload, ttlMs } = await this.#encode(value, options);
-          if (payload !== undefined) await this.#attempt('set', full, () => this.#write(full, payload, ttlMs), false);
-        }
-        return value;
-      } finally {
-        this.#inflight.delete(full);
-      }
-    })();
-    this.#inflight.set(full, promise);
-    return promise;
+  /** Runs the factory and stores a defined result. */
+  async #produce<T>(full: string, factory: () => T | Promise<T>, options: SetOptions): Promise<T> {
+    const value = await factory();
+    if (value !== undefined) {
+      const { payload, ttlMs } = await this.#encode(value, options);
+      if (payload !== undefined) await this.#attempt('set', full, () => this.#write(full, payload, ttlMs), false);
+    }
+    return value;
+  }
+
+  /** One background refresh per key at a time; a failure is logged and the stale value stays. */
+  #refresh<T>(full: string, factory: () => T | Promise<T>, options: SetOptions): void {
+    if (this.#refreshing.has(full)) return;
+    this.#refreshing.add(full);
+    this.#produce(full, factory, options)
+      .catch((error: unknown) => {
+        this.#s.logger.warn({ err: error, key: full }, '@adv/cache: refresh failed; serving the stale value');
+      })
+      .finally(() => this.#refreshing.delete(full));
   }
 
   /** Runs a backend operation; a failure is reported and replaced by `fallback` (or thrown). */
@@ -504,9 +534,11 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   }
 
   /** Bounds a network operation by `timeout` ms. */
-  #guard<R>(promise: Promise<R>, timeoutMs = this.#s.timeout): Promise<R> {
-    if (timeoutMs === undefined) return promise;
+  async #guard<R>(run: () => Promise<R>, timeoutMs = this.#s.timeout): Promise<R> {
+    if (timeoutMs === undefined) return run();
     let timer: NodeJS.Timeout | undefined;
+    const ready = this.#driver.ready?.();
+    const promise = ready === undefined ? run() : ready.then(run);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     });

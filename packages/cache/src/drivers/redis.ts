@@ -38,15 +38,29 @@ export function redisDriver(options: RedisDriverOptions): Driver {
     },
   }) as unknown as RedisClientType;
   client.on('error', options.onConnectionError);
-  const adapter = new KeyvRedis(client, {
-    throwOnConnectError: true,
-    throwOnErrors: true,
-    connectionTimeout: options.connectTimeout,
-  });
+  const adapter = new KeyvRedis(client, { throwOnConnectError: true, throwOnErrors: true });
   const keyv = new Keyv<string>(adapter, keyvOptions as never);
   keyv.on('error', () => {}); // each command reports its own failure to the cache
   let subscriber: RedisClientType | undefined;
-  const connected = () => adapter.getClient() as Promise<RedisClientType>;
+  // One connect for all callers: with the offline queue disabled, a command sent while the
+  // first connect is under way would fail, so every command waits for `ready()` first.
+  let connecting: Promise<void> | undefined;
+  const ready = (): Promise<void> | undefined => {
+    if (client.isReady) return undefined;
+    if (!client.isOpen && connecting === undefined) {
+      connecting = client
+        .connect()
+        .then(() => undefined)
+        .finally(() => {
+          connecting = undefined;
+        });
+    }
+    return connecting;
+  };
+  const connected = async (): Promise<RedisClientType> => {
+    await ready();
+    return client;
+  };
 
   const bus: MessageBus = {
     async publish(channel, message) {
@@ -69,6 +83,7 @@ export function redisDriver(options: RedisDriverOptions): Driver {
     nativeTtl: true,
     maxValueBytes: 512 * 1024 * 1024,
     bus,
+    ready,
     async add(key, payload, ttlMs) {
       const redis = await connected();
       const reply = await redis.set(key, payload, ttlMs ? { NX: true, PX: Math.ceil(ttlMs) } : { NX: true });

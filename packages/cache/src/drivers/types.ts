@@ -20,6 +20,8 @@ export interface Driver {
   incr(key: string, delta: number, ttlMs: number | undefined): Promise<number>;
   /** Deletes every key starting with `prefix` (memcached: flushes the server). */
   clear(prefix: string): Promise<void>;
+  /** Undefined when connected; otherwise a promise that resolves once connected. */
+  ready?(): Promise<void> | undefined;
   /** Resolves when the backend answers. */
   ping(): Promise<void>;
   /** Cross-process messages, when the backend has them (Redis pub/sub). */

@@ -74,7 +74,15 @@ describe('gather', () => {
   it('times out with ERR_TIMEOUT and aborts running tasks', async () => {
     let reason: unknown;
     const result = gather(
-      [(signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve((reason = signal.reason))))],
+      [
+        (signal) =>
+          new Promise((resolve) =>
+            signal.addEventListener('abort', () => {
+              reason = signal.reason;
+              resolve(reason);
+            }),
+          ),
+      ],
       {
         timeout: 20,
       },

@@ -66,7 +66,8 @@ export function toNodeHandler(handler: Handler, options: NodeAdapterOptions = {}
 
 /**
  * Runs a Fetch `Middleware` (or a `Handler`, told apart by taking fewer than two parameters)
- * in Express. A middleware's `next(request)` continues the Express chain and resolves with the
+ * in Express. A middleware's `next(request)` continues the Express chain (with the request's
+ * headers copied onto `req.headers`) and resolves with the
  * downstream's response as a streaming Fetch `Response`, which the middleware may change or
  * replace before it is written; a short-circuit response is written directly. The downstream
  * body is buffered while it waits for the middleware (keep it streaming-sized).
@@ -93,7 +94,10 @@ export function toExpress(fetchFn: Middleware | Handler, options: NodeAdapterOpt
       let capture: ReturnType<typeof captureDownstream> | undefined;
       let response: Response;
       try {
-        response = await middleware(requestFor(req, res, options), async () => {
+        const original = requestFor(req, res, options);
+        response = await middleware(original, async (request) => {
+          // Headers the middleware changed on the request it passes on reach Express too.
+          if (request !== original) req.headers = Object.fromEntries(request.headers);
           capture = captureDownstream(res);
           next();
           return capture.response;

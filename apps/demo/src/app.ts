@@ -1,18 +1,33 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { compose, type Handler, type Logger, type Middleware, silentLogger } from '@adv/types';
+import {
+  collectStatic,
+  createHealth,
+  createMetrics,
+  csrfMiddleware,
+  type DeployContext,
+  type Health,
+  type Metrics,
+  requestLogger,
+  securityMiddleware,
+  serveStatic,
+  staticUrl,
+} from '@adv/deploy';
+import { compose, type Handler, type Middleware } from '@adv/types';
 import type { Database } from 'better-sqlite3';
+import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
 import { GlueMemoryCache } from './glue/memory-cache.js';
 import { GlueRealtime } from './glue/realtime.js';
+import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
 import { fileMailer } from './jobs/mail.js';
 import { createTasks, type DemoTasks, type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';
+import { fromRoot } from './paths.js';
 import { createRoutes } from './routes.js';
-import { glueStatic } from './static-files.js';
 import { createEngine } from './views/render.js';
 
 /** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
@@ -23,6 +38,11 @@ export interface Demo {
   cache: GlueMemoryCache;
   tasks: DemoTasks;
   realtime: GlueRealtime;
+  health: Health;
+  metrics: Metrics;
+  logger: PinoLogger;
+  /** What `checkDeploy` needs to know about this app beyond its settings. */
+  deployContext(): DeployContext;
   /** Attaches WebSockets to a node:http server (main.ts and e2e tests call it). */
   attach(server: Server): void;
   /** Tells the tasks the public base URL (for links in e-mails). */
@@ -31,7 +51,8 @@ export interface Demo {
 }
 
 export interface DemoOptions {
-  logger?: Logger;
+  /** pino logger for request and app logs. @defaultValue `pino({ level: config.logLevel })` */
+  logger?: PinoLogger;
   /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
   databaseFile?: string;
 }
@@ -41,7 +62,8 @@ const POPULAR_TAG = 'popular';
 
 /** Builds the demo app from its configuration. */
 export async function createDemo(config: DemoConfig, options: DemoOptions = {}): Promise<Demo> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const { settings } = config;
   setDefaultTimeZone(config.timeZone);
   const db = openDatabase(options.databaseFile ?? join(config.dataDir, 'board.sqlite3'));
   const board = new Board(db);
@@ -90,15 +112,18 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     { dispatchUid: 'comment-fanout' },
   );
 
-  const staticFiles = glueStatic();
-  const engine = createEngine({ staticUrl: staticFiles.url, cache: !config.debug });
+  // collectstatic at start: hashed names + manifest, served with immutable caching.
+  const { manifest } = await collectStatic(fromRoot('static'), config.staticRoot);
+  const engine = createEngine({
+    staticUrl: (name) => staticUrl(manifest, name, settings.STATIC_URL),
+    cache: !config.debug,
+  });
   const routes = createRoutes({
     board,
     engine,
     tasks,
     cache,
     exportDir: join(config.dataDir, 'exports'),
-    csrfToken: () => '',
     popularFragment: (render) => {
       const { locale, timeZone } = current();
       return cache.getOrSet(`fragment:popular:${locale}:${timeZone}`, render, { ttl: 600, tags: [POPULAR_TAG] });
@@ -121,30 +146,34 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     return new Response(body, { status: 200, headers: [...headers, ['x-cache', 'miss']] });
   };
 
-  const health: Middleware = async function health(request, next) {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/healthz') return Response.json({ status: 'ok' });
-    if (pathname === '/readyz') {
-      const pending = pendingMigrations(db);
-      const ok = pending.length === 0;
-      return Response.json(
-        { status: ok ? 'ok' : 'unavailable', pendingMigrations: pending },
-        { status: ok ? 200 : 503 },
-      );
-    }
-    return next(request);
-  };
+  const health = createHealth({
+    checks: [
+      {
+        name: 'database',
+        async check() {
+          db.prepare('SELECT 1').get();
+          const pending = pendingMigrations(db);
+          if (pending.length > 0) throw new Error(`migrations not applied: ${pending.join(', ')}`);
+        },
+      },
+    ],
+  });
+  const metrics = createMetrics();
 
-  const errors: Middleware = async function errors(request, next) {
-    try {
-      return await next(request);
-    } catch (error) {
-      logger.error({ err: error, url: request.url }, 'request failed');
-      return new Response('Internal Server Error', { status: 500, headers: { 'content-type': 'text/plain' } });
-    }
-  };
-
-  const handler = compose(errors, health, staticFiles.middleware, localeMiddleware, pageCache)(routes);
+  // Outermost first, like Django's MIDDLEWARE. Probes and metrics answer before host checks
+  // (load balancers probe by IP); CSRF guards every unsafe request the routes see.
+  const middleware: Middleware[] = [
+    requestLogger({ logger }),
+    metrics.middleware,
+    health.middleware,
+    securityMiddleware(settings),
+    serveStatic({ root: config.staticRoot, prefix: settings.STATIC_URL }),
+    csrfMiddleware(settings),
+    errorPages(logger, config.debug),
+    localeMiddleware,
+    pageCache,
+  ];
+  const handler = compose(...middleware)(routes);
 
   return {
     handler,
@@ -153,11 +182,23 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     cache,
     tasks,
     realtime,
+    health,
+    metrics,
+    logger,
+    deployContext: () => ({
+      processes: config.workers,
+      backends: { cache, channels: realtime },
+      middleware,
+      health,
+      static: { root: config.staticRoot, sourceDir: fromRoot('static') },
+      pendingMigrations: () => pendingMigrations(db).map(String),
+    }),
     attach: (server) => realtime.attach(server),
     setBaseUrl(url) {
       baseUrl = url.replace(/\/$/, '');
     },
     async close() {
+      health.beginShutdown();
       await realtime.close();
       await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
       db.close();

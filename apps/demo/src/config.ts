@@ -1,74 +1,108 @@
 import { isAbsolute, resolve } from 'node:path';
+import { defineSettings, type Settings } from '@adv/deploy';
+import { z } from 'zod';
 import { fromRoot } from './paths.js';
 
-/** Everything the demo reads from the environment, with the embedded defaults `npm start` uses. */
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .refine((n) => n >= min, `expected ${min} or more`)
+    .default(fallback);
+
+const path = (fallback: string) =>
+  z
+    .string()
+    .transform((value) => (isAbsolute(value) ? value : resolve(value)))
+    .default(fallback);
+
+/** The demo's own variables, on top of `@adv/deploy`'s base settings (DEBUG, SECRET_KEY, ALLOWED_HOSTS …). */
+export const demoSettingsShape = {
+  /** TCP port; `0` picks a free one. */
+  PORT: int(3000),
+  /** Interface to bind. */
+  HOST: z.string().default('127.0.0.1'),
+  /** SQLite file, e-mail outbox, exports and backups live here. */
+  DATA_DIR: path(fromRoot('data')),
+  /** Where collected (hashed) static files are written and served from. */
+  STATIC_ROOT: path(fromRoot('dist', 'static')),
+  /** With it, cache, tasks and the channel layer move to Redis and several processes can share the work. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Processes to run (above 1 needs REDIS_URL). */
+  WORKERS: int(1, 1),
+  /** Time zone of dates until the visitor picks one. */
+  TIME_ZONE: z.string().default('UTC'),
+  /** Seconds between two digest e-mails. */
+  DIGEST_INTERVAL_SECONDS: int(3600, 1),
+  /** Who receives the digest. */
+  DIGEST_TO: z.string().default('editors@example.com'),
+  /** Pause per CSV chunk so the progress bar is visible on small exports (ms). */
+  EXPORT_CHUNK_DELAY_MS: int(40),
+  /** Seconds the article list stays in the page cache (0 switches the page cache off). */
+  PAGE_CACHE_SECONDS: int(300),
+  /** Seed a few articles into an empty database. */
+  SEED: z.stringbool().default(true),
+  /** pino level of the request and app logs. */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+};
+
+export type DemoSettings = Settings<typeof demoSettingsShape>;
+
+/** Everything the app reads at start, resolved from the settings. */
 export interface DemoConfig {
-  /** TCP port; `0` picks a free one (tests). @defaultValue 3000 */
+  settings: DemoSettings;
   port: number;
-  /** Interface to bind. @defaultValue `127.0.0.1` */
   host: string;
-  /** Folder for the SQLite file, the e-mail outbox, exports and backups. @defaultValue `apps/demo/data` */
   dataDir: string;
-  /** Redis URL: when set, cache, tasks and the channel layer move to Redis. */
+  staticRoot: string;
   redisUrl: string | undefined;
-  /** Number of processes to run (needs `redisUrl` above 1). @defaultValue 1 */
   workers: number;
-  /** Development mode: detailed errors, no HTTPS redirects. @defaultValue true */
   debug: boolean;
-  /** Secret for signing; a fixed development value unless set. */
-  secretKey: string;
-  /** Hosts the app answers for. @defaultValue `localhost,127.0.0.1` */
-  allowedHosts: string[];
-  /** Default time zone for dates until the visitor picks one. @defaultValue `UTC` */
   timeZone: string;
-  /** Seconds between two digest e-mails. @defaultValue 3600 */
   digestIntervalSeconds: number;
-  /** Artificial pause per CSV chunk so the progress bar is visible on small exports. @defaultValue 40 */
+  digestTo: string;
   exportChunkDelayMs: number;
-  /** Seconds the article list stays cached. @defaultValue 300 */
   pageCacheSeconds: number;
-  /** Seed a few articles on an empty database. @defaultValue true */
   seed: boolean;
+  logLevel: DemoSettings['LOG_LEVEL'];
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected \`${name}\` to be an integer from ${min} and up, got \`${raw}\` (string)`);
-  }
-  return value;
-}
+/**
+ * Development defaults, so `npm start` needs no environment. They apply only while DEBUG is on:
+ * with `DEBUG=false` a missing SECRET_KEY fails the start (`@adv/deploy`'s SettingsError).
+ */
+const DEV_DEFAULTS = {
+  DEBUG: 'true',
+  SECRET_KEY: 'dev-only-insecure-key:the-demo-refuses-it-when-debug-is-off',
+  ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
+};
 
-function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new TypeError(`Expected \`${name}\` to be a boolean (true/false/1/0), got \`${raw}\` (string)`);
-}
-
-/** Reads the configuration from `env` (default `process.env`), falling back to embedded defaults. */
+/** Reads the settings from `env` (default `process.env` and a `.env` file) and applies `overrides`. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<DemoConfig> = {}): DemoConfig {
-  const dataDir = env.DATA_DIR ? (isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR)) : fromRoot('data');
+  const debugOff = env.DEBUG !== undefined && /^(0|false|no|off)$/i.test(env.DEBUG);
+  const defaults = debugOff ? { ALLOWED_HOSTS: DEV_DEFAULTS.ALLOWED_HOSTS } : DEV_DEFAULTS;
+  const settings = defineSettings({
+    schema: demoSettingsShape,
+    env: { ...defaults, ...env },
+    envFile: env === process.env ? undefined : false,
+  });
   return {
-    port: intFrom(env, 'PORT', 3000),
-    host: env.HOST || '127.0.0.1',
-    dataDir,
-    redisUrl: env.REDIS_URL || undefined,
-    workers: intFrom(env, 'WORKERS', 1, 1),
-    debug: boolFrom(env, 'DEBUG', true),
-    secretKey: env.SECRET_KEY || 'dev-insecure-secret-key-change-me-in-production-0123456789',
-    allowedHosts: (env.ALLOWED_HOSTS || 'localhost,127.0.0.1,[::1]')
-      .split(',')
-      .map((host) => host.trim())
-      .filter(Boolean),
-    timeZone: env.TIME_ZONE || 'UTC',
-    digestIntervalSeconds: intFrom(env, 'DIGEST_INTERVAL_SECONDS', 3600, 1),
-    exportChunkDelayMs: intFrom(env, 'EXPORT_CHUNK_DELAY_MS', 40),
-    pageCacheSeconds: intFrom(env, 'PAGE_CACHE_SECONDS', 300),
-    seed: boolFrom(env, 'SEED', true),
+    settings,
+    port: settings.PORT,
+    host: settings.HOST,
+    dataDir: settings.DATA_DIR,
+    staticRoot: settings.STATIC_ROOT,
+    redisUrl: settings.REDIS_URL,
+    workers: settings.WORKERS,
+    debug: settings.DEBUG,
+    timeZone: settings.TIME_ZONE,
+    digestIntervalSeconds: settings.DIGEST_INTERVAL_SECONDS,
+    digestTo: settings.DIGEST_TO,
+    exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
+    pageCacheSeconds: settings.PAGE_CACHE_SECONDS,
+    seed: settings.SEED,
+    logLevel: settings.LOG_LEVEL,
     ...overrides,
   };
 }

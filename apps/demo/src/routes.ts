@@ -24,8 +24,6 @@ export interface RouteDeps {
   /** Renders the popular-articles sidebar through the fragment cache. */
   popularFragment: (render: () => Promise<string>) => Promise<string>;
   exportDir: string;
-  /** A fresh CSRF token for forms, if the security middleware uses one. */
-  csrfToken: (request: Request) => string;
 }
 
 const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
@@ -35,12 +33,7 @@ export function createRoutes(deps: RouteDeps): Handler {
   const { board, engine } = deps;
   const router = new Router();
   const page = (request: Request, template: string, data: Record<string, unknown>, init?: ResponseInit) =>
-    renderPage(
-      engine,
-      template,
-      { path: new URL(request.url).pathname, csrfToken: deps.csrfToken(request), ...data },
-      init,
-    );
+    renderPage(engine, template, { path: new URL(request.url).pathname, ...data }, init);
 
   const notFound: Handler = (request) =>
     page(request, 'error', { heading: t('error.notFound'), message: t('error.notFoundText') }, { status: 404 });

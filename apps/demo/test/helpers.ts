@@ -9,7 +9,12 @@ export async function testDemo(
   overrides: Partial<DemoConfig> = {},
 ): Promise<Demo & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-test-'));
-  const demo = await createDemo(loadConfig({}, { dataDir, exportChunkDelayMs: 0, ...overrides }));
+  const demo = await createDemo(
+    loadConfig(
+      { LOG_LEVEL: 'silent' },
+      { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, ...overrides },
+    ),
+  );
   return Object.assign(demo, {
     dataDir,
     async cleanup() {

@@ -77,7 +77,9 @@ describe('pages', () => {
     const missing = await get('/pt-br/nope');
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('Página não encontrada');
-    const wrong = await demo.handler(new Request(`${BASE}/articles/new`, { method: 'DELETE' }));
+    const wrong = await demo.handler(
+      new Request(`${BASE}/articles/new`, { method: 'DELETE', headers: { origin: BASE } }),
+    );
     expect(wrong.status).toBe(405);
   });
 
@@ -226,11 +228,47 @@ describe('operations', () => {
     expect(ready.status).toBe(200);
   });
 
-  it('serves the static files the pages link to', async () => {
+  it('serves the hashed static files the pages link to, cached for a year', async () => {
     const html = await (await get('/')).text();
     const css = /href="([^"]+\.css)"/.exec(html)![1]!;
+    expect(css).toMatch(/^\/static\/app\.[0-9a-f]{12}\.css$/);
     const response = await get(css);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/css');
+    expect(response.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('sends the security headers and a request id', async () => {
+    const response = await get('/');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+  });
+
+  it('rejects a Host outside ALLOWED_HOSTS', async () => {
+    const response = await demo.handler(new Request('http://evil.example/'));
+    expect(response.status).toBe(400);
+  });
+
+  it('rejects cross-site and origin-less form posts (CSRF)', async () => {
+    const evil = await demo.handler(
+      postForm(`${BASE}/articles/1/comments`, { author: 'x', body: 'y' }, { origin: 'http://evil.example' }),
+    );
+    expect(evil.status).toBe(403);
+    const bare = await demo.handler(
+      new Request(`${BASE}/articles/1/comments`, {
+        method: 'POST',
+        body: new URLSearchParams({ author: 'x', body: 'y' }),
+      }),
+    );
+    expect(bare.status).toBe(403);
+    expect(demo.board.comments.forArticle(1)).toHaveLength(1);
+  });
+
+  it('exposes Prometheus metrics by route', async () => {
+    await get('/articles/1');
+    const text = await (await get('/metrics')).text();
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/articles\/:id",status="200"\} 1/);
   });
 });

@@ -1,0 +1,30 @@
+import { SettingsError } from '@adv/deploy';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('runs with embedded development defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.debug).toBe(true);
+    expect(config.dataDir).toMatch(/apps\/demo\/data$/);
+    expect(config.settings.ALLOWED_HOSTS).toContain('localhost');
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('reads typed values', () => {
+    const config = loadConfig({ PORT: '8080', WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:6379', SEED: 'false' });
+    expect(config).toMatchObject({ port: 8080, workers: 3, redisUrl: 'redis://127.0.0.1:6379', seed: false });
+  });
+
+  it('refuses to run without a SECRET_KEY once DEBUG is off', () => {
+    expect(() => loadConfig({ DEBUG: 'false' })).toThrow(SettingsError);
+    expect(() => loadConfig({ DEBUG: 'false' })).toThrow(/SECRET_KEY/);
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
+    expect(() => loadConfig({ REDIS_URL: 'http://example.com' })).toThrow(/REDIS_URL/);
+  });
+});

@@ -67,12 +67,12 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
   if (typeof i18n?.t !== 'function') {
     throw new I18nError('ERR_INVALID_OPTION', `Expected \`i18n\` to be an i18n instance, got ${describe(i18n)}`);
   }
-  const escape = options.escapeValues ?? Boolean(liquid.options.outputEscape);
+  const escapeValues = options.escapeValues ?? Boolean(liquid.options.outputEscape);
   const translate = (id: unknown, hash: Record<string, unknown>): string => {
     const { context, ...rest } = hash;
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rest))
-      values[key] = escape && typeof value === 'string' ? escapeHtml(value) : value;
+      values[key] = escapeValues && typeof value === 'string' ? escapeHtml(value) : value;
     const key = context === undefined ? String(id) : `${String(context)}${CONTEXT_SEPARATOR}${String(id)}`;
     return i18n.t(key, values as MessageValues);
   };

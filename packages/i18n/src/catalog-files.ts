@@ -1,0 +1,50 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Catalog } from './catalog.js';
+import { CatalogError } from './errors.js';
+import { canonicalLocale } from './locale-tags.js';
+
+/** Catalogs read from a directory, with the file of each for error messages. */
+export interface LoadedCatalogs {
+  /** Catalogs by canonical locale (`pt-BR.json` -> `pt-BR`). */
+  readonly messages: Record<string, Catalog>;
+  /** The file each catalog was read from, by locale. */
+  readonly files: Record<string, string>;
+}
+
+/**
+ * Reads every `<locale>.json` in `dir` (Django's `locale/` directory, one flat ICU catalog per
+ * file). Pass the result's `messages` and `files` to `createI18n`, which validates them and names
+ * the file in each error. A file that is not valid JSON is a {@link CatalogError} naming it.
+ *
+ * @example
+ * ```ts
+ * const { messages, files } = await loadCatalogs('locale');
+ * const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages, files });
+ * ```
+ */
+export async function loadCatalogs(dir: string): Promise<LoadedCatalogs> {
+  const messages: Record<string, Catalog> = {};
+  const files: Record<string, string> = {};
+  const issues = [];
+  for (const entry of (await readdir(dir)).sort()) {
+    if (!entry.endsWith('.json')) continue;
+    const file = join(dir, entry);
+    const locale = canonicalLocale(basename(entry, '.json'));
+    if (!locale) continue;
+    try {
+      messages[locale] = JSON.parse(await readFile(file, 'utf8')) as Catalog;
+      files[locale] = file;
+    } catch (error) {
+      const message = `Not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+      issues.push({ severity: 'error' as const, locale, key: undefined, file, message });
+    }
+  }
+  if (issues.length > 0) throw new CatalogError(issues);
+  return { messages, files };
+}
+
+/** Writes a catalog as stable, reviewable JSON (two-space indent, trailing newline). */
+export async function writeCatalog(file: string, catalog: Catalog): Promise<void> {
+  await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`, 'utf8');
+}

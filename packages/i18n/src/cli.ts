@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Catalog, validateCatalog } from './catalog.js';
+import { writeCatalog } from './catalog-files.js';
+import { type CatalogIssue, formatIssue } from './errors.js';
+import { extractFromPaths, mergeCatalog } from './extract.js';
+import { canonicalLocale } from './locale-tags.js';
+import { parsePo, poToCatalog } from './po.js';
+
+const USAGE = `Usage: adv-i18n <command> [options]
+
+Commands:
+  extract [paths...]   Find message ids in source and templates; update <dir>/<locale>.json,
+                       keeping translations and marking unused ids obsolete ("#~ " prefix).
+      --dir <dir>          catalog directory (default: locale)
+      --locales <a,b>      locales to write (default: the existing catalogs, plus --default)
+      --default <locale>   default locale: new ids get the id as text there (default: en)
+      --functions <a,b>    translation function names (default: t,lazy; pgettext always)
+      --prune              drop obsolete entries instead of keeping them
+  check                Validate every catalog in <dir>; exit 1 on errors (compilemessages).
+      --dir <dir>          catalog directory (default: locale)
+      --default <locale>   the reference locale (default: en)
+      --partial <a,b>      fallback-only locales that need not be complete (e.g. pt)
+      --strict             fail on warnings too (missing translations, unused arguments)
+  import-po <file.po>  Convert a Django/gettext .po file into <dir>/<locale>.json.
+      --locale <locale>    the catalog's locale (required)
+      --dir <dir>          catalog directory (default: locale)
+      --overwrite          replace existing translations (default: only fill missing/empty)
+`;
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], out = console): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string', default: 'locale' },
+      locales: { type: 'string' },
+      default: { type: 'string', default: 'en' },
+      functions: { type: 'string', default: 't,lazy' },
+      prune: { type: 'boolean', default: false },
+      partial: { type: 'string', default: '' },
+      strict: { type: 'boolean', default: false },
+      locale: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+    },
+  });
+  const list = (text: string | undefined) =>
+    text
+      ? text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
+  if (command === 'extract') {
+    const found = await extractFromPaths(positionals.length > 0 ? positionals : ['src'], list(values.functions));
+    const keys = [...new Set(found.map((message) => message.key))];
+    const existing = await readCatalogDir(values.dir);
+    for (const [, { file, error }] of existing) {
+      if (error) {
+        out.error(`adv-i18n extract: ${file} is not valid JSON (${error}); fix it first`);
+        return 1;
+      }
+    }
+    const locales = values.locales ? list(values.locales) : [...new Set([values.default, ...existing.keys()])];
+    await mkdir(values.dir, { recursive: true });
+    for (const locale of locales) {
+      const file = join(values.dir, `${locale}.json`);
+      const result = mergeCatalog(existing.get(locale)?.catalog ?? {}, keys, {
+        isDefault: locale === values.default,
+        prune: values.prune,
+      });
+      await writeCatalog(file, result.catalog);
+      out.log(
+        `${file}: ${keys.length} ids (${result.added} new, ${result.kept} kept, ${result.restored} restored, ${result.obsolete} obsolete)`,
+      );
+    }
+    return 0;
+  }
+  if (command === 'check') {
+    const catalogs = await readCatalogDir(values.dir);
+    const reference = catalogs.get(values.default);
+    if (!reference) {
+      out.error(`adv-i18n check: no catalog for the default locale ${values.default} in ${values.dir}`);
+      return 1;
+    }
+    const partial = new Set(list(values.partial));
+    const checked = validateCatalog({ locale: values.default, catalog: reference.catalog, file: reference.file });
+    const issues: CatalogIssue[] = [];
+    for (const [locale, { file, error }] of catalogs) {
+      if (error) issues.push({ severity: 'error', locale, key: undefined, file, message: `Not valid JSON: ${error}` });
+    }
+    issues.push(...checked.issues);
+    for (const [locale, { catalog, file, error }] of catalogs) {
+      if (locale === values.default || error) continue;
+      const input = { locale, catalog, file, reference: checked.compiled, defaultLocale: values.default };
+      issues.push(...validateCatalog({ ...input, complete: !partial.has(locale) }).issues);
+    }
+    for (const issue of issues)
+      out[issue.severity === 'error' ? 'error' : 'warn'](`${issue.severity}: ${formatIssue(issue)}`);
+    const errors = issues.filter((issue) => issue.severity === 'error' || values.strict).length;
+    out.log(`adv-i18n check: ${catalogs.size} catalogs, ${issues.length} problem(s), ${errors} fatal`);
+    return errors > 0 ? 1 : 0;
+  }
+  if (command === 'import-po') {
+    const [poFile] = positionals;
+    const locale = canonicalLocale(values.locale ?? '');
+    if (!poFile || !locale) {
+      out.error('adv-i18n import-po: expected a .po file and --locale <locale>');
+      return 1;
+    }
+    const { catalog, skipped } = poToCatalog(parsePo(await readFile(poFile, 'utf8')), locale);
+    const file = join(values.dir, `${locale}.json`);
+    const existing: Record<string, string> = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+    let written = 0;
+    for (const [key, value] of Object.entries(catalog)) {
+      if (values.overwrite || !existing[key]) {
+        existing[key] = value;
+        written++;
+      }
+    }
+    await mkdir(values.dir, { recursive: true });
+    await writeCatalog(file, existing);
+    for (const { id, reason } of skipped) out.warn(`skipped ${JSON.stringify(id)}: ${reason}`);
+    out.log(`${file}: ${written} translation(s) imported, ${skipped.length} skipped`);
+    return 0;
+  }
+  out.log(USAGE);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 1;
+}
+
+interface CatalogFile {
+  catalog: Catalog;
+  file: string;
+  /** Set when the file is not valid JSON. */
+  error?: string;
+}
+
+async function readCatalogDir(dir: string): Promise<Map<string, CatalogFile>> {
+  const catalogs = new Map<string, CatalogFile>();
+  if (!existsSync(dir)) return catalogs;
+  for (const entry of (await readdir(dir)).sort()) {
+    const locale = entry.endsWith('.json') ? canonicalLocale(basename(entry, '.json')) : undefined;
+    if (!locale) continue;
+    const file = join(dir, entry);
+    try {
+      catalogs.set(locale, { catalog: JSON.parse(await readFile(file, 'utf8')) as Catalog, file });
+    } catch (error) {
+      catalogs.set(locale, { catalog: {}, file, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return catalogs;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /adv-i18n|cli\.[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`adv-i18n: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 2;
+    },
+  );
+}

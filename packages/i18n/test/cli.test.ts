@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { createI18n, extractFromSource, loadCatalogs } from '../src/index.js';
+
+let dir: string;
+let logs: string[];
+const out = {
+  log: (text: string) => logs.push(text),
+  warn: (text: string) => logs.push(text),
+  error: (text: string) => logs.push(text),
+} as unknown as Console;
+const read = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8'));
+const write = (file: string, text: string) => {
+  mkdirSync(join(dir, file, '..'), { recursive: true });
+  writeFileSync(join(dir, file), text);
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'adv-i18n-cli-'));
+  logs = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('extractFromSource', () => {
+  it('finds t, lazy, pgettext and method calls with literal ids only', () => {
+    const code = `
+      i18n.t('home.title'); t("cart.items", { count }); lazy(\`nav.home\`);
+      i18n.pgettext('month', 'May'); t(dynamicId); t(\`x.\${y}\`); format('not.this'); at('nope');
+      t('It\\'s \\u00e9');
+    `;
+    expect(extractFromSource(code, 'a.ts').map((m) => m.key)).toEqual([
+      'home.title',
+      'cart.items',
+      'nav.home',
+      "It's é",
+      'month\u0004May',
+    ]);
+  });
+
+  it('finds trans, blocktrans and the t filter in templates, with line numbers', () => {
+    const template = `<h1>{% trans "home.title" %}</h1>
+{%- trans 'May' context: "month" -%}
+{% blocktrans count: n %}
+  {count, plural, one {# item} other {# items}}
+{% endblocktrans %}
+{{ "footer" | t }}`;
+    expect(extractFromSource(template, 'page.liquid')).toEqual([
+      { key: 'home.title', file: 'page.liquid', line: 1 },
+      { key: 'month\u0004May', file: 'page.liquid', line: 2 },
+      { key: '{count, plural, one {# item} other {# items}}', file: 'page.liquid', line: 3 },
+      { key: 'footer', file: 'page.liquid', line: 6 },
+    ]);
+  });
+});
+
+describe('adv-i18n extract', () => {
+  it('creates catalogs, keeps translations, marks and restores obsolete ids', async () => {
+    write('src/app.ts', `t('a'); t('b');`);
+    write('src/views/page.liquid', `{% trans "c" %}`);
+    write('src/node_modules/x.ts', `t('ignored')`);
+    const args = ['extract', join(dir, 'src'), '--dir', join(dir, 'locale'), '--locales', 'en,pt-BR'];
+    expect(await main(args, out)).toBe(0);
+    expect(read('locale/en.json')).toEqual({ a: 'a', b: 'b', c: 'c' });
+    expect(read('locale/pt-BR.json')).toEqual({ a: '', b: '', c: '' });
+
+    write('locale/pt-BR.json', JSON.stringify({ a: 'A!', b: 'B!', c: '' }));
+    write('src/app.ts', `t('a'); t('d');`);
+    expect(await main(args, out)).toBe(0);
+    expect(read('locale/pt-BR.json')).toEqual({ a: 'A!', c: '', d: '', '#~ b': 'B!' });
+    expect(logs.at(-1)).toContain('1 new, 2 kept, 0 restored, 1 obsolete');
+
+    write('src/app.ts', `t('a'); t('b'); t('d');`);
+    expect(await main(args, out)).toBe(0);
+    expect(read('locale/pt-BR.json')).toEqual({ a: 'A!', b: 'B!', c: '', d: '' });
+
+    write('src/app.ts', `t('a');`);
+    expect(await main([...args, '--prune'], out)).toBe(0);
+    expect(read('locale/pt-BR.json')).toEqual({ a: 'A!', c: '' });
+  });
+});
+
+describe('adv-i18n check', () => {
+  it('passes valid catalogs and fails on errors, printing file, locale and key', async () => {
+    write('locale/en.json', JSON.stringify({ hello: 'Hello {name}', bye: 'Bye' }));
+    write('locale/pt-BR.json', JSON.stringify({ hello: 'Olá {name}', bye: 'Tchau' }));
+    write('locale/pt.json', JSON.stringify({ bye: 'Adeus' }));
+    const args = ['check', '--dir', join(dir, 'locale'), '--partial', 'pt'];
+    expect(await main(args, out)).toBe(0);
+
+    write('locale/pt-BR.json', JSON.stringify({ hello: 'Olá {nome}' }));
+    expect(await main(args, out)).toBe(1);
+    expect(logs).toContain(
+      `error: ${join(dir, 'locale/pt-BR.json')}: [pt-BR] "hello": Uses argument {nome} that the default message (en) does not have`,
+    );
+    expect(logs).toContain(
+      `warning: ${join(dir, 'locale/pt-BR.json')}: [pt-BR] "bye": Missing translation: falls back along the chain`,
+    );
+
+    write('locale/pt-BR.json', JSON.stringify({ hello: 'Olá {name}' }));
+    expect(await main(args, out)).toBe(0);
+    expect(await main([...args, '--strict'], out)).toBe(1);
+
+    write('locale/pt-BR.json', '{ not json');
+    expect(await main(args, out)).toBe(1);
+    expect(logs.some((line) => line.includes('[pt-BR]: Not valid JSON'))).toBe(true);
+  });
+
+  it('fails without a default catalog and prints usage for unknown commands', async () => {
+    expect(await main(['check', '--dir', join(dir, 'none')], out)).toBe(1);
+    expect(await main(['frobnicate'], out)).toBe(1);
+    expect(logs.at(-1)).toContain('Usage: adv-i18n');
+  });
+});
+
+describe('adv-i18n import-po', () => {
+  it('converts a Django .po file to an ICU catalog that createI18n accepts', async () => {
+    write(
+      'django.po',
+      `# Portuguese translation
+msgid ""
+msgstr ""
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+
+msgid "Hello %(name)s"
+msgstr "Olá %(name)s"
+
+msgctxt "month"
+msgid "May"
+msgstr "Maio"
+
+#, fuzzy
+msgid "Fuzzy"
+msgstr "Difuso"
+
+msgid "Untranslated"
+msgstr ""
+
+msgid "%(counter)d item"
+msgid_plural "%(counter)d items"
+msgstr[0] "%(counter)d item"
+msgstr[1] "%(counter)d "
+"itens"
+
+msgid "100%% {sure}"
+msgstr "100%% {certeza} d'água"
+
+#~ msgid "Old"
+#~ msgstr "Velho"
+`,
+    );
+    expect(
+      await main(['import-po', join(dir, 'django.po'), '--locale', 'pt-br', '--dir', join(dir, 'locale')], out),
+    ).toBe(0);
+    const catalog = read('locale/pt-BR.json');
+    expect(catalog).toEqual({
+      'Hello {name}': 'Olá {name}',
+      'month\u0004May': 'Maio',
+      '{counter, plural, one {# item} other {# items}}': '{counter, plural, one {# item} other {# itens}}',
+      "100% '{'sure'}'": "100% '{'certeza'}' d''água",
+    });
+    expect(logs).toContain('skipped "Fuzzy": fuzzy');
+    const en = Object.fromEntries(Object.keys(catalog).map((key) => [key, key.split('\u0004').pop()]));
+    const { messages, files } = await loadCatalogs(join(dir, 'locale'));
+    const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { ...messages, en }, files });
+    i18n.activate('pt-BR');
+    expect(i18n.t('{counter, plural, one {# item} other {# items}}', { counter: 3 })).toBe('3 itens');
+    expect(i18n.t("100% '{'sure'}'")).toBe("100% {certeza} d'água");
+  });
+});
+
+describe('the adv-i18n bin', () => {
+  it('runs from dist with node and sets the exit code', () => {
+    const bin = join(import.meta.dirname, '../dist/cli.js');
+    write('locale/en.json', JSON.stringify({ a: '{' }));
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [bin, 'check', '--dir', join(dir, 'locale')], { stdio: 'pipe' });
+    } catch (error) {
+      status = (error as { status: number }).status;
+    }
+    expect(status).toBe(1);
+  });
+});

@@ -29,6 +29,7 @@ import { createTasks, type DemoTasks, type ExportStatus, exportGroup, exportStat
 import { fromRoot } from './paths.js';
 import { createRoutes } from './routes.js';
 import { createEngine } from './views/render.js';
+import { connectReceivers, TAGS } from './wiring.js';
 
 /** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
 export interface Demo {
@@ -56,9 +57,6 @@ export interface DemoOptions {
   /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
   databaseFile?: string;
 }
-
-const ARTICLE_LIST_TAG = 'article-list';
-const POPULAR_TAG = 'popular';
 
 /** Builds the demo app from its configuration. */
 export async function createDemo(config: DemoConfig, options: DemoOptions = {}): Promise<Demo> {
@@ -99,18 +97,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     baseUrl: () => baseUrl,
   });
 
-  // Signals wire the pieces together: saving invalidates caches, notifies, broadcasts.
-  board.articleSaved.connect(() => cache.invalidateTags([ARTICLE_LIST_TAG, POPULAR_TAG]), {
-    dispatchUid: 'invalidate-on-article',
-  });
-  board.commentSaved.connect(
-    async ({ comment, article }) => {
-      await cache.invalidateTags([ARTICLE_LIST_TAG, POPULAR_TAG]);
-      await tasks.notifyComment.enqueue({ commentId: comment.id, articleId: article.id });
-      await realtime.groupSend(`article-${article.id}`, { type: 'comment', comment, count: article.commentCount });
-    },
-    { dispatchUid: 'comment-fanout' },
-  );
+  // Signals tie the pieces together: saving invalidates caches, notifies and broadcasts, after commit.
+  const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: realtime, logger });
 
   // collectstatic at start: hashed names + manifest, served with immutable caching.
   const { manifest } = await collectStatic(fromRoot('static'), config.staticRoot);
@@ -126,7 +114,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     exportDir: join(config.dataDir, 'exports'),
     popularFragment: (render) => {
       const { locale, timeZone } = current();
-      return cache.getOrSet(`fragment:popular:${locale}:${timeZone}`, render, { ttl: 600, tags: [POPULAR_TAG] });
+      return cache.getOrSet(`fragment:popular:${locale}:${timeZone}`, render, { ttl: 600, tags: [TAGS.popular] });
     },
   });
 
@@ -142,7 +130,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     if (response.status !== 200 || response.headers.has('set-cookie')) return response;
     const body = await response.text();
     const headers = [...response.headers];
-    await cache.set(key, { status: 200, headers, body }, { ttl: config.pageCacheSeconds, tags: [ARTICLE_LIST_TAG] });
+    await cache.set(key, { status: 200, headers, body }, { ttl: config.pageCacheSeconds, tags: [TAGS.articleList] });
     return new Response(body, { status: 200, headers: [...headers, ['x-cache', 'miss']] });
   };
 
@@ -199,6 +187,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     },
     async close() {
       health.beginShutdown();
+      disconnectReceivers();
       await realtime.close();
       await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
       db.close();

@@ -1,59 +1,58 @@
+import {
+  atomic,
+  type SignalingRepository,
+  sqlTransactionRunner,
+  type TransactionRunner,
+  withModelSignals,
+} from '@adv/signals';
 import type { Database } from 'better-sqlite3';
 import type { Article, Comment, NewArticle, NewComment } from './db/repositories.js';
 import { ArticleRepository, CommentRepository } from './db/repositories.js';
-import { GlueSignal } from './glue/signal.js';
 
-/** What `articleSaved` receivers get. */
-export interface ArticleSaved {
-  article: Article;
-  created: boolean;
-}
-
-/** What `commentSaved` receivers get. */
-export interface CommentSaved {
-  comment: Comment;
-  article: Article;
-  created: boolean;
+/** The model senders of one board (Django sends the model class): receivers filter on them. */
+export interface BoardModels {
+  readonly Article: { readonly model: 'Article' };
+  readonly Comment: { readonly model: 'Comment' };
 }
 
 /**
- * The board's domain: writes go through here so the model signals fire once the write has
- * committed (a receiver never sees a rolled-back row).
+ * The board's domain. Writes go through repositories wrapped by `@adv/signals`'
+ * `withModelSignals`, inside `atomic` blocks: `postSave` receivers register `onCommit`
+ * callbacks, which run only once the SQLite transaction has committed (never for a rollback).
  */
 export class Board {
-  readonly articles: ArticleRepository;
-  readonly comments: CommentRepository;
-  /** Sent after an article is committed (Django's `post_save` for Article). */
-  readonly articleSaved = new GlueSignal<ArticleSaved>();
-  /** Sent after a comment is committed (Django's `post_save` for Comment). */
-  readonly commentSaved = new GlueSignal<CommentSaved>();
+  readonly articles: SignalingRepository<ArticleRepository>;
+  readonly comments: SignalingRepository<CommentRepository>;
+  /** This board's senders: one object per model and per board, so two apps in one process stay apart. */
+  readonly models: BoardModels = { Article: { model: 'Article' }, Comment: { model: 'Comment' } };
+  /** The transaction runner of this database, for `atomic`. */
+  readonly runner: TransactionRunner;
 
   constructor(readonly db: Database) {
-    this.articles = new ArticleRepository(db);
-    this.comments = new CommentRepository(db);
+    this.articles = withModelSignals(new ArticleRepository(db), { sender: this.models.Article });
+    this.comments = withModelSignals(new CommentRepository(db), { sender: this.models.Comment });
+    this.runner = sqlTransactionRunner((sql) => db.exec(sql));
   }
 
-  /** Creates an article, then sends `articleSaved`. */
+  /** Creates an article in a transaction (sends `postSave`; its `onCommit` work runs after COMMIT). */
   async createArticle(input: NewArticle): Promise<Article> {
-    const article = this.articles.create(input);
-    await this.articleSaved.sendRobust({ article, created: true });
-    return article;
+    return atomic(() => this.articles.save(input), { runner: this.runner });
   }
 
-  /** Creates a comment in a transaction, then (after commit) sends `commentSaved`. */
+  /** Adds a comment to an existing article in a transaction; `undefined` when the article does not exist. */
   async addComment(input: NewComment): Promise<{ comment: Comment; article: Article } | undefined> {
-    const saved = this.db.transaction(() => {
-      const article = this.articles.get(input.articleId);
-      if (!article) return undefined;
-      return { comment: this.comments.create(input), article };
-    })();
-    if (!saved) return undefined;
-    const article = this.articles.get(input.articleId)!;
-    await this.commentSaved.sendRobust({ comment: saved.comment, article, created: true });
-    return { comment: saved.comment, article };
+    return atomic(
+      async () => {
+        const article = this.articles.get(input.articleId);
+        if (!article) return undefined;
+        const comment = await this.comments.save(input);
+        return { comment, article: this.articles.get(input.articleId)! };
+      },
+      { runner: this.runner },
+    );
   }
 
-  /** Seeds a few articles on an empty database so a first visit shows something. */
+  /** Seeds a few articles on an empty database so a first visit shows something (no signals: nothing is listening yet). */
   seed(): void {
     if (this.articles.count() > 0) return;
     const base = Date.now() - 3 * 3600_000;

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { atomic } from '@adv/signals';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BASE, postForm, testDemo } from './helpers.js';
 
@@ -182,6 +183,26 @@ describe('comments and tasks', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]).toContain('To: ada@example.com');
     expect(mails[0]).toContain('Mia commented on your article “Welcome to the adv board”');
+  });
+
+  it('does nothing for a comment whose transaction rolls back', async () => {
+    const sent: unknown[] = [];
+    demo.realtime.groupSend = async (group, message) => sent.push([group, message]);
+    await get('/');
+    await expect(
+      atomic(
+        async () => {
+          await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });
+          throw new Error('boom');
+        },
+        { runner: demo.board.runner },
+      ),
+    ).rejects.toThrow('boom');
+    await demo.tasks.notifyComment.drain();
+    expect(sent).toEqual([]);
+    expect(demo.board.comments.forArticle(1).map((c) => c.body)).not.toContain('never committed');
+    expect((await get('/')).headers.get('x-cache')).toBe('hit');
+    expect(existsSync(join(demo.dataDir, 'outbox'))).toBe(false);
   });
 
   it('exports an article’s comments as CSV and serves the file', async () => {

@@ -28,6 +28,18 @@ export interface NewArticle {
   authorEmail: string;
 }
 
+/** An article to save: without `id` it is inserted, with one its title and body are updated. */
+export interface ArticleDraft extends NewArticle {
+  id?: number;
+  createdAt?: string;
+}
+
+/** A comment to save: without `id` it is inserted. */
+export interface CommentDraft extends NewComment {
+  id?: number;
+  createdAt?: string;
+}
+
 /** Fields of a new comment. */
 export interface NewComment {
   articleId: number;
@@ -96,6 +108,18 @@ export class ArticleRepository {
       .all(sinceIso) as Article[];
   }
 
+  /** Inserts (no `id`) or updates an article; returns it as read back. The shape `withModelSignals` wraps. */
+  save(draft: ArticleDraft): Article {
+    if (draft.id === undefined) return this.create(draft, draft.createdAt ? new Date(draft.createdAt) : new Date());
+    this.db.prepare('UPDATE articles SET title = ?, body = ? WHERE id = ?').run(draft.title, draft.body, draft.id);
+    return this.get(draft.id)!;
+  }
+
+  /** Deletes an article and its comments. */
+  delete(article: { id: number }): boolean {
+    return this.db.prepare('DELETE FROM articles WHERE id = ?').run(article.id).changes > 0;
+  }
+
   /** Inserts an article (and its author, by e-mail); returns it as read back. */
   create(input: NewArticle, now = new Date()): Article {
     const id = this.db.transaction(() => {
@@ -127,6 +151,23 @@ export class CommentRepository {
   /** Comments of an article, oldest first. */
   forArticle(articleId: number): Comment[] {
     return this.#forArticle.all(articleId) as Comment[];
+  }
+
+  /** Inserts a comment (no `id`) or updates its body; returns it as read back. The shape `withModelSignals` wraps. */
+  save(draft: CommentDraft): Comment {
+    if (draft.id === undefined) return this.create(draft, draft.createdAt ? new Date(draft.createdAt) : new Date());
+    this.db.prepare('UPDATE comments SET body = ? WHERE id = ?').run(draft.body, draft.id);
+    return this.#get.get(draft.id) as Comment;
+  }
+
+  /** Deletes a comment. */
+  delete(comment: { id: number }): boolean {
+    return this.db.prepare('DELETE FROM comments WHERE id = ?').run(comment.id).changes > 0;
+  }
+
+  /** One comment, or `undefined`. */
+  get(id: number): Comment | undefined {
+    return this.#get.get(id) as Comment | undefined;
   }
 
   /** Inserts a comment; call inside a transaction to have signals wait for the commit. */

@@ -3,10 +3,14 @@ export { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTER
 export { checkDeploy, checkDeployReport, type DeployReport, formatReport, hasFailures } from './checks/index.js';
 export type { BackupStatus, CheckLevel, DeployContext, Finding } from './checks/types.js';
 export { LEVEL_ORDER } from './checks/types.js';
+export { type CliIo, main, USAGE } from './cli.js';
 export { CLUSTER_DEFAULTS, type ClusterHandle, type ClusterOptions, runCluster } from './cluster.js';
 export { type CsrfMiddlewareOptions, csrfMiddleware, isTrustedOrigin } from './csrf.js';
 export type { DeployErrorCode, SettingsIssue } from './errors.js';
 export { DeployError, SettingsError } from './errors.js';
+export { DOCKERFILE_DEFAULTS, type DockerfileOptions, generateDockerfile } from './generate/dockerfile.js';
+export { generateNginxConfig, NGINX_DEFAULTS, type NginxOptions } from './generate/nginx.js';
+export { generateSystemdUnit, SYSTEMD_DEFAULTS, type SystemdOptions } from './generate/systemd.js';
 export { type CheckResult, createHealth, HEALTH_DEFAULTS, type Health, type HealthOptions } from './health.js';
 export { getRequestId, getRequestLogger, type RequestLoggerOptions, requestLogger } from './logging.js';
 export { createMetrics, defaultRoute, METRICS_DEFAULTS, type Metrics, type MetricsOptions } from './metrics.js';

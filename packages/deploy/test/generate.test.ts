@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/test-services.js';
+import { collectStatic, generateDockerfile, generateNginxConfig, generateSystemdUnit } from '../src/index.js';
+
+const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx', 'nginx'].find((bin) => spawnSync(bin, ['-v']).status === 0);
+if (!nginxBinary && !process.env.CI) {
+  console.warn(
+    '\n  !!! nginx is not installed: the `nginx -t` tests of @adv/deploy are SKIPPED (apt-get install nginx) !!!\n',
+  );
+}
+const tls = {
+  certificate: fileURLToPath(new URL('./fixtures/tls/cert.pem', import.meta.url)),
+  certificateKey: fileURLToPath(new URL('./fixtures/tls/key.pem', import.meta.url)),
+};
+
+/** Wraps a site config in a minimal nginx.conf that runs unprivileged in `dir`. */
+function mainConfig(dir: string, site: string): string {
+  writeFileSync(join(dir, 'site.conf'), site);
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log stderr warn;\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t};`).join('\n')}\n  include ${dir}/site.conf;\n}\n`,
+  );
+  return conf;
+}
+
+function nginxTest(site: string): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'adv-nginx-'));
+  const conf = mainConfig(dir, site);
+  const result = spawnSync(nginxBinary ?? 'nginx', ['-t', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('nginx is available in CI', () => {
+  it('is installed when CI=true (.ci/run installs it)', () => {
+    if (process.env.CI) expect(nginxBinary, 'nginx must be installed in CI').toBeDefined();
+    else expect(typeof (nginxBinary ?? 'missing')).toBe('string');
+  });
+});
+
+describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('passes `nginx -t` with TLS, HTTP/2, several names and upstreams, static files', () => {
+    const site = generateNginxConfig({
+      serverName: ['example.com', 'www.example.com'],
+      upstreams: ['127.0.0.1:3000', '127.0.0.1:3001', 'unix:/run/app.sock'],
+      staticRoot: '/srv/app/static',
+      tls,
+    });
+    const result = nginxTest(site);
+    expect(result.output).toContain('test is successful');
+    expect(result.status).toBe(0);
+  });
+
+  it('passes `nginx -t` without TLS, and fails on a broken config (the test can fail)', () => {
+    expect(nginxTest(generateNginxConfig({ serverName: 'example.com', tls: false })).status).toBe(0);
+    const broken = nginxTest(
+      `${generateNginxConfig({ serverName: 'example.com', tls: false })}\nserver { listen 80 }\n`,
+    );
+    expect(broken.status).not.toBe(0);
+  });
+
+  it('serves static files with immutable caching and proxies with replaced forwarding headers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adv-nginx-run-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'app.js'), `console.log(${JSON.stringify('y'.repeat(3000))});`);
+    const { manifest } = await collectStatic(join(dir, 'src'), join(dir, 'static'));
+    const upstream = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(request.headers));
+    });
+    servers.push(upstream);
+    const appPort = await freePort();
+    await new Promise<void>((r) => upstream.listen(appPort, '127.0.0.1', r));
+    const port = await freePort();
+    const site = generateNginxConfig({
+      serverName: 'localhost',
+      upstreams: [`127.0.0.1:${appPort}`],
+      staticRoot: join(dir, 'static'),
+      tls: false,
+      httpPort: port,
+      ipv6: false,
+    });
+    const conf = mainConfig(dir, site);
+    const child = spawn(nginxBinary ?? 'nginx', ['-p', dir, '-c', conf, '-e', 'stderr'], { stdio: 'ignore' });
+    children.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await fetch(`${base}/static/app.js`).then(
+        () => true,
+        () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
+      );
+    }
+    const hashed = await fetch(`${base}/static/${manifest.paths['app.js']}`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(hashed.headers.get('content-encoding')).toBe('gzip'); // gzip_static served the .gz collectStatic wrote
+    const plain = await fetch(`${base}/static/app.js`);
+    expect(plain.headers.get('cache-control')).toBe('public, max-age=60');
+    const proxied = await fetch(`${base}/page`, {
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '6.6.6.6', 'x-request-id': 'abc' },
+    });
+    const seen = (await proxied.json()) as Record<string, string>;
+    expect(seen['x-forwarded-proto']).toBe('http'); // a client cannot claim HTTPS through the proxy
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+  }, 30_000);
+});
+
+describe('generators', () => {
+  it('refuse values that would inject directives', () => {
+    expect(() => generateNginxConfig({ serverName: 'example.com; include /etc/passwd' })).toThrow(
+      /Expected `serverName\[0\]` to be a host name/,
+    );
+    expect(() => generateNginxConfig({ serverName: 'a.com', upstreams: ['127.0.0.1:3000;}'] })).toThrow(
+      /Expected `upstreams\[0\]`/,
+    );
+    expect(() => generateNginxConfig({ serverName: 'a.com', staticRoot: '/srv/x { }' })).toThrow(
+      /Expected `staticRoot`/,
+    );
+    expect(() => generateNginxConfig({ serverName: [] })).toThrow(/Expected `serverName`/);
+    expect(() => generateSystemdUnit({ user: 'root\nExecStartPre=/bin/sh' })).toThrow(/Expected `user`/);
+    expect(() => generateSystemdUnit({ writablePaths: ['relative/path'] })).toThrow(/Expected `writablePaths\[0\]`/);
+    expect(() => generateDockerfile({ port: 70000 })).toThrow(
+      /Expected `port` to be a port number from 1 to 65535, got `70000` \(number\)/,
+    );
+    expect(() => generateDockerfile({ entry: 'dist/server.js"]\nRUN curl evil' })).toThrow(/Expected `entry`/);
+  });
+
+  it('generateDockerfile: multi-stage, non-root, production, health check', () => {
+    const text = generateDockerfile({ port: 8080, entry: 'dist/main.js', outputs: ['dist', 'static'] });
+    const froms = text.split('\n').filter((l) => l.startsWith('FROM '));
+    expect(froms).toEqual([
+      'FROM node:20-bookworm-slim AS deps',
+      'FROM node:20-bookworm-slim AS build',
+      'FROM node:20-bookworm-slim AS runtime',
+    ]);
+    const runtime = text.slice(text.indexOf('AS runtime'));
+    expect(runtime).toContain('ENV NODE_ENV=production');
+    expect(runtime).toContain('COPY --from=build --chown=node:node /app/static ./static');
+    expect(runtime.indexOf('USER node')).toBeLessThan(runtime.indexOf('CMD ['));
+    expect(runtime).not.toMatch(/npm ci(?! --omit)/);
+    expect(text).toContain("fetch('http://127.0.0.1:8080/healthz')");
+    expect(text.trimEnd().endsWith('CMD ["node", "dist/main.js"]')).toBe(true);
+  });
+
+  it('generateSystemdUnit: unprivileged, reload = SIGHUP, hardened', () => {
+    const text = generateSystemdUnit({ name: 'shop', user: 'shop', writablePaths: ['/srv/shop/data'] });
+    for (const line of [
+      'User=shop',
+      'Environment=NODE_ENV=production',
+      'EnvironmentFile=-/etc/app/env',
+      'ExecStart=/usr/bin/node dist/server.js',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      'KillSignal=SIGTERM',
+      'Restart=on-failure',
+      'NoNewPrivileges=true',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/srv/shop/data',
+      'WantedBy=multi-user.target',
+    ]) {
+      expect(text.split('\n')).toContain(line);
+    }
+  });
+});

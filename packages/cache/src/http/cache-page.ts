@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { CacheLike, Middleware } from '@adv/types';
+import { CacheError, describeValue } from '../errors.js';
+import { checkTtl } from '../validate.js';
+import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
+
+/** Options of {@link cachePage}. */
+export interface CachePageOptions {
+  /** Where pages go: a `createCache()` cache (any `CacheLike` works). */
+  cache: CacheLike;
+  /** Seconds a page stays cached, unless the response's own `max-age` says otherwise. */
+  ttl: number;
+  /** Request headers that always split the cache (besides those named by the response's `Vary`). */
+  varyOn?: readonly string[];
+  /** Prefix of page keys inside the cache. @defaultValue `'page'` */
+  keyPrefix?: string;
+  /** Also cache requests that carry `Authorization` (off: they would leak between users). @defaultValue `false` */
+  cacheAuthorized?: boolean;
+}
+
+/** Defaults of {@link CachePageOptions}. */
+export const CACHE_PAGE_DEFAULTS = {
+  keyPrefix: 'page',
+  varyOn: [] as readonly string[],
+  cacheAuthorized: false,
+} as const;
+
+interface StoredPage {
+  /** Status, headers, base64 body, storage time in ms. */
+  s: number;
+  h: [string, string][];
+  b: string;
+  t: number;
+}
+
+/** `If-None-Match` handling: weak comparison, as RFC 9110 asks for GET/HEAD. */
+function matches(ifNoneMatch: string | null, etag: string | null): boolean {
+  if (ifNoneMatch === null || etag === null) return false;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === bare;
+  });
+}
+
+function varyNames(response: Response, varyOn: readonly string[]): string[] {
+  const fromResponse = (response.headers.get('vary') ?? '').split(',').map((name) => name.trim().toLowerCase());
+  return [...new Set([...fromResponse, ...varyOn.map((name) => name.toLowerCase())])].filter(Boolean).sort();
+}
+
+function pageKey(prefix: string, request: Request, names: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const name of names) hash.update(`${name}=${request.headers.get(name) ?? ''}\n`);
+  return `${prefix}:page:${request.method}:${request.url}:${hash.digest('hex').slice(0, 32)}`;
+}
+
+function isCacheable(response: Response): boolean {
+  if (response.status !== 200 || response.headers.has('set-cookie')) return false;
+  const cc = parseCacheControl(response.headers.get('cache-control'));
+  return !cc.has('private') && !cc.has('no-store') && !cc.has('no-cache');
+}
+
+function fromStore(stored: StoredPage, request: Request): Response {
+  const headers = new Headers(stored.h);
+  headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
+  if (matches(request.headers.get('if-none-match'), headers.get('etag'))) {
+    const notModified = new Headers();
+    for (const name of ['etag', 'cache-control', 'expires', 'vary', 'last-modified', 'age']) {
+      const value = headers.get(name);
+      if (value !== null) notModified.set(name, value);
+    }
+    return new Response(null, { status: 304, headers: notModified });
+  }
+  const body = request.method === 'HEAD' ? null : Buffer.from(stored.b, 'base64');
+  return new Response(body, { status: stored.s, headers });
+}
+
+async function store(
+  cache: CacheLike,
+  keys: { vary: string; page: string },
+  names: string[],
+  response: Response,
+  body: ReadableStream<Uint8Array> | null,
+  ttl: number,
+): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  if (body !== null) for await (const chunk of body) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  const headers = [...response.headers].filter(([name]) => name !== 'content-length');
+  if (!response.headers.has('etag'))
+    headers.push(['etag', `"${createHash('sha256').update(bytes).digest('base64url')}"`]);
+  const page: StoredPage = { s: response.status, h: headers, b: bytes.toString('base64'), t: Date.now() };
+  await cache.set(keys.vary, names, { ttl });
+  await cache.set(keys.page, page, { ttl });
+}
+
+/**
+ * Django's `cache_page`: caches GET and HEAD 200 responses for `ttl` seconds. The key holds the
+ * method, the full URL and the request headers named by the response's `Vary` and by `varyOn`.
+ * Responses with `Set-Cookie` or `Cache-Control: private / no-store / no-cache`, `Vary: *`, and
+ * requests with `Authorization` (unless `cacheAuthorized`) are never cached. A cached response
+ * gets `Cache-Control: max-age`, `Expires`, a strong `ETag` (answered with 304 on a matching
+ * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored.
+ *
+ * @example
+ * ```ts
+ * const app = compose(cachePage({ cache, ttl: 60, varyOn: ['accept-language'] }))(handler);
+ * ```
+ */
+export const cachePage = (options: CachePageOptions): Middleware => {
+  if (typeof options?.cache?.get !== 'function' || typeof options.cache.set !== 'function') {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`cache\` to be a cache with get and set, got ${describeValue(options?.cache)}`,
+    );
+  }
+  checkTtl(options.ttl, 'ttl', 'ERR_INVALID_OPTION');
+  if (typeof options.ttl !== 'number')
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`ttl\` to be a non-negative number of seconds, got ${describeValue(options.ttl)}`,
+    );
+  const o = { ...CACHE_PAGE_DEFAULTS, ...options };
+  const { cache } = o;
+
+  return async function cachePage(request, next) {
+    const method = request.method;
+    if ((method !== 'GET' && method !== 'HEAD') || (!o.cacheAuthorized && request.headers.has('authorization'))) {
+      return next(request);
+    }
+    const varyKey = `${o.keyPrefix}:vary:${method}:${request.url}`;
+    const names = await cache.get<string[]>(varyKey);
+    if (Array.isArray(names)) {
+      const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names));
+      if (stored !== undefined) return fromStore(stored, request);
+    }
+    const response = await next(request);
+    if (!isCacheable(response)) return response;
+    const ownMaxAge = parseCacheControl(response.headers.get('cache-control')).get('max-age');
+    const ttl = typeof ownMaxAge === 'string' && /^\d+$/.test(ownMaxAge) ? Number(ownMaxAge) : o.ttl;
+    const vary = varyNames(response, o.varyOn);
+    if (ttl <= 0 || vary.includes('*')) return response;
+    const out = mutable(response);
+    patchCacheControl(out.headers, { maxAge: ttl });
+    if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
+    const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary) };
+    let clientBody: ReadableStream<Uint8Array> | null = null;
+    let cacheBody: ReadableStream<Uint8Array> | null = null;
+    if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
+    // Stored in the background: the client is not kept waiting for the cache.
+    store(cache, keys, vary, out, cacheBody, ttl).catch(() => {});
+    return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
+  };
+};

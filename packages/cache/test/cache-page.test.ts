@@ -1,0 +1,135 @@
+import { compose } from '@adv/types';
+import { describe, expect, it, vi } from 'vitest';
+import { CacheError, cacheControl, cachePage, createCache, neverCache, patchCacheControl } from '../src/index.js';
+import { quietLogger } from './helpers.js';
+
+function app(handler: (request: Request) => Response, options: Partial<Parameters<typeof cachePage>[0]> = {}) {
+  const cache = createCache({ logger: quietLogger });
+  let calls = 0;
+  const counted = (request: Request) => {
+    calls++;
+    return handler(request);
+  };
+  const run = compose(cachePage({ cache, ttl: 60, ...options }))(counted);
+  return { run, calls: () => calls, cache };
+}
+
+/** Requests `url` until the page comes from the cache (it is stored in the background). */
+async function warm(
+  run: (r: Request) => Promise<Response>,
+  calls: () => number,
+  init?: RequestInit,
+  url = 'http://x/page',
+) {
+  await (await run(new Request(url, init))).text();
+  const before = calls();
+  await vi.waitFor(async () => {
+    await (await run(new Request(url, init))).text();
+    expect(calls()).toBe(before);
+  });
+}
+
+describe('cachePage', () => {
+  it('caches GET 200 with max-age, Expires, ETag and Age; serves hits without calling the handler', async () => {
+    const { run, calls } = app(() => new Response('hello', { headers: { 'content-type': 'text/plain' } }));
+    const first = await run(new Request('http://x/page'));
+    expect(first.headers.get('cache-control')).toBe('max-age=60');
+    expect(first.headers.get('expires')).toBeTruthy();
+    expect(await first.text()).toBe('hello');
+    await warm(run, calls);
+    const hit = await run(new Request('http://x/page'));
+    expect(await hit.text()).toBe('hello');
+    expect(hit.headers.get('content-type')).toBe('text/plain');
+    expect(hit.headers.get('etag')).toMatch(/^"[\w-]+"$/);
+    expect(hit.headers.get('age')).toMatch(/^\d+$/);
+    expect(calls()).toBe(1);
+    const notModified = await run(
+      new Request('http://x/page', { headers: { 'if-none-match': hit.headers.get('etag') ?? '' } }),
+    );
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    expect(notModified.headers.get('etag')).toBe(hit.headers.get('etag'));
+    const other = await run(new Request('http://x/page', { headers: { 'if-none-match': '"nope"' } }));
+    expect(other.status).toBe(200);
+    const otherUrl = await run(new Request('http://x/page?q=1'));
+    expect(await otherUrl.text()).toBe('hello');
+    expect(calls()).toBe(2);
+  });
+
+  it('splits the cache on Vary and varyOn headers', async () => {
+    const { run, calls } = app(
+      (request) =>
+        new Response(`lang=${request.headers.get('accept-language')}`, { headers: { vary: 'Accept-Language' } }),
+    );
+    await warm(run, calls, { headers: { 'accept-language': 'en' } });
+    const pt = await run(new Request('http://x/page', { headers: { 'accept-language': 'pt-BR' } }));
+    expect(await pt.text()).toBe('lang=pt-BR');
+    const en = await run(new Request('http://x/page', { headers: { 'accept-language': 'en' } }));
+    expect(await en.text()).toBe('lang=en');
+    const withVaryOn = app((request) => new Response(`t=${request.headers.get('x-tenant')}`), { varyOn: ['X-Tenant'] });
+    await warm(withVaryOn.run, withVaryOn.calls, { headers: { 'x-tenant': 'a' } });
+    expect(await (await withVaryOn.run(new Request('http://x/page', { headers: { 'x-tenant': 'b' } }))).text()).toBe(
+      't=b',
+    );
+  });
+
+  it('never caches Set-Cookie, private, no-store, non-200, POST, Vary: * or Authorization requests', async () => {
+    const cases: Array<[() => Response, RequestInit?]> = [
+      [() => new Response('x', { headers: { 'set-cookie': 'a=1' } })],
+      [() => new Response('x', { headers: { 'cache-control': 'private' } })],
+      [() => new Response('x', { headers: { 'cache-control': 'no-store' } })],
+      [() => new Response('x', { headers: { vary: '*' } })],
+      [() => new Response('x', { status: 404 })],
+      [() => new Response('x'), { method: 'POST', body: 'b' }],
+      [() => new Response('x'), { headers: { authorization: 'Bearer t' } }],
+    ];
+    for (const [handler, init] of cases) {
+      const { run, calls } = app(handler);
+      for (let i = 0; i < 3; i++) {
+        await (await run(new Request('http://x/page', init))).text();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(calls()).toBe(3);
+    }
+    const authorized = app(() => new Response('x'), { cacheAuthorized: true });
+    await warm(authorized.run, authorized.calls, { headers: { authorization: 'Bearer t' } });
+  });
+
+  it('uses the response max-age as ttl and answers HEAD without a body', async () => {
+    const { run, calls } = app(() => new Response('body', { headers: { 'cache-control': 'public, max-age=5' } }));
+    const first = await run(new Request('http://x/page'));
+    expect(first.headers.get('cache-control')).toBe('public, max-age=5');
+    await warm(run, calls, { method: 'HEAD' });
+    const head = await run(new Request('http://x/page', { method: 'HEAD' }));
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
+  });
+
+  it('rejects bad options', () => {
+    expect(() => cachePage({ cache: undefined as never, ttl: 1 })).toThrow(CacheError);
+    expect(() => cachePage({ cache: createCache(), ttl: -1 })).toThrow(
+      'Expected `ttl` to be a non-negative number of seconds, got `-1` (number)',
+    );
+  });
+});
+
+describe('neverCache and cacheControl', () => {
+  it('neverCache marks responses uncachable, even immutable ones', async () => {
+    const run = compose(neverCache())(() => Response.redirect('http://x/elsewhere', 302));
+    const response = await run(new Request('http://x/'));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('cache-control')).toBe('max-age=0, no-cache, no-store, must-revalidate, private');
+    expect(response.headers.get('expires')).toBeTruthy();
+  });
+
+  it('cacheControl merges directives like Django patch_cache_control', async () => {
+    const run = compose(cacheControl({ private: true, maxAge: 600, staleWhileRevalidate: 30 }))(
+      () => new Response('x', { headers: { 'cache-control': 'public, max-age=300' } }),
+    );
+    const response = await run(new Request('http://x/'));
+    expect(response.headers.get('cache-control')).toBe('max-age=300, private, stale-while-revalidate=30');
+    const headers = new Headers();
+    patchCacheControl(headers, { public: true, noTransform: true });
+    expect(headers.get('cache-control')).toBe('public, no-transform');
+  });
+});

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { type RunningService, startRedis } from '../../../scripts/test-services.js';
+import { type Cache, type CacheError, createCache } from '../src/index.js';
+import { recordingLogger } from './helpers.js';
+
+const redisUrl = inject('redisUrl');
+const memcachedUrl = inject('memcachedUrl');
+
+describe.runIf(redisUrl)('a Redis that goes down mid-test', () => {
+  let redis: RunningService;
+  const caches: Cache[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(caches.map((cache) => cache.close()));
+    await redis.stop();
+  });
+
+  it('falls through by default (log + error event), throws with onError: "throw", and recovers after a restart', async () => {
+    const logger = recordingLogger();
+    const falling = createCache({ url: redis.url, keyPrefix: 'down', logger, timeout: 2000 });
+    const throwing = createCache({ url: redis.url, keyPrefix: 'down', logger, onError: 'throw', timeout: 2000 });
+    caches.push(falling, throwing);
+    const events: CacheError[] = [];
+    falling.on('error', (error) => events.push(error));
+    await falling.set('k', 'v');
+    await throwing.connect();
+    expect(await throwing.get('k')).toBe('v');
+
+    await redis.stop();
+    expect(await falling.get('k')).toBeUndefined();
+    expect(await falling.set('k', 'w')).toBe(false);
+    expect(await falling.getOrSet('k', () => 'from factory')).toBe('from factory');
+    expect(await falling.getMany(['k'])).toEqual(new Map());
+    await falling.invalidateTags(['t']);
+    await expect(falling.incr('n')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
+    await expect(throwing.get('k')).rejects.toMatchObject({ name: 'CacheError', code: 'ERR_BACKEND' });
+    await expect(throwing.getOrSet('k', () => 'x')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
+    await expect(falling.readinessCheck().check(AbortSignal.timeout(3000))).rejects.toBeDefined();
+    expect(events.length).toBeGreaterThanOrEqual(5);
+    expect(events.every((error) => error.code === 'ERR_BACKEND' && error.cause !== undefined)).toBe(true);
+    expect(logger.warnings.length).toBeGreaterThanOrEqual(5);
+
+    redis = await startRedis(redis.port);
+    await vi.waitFor(
+      async () => {
+        expect(await falling.set('k', 'back')).toBe(true);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(await falling.get('k')).toBe('back');
+    expect(await throwing.get('k')).toBe('back');
+  }, 40_000);
+
+  it('times out a backend that never answers, instead of hanging', async () => {
+    const cache = createCache({
+      url: 'redis://127.0.0.1:9',
+      keyPrefix: 'never',
+      logger: recordingLogger(),
+      timeout: 300,
+    });
+    caches.push(cache);
+    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.getOrSet('k', () => 1)).toBe(1);
+  }, 20_000);
+});
+
+describe.runIf(memcachedUrl)('memcached limits', () => {
+  it('refuses a value over 1 MiB before sending it: false + error event, or a throw', async () => {
+    const cache = createCache({ url: memcachedUrl ?? '', keyPrefix: 'big', logger: recordingLogger(), timeout: 5000 });
+    const strict = createCache({ url: memcachedUrl ?? '', keyPrefix: 'big', onError: 'throw', timeout: 5000 });
+    try {
+      const events: CacheError[] = [];
+      cache.on('error', (error) => events.push(error));
+      const big = 'x'.repeat(1024 * 1024 + 10);
+      expect(await cache.set('big', big)).toBe(false);
+      expect(events[0]?.code).toBe('ERR_VALUE_TOO_LARGE');
+      await expect(strict.set('big', big)).rejects.toMatchObject({ code: 'ERR_VALUE_TOO_LARGE' });
+      expect(await cache.set('fits', 'x'.repeat(900 * 1024))).toBe(true);
+      expect((await cache.get<string>('fits'))?.length).toBe(900 * 1024);
+    } finally {
+      await Promise.all([cache.close(), strict.close()]);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { memcachedExpires } from '../src/drivers/memcached.js';
+import { CACHE_DEFAULTS, CacheError, createCache, isSafeKey, LruStore } from '../src/index.js';
+import { decodeEntry, encodeEntry } from '../src/payload.js';
+
+describe('LruStore', () => {
+  it('evicts the least recently used entry beyond maxEntries, never a pinned one', () => {
+    const store = new LruStore(3, (key) => key.startsWith('pin:'));
+    store.set('pin:a', '1');
+    store.set('b', '2');
+    store.set('c', '3');
+    store.get('b');
+    store.set('d', '4');
+    expect(store.get('c')).toBeUndefined();
+    expect(store.get('pin:a')).toBe('1');
+    store.set('e', '5');
+    expect(store.get('pin:a')).toBe('1');
+    expect(store.size).toBe(3);
+  });
+
+  it('expires entries after their ttl in ms', async () => {
+    const store = new LruStore(10);
+    store.set('a', '1', 20);
+    store.set('b', '2');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(store.get('a')).toBeUndefined();
+    expect(store.peek('b')?.value).toBe('2');
+  });
+
+  it('is what createCache uses: maxEntries bounds the memory cache', async () => {
+    const cache = createCache({ maxEntries: 2 });
+    await cache.set('a', 1);
+    await cache.set('b', 2);
+    await cache.set('c', 3);
+    expect([...(await cache.getMany(['a', 'b', 'c'])).keys()]).toEqual(['b', 'c']);
+  });
+});
+
+describe('keys and payloads', () => {
+  it('knows which keys memcached rejects', () => {
+    expect(isSafeKey('adv:1:user:42')).toBe(true);
+    expect(isSafeKey('a b')).toBe(false);
+    expect(isSafeKey('a\u0001')).toBe(false);
+    expect(isSafeKey('x'.repeat(250))).toBe(true);
+    expect(isSafeKey('x'.repeat(251))).toBe(false);
+    expect(isSafeKey('é'.repeat(126))).toBe(false);
+  });
+
+  it('keeps the prefix of hashed keys so clear() still finds them', () => {
+    const cache = createCache({ keyPrefix: 'shop' });
+    expect(cache.makeKey('has space')).toMatch(/^shop:1:#[0-9a-f]{64}$/);
+    expect(cache.makeKey('has space', 2)).toMatch(/^shop:2:#/);
+  });
+
+  it('stores plain integers bare (so INCRBY works) and everything else as JSON', () => {
+    expect(encodeEntry({ v: 5 }, true)).toBe('5');
+    expect(encodeEntry({ v: 5 }, false)).toBe('{"v":5}');
+    expect(encodeEntry({ v: 5, f: 1 }, true)).toBe('{"v":5,"f":1}');
+    expect(decodeEntry('-12')).toEqual({ v: -12 });
+    expect(decodeEntry('not json')).toBeUndefined();
+    expect(decodeEntry(undefined)).toBeUndefined();
+  });
+
+  it('sends memcached whole seconds, and a Unix time past 30 days', () => {
+    expect(memcachedExpires(undefined)).toBe(0);
+    expect(memcachedExpires(200)).toBe(1);
+    expect(memcachedExpires(60_000)).toBe(60);
+    const now = 1_700_000_000_000;
+    expect(memcachedExpires(31 * 86_400_000, now)).toBe(1_700_000_000 + 31 * 86_400);
+  });
+});
+
+describe('createCache options', () => {
+  it('has Django-like defaults in one exported constant', () => {
+    expect(CACHE_DEFAULTS).toMatchObject({ keyPrefix: 'adv', version: 1, defaultTtl: 0, onError: 'log' });
+    expect(createCache().backendInfo).toEqual({ name: '@adv/cache:memory', sharedAcrossProcesses: false });
+  });
+
+  it('accepts any keyv store', async () => {
+    const cache = createCache({ store: new Map(), shared: true });
+    expect(cache.backendInfo).toEqual({ name: '@adv/cache:keyv', sharedAcrossProcesses: true });
+    await cache.set('k', { a: 1 }, { ttl: 0.05 });
+    expect(await cache.get('k')).toEqual({ a: 1 });
+    expect(await cache.incr('n', 2)).toBe(2);
+    expect(await cache.add('n', 5)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it.each([
+    [{ url: 'http://x' }, /Expected `url` to be a `memory:\/\/`/],
+    [{ url: 'memory://', store: 'memory' as const }, /Expected `store` to be absent when `url` is given/],
+    [{ store: 42 as never }, /Expected `store` to be `'memory'` or a keyv store adapter, got `42` \(number\)/],
+    [{ defaultTtl: -5 }, 'Expected `defaultTtl` to be a non-negative number of seconds, got `-5` (number)'],
+    [{ version: 1.5 }, 'Expected `version` to be an integer, got `1.5` (number)'],
+    [{ maxEntries: 0 }, 'Expected `maxEntries` to be an integer from 1 and up, got `0` (number)'],
+    [{ onError: 'ignore' as never }, 'Expected `onError` to be one of `log`, `throw`, got `ignore` (string)'],
+    [{ keyFunction: 'x' as never }, 'Expected `keyFunction` to be a function'],
+    [{ timeout: -1 }, /Expected `timeout` to be an integer from 1 and up/],
+    [{ logger: {} as never }, /Expected `logger` to be a logger with `warn`/],
+    [{ keyPrefix: 3 as never }, /Expected `keyPrefix` to be a string/],
+  ])('rejects %o', (options, message) => {
+    let caught: unknown;
+    try {
+      createCache(options);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CacheError);
+    expect((caught as CacheError).code).toBe('ERR_INVALID_OPTION');
+    expect((caught as CacheError).message).toMatch(message);
+  });
+
+  it('rejects a bad event name and closed use', async () => {
+    const cache = createCache();
+    expect(() => cache.on('nope' as never, () => {})).toThrow(CacheError);
+    await cache.close();
+    await expect(cache.get('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+});

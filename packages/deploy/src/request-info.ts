@@ -11,7 +11,7 @@ export function isSecureRequest(request: Request, settings: SecuritySettings): b
     // A proxy that appends instead of replacing sends "https, http": trust only the first hop's view when it is the only one.
     if (value !== null) return value.split(',')[0]?.trim() === proxy[1];
   }
-  return new URL(request.url).protocol === 'https:';
+  return request.url.startsWith('https:'); // Request URLs are normalised: the scheme is lower-case
 }
 
 /** The Host the client asked for: `X-Forwarded-Host` only with `USE_X_FORWARDED_HOST`, else `Host`, else the URL's. */

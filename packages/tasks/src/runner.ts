@@ -43,36 +43,41 @@ export async function runWithLimits(
   context: Omit<TaskContext, 'signal'> & { signal?: AbortSignal },
   timeLimit: number | undefined,
 ): Promise<unknown> {
-  const controller = new AbortController();
-  const signals = context.signal ? [controller.signal, context.signal] : [controller.signal];
-  const signal = signals.length === 1 ? controller.signal : AbortSignal.any(signals);
+  let signal = context.signal;
   let timer: NodeJS.Timeout | undefined;
-  if (timeLimit !== undefined) {
-    timer = setTimeout(
-      () =>
-        controller.abort(
-          new TaskError(
-            'ERR_TIME_LIMIT',
-            `Task \`${context.name}\` (job ${context.id}) ran past its time limit of ${timeLimit} ms`,
+  if (timeLimit !== undefined || signal === undefined) {
+    // Only a time limit (or no caller signal) needs a signal of our own: AbortSignal.any is not free.
+    const controller = new AbortController();
+    signal = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+    if (timeLimit !== undefined) {
+      timer = setTimeout(
+        () =>
+          controller.abort(
+            new TaskError(
+              'ERR_TIME_LIMIT',
+              `Task \`${context.name}\` (job ${context.id}) ran past its time limit of ${timeLimit} ms`,
+            ),
           ),
-        ),
-      timeLimit,
-    );
+        timeLimit,
+      );
+    }
   }
+  const active = signal;
+  const run = Promise.resolve().then(() => handler(payload, { ...context, signal: active }));
+  if (timeLimit === undefined && context.signal === undefined) return run;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => reject(active.reason);
+    if (active.aborted) onAbort();
+    else active.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => {});
-  const run = Promise.resolve().then(() => handler(payload, { ...context, signal }));
   run.catch(() => {}); // a handler that ignores its signal may still reject later: nobody listens then
   try {
     return await Promise.race([run, aborted]);
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    if (onAbort) active.removeEventListener('abort', onAbort);
   }
 }
 

@@ -5,6 +5,7 @@ import { TaskHandle } from './handle.js';
 import { runWithLimits } from './runner.js';
 import { assertSerializable } from './serialize.js';
 import type {
+  BackoffOptions,
   ChainStep,
   EnqueueOptions,
   JobData,
@@ -33,6 +34,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
   readonly #handler: TaskHandler<Payload, Result>;
   readonly #backend: () => TaskBackend;
   readonly #limiter: PQueue | undefined;
+  readonly #backoff: Required<BackoffOptions>;
 
   /** @internal Use `app.defineTask()`. */
   constructor(name: string, handler: TaskHandler<Payload, Result>, options: TaskOptions, backend: () => TaskBackend) {
@@ -40,6 +42,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
     this.options = Object.freeze({ ...options });
     this.#handler = handler;
     this.#backend = backend;
+    this.#backoff = resolveBackoff(options.backoff);
     // p-queue's interval cap is the rate limiter: at most `max` starts per `duration` ms in this process.
     this.#limiter = options.rateLimit
       ? new PQueue({ intervalCap: options.rateLimit.max, interval: options.rateLimit.duration })
@@ -92,16 +95,15 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
   prepare(payload: unknown, options: EnqueueOptions, chain: ChainStep[]): NewJob {
     const { delay, expiresAt } = checkEnqueueOptions(options, Date.now());
     assertSerializable(payload);
-    const data: JobData = { task: this.name, payload, backoff: resolveBackoff(this.options.backoff) };
+    const attempts = options.attempts ?? this.options.attempts ?? 1;
+    const data: JobData = { task: this.name, payload };
+    if (attempts > 1) data.backoff = this.#backoff; // only retries read it: keep single-shot jobs small
     if (expiresAt !== undefined) data.expiresAt = expiresAt;
     if (chain.length > 0) data.chain = chain;
-    return {
-      ...(options.jobId === undefined ? {} : { id: options.jobId }),
-      data,
-      delay,
-      attempts: options.attempts ?? this.options.attempts ?? 1,
-      ...(options.priority === undefined ? {} : { priority: options.priority }),
-    };
+    const job: NewJob = { data, delay, attempts };
+    if (options.jobId !== undefined) job.id = options.jobId;
+    if (options.priority !== undefined) job.priority = options.priority;
+    return job;
   }
 
   /** @internal This task as a later chain step. */
@@ -110,7 +112,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
     return {
       task: this.name,
       attempts: job.attempts,
-      backoff: job.data.backoff ?? resolveBackoff(undefined),
+      backoff: this.#backoff,
       ...(job.delay > 0 ? { delay: job.delay } : {}),
       ...(job.priority === undefined ? {} : { priority: job.priority }),
       ...(job.data.expiresAt === undefined ? {} : { expiresAt: job.data.expiresAt }),

@@ -24,6 +24,8 @@ export interface CheckResult {
   ok: boolean;
   /** Why it failed: the error message, or `timed out after N ms`. */
   error?: string;
+  /** What a passing check resolved with, when it is a string (e.g. `last backup 2 h ago`). */
+  detail?: string;
 }
 
 /** What {@link createHealth} returns. */
@@ -64,7 +66,7 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
       Promise.resolve()
         .then(() => check.check(controller.signal))
         .then(
-          () => ({ ok: true }),
+          (value: unknown): CheckResult => (typeof value === 'string' ? { ok: true, detail: value } : { ok: true }),
           (error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
         ),
       timeout,
@@ -133,5 +135,50 @@ export function createHealth(options: HealthOptions = {}): Health {
     livenessPath,
     readinessPath,
     run,
+  };
+}
+
+/** Options of {@link backupReadinessCheck}. */
+export interface BackupCheckOptions {
+  /** When the last successful backup finished (`null`: never). */
+  lastBackupAt: () => Date | number | null | Promise<Date | number | null>;
+  /**
+   * Age in seconds from which readiness fails.
+   * @defaultValue `86400`
+   */
+  maxAgeSeconds?: number;
+  /** @defaultValue `'backup'` */
+  name?: string;
+  /** @defaultValue `Date.now` */
+  now?: () => number;
+}
+
+/**
+ * A `ReadinessCheck` reporting the age of the last backup (`detail: "last backup 2 h ago"`)
+ * and failing once it is older than `maxAgeSeconds` or none exists.
+ *
+ * @example
+ * ```ts
+ * createHealth({ checks: [backupReadinessCheck({ lastBackupAt: () => backups.latest()?.at ?? null })] });
+ * ```
+ */
+export function backupReadinessCheck(options: BackupCheckOptions): ReadinessCheck {
+  if (typeof options?.lastBackupAt !== 'function')
+    invalidOption('lastBackupAt', 'a function returning a Date, a timestamp or null', options?.lastBackupAt);
+  const maxAge = options.maxAgeSeconds ?? 86_400;
+  if (!Number.isFinite(maxAge) || maxAge <= 0) invalidOption('maxAgeSeconds', 'a positive number of seconds', maxAge);
+  const now = options.now ?? Date.now;
+  const describe = (ms: number) =>
+    ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
+  return {
+    name: options.name ?? 'backup',
+    async check() {
+      const last = await options.lastBackupAt();
+      if (last === null) throw new Error('no backup has been taken');
+      const age = now() - Number(last);
+      if (age > maxAge * 1000)
+        throw new Error(`last backup ${describe(age)} ago, older than ${describe(maxAge * 1000)}`);
+      return `last backup ${describe(age)} ago`;
+    },
   };
 }

@@ -11,7 +11,15 @@ export { DeployError, SettingsError } from './errors.js';
 export { DOCKERFILE_DEFAULTS, type DockerfileOptions, generateDockerfile } from './generate/dockerfile.js';
 export { generateNginxConfig, NGINX_DEFAULTS, type NginxOptions } from './generate/nginx.js';
 export { generateSystemdUnit, SYSTEMD_DEFAULTS, type SystemdOptions } from './generate/systemd.js';
-export { type CheckResult, createHealth, HEALTH_DEFAULTS, type Health, type HealthOptions } from './health.js';
+export {
+  type BackupCheckOptions,
+  backupReadinessCheck,
+  type CheckResult,
+  createHealth,
+  HEALTH_DEFAULTS,
+  type Health,
+  type HealthOptions,
+} from './health.js';
 export { getRequestId, getRequestLogger, type RequestLoggerOptions, requestLogger } from './logging.js';
 export { createMetrics, defaultRoute, METRICS_DEFAULTS, type Metrics, type MetricsOptions } from './metrics.js';
 export { isAllowedHost, isSecureRequest } from './request-info.js';

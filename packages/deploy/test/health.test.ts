@@ -1,6 +1,6 @@
 import { compose } from '@adv/types';
 import { describe, expect, it } from 'vitest';
-import { createHealth } from '../src/index.js';
+import { backupReadinessCheck, createHealth } from '../src/index.js';
 
 const req = (path: string) => new Request(`http://localhost${path}`);
 
@@ -24,7 +24,10 @@ describe('createHealth', () => {
     });
     const res = await health.readiness(req('/readyz'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { cache: { ok: true }, db: { ok: true } } });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      checks: { cache: { ok: true, detail: 'PONG' }, db: { ok: true } },
+    });
   });
 
   it('fails with 503 when a check rejects or throws synchronously', async () => {
@@ -44,7 +47,11 @@ describe('createHealth', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       status: 'fail',
-      checks: { cache: { ok: true }, queue: { ok: false, error: 'ECONNREFUSED' }, sync: { ok: false, error: 'boom' } },
+      checks: {
+        cache: { ok: true, detail: 'PONG' },
+        queue: { ok: false, error: 'ECONNREFUSED' },
+        sync: { ok: false, error: 'boom' },
+      },
     });
   });
 
@@ -95,5 +102,31 @@ describe('createHealth', () => {
       /Expected `timeoutMs` to be a positive number of milliseconds, got `0` \(number\)/,
     );
     expect(() => createHealth({ checks: [{ name: 'x' } as never] })).toThrow(/Expected `checks\[0\]`/);
+  });
+
+  it('backupReadinessCheck reports the age of the last backup and fails when too old or missing', async () => {
+    const now = Date.UTC(2026, 0, 2);
+    let last: number | null = now - 2 * 3_600_000;
+    const health = createHealth({
+      checks: [backupReadinessCheck({ lastBackupAt: async () => last, maxAgeSeconds: 86_400, now: () => now })],
+    });
+    const fresh = await health.readiness(req('/readyz'));
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toEqual({
+      status: 'ok',
+      checks: { backup: { ok: true, detail: 'last backup 2 h ago' } },
+    });
+    last = now - 30 * 3_600_000;
+    const stale = await health.readiness(req('/readyz'));
+    expect(stale.status).toBe(503);
+    expect(await stale.json()).toEqual({
+      status: 'fail',
+      checks: { backup: { ok: false, error: 'last backup 30 h ago, older than 24 h' } },
+    });
+    last = null;
+    expect(await (await health.readiness(req('/readyz'))).json()).toMatchObject({
+      checks: { backup: { error: 'no backup has been taken' } },
+    });
+    expect(() => backupReadinessCheck({} as never)).toThrow(/Expected `lastBackupAt` to be a function/);
   });
 });

@@ -234,12 +234,16 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    * for (const [receiver, result] of postSave.send(Article, { instance, created: true })) log(receiver.name, result);
    * ```
    */
-  send(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): ReceiverResult<Args, Result>[] {
+  send(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): ReceiverResult<Args, Result>[];
+  send(sender: unknown, payload?: object): ReceiverResult<Args, Result>[] {
     const connections = this.#live();
     if (this.#asyncCount > 0) this.#assertNoAsync(connections, sender);
-    const args = { ...payload, sender } as Args;
+    const args = buildArgs(sender, payload) as Args;
     if (hasObservers()) this.#observe('send', sender, args);
-    const results: ReceiverResult<Args, Result>[] = [];
+    // Preallocated and trimmed: with many receivers, growing the array by push() while
+    // allocating a tuple per receiver costs about twice as much.
+    const results = new Array<ReceiverResult<Args, Result>>(connections.length);
+    let count = 0;
     for (let index = 0; index < connections.length; index++) {
       const connection = connections[index]!;
       if (connection.sender !== undefined && connection.sender !== sender) continue;
@@ -247,8 +251,9 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
       if (receiver === undefined) continue;
       const result = receiver(args);
       if (isThenable(result)) throw this.#asyncError(receiver, 'returned a promise');
-      results.push([receiver, result]);
+      results[count++] = [receiver, result];
     }
+    if (count < results.length) results.length = count;
     return results;
   }
 
@@ -262,26 +267,30 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    * const failed = requestFinished.sendRobust(app, { request, response }).filter(([, r]) => r instanceof Error);
    * ```
    */
-  sendRobust(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): RobustResult<Args, Result>[] {
+  sendRobust(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): RobustResult<Args, Result>[];
+  sendRobust(sender: unknown, payload?: object): RobustResult<Args, Result>[] {
     const connections = this.#live();
-    const args = { ...payload, sender } as Args;
+    const args = buildArgs(sender, payload) as Args;
     if (hasObservers()) this.#observe('sendRobust', sender, args);
-    const results: RobustResult<Args, Result>[] = [];
-    for (const connection of connections) {
+    const results = new Array<RobustResult<Args, Result>>(connections.length);
+    let count = 0;
+    for (let index = 0; index < connections.length; index++) {
+      const connection = connections[index]!;
       if (connection.sender !== undefined && connection.sender !== sender) continue;
       const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
       if (receiver === undefined) continue;
       if (connection.isAsync) {
-        results.push([receiver, this.#asyncError(receiver, 'is async')]);
+        results[count++] = [receiver, this.#asyncError(receiver, 'is async')];
         continue;
       }
       try {
         const result = receiver(args);
-        results.push([receiver, isThenable(result) ? this.#asyncError(receiver, 'returned a promise') : result]);
+        results[count++] = [receiver, isThenable(result) ? this.#asyncError(receiver, 'returned a promise') : result];
       } catch (error) {
-        results.push([receiver, toError(error)]);
+        results[count++] = [receiver, toError(error)];
       }
     }
+    if (count < results.length) results.length = count;
     return results;
   }
 
@@ -295,7 +304,8 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    * await postSave.asend(Article, { instance, created: false });
    * ```
    */
-  async asend(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): Promise<ReceiverResult<Args, Result>[]> {
+  asend(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): Promise<ReceiverResult<Args, Result>[]>;
+  async asend(sender: unknown, payload?: object): Promise<ReceiverResult<Args, Result>[]> {
     const settled = await this.#startAll('asend', sender, payload);
     const results: ReceiverResult<Args, Result>[] = [];
     for (const [receiver, outcome] of settled) {
@@ -309,7 +319,8 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    * Like {@link Signal.asend}, but never rejects because of a receiver: each receiver's
    * result or `Error` is returned, in connection order (Django 5's `asend_robust`).
    */
-  async asendRobust(sender: SenderOf<Args>, ...[payload]: PayloadParam<Args>): Promise<RobustResult<Args, Result>[]> {
+  asendRobust(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): Promise<RobustResult<Args, Result>[]>;
+  async asendRobust(sender: unknown, payload?: object): Promise<RobustResult<Args, Result>[]> {
     const settled = await this.#startAll('asendRobust', sender, payload);
     return settled.map(([receiver, outcome]) => [
       receiver,
@@ -320,10 +331,10 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   async #startAll(
     method: Method,
     sender: unknown,
-    payload: PayloadOf<Args> | undefined,
+    payload: object | undefined,
   ): Promise<[Receiver<Args, Result>, PromiseSettledResult<Result>][]> {
     const connections = this.#live();
-    const args = { ...payload, sender } as Args;
+    const args = buildArgs(sender, payload) as Args;
     if (hasObservers()) this.#observe(method, sender, args);
     const receivers: Receiver<Args, Result>[] = [];
     const pending: Promise<Result>[] = [];
@@ -418,4 +429,12 @@ export function signal<Args extends SignalArgs = SignalArgs, Result = unknown>(
   options?: SignalOptions,
 ): Signal<Args, Result> {
   return new Signal<Args, Result>(options);
+}
+
+/**
+ * `{ sender, ...payload }`, built with `Object.assign`: V8 runs an object spread over a
+ * fresh payload about ten times slower here, and this is on every send's hot path.
+ */
+function buildArgs(sender: unknown, payload: object | undefined): object {
+  return Object.assign({ sender }, payload);
 }

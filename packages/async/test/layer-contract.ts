@@ -81,6 +81,33 @@ export function channelLayerContract(
     off();
   });
 
+  it('pushes to a subscriber, buffering (bounded) while its last call is still running', async () => {
+    const layer = make({ capacity: 2 });
+    const dropped: DroppedMessage[] = [];
+    layer.on('dropped', (event) => dropped.push(event));
+    const channel = layer.newChannel();
+    const seen: unknown[] = [];
+    let release!: () => void;
+    const unsubscribe = layer.subscribe(channel, (message) => {
+      seen.push(message);
+      if (message === 'slow') return new Promise<void>((resolve) => (release = resolve));
+      return undefined;
+    });
+    await layer.send(channel, 'fast');
+    await layer.send(channel, 'slow');
+    for (const n of [1, 2, 3]) await layer.send(channel, n);
+    await until(() => dropped.length === 1);
+    expect(seen).toEqual(['fast', 'slow']);
+    expect(dropped[0]).toMatchObject({ reason: 'capacity', message: 3 });
+    release();
+    await until(() => seen.length === 4);
+    expect(seen).toEqual(['fast', 'slow', 1, 2]);
+    expect(() => layer.subscribe(channel, () => {})).toThrow(/already has a consumer/);
+    unsubscribe();
+    await layer.send(channel, 'pulled');
+    expect(await layer.receive(channel)).toBe('pulled');
+  });
+
   it('drops expired messages on receive', async () => {
     const layer = make({ expiry: 1 });
     const dropped: DroppedMessage[] = [];

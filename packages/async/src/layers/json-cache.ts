@@ -19,3 +19,18 @@ export function jsonText(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+const bytes = new WeakMap<object, Buffer>();
+
+/** The UTF-8 bytes of `jsonText(value)`, encoded once per delivered object (a broadcast shares them). */
+export function jsonBytes(value: unknown): Buffer {
+  if (value !== null && typeof value === 'object') {
+    let known = bytes.get(value);
+    if (known === undefined) {
+      known = Buffer.from(jsonText(value));
+      bytes.set(value, known);
+    }
+    return known;
+  }
+  return Buffer.from(JSON.stringify(value));
+}

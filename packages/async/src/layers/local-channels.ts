@@ -11,6 +11,9 @@ interface Buffered {
 interface ChannelState {
   queue: Buffered[];
   waiter: ((message: unknown) => void) | undefined;
+  /** Push-mode consumer (see `subscribe`); while its last call's promise is pending, messages buffer. */
+  listener: ((message: unknown) => unknown) | undefined;
+  busy: boolean;
 }
 
 /** Validates the options every layer shares. */
@@ -47,7 +50,8 @@ export class LocalChannels {
   }
 
   open(channel: string): void {
-    if (!this.#channels.has(channel)) this.#channels.set(channel, { queue: [], waiter: undefined });
+    if (!this.#channels.has(channel))
+      this.#channels.set(channel, { queue: [], waiter: undefined, listener: undefined, busy: false });
   }
 
   has(channel: string): boolean {
@@ -58,6 +62,10 @@ export class LocalChannels {
   deliver(channel: string, message: unknown): void {
     const state = this.#channels.get(channel);
     if (state === undefined) return;
+    if (state.listener !== undefined && !state.busy && state.queue.length === 0) {
+      this.#dispatch(state, channel, message);
+      return;
+    }
     if (state.waiter !== undefined) {
       const waiter = state.waiter;
       state.waiter = undefined;
@@ -82,6 +90,56 @@ export class LocalChannels {
     }
   }
 
+  /** Calls the push listener; a returned promise marks the channel busy until it settles. */
+  #dispatch(state: ChannelState, channel: string, message: unknown): void {
+    let result: unknown;
+    try {
+      result = state.listener!(message);
+    } catch (error) {
+      this.reportError(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      state.busy = true;
+      const done = () => {
+        state.busy = false;
+        this.#drain(state, channel);
+      };
+      (result as PromiseLike<unknown>).then(done, (error: unknown) => {
+        this.reportError(error instanceof Error ? error : new Error(String(error)));
+        done();
+      });
+    }
+  }
+
+  /** Feeds buffered messages to the push listener while it is idle, dropping expired ones. */
+  #drain(state: ChannelState, channel: string): void {
+    while (state.listener !== undefined && !state.busy && state.queue.length > 0) {
+      const next = state.queue.shift()!;
+      if (next.expiresAt > Date.now()) this.#dispatch(state, channel, next.message);
+      else this.reportDropped({ channel, reason: 'expired', message: next.message });
+    }
+  }
+
+  /**
+   * Push mode: hands each message to `listener` as it arrives. If the listener returns a
+   * promise, later messages wait in the bounded, expiring buffer until it settles.
+   */
+  subscribe(channel: string, listener: (message: unknown) => unknown): () => void {
+    checkName('channel', channel);
+    this.assertOpen();
+    this.open(channel);
+    const state = this.#channels.get(channel)!;
+    if (state.listener !== undefined || state.waiter !== undefined) {
+      throw new AsyncError('ERR_INVALID_OPTION', `Channel \`${channel}\` already has a consumer`);
+    }
+    state.listener = listener;
+    this.#drain(state, channel);
+    return () => {
+      if (state.listener === listener) state.listener = undefined;
+    };
+  }
+
   receive(channel: string, signal?: AbortSignal): Promise<unknown> {
     checkName('channel', channel);
     this.assertOpen();
@@ -94,10 +152,8 @@ export class LocalChannels {
       if (next.expiresAt > now) return Promise.resolve(next.message);
       this.reportDropped({ channel, reason: 'expired', message: next.message });
     }
-    if (state.waiter !== undefined) {
-      return Promise.reject(
-        new AsyncError('ERR_INVALID_OPTION', `Channel \`${channel}\` already has a pending receive()`),
-      );
+    if (state.waiter !== undefined || state.listener !== undefined) {
+      return Promise.reject(new AsyncError('ERR_INVALID_OPTION', `Channel \`${channel}\` already has a consumer`));
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {

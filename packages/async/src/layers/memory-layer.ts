@@ -40,6 +40,7 @@ export function memoryLayer(options: ChannelLayerOptions = {}): ChannelLayer {
       local.deliver(channel, roundTrip(message));
     },
     receive: (channel, signal) => local.receive(channel, signal),
+    subscribe: (channel, listener) => local.subscribe(channel, listener),
     async groupAdd(group, channel) {
       checkName('group', group);
       checkName('channel', channel);

@@ -102,6 +102,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
       else await pub.publish(processTopic(owner), `[${JSON.stringify(channel)},${text}]`);
     },
     receive: (channel, signal) => local.receive(channel, signal),
+    subscribe: (channel, listener) => local.subscribe(channel, listener),
     async groupAdd(group, channel) {
       checkName('group', group);
       checkName('channel', channel);

@@ -62,6 +62,12 @@ export interface ChannelLayer extends GroupSender, DescribesBackend {
   send(channel: string, message: unknown): Promise<void>;
   /** Resolves with the channel's next unexpired message; rejects with `ERR_ABORTED` on `signal`. */
   receive(channel: string, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Push mode, used by WebSocket consumers: calls `listener` with each message for a channel of
+   * this process as it arrives. While a promise the listener returned is pending, messages wait
+   * in the channel's bounded, expiring buffer. Returns the unsubscribe function.
+   */
+  subscribe(channel: string, listener: (message: unknown) => unknown): () => void;
   /** Adds `channel` to `group` (renewing its membership expiry). */
   groupAdd(group: string, channel: string): Promise<void>;
   /** Removes `channel` from `group`. */

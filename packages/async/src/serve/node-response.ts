@@ -24,6 +24,21 @@ function waitForDrain(res: ServerResponse): Promise<void> {
   });
 }
 
+/** undici's internal state key, read only to find a body that is already in memory. */
+const stateKey = Object.getOwnPropertySymbols(new Response('')).find((symbol) => symbol.description === 'state');
+
+/**
+ * The in-memory source of a `new Response(string | bytes)` body, if this Node's undici exposes
+ * it (as @hono/node-server also reads it). Writing it directly skips a stream read per
+ * request; anything unexpected falls back to streaming.
+ */
+function inMemoryBody(response: Response): string | Uint8Array | undefined {
+  if (stateKey === undefined || response.bodyUsed || response.body?.locked) return undefined;
+  const source: unknown = (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[stateKey]
+    ?.body?.source;
+  return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
+}
+
 /**
  * Writes a Fetch `Response` to a Node `ServerResponse`, streaming its body with backpressure.
  * A body that is complete after its first chunk is sent with a `Content-Length`; anything
@@ -37,6 +52,13 @@ export async function writeResponse(res: ServerResponse, response: Response, hea
     res.writeHead(response.status, response.statusText || undefined, headers);
     res.end();
     if (body !== null) await body.cancel().catch(() => {});
+    return;
+  }
+  const source = inMemoryBody(response);
+  if (source !== undefined) {
+    if (!response.headers.has('content-length')) headers.push('content-length', String(Buffer.byteLength(source)));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end(source);
     return;
   }
   const reader = body.getReader();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Handler, type Logger, silentLogger } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { attachWebSockets, type WebSocketHub } from '../websocket/ws-adapter.js';
-import { toRequest } from './node-request.js';
+import { lazySignal, toRequest } from './node-request.js';
 import { writeResponse } from './node-response.js';
 import { checkServeOptions, SERVE_DEFAULTS, type ServeOptions } from './options.js';
 
@@ -33,8 +33,10 @@ export interface Server {
   readonly closed: Promise<void>;
 }
 
+const noop = () => {};
+
 interface InFlight {
-  controller: AbortController;
+  abort(reason: unknown): void;
   res: ServerResponse;
 }
 
@@ -80,10 +82,10 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   let drained: (() => void) | undefined;
 
   const node = createServer(async function handleRequest(req: IncomingMessage, res: ServerResponse) {
-    const entry: InFlight = { controller: new AbortController(), res };
+    const entry: InFlight = { abort: noop, res };
     inFlight.add(entry);
     res.once('close', () => {
-      if (!res.writableFinished) entry.controller.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+      if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
       inFlight.delete(entry);
       if (inFlight.size === 0) drained?.();
     });
@@ -91,7 +93,8 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     let request: Request | undefined;
     let response: Response;
     try {
-      request = toRequest(req, { signal: entry.controller.signal, bodyLimit: o.bodyLimit });
+      request = toRequest(req, { bodyLimit: o.bodyLimit });
+      entry.abort = lazySignal(request);
       response = await handler(request);
       if (!(response instanceof Response)) {
         throw new TypeError(
@@ -150,9 +153,7 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     ]);
     clearTimeout(timer);
     for (const entry of inFlight) {
-      entry.controller.abort(
-        new AsyncError('ERR_CLOSED', `server shut down after \`shutdownTimeout\` (${o.shutdownTimeout} ms)`),
-      );
+      entry.abort(new AsyncError('ERR_CLOSED', `server shut down after \`shutdownTimeout\` (${o.shutdownTimeout} ms)`));
     }
     node.closeAllConnections();
     hub?.destroy();

@@ -1,6 +1,6 @@
 import type { Logger } from '@adv/types';
 import { AsyncError } from '../errors.js';
-import { jsonText } from '../layers/json-cache.js';
+import { jsonBytes } from '../layers/json-cache.js';
 import type { ResolvedRoute } from './consumer.js';
 import type { WebSocketContext, WebSocketInit, WebSocketMessage } from './types.js';
 
@@ -39,7 +39,6 @@ export function openConnection<Data>(
   const layer = route.layer;
   const channel = layer.newChannel('ws');
   const groups = new Set<string>();
-  const stop = new AbortController();
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
 
@@ -61,7 +60,9 @@ export function openConnection<Data>(
       else if (dropped) layer.reportDropped({ channel, reason: 'backpressure', message: dropped.message });
       return false;
     }
-    init.send(payload);
+    // Layer messages go out as pre-encoded UTF-8 text shared by every member of the group.
+    if (dropped) init.send(payload, { binary: false });
+    else init.send(payload);
     return true;
   };
 
@@ -92,24 +93,18 @@ export function openConnection<Data>(
     groupSend: (group, message) => layer.groupSend(group, message),
   };
 
-  async function pump(): Promise<void> {
-    while (!stop.signal.aborted) {
-      let message: unknown;
-      try {
-        message = await layer.receive(channel, stop.signal);
-      } catch {
-        return;
-      }
-      if (route.groupMessage) {
-        const handler = route.groupMessage;
-        await run(() => handler(ctx, message));
-      } else trySend(jsonText(message), { message });
-    }
-  }
+  /** Messages for this channel or its groups: sent at once by default, or through `groupMessage`. */
+  const groupMessage = route.groupMessage;
+  const onLayerMessage = groupMessage
+    ? (message: unknown) => run(() => groupMessage(ctx, message))
+    : (message: unknown) => {
+        trySend(jsonBytes(message), { message });
+      };
+  let unsubscribe: (() => void) | undefined;
 
   return {
     start() {
-      void pump();
+      unsubscribe = layer.subscribe(channel, onLayerMessage);
       if (route.connect) {
         const connect = route.connect;
         void run(() => connect(ctx));
@@ -124,7 +119,7 @@ export function openConnection<Data>(
     },
     onClose(code, reason) {
       closed = true;
-      stop.abort();
+      unsubscribe?.();
       const disconnect = route.disconnect;
       void run(() => disconnect?.(ctx, { code, reason })).finally(() => {
         groups.clear();

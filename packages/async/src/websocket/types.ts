@@ -8,7 +8,8 @@ export type ReadyState = 0 | 1 | 2 | 3;
  * `ws` adapter file knows what is underneath, so the consumer code stays runtime-neutral.
  */
 export interface WebSocketInit {
-  send(data: string | Uint8Array): void;
+  /** Sends a message; `binary: false` sends bytes as a text frame (already UTF-8). */
+  send(data: string | Uint8Array, options?: { binary?: boolean }): void;
   close(code: number, reason: string): void;
   readonly readyState: ReadyState;
   /** Bytes queued but not yet written to the socket. */

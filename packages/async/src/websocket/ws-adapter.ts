@@ -89,7 +89,7 @@ export function attachWebSockets(
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     const init: WebSocketInit = {
-      send: (payload) => ws.send(payload),
+      send: (payload, sendOptions) => ws.send(payload, sendOptions ?? {}),
       close: (code, reason) => ws.close(code, reason),
       get readyState() {
         return ws.readyState as ReadyState;

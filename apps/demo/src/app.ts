@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { type Cache, cachePage, createCache, makeFragmentKey } from '@adv/cache';
 import {
   collectStatic,
   createHealth,
@@ -13,14 +14,13 @@ import {
   serveStatic,
   staticUrl,
 } from '@adv/deploy';
-import { compose, type Handler, type Middleware } from '@adv/types';
+import { type CacheLike, compose, type Handler, type Middleware } from '@adv/types';
 import type { Database } from 'better-sqlite3';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
-import { GlueMemoryCache } from './glue/memory-cache.js';
 import { GlueRealtime } from './glue/realtime.js';
 import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
@@ -31,12 +31,27 @@ import { createRoutes } from './routes.js';
 import { createEngine } from './views/render.js';
 import { connectReceivers, TAGS } from './wiring.js';
 
+/** Request header carrying the negotiated language and time zone, so cached pages vary on them. */
+const VARY_HEADER = 'x-demo-locale';
+
+/**
+ * A `CacheLike` view of `cache` whose writes carry `tags` (cachePage stores through the plain
+ * contract; the tags let one `invalidateTags` drop every cached variant of the page).
+ */
+function taggedWrites(cache: Cache, tags: readonly string[]): CacheLike {
+  return {
+    get: (key) => cache.get(key),
+    set: (key, value, options) => cache.set(key, value, { ...options, tags: [...(options?.tags ?? []), ...tags] }),
+    delete: (key) => cache.delete(key),
+  };
+}
+
 /** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
 export interface Demo {
   handler: Handler;
   board: Board;
   db: Database;
-  cache: GlueMemoryCache;
+  cache: Cache;
   tasks: DemoTasks;
   realtime: GlueRealtime;
   health: Health;
@@ -54,6 +69,8 @@ export interface Demo {
 export interface DemoOptions {
   /** pino logger for request and app logs. @defaultValue `pino({ level: config.logLevel })` */
   logger?: PinoLogger;
+  /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
+  skipMiddleware?: readonly string[];
   /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
   databaseFile?: string;
 }
@@ -67,7 +84,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const board = new Board(db);
   if (config.seed) board.seed();
 
-  const cache = new GlueMemoryCache();
+  // One cache for pages, fragments, counters and export status: memory by default, Redis with REDIS_URL.
+  const cache = createCache({ url: config.redisUrl ?? 'memory://', keyPrefix: 'demo', logger });
   let baseUrl = `http://${config.host}:${config.port}`;
   const realtime = new GlueRealtime(
     {
@@ -114,28 +132,34 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     exportDir: join(config.dataDir, 'exports'),
     popularFragment: (render) => {
       const { locale, timeZone } = current();
-      return cache.getOrSet(`fragment:popular:${locale}:${timeZone}`, render, { ttl: 600, tags: [TAGS.popular] });
+      // Django's {% cache 600 popular locale tz %}; the tag lets a comment drop every variant at once.
+      return cache.getOrSet(makeFragmentKey('popular', [locale, timeZone]), render, { ttl: 600, tags: [TAGS.popular] });
     },
   });
 
-  // PHASE-1 GLUE until @adv/cache's cachePage lands: caches GET / per language and time zone.
-  const pageCache: Middleware = async function pageCache(request, next) {
-    const url = new URL(request.url);
-    if (config.pageCacheSeconds === 0 || request.method !== 'GET' || url.pathname !== '/') return next(request);
+  // Django's cache_page on the article list. Pages are keyed by URL and the language + time
+  // zone marker below; every page write carries the list's tag so a save drops all variants.
+  const listPages = cachePage({
+    cache: taggedWrites(cache, [TAGS.articleList]),
+    ttl: config.pageCacheSeconds,
+    varyOn: [VARY_HEADER],
+  });
+  const pageCache: Middleware = async function articleListCache(request, next) {
+    const { pathname } = new URL(request.url);
+    if (pathname !== '/' || config.pageCacheSeconds === 0) return next(request);
     const { locale, timeZone } = current();
-    const key = `page:${locale}:${timeZone}:${url.pathname}${url.search}`;
-    const hit = await cache.get<{ status: number; headers: [string, string][]; body: string }>(key);
-    if (hit) return new Response(hit.body, { status: hit.status, headers: [...hit.headers, ['x-cache', 'hit']] });
-    const response = await next(request);
-    if (response.status !== 200 || response.headers.has('set-cookie')) return response;
-    const body = await response.text();
-    const headers = [...response.headers];
-    await cache.set(key, { status: 200, headers, body }, { ttl: config.pageCacheSeconds, tags: [TAGS.articleList] });
-    return new Response(body, { status: 200, headers: [...headers, ['x-cache', 'miss']] });
+    const headers = new Headers(request.headers);
+    headers.set(VARY_HEADER, `${locale};${timeZone}`);
+    const response = await listPages(new Request(request, { headers }), next);
+    // Cached on the server, revalidated by browsers (ETag -> 304): a new article shows at once.
+    response.headers.set('cache-control', 'no-cache');
+    response.headers.delete('expires');
+    return response;
   };
 
   const health = createHealth({
     checks: [
+      cache.readinessCheck('cache'),
       {
         name: 'database',
         async check() {
@@ -161,7 +185,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     localeMiddleware,
     pageCache,
   ];
-  const handler = compose(...middleware)(routes);
+  const skip = new Set(options.skipMiddleware ?? []);
+  const handler = compose(...middleware.filter((m) => !skip.has(m.name)))(routes);
 
   return {
     handler,
@@ -191,6 +216,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       await realtime.close();
       await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
       db.close();
+      await cache.close();
     },
   };
 }

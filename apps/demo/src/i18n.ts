@@ -84,14 +84,21 @@ export function formatDateTime(value: string | Date): string {
   return i18n.formatDateTime(value, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+const validZones = new Map<string, boolean>();
+/** Whether `zone` is an IANA time zone (memoized: building an Intl.DateTimeFormat is costly). */
 const isZone = (zone: string | undefined): zone is string => {
-  if (!zone) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  if (!zone || zone.length > 64) return false;
+  let valid = validZones.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (validZones.size < 1000) validZones.set(zone, valid);
   }
+  return valid;
 };
 
 const negotiate = i18nLocaleMiddleware({
@@ -100,7 +107,9 @@ const negotiate = i18nLocaleMiddleware({
   stripPrefix: true,
   timeZone: (request) => {
     const zone = readCookie(request.headers.get('cookie'), TIME_ZONE_COOKIE);
-    return isZone(zone) ? zone : defaultTimeZone;
+    // `undefined` means the instance default (UTC): the common case skips validating a zone.
+    if (zone === undefined) return defaultTimeZone === 'UTC' ? undefined : defaultTimeZone;
+    return isZone(zone) ? zone : undefined;
   },
 });
 

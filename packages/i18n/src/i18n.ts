@@ -10,9 +10,8 @@ import { buildTable, type MessageEntry, MessageFormatterPool } from './message-t
 import { resolveOptions } from './options.js';
 import type {
   ActivateOptions,
-  ContextOf,
   I18nOptions,
-  IdInContext,
+  KnownContextId,
   MessageIdOf,
   MessageValues,
   MissingMessage,
@@ -26,8 +25,15 @@ export interface I18n<Id extends string = string> extends Localizer {
   readonly defaultLocale: string;
   /** Translates `id` in the active locale (gettext), filling ICU `{arguments}`, plurals and selects from `values`. */
   t(id: Id, values?: MessageValues): string;
-  /** Translates `id` in a context (Django's `pgettext`): looks up the key `context\u0004id`. */
-  pgettext<C extends ContextOf<Id>>(context: C, id: IdInContext<Id, C>, values?: MessageValues): string;
+  /**
+   * Translates `id` in a context (Django's `pgettext`): looks up the key `context\u0004id`. With
+   * typed ids, a pair that is not in the default catalog is a compile error.
+   */
+  pgettext<const C extends string, const I extends string>(
+    context: C,
+    id: I & KnownContextId<Id, C, I>,
+    values?: MessageValues,
+  ): string;
   /** A message resolved when rendered, in the locale active then (`gettext_lazy`). */
   lazy(id: Id, values?: MessageValues): LazyMessage;
   /** Whether the chain of `locale` (default: the active one) has a message for `id`. */

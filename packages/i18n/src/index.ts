@@ -27,10 +27,9 @@ export type { SetLanguageOptions } from './set-language.js';
 export { isSafeRedirect, SET_LANGUAGE_DEFAULTS, setLanguage } from './set-language.js';
 export type {
   ActivateOptions,
-  ContextOf,
   DateInput,
   I18nOptions,
-  IdInContext,
+  KnownContextId,
   MessageIdOf,
   MessageValues,
   MissingMessage,

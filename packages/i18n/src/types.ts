@@ -12,18 +12,15 @@ export type MessageValues = Readonly<Record<string, string | number | bigint | b
  */
 export type MessageIdOf<C> = C extends Catalog ? (string extends keyof C ? string : keyof C & string) : string;
 
-/** The contexts used in ids of the form `context\u0004id` (pgettext). */
-export type ContextOf<Id extends string> = string extends Id
-  ? string
-  : Id extends `${infer C}\u0004${string}`
-    ? C
-    : never;
-
-/** The ids used with context `C`. */
-export type IdInContext<Id extends string, C extends string> = string extends Id
-  ? string
-  : Id extends `${C}\u0004${infer I}`
-    ? I
+/**
+ * `unknown` when `context\u0004id` is a known id (or ids are untyped), `never` otherwise: the
+ * `id` argument of `pgettext` is intersected with it, so an unknown pair is a compile error. One
+ * template literal checked against the id union (a hashed lookup), not inferred over it.
+ */
+export type KnownContextId<Id extends string, C extends string, I extends string> = string extends Id
+  ? unknown
+  : `${C}\u0004${I}` extends Id
+    ? unknown
     : never;
 
 /** What `onMissing` is told when the active locale's own catalog lacks an id. */

@@ -172,7 +172,7 @@ msgstr "100%% {certeza} d'água"
   });
 });
 
-describe('the adv-i18n bin', () => {
+describe('the adv-i18n bin', { timeout: 60_000 }, () => {
   it('runs from dist with node and sets the exit code', () => {
     const bin = join(import.meta.dirname, '../dist/cli.js');
     write('locale/en.json', JSON.stringify({ a: '{' }));

@@ -1,0 +1,193 @@
+/**
+ * @adv/async benchmarks, each beside the peer a user would pick instead:
+ * 1. HTTP requests/s with a trivial handler: `serve()` vs raw `node:http` vs Hono on
+ *    @hono/node-server (autocannon in this process, each server in its own child process).
+ * 2. Group broadcast delivery latency to N WebSocket clients (1,000; quick: 200): our memory
+ *    and Redis channel layers vs Socket.IO rooms (in-memory and Redis adapters). Every client is
+ *    a plain `ws` socket in this process (Socket.IO spoken over its WebSocket transport), so
+ *    client-side costs are identical; latency runs from the HTTP trigger to each receipt.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { WebSocket } from 'ws';
+import { startRedis } from '../../scripts/test-services.js';
+import { percentile } from '../lib/ops.js';
+import type { BenchRow } from '../lib/report.js';
+
+const targets = fileURLToPath(new URL('./targets.ts', import.meta.url));
+
+interface Target {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startTarget(kind: string, env: Record<string, string> = {}): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', targets, kind], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /PORT (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bench target ${kind} exited with ${code}`)));
+  });
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Requests/s of each target. The servers run side by side and autocannon visits them in turn,
+ * round after round, so a burst of load on a shared machine hits all of them alike; each
+ * target's value is its median round.
+ */
+async function requestsPerSecond(kinds: readonly string[], quick: boolean): Promise<Record<string, number>> {
+  const running = await Promise.all(kinds.map((kind) => startTarget(kind)));
+  const samples: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
+  try {
+    const rounds = quick ? 2 : 5;
+    for (let round = -1; round < rounds; round += 1) {
+      for (const [index, kind] of kinds.entries()) {
+        const url = `http://127.0.0.1:${running[index]!.port}/`;
+        // Round -1 warms every server up and is not recorded.
+        const result = await autocannon({ url, connections: 50, pipelining: 1, duration: round < 0 || quick ? 1 : 3 });
+        if (round >= 0) samples[kind]!.push(result.requests.average);
+      }
+    }
+  } finally {
+    await Promise.all(running.map((target) => target.stop()));
+  }
+  return Object.fromEntries(kinds.map((kind) => [kind, percentile(samples[kind]!, 50)]));
+}
+
+/** Connects `count` plain WebSocket clients (`socketio`: speaking Engine.IO v4) and measures broadcasts. */
+async function broadcastLatency(
+  kind: string,
+  count: number,
+  rounds: number,
+  env: Record<string, string>,
+): Promise<number[]> {
+  const target = await startTarget(kind, env);
+  const base = `127.0.0.1:${target.port}`;
+  const socketIO = kind.startsWith('socketio');
+  const sockets: WebSocket[] = [];
+  const latencies: number[] = [];
+  let sentAt = 0;
+  let round = -1;
+  let received = 0;
+  let roundDone: (() => void) | undefined;
+  try {
+    const open = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(socketIO ? `ws://${base}/socket.io/?EIO=4&transport=websocket` : `ws://${base}/ws`);
+        ws.on('message', (data) => {
+          const text = data.toString();
+          let payload: { n: number } | undefined;
+          if (socketIO) {
+            if (text.startsWith('0')) ws.send('40');
+            else if (text === '2') ws.send('3');
+            else if (text.startsWith('42')) payload = (JSON.parse(text.slice(2)) as [string, { n: number }])[1];
+          } else payload = JSON.parse(text) as { n: number };
+          if (payload && payload.n === round) {
+            latencies.push(performance.now() - sentAt);
+            received += 1;
+            if (received === count) roundDone?.();
+          }
+        });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    for (let index = 0; index < count; index += 50) {
+      const batch = await Promise.all(Array.from({ length: Math.min(50, count - index) }, open));
+      sockets.push(...batch);
+    }
+    // Wait until every client joined the group / room.
+    for (let joined = 0; joined < count; ) {
+      joined = Number(await (await fetch(`http://${base}/`)).text());
+      if (joined < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (let n = -1; n < rounds; n += 1) {
+      // Round -1 is a warm-up and is not recorded.
+      const before = latencies.length;
+      received = 0;
+      round = n;
+      const done = new Promise<void>((resolve) => {
+        roundDone = resolve;
+      });
+      sentAt = performance.now();
+      await fetch(`http://${base}/`, { method: 'POST', body: JSON.stringify({ n }) });
+      await done;
+      if (n === -1) latencies.splice(before);
+    }
+    return latencies;
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await target.stop();
+  }
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const rps = await requestsPerSecond(['serve', 'raw', 'hono'], quick);
+  const [serveRps, rawRps, honoRps] = [rps.serve ?? Number.NaN, rps.raw ?? Number.NaN, rps.hono ?? Number.NaN];
+  const http = { suite: 'async', unit: 'req/s', higherIsBetter: true } as const;
+  rows.push(
+    {
+      ...http,
+      case: 'HTTP hello world (autocannon, 50 conns)',
+      ours: { name: 'serve()', value: serveRps },
+      peer: { name: 'raw node:http', value: rawRps },
+      note: 'goal >= 0.8x',
+    },
+    {
+      ...http,
+      case: 'HTTP hello world (autocannon, 50 conns)',
+      ours: { name: 'serve()', value: serveRps },
+      peer: { name: 'Hono on @hono/node-server', value: honoRps },
+    },
+  );
+
+  const clients = quick ? 200 : 1000;
+  const rounds = quick ? 5 : 30;
+  const redis = await startRedis();
+  try {
+    const env = { REDIS_URL: redis.url };
+    const pairs: [string, string, string, string][] = [
+      ['memory layer', 'ws-memory', 'Socket.IO rooms', 'socketio'],
+      ['Redis layer', 'ws-redis', 'Socket.IO rooms + Redis adapter', 'socketio-redis'],
+    ];
+    for (const [oursName, oursKind, peerName, peerKind] of pairs) {
+      const ours = await broadcastLatency(oursKind, clients, rounds, env);
+      const peer = await broadcastLatency(peerKind, clients, rounds, env);
+      for (const p of [50, 99]) {
+        rows.push({
+          suite: 'async',
+          case: `broadcast to ${clients} WebSocket clients, ${oursName} (p${p})`,
+          unit: `ms p${p}`,
+          higherIsBetter: false,
+          ours: { name: `groupSend (${oursName})`, value: percentile(ours, p) },
+          peer: { name: peerName, value: percentile(peer, p) },
+          note: 'goal >= 1.0x',
+        });
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  return rows;
+}

@@ -1,0 +1,138 @@
+import { expect, it } from 'vitest';
+import { chain, createTaskApp, group, TaskError } from '../src/index.js';
+import { rejection, type SuiteContext, sleep, until } from './helpers.js';
+
+/** Contract: chains, groups, rate limits, schedules, stats, shutdown, readiness and inline runs. */
+export function workflowContract({ newApp }: SuiteContext): void {
+  it('chains tasks, feeding each result to the next', async () => {
+    const app = newApp();
+    const add = app.defineTask('add', ({ a, b }: { a: number; b: number }) => a + b);
+    const double = app.defineTask('double', (n: number) => n * 2);
+    const show = app.defineTask('show', (n: number) => `= ${n}`);
+    await app.process();
+    const handle = await chain<string>(add.with({ a: 1, b: 2 }), double.with(), show.with()).enqueue();
+    expect(handle.ids).toHaveLength(3);
+    expect(await handle.result({ timeout: 10_000 })).toBe('= 6');
+    expect(await handle.statuses()).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('stops a chain at a failing step: later steps never run', async () => {
+    const app = newApp();
+    let lastRan = false;
+    const one = app.defineTask('one', () => 1);
+    const broken = app.defineTask('broken', () => {
+      throw new Error('step 2 broke');
+    });
+    const last = app.defineTask('last', () => {
+      lastRan = true;
+    });
+    await app.process();
+    const handle = await chain(one.with(undefined), broken.with(), last.with()).enqueue();
+    const error = await rejection(handle.result({ timeout: 10_000 }));
+    expect((error.cause as Error).message).toBe('step 2 broke');
+    expect((await handle.statuses())[2]).toBe('unknown');
+    expect(lastRan).toBe(false);
+  });
+
+  it('runs a group in parallel and collects results in order; a failure rejects result()', async () => {
+    const app = newApp();
+    const square = app.defineTask('square', (n: number) => {
+      if (n < 0) throw new Error('negative');
+      return n * n;
+    });
+    await app.process({ concurrency: 4 });
+    const ok = await group<number[]>([1, 2, 3].map((n) => square.with(n))).enqueue();
+    expect(await ok.result({ timeout: 10_000 })).toEqual([1, 4, 9]);
+    const mixed = await group([square.with(2), square.with(-1)]).enqueue();
+    expect((await rejection(mixed.result({ timeout: 10_000 }))).code).toBe('ERR_TASK_FAILED');
+    expect((await mixed.settled({ timeout: 10_000 })).map((entry) => entry.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  it('rate-limits a task: at most `max` starts per `duration`', async () => {
+    const app = newApp();
+    const starts: number[] = [];
+    const limited = app.defineTask(
+      'limited',
+      () => {
+        starts.push(Date.now());
+      },
+      { rateLimit: { max: 2, duration: 300 } },
+    );
+    await app.process({ concurrency: 5 });
+    const handles = await Promise.all([1, 2, 3, 4, 5].map(() => limited.enqueue(undefined)));
+    await Promise.all(handles.map((handle) => handle.result({ timeout: 10_000 })));
+    starts.sort((a, b) => a - b);
+    // Lower bounds only (a slow machine can only make gaps longer).
+    expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(250);
+    expect(starts[4]! - starts[0]!).toBeGreaterThanOrEqual(500);
+  });
+
+  it('fires an interval schedule repeatedly; upserts are idempotent and undeclared schedules are pruned', async () => {
+    const app = newApp();
+    const ticks: string[] = [];
+    const tick = app.defineTask('tick', (label: string, { id }) => {
+      ticks.push(`${label}:${id}`);
+    });
+    app.schedule('heartbeat', { every: 200 }, tick, 'hb');
+    app.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Paris' }, tick, 'night');
+    await app.process();
+    await app.syncSchedules();
+    await app.syncSchedules();
+    const listed = await app.schedules();
+    expect(listed.map((s) => s.id).sort()).toEqual(['heartbeat', 'nightly']);
+    const nightly = listed.find((s) => s.id === 'nightly');
+    expect(nightly?.spec).toEqual({ cron: '0 3 * * *', tz: 'Europe/Paris' });
+    await until(() => ticks.length >= 2);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.every((entry) => entry.startsWith('hb:'))).toBe(true);
+    const other = createTaskApp({ backend: app.backend });
+    other.defineTask('tick', () => {});
+    await other.syncSchedules();
+    expect(await app.schedules()).toEqual([]);
+  });
+
+  it('counts jobs by state', async () => {
+    const app = newApp();
+    const ok = app.defineTask('ok', () => 1);
+    const bad = app.defineTask('bad', () => {
+      throw new Error('no');
+    });
+    await ok.enqueue(undefined, { delay: 60_000 });
+    await app.process();
+    await (await ok.enqueue(undefined)).result({ timeout: 10_000 });
+    await rejection((await bad.enqueue(undefined)).result({ timeout: 10_000 }));
+    expect(await app.stats()).toEqual({ waiting: 0, active: 0, delayed: 1, completed: 1, failed: 1 });
+  });
+
+  it('lets an active job finish on close()', async () => {
+    const app = newApp();
+    let finished = false;
+    let started = false;
+    const slow = app.defineTask('slow', async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+    });
+    await app.process();
+    await slow.enqueue(undefined);
+    await until(() => started);
+    await app.close({ timeout: 10_000 });
+    expect(finished).toBe(true);
+    await expect(app.readinessCheck().check(new AbortController().signal)).rejects.toThrow(TaskError);
+  });
+
+  it('offers a readiness check', async () => {
+    const app = newApp();
+    const check = app.readinessCheck();
+    expect(check.name).toBe('tasks');
+    await expect(check.check(new AbortController().signal)).resolves.toBeUndefined();
+  });
+
+  it('runs a task inline with run(), under its time limit', async () => {
+    const app = newApp();
+    const greet = app.defineTask('greet', (name: string) => `hi ${name}`);
+    expect(await greet.run('ada')).toBe('hi ada');
+    const hang = app.defineTask('hang-inline', () => new Promise(() => {}), { timeLimit: 50 });
+    expect((await rejection(hang.run(undefined))).code).toBe('ERR_TIME_LIMIT');
+  });
+}

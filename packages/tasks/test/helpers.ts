@@ -1,0 +1,33 @@
+import type { TaskApp, TaskBackend, TaskError } from '../src/index.js';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until true (or fails after `timeout` ms): no fixed sleeps in assertions. */
+export async function until(condition: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+/** The error `promise` rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<TaskError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as TaskError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Fast, jitter-free retries for tests. */
+export const FAST = { delay: 10, jitter: 0 };
+
+/** What each group of contract tests gets from the suite. */
+export interface SuiteContext {
+  /** An app on a fresh backend (or on `backend`), closed after the test. */
+  newApp(backend?: TaskBackend): TaskApp;
+  /** A fresh backend. */
+  factory(): TaskBackend;
+}

@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { join } from 'node:path';
+import type { AnyWebSocketRoute, ChannelLayer } from '@adv/async';
 import { type Cache, cachePage, createCache, makeFragmentKey } from '@adv/cache';
 import {
   collectStatic,
@@ -21,12 +21,12 @@ import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
-import { GlueRealtime } from './glue/realtime.js';
 import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
 import { fileMailer } from './jobs/mail.js';
-import { createTasks, type DemoTasks, type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';
+import { createTasks, type DemoTasks } from './jobs/tasks.js';
 import { fromRoot } from './paths.js';
+import { ARTICLE_SOCKET_PATH, articleConsumer, createLayer } from './realtime.js';
 import { createRoutes } from './routes.js';
 import { createEngine } from './views/render.js';
 import { connectReceivers, TAGS } from './wiring.js';
@@ -53,14 +53,15 @@ export interface Demo {
   db: Database;
   cache: Cache;
   tasks: DemoTasks;
-  realtime: GlueRealtime;
+  /** The channel layer (groups of open pages). */
+  layer: ChannelLayer;
+  /** WebSocket consumers by path, for `serve({ websocket })`. */
+  websocket: Record<string, AnyWebSocketRoute>;
   health: Health;
   metrics: Metrics;
   logger: PinoLogger;
   /** What `checkDeploy` needs to know about this app beyond its settings. */
   deployContext(): DeployContext;
-  /** Attaches WebSockets to a node:http server (main.ts and e2e tests call it). */
-  attach(server: Server): void;
   /** Tells the tasks the public base URL (for links in e-mails). */
   setBaseUrl(url: string): void;
   close(): Promise<void>;
@@ -87,27 +88,12 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // One cache for pages, fragments, counters and export status: memory by default, Redis with REDIS_URL.
   const cache = createCache({ url: config.redisUrl ?? 'memory://', keyPrefix: 'demo', logger });
   let baseUrl = `http://${config.host}:${config.port}`;
-  const realtime = new GlueRealtime(
-    {
-      groupsFor(path) {
-        const match = /^\/ws\/articles\/(\d+)$/.exec(path);
-        return match ? [`article-${match[1]}`] : null;
-      },
-      async onMessage(message, join, send) {
-        const { type, exportId } = (message ?? {}) as { type?: string; exportId?: string };
-        if (type !== 'watch-export' || typeof exportId !== 'string' || !/^[0-9a-f-]{36}$/.test(exportId)) return;
-        join(exportGroup(exportId));
-        // The export may have progressed (or finished) before the browser subscribed.
-        const status = await cache.get<ExportStatus>(exportStatusKey(exportId));
-        if (status) send({ type: 'export', exportId, ...status });
-      },
-    },
-    logger,
-  );
+  // The channel layer carries comments and export progress to open pages (Redis with REDIS_URL).
+  const layer = createLayer(config.redisUrl);
   const tasks = createTasks({
     board,
     cache,
-    groups: realtime,
+    groups: layer,
     logger,
     mailer: fileMailer(join(config.dataDir, 'outbox')),
     exportDir: join(config.dataDir, 'exports'),
@@ -116,7 +102,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   });
 
   // Signals tie the pieces together: saving invalidates caches, notifies and broadcasts, after commit.
-  const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: realtime, logger });
+  const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: layer, logger });
 
   // collectstatic at start: hashed names + manifest, served with immutable caching.
   const { manifest } = await collectStatic(fromRoot('static'), config.staticRoot);
@@ -194,26 +180,26 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     db,
     cache,
     tasks,
-    realtime,
+    layer,
+    websocket: { [ARTICLE_SOCKET_PATH]: articleConsumer(board, layer, cache) },
     health,
     metrics,
     logger,
     deployContext: () => ({
       processes: config.workers,
-      backends: { cache, channels: realtime },
+      backends: { cache, channels: layer },
       middleware,
       health,
       static: { root: config.staticRoot, sourceDir: fromRoot('static') },
       pendingMigrations: () => pendingMigrations(db).map(String),
     }),
-    attach: (server) => realtime.attach(server),
     setBaseUrl(url) {
       baseUrl = url.replace(/\/$/, '');
     },
     async close() {
       health.beginShutdown();
       disconnectReceivers();
-      await realtime.close();
+      await layer.close();
       await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
       db.close();
       await cache.close();

@@ -36,7 +36,7 @@ function addComment(comment) {
 function connect(onMessage) {
   const status = document.querySelector('[data-testid="live-status"]');
   const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${protocol}//${location.host}/ws/articles/${article.dataset.articleId}`);
+  const socket = new WebSocket(`${protocol}//${location.host}/ws/articles?article=${article.dataset.articleId}`);
   socket.addEventListener('open', () => {
     status.dataset.connected = 'true';
     status.textContent = strings.online;

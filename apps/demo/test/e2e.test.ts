@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { type Server, serve } from '@adv/async';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listen } from '../src/server.js';
 import { artifactPath, chromiumAvailable, launchChromium } from './browser.js';
 import { testDemo } from './helpers.js';
 
@@ -25,8 +24,8 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
 
   beforeAll(async () => {
     demo = await testDemo({ exportChunkDelayMs: 60 });
-    ({ server, url: base } = await listen(demo.handler, 0, '127.0.0.1'));
-    demo.attach(server);
+    server = await serve(demo.handler, { port: 0, host: '127.0.0.1', websocket: demo.websocket });
+    base = server.url;
     demo.setBaseUrl(base);
     chromium = await launchChromium();
     context = chromium.context;
@@ -39,8 +38,7 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
 
   afterAll(async () => {
     await chromium?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await demo?.cleanup();
   }, 30_000);
 

@@ -176,8 +176,8 @@ describe('forms', () => {
 describe('comments and tasks', () => {
   it('stores a comment, e-mails the article author and broadcasts to the article group', async () => {
     const sent: Array<[string, unknown]> = [];
-    const original = demo.realtime.groupSend.bind(demo.realtime);
-    demo.realtime.groupSend = async (group, message) => {
+    const original = demo.layer.groupSend.bind(demo.layer);
+    demo.layer.groupSend = async (group, message) => {
       sent.push([group, message]);
       return original(group, message);
     };
@@ -200,7 +200,9 @@ describe('comments and tasks', () => {
 
   it('does nothing for a comment whose transaction rolls back', async () => {
     const sent: unknown[] = [];
-    demo.realtime.groupSend = async (group, message) => sent.push([group, message]);
+    demo.layer.groupSend = async (group, message) => {
+      sent.push([group, message]);
+    };
     await get('/');
     await expect.poll(() => servedFromCache('/')).toBe(true);
     await expect(

@@ -1,0 +1,43 @@
+import { type AnyWebSocketRoute, type ChannelLayer, consumer, memoryLayer, redisLayer } from '@adv/async';
+import type { CacheLike } from '@adv/types';
+import type { Board } from './board.js';
+import { type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';
+import { articleGroup } from './wiring.js';
+
+/** The path of the article consumer: `/ws/articles?article=42`. */
+export const ARTICLE_SOCKET_PATH = '/ws/articles';
+
+/** The channel layer: in memory for one process, Redis pub/sub when several share the work. */
+export function createLayer(redisUrl: string | undefined): ChannelLayer {
+  return redisUrl ? redisLayer({ url: redisUrl, prefix: 'demo' }) : memoryLayer();
+}
+
+const EXPORT_ID = /^[0-9a-f-]{36}$/;
+
+/**
+ * A Channels-style consumer per open article page: joins the article's group (new comments
+ * arrive through it), and on `{type: 'watch-export', exportId}` joins that export's group and
+ * replays its last status (the export may have moved on before the browser asked).
+ */
+export function articleConsumer(board: Board, layer: ChannelLayer, cache: CacheLike): AnyWebSocketRoute {
+  return consumer<{ articleId: number }>({
+    layer,
+    authenticate(request) {
+      const raw = new URL(request.url).searchParams.get('article') ?? '';
+      const articleId = /^\d{1,12}$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!board.articles.get(articleId)) return new Response('unknown article', { status: 404 });
+      return { articleId };
+    },
+    async connect(ctx) {
+      await ctx.groupAdd(articleGroup(ctx.data.articleId));
+    },
+    async receive(ctx, message) {
+      if (message.type !== 'text') return;
+      const { type, exportId } = message.json<{ type?: unknown; exportId?: unknown }>() ?? {};
+      if (type !== 'watch-export' || typeof exportId !== 'string' || !EXPORT_ID.test(exportId)) return;
+      await ctx.groupAdd(exportGroup(exportId));
+      const status = await cache.get<ExportStatus>(exportStatusKey(exportId));
+      if (status) ctx.sendJson({ type: 'export', exportId, ...status });
+    },
+  });
+}

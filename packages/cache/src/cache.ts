@@ -391,8 +391,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       if (grace > 0) entry.f = now + ttl * 1000;
       if (this.#keepsExpiry) entry.e = now + ttlMs;
     }
-    encodeEntry(entry, false); // fail fast on values JSON cannot hold, before any backend call
     if (options.tags !== undefined && options.tags.length > 0) {
+      encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
       const versions = await this.#attempt(
         'set',
         options.tags.join(','),
@@ -434,9 +434,23 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     return ok !== false;
   }
 
+  /** One key: the hot path, without the arrays of `#readMany`. */
   async #read(full: string): Promise<Read> {
-    const [read] = await this.#readMany([full]);
-    return read as Read;
+    const l1 = this.#s.l1;
+    const cached = l1?.get(full);
+    const raw = cached ?? (await this.#guard(() => this.#driver.keyv.get(full)));
+    let entry = decodeEntry(raw);
+    const now = Date.now();
+    if (entry !== undefined && entry.e !== undefined && entry.e <= now) entry = undefined;
+    if (entry === undefined || cached !== undefined) return { key: full, raw, entry };
+    if (entry.g !== undefined) {
+      const versions = await this.#tagVersions(Object.keys(entry.g));
+      for (const tag in entry.g) {
+        if (versions[tag] !== entry.g[tag]) return { key: full, raw, entry: undefined };
+      }
+    }
+    l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now);
+    return { key: full, raw, entry };
   }
 
   async #readMany(fulls: readonly string[]): Promise<Read[]> {

@@ -79,11 +79,11 @@ describe('createCache options', () => {
   it('accepts any keyv store', async () => {
     const cache = createCache({ store: new Map(), shared: true });
     expect(cache.backendInfo).toEqual({ name: '@adv/cache:keyv', sharedAcrossProcesses: true });
-    await cache.set('k', { a: 1 }, { ttl: 0.05 });
+    await cache.set('k', { a: 1 }, { ttl: 0.5 });
     expect(await cache.get('k')).toEqual({ a: 1 });
     expect(await cache.incr('n', 2)).toBe(2);
     expect(await cache.add('n', 5)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 700));
     expect(await cache.get('k')).toBeUndefined();
   });
 

@@ -84,13 +84,27 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
 
   if (cluster.isWorker) {
     const self = cluster.worker;
-    let stopping: Promise<unknown> = Promise.resolve();
+    let stopping: Promise<unknown> | undefined;
+    const beginStop = () => {
+      stopping ??= Promise.resolve()
+        .then(() => options.onShutdown?.())
+        .catch((error: unknown) => logger.error({ err: error }, 'onShutdown failed'));
+      return stopping;
+    };
     process.on('message', (message) => {
-      if (message === SHUTDOWN_MESSAGE) stopping = Promise.resolve().then(() => options.onShutdown?.());
+      if (message === SHUTDOWN_MESSAGE) void beginStop();
     });
+    // Ctrl-C reaches every process of the group, and a signal may target one worker: drain
+    // instead of dying mid-request (the primary coordinates a full shutdown).
+    const onSignal = () => {
+      void beginStop();
+      if (self?.isConnected()) self.disconnect();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     // The primary's disconnect() closes this worker's servers, waits for in-flight requests, then the IPC channel.
     self?.once('disconnect', () => {
-      void stopping.finally(() => process.exit(0));
+      void beginStop().finally(() => process.exit(0));
     });
     await options.worker();
     return undefined;
@@ -116,7 +130,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
       const delay = Math.min(restartDelayMs * 2 ** (crashes.length - 1), 30_000);
       logger.error(
         { event: 'crash', pid: worker.process.pid, code, signal, restartInMs: delay },
-        'worker crashed; replacing it',
+        'worker exited unexpectedly; replacing it',
       );
       setTimeout(() => {
         if (!shuttingDown) fork();

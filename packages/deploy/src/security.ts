@@ -45,7 +45,13 @@ export function securityMiddleware(settings: SecuritySettings, options: Security
   const s = resolveSettings(settings);
   const allowed = effectiveAllowedHosts(s);
   const secureCookies = options.secureCookies ?? s.SESSION_COOKIE_SECURE;
-  const exempt = s.SECURE_REDIRECT_EXEMPT.map((pattern) => new RegExp(pattern));
+  const exempt = s.SECURE_REDIRECT_EXEMPT.map((pattern, index) => {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      return invalidOption(`SECURE_REDIRECT_EXEMPT[${index}]`, 'a valid regular expression', pattern);
+    }
+  });
   let hsts = '';
   if (s.SECURE_HSTS_SECONDS > 0) {
     hsts = `max-age=${s.SECURE_HSTS_SECONDS}`;

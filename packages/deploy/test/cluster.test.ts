@@ -132,6 +132,24 @@ describe('runCluster (real processes)', () => {
     expect(await app.exit).toBe(0);
   }, 40_000);
 
+  it('a worker sent SIGTERM on its own drains its request, then is replaced', async () => {
+    const port = await freePort();
+    const app = start(port);
+    await listening(app, 2);
+    const slow = get(port, '/slow');
+    const started = await app.waitFor((e) => e.event === 'slow-started');
+    const mark = app.events.length;
+    process.kill(started.pid ?? 0, 'SIGTERM');
+    const response = await slow;
+    expect(response.body).toBe(`slow done ${started.pid}`);
+    const exit = await app.waitFor((e) => e.event === 'crash' && e.pid === started.pid, mark);
+    expect(exit.code).toBe(0);
+    const [fresh] = await listening(app, 1, app.events.indexOf(exit));
+    expect(fresh).not.toBe(started.pid);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+  }, 30_000);
+
   it('rejects bad options', async () => {
     await expect(runCluster({ worker: 'x' } as never)).rejects.toThrow(/Expected `worker` to be a function/);
     await expect(runCluster({ worker: () => {}, workers: 0 })).rejects.toThrow(

@@ -96,7 +96,7 @@ export function createI18n<
   const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
   const known = new Set([...locales, ...Object.keys(resolved.messages), ...Object.values(resolved.fallback).flat()]);
   const registry = new CatalogRegistry({ ...resolved, onWarnings: (text) => logger.warn(text) });
-  const pool = new MessageFormatterPool(createIntlCache());
+  const pool = new MessageFormatterPool();
   const intlCache = createIntlCache();
   const intls = new Map<string, IntlShape>();
   const states = new Map<string, LocaleState>();

@@ -36,22 +36,28 @@ export function parseAcceptLanguage(header: string | null | undefined): Language
   const parts = text.split(',', MAX_LANGUAGE_RANGES);
   const ranges: { tag: string; q: number; index: number }[] = [];
   for (let index = 0; index < parts.length; index++) {
-    const [rawTag = '', ...params] = parts[index]!.split(';');
-    const tag = rawTag.trim();
+    const part = parts[index]!;
+    const semicolon = part.indexOf(';');
+    const tag = (semicolon === -1 ? part : part.slice(0, semicolon)).trim();
     if (!TAG.test(tag)) continue;
-    let q = 1;
-    let valid = true;
-    for (const param of params) {
-      const trimmed = param.trim();
-      if (!/^q\s*=/i.test(trimmed)) continue;
-      const match = QUALITY.exec(trimmed);
-      if (!match) valid = false;
-      else q = Number(match[1]);
-    }
-    if (valid && q > 0) ranges.push({ tag, q, index });
+    const q = semicolon === -1 ? 1 : quality(part.slice(semicolon + 1));
+    if (q > 0) ranges.push({ tag, q, index });
   }
-  ranges.sort((a, b) => b.q - a.q || a.index - b.index);
+  if (ranges.length > 1) ranges.sort((a, b) => b.q - a.q || a.index - b.index);
   return ranges.map(({ tag, q }) => ({ tag, q }));
+}
+
+/** The q-value of an entry's parameters: 1 without one, 0 (dropped) when malformed. */
+function quality(params: string): number {
+  let q = 1;
+  for (const param of params.split(';')) {
+    const trimmed = param.trim();
+    if (!/^q\s*=/i.test(trimmed)) continue;
+    const match = QUALITY.exec(trimmed);
+    if (!match) return 0;
+    q = Number(match[1]);
+  }
+  return q;
 }
 
 /**
@@ -60,7 +66,13 @@ export function parseAcceptLanguage(header: string | null | undefined): Language
  * `pt-BR`). `*` is skipped: it leaves the choice to the next step (the default locale).
  */
 export function matchLocale(wanted: readonly LanguageRange[], locales: readonly string[]): string | undefined {
-  const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
+  return matchLowercase(wanted, new Map(locales.map((locale) => [locale.toLowerCase(), locale])));
+}
+
+function matchLowercase(
+  wanted: readonly LanguageRange[],
+  byLowercase: ReadonlyMap<string, string>,
+): string | undefined {
   for (const { tag } of wanted) {
     if (tag === '*') continue;
     const lower = tag.toLowerCase();
@@ -88,10 +100,11 @@ export function createNegotiator(
   locales: readonly string[],
 ): (header: string | null | undefined) => string | undefined {
   const cache = new Map<string, string | undefined>();
+  const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
   return function negotiate(header) {
     if (typeof header !== 'string' || header.length === 0) return undefined;
     if (header.length <= CACHEABLE_LENGTH && cache.has(header)) return cache.get(header);
-    const locale = matchLocale(parseAcceptLanguage(header), locales);
+    const locale = matchLowercase(parseAcceptLanguage(header), byLowercase);
     if (header.length <= CACHEABLE_LENGTH) {
       if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       cache.set(header, locale);

@@ -25,6 +25,13 @@ describe('parseAcceptLanguage', () => {
     ]);
   });
 
+  it('ignores parameters other than q', () => {
+    expect(parseAcceptLanguage('pt;quux=1;q=0.5, en;level=1')).toEqual([
+      { tag: 'en', q: 1 },
+      { tag: 'pt', q: 0.5 },
+    ]);
+  });
+
   it('returns nothing for empty, missing or garbage headers', () => {
     for (const header of ['', null, undefined, ',,,;;;', ';q=1', '\u0000\u0001', '🙂']) {
       expect(parseAcceptLanguage(header)).toEqual([]);

@@ -70,6 +70,8 @@ export interface Demo {
 export interface DemoOptions {
   /** pino logger for request and app logs. @defaultValue `pino({ level: config.logLevel })` */
   logger?: PinoLogger;
+  /** Run the task queue in this process. @defaultValue true */
+  processTasks?: boolean;
   /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
   skipMiddleware?: readonly string[];
   /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
@@ -99,7 +101,12 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     exportDir: join(config.dataDir, 'exports'),
     chunkDelayMs: config.exportChunkDelayMs,
     baseUrl: () => baseUrl,
+    redisUrl: config.redisUrl,
+    digest: { everySeconds: config.digestIntervalSeconds, to: config.digestTo },
   });
+  // Every web process also works the queue (in-process backend: the only way; BullMQ: each
+  // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.
+  if (options.processTasks ?? true) await tasks.app.process({ concurrency: 4 });
 
   // Signals tie the pieces together: saving invalidates caches, notifies and broadcasts, after commit.
   const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: layer, logger });
@@ -146,6 +153,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const health = createHealth({
     checks: [
       cache.readinessCheck('cache'),
+      tasks.app.readinessCheck('tasks'),
       {
         name: 'database',
         async check() {
@@ -187,7 +195,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     logger,
     deployContext: () => ({
       processes: config.workers,
-      backends: { cache, channels: layer },
+      backends: { cache, tasks: tasks.app.backend, channels: layer },
       middleware,
       health,
       static: { root: config.staticRoot, sourceDir: fromRoot('static') },
@@ -200,7 +208,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       health.beginShutdown();
       disconnectReceivers();
       await layer.close();
-      await Promise.all([tasks.notifyComment.drain(), tasks.exportCsv.drain(), tasks.digest.drain()]);
+      await tasks.app.close({ timeout: 5000 });
       db.close();
       await cache.close();
     },

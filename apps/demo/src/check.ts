@@ -8,7 +8,7 @@ import { createDemo } from './app.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
-const demo = await createDemo({ ...config, seed: false }, { logger: pino({ level: 'silent' }) });
+const demo = await createDemo({ ...config, seed: false }, { logger: pino({ level: 'silent' }), processTasks: false });
 try {
   const report = await checkDeployReport(config.settings, demo.deployContext());
   console.log(formatReport(report));

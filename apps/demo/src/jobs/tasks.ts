@@ -1,9 +1,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createTaskApp, type TaskApp, type TaskBackend } from '@adv/tasks';
+import { bullmqBackend } from '@adv/tasks/bullmq';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
 import type { Board } from '../board.js';
-import { glueTask } from '../glue/tasks.js';
 import { type Locale, t, withLocale } from '../i18n.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
@@ -33,58 +34,71 @@ export interface TaskDeps {
   exportDir: string;
   chunkDelayMs: number;
   baseUrl: () => string;
+  /** Redis URL: BullMQ instead of the in-process backend. */
+  redisUrl: string | undefined;
+  /** Seconds between digests, and who gets them. */
+  digest: { everySeconds: number; to: string };
 }
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
 export const exportStatusKey = (exportId: string) => `export-status:${exportId}`;
+const LAST_DIGEST_KEY = 'digest:last-sent';
 
-/** Creates the demo's tasks: comment notification, digest, CSV export. */
+/** The task backend: in process by default, BullMQ on Redis when several processes share the work. */
+function backendFor(redisUrl: string | undefined): TaskBackend | undefined {
+  return redisUrl ? bullmqBackend({ connection: redisUrl, queueName: 'adv-demo' }) : undefined;
+}
+
+/**
+ * The demo's tasks on `@adv/tasks` (Celery's job): a notification e-mail per comment (retried
+ * with backoff), a periodic digest (Celery beat) and a CSV export that reports progress over
+ * the channel layer.
+ */
 export function createTasks(deps: TaskDeps) {
   const { board, mailer, cache, groups, logger } = deps;
+  const app: TaskApp = createTaskApp({ backend: backendFor(deps.redisUrl), logger });
 
-  const notifyComment = glueTask<{ commentId: number; articleId: number }>(
+  const notifyComment = app.defineTask(
     'notify-comment',
-    async ({ commentId, articleId }) => {
-      const article = board.articles.get(articleId);
-      const comment = board.comments.forArticle(articleId).find((c) => c.id === commentId);
-      if (!article || !comment) return;
+    async ({ commentId }: { commentId: number; articleId: number }) => {
+      const comment = board.comments.get(commentId);
+      const article = comment && board.articles.get(comment.articleId);
+      if (!comment || !article) return { sent: false };
+      const values = { author: comment.authorName, title: article.title, body: comment.body };
       await mailer.send({
         to: article.authorEmail,
-        subject: t('mail.commentSubject', { title: article.title }, 'en'),
-        text: t(
-          'mail.commentBody',
-          {
-            author: comment.authorName,
-            title: article.title,
-            body: comment.body,
-            url: `${deps.baseUrl()}/articles/${article.id}`,
-          },
-          'en',
-        ),
+        subject: t('mail.commentSubject', values, 'en'),
+        text: t('mail.commentBody', { ...values, url: `${deps.baseUrl()}/articles/${article.id}` }, 'en'),
       });
+      return { sent: true };
     },
-    logger,
+    { attempts: 5, backoff: { delay: 1000 }, timeLimit: 30_000 },
   );
 
-  let lastDigest = new Date().toISOString();
-  const digest = glueTask<{ to: string }>(
+  const digest = app.defineTask(
     'digest',
-    async ({ to }) => {
-      const since = lastDigest;
-      lastDigest = new Date().toISOString();
+    async ({ to }: { to: string }) => {
+      // The window is kept in the (shared) cache so any worker can send the next digest.
+      const since =
+        (await cache.get<string>(LAST_DIGEST_KEY)) ??
+        new Date(Date.now() - deps.digest.everySeconds * 1000).toISOString();
+      const now = new Date().toISOString();
       const articles = board.articles.since(since);
       await mailer.send({
         to,
         subject: t('mail.digestSubject', { count: articles.length }, 'en'),
         text: articles.map((a) => `- ${a.title} (${deps.baseUrl()}/articles/${a.id})`).join('\n') || '-',
       });
+      await cache.set(LAST_DIGEST_KEY, now);
+      return { articles: articles.length };
     },
-    logger,
+    { attempts: 3, timeLimit: 60_000 },
   );
+  app.schedule('digest', { every: deps.digest.everySeconds * 1000 }, digest, { to: deps.digest.to });
 
-  const exportCsv = glueTask<ExportPayload>(
+  const exportCsv = app.defineTask(
     'export-csv',
-    async ({ articleId, exportId, locale, timeZone }) => {
+    async ({ articleId, exportId, locale, timeZone }: ExportPayload, { signal }) => {
       const report = async (status: ExportStatus) => {
         await cache.set(exportStatusKey(exportId), status, { ttl: 3600 });
         await groups.groupSend(exportGroup(exportId), { type: 'export', exportId, ...status });
@@ -93,32 +107,33 @@ export function createTasks(deps: TaskDeps) {
         mkdirSync(deps.exportDir, { recursive: true });
         const comments = board.comments.forArticle(articleId);
         const partial = join(deps.exportDir, `${exportId}.csv.part`);
+        // A BOM so spreadsheet programs read the file as UTF-8.
         writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone }, () => t('csv.header'))}\r\n`);
         const chunk = Math.max(1, Math.ceil(comments.length / 10));
         await report({ state: 'running', percent: 0 });
         for (let i = 0; i < comments.length; i += chunk) {
+          signal.throwIfAborted();
           const lines = comments
             .slice(i, i + chunk)
             .map((c) => csvLine([c.id, c.authorName, c.createdAt, c.body]))
             .join('');
           await appendFile(partial, lines);
           if (deps.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, deps.chunkDelayMs));
-          await report({
-            state: 'running',
-            percent: Math.round((Math.min(i + chunk, comments.length) / comments.length) * 100),
-          });
+          const done = Math.min(i + chunk, comments.length);
+          await report({ state: 'running', percent: Math.round((done / comments.length) * 100) });
         }
         renameSync(partial, join(deps.exportDir, `${exportId}.csv`));
         await report({ state: 'done', percent: 100, url: `/exports/${exportId}.csv` });
+        return { rows: comments.length };
       } catch (error) {
         await report({ state: 'failed', percent: 0 });
         throw error;
       }
     },
-    logger,
+    { attempts: 1, timeLimit: 120_000 },
   );
 
-  return { notifyComment, digest, exportCsv };
+  return { app, notifyComment, digest, exportCsv };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

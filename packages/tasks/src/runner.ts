@@ -36,49 +36,55 @@ export function nextStepId(id: string): string {
   return `${id}-n`;
 }
 
-/** Runs a handler with a time limit: its signal aborts and the attempt rejects with `ERR_TIME_LIMIT`. */
+/**
+ * Runs a handler. With a time limit, its signal also aborts at the limit and the attempt rejects
+ * with `ERR_TIME_LIMIT` at once, even if the handler ignores the signal. Without one, the handler
+ * gets the caller's signal as is (no extra AbortSignal or listener per job: they are not free).
+ */
 export async function runWithLimits(
   handler: (payload: unknown, context: TaskContext) => unknown,
   payload: unknown,
   context: Omit<TaskContext, 'signal'> & { signal?: AbortSignal },
   timeLimit: number | undefined,
 ): Promise<unknown> {
-  let signal = context.signal;
-  let timer: NodeJS.Timeout | undefined;
-  if (timeLimit !== undefined || signal === undefined) {
-    // Only a time limit (or no caller signal) needs a signal of our own: AbortSignal.any is not free.
-    const controller = new AbortController();
-    signal = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
-    if (timeLimit !== undefined) {
-      timer = setTimeout(
-        () =>
-          controller.abort(
-            new TaskError(
-              'ERR_TIME_LIMIT',
-              `Task \`${context.name}\` (job ${context.id}) ran past its time limit of ${timeLimit} ms`,
-            ),
-          ),
-        timeLimit,
-      );
-    }
+  if (timeLimit === undefined) {
+    return handler(payload, { ...context, signal: context.signal ?? new AbortController().signal });
   }
-  const active = signal;
-  const run = Promise.resolve().then(() => handler(payload, { ...context, signal: active }));
-  if (timeLimit === undefined && context.signal === undefined) return run;
+  const controller = new AbortController();
+  const signal = context.signal ? AbortSignal.any([controller.signal, context.signal]) : controller.signal;
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new TaskError(
+          'ERR_TIME_LIMIT',
+          `Task \`${context.name}\` (job ${context.id}) ran past its time limit of ${timeLimit} ms`,
+        ),
+      ),
+    timeLimit,
+  );
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(active.reason);
-    if (active.aborted) onAbort();
-    else active.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => {});
+  const run = Promise.resolve().then(() => handler(payload, { ...context, signal }));
   run.catch(() => {}); // a handler that ignores its signal may still reject later: nobody listens then
   try {
     return await Promise.race([run, aborted]);
   } finally {
     clearTimeout(timer);
-    if (onAbort) active.removeEventListener('abort', onAbort);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The error of a job whose own signal was aborted (cancelled, or its worker shut down). */
+function abortError(job: ActiveJob): TaskError {
+  const reason: unknown = job.signal.reason;
+  if (reason instanceof TaskError) return reason;
+  if (reason === 'shutdown') return new TaskError('ERR_BACKEND', `Job ${job.id} was interrupted by a worker shutdown`);
+  return new TaskError('ERR_CANCELLED', `Job ${job.id} of \`${job.data.task}\` was cancelled`);
 }
 
 function stepJob(step: ChainStep, payload: unknown, rest: ChainStep[], id: string) {
@@ -105,7 +111,12 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
   return async function processJob(job: ActiveJob): Promise<Outcome> {
     const name = job.data.task;
     const attempt = job.attemptsMade + 1;
-    const fail = (error: unknown): Outcome => {
+    const fail = (thrown: unknown): Outcome => {
+      // A cancelled job fails as cancelled, whatever its handler did with the abort.
+      const error =
+        job.signal.aborted && !(thrown instanceof TaskError && thrown.code === 'ERR_TIME_LIMIT')
+          ? abortError(job)
+          : thrown;
       const code = (error as { code?: unknown } | null)?.code;
       const task = deps.tasks.get(name);
       let retry = attempt < job.attempts && !(typeof code === 'string' && FINAL_CODES.has(code));
@@ -146,6 +157,7 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
     const started = performance.now();
     try {
       const result = await task.invoke(job.data.payload, { id: job.id, name, attempt, signal: job.signal });
+      if (job.signal.aborted) return fail(job.signal.reason); // cancelled while running: its result is discarded
       assertSerializable(result, 'result');
       const [next, ...rest] = job.data.chain ?? [];
       if (next) await deps.backend.add(stepJob(next, result, rest, nextStepId(job.id)));

@@ -38,6 +38,7 @@ export interface BullmqBackendOptions {
 }
 
 const CANCELLED_TTL_SECONDS = 86_400;
+const NEVER_ABORTED = new AbortController().signal;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
 /**
@@ -159,7 +160,11 @@ export class BullmqBackend implements TaskBackend {
     const job = await this.queue.getJob(id);
     if (!job) return false;
     const state = await job.getState();
-    if (state === 'active') return this.#worker?.cancelJob(id, 'cancelled') ?? false;
+    if (state === 'active') {
+      // BullMQ hands the reason to the processor's AbortSignal as is: give the handler a TaskError.
+      const reason = new TaskError('ERR_CANCELLED', `Job ${id} was cancelled`);
+      return this.#worker?.cancelJob(id, reason as unknown as string) ?? false;
+    }
     if (state === 'completed' || state === 'failed') return false;
     try {
       await job.remove();
@@ -202,17 +207,14 @@ export class BullmqBackend implements TaskBackend {
     job: Job<JobData>,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(new TaskError('ERR_CANCELLED', `Job ${job.id} was cancelled`));
-    signal?.addEventListener('abort', onAbort, { once: true });
     const { error: _previous, ...data } = job.data;
     const outcome = await processor({
       id: job.id ?? '',
       data,
       attemptsMade: job.attemptsMade,
       attempts: job.opts.attempts ?? 1,
-      signal: controller.signal,
-    }).finally(() => signal?.removeEventListener('abort', onAbort));
+      signal: signal ?? NEVER_ABORTED,
+    });
     if (outcome.ok) return outcome.value;
     const stored = serializeError(outcome.error);
     // Keep name and code beside BullMQ's failedReason, for the dead-letter view and result().
@@ -294,7 +296,7 @@ export class BullmqBackend implements TaskBackend {
       let timer: NodeJS.Timeout | undefined;
       const forced = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          worker.cancelAllJobs('shutdown');
+          worker.cancelAllJobs(new TaskError('ERR_BACKEND', 'Worker shut down') as unknown as string);
           resolve(worker.close(true));
         }, options.timeout ?? 30_000);
       });

@@ -90,6 +90,12 @@ describe('checkDeploy', () => {
     ['adv.W011', { ALLOWED_HOSTS: ['*'] }, {}],
     ['adv.W012', { SECURE_HSTS_SECONDS: 3600 }, {}],
     ['adv.W014', { SECURE_PROXY_SSL_HEADER: undefined }, {}],
+    ['adv.W014', { SECURE_PROXY_SSL_HEADER: undefined, SECURE_SSL_REDIRECT: false, SECURE_HSTS_SECONDS: 0 }, {}],
+    ['adv.E015', { ALLOWED_HOSTS: ['https://example.com'] }, {}],
+    ['adv.E015', { ALLOWED_HOSTS: ['example.com:443'] }, {}],
+    ['adv.E015', { ALLOWED_HOSTS: ['example.com/app'] }, {}],
+    ['adv.W016', { CSRF_TRUSTED_ORIGINS: ['https://example.com/'] }, {}],
+    ['adv.W016', { CSRF_TRUSTED_ORIGINS: ['https://*.example.com/login'] }, {}],
   ];
   it.each(cases)('%s fires on a bad setting', async (id, settings, context) => {
     const findings = await checkDeploy({ ...good, ...settings }, { ...goodContext, ...context });
@@ -97,6 +103,16 @@ describe('checkDeploy', () => {
     const finding = findings.find((f) => f.id === id);
     expect(finding?.message.length).toBeGreaterThan(10);
     expect(finding?.level).toBe(id.split('.')[1]?.startsWith('E') ? 'error' : 'warning');
+  });
+
+  it('adv.E015 and adv.W016 accept every valid form', async () => {
+    const settings = {
+      ...good,
+      ALLOWED_HOSTS: ['example.com', '.example.org', 'localhost', '127.0.0.1', '[::1]', '*', 'example.com.'],
+      CSRF_TRUSTED_ORIGINS: ['https://example.com', 'https://*.example.com', 'http://localhost:3000'],
+    };
+    const ids = (await checkDeploy(settings, goodContext)).map((f) => f.id);
+    expect(ids).toEqual(['adv.W011']);
   });
 
   it('adv.E001 stays silent for in-memory backends in one process', async () => {

@@ -207,17 +207,33 @@ export const advChecks: readonly Check[] = [
         ]
       : [],
   (s, context) =>
-    context.behindProxy && !s.SECURE_PROXY_SSL_HEADER && (s.SECURE_SSL_REDIRECT || s.SECURE_HSTS_SECONDS > 0)
+    context.behindProxy && !s.SECURE_PROXY_SSL_HEADER
       ? [
           {
             id: 'adv.W014',
             level: 'warning',
             message:
-              'The app runs behind a TLS-terminating proxy without SECURE_PROXY_SSL_HEADER: every request looks like plain HTTP, so SECURE_SSL_REDIRECT loops and HSTS is never sent.',
+              'The app runs behind a TLS-terminating proxy without SECURE_PROXY_SSL_HEADER: every request looks like plain HTTP, so SECURE_SSL_REDIRECT loops, HSTS is never sent, cookies are not marked Secure and CSRF origin checks reject HTTPS forms.',
             hint: 'Set SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto,https and make the proxy set (not append) that header.',
           },
         ]
       : [],
+  (s) =>
+    s.ALLOWED_HOSTS.filter(
+      (host) => host !== '*' && !/^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/.test(host),
+    ).map((host) => ({
+      id: 'adv.E015',
+      level: 'error' as const,
+      message: `ALLOWED_HOSTS entry \`${host}\` is not a host name (no scheme, port, path or spaces): it never matches, so requests are rejected with 400.`,
+      hint: 'Write example.com or .example.com, not https://example.com/ or example.com:443.',
+    })),
+  (s) =>
+    s.CSRF_TRUSTED_ORIGINS.filter((origin) => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i.test(origin)).map((origin) => ({
+      id: 'adv.W016',
+      level: 'warning' as const,
+      message: `CSRF_TRUSTED_ORIGINS entry \`${origin}\` has a path or trailing slash: an origin is scheme://host[:port] only, so it never matches.`,
+      hint: 'Write https://example.com, without a trailing slash.',
+    })),
 ];
 
 export type { Finding };

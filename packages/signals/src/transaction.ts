@@ -163,13 +163,19 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
       () => runSavepoint(frame, parent, fn),
     );
   }
-  if (frame.runner === undefined) return runOutermost(frame, fn);
   const key = frame.runner;
-  return serialized(
-    outerLocks.get(key),
-    (tail) => outerLocks.set(key, tail),
-    () => runOutermost(frame, fn),
-  );
+  const result =
+    key === undefined
+      ? await runOutermost(frame, fn)
+      : await serialized(
+          outerLocks.get(key),
+          (tail) => outerLocks.set(key, tail),
+          () => runOutermost(frame, fn),
+        );
+  // After the commit and outside the runner's lock (a callback may open its own transaction
+  // on the same runner), and outside this block: an onCommit inside a callback runs at once.
+  await storage.run(frame.enclosing as Frame, () => runCallbacks(frame.callbacks));
+  return result;
 }
 
 async function runOutermost<T>(frame: Frame, fn: () => T | Promise<T>): Promise<T> {
@@ -191,9 +197,6 @@ async function runOutermost<T>(frame: Frame, fn: () => T | Promise<T>): Promise<
     throw error;
   }
   frame.state = 'committed';
-  // Callbacks run outside this block: an onCommit inside one runs at once, an atomic inside
-  // one opens a new transaction.
-  await storage.run(frame.enclosing as Frame, () => runCallbacks(frame.callbacks));
   return result;
 }
 

@@ -279,6 +279,19 @@ describe('atomic + onCommit against SQLite', () => {
     expect(invalidated).toEqual(['a', 'b', 'd']);
   });
 
+  it('an onCommit callback can open a new transaction on the same connection', async () => {
+    const articles = articlesOf();
+    await atomic(
+      async () => {
+        await articles.save(new Article('first'));
+        onCommit(() => atomic(() => articles.save(new Article('written by a callback')), { runner }));
+      },
+      { runner },
+    );
+    expect(committedTitles()).toEqual(['first', 'written by a callback']);
+    expect(invalidated).toEqual(['first', 'written by a callback']);
+  });
+
   it('a failed COMMIT rolls back and drops the callbacks', async () => {
     const articles = articlesOf();
     const failingCommit: TransactionRunner = {

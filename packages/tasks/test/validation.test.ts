@@ -130,3 +130,16 @@ describe('validation', () => {
     await slowApp.close();
   });
 });
+
+describe('default app', () => {
+  it('defines tasks on an in-process app that describes itself as not shared', async () => {
+    const { defineTask, getDefaultApp } = await import('../src/index.js');
+    const hello = defineTask('default-hello', (name: string) => `hello ${name}`);
+    const app = getDefaultApp();
+    expect(app.task('default-hello')).toBe(hello);
+    expect(app.backend.backendInfo).toEqual({ name: '@adv/tasks:memory', sharedAcrossProcesses: false });
+    await app.process({ concurrency: 1 });
+    expect(await (await hello.enqueue('ada')).result({ timeout: 5000 })).toBe('hello ada');
+    await app.close();
+  });
+});

@@ -256,15 +256,14 @@ export class MemoryBackend implements TaskBackend {
   #finish(entry: Entry, status: 'completed' | 'failed' | 'cancelled'): void {
     entry.record.status = status;
     entry.record.finishedAt = Date.now();
-    if (status !== 'cancelled') {
-      const kept = status === 'completed' ? this.#completed : this.#failed;
-      kept.add(entry.record.id);
-      const limit = status === 'completed' ? this.#options.keepCompleted : this.#options.keepFailed;
-      for (const old of kept) {
-        if (kept.size <= limit) break;
-        kept.delete(old);
-        this.#jobs.delete(old);
-      }
+    // Cancelled jobs share the completed jobs' retention.
+    const kept = status === 'failed' ? this.#failed : this.#completed;
+    kept.add(entry.record.id);
+    const limit = status === 'failed' ? this.#options.keepFailed : this.#options.keepCompleted;
+    for (const old of kept) {
+      if (kept.size <= limit) break;
+      kept.delete(old);
+      this.#jobs.delete(old);
     }
     for (const waiter of entry.waiters) waiter();
     entry.waiters.clear();

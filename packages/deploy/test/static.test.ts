@@ -17,6 +17,12 @@ beforeAll(async () => {
   mkdirSync(join(src, 'img'), { recursive: true });
   mkdirSync(join(src, 'js'), { recursive: true });
   writeFileSync(join(src, 'css', 'app.css'), css);
+  writeFileSync(
+    join(src, 'css', 'base.css'),
+    '@import url("theme/dark.css");\n@import "theme/dark.css";\n.b { color: blue; }',
+  );
+  mkdirSync(join(src, 'css', 'theme'));
+  writeFileSync(join(src, 'css', 'theme', 'dark.css'), '.d { background: url(../../img/logo.png); }');
   writeFileSync(join(src, 'img', 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
   writeFileSync(join(src, 'js', 'app.js'), js);
   writeFileSync(join(src, 'tiny.txt'), 'hi');
@@ -55,10 +61,20 @@ describe('collectStatic', () => {
     expect(out).toContain('url(data:image/png;base64,AAAA)');
   });
 
+  it('rewrites CSS that references CSS until the hashes settle', async () => {
+    const manifest = await loadManifest(dest);
+    const dark = manifest.paths['css/theme/dark.css'] ?? '';
+    const base = readFileSync(join(dest, manifest.paths['css/base.css'] ?? ''), 'utf8');
+    expect(base).toContain(`@import url("${dark.slice('css/'.length)}")`);
+    expect(base).toContain(`@import "${dark.slice('css/'.length)}"`);
+    const darkCss = readFileSync(join(dest, dark), 'utf8');
+    expect(darkCss).toContain(`url(../../${manifest.paths['img/logo.png']})`);
+  });
+
   it('is deterministic: same content, same names', async () => {
     const again = await collectStatic(src, join(base, 'out2'));
     expect(again.manifest.paths).toEqual((await loadManifest(dest)).paths);
-    expect(again.files).toBe(4);
+    expect(again.files).toBe(6);
     expect(again.compressed).toBeGreaterThan(0);
   });
 

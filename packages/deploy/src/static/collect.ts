@@ -65,18 +65,25 @@ function hashedName(name: string, content: Buffer, length: number): string {
   return `${name.slice(0, name.length - ext.length)}.${digest}${ext}`;
 }
 
-/** Rewrites relative `url(...)` references in CSS to hashed names (Django's HashedFilesMixin, one pass). */
+/** Rewrites relative `url(...)` and `@import "..."` references in CSS to hashed names (Django's HashedFilesMixin). */
 function rewriteCss(name: string, css: string, paths: Record<string, string>): string {
-  return css.replace(/url\(\s*(['"]?)([^'")]+?)\1\s*\)/g, (match, quote: string, url: string) => {
-    if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(url)) return match; // data:, https:, //host, /absolute, #fragment
+  const resolveRef = (url: string): string | undefined => {
+    if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(url)) return undefined; // data:, https:, //host, /absolute, #fragment
     const cut = url.search(/[?#]/);
     const path = cut === -1 ? url : url.slice(0, cut);
     const rest = cut === -1 ? '' : url.slice(cut);
-    const target = posix.normalize(posix.join(posix.dirname(name), path));
-    const hashed = paths[target];
-    if (!hashed) return match;
-    return `url(${quote}${posix.relative(posix.dirname(name), hashed)}${rest}${quote})`;
-  });
+    const hashed = paths[posix.normalize(posix.join(posix.dirname(name), path))];
+    return hashed ? `${posix.relative(posix.dirname(name), hashed)}${rest}` : undefined;
+  };
+  return css
+    .replace(/url\(\s*(['"]?)([^'")]+?)\1\s*\)/g, (match, quote: string, url: string) => {
+      const ref = resolveRef(url);
+      return ref ? `url(${quote}${ref}${quote})` : match;
+    })
+    .replace(/@import\s+(['"])([^'"]+)\1/g, (match, quote: string, url: string) => {
+      const ref = resolveRef(url);
+      return ref ? `@import ${quote}${ref}${quote}` : match;
+    });
 }
 
 /**
@@ -113,17 +120,12 @@ export async function collectStatic(
     });
   }
 
-  const names = await walk(src);
-  // CSS last, so the files it references already have hashed names.
-  names.sort((a, b) => Number(extname(a) === '.css') - Number(extname(b) === '.css') || a.localeCompare(b));
+  const names = (await walk(src)).sort();
+  const isCss = (name: string) => extname(name).toLowerCase() === '.css';
   const paths: Record<string, string> = {};
   let compressed = 0;
-  for (const name of names) {
-    let content = await readFile(join(src, name));
-    if (extname(name) === '.css') content = Buffer.from(rewriteCss(name, content.toString('utf8'), paths));
-    const hashed = hashedName(name, content, hashLength);
-    paths[name] = hashed;
-    for (const out of [name, hashed]) {
+  const emit = async (name: string, content: Buffer) => {
+    for (const out of [name, paths[name] ?? name]) {
       const file = join(dest, ...out.split('/'));
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, content);
@@ -140,7 +142,31 @@ export async function collectStatic(
         compressed++;
       }
     }
+  };
+  for (const name of names.filter((n) => !isCss(n))) {
+    const content = await readFile(join(src, name));
+    paths[name] = hashedName(name, content, hashLength);
+    await emit(name, content);
   }
+  // CSS may reference CSS (@import, url()): rewrite and re-hash until the names settle, at
+  // most 5 passes (Django's max_post_process_passes).
+  const css = new Map<string, string>();
+  for (const name of names.filter(isCss)) css.set(name, await readFile(join(src, name), 'utf8'));
+  const output = new Map<string, Buffer>();
+  for (let pass = 0; pass < 5; pass++) {
+    let changed = false;
+    for (const [name, source] of css) {
+      const content = Buffer.from(rewriteCss(name, source, paths));
+      const hashed = hashedName(name, content, hashLength);
+      output.set(name, content);
+      if (paths[name] !== hashed) {
+        paths[name] = hashed;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  for (const [name, content] of output) await emit(name, content);
   const hash = createHash('md5').update(JSON.stringify(paths)).digest('hex').slice(0, 12);
   const manifest: StaticManifest = { version: '1.1', paths, hash };
   await mkdir(dest, { recursive: true });

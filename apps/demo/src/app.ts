@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AnyWebSocketRoute, ChannelLayer } from '@adv/async';
-import { type Cache, cachePage, createCache, makeFragmentKey } from '@adv/cache';
+import { type Cache, cachePage, createCache, type SetOptions } from '@adv/cache';
 import {
   collectStatic,
   createHealth,
@@ -116,6 +116,11 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const engine = createEngine({
     staticUrl: (name) => staticUrl(manifest, name, settings.STATIC_URL),
     cache: !config.debug,
+    // {% cache %} fragments carry the `popular` tag, so a new comment drops every variant at once.
+    fragments: {
+      getOrSet: <T>(key: string, render: () => T | Promise<T>, options?: SetOptions) =>
+        cache.getOrSet(key, render, { ...options, tags: [TAGS.popular] }),
+    },
   });
   const routes = createRoutes({
     board,
@@ -123,11 +128,6 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     tasks,
     cache,
     exportDir: join(config.dataDir, 'exports'),
-    popularFragment: (render) => {
-      const { locale, timeZone } = current();
-      // Django's {% cache 600 popular locale tz %}; the tag lets a comment drop every variant at once.
-      return cache.getOrSet(makeFragmentKey('popular', [locale, timeZone]), render, { ttl: 600, tags: [TAGS.popular] });
-    },
   });
 
   // Django's cache_page on the article list. Pages are keyed by URL and the language + time

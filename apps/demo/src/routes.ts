@@ -10,7 +10,7 @@ import { Router } from './http/router.js';
 import { current, setLanguage, t } from './i18n.js';
 import type { DemoTasks, ExportStatus } from './jobs/tasks.js';
 import { exportStatusKey } from './jobs/tasks.js';
-import { renderPage, renderToString } from './views/render.js';
+import { renderPage } from './views/render.js';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -21,8 +21,6 @@ export interface RouteDeps {
     get<T>(key: string): Promise<T | undefined>;
     incr(key: string, by?: number): Promise<number>;
   };
-  /** Renders the popular-articles sidebar through the fragment cache. */
-  popularFragment: (render: () => Promise<string>) => Promise<string>;
   exportDir: string;
 }
 
@@ -39,10 +37,16 @@ export function createRoutes(deps: RouteDeps): Handler {
     page(request, 'error', { heading: t('error.notFound'), message: t('error.notFoundText') }, { status: 404 });
 
   router.add('GET', '/', async (request) => {
-    const popularHtml = await deps.popularFragment(() =>
-      renderToString(engine, 'popular', { popular: board.articles.popular(5), renderedAt: new Date().toISOString() }),
-    );
-    return page(request, 'articles', { articles: board.articles.latest(50), popularHtml });
+    // Getters: the sidebar's query runs only when its {% cache %} block misses.
+    const sidebar = {
+      get articles() {
+        return board.articles.popular(5);
+      },
+      get renderedAt() {
+        return new Date().toISOString();
+      },
+    };
+    return page(request, 'articles', { articles: board.articles.latest(50), sidebar });
   });
 
   router.add('GET', '/articles/new', (request) => page(request, 'new-article', { form: {}, errors: [] }));

@@ -1,5 +1,8 @@
+import type { FragmentCache } from '@adv/cache';
+import { registerCacheTag } from '@adv/cache/liquid';
+import { registerI18n } from '@adv/i18n/liquid';
 import { Liquid } from 'liquidjs';
-import { current, formatDateTime, LANGUAGES, TIME_ZONES, t } from '../i18n.js';
+import { current, i18n, LANGUAGES, TIME_ZONES, t } from '../i18n.js';
 import { fromRoot } from '../paths.js';
 
 const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
@@ -13,9 +16,14 @@ export interface RenderOptions {
   staticUrl: StaticUrl;
   /** Cache parsed templates (off in development so edits show at once). @defaultValue true */
   cache?: boolean;
+  /** Where `{% cache %}` blocks store their output. */
+  fragments: FragmentCache;
 }
 
-/** The LiquidJS engine with the demo's filters: `t`, `datetime`, `static`. */
+/**
+ * The LiquidJS engine: `{% trans %}`, `{% blocktrans %}` and the l10n filters of
+ * `@adv/i18n/liquid`, `{% cache %}` of `@adv/cache/liquid`, and the demo's `static` filter.
+ */
 export function createEngine(options: RenderOptions): Liquid {
   const engine = new Liquid({
     root: fromRoot('templates'),
@@ -24,8 +32,11 @@ export function createEngine(options: RenderOptions): Liquid {
     outputEscape: 'escape',
     strictFilters: true,
   });
-  // `{{ 'key' | t: count: n, author: name }}`: LiquidJS passes keyword arguments as [name, value]
-  // pairs. ISO timestamps become Dates so ICU `{date, date, medium}` can format them.
+  registerI18n(engine, i18n);
+  registerCacheTag(engine, { cache: options.fragments });
+  // Replaces @adv/i18n's `t` filter with one that also turns ISO timestamps (how SQLite returns
+  // dates) into Dates, so ICU `{date, date, medium}` can format them. LiquidJS passes keyword
+  // arguments (`t: count: n, author: name`) as [name, value] pairs.
   engine.registerFilter('t', (key: string, ...args: unknown[]) => {
     const values: Record<string, unknown> = {};
     for (const arg of args) {
@@ -36,7 +47,6 @@ export function createEngine(options: RenderOptions): Liquid {
     }
     return t(String(key), values);
   });
-  engine.registerFilter('datetime', (value: string) => formatDateTime(value));
   engine.registerFilter('static', (name: string) => options.staticUrl(String(name)));
   return engine;
 }

@@ -8,7 +8,7 @@ export function isSecureRequest(request: Request, settings: SecuritySettings): b
   const proxy = settings.SECURE_PROXY_SSL_HEADER;
   if (proxy) {
     const value = request.headers.get(proxy[0]);
-    // A proxy that appends instead of replacing sends "https, http": trust only the first hop's view when it is the only one.
+    // As Django 4.1+: the first of comma-separated values. The proxy must SET this header, never append to it.
     if (value !== null) return value.split(',')[0]?.trim() === proxy[1];
   }
   return request.url.startsWith('https:'); // Request URLs are normalised: the scheme is lower-case

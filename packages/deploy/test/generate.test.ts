@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,11 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify(request.headers));
     });
+    upstream.on('upgrade', (request, socket) => {
+      socket.end(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${request.headers.upgrade}\r\nConnection: Upgrade\r\nX-Seen-Connection: ${request.headers.connection}\r\n\r\n`,
+      );
+    });
     servers.push(upstream);
     const appPort = await freePort();
     await new Promise<void>((r) => upstream.listen(appPort, '127.0.0.1', r));
@@ -119,6 +124,28 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     expect(seen['x-forwarded-proto']).toBe('http'); // a client cannot claim HTTPS through the proxy
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    const upgraded = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/ws',
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
+      });
+      req.on('upgrade', (response, socket) => {
+        socket.destroy();
+        resolve(response);
+      });
+      req.on('response', (response) => reject(new Error(`no upgrade: ${response.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(upgraded.statusCode).toBe(101);
+    expect(upgraded.headers['x-seen-connection']).toBe('upgrade'); // the WebSocket map forwarded the upgrade
   }, 30_000);
 });
 

@@ -385,13 +385,14 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   }
 
   #find(key: unknown, sender: unknown): number {
-    return this.#live().findIndex(
-      (connection) =>
-        connection.sender === sender &&
-        (connection.key !== undefined
-          ? connection.key === key
-          : (connection.receiver ?? connection.ref!.deref()) === key),
-    );
+    return this.#live().findIndex((connection) => {
+      if (connection.sender !== sender) return false;
+      const receiver = connection.receiver ?? connection.ref!.deref();
+      // A collected weak receiver no longer holds its dispatchUid, even before the
+      // FinalizationRegistry has pruned it.
+      if (receiver === undefined) return false;
+      return connection.key !== undefined ? connection.key === key : receiver === key;
+    });
   }
 
   #remove(key: unknown, sender: unknown): boolean {

@@ -32,7 +32,7 @@ describe('weak receivers', () => {
     await collect(() => saved.send(null, { id: 0 }).length === 1);
     expect(saved.send(null, { id: 2 }).map(([receiver]) => receiver)).toEqual([strong]);
     expect(kept).toContain(2);
-    // The FinalizationRegistry pruned the dead entry: the uid is free again.
+    // The collected receiver no longer holds its dispatchUid: the uid is free again.
     let reconnected = false;
     await collect(() => {
       const receiver = () => {

@@ -276,7 +276,9 @@ export function onCommit(fn: () => unknown, options: OnCommitOptions = {}): Prom
 
 /** Whether the code running now is inside an active {@link atomic} block. */
 export function inAtomicBlock(): boolean {
-  return currentFrame() !== undefined;
+  let frame = storage.getStore();
+  while (frame !== undefined && frame.state === 'committed') frame = frame.parent ?? frame.enclosing;
+  return frame?.state === 'active';
 }
 
 const RUNNER_METHODS = ['begin', 'commit', 'rollback', 'savepoint', 'releaseSavepoint', 'rollbackToSavepoint'] as const;

@@ -139,6 +139,15 @@ describe('onCommit without a database', () => {
     ).rejects.toBe(fail);
     release();
     await expect(leaked).rejects.toThrowError(expect.objectContaining({ code: 'ERR_TRANSACTION_CLOSED' }));
+    let inBlock: boolean | undefined;
+    await atomic(() => {
+      leaked = gate.then(() => {
+        inBlock = inAtomicBlock();
+      });
+      throw fail;
+    }).catch(() => {});
+    await leaked;
+    expect(inBlock).toBe(false);
   });
 
   it('work left running after a committed block runs its callbacks at once', async () => {

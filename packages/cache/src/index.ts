@@ -1,4 +1,3 @@
-export type { CacheErrorListener, CacheSettings } from './cache.js';
 export { Cache } from './cache.js';
 export { createCache } from './create-cache.js';
 export type { CacheErrorCode } from './errors.js';
@@ -14,3 +13,4 @@ export { defaultKeyFunction, isSafeKey } from './keys.js';
 export { LruStore } from './lru-store.js';
 export type { CacheOptions, IncrOptions, SetOptions, VersionOptions } from './options.js';
 export { CACHE_DEFAULTS } from './options.js';
+export type { CacheErrorListener, CacheSettings } from './settings.js';

@@ -33,7 +33,12 @@ export class L1 {
 
   /** Subscribes to other processes' invalidations (once). */
   subscribe(): Promise<void> {
-    this.#subscribed ??= this.#bus.subscribe(this.#channel, (raw) => this.#receive(raw));
+    this.#subscribed ??= this.#bus
+      .subscribe(this.#channel, (raw) => this.#receive(raw))
+      .catch((error: unknown) => {
+        this.#subscribed = undefined; // the next connect() tries again
+        throw error;
+      });
     return this.#subscribed;
   }
 
@@ -42,8 +47,12 @@ export class L1 {
     return this.#store.get(key);
   }
 
-  /** Keeps a copy for at most the L1 ttl (or the entry's own, if shorter). */
+  /**
+   * Keeps a copy for at most the L1 ttl (or the entry's own, if shorter). Bare integers are
+   * counters that INCRBY changes behind L1's back (and expire in Redis alone): never kept.
+   */
   keep(key: string, payload: string, ttlMs: number | undefined): void {
+    if (payload[0] !== '{') return;
     this.#store.set(key, payload, ttlMs ? Math.min(ttlMs, this.#ttlMs) : this.#ttlMs);
   }
 

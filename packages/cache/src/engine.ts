@@ -1,0 +1,213 @@
+import type { Driver } from './drivers/types.js';
+import { CacheError } from './errors.js';
+import { safeKey } from './keys.js';
+import type { SetOptions } from './options.js';
+import { decodeEntry, type Entry, encodeEntry, exceeds } from './payload.js';
+import type { CacheErrorListener, CacheSettings } from './settings.js';
+import { checkTags, checkTtl } from './validate.js';
+
+/** One key as read: the stored string and, when fresh or stale but valid, its entry. */
+export interface Read {
+  key: string;
+  raw: string | undefined;
+  entry: Entry | undefined;
+}
+
+/**
+ * The backend side of a {@link Cache}: reads and writes of stored strings, expiry, tag
+ * versions, the L1 copy, timeouts and error reporting. Internal: `Cache` is the API.
+ */
+export class Engine {
+  readonly s: CacheSettings;
+  readonly driver: Driver;
+  readonly listeners = new Set<CacheErrorListener>();
+  readonly tagHead: string;
+  closed = false;
+
+  constructor(settings: CacheSettings) {
+    this.s = settings;
+    this.driver = settings.driver;
+    this.tagHead = `${settings.keyPrefix}:tag:`;
+  }
+
+  /**
+   * Whether entries carry their own expiry: Redis and memory expire keys to the ms themselves;
+   * memcached only to the second, an L1 copy and a custom keyv store not at all.
+   */
+  get keepsExpiry(): boolean {
+    return !this.driver.nativeTtl || this.driver.kind === 'memcached' || this.s.l1 !== undefined;
+  }
+
+  tagKey(tag: string): string {
+    return safeKey(`${this.tagHead}${tag}`, this.tagHead);
+  }
+
+  storeTtl(ttlMs: number | undefined): number | undefined {
+    return this.driver.toStoreTtl ? this.driver.toStoreTtl(ttlMs) : ttlMs;
+  }
+
+  /** Builds the stored string; undefined (reported) when too large for the backend. */
+  async encode(
+    value: unknown,
+    options: SetOptions,
+  ): Promise<{ payload: string | undefined; ttlMs: number | undefined }> {
+    checkTtl(options.ttl);
+    checkTtl(options.grace, 'grace');
+    checkTags(options.tags);
+    const ttl = options.ttl ?? this.s.defaultTtl;
+    const grace = options.grace ?? this.s.defaultGrace;
+    const now = Date.now();
+    const entry: Entry = { v: value };
+    let ttlMs: number | undefined;
+    if (ttl > 0) {
+      ttlMs = (ttl + grace) * 1000;
+      if (grace > 0) entry.f = now + ttl * 1000;
+      if (this.keepsExpiry) entry.e = now + ttlMs;
+    }
+    if (options.tags !== undefined && options.tags.length > 0) {
+      encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
+      const versions = await this.attempt(
+        'set',
+        options.tags.join(','),
+        () => this.tagVersions(options.tags as string[]),
+        undefined,
+      );
+      if (versions === undefined) return { payload: undefined, ttlMs };
+      entry.g = versions;
+    }
+    const payload = encodeEntry(entry, this.driver.nativeTtl);
+    if (exceeds(payload, this.driver.maxValueBytes)) {
+      const error = new CacheError(
+        'ERR_VALUE_TOO_LARGE',
+        `Expected the stored value to fit in ${this.driver.maxValueBytes} bytes (the ${this.driver.kind} limit), got ${Buffer.byteLength(payload)} bytes`,
+      );
+      this.report(error, 'set', '', this.s.onError === 'throw');
+      return { payload: undefined, ttlMs };
+    }
+    return { payload, ttlMs };
+  }
+
+  async tagVersions(tags: readonly string[]): Promise<Record<string, number>> {
+    const raws = await this.guard(() => this.driver.keyv.getMany(tags.map((tag) => this.tagKey(tag))));
+    const versions: Record<string, number> = {};
+    for (const [index, tag] of tags.entries()) {
+      const v = decodeEntry(raws[index])?.v;
+      versions[tag] = typeof v === 'number' ? v : 0;
+    }
+    return versions;
+  }
+
+  async write(full: string, payload: string, ttlMs: number | undefined): Promise<boolean> {
+    const ok = await this.guard(() => this.driver.keyv.set(full, payload, this.storeTtl(ttlMs)));
+    const l1 = this.s.l1;
+    if (l1) {
+      l1.invalidate([full]);
+      l1.keep(full, payload, ttlMs);
+    }
+    return ok !== false;
+  }
+
+  /** One key: the hot path, without the arrays of `readMany`. */
+  async read(full: string): Promise<Read> {
+    const l1 = this.s.l1;
+    const cached = l1?.get(full);
+    const raw = cached ?? (await this.guard(() => this.driver.keyv.get(full)));
+    let entry = decodeEntry(raw);
+    const now = Date.now();
+    if (entry !== undefined && entry.e !== undefined && entry.e <= now) entry = undefined;
+    if (entry === undefined || cached !== undefined) return { key: full, raw, entry };
+    if (entry.g !== undefined) {
+      const versions = await this.tagVersions(Object.keys(entry.g));
+      for (const tag in entry.g) {
+        if (versions[tag] !== entry.g[tag]) return { key: full, raw, entry: undefined };
+      }
+    }
+    l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now);
+    return { key: full, raw, entry };
+  }
+
+  async readMany(fulls: readonly string[]): Promise<Read[]> {
+    const l1 = this.s.l1;
+    const reads: Read[] = fulls.map((key) => ({ key, raw: l1?.get(key), entry: undefined }));
+    const missing = reads.filter((read) => read.raw === undefined);
+    if (missing.length === 1) {
+      const read = missing[0] as Read;
+      read.raw = await this.guard(() => this.driver.keyv.get(read.key));
+    } else if (missing.length > 1) {
+      const raws = await this.guard(() => this.driver.keyv.getMany(missing.map((read) => read.key)));
+      for (const [index, read] of missing.entries()) read.raw = raws[index] ?? undefined;
+    }
+    const now = Date.now();
+    const fromBackend = new Set(missing);
+    const tags = new Set<string>();
+    for (const read of reads) {
+      const entry = decodeEntry(read.raw);
+      if (entry === undefined || (entry.e !== undefined && entry.e <= now)) continue;
+      read.entry = entry;
+      // L1 copies need no tag check: invalidateTags drops every L1 in every process.
+      if (entry.g !== undefined && fromBackend.has(read)) for (const tag in entry.g) tags.add(tag);
+    }
+    if (tags.size > 0) {
+      const versions = await this.tagVersions([...tags]);
+      for (const read of reads) {
+        const g = read.entry?.g;
+        if (g === undefined || !fromBackend.has(read)) continue;
+        for (const tag in g) {
+          if (versions[tag] !== g[tag]) {
+            read.entry = undefined;
+            break;
+          }
+        }
+      }
+    }
+    if (l1) {
+      for (const read of missing) {
+        const entry = read.entry;
+        if (entry !== undefined)
+          l1.keep(read.key, read.raw as string, entry.e === undefined ? undefined : entry.e - now);
+      }
+    }
+    return reads;
+  }
+
+  /** Runs a backend operation; a failure is reported and replaced by `fallback` (or thrown). */
+  async attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R): Promise<R> {
+    if (this.closed) throw new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`);
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE')
+        throw error;
+      this.report(error, op, key, this.s.onError === 'throw');
+      return fallback;
+    }
+  }
+
+  /** Wraps, emits and logs a backend failure; throws it when `rethrow`. */
+  report(error: unknown, op: string, key: string, rethrow: boolean): CacheError {
+    const wrapped =
+      error instanceof CacheError
+        ? error
+        : new CacheError(
+            'ERR_BACKEND',
+            `Cache backend (${this.driver.kind}) failed during \`${op}\`${key ? ` of \`${key}\`` : ''}: ${(error as Error)?.message ?? String(error)}`,
+            { cause: error },
+          );
+    for (const listener of this.listeners) listener(wrapped);
+    if (rethrow) throw wrapped;
+    this.s.logger.warn({ err: wrapped, op, key }, wrapped.message);
+    return wrapped;
+  }
+
+  /** Bounds a network operation by `timeout` ms. */
+  async guard<R>(run: () => Promise<R>, timeoutMs = this.s.timeout): Promise<R> {
+    if (timeoutMs === undefined) return run();
+    let timer: NodeJS.Timeout | undefined;
+    const ready = this.driver.ready?.();
+    const promise = ready === undefined ? run() : ready.then(run);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}

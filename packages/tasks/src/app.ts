@@ -160,6 +160,7 @@ export class TaskApp extends EventEmitter<TaskEventMap> {
     const processor = createProcessor({
       tasks: this.#tasks,
       backend: this.backend,
+      listening: (event) => this.listenerCount(event) > 0,
       emit: (event, ...args) => {
         try {
           (this.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...args);

@@ -29,6 +29,8 @@ interface ProcessorDeps {
   tasks: ReadonlyMap<string, RunnableTask>;
   backend: TaskBackend;
   emit<K extends keyof TaskEventMap>(event: K, ...args: TaskEventMap[K]): void;
+  /** Whether anyone listens to `event` (so hot paths skip building unused event objects). */
+  listening(event: keyof TaskEventMap): boolean;
 }
 
 /** The id a chain gives the step after `id` (deterministic, so a re-run step never enqueues twice). */
@@ -103,6 +105,32 @@ function stepJob(step: ChainStep, payload: unknown, rest: ChainStep[], id: strin
   };
 }
 
+/** Decides what a failed attempt means: a final failure, or a retry after a backoff delay. */
+function decideFailure(deps: ProcessorDeps, job: ActiveJob, thrown: unknown): Outcome {
+  const name = job.data.task;
+  const attempt = job.attemptsMade + 1;
+  // A cancelled job fails as cancelled, whatever its handler did with the abort.
+  const error =
+    job.signal.aborted && !(thrown instanceof TaskError && thrown.code === 'ERR_TIME_LIMIT') ? abortError(job) : thrown;
+  const code = (error as { code?: unknown } | null)?.code;
+  const task = deps.tasks.get(name);
+  let retry = attempt < job.attempts && !(typeof code === 'string' && FINAL_CODES.has(code));
+  if (retry && task?.options.retryOn) {
+    try {
+      retry = task.options.retryOn(error, attempt) === true;
+    } catch {
+      retry = false;
+    }
+  }
+  if (!retry) {
+    deps.emit('failed', { id: job.id, name, attempt, error });
+    return { ok: false, error };
+  }
+  const delay = backoffDelay(job.data.backoff ?? DEFAULT_BACKOFF, attempt);
+  deps.emit('retrying', { id: job.id, name, attempt, error, delay });
+  return { ok: false, error, retryIn: delay };
+}
+
 /**
  * The processor every backend runs: looks the task up, drops expired jobs, runs the handler
  * under its limits, enqueues the next chain step, and decides whether a failure retries.
@@ -111,30 +139,7 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
   return async function processJob(job: ActiveJob): Promise<Outcome> {
     const name = job.data.task;
     const attempt = job.attemptsMade + 1;
-    const fail = (thrown: unknown): Outcome => {
-      // A cancelled job fails as cancelled, whatever its handler did with the abort.
-      const error =
-        job.signal.aborted && !(thrown instanceof TaskError && thrown.code === 'ERR_TIME_LIMIT')
-          ? abortError(job)
-          : thrown;
-      const code = (error as { code?: unknown } | null)?.code;
-      const task = deps.tasks.get(name);
-      let retry = attempt < job.attempts && !(typeof code === 'string' && FINAL_CODES.has(code));
-      if (retry && task?.options.retryOn) {
-        try {
-          retry = task.options.retryOn(error, attempt) === true;
-        } catch {
-          retry = false;
-        }
-      }
-      if (!retry) {
-        deps.emit('failed', { id: job.id, name, attempt, error });
-        return { ok: false, error };
-      }
-      const delay = backoffDelay(job.data.backoff ?? DEFAULT_BACKOFF, attempt);
-      deps.emit('retrying', { id: job.id, name, attempt, error, delay });
-      return { ok: false, error, retryIn: delay };
-    };
+    const fail = (thrown: unknown) => decideFailure(deps, job, thrown);
 
     const task = deps.tasks.get(name);
     if (!task) {
@@ -153,15 +158,17 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
         ),
       );
     }
-    deps.emit('active', { id: job.id, name, attempt });
-    const started = performance.now();
+    if (deps.listening('active')) deps.emit('active', { id: job.id, name, attempt });
+    const started = deps.listening('completed') ? performance.now() : 0;
     try {
       const result = await task.invoke(job.data.payload, { id: job.id, name, attempt, signal: job.signal });
       if (job.signal.aborted) return fail(job.signal.reason); // cancelled while running: its result is discarded
       assertSerializable(result, 'result');
       const [next, ...rest] = job.data.chain ?? [];
       if (next) await deps.backend.add(stepJob(next, result, rest, nextStepId(job.id)));
-      deps.emit('completed', { id: job.id, name, attempt, result, duration: performance.now() - started });
+      if (deps.listening('completed')) {
+        deps.emit('completed', { id: job.id, name, attempt, result, duration: performance.now() - started });
+      }
       return { ok: true, value: result };
     } catch (error) {
       return fail(error);

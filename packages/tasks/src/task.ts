@@ -61,8 +61,9 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
    */
   async enqueue(payload: Payload, options: EnqueueOptions = {}): Promise<TaskHandle<Result>> {
     const job = this.prepare(payload, options, []);
-    const record = await this.#backend().add(job);
-    return new TaskHandle<Result>(this.#backend(), record.id);
+    const backend = this.#backend();
+    const record = await backend.add(job);
+    return new TaskHandle<Result>(backend, record.id);
   }
 
   /**

@@ -109,7 +109,7 @@ export class BullmqBackend implements TaskBackend {
         ...(job.id === undefined ? {} : { jobId: job.id }),
         ...(job.delay > 0 ? { delay: job.delay } : {}),
       });
-      return await toRecord(added, job.delay > 0 ? 'delayed' : 'waiting');
+      return toRecord(added, job.delay > 0 ? 'delayed' : 'waiting');
     } catch (error) {
       throw new TaskError(
         'ERR_BACKEND',
@@ -132,7 +132,7 @@ export class BullmqBackend implements TaskBackend {
     const state = await this.queue.getJobState(id);
     if (state === 'unknown') return undefined;
     const job = await this.queue.getJob(id);
-    return job ? { job, record: await toRecord(job, state) } : undefined;
+    return job ? { job, record: toRecord(job, state) } : undefined;
   }
 
   async waitFinished(id: string, timeout: number): Promise<JobRecord> {
@@ -207,7 +207,11 @@ export class BullmqBackend implements TaskBackend {
     job: Job<JobData>,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const { error: _previous, ...data } = job.data;
+    let data = job.data;
+    if (data.error !== undefined) {
+      const { error: _previous, ...rest } = data;
+      data = rest;
+    }
     const outcome = await processor({
       id: job.id ?? '',
       data,
@@ -238,7 +242,7 @@ export class BullmqBackend implements TaskBackend {
 
   async failed(start: number, end: number): Promise<JobRecord[]> {
     const jobs = await this.queue.getFailed(start, end);
-    return Promise.all(jobs.filter(Boolean).map((job) => toRecord(job, 'failed')));
+    return jobs.filter(Boolean).map((job) => toRecord(job, 'failed'));
   }
 
   async retry(id: string): Promise<void> {

@@ -21,10 +21,9 @@ export function toStatus(state: string, data: JobData | undefined): JobStatus {
   }
 }
 
-/** A BullMQ job as a {@link JobRecord}. */
-export async function toRecord(job: Job<JobData>, state?: string): Promise<JobRecord> {
-  const resolved = state ?? (await job.getState());
-  const status = toStatus(resolved, job.data);
+/** A BullMQ job as a {@link JobRecord}, in the given BullMQ state. */
+export function toRecord(job: Job<JobData>, state: string): JobRecord {
+  const status = toStatus(state, job.data);
   const { error, ...data } = job.data;
   const record: JobRecord = {
     id: job.id ?? '',

@@ -1,3 +1,4 @@
+import type { DescribesBackend, GroupSender } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { memoryLayer } from '../src/index.js';
 import { channelLayerContract } from './layer-contract.js';
@@ -12,5 +13,18 @@ describe('memoryLayer options', () => {
       'Expected `capacity` to be an integer from 1 and up, got `0` (number)',
     );
     expect(() => memoryLayer({ expiry: 1.5 })).toThrow(/Expected `expiry`/);
+  });
+});
+
+describe('memoryLayer through the @adv/types contracts', () => {
+  it('is a GroupSender and DescribesBackend, as glue code in other packages sees it', async () => {
+    const layer = memoryLayer();
+    const channel = layer.newChannel();
+    await layer.groupAdd('glue', channel);
+    const sender: GroupSender & DescribesBackend = layer;
+    expect(sender.backendInfo.sharedAcrossProcesses).toBe(false);
+    await sender.groupSend('glue', { from: 'a task' });
+    expect(await layer.receive(channel)).toEqual({ from: 'a task' });
+    await layer.close();
   });
 });

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AsyncError, type Server, serve } from '../src/index.js';
@@ -210,6 +210,35 @@ describe('serve', () => {
     await server.closed;
     await expect(fetch(server.url)).rejects.toThrow();
     expect(server.close()).toBe(closing);
+  });
+
+  it('tells keep-alive clients to close once their in-flight response is done', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const server = await serve(
+      async () => {
+        started();
+        await sleep(100);
+        return new Response('bye');
+      },
+      { port: 0 },
+    );
+    const agent = new Agent({ keepAlive: true });
+    const headers = new Promise<Record<string, unknown>>((resolve, reject) => {
+      httpRequest(server.url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      })
+        .on('error', reject)
+        .end();
+    });
+    await running;
+    const closing = server.close();
+    expect((await headers).connection).toBe('close');
+    await closing;
+    agent.destroy();
   });
 
   it('aborts requests still running after shutdownTimeout', async () => {

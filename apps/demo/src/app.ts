@@ -8,6 +8,7 @@ import {
   csrfMiddleware,
   type DeployContext,
   type Health,
+  loadManifest,
   type Metrics,
   requestLogger,
   securityMiddleware,
@@ -70,6 +71,8 @@ export interface Demo {
 export interface DemoOptions {
   /** pino logger for request and app logs. @defaultValue `pino({ level: config.logLevel })` */
   logger?: PinoLogger;
+  /** Collect static files at start; `false` reads the manifest an earlier collect wrote (cluster workers). @defaultValue true */
+  collectStatic?: boolean;
   /** Run the task queue in this process. @defaultValue true */
   processTasks?: boolean;
   /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
@@ -102,7 +105,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     chunkDelayMs: config.exportChunkDelayMs,
     baseUrl: () => baseUrl,
     redisUrl: config.redisUrl,
-    digest: { everySeconds: config.digestIntervalSeconds, to: config.digestTo },
+    digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
   // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.
@@ -112,7 +115,10 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: layer, logger });
 
   // collectstatic at start: hashed names + manifest, served with immutable caching.
-  const { manifest } = await collectStatic(fromRoot('static'), config.staticRoot);
+  const manifest =
+    options.collectStatic === false
+      ? await loadManifest(config.staticRoot)
+      : (await collectStatic(fromRoot('static'), config.staticRoot)).manifest;
   const engine = createEngine({
     staticUrl: (name) => staticUrl(manifest, name, settings.STATIC_URL),
     cache: !config.debug,

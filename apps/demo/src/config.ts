@@ -33,8 +33,8 @@ export const demoSettingsShape = {
   WORKERS: int(1, 1),
   /** Time zone of dates until the visitor picks one. */
   TIME_ZONE: z.string().default('UTC'),
-  /** Seconds between two digest e-mails. */
-  DIGEST_INTERVAL_SECONDS: int(3600, 1),
+  /** When the digest e-mail goes out (cron, in TIME_ZONE). */
+  DIGEST_CRON: z.string().default('0 8 * * *'),
   /** Who receives the digest. */
   DIGEST_TO: z.string().default('editors@example.com'),
   /** Pause per CSV chunk so the progress bar is visible on small exports (ms). */
@@ -60,7 +60,7 @@ export interface DemoConfig {
   workers: number;
   debug: boolean;
   timeZone: string;
-  digestIntervalSeconds: number;
+  digestCron: string;
   digestTo: string;
   exportChunkDelayMs: number;
   pageCacheSeconds: number;
@@ -97,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workers: settings.WORKERS,
     debug: settings.DEBUG,
     timeZone: settings.TIME_ZONE,
-    digestIntervalSeconds: settings.DIGEST_INTERVAL_SECONDS,
+    digestCron: settings.DIGEST_CRON,
     digestTo: settings.DIGEST_TO,
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,

@@ -257,7 +257,11 @@ describe('comments and tasks', () => {
       postForm(`${BASE}/articles`, { author: 'Ana', email: 'ana@example.com', title: 'Digest me', body: 'b' }),
     );
     const handle = await demo.tasks.digest.enqueue({ to: 'list@example.com' });
-    expect(await handle.result({ timeout: 10_000 })).toEqual({ articles: 1 });
+    // The first digest covers the last day (the two seeded articles and the new one) …
+    expect(await handle.result({ timeout: 10_000 })).toEqual({ articles: 3 });
+    // … the next one only what came after it.
+    const next = await demo.tasks.digest.enqueue({ to: 'list@example.com' });
+    expect(await next.result({ timeout: 10_000 })).toEqual({ articles: 0 });
     const outbox = join(demo.dataDir, 'outbox');
     const mail = readdirSync(outbox)
       .map((file) => readFileSync(join(outbox, file), 'utf8'))

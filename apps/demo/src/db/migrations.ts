@@ -38,30 +38,34 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies every migration not yet recorded in `schema_migrations`; returns the ids it applied. */
+/**
+ * Applies every migration not yet recorded in `schema_migrations`; returns the ids it applied.
+ * Runs in one `BEGIN IMMEDIATE` transaction, so processes starting together apply each once.
+ */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = new Set(
-    db
-      .prepare('SELECT id FROM schema_migrations')
-      .all()
-      .map((row) => (row as { id: number }).id),
-  );
-  const done: number[] = [];
-  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-    if (applied.has(migration.id)) continue;
-    db.transaction(() => {
+  const run = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    const applied = new Set(
+      db
+        .prepare('SELECT id FROM schema_migrations')
+        .all()
+        .map((row) => (row as { id: number }).id),
+    );
+    const done: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+      if (applied.has(migration.id)) continue;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
         migration.id,
         migration.name,
         new Date().toISOString(),
       );
-    })();
-    done.push(migration.id);
-  }
-  return done;
+      done.push(migration.id);
+    }
+    return done;
+  });
+  return run.immediate();
 }
 
 /** Ids of migrations the code knows but the database has not applied (for readiness / deploy checks). */

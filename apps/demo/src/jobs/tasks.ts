@@ -37,7 +37,7 @@ export interface TaskDeps {
   /** Redis URL: BullMQ instead of the in-process backend. */
   redisUrl: string | undefined;
   /** Seconds between digests, and who gets them. */
-  digest: { everySeconds: number; to: string };
+  digest: { cron: string; timeZone: string; to: string };
 }
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
@@ -79,9 +79,7 @@ export function createTasks(deps: TaskDeps) {
     'digest',
     async ({ to }: { to: string }) => {
       // The window is kept in the (shared) cache so any worker can send the next digest.
-      const since =
-        (await cache.get<string>(LAST_DIGEST_KEY)) ??
-        new Date(Date.now() - deps.digest.everySeconds * 1000).toISOString();
+      const since = (await cache.get<string>(LAST_DIGEST_KEY)) ?? new Date(Date.now() - 24 * 3600_000).toISOString();
       const now = new Date().toISOString();
       const articles = board.articles.since(since);
       await mailer.send({
@@ -94,7 +92,7 @@ export function createTasks(deps: TaskDeps) {
     },
     { attempts: 3, timeLimit: 60_000 },
   );
-  app.schedule('digest', { every: deps.digest.everySeconds * 1000 }, digest, { to: deps.digest.to });
+  app.schedule('digest', { cron: deps.digest.cron, tz: deps.digest.timeZone }, digest, { to: deps.digest.to });
 
   const exportCsv = app.defineTask(
     'export-csv',

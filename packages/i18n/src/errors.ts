@@ -8,10 +8,8 @@ export type I18nErrorCode =
   | 'ERR_UNKNOWN_LOCALE'
   /** `loadMessages` failed or returned something that is not a catalog. */
   | 'ERR_LOAD_FAILED'
-  /** A message failed to format at run time (reported through `onError`, never thrown by `t`). */
-  | 'ERR_FORMAT'
-  /** `t` was asked for an id that no catalog in the fallback chain has (reported through `onMissing`). */
-  | 'ERR_MISSING_MESSAGE';
+  /** A message or value failed to format at run time (reported through `onError`, never thrown by `t`). */
+  | 'ERR_FORMAT';
 
 /** Base error of @adv/i18n: branch on `code`; the original failure is in `cause`. */
 export class I18nError extends Error {

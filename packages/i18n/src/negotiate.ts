@@ -34,21 +34,25 @@ export function parseAcceptLanguage(header: string | null | undefined): Language
     text = text.slice(0, Math.max(0, text.lastIndexOf(',')));
   }
   const parts = text.split(',', MAX_LANGUAGE_RANGES);
-  const ranges: { tag: string; q: number; index: number }[] = [];
-  for (let index = 0; index < parts.length; index++) {
-    const part = parts[index]!;
+  const ranges: LanguageRange[] = [];
+  for (const part of parts) {
     const semicolon = part.indexOf(';');
     const tag = (semicolon === -1 ? part : part.slice(0, semicolon)).trim();
     if (!TAG.test(tag)) continue;
     const q = semicolon === -1 ? 1 : quality(part.slice(semicolon + 1));
-    if (q > 0) ranges.push({ tag, q, index });
+    if (q > 0) ranges.push({ tag, q });
   }
-  if (ranges.length > 1) ranges.sort((a, b) => b.q - a.q || a.index - b.index);
-  return ranges.map(({ tag, q }) => ({ tag, q }));
+  // Array#sort is stable: equal qualities keep the sender's order.
+  if (ranges.length > 1) ranges.sort((a, b) => b.q - a.q);
+  return ranges;
 }
 
 /** The q-value of an entry's parameters: 1 without one, 0 (dropped) when malformed. */
 function quality(params: string): number {
+  if (params.indexOf(';') === -1) {
+    const match = QUALITY.exec(params.trim());
+    if (match) return Number(match[1]);
+  }
   let q = 1;
   for (const param of params.split(';')) {
     const trimmed = param.trim();
@@ -72,23 +76,38 @@ export function matchLocale(wanted: readonly LanguageRange[], locales: readonly 
 function matchLowercase(
   wanted: readonly LanguageRange[],
   byLowercase: ReadonlyMap<string, string>,
+  tagCache?: Map<string, string | null>,
 ): string | undefined {
   for (const { tag } of wanted) {
     if (tag === '*') continue;
-    const lower = tag.toLowerCase();
-    const exact = byLowercase.get(lower);
-    if (exact) return exact;
-    for (const parent of parentLocales(lower)) {
-      const found = byLowercase.get(parent);
-      if (found) return found;
+    let found = tagCache?.get(tag);
+    if (found === undefined) {
+      found = matchTag(tag.toLowerCase(), byLowercase) ?? null;
+      if (tagCache) {
+        if (tagCache.size >= TAG_CACHE_SIZE) tagCache.clear();
+        tagCache.set(tag, found);
+      }
     }
-    const language = `${lower.split('-')[0]}-`;
-    for (const [candidate, locale] of byLowercase) if (candidate.startsWith(language)) return locale;
+    if (found !== null) return found;
   }
   return undefined;
 }
 
+function matchTag(lower: string, byLowercase: ReadonlyMap<string, string>): string | undefined {
+  const exact = byLowercase.get(lower);
+  if (exact) return exact;
+  for (const parent of parentLocales(lower)) {
+    const found = byLowercase.get(parent);
+    if (found) return found;
+  }
+  const language = `${lower.split('-')[0]}-`;
+  for (const [candidate, locale] of byLowercase) if (candidate.startsWith(language)) return locale;
+  return undefined;
+}
+
 const CACHEABLE_LENGTH = 256;
+/** Distinct language tags whose match is remembered (tags repeat far more than whole headers). */
+const TAG_CACHE_SIZE = 1000;
 const CACHE_SIZE = 500;
 
 /**
@@ -101,10 +120,11 @@ export function createNegotiator(
 ): (header: string | null | undefined) => string | undefined {
   const cache = new Map<string, string | undefined>();
   const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
+  const tagCache = new Map<string, string | null>();
   return function negotiate(header) {
     if (typeof header !== 'string' || header.length === 0) return undefined;
     if (header.length <= CACHEABLE_LENGTH && cache.has(header)) return cache.get(header);
-    const locale = matchLowercase(parseAcceptLanguage(header), byLowercase);
+    const locale = matchLowercase(parseAcceptLanguage(header), byLowercase, tagCache);
     if (header.length <= CACHEABLE_LENGTH) {
       if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       cache.set(header, locale);

@@ -25,11 +25,12 @@ export interface CliIo {
 export const USAGE = `Usage: adv-deploy <command> [options]
 
 Commands:
-  check --deploy [--settings ./settings.js] [--fail-level warning]
+  check --deploy [--settings ./settings.js] [--fail-level warning] [--json]
       Run the deploy checks (Django's check --deploy ids plus adv.*). Exit 1 when a finding
       is at or above --fail-level (default: error). --settings names a module exporting
       \`settings\` (or a default export) and optionally \`context\` (an object or a function);
-      without it, settings are read from the environment and ./.env.
+      without it, settings are read from the environment and ./.env. --json prints
+      { findings, silenced } for other tools.
   collectstatic <src> <dest>
       Hash, compress and copy static files, writing dest/staticfiles.json.
   nginx --server-name example.com [--server-name www.example.com] [--upstream 127.0.0.1:3000]...
@@ -79,7 +80,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'check': {
         const { values } = parseArgs({
           args: rest,
-          options: { deploy: { type: 'boolean' }, settings: { type: 'string' }, 'fail-level': { type: 'string' } },
+          options: {
+            deploy: { type: 'boolean' },
+            settings: { type: 'string' },
+            'fail-level': { type: 'string' },
+            json: { type: 'boolean' },
+          },
         });
         if (!values.deploy) throw new DeployError('ERR_CLI_USAGE', 'Only `check --deploy` is supported: add --deploy');
         const failLevel = (values['fail-level'] ?? 'error').toLowerCase();
@@ -99,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
               context: {},
             };
         const report = await checkDeployReport(settings, context);
-        io.stdout(`${formatReport(report)}\n`);
+        io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
         return hasFailures(report.findings, failLevel as CheckLevel) ? 1 : 0;
       }
       case 'collectstatic': {

@@ -55,6 +55,13 @@ describe('adv-deploy CLI', () => {
     expect((await run(['check', '--deploy', '--fail-level', 'warning'], { ...prodEnv, DEBUG: 'true' })).code).toBe(1);
   });
 
+  it('--json prints the findings and silenced ones as JSON', async () => {
+    const r = await run(['check', '--deploy', '--json'], { ...prodEnv, DEBUG: 'true' });
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { id: string }) => f.id)).toEqual(['security.W018']);
+    expect(report.silenced.map((f: { id: string }) => f.id).sort()).toEqual(['adv.W005', 'adv.W008']);
+  });
+
   it('reads ./.env from the working directory', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'adv-cli-env-'));
     writeFileSync(

@@ -76,11 +76,12 @@ export function jobContract({ newApp, factory }: SuiteContext): void {
       { attempts: 3, backoff: FAST },
     );
     const events: string[] = [];
+    app.on('active', (event) => events.push(`active:${event.attempt}`));
     app.on('retrying', (event) => events.push(`retrying:${event.attempt}`));
     app.on('completed', (event) => events.push(`completed:${event.attempt}`));
     await app.process();
     expect(await (await flaky.enqueue(undefined)).result({ timeout: 10_000 })).toBe('ok');
-    expect(events).toEqual(['retrying:1', 'retrying:2', 'completed:3']);
+    expect(events).toEqual(['active:1', 'retrying:1', 'active:2', 'retrying:2', 'active:3', 'completed:3']);
   });
 
   it('does not retry errors retryOn rejects; the dead-letter view lists them and retries them', async () => {

@@ -233,13 +233,18 @@ export class MemoryBackend implements TaskBackend {
     record.status = 'active';
     const controller = new AbortController();
     entry.controller = controller;
-    const outcome = await this.#processor({
-      id: record.id,
-      data: record.data,
-      attemptsMade: record.attemptsMade,
-      attempts: record.attempts,
-      signal: controller.signal,
-    });
+    let outcome: Outcome;
+    try {
+      outcome = await this.#processor({
+        id: record.id,
+        data: record.data,
+        attemptsMade: record.attemptsMade,
+        attempts: record.attempts,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      outcome = { ok: false, error }; // the processor decides retries; if it broke, fail the job rather than crash
+    }
     entry.controller = undefined;
     if (record.status !== 'active') return; // cancelled while running
     record.attemptsMade += 1;

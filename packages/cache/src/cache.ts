@@ -65,7 +65,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */
   async set(key: string, value: unknown, options?: SetOptions | CacheWriteOptions): Promise<boolean> {
     const full = this.makeKey(key, (options as SetOptions | undefined)?.version);
-    const { payload, ttlMs } = await this.#e.encode(value, options ?? {});
+    const encoded = this.#e.encode(value, options ?? {});
+    const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
     if (payload === undefined) return false;
     return this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs), false);
   }
@@ -73,7 +74,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Django's `add`: stores only if `key` is absent (atomic on Redis and memcached). True when stored. */
   async add(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const full = this.makeKey(key, options?.version);
-    const { payload, ttlMs } = await this.#e.encode(value, options ?? {});
+    const encoded = this.#e.encode(value, options ?? {});
+    const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
     if (payload === undefined) return false;
     return this.#e.attempt(
       'add',
@@ -152,7 +154,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const rows: Array<{ key: string; value: string; ttl?: number }> = [];
     for (const [key, value] of pairs) {
       const full = this.makeKey(key, options?.version);
-      const { payload, ttlMs } = await this.#e.encode(value, options ?? {});
+      const encoded = this.#e.encode(value, options ?? {});
+      const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
       if (payload === undefined) return false;
       rows.push({ key: full, value: payload, ttl: this.#e.storeTtl(ttlMs) });
     }
@@ -331,7 +334,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   async #produce<T>(full: string, factory: () => T | Promise<T>, options: SetOptions): Promise<T> {
     const value = await factory();
     if (value !== undefined) {
-      const { payload, ttlMs } = await this.#e.encode(value, options);
+      const encoded = this.#e.encode(value, options);
+      const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
       if (payload !== undefined) await this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs), false);
     }
     return value;

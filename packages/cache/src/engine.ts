@@ -6,6 +6,12 @@ import { decodeEntry, type Entry, encodeEntry, exceeds } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
 import { checkTags, checkTtl } from './validate.js';
 
+/** A value ready to store, and its ttl in ms. */
+export interface Encoded {
+  payload: string | undefined;
+  ttlMs: number | undefined;
+}
+
 /** One key as read: the stored string and, when fresh or stale but valid, its entry. */
 export interface Read {
   key: string;
@@ -46,11 +52,11 @@ export class Engine {
     return this.driver.toStoreTtl ? this.driver.toStoreTtl(ttlMs) : ttlMs;
   }
 
-  /** Builds the stored string; undefined (reported) when too large for the backend. */
-  async encode(
-    value: unknown,
-    options: SetOptions,
-  ): Promise<{ payload: string | undefined; ttlMs: number | undefined }> {
+  /**
+   * Builds the stored string; `payload` is undefined (and reported) when too large for the
+   * backend. Synchronous unless tags need their versions read: the memory hot path stays cheap.
+   */
+  encode(value: unknown, options: SetOptions): Encoded | Promise<Encoded> {
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);
@@ -64,17 +70,17 @@ export class Engine {
       if (grace > 0) entry.f = now + ttl * 1000;
       if (this.keepsExpiry) entry.e = now + ttlMs;
     }
-    if (options.tags !== undefined && options.tags.length > 0) {
-      encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
-      const versions = await this.attempt(
-        'set',
-        options.tags.join(','),
-        () => this.tagVersions(options.tags as string[]),
-        undefined,
-      );
+    const tags = options.tags;
+    if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs);
+    encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
+    return this.attempt('set', tags.join(','), () => this.tagVersions(tags), undefined).then((versions) => {
       if (versions === undefined) return { payload: undefined, ttlMs };
       entry.g = versions;
-    }
+      return this.#finish(entry, ttlMs);
+    });
+  }
+
+  #finish(entry: Entry, ttlMs: number | undefined): Encoded {
     const payload = encodeEntry(entry, this.driver.nativeTtl);
     if (exceeds(payload, this.driver.maxValueBytes)) {
       const error = new CacheError(
@@ -171,16 +177,15 @@ export class Engine {
   }
 
   /** Runs a backend operation; a failure is reported and replaced by `fallback` (or thrown). */
-  async attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R): Promise<R> {
-    if (this.closed) throw new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`);
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE')
+  attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R): Promise<R> {
+    if (this.closed) return Promise.reject(new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`));
+    return run().catch((error: unknown) => {
+      if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE') {
         throw error;
+      }
       this.report(error, op, key, this.s.onError === 'throw');
       return fallback;
-    }
+    });
   }
 
   /** Wraps, emits and logs a backend failure; throws it when `rethrow`. */
@@ -200,7 +205,7 @@ export class Engine {
   }
 
   /** Bounds a network operation by `timeout` ms. */
-  async guard<R>(run: () => Promise<R>, timeoutMs = this.s.timeout): Promise<R> {
+  guard<R>(run: () => Promise<R>, timeoutMs = this.s.timeout): Promise<R> {
     if (timeoutMs === undefined) return run();
     let timer: NodeJS.Timeout | undefined;
     const ready = this.driver.ready?.();

@@ -81,6 +81,40 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       },
     );
   }
+  rows.push(await asendRow(quick));
   if (sink === -1) console.log('unreachable: keeps the receivers from being optimized away');
   return rows;
+}
+
+/**
+ * asend to 10 async receivers, awaited concurrently, beside what a user writes with an
+ * EventEmitter for async listeners: `Promise.all(emitter.listeners(name).map(...))`.
+ */
+async function asendRow(quick: boolean): Promise<BenchRow> {
+  const saved = signal<SavedArgs, number>({ name: 'saved' });
+  const events = new EventEmitter();
+  for (let index = 0; index < 10; index++) {
+    saved.connect(async ({ id }) => id + index, { sender: Article });
+    events.on('saved', async ({ id }: { id: number }) => id + index);
+  }
+  const ops = await measureRounds(
+    {
+      signal: () => saved.asend(Article, { id: 1 }),
+      eventEmitter: () =>
+        Promise.all(
+          events
+            .listeners('saved')
+            .map((listener) => (listener as (event: { id: number }) => Promise<number>)({ id: 1 })),
+        ),
+    },
+    quick,
+  );
+  return {
+    suite: 'signals',
+    case: 'asend to 10 async receivers',
+    unit: 'ops/s',
+    higherIsBetter: true,
+    ours: { name: 'Signal.asend (sender filter + results)', value: ops.signal ?? Number.NaN },
+    peer: { name: 'EventEmitter + Promise.all(listeners)', value: ops.eventEmitter ?? Number.NaN },
+  };
 }

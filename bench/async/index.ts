@@ -78,43 +78,46 @@ async function requestsPerSecond(kinds: readonly string[], quick: boolean): Prom
   return Object.fromEntries(kinds.map((kind) => [kind, percentile(samples[kind]!, 50)]));
 }
 
-/** Connects `count` plain WebSocket clients (`socketio`: speaking Engine.IO v4) and measures broadcasts. */
-async function broadcastLatency(
-  kind: string,
-  count: number,
-  rounds: number,
-  env: Record<string, string>,
-): Promise<number[]> {
+/** A broadcast target with its clients connected: `broadcast(n)` resolves with each client's latency. */
+interface BroadcastSession {
+  broadcast(n: number): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts `kind` and connects `count` plain WebSocket clients (`socketio*`: speaking Engine.IO v4). */
+async function broadcastSession(kind: string, count: number, env: Record<string, string>): Promise<BroadcastSession> {
   const target = await startTarget(kind, env);
   const base = `127.0.0.1:${target.port}`;
   const socketIO = kind.startsWith('socketio');
   const sockets: WebSocket[] = [];
-  const latencies: number[] = [];
+  let latencies: number[] = [];
   let sentAt = 0;
-  let round = -1;
-  let received = 0;
+  let round = Number.NaN;
   let roundDone: (() => void) | undefined;
-  try {
-    const open = (): Promise<WebSocket> =>
-      new Promise((resolve, reject) => {
-        const ws = new WebSocket(socketIO ? `ws://${base}/socket.io/?EIO=4&transport=websocket` : `ws://${base}/ws`);
-        ws.on('message', (data) => {
-          const text = data.toString();
-          let payload: { n: number } | undefined;
-          if (socketIO) {
-            if (text.startsWith('0')) ws.send('40');
-            else if (text === '2') ws.send('3');
-            else if (text.startsWith('42')) payload = (JSON.parse(text.slice(2)) as [string, { n: number }])[1];
-          } else payload = JSON.parse(text) as { n: number };
-          if (payload && payload.n === round) {
-            latencies.push(performance.now() - sentAt);
-            received += 1;
-            if (received === count) roundDone?.();
-          }
-        });
-        ws.once('open', () => resolve(ws));
-        ws.once('error', reject);
+  const open = (): Promise<WebSocket> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(socketIO ? `ws://${base}/socket.io/?EIO=4&transport=websocket` : `ws://${base}/ws`);
+      ws.on('message', (data) => {
+        const text = data.toString();
+        let payload: { n: number } | undefined;
+        if (socketIO) {
+          if (text.startsWith('0')) ws.send('40');
+          else if (text === '2') ws.send('3');
+          else if (text.startsWith('42')) payload = (JSON.parse(text.slice(2)) as [string, { n: number }])[1];
+        } else payload = JSON.parse(text) as { n: number };
+        if (payload && payload.n === round) {
+          latencies.push(performance.now() - sentAt);
+          if (latencies.length === count) roundDone?.();
+        }
       });
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  const stop = async () => {
+    for (const ws of sockets) ws.terminate();
+    await target.stop();
+  };
+  try {
     for (let index = 0; index < count; index += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, count - index) }, open));
       sockets.push(...batch);
@@ -124,10 +127,13 @@ async function broadcastLatency(
       joined = Number(await (await fetch(`http://${base}/`)).text());
       if (joined < count) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    for (let n = -1; n < rounds; n += 1) {
-      // Round -1 is a warm-up and is not recorded.
-      const before = latencies.length;
-      received = 0;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    async broadcast(n) {
+      latencies = [];
       round = n;
       const done = new Promise<void>((resolve) => {
         roundDone = resolve;
@@ -135,13 +141,36 @@ async function broadcastLatency(
       sentAt = performance.now();
       await fetch(`http://${base}/`, { method: 'POST', body: JSON.stringify({ n }) });
       await done;
-      if (n === -1) latencies.splice(before);
+      return latencies;
+    },
+    stop,
+  };
+}
+
+/**
+ * Latencies of ours and the peer, their broadcasts interleaved round by round (both sessions
+ * connected at once) so load on a shared machine hits both alike. Round -1 warms up.
+ */
+async function broadcastPair(
+  kinds: [string, string],
+  count: number,
+  rounds: number,
+  env: Record<string, string>,
+): Promise<[number[], number[]]> {
+  const sessions = await Promise.all(kinds.map((kind) => broadcastSession(kind, count, env)));
+  const results: [number[], number[]] = [[], []];
+  try {
+    for (let n = -1; n < rounds; n += 1) {
+      for (let step = 0; step < 2; step += 1) {
+        const index = (step + Math.max(n, 0)) % 2;
+        const latencies = await sessions[index]!.broadcast(n);
+        if (n >= 0) results[index]!.push(...latencies);
+      }
     }
-    return latencies;
   } finally {
-    for (const ws of sockets) ws.terminate();
-    await target.stop();
+    await Promise.all(sessions.map((session) => session.stop()));
   }
+  return results;
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
@@ -175,8 +204,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       ['Redis layer', 'ws-redis', 'Socket.IO rooms + Redis adapter', 'socketio-redis'],
     ];
     for (const [oursName, oursKind, peerName, peerKind] of pairs) {
-      const ours = await broadcastLatency(oursKind, clients, rounds, env);
-      const peer = await broadcastLatency(peerKind, clients, rounds, env);
+      const [ours, peer] = await broadcastPair([oursKind, peerKind], clients, rounds, env);
       for (const p of [50, 99]) {
         rows.push({
           suite: 'async',

@@ -31,7 +31,8 @@ if (kind === 'serve') {
   ready(server.port);
 } else if (kind === 'raw') {
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8' });
+    // setHeader + end lets Node send a Content-Length (writeHead first would switch to chunked).
+    res.setHeader('content-type', 'text/plain;charset=UTF-8');
     res.end('hello world');
   });
   stop = () => new Promise((resolve) => server.close(resolve));

@@ -252,6 +252,16 @@ describe('WebSocket consumers', () => {
     expect(server.webSockets).toBe(1);
   });
 
+  it('closes with 1011 when the route layer is already closed, and keeps serving', async () => {
+    const layer = memoryLayer();
+    await layer.close();
+    server = await serve(http, { port: 0, websocket: { '/ws': consumer({ layer }) } });
+    const c = await client('/ws');
+    expect((await c.closed).code).toBe(1011);
+    expect(server.webSockets).toBe(0);
+    expect(await (await fetch(server.url)).text()).toBe('http still works');
+  });
+
   it('closes WebSockets with 1001 on graceful shutdown', async () => {
     server = await serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
     const c = await client('/ws');

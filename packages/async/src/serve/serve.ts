@@ -102,6 +102,8 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
         );
       }
     } catch (error) {
+      // The rest of an oversize body is not worth reading: close the connection after the 413.
+      if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
       response = await errorResponse(error, request, options, logger);
     }
     if (closing) res.shouldKeepAlive = false;

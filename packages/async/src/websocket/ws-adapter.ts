@@ -99,7 +99,17 @@ export function attachWebSockets(
       },
       raw: ws,
     };
-    const connection = openConnection(mount.route, init, request, data, logger);
+    let connection: ReturnType<typeof openConnection>;
+    try {
+      connection = openConnection(mount.route, init, request, data, logger);
+    } catch (error) {
+      // E.g. the route's channel layer was closed before the server.
+      logger.error({ err: error }, 'WebSocket connection could not start');
+      all.delete(ws);
+      mount.sockets.delete(ws);
+      ws.close(1011, 'Internal error');
+      return;
+    }
     ws.on('message', (payload, isBinary) => connection.onMessage(toPayload(payload, isBinary)));
     ws.on('error', (error) => logger.warn({ err: error }, 'WebSocket error'));
     ws.once('close', (code, reason) => {

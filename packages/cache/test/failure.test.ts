@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { type RunningService, startRedis } from '../../../scripts/test-services.js';
+import { freePort, type RunningService, startMemcached, startRedis } from '../../../scripts/test-services.js';
 import { type Cache, type CacheError, createCache } from '../src/index.js';
 import { recordingLogger } from './helpers.js';
 
@@ -83,4 +84,70 @@ describe.runIf(memcachedUrl)('memcached limits', () => {
       await Promise.all([cache.close(), strict.close()]);
     }
   });
+});
+
+describe.runIf(memcachedUrl)('a memcached that goes down mid-test', () => {
+  it('falls through with an error event, and throws with onError: "throw"', async () => {
+    const server = await startMemcached();
+    const cache = createCache({ url: server.url, keyPrefix: 'mcdown', logger: recordingLogger(), timeout: 500 });
+    const strict = createCache({
+      url: server.url,
+      keyPrefix: 'mcdown',
+      onError: 'throw',
+      logger: recordingLogger(),
+      timeout: 500,
+    });
+    try {
+      const events: CacheError[] = [];
+      cache.on('error', (error) => events.push(error));
+      await cache.set('k', 'v');
+      expect(await cache.get('k')).toBe('v');
+      await server.stop();
+      expect(await cache.get('k')).toBeUndefined();
+      expect(await cache.getOrSet('k', () => 'factory')).toBe('factory');
+      await expect(strict.get('k')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
+      expect(events.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await Promise.all([cache.close(), strict.close(), server.stop()]);
+    }
+  }, 20_000);
+});
+
+describe.runIf(redisUrl)('clear() on Redis', () => {
+  it('works on a server where KEYS is disabled (it uses SCAN) and spares other prefixes', async () => {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--rename-command',
+        'KEYS',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    const url = `redis://127.0.0.1:${port}`;
+    const mine = createCache({ url, keyPrefix: 'mine', logger: recordingLogger(), onError: 'throw', timeout: 2000 });
+    const other = createCache({ url, keyPrefix: 'other', logger: recordingLogger(), onError: 'throw', timeout: 2000 });
+    try {
+      await vi.waitFor(() => mine.connect(), { timeout: 10_000, interval: 100 });
+      await vi.waitFor(() => other.connect(), { timeout: 10_000, interval: 100 });
+      await mine.setMany(Array.from({ length: 1500 }, (_, i) => [`k${i}`, i] as const));
+      await mine.set('tagged', 1, { tags: ['t'] });
+      await other.set('k1', 'keep');
+      await mine.clear();
+      expect((await mine.getMany(['k0', 'k1499', 'tagged'])).size).toBe(0);
+      expect(await other.get('k1')).toBe('keep');
+    } finally {
+      await Promise.all([mine.close(), other.close()]);
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -20,6 +20,7 @@ import type { Database } from 'better-sqlite3';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
+import { listBackups } from './db/backup.js';
 import { openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
 import { errorPages } from './http/errors.js';
@@ -50,6 +51,7 @@ function taggedWrites(cache: Cache, tags: readonly string[]): CacheLike {
 /** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
 export interface Demo {
   handler: Handler;
+  config: DemoConfig;
   board: Board;
   db: Database;
   cache: Cache;
@@ -106,6 +108,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     baseUrl: () => baseUrl,
     redisUrl: config.redisUrl,
     digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
+    backup: config.backup,
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
   // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.
@@ -190,6 +193,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
 
   return {
     handler,
+    config,
     board,
     db,
     cache,
@@ -206,6 +210,10 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       health,
       static: { root: config.staticRoot, sourceDir: fromRoot('static') },
       pendingMigrations: () => pendingMigrations(db).map(String),
+      backup: {
+        lastBackupAt: listBackups(config.backup.dir)[0]?.at ?? null,
+        maxAgeSeconds: config.backup.maxAgeHours * 3600,
+      },
     }),
     setBaseUrl(url) {
       baseUrl = url.replace(/\/$/, '');

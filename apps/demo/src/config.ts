@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { defineSettings, type Settings } from '@adv/deploy';
 import { z } from 'zod';
 import { fromRoot } from './paths.js';
@@ -35,6 +35,12 @@ export const demoSettingsShape = {
   TIME_ZONE: z.string().default('UTC'),
   /** When the digest e-mail goes out (cron, in TIME_ZONE). */
   DIGEST_CRON: z.string().default('0 8 * * *'),
+  /** When the database is backed up (cron, in TIME_ZONE). */
+  BACKUP_CRON: z.string().default('0 3 * * *'),
+  /** How many backups to keep. */
+  BACKUP_KEEP: int(7, 1),
+  /** Age in hours after which `check --deploy` calls the last backup too old. */
+  BACKUP_MAX_AGE_HOURS: int(48, 1),
   /** Who receives the digest. */
   DIGEST_TO: z.string().default('editors@example.com'),
   /** Pause per CSV chunk so the progress bar is visible on small exports (ms). */
@@ -61,6 +67,7 @@ export interface DemoConfig {
   debug: boolean;
   timeZone: string;
   digestCron: string;
+  backup: { cron: string; keep: number; maxAgeHours: number; dir: string };
   digestTo: string;
   exportChunkDelayMs: number;
   pageCacheSeconds: number;
@@ -98,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     debug: settings.DEBUG,
     timeZone: settings.TIME_ZONE,
     digestCron: settings.DIGEST_CRON,
+    backup: {
+      cron: settings.BACKUP_CRON,
+      keep: settings.BACKUP_KEEP,
+      maxAgeHours: settings.BACKUP_MAX_AGE_HOURS,
+      dir: join(settings.DATA_DIR, 'backups'),
+    },
     digestTo: settings.DIGEST_TO,
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,

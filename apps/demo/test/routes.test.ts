@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkDeploy } from '@adv/deploy';
 import { atomic } from '@adv/signals';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BASE, postForm, testDemo } from './helpers.js';
@@ -247,9 +248,25 @@ describe('comments and tasks', () => {
     expect((await get('/exports/not-a-file.csv')).status).toBe(404);
   });
 
-  it('schedules the digest periodically (Celery beat)', async () => {
+  it('schedules the digest and the database backup (Celery beat)', async () => {
     const schedules = await demo.tasks.app.schedules();
-    expect(schedules).toEqual([expect.objectContaining({ id: 'digest', task: 'digest' })]);
+    expect(schedules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'digest', task: 'digest' }),
+        expect.objectContaining({ id: 'backup-db', task: 'backup-db' }),
+      ]),
+    );
+  });
+
+  it('backs the database up from its task, and the deploy check sees the backup', async () => {
+    const before = await checkDeploy(demo.config.settings, demo.deployContext());
+    expect(before.map((f) => f.id)).toContain('adv.E009');
+    const handle = await demo.tasks.backup.enqueue(undefined);
+    const { file } = (await handle.result({ timeout: 10_000 })) as { file: string };
+    expect(file).toMatch(/backups\/board-\d{8}T\d{9}Z\.sqlite3$/);
+    const after = await checkDeploy(demo.config.settings, demo.deployContext());
+    expect(after.map((f) => f.id)).not.toContain('adv.E009');
+    expect(after.map((f) => f.id)).not.toContain('adv.W008');
   });
 
   it('sends a digest of new articles', async () => {

@@ -5,6 +5,7 @@ import { createTaskApp, type TaskApp, type TaskBackend } from '@adv/tasks';
 import { bullmqBackend } from '@adv/tasks/bullmq';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
 import type { Board } from '../board.js';
+import { backupDatabase } from '../db/backup.js';
 import { type Locale, t, withLocale } from '../i18n.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
@@ -36,8 +37,10 @@ export interface TaskDeps {
   baseUrl: () => string;
   /** Redis URL: BullMQ instead of the in-process backend. */
   redisUrl: string | undefined;
-  /** Seconds between digests, and who gets them. */
+  /** When digests go out, and to whom. */
   digest: { cron: string; timeZone: string; to: string };
+  /** Database backups: when, where, how many to keep. */
+  backup: { cron: string; keep: number; dir: string };
 }
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
@@ -131,7 +134,18 @@ export function createTasks(deps: TaskDeps) {
     { attempts: 1, timeLimit: 120_000 },
   );
 
-  return { app, notifyComment, digest, exportCsv };
+  const backup = app.defineTask(
+    'backup-db',
+    async () => {
+      const taken = await backupDatabase(board.db, deps.backup.dir, { keep: deps.backup.keep });
+      logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
+      return { file: taken.file, bytes: taken.bytes };
+    },
+    { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
+  );
+  app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
+
+  return { app, notifyComment, digest, exportCsv, backup };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

@@ -1,0 +1,33 @@
+/**
+ * `npm run backup -w @adv/demo`: takes a backup now (the `backup-db` task does it on schedule).
+ * `npm run restore -w @adv/demo -- <file>`: restores one; stop the app first.
+ * Without a file, `restore` lists the backups.
+ */
+import { join } from 'node:path';
+import { loadConfig } from './config.js';
+import { backupDatabase, listBackups, restoreBackup } from './db/backup.js';
+import { openDatabase } from './db/database.js';
+
+const config = loadConfig();
+const target = join(config.dataDir, 'board.sqlite3');
+const [command, file] = process.argv.slice(2);
+
+if (command === 'backup') {
+  const db = openDatabase(target);
+  const taken = await backupDatabase(db, config.backup.dir, { keep: config.backup.keep });
+  db.close();
+  console.log(`backed up to ${taken.file} (${taken.bytes} bytes)`);
+} else if (command === 'restore' && file) {
+  const { rows } = restoreBackup(file, target);
+  console.log(
+    `restored ${file} to ${target}: ${rows.articles} articles, ${rows.comments} comments (previous database kept as ${target}.before-restore)`,
+  );
+} else if (command === 'restore') {
+  const backups = listBackups(config.backup.dir);
+  if (backups.length === 0) console.log(`no backups in ${config.backup.dir}`);
+  for (const b of backups) console.log(`${b.at.toISOString()}  ${b.bytes} bytes  ${b.file}`);
+  console.log('restore one with: npm run restore -w @adv/demo -- <file>   (stop the app first)');
+} else {
+  console.error('usage: node dist/backup.js backup | restore [file]');
+  process.exitCode = 2;
+}

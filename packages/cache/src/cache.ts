@@ -213,8 +213,10 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const full = this.makeKey(key, options?.version);
     const seconds = options?.ttl ?? this.#e.s.defaultTtl;
     const ttlMs = seconds > 0 ? seconds * 1000 : undefined;
+    if (this.#e.closed) throw new CacheError('ERR_CLOSED', 'Cannot `incr`: the cache was closed');
     this.#e.s.l1?.invalidate([full]);
     try {
+      // No value to fall back to: a backend failure rejects whatever `onError` says.
       return await this.#e.guard(() => this.#e.driver.incr(full, delta, ttlMs));
     } catch (error) {
       if (error instanceof CacheError && error.code === 'ERR_NOT_INTEGER') throw error;

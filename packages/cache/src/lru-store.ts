@@ -1,6 +1,6 @@
 /**
  * A Map-like keyv store with a maximum number of entries, LRU eviction and per-entry TTL:
- * Django's LocMemCache. Hand-written (about 80 lines) because keyv's default `Map` never
+ * Django's LocMemCache. Hand-written (about 90 lines) because keyv's default `Map` never
  * evicts, and the keyv-compatible LRU packages either ignore keyv's `ttl` argument or bring a
  * dependency larger than this file. A JS `Map` keeps insertion order, so moving a key to the
  * end on read and evicting the first key is an O(1) LRU.

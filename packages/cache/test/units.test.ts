@@ -116,5 +116,7 @@ describe('createCache options', () => {
     expect(() => cache.on('nope' as never, () => {})).toThrow(CacheError);
     await cache.close();
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(cache.incr('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Handler, type Logger, type Middleware, silentLogger } from '@adv/types';
 import { AsyncError } from '../errors.js';
-import { toRequest } from '../serve/node-request.js';
+import { lazySignal, toRequest } from '../serve/node-request.js';
 import { writeResponse } from '../serve/node-response.js';
 import { invalidOption } from '../validate.js';
 import { captureDownstream } from './capture.js';
@@ -28,11 +28,12 @@ function failure(error: unknown): Response {
 }
 
 function requestFor(req: IncomingMessage, res: ServerResponse, options: NodeAdapterOptions): Request {
-  const controller = new AbortController();
+  const request = toRequest(req, { bodyLimit: options.bodyLimit ?? Number.POSITIVE_INFINITY });
+  const abort = lazySignal(request);
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+    if (!res.writableFinished) abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
   });
-  return toRequest(req, { signal: controller.signal, bodyLimit: options.bodyLimit ?? Number.POSITIVE_INFINITY });
+  return request;
 }
 
 /**

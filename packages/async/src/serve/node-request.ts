@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { AsyncError } from '../errors.js';
+import { headersFrom, lazyRequest } from './lazy-request.js';
 
 /** `RequestInit` plus the `duplex` member Node's fetch needs for streamed request bodies. */
 export type StreamingRequestInit = RequestInit & { duplex?: 'half' };
@@ -70,17 +71,15 @@ export function toRequest(
   options: { signal?: AbortSignal; bodyLimit?: number; body?: boolean } = {},
 ): Request {
   const limit = options.bodyLimit ?? Number.POSITIVE_INFINITY;
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!;
-    // HTTP/2 pseudo headers are not valid Fetch header names.
-    if (name.charCodeAt(0) !== 58) headers.append(name, raw[index + 1]!);
-  }
   const method = req.method ?? 'GET';
-  const init: StreamingRequestInit = { method, headers };
+  const hasBody = options.body !== false && method !== 'GET' && method !== 'HEAD';
+  if (!hasBody && options.signal === undefined) {
+    const lazy = lazyRequest(requestUrl(req), method, req.rawHeaders);
+    if (lazy !== undefined) return lazy;
+  }
+  const init: StreamingRequestInit = { method, headers: headersFrom(req.rawHeaders) };
   if (options.signal) init.signal = options.signal;
-  if (options.body !== false && method !== 'GET' && method !== 'HEAD') {
+  if (hasBody) {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) throw bodyTooLarge(limit);
     init.body = bodyStream(req, limit);

@@ -14,6 +14,9 @@ export type {
   RequestStartedArgs,
 } from './request-signals.js';
 export { gotRequestException, requestFinished, requestSignals, requestStarted } from './request-signals.js';
+export type { TransactionRunner } from './runner.js';
+export { sqlTransactionRunner } from './runner.js';
+export { Signal, signal } from './signal.js';
 export type {
   ConnectOptions,
   DisconnectOptions,
@@ -25,7 +28,6 @@ export type {
   SenderOf,
   SignalArgs,
   SignalOptions,
-} from './signal.js';
-export { Signal, signal } from './signal.js';
-export type { AtomicOptions, OnCommitOptions, TransactionRunner } from './transaction.js';
-export { atomic, inAtomicBlock, onCommit, sqlTransactionRunner } from './transaction.js';
+} from './signal-types.js';
+export type { AtomicOptions, OnCommitOptions } from './transaction.js';
+export { atomic, inAtomicBlock, onCommit } from './transaction.js';

@@ -1,5 +1,6 @@
 import { describeValue, SignalError } from './errors.js';
-import type { ConnectOptions, Receiver, SenderOf, Signal, SignalArgs } from './signal.js';
+import type { Signal } from './signal.js';
+import type { ConnectOptions, Receiver, SenderOf, SignalArgs } from './signal-types.js';
 
 /** The subset of a TC39 decorator context that {@link receiver} reads. */
 interface MethodDecoratorContext {

@@ -1,6 +1,7 @@
 import type { Logger, Middleware } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
-import { type RobustResult, Signal } from './signal.js';
+import { Signal } from './signal.js';
+import type { RobustResult } from './signal-types.js';
 
 /** Args of {@link requestStarted}. */
 export interface RequestStartedArgs {

@@ -1,97 +1,29 @@
 import type { SignalLike } from '@adv/types';
 import { emitSignalEvent, hasObservers, type SignalEvent } from './bus.js';
+import {
+  type AnyReceiver,
+  assertUid,
+  buildArgs,
+  type Connection,
+  isAsyncFunction,
+  isThenable,
+  type Started,
+  zip,
+} from './dispatch.js';
 import { describeValue, SignalError, toError } from './errors.js';
+import type {
+  ConnectOptions,
+  DisconnectOptions,
+  PayloadParam,
+  Receiver,
+  ReceiverResult,
+  RobustResult,
+  SenderOf,
+  SignalArgs,
+  SignalOptions,
+} from './signal-types.js';
 
-/** The least every signal's args carry: who sent it. */
-export interface SignalArgs {
-  /** The sender passed to `send(sender, payload)`: a class, a constructor or any value. */
-  sender: unknown;
-}
-
-/** A receiver takes one args object, `{ sender, ...payload }`. */
-export type Receiver<Args extends SignalArgs = SignalArgs, Result = unknown> = (args: Args) => Result | Promise<Result>;
-
-/** The sender type of a signal's args. */
-export type SenderOf<Args extends SignalArgs> = Args['sender'];
-
-/** What `send` takes besides the sender: the args without `sender`. */
-export type PayloadOf<Args extends SignalArgs> = Omit<Args, 'sender'>;
-
-/** The payload parameter of the send methods: optional when every payload field is. */
-export type PayloadParam<Args extends SignalArgs> =
-  // biome-ignore lint/complexity/noBannedTypes: `{}` is the "no required field" test here.
-  {} extends PayloadOf<Args> ? [payload?: PayloadOf<Args>] : [payload: PayloadOf<Args>];
-
-/** One receiver's outcome: the receiver and what it returned. */
-export type ReceiverResult<Args extends SignalArgs, Result> = [receiver: Receiver<Args, Result>, result: Result];
-
-/** One receiver's outcome in a robust send: what it returned, or the `Error` it threw. */
-export type RobustResult<Args extends SignalArgs, Result> = [receiver: Receiver<Args, Result>, result: Result | Error];
-
-/** Options of {@link Signal.connect}. */
-export interface ConnectOptions<Sender = unknown> {
-  /**
-   * Only receive sends from this sender (compared with `===`, as Django compares ids: a
-   * subclass sender does not match its base class). `undefined` receives every send.
-   * @defaultValue `undefined`
-   */
-  sender?: Sender;
-  /**
-   * A unique id for this connection: a second `connect` with the same id (and sender) is a
-   * no-op, so a module that runs twice (hot reload, a test re-import) does not connect twice.
-   * @defaultValue `undefined` (the receiver function itself is the id)
-   */
-  dispatchUid?: string | symbol;
-  /**
-   * Hold the receiver through a `WeakRef`: once nothing else references it, it is garbage
-   * collected and silently disconnected. Keep a reference to the function you pass.
-   * @defaultValue `false` (Django's default is weak; inline arrow functions make that a trap in JS)
-   */
-  weak?: boolean;
-}
-
-/** Options of {@link Signal.disconnect}. */
-export interface DisconnectOptions<Sender = unknown> {
-  /** The sender the receiver was connected with. */
-  sender?: Sender;
-  /** The `dispatchUid` the receiver was connected with. */
-  dispatchUid?: string | symbol;
-}
-
-/** Options of {@link Signal} and {@link signal}. */
-export interface SignalOptions {
-  /**
-   * A name for error messages and {@link onAny} observers.
-   * @defaultValue `'signal'`
-   */
-  name?: string;
-}
-
-interface Connection {
-  readonly key: unknown;
-  readonly receiver: Receiver<never, unknown> | undefined;
-  readonly ref: WeakRef<Receiver<never, unknown>> | undefined;
-  readonly sender: unknown;
-  readonly isAsync: boolean;
-}
-
-type AnyReceiver = (args: never) => unknown;
-
-/** The receivers an async send started, and what each returned (a value or a promise). */
-interface Started<Args extends SignalArgs, Result> {
-  receivers: Receiver<Args, Result>[];
-  pending: unknown[];
-}
 type Method = SignalEvent['method'];
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null &&
-  (typeof value === 'object' || typeof value === 'function') &&
-  typeof (value as { then?: unknown }).then === 'function';
-
-const isAsyncFunction = (fn: AnyReceiver): boolean =>
-  (fn as unknown as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'AsyncFunction';
-
 /**
  * Django's `Signal`, typed: receivers take one args object `{ sender, ...payload }`.
  *
@@ -432,16 +364,6 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   }
 }
 
-function assertUid(dispatchUid: unknown): void {
-  if (dispatchUid === undefined || typeof dispatchUid === 'symbol') return;
-  if (typeof dispatchUid !== 'string' || dispatchUid === '') {
-    throw new SignalError(
-      'ERR_INVALID_OPTION',
-      `Expected \`dispatchUid\` to be a non-empty string or a symbol, got ${describeValue(dispatchUid)}`,
-    );
-  }
-}
-
 /**
  * Creates a {@link Signal}: `signal<Args>()` reads like Django's `Signal()`.
  *
@@ -454,24 +376,4 @@ export function signal<Args extends SignalArgs = SignalArgs, Result = unknown>(
   options?: SignalOptions,
 ): Signal<Args, Result> {
   return new Signal<Args, Result>(options);
-}
-
-/**
- * `{ sender, ...payload }`, built with `Object.assign`: V8 runs an object spread over a
- * fresh payload about ten times slower here, and this is on every send's hot path.
- */
-function buildArgs(sender: unknown, payload: object | undefined): object {
-  return Object.assign({ sender }, payload);
-}
-
-/** Pairs receivers with their results: `[receiver, result][]`, preallocated. */
-function zip<Args extends SignalArgs, Result, Value>(
-  receivers: readonly Receiver<Args, Result>[],
-  values: readonly unknown[],
-): [Receiver<Args, Result>, Value][] {
-  const pairs = new Array<[Receiver<Args, Result>, Value]>(receivers.length);
-  for (let index = 0; index < receivers.length; index++) {
-    pairs[index] = [receivers[index]!, values[index] as Value];
-  }
-  return pairs;
 }

@@ -94,11 +94,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: { ...defaults, ...env },
     envFile: env === process.env ? undefined : false,
   });
+  // Folders under the data directory follow an overridden `dataDir` (tests, benchmarks).
+  const dataDir = overrides.dataDir ?? settings.DATA_DIR;
   return {
     settings,
     port: settings.PORT,
     host: settings.HOST,
-    dataDir: settings.DATA_DIR,
+    dataDir,
     staticRoot: settings.STATIC_ROOT,
     redisUrl: settings.REDIS_URL,
     workers: settings.WORKERS,
@@ -109,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       cron: settings.BACKUP_CRON,
       keep: settings.BACKUP_KEEP,
       maxAgeHours: settings.BACKUP_MAX_AGE_HOURS,
-      dir: join(settings.DATA_DIR, 'backups'),
+      dir: join(dataDir, 'backups'),
     },
     digestTo: settings.DIGEST_TO,
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,

@@ -17,6 +17,11 @@ describe('configuration from the environment', () => {
     expect(config).toMatchObject({ port: 8080, workers: 3, redisUrl: 'redis://127.0.0.1:6379', seed: false });
   });
 
+  it('keeps backups under the data directory, also when it is overridden', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/board' }).backup.dir).toBe('/srv/board/backups');
+    expect(loadConfig({}, { dataDir: '/tmp/x' }).backup.dir).toBe('/tmp/x/backups');
+  });
+
   it('refuses to run without a SECRET_KEY once DEBUG is off', () => {
     expect(() => loadConfig({ DEBUG: 'false' })).toThrow(SettingsError);
     expect(() => loadConfig({ DEBUG: 'false' })).toThrow(/SECRET_KEY/);

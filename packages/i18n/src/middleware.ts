@@ -100,9 +100,14 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
     const zone = o.timeZone?.(request);
     const timeZone = zone !== undefined && isValidTimeZone(zone) ? zone : undefined;
     if (!i18n.isLoaded(locale)) await i18n.load(locale);
-    const response = await i18n.withLocale(locale, () => next(forward), timeZone ? { timeZone } : undefined);
+    // The handler may `activate()` another locale (a user's preference): report the final one.
+    const [response, final] = await i18n.withLocale(
+      locale,
+      async () => [await next(forward), i18n.getLocale()] as const,
+      timeZone ? { timeZone } : undefined,
+    );
     return withHeaders(response, (headers) => {
-      if (!headers.has('Content-Language')) headers.set('Content-Language', locale);
+      if (!headers.has('Content-Language')) headers.set('Content-Language', final);
       appendVary(headers, vary);
     });
   };

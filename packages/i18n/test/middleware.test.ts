@@ -47,6 +47,17 @@ describe('localeMiddleware', () => {
     expect(plain.headers.get('Vary')).toBe('Accept-Language, Cookie');
   });
 
+  it('reports a locale the handler activated in Content-Language', async () => {
+    const switching = compose(localeMiddleware({ i18n }))(async () => {
+      i18n.activate('pt-BR');
+      return new Response(i18n.t('plain'));
+    });
+    const response = await switching(new Request('http://localhost/en/x'));
+    expect(await response.text()).toBe('Só texto');
+    expect(response.headers.get('Content-Language')).toBe('pt-BR');
+    expect(i18n.getLocale()).toBe('en');
+  });
+
   it('works on responses with immutable headers', async () => {
     const redirecting = compose(localeMiddleware({ i18n }))(() => Response.redirect('http://localhost/next', 302));
     const response = await redirecting(new Request('http://localhost/pt-br/'));

@@ -8,7 +8,7 @@ import { createNegotiator } from './negotiate.js';
 /** The part of an i18n instance the middleware and `setLanguage` use. */
 export type LocaleSource = Pick<
   I18n,
-  'locales' | 'defaultLocale' | 'resolveLocale' | 'withLocale' | 'load' | 'isLoaded'
+  'locales' | 'defaultLocale' | 'resolveLocale' | 'withLocale' | 'getLocale' | 'load' | 'isLoaded'
 >;
 
 /** Options of {@link localeMiddleware}. */

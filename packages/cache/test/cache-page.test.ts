@@ -23,10 +23,13 @@ async function warm(
 ) {
   await (await run(new Request(url, init))).text();
   const before = calls();
-  await vi.waitFor(async () => {
-    await (await run(new Request(url, init))).text();
-    expect(calls()).toBe(before);
-  });
+  await vi.waitFor(
+    async () => {
+      await (await run(new Request(url, init))).text();
+      expect(calls()).toBe(before);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
 }
 
 describe('cachePage', () => {

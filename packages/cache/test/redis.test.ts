@@ -18,6 +18,6 @@ describe.runIf(redisUrl)('redis', () => {
   cacheContractSuite(
     'redis + L1',
     (options) => createCache({ ...options, url: `${redisUrl}/1`, l1: true, logger: quietLogger, timeout: 5000 }),
-    { shared: true, scopedClear: true, negativeCounters: true, settle: () => new Promise((r) => setTimeout(r, 200)) },
+    { shared: true, scopedClear: true, negativeCounters: true },
   );
 });

@@ -3,6 +3,8 @@ import { type Cache, createCache } from '../src/index.js';
 import { quietLogger } from './helpers.js';
 
 const redisUrl = inject('redisUrl');
+/** Pub/sub is asynchronous: generous bounds for a loaded CI machine. */
+const PATIENT = { timeout: 10_000, interval: 20 };
 
 describe.runIf(redisUrl)('two-tier: memory L1 in front of Redis', () => {
   const caches: Cache[] = [];
@@ -38,19 +40,19 @@ describe.runIf(redisUrl)('two-tier: memory L1 in front of Redis', () => {
     await a.set('x', 'a1', { tags: ['t'] });
     expect(await b.get('x')).toBe('a1'); // now in b's L1
     await a.set('x', 'a2', { tags: ['t'] });
-    await vi.waitFor(async () => expect(await b.get('x')).toBe('a2'));
+    await vi.waitFor(async () => expect(await b.get('x')).toBe('a2'), PATIENT);
     await a.invalidateTags(['t']);
-    await vi.waitFor(async () => expect(await b.get('x')).toBeUndefined());
+    await vi.waitFor(async () => expect(await b.get('x')).toBeUndefined(), PATIENT);
     await a.set('y', 1);
     expect(await b.get('y')).toBe(1);
     await a.incr('y');
-    await vi.waitFor(async () => expect(await b.get('y')).toBe(2));
+    await vi.waitFor(async () => expect(await b.get('y')).toBe(2), PATIENT);
     await a.delete('y');
-    await vi.waitFor(async () => expect(await b.get('y')).toBeUndefined());
+    await vi.waitFor(async () => expect(await b.get('y')).toBeUndefined(), PATIENT);
     await a.set('z', 1);
     expect(await b.get('z')).toBe(1);
     await a.clear();
-    await vi.waitFor(async () => expect(await b.get('z')).toBeUndefined());
+    await vi.waitFor(async () => expect(await b.get('z')).toBeUndefined(), PATIENT);
   });
 
   it('rejects l1 without Redis', () => {

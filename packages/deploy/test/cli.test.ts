@@ -154,5 +154,5 @@ describe('adv-deploy CLI', () => {
       },
     );
     expect(failing.status).toBe(1);
-  });
+  }, 30_000);
 });

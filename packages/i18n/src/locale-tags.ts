@@ -36,13 +36,25 @@ export function fallbackChain(
   return chain;
 }
 
-/** Whether `timeZone` is an IANA time zone this runtime knows (`Europe/Lisbon`, `UTC`). */
+const knownZones = new Map<string, boolean>();
+const KNOWN_ZONES_LIMIT = 1000;
+
+/**
+ * Whether `timeZone` is an IANA time zone this runtime knows (`Europe/Lisbon`, `UTC`).
+ * Memoized (bounded): building an `Intl.DateTimeFormat` to find out is costly, and the
+ * middleware asks on every request that carries a zone.
+ */
 export function isValidTimeZone(timeZone: unknown): timeZone is string {
   if (typeof timeZone !== 'string' || timeZone.length === 0 || timeZone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return true;
-  } catch {
-    return false;
+  let valid = knownZones.get(timeZone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (knownZones.size < KNOWN_ZONES_LIMIT) knownZones.set(timeZone, valid);
   }
+  return valid;
 }

@@ -46,14 +46,15 @@ export function nextStepId(id: string): string {
 export async function runWithLimits(
   handler: (payload: unknown, context: TaskContext) => unknown,
   payload: unknown,
-  context: Omit<TaskContext, 'signal'> & { signal?: AbortSignal },
+  context: TaskContext,
   timeLimit: number | undefined,
 ): Promise<unknown> {
   if (timeLimit === undefined) {
-    return handler(payload, { ...context, signal: context.signal ?? new AbortController().signal });
+    // Passed through as is: its `signal` may be a lazy getter that spreading would trigger.
+    return handler(payload, context);
   }
   const controller = new AbortController();
-  const signal = context.signal ? AbortSignal.any([controller.signal, context.signal]) : controller.signal;
+  const signal = AbortSignal.any([controller.signal, context.signal]);
   const timer = setTimeout(
     () =>
       controller.abort(
@@ -79,6 +80,11 @@ export async function runWithLimits(
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Whether the job's own signal is aborted, without creating a lazily made signal. */
+function isAborted(job: ActiveJob): boolean {
+  return job.aborted ?? job.signal.aborted;
 }
 
 /** The error of a job whose own signal was aborted (cancelled, or its worker shut down). */
@@ -111,7 +117,7 @@ function decideFailure(deps: ProcessorDeps, job: ActiveJob, thrown: unknown): Ou
   const attempt = job.attemptsMade + 1;
   // A cancelled job fails as cancelled, whatever its handler did with the abort.
   const error =
-    job.signal.aborted && !(thrown instanceof TaskError && thrown.code === 'ERR_TIME_LIMIT') ? abortError(job) : thrown;
+    isAborted(job) && !(thrown instanceof TaskError && thrown.code === 'ERR_TIME_LIMIT') ? abortError(job) : thrown;
   const code = (error as { code?: unknown } | null)?.code;
   const task = deps.tasks.get(name);
   let retry = attempt < job.attempts && !(typeof code === 'string' && FINAL_CODES.has(code));
@@ -161,8 +167,16 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
     if (deps.listening('active')) deps.emit('active', { id: job.id, name, attempt });
     const started = deps.listening('completed') ? performance.now() : 0;
     try {
-      const result = await task.invoke(job.data.payload, { id: job.id, name, attempt, signal: job.signal });
-      if (job.signal.aborted) return fail(job.signal.reason); // cancelled while running: its result is discarded
+      const context = {
+        id: job.id,
+        name,
+        attempt,
+        get signal() {
+          return job.signal;
+        },
+      };
+      const result = await task.invoke(job.data.payload, context);
+      if (isAborted(job)) return fail(job.signal.reason); // cancelled while running: its result is discarded
       assertSerializable(result, 'result');
       const [next, ...rest] = job.data.chain ?? [];
       if (next) await deps.backend.add(stepJob(next, result, rest, nextStepId(job.id)));

@@ -76,8 +76,8 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
       id: `inline-${randomUUID()}`,
       name: this.name,
       attempt: 1,
-      ...(options.signal ? { signal: options.signal } : {}),
-    } as TaskContext)) as Result;
+      signal: options.signal ?? new AbortController().signal,
+    })) as Result;
   }
 
   /** Binds a payload and options, for `chain()` and `group()`. */

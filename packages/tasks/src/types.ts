@@ -133,8 +133,13 @@ export interface ActiveJob {
   /** Attempts already finished before this one. */
   attemptsMade: number;
   attempts: number;
-  /** Aborted when the backend cancels the job or shuts down. */
-  signal: AbortSignal;
+  /** Aborted when the backend cancels the job or shuts down. A backend may create it lazily (a getter). */
+  readonly signal: AbortSignal;
+  /**
+   * Whether `signal` is aborted, for backends that create it lazily: reading this must not create
+   * it (AbortSignals are costly to create per job). Absent: the processor reads `signal.aborted`.
+   */
+  readonly aborted?: boolean;
 }
 
 /** What the processor decided about one attempt. */

@@ -1,6 +1,6 @@
 import type { EnqueueLike } from '@adv/types';
 import { expect, it } from 'vitest';
-import { createTaskApp, TaskError } from '../src/index.js';
+import { chain, createTaskApp, TaskError } from '../src/index.js';
 import { FAST, rejection, type SuiteContext, sleep, until } from './helpers.js';
 
 /** Contract: enqueue options, retries, limits, expiry, cancellation and bad input. */
@@ -186,6 +186,28 @@ export function jobContract({ newApp, factory }: SuiteContext): void {
     expect((await rejection(handle.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
     expect(await handle.status()).toBe('cancelled');
     expect((reason as TaskError).code).toBe('ERR_CANCELLED');
+  });
+
+  it('discards the result of an active job cancelled while its handler ignored the signal', async () => {
+    const app = newApp();
+    let release: (() => void) | undefined;
+    let nextRan = false;
+    const deaf = app.defineTask(
+      'deaf',
+      () => new Promise<string>((resolve) => (release = () => resolve('done anyway'))),
+    );
+    const next = app.defineTask('after-deaf', () => {
+      nextRan = true;
+    });
+    await app.process();
+    const handle = await chain(deaf.with(undefined), next.with()).enqueue();
+    await until(() => release !== undefined);
+    expect(await handle.cancel()).toBe(true);
+    release?.();
+    expect((await rejection(handle.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
+    expect((await handle.statuses())[0]).toBe('cancelled');
+    await sleep(200);
+    expect(nextRan).toBe(false);
   });
 
   it('fails a job whose task this worker does not define (ERR_UNKNOWN_TASK), without crashing', async () => {

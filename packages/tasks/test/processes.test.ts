@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -11,6 +12,9 @@ import { until } from './contract.js';
 const redisUrl = inject('redisUrl');
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/worker-tasks.mjs', import.meta.url));
+// The children run the built CLI, as users do (turbo builds before testing).
+if (redisUrl && !existsSync(cli))
+  throw new Error(`${cli} is missing: run \`npx tsc -p packages/tasks\` before these tests`);
 
 interface Child {
   process: ChildProcess;

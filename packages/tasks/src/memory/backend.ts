@@ -41,6 +41,9 @@ interface Entry {
   priority: number;
   timer?: NodeJS.Timeout;
   controller?: AbortController;
+  /** Set when the active job is cancelled or interrupted, whether or not its signal exists yet. */
+  aborted?: boolean;
+  abortReason?: TaskError;
   waiters: Set<() => void>;
 }
 
@@ -52,6 +55,13 @@ interface ScheduleEntry {
 }
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+/** Aborts a job's signal, or records the reason for when its signal is first created. */
+function abortEntry(entry: Entry, reason: TaskError): void {
+  entry.aborted = true;
+  entry.abortReason = reason;
+  entry.controller?.abort(reason);
+}
 
 /**
  * The embedded default backend: jobs live in this process's memory and run on a p-queue with a
@@ -125,7 +135,7 @@ export class MemoryBackend implements TaskBackend {
     const entry = this.#jobs.get(id);
     if (!entry || FINISHED.has(entry.record.status)) return false;
     clearTimeout(entry.timer);
-    entry.controller?.abort(new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
+    abortEntry(entry, new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
     this.#finish(entry, 'cancelled');
     return true;
   }
@@ -204,7 +214,7 @@ export class MemoryBackend implements TaskBackend {
     });
     if ((await Promise.race([idle, timedOut])) === 'timeout') {
       for (const entry of this.#jobs.values())
-        entry.controller?.abort(new TaskError('ERR_BACKEND', 'Worker shut down'));
+        if (entry.record.status === 'active') abortEntry(entry, new TaskError('ERR_BACKEND', 'Worker shut down'));
     }
     clearTimeout(timer);
   }
@@ -231,8 +241,7 @@ export class MemoryBackend implements TaskBackend {
     const { record } = entry;
     if (record.status !== 'waiting' || !this.#processor) return;
     record.status = 'active';
-    const controller = new AbortController();
-    entry.controller = controller;
+    entry.aborted = false;
     let outcome: Outcome;
     try {
       outcome = await this.#processor({
@@ -240,7 +249,17 @@ export class MemoryBackend implements TaskBackend {
         data: record.data,
         attemptsMade: record.attemptsMade,
         attempts: record.attempts,
-        signal: controller.signal,
+        // Created on first use only: most handlers never look at their signal.
+        get signal() {
+          if (!entry.controller) {
+            entry.controller = new AbortController();
+            if (entry.aborted) entry.controller.abort(entry.abortReason);
+          }
+          return entry.controller.signal;
+        },
+        get aborted() {
+          return entry.aborted;
+        },
       });
     } catch (error) {
       outcome = { ok: false, error }; // the processor decides retries; if it broke, fail the job rather than crash

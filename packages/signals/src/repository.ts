@@ -9,6 +9,7 @@ import {
   preSave,
 } from './model-signals.js';
 import type { Signal } from './signal.js';
+import { assertMethods, overrideMethods } from './wrap.js';
 
 /** Any data-access object with `save` and `delete`: a repository, a DAO, a model manager. */
 export interface Repository<Instance = never> {
@@ -82,14 +83,7 @@ export function withModelSignals<R extends Repository<never>>(
   repository: R,
   options: ModelSignalsOptions<Parameters<R['save']>[0]> = {},
 ): SignalingRepository<R> {
-  for (const method of ['save', 'delete'] as const) {
-    if (repository === null || typeof repository !== 'object' || typeof repository[method] !== 'function') {
-      throw new SignalError(
-        'ERR_INVALID_OPTION',
-        `Expected \`repository\` to have a \`${method}\` method, got ${describeValue(repository)}`,
-      );
-    }
-  }
+  assertMethods('repository', repository, ['save', 'delete']);
   const isNew = (options.isNew ?? defaultIsNew) as (instance: unknown) => boolean;
   if (typeof isNew !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`isNew\` to be a function, got ${describeValue(isNew)}`);
@@ -119,21 +113,5 @@ export function withModelSignals<R extends Repository<never>>(
     return result;
   }
 
-  const bound = new Map<PropertyKey, unknown>();
-  // A Proxy keeps every other member (find, count, ...) and the repository's type; methods are
-  // bound to the real repository so its `#private` fields keep working.
-  return new Proxy(repository, {
-    get(object, property) {
-      if (property === 'save') return save;
-      if (property === 'delete') return remove;
-      const value = Reflect.get(object, property, object);
-      if (typeof value !== 'function') return value;
-      let method = bound.get(property);
-      if (method === undefined || (method as { original?: unknown }).original !== value) {
-        method = Object.assign(value.bind(object), { original: value });
-        bound.set(property, method);
-      }
-      return method;
-    },
-  }) as unknown as SignalingRepository<R>;
+  return overrideMethods(repository, { save, delete: remove }) as unknown as SignalingRepository<R>;
 }

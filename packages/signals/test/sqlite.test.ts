@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   atomic,
   type DeleteArgs,
+  type M2mChangedArgs,
+  m2mChanged,
   onCommit,
   type PostSaveArgs,
   type PreSaveArgs,
@@ -16,6 +18,7 @@ import {
   signal,
   sqlTransactionRunner,
   type TransactionRunner,
+  withM2mSignals,
   withModelSignals,
 } from '../src/index.js';
 
@@ -314,6 +317,100 @@ describe('atomic + onCommit against SQLite', () => {
     );
     expect(() => sqlTransactionRunner('BEGIN' as never)).toThrowError(
       'Expected `execute` to be a function, got `BEGIN` (string)',
+    );
+  });
+});
+
+describe('withM2mSignals on a real SQLite relation', () => {
+  class Tag {}
+  class ArticleTag {}
+  /** article_tag rows for one article. */
+  class ArticleTags {
+    constructor(readonly db: Database.Database) {}
+    add(article: Article, tagIds: readonly number[]): void {
+      const insert = this.db.prepare('INSERT OR IGNORE INTO article_tag (article_id, tag_id) VALUES (?, ?)');
+      for (const tagId of tagIds) insert.run(article.id, tagId);
+    }
+    remove(article: Article, tagIds: readonly number[]): void {
+      const remove = this.db.prepare('DELETE FROM article_tag WHERE article_id = ? AND tag_id = ?');
+      for (const tagId of tagIds) remove.run(article.id, tagId);
+    }
+    clear(article: Article): void {
+      this.db.prepare('DELETE FROM article_tag WHERE article_id = ?').run(article.id);
+    }
+    of(article: Article): number[] {
+      const rows = this.db
+        .prepare('SELECT tag_id FROM article_tag WHERE article_id = ? ORDER BY tag_id')
+        .all(article.id);
+      return (rows as { tag_id: number }[]).map((row) => row.tag_id);
+    }
+  }
+
+  beforeEach(() => {
+    db.exec(
+      'DROP TABLE IF EXISTS article_tag; CREATE TABLE article_tag (article_id INTEGER, tag_id INTEGER, PRIMARY KEY (article_id, tag_id))',
+    );
+  });
+
+  it('add, remove and clear send pre and post m2mChanged around the write', async () => {
+    const changed = signal<M2mChangedArgs>({ name: 'm2mChanged' });
+    const relation = new ArticleTags(db);
+    const tags = withM2mSignals(relation, { sender: ArticleTag, model: Tag, signal: changed });
+    const article = Object.assign(new Article('tagged'), { id: 1 });
+    const seen: string[] = [];
+    changed.connect(
+      ({ action, instance, pkSet, model, reverse }) => {
+        const keys = pkSet === undefined ? '-' : [...pkSet].join(',');
+        seen.push(`${action} [${keys}] rows=${relation.of(instance as Article).join(',')} ${model === Tag} ${reverse}`);
+      },
+      { sender: ArticleTag },
+    );
+    await tags.add(article, [1, 2, 3]);
+    await tags.remove(article, [2]);
+    expect(tags.of(article)).toEqual([1, 3]); // other methods pass through
+    await tags.clear(article);
+    expect(seen).toEqual([
+      'preAdd [1,2,3] rows= true false',
+      'postAdd [1,2,3] rows=1,2,3 true false',
+      'preRemove [2] rows=1,2,3 true false',
+      'postRemove [2] rows=1,3 true false',
+      'preClear [-] rows=1,3 true false',
+      'postClear [-] rows= true false',
+    ]);
+  });
+
+  it('with the built-in m2mChanged, an onCommit from a receiver waits for the transaction', async () => {
+    const tags = withM2mSignals(new ArticleTags(db));
+    const article = Object.assign(new Article('tagged'), { id: 7 });
+    const invalidated: string[] = [];
+    const stop = m2mChanged.connect(({ action }) => {
+      if (action === 'postAdd') onCommit(() => invalidated.push('article:7'));
+    });
+    try {
+      await expect(
+        atomic(
+          async () => {
+            await tags.add(article, [1]);
+            throw new Error('rolled back');
+          },
+          { runner },
+        ),
+      ).rejects.toThrow('rolled back');
+      expect(invalidated).toEqual([]);
+      await atomic(() => tags.add(article, [1]), { runner });
+      expect(invalidated).toEqual(['article:7']);
+    } finally {
+      stop();
+    }
+  });
+
+  it('rejects a relation without add/remove/clear and keys that are not a list', async () => {
+    expect(() => withM2mSignals({ add() {}, remove() {} } as never)).toThrowError(
+      'Expected `relation` to have a `clear` method, got `[object Object]` (object)',
+    );
+    const tags = withM2mSignals(new ArticleTags(db));
+    await expect(tags.add(new Article('x'), 5 as never)).rejects.toThrowError(
+      'Expected `keys` to be an array of keys, got `5` (number)',
     );
   });
 });

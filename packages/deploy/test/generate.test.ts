@@ -89,26 +89,33 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     servers.push(upstream);
     const appPort = await freePort();
     await new Promise<void>((r) => upstream.listen(appPort, '127.0.0.1', r));
-    const port = await freePort();
-    const site = generateNginxConfig({
-      serverName: 'localhost',
-      upstreams: [`127.0.0.1:${appPort}`],
-      staticRoot: join(dir, 'static'),
-      tls: false,
-      httpPort: port,
-      ipv6: false,
-    });
-    const conf = mainConfig(dir, site);
-    const child = spawn(nginxBinary ?? 'nginx', ['-p', dir, '-c', conf, '-e', 'stderr'], { stdio: 'ignore' });
-    children.push(child);
-    const base = `http://127.0.0.1:${port}`;
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
-      up = await fetch(`${base}/static/app.js`).then(
-        () => true,
-        () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
-      );
+    // Start nginx on a free port; if another process grabbed the port meanwhile, nginx exits: retry.
+    let port = 0;
+    for (let attempt = 0; attempt < 5 && port === 0; attempt++) {
+      const candidate = await freePort();
+      const site = generateNginxConfig({
+        serverName: 'localhost',
+        upstreams: [`127.0.0.1:${appPort}`],
+        staticRoot: join(dir, 'static'),
+        tls: false,
+        httpPort: candidate,
+        ipv6: false,
+      });
+      const conf = mainConfig(dir, site);
+      const child = spawn(nginxBinary ?? 'nginx', ['-p', dir, '-c', conf, '-e', 'stderr'], { stdio: 'ignore' });
+      children.push(child);
+      for (let i = 0; i < 200 && child.exitCode === null && port === 0; i++) {
+        const up = await fetch(`http://127.0.0.1:${candidate}/static/app.js`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (up) port = candidate;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      if (port === 0) child.kill('SIGKILL');
     }
+    expect(port, 'nginx did not start').toBeGreaterThan(0);
+    const base = `http://127.0.0.1:${port}`;
     const hashed = await fetch(`${base}/static/${manifest.paths['app.js']}`, {
       headers: { 'accept-encoding': 'gzip' },
     });

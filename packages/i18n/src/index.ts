@@ -21,6 +21,8 @@ export {
   matchLocale,
   parseAcceptLanguage,
 } from './negotiate.js';
+export type { LanguageInfo, LocalizePathOptions } from './paths.js';
+export { languageInfo, localizePath } from './paths.js';
 export type { PoConversion, PoEntry } from './po.js';
 export { parsePo, poToCatalog, pythonFormatToIcu } from './po.js';
 export type { SetLanguageOptions } from './set-language.js';

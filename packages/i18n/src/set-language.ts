@@ -2,6 +2,7 @@ import type { Handler } from '@adv/types';
 import { describe, I18nError } from './errors.js';
 import { firstSegment } from './http-util.js';
 import type { LocaleSource } from './middleware.js';
+import { localizePath } from './paths.js';
 
 /** Options of {@link setLanguage}. */
 export interface SetLanguageOptions {
@@ -135,6 +136,10 @@ function translatePrefix(target: string, language: string, i18n: SetLanguageOpti
   const url = new URL(target, 'http://placeholder');
   const segment = firstSegment(url.pathname);
   if (segment === undefined || i18n.resolveLocale(segment) === undefined) return target;
-  const path = `/${language.toLowerCase()}${url.pathname.slice(segment.length + 1)}${url.search}${url.hash}`;
-  return target.startsWith('/') ? path : `${new URL(target).origin}${path}`;
+  const path = localizePath(
+    { resolveLocale: (tag) => i18n.resolveLocale(tag), defaultLocale: '' },
+    `${url.pathname}${url.search}${url.hash}`,
+    language,
+  );
+  return target.startsWith('/') ? path : `${url.origin}${path}`;
 }

@@ -1,7 +1,7 @@
 import { describeValue, SignalError } from './errors.js';
 import { type M2mAction, type M2mChangedArgs, m2mChanged } from './model-signals.js';
 import type { Signal } from './signal.js';
-import { assertMethods, overrideMethods } from './wrap.js';
+import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
 
 /** A many-to-many relation's data access: add, remove and clear related keys of an instance. */
 export interface M2mRelation<Instance = never, Key = never> {
@@ -68,6 +68,7 @@ export function withM2mSignals<R extends M2mRelation>(
   options: M2mSignalsOptions = {},
 ): SignalingRelation<R> {
   assertMethods('relation', relation, ['add', 'remove', 'clear']);
+  assertOptions(options);
   const sender = options.sender ?? relation;
   const { model, reverse = false, using } = options;
   const changed = options.signal ?? m2mChanged;

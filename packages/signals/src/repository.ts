@@ -9,7 +9,7 @@ import {
   preSave,
 } from './model-signals.js';
 import type { Signal } from './signal.js';
-import { assertMethods, overrideMethods } from './wrap.js';
+import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
 
 /** Any data-access object with `save` and `delete`: a repository, a DAO, a model manager. */
 export interface Repository<Instance = never> {
@@ -84,6 +84,7 @@ export function withModelSignals<R extends Repository<never>>(
   options: ModelSignalsOptions<Parameters<R['save']>[0]> = {},
 ): SignalingRepository<R> {
   assertMethods('repository', repository, ['save', 'delete']);
+  assertOptions(options);
   const isNew = (options.isNew ?? defaultIsNew) as (instance: unknown) => boolean;
   if (typeof isNew !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`isNew\` to be a function, got ${describeValue(isNew)}`);

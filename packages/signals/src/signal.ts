@@ -24,6 +24,7 @@ import type {
 } from './signal-types.js';
 
 type Method = SignalEvent['method'];
+
 /**
  * Django's `Signal`, typed: receivers take one args object `{ sender, ...payload }`.
  *

@@ -58,5 +58,9 @@ describe('bad inputs get a SignalError with ERR_INVALID_OPTION', () => {
       () => withModelSignals({ save() {}, delete() {} }, { isNew: true as never }),
       'Expected `isNew` to be a function, got `true` (boolean)',
     );
+    expectCode(
+      () => withModelSignals({ save() {}, delete() {} }, null as never),
+      'Expected `options` to be an object, got `null` (null)',
+    );
   });
 });

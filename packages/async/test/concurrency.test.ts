@@ -161,18 +161,19 @@ describe('offload', () => {
   });
 
   it('keeps the event loop free while the work runs', async () => {
+    // Work done on the main thread would let no timer fire before it resolves.
     let ticks = 0;
     const timer = setInterval(() => {
       ticks += 1;
-    }, 1);
+    }, 5);
     await pool.run(() => {
-      const end = Date.now() + 150;
+      const end = Date.now() + 300;
       while (Date.now() < end) {
         /* busy */
       }
     });
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(5);
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it('rejects with the worker error and keeps serving', async () => {

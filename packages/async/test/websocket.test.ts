@@ -240,7 +240,7 @@ describe('WebSocket consumers', () => {
     server = await serve(http, {
       port: 0,
       websocket: {
-        '/ws': consumer({ heartbeatInterval: 50, disconnect: (_ctx, event) => void disconnects.push(event.code) }),
+        '/ws': consumer({ heartbeatInterval: 200, disconnect: (_ctx, event) => void disconnects.push(event.code) }),
       },
     });
     const alive = await client('/ws');

@@ -17,8 +17,11 @@ async function interleavedOps(
   const rounds = quick ? 5 : 21;
   const batchMs = quick ? 30 : 120;
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
+  const entries = Object.entries(tasks);
   for (let round = 0; round < rounds; round++) {
-    for (const [name, task] of Object.entries(tasks)) {
+    // A new order every round (rotation), so no variant always follows the same neighbour.
+    const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
+    for (const [name, task] of order) {
       let count = 0;
       const start = performance.now();
       let elapsed = 0;

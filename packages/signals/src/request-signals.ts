@@ -64,6 +64,14 @@ export interface RequestSignalsOptions {
    * @defaultValue `console`
    */
   logger?: Pick<Logger, 'error'>;
+  /**
+   * Send `requestFinished` once the response body has been fully read or cancelled (Django
+   * sends it when the response is closed), instead of as soon as the handler returned. The
+   * response is then passed on with its body piped through a stream. Use it for streamed
+   * responses (SSE, large downloads) whose receivers measure or clean up the whole request.
+   * @defaultValue `false`
+   */
+  waitForBody?: boolean;
   /** The signals to send; the built-in ones by default. */
   signals?: {
     requestStarted?: Signal<RequestStartedArgs>;
@@ -77,7 +85,7 @@ export interface RequestSignalsOptions {
  * chain, `gotRequestException` if it throws (the error is then rethrown), `requestFinished`
  * once it has a response or failed. Receivers may be async and are awaited (`asend`).
  *
- * @param options - `sender`, `logger`, `signals`: see {@link RequestSignalsOptions}.
+ * @param options - `sender`, `logger`, `waitForBody`, `signals`: see {@link RequestSignalsOptions}.
  * @example
  * ```ts
  * const app = compose(requestSignals())(handler);
@@ -93,6 +101,13 @@ export function requestSignals(options: RequestSignalsOptions = {}): Middleware 
   const started = options.signals?.requestStarted ?? requestStarted;
   const finished = options.signals?.requestFinished ?? requestFinished;
   const exception = options.signals?.gotRequestException ?? gotRequestException;
+  const waitForBody = options.waitForBody ?? false;
+  if (typeof waitForBody !== 'boolean') {
+    throw new SignalError(
+      'ERR_INVALID_OPTION',
+      `Expected \`waitForBody\` to be a boolean, got ${describeValue(waitForBody)}`,
+    );
+  }
 
   const report = (name: string, results: RobustResult<never, unknown>[]) => {
     for (const [receiver, outcome] of results) {
@@ -105,17 +120,36 @@ export function requestSignals(options: RequestSignalsOptions = {}): Middleware 
     }
   };
 
+  const finish = async (request: Request, response: Response | undefined) => {
+    report(finished.name, await finished.asendRobust(sender, { request, response }));
+  };
+
   return async function requestSignals(request, next) {
     await started.asend(sender, { request });
-    let response: Response | undefined;
+    let response: Response;
     try {
       response = await next(request);
-      return response;
     } catch (error) {
       report(exception.name, await exception.asendRobust(sender, { request, error }));
+      await finish(request, undefined);
       throw error;
-    } finally {
-      report(finished.name, await finished.asendRobust(sender, { request, response }));
     }
+    if (!waitForBody || response.body === null) {
+      await finish(request, response);
+      return response;
+    }
+    // The body is piped through, so the signal fires when the consumer has read all of it,
+    // or cancelled it (a client that went away), or the handler's stream failed.
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const finishBody = () => finish(request, response);
+    response.body
+      .pipeTo(writable)
+      .then(finishBody, finishBody)
+      .catch(() => {}); // report() never throws unless the logger does
+    return new Response(readable, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }

@@ -110,7 +110,65 @@ describe('requestSignals middleware', () => {
     expect(seen).toEqual(['api']);
   });
 
+  describe('waitForBody', () => {
+    const streaming = (chunks: string[]) => {
+      const encoder = new TextEncoder();
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const chunk = chunks.shift();
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(encoder.encode(chunk));
+        },
+      });
+    };
+    const finishedOnce = (finished: ReturnType<typeof signal<RequestFinishedArgs>>) =>
+      new Promise<RequestFinishedArgs>((resolve) => {
+        finished.connect(resolve);
+      });
+
+    it('sends requestFinished once the streamed body has been read', async () => {
+      const finished = signal<RequestFinishedArgs>({ name: 'requestFinished' });
+      const events: string[] = [];
+      finished.connect(() => events.push('finished'));
+      const done = finishedOnce(finished);
+      const middleware = requestSignals({ waitForBody: true, signals: { requestFinished: finished } });
+      const response = await compose(middleware)(
+        () => new Response(streaming(['a', 'b', 'c']), { status: 206, headers: { 'x-kind': 'stream' } }),
+      )(request());
+      expect(events).toEqual([]); // the body has not been read yet
+      expect(response.status).toBe(206);
+      expect(response.headers.get('x-kind')).toBe('stream');
+      expect(await response.text()).toBe('abc');
+      const args = await done;
+      expect(args.response?.status).toBe(206);
+      expect(events).toEqual(['finished']);
+    });
+
+    it('sends it when the consumer cancels the body (the client went away)', async () => {
+      const finished = signal<RequestFinishedArgs>({ name: 'requestFinished' });
+      const done = finishedOnce(finished);
+      const middleware = requestSignals({ waitForBody: true, signals: { requestFinished: finished } });
+      const response = await compose(middleware)(() => new Response(streaming(['a', 'b', 'c'])))(request());
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      await expect(done).resolves.toMatchObject({ response: expect.any(Response) });
+    });
+
+    it('sends it at once for a response without a body', async () => {
+      const finished = signal<RequestFinishedArgs>({ name: 'requestFinished' });
+      const events: string[] = [];
+      finished.connect(({ response }) => events.push(`finished ${response?.status}`));
+      const middleware = requestSignals({ waitForBody: true, signals: { requestFinished: finished } });
+      await compose(middleware)(() => new Response(null, { status: 204 }))(request());
+      expect(events).toEqual(['finished 204']);
+    });
+  });
+
   it('rejects bad options', () => {
     expect(() => requestSignals(null as never)).toThrowError(SignalError);
+    expect(() => requestSignals({ waitForBody: 'yes' as never })).toThrowError(
+      'Expected `waitForBody` to be a boolean, got `yes` (string)',
+    );
   });
 });

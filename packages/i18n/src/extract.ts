@@ -98,7 +98,8 @@ export function mergeCatalog(
   options: { isDefault: boolean; prune?: boolean },
 ): MergeResult {
   const wanted = new Set(keys);
-  const catalog: Record<string, string> = {};
+  // No prototype: an id such as `__proto__` must stay a plain key.
+  const catalog: Record<string, string> = Object.create(null);
   let added = 0;
   let kept = 0;
   let restored = 0;

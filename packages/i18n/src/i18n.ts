@@ -154,12 +154,14 @@ export function createI18n<
     if (entry === undefined || entry.locale !== state.locale) {
       const replacement = missing(id, state, entry);
       if (replacement !== undefined) return replacement;
-      if (entry === undefined) return id;
+      if (entry === undefined) return String(id);
     }
     const literal = entry.message.literal;
     if (literal !== undefined) return literal;
     try {
-      return pool.formatterOf(entry, scope ? scope.timeZone : resolved.timeZone).format(values) as string;
+      const output: unknown = pool.formatterOf(entry, scope ? scope.timeZone : resolved.timeZone).format(values);
+      // Object values (a LazyMessage, a Liquid drop) make IntlMessageFormat return parts.
+      return typeof output === 'string' ? output : Array.isArray(output) ? output.join('') : String(output);
     } catch (cause) {
       onError(
         new I18nError('ERR_FORMAT', `Could not format message ${JSON.stringify(id)} in ${entry.locale}`, { cause }),

@@ -124,7 +124,7 @@ export interface PoConversion {
  * forms map to the locale's CLDR categories in order (one/other for two forms).
  */
 export function poToCatalog(entries: readonly PoEntry[], locale: string): PoConversion {
-  const catalog: Record<string, string> = {};
+  const catalog: Record<string, string> = Object.create(null);
   const skipped: { id: string; reason: string }[] = [];
   const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
   const ordered = ORDER.filter((category) => (categories as string[]).includes(category));

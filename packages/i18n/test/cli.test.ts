@@ -41,6 +41,12 @@ describe('extractFromSource', () => {
     ]);
   });
 
+  it('keeps an id named __proto__ as a plain key', async () => {
+    write('src/app.ts', `t('__proto__'); t('ok');`);
+    expect(await main(['extract', join(dir, 'src'), '--dir', join(dir, 'locale')], out)).toBe(0);
+    expect(readFileSync(join(dir, 'locale/en.json'), 'utf8')).toBe('{\n  "__proto__": "__proto__",\n  "ok": "ok"\n}\n');
+  });
+
   it('finds trans, blocktrans and the t filter in templates, with line numbers', () => {
     const template = `<h1>{% trans "home.title" %}</h1>
 {%- trans 'May' context: "month" -%}

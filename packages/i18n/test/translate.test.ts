@@ -55,6 +55,11 @@ describe('t', () => {
     expect(i18n.has('nope')).toBe(false);
   });
 
+  it('accepts object values such as a lazy message', () => {
+    const name = i18n.lazy('plain');
+    expect(i18n.withLocale('pt-BR', () => i18n.t('hello', { name: name as never }))).toBe('Olá, Só texto!');
+  });
+
   it('returns the id for an unknown message', () => {
     expect(i18n.t('does.not.exist' as never)).toBe('does.not.exist');
   });

@@ -54,7 +54,7 @@ describe('gather', () => {
 
   it('rejects on the first failure and aborts the other tasks', async () => {
     let otherAborted = false;
-    const result = gather([
+    const result = gather<unknown>([
       (signal) =>
         new Promise((resolve) => {
           signal.addEventListener('abort', () => {

@@ -43,9 +43,9 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
     this.#handler = handler;
     this.#backend = backend;
     this.#backoff = resolveBackoff(options.backoff);
-    // p-queue's interval cap is the rate limiter: at most `max` starts per `duration` ms in this process.
+    // p-queue's strict (sliding-window) interval cap is the rate limiter: at most `max` starts in any `duration` ms of this process.
     this.#limiter = options.rateLimit
-      ? new PQueue({ intervalCap: options.rateLimit.max, interval: options.rateLimit.duration })
+      ? new PQueue({ intervalCap: options.rateLimit.max, interval: options.rateLimit.duration, strict: true })
       : undefined;
   }
 

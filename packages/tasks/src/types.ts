@@ -54,7 +54,7 @@ export interface TaskOptions {
    * fails with `ERR_TIME_LIMIT` (retried like any error).
    */
   timeLimit?: number;
-  /** At most `max` starts of this task per `duration` ms in each worker process (as Celery's `rate_limit`). */
+  /** At most `max` starts of this task in any `duration` ms (sliding window), in each worker process (as Celery's `rate_limit`). */
   rateLimit?: RateLimit;
 }
 

@@ -7,11 +7,12 @@ import { type DemoConfig, loadConfig } from '../src/config.js';
 /** A demo on a throwaway data folder; `cleanup()` closes it and removes the folder. */
 export async function testDemo(
   overrides: Partial<DemoConfig> = {},
+  env: Record<string, string> = {},
 ): Promise<Demo & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-test-'));
   const demo = await createDemo(
     loadConfig(
-      { LOG_LEVEL: 'silent' },
+      { LOG_LEVEL: 'silent', ...env },
       { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, ...overrides },
     ),
   );

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkDeploy } from '@adv/deploy';
 import { atomic } from '@adv/signals';
@@ -267,6 +267,20 @@ describe('comments and tasks', () => {
     const after = await checkDeploy(demo.config.settings, demo.deployContext());
     expect(after.map((f) => f.id)).not.toContain('adv.E009');
     expect(after.map((f) => f.id)).not.toContain('adv.W008');
+  });
+
+  it('prunes old exports on a schedule, visible in the task stats', async () => {
+    const exports = join(demo.dataDir, 'exports');
+    mkdirSync(exports, { recursive: true });
+    writeFileSync(join(exports, 'old.csv'), 'x');
+    utimesSync(join(exports, 'old.csv'), new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
+    writeFileSync(join(exports, 'new.csv'), 'y');
+    const before = (await demo.tasks.app.stats()).completed;
+    const handle = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
+    expect(await handle.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    expect(readdirSync(exports)).toEqual(['new.csv']);
+    expect((await demo.tasks.app.stats()).completed).toBe(before + 1);
+    expect((await demo.tasks.app.schedules()).map((s) => s.id)).toContain('prune-exports');
   });
 
   it('sends a digest of new articles', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTaskApp, type TaskApp, type TaskBackend } from '@adv/tasks';
@@ -145,7 +145,28 @@ export function createTasks(deps: TaskDeps) {
   );
   app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
 
-  return { app, notifyComment, digest, exportCsv, backup };
+  // Maintenance (Django's clearsessions-style chores): exports are kept a day. The cache needs
+  // no sweep (memory and Redis expire entries themselves) and finished jobs are capped by the
+  // task backend (`keepCompleted` / `keepFailed`).
+  const pruneExports = app.defineTask(
+    'prune-exports',
+    async ({ olderThanHours }: { olderThanHours: number }) => {
+      const cutoff = Date.now() - olderThanHours * 3600_000;
+      let removed = 0;
+      for (const name of existsSync(deps.exportDir) ? readdirSync(deps.exportDir) : []) {
+        const file = join(deps.exportDir, name);
+        if (statSync(file).mtimeMs < cutoff) {
+          rmSync(file, { force: true });
+          removed++;
+        }
+      }
+      return { removed };
+    },
+    { attempts: 2, timeLimit: 60_000 },
+  );
+  app.schedule('prune-exports', { cron: '17 * * * *' }, pruneExports, { olderThanHours: 24 });
+
+  return { app, notifyComment, digest, exportCsv, backup, pruneExports };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

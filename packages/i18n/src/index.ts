@@ -25,6 +25,7 @@ export type { LanguageInfo, LocalizePathOptions } from './paths.js';
 export { languageInfo, localizePath } from './paths.js';
 export type { PoConversion, PoEntry } from './po.js';
 export { parsePo, poToCatalog, pythonFormatToIcu } from './po.js';
+export { catalogsReady } from './readiness.js';
 export type { SetLanguageOptions } from './set-language.js';
 export { isSafeRedirect, SET_LANGUAGE_DEFAULTS, setLanguage } from './set-language.js';
 export type {

@@ -1,7 +1,8 @@
 /**
  * @adv/async benchmarks, each beside the peer a user would pick instead:
- * 1. HTTP requests/s with a trivial handler: `serve()` vs raw `node:http` vs Hono on
- *    @hono/node-server (autocannon in this process, each server in its own child process).
+ * 1. HTTP requests/s and requests per server CPU-second with a trivial handler: `serve()`
+ *    (returning `new Response()` or `text()`) vs raw `node:http` vs Hono on @hono/node-server
+ *    (autocannon in this process, each server in its own child process).
  * 2. Group broadcast delivery latency to N WebSocket clients (1,000; quick: 200): our memory
  *    and Redis channel layers vs Socket.IO rooms (in-memory and Redis adapters). Every client is
  *    a plain `ws` socket in this process (Socket.IO spoken over its WebSocket transport), so
@@ -9,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
@@ -20,7 +22,23 @@ const targets = fileURLToPath(new URL('./targets.ts', import.meta.url));
 
 interface Target {
   port: number;
+  /** CPU seconds (user + system) the target process has used so far; NaN where unknown. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (Linux's USER_HZ is 100 on every common build). */
+const USER_HZ = 100;
+
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function startTarget(kind: string, env: Record<string, string> = {}): Promise<Target> {
@@ -40,6 +58,7 @@ async function startTarget(kind: string, env: Record<string, string> = {}): Prom
   });
   return {
     port,
+    cpuSeconds: () => processCpuSeconds(child.pid),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -52,13 +71,18 @@ async function startTarget(kind: string, env: Record<string, string> = {}): Prom
 }
 
 /**
- * Requests/s of each target. The servers run side by side and autocannon visits them in turn,
- * round after round, so a burst of load on a shared machine hits all of them alike; each
- * target's value is its median round.
+ * Requests/s of each target, and requests per CPU-second the server process spent (a measure of
+ * server cost that holds up better than req/s when other processes compete for the CPU). The
+ * servers run side by side and autocannon visits them in turn, round after round, so a burst of
+ * load on a shared machine hits all of them alike; each value is the target's median round.
  */
-async function requestsPerSecond(kinds: readonly string[], quick: boolean): Promise<Record<string, number>> {
+async function httpThroughput(
+  kinds: readonly string[],
+  quick: boolean,
+): Promise<{ rps: Record<string, number>; perCpuSecond: Record<string, number> }> {
   const running = await Promise.all(kinds.map((kind) => startTarget(kind)));
-  const samples: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
+  const rps: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
+  const perCpu: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
   try {
     const rounds = quick ? 2 : 5;
     for (let round = -1; round < rounds; round += 1) {
@@ -66,16 +90,36 @@ async function requestsPerSecond(kinds: readonly string[], quick: boolean): Prom
       for (let step = 0; step < kinds.length; step += 1) {
         const index = (step + Math.max(round, 0)) % kinds.length;
         const kind = kinds[index]!;
-        const url = `http://127.0.0.1:${running[index]!.port}/`;
+        const target = running[index]!;
+        const cpuBefore = target.cpuSeconds();
         // Round -1 warms every server up and is not recorded.
-        const result = await autocannon({ url, connections: 50, pipelining: 1, duration: round < 0 || quick ? 1 : 3 });
-        if (round >= 0) samples[kind]!.push(result.requests.average);
+        const result = await autocannon({
+          url: `http://127.0.0.1:${target.port}/`,
+          connections: 50,
+          pipelining: 1,
+          duration: round < 0 || quick ? 1 : 3,
+        });
+        const cpu = target.cpuSeconds() - cpuBefore;
+        if (round >= 0) {
+          rps[kind]!.push(result.requests.average);
+          perCpu[kind]!.push(cpu > 0 ? result.requests.total / cpu : Number.NaN);
+        }
       }
     }
   } finally {
     await Promise.all(running.map((target) => target.stop()));
   }
-  return Object.fromEntries(kinds.map((kind) => [kind, percentile(samples[kind]!, 50)]));
+  const median = (samples: Record<string, number[]>) =>
+    Object.fromEntries(
+      kinds.map((kind) => [
+        kind,
+        percentile(
+          samples[kind]!.filter((v) => !Number.isNaN(v)),
+          50,
+        ),
+      ]),
+    );
+  return { rps: median(rps), perCpuSecond: median(perCpu) };
 }
 
 /** A broadcast target with its clients connected: `broadcast(n)` resolves with each client's latency. */
@@ -182,24 +226,28 @@ async function broadcastPair(
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const rps = await requestsPerSecond(['serve', 'raw', 'hono'], quick);
-  const [serveRps, rawRps, honoRps] = [rps.serve ?? Number.NaN, rps.raw ?? Number.NaN, rps.hono ?? Number.NaN];
-  const http = { suite: 'async', unit: 'req/s', higherIsBetter: true } as const;
-  rows.push(
-    {
-      ...http,
-      case: 'HTTP hello world (autocannon, 50 conns)',
-      ours: { name: 'serve()', value: serveRps },
-      peer: { name: 'raw node:http', value: rawRps },
-      note: 'goal >= 0.8x',
-    },
-    {
-      ...http,
-      case: 'HTTP hello world (autocannon, 50 conns)',
-      ours: { name: 'serve()', value: serveRps },
-      peer: { name: 'Hono on @hono/node-server', value: honoRps },
-    },
-  );
+  const { rps, perCpuSecond } = await httpThroughput(['serve', 'serve-text', 'raw', 'hono'], quick);
+  const pairs = [
+    ['serve', 'serve() + new Response()', 'raw', 'raw node:http', 'goal >= 0.8x'],
+    ['serve-text', 'serve() + text()', 'raw', 'raw node:http', 'goal >= 0.8x'],
+    ['serve-text', 'serve() + text()', 'hono', 'Hono on @hono/node-server (c.text)', undefined],
+  ] as const;
+  for (const [metric, unit, values] of [
+    ['req/s', 'req/s', rps],
+    ['requests per server CPU-second', 'req/CPU-s', perCpuSecond],
+  ] as const) {
+    for (const [oursKind, oursName, peerKind, peerName, note] of pairs) {
+      rows.push({
+        suite: 'async',
+        case: `HTTP hello world, ${metric} (autocannon, 50 conns)`,
+        unit,
+        higherIsBetter: true,
+        ours: { name: oursName, value: values[oursKind] ?? Number.NaN },
+        peer: { name: peerName, value: values[peerKind] ?? Number.NaN },
+        ...(note ? { note } : {}),
+      });
+    }
+  }
 
   const clients = quick ? 200 : 1000;
   const rounds = quick ? 5 : 30;

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consumer, memoryLayer, redisLayer, serve } from '@adv/async';
+import { consumer, memoryLayer, redisLayer, serve, text } from '@adv/async';
 import { serve as honoServe } from '@hono/node-server';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Hono } from 'hono';
@@ -25,8 +25,10 @@ function listen(server: ReturnType<typeof createServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-if (kind === 'serve') {
-  const server = await serve(() => new Response('hello world'), { port: 0 });
+if (kind === 'serve' || kind === 'serve-text') {
+  const server = await serve(kind === 'serve' ? () => new Response('hello world') : () => text('hello world'), {
+    port: 0,
+  });
   stop = () => server.close();
   ready(server.port);
 } else if (kind === 'raw') {

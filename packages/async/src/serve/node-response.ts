@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { lazyBody } from './lazy-response.js';
 
 const nextTick = () => new Promise<'tick'>((resolve) => setImmediate(resolve, 'tick'));
 
@@ -47,6 +48,15 @@ function inMemoryBody(response: Response): string | Uint8Array | undefined {
  */
 export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
   const headers = nodeHeaders(response.headers);
+  const lazy = lazyBody(response);
+  if (lazy !== undefined) {
+    // text() / json() / html(): written from memory, the undici Response is never built.
+    if (!response.headers.has('content-length')) headers.push('content-length', String(Buffer.byteLength(lazy)));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    if (head) res.end();
+    else res.end(lazy);
+    return;
+  }
   const body = response.body;
   if (body === null || head) {
     res.writeHead(response.status, response.statusText || undefined, headers);

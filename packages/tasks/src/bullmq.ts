@@ -1,2 +1,2 @@
-export type { BullmqBackendOptions } from './bullmq/backend.js';
 export { BullmqBackend, bullmqBackend } from './bullmq/backend.js';
+export type { BullmqBackendOptions } from './bullmq/options.js';

@@ -4,8 +4,9 @@ export { Chain, ChainHandle, chain, Group, GroupHandle, group } from './compose.
 export type { SerializedError, TaskErrorCode } from './errors.js';
 export { TaskError } from './errors.js';
 export { DEFAULT_RESULT_TIMEOUT, TaskHandle } from './handle.js';
-export type { MemoryBackendOptions } from './memory/backend.js';
-export { MEMORY_DEFAULTS, MemoryBackend, memoryBackend } from './memory/backend.js';
+export { MemoryBackend, memoryBackend } from './memory/backend.js';
+export type { MemoryBackendOptions } from './memory/options.js';
+export { MEMORY_DEFAULTS } from './memory/options.js';
 export type { RunnableTask, TaskEventMap } from './runner.js';
 export type { Signature } from './task.js';
 export { Task } from './task.js';

@@ -12,30 +12,9 @@ import type {
   TaskBackend,
   TaskStats,
 } from '../types.js';
-import { backoffDelay, checkInteger, checkName, DEFAULT_BACKOFF, invalid } from '../validate.js';
+import { backoffDelay, checkInteger, DEFAULT_BACKOFF } from '../validate.js';
+import { type BullmqBackendOptions, type ResolvedBullmqOptions, resolveBullmqOptions } from './options.js';
 import { toRecord, toScheduleRecord } from './records.js';
-
-/** Options of {@link bullmqBackend}. */
-export interface BullmqBackendOptions {
-  /** A `redis://` URL or ioredis options. Each role (queue, worker, events) opens its own connection. */
-  connection: string | RedisOptions;
-  /** BullMQ queue name shared by producers and workers. @defaultValue `'adv-tasks'` */
-  queueName?: string;
-  /** Redis key prefix. @defaultValue `'bull'` */
-  prefix?: string;
-  /** Completed jobs kept for `status()`/`result()`. @defaultValue 1000 */
-  keepCompleted?: number;
-  /** Failed jobs kept for the dead-letter view. @defaultValue 5000 */
-  keepFailed?: number;
-  /** A job's lock lifetime (ms); a worker that dies loses its jobs to stalled recovery after this. @defaultValue 30000 */
-  lockDuration?: number;
-  /** How often workers look for stalled jobs (ms). @defaultValue 30000 */
-  stalledInterval?: number;
-  /** Stalls after which a job fails instead of running again. @defaultValue 1 */
-  maxStalledCount?: number;
-  /** Queue-wide rate limit shared by every worker (BullMQ's limiter). */
-  limiter?: { max: number; duration: number };
-}
 
 const CANCELLED_TTL_SECONDS = 86_400;
 const NEVER_ABORTED = new AbortController().signal;
@@ -50,7 +29,7 @@ export class BullmqBackend implements TaskBackend {
   readonly backendInfo = { name: '@adv/tasks:bullmq', sharedAcrossProcesses: true } as const;
   /** The BullMQ queue (for anything this API does not cover). */
   readonly queue: Queue<JobData>;
-  readonly #options: BullmqBackendOptions & { queueName: string; prefix: string };
+  readonly #options: ResolvedBullmqOptions;
   readonly #connections: Redis[] = [];
   readonly #retryDelays = new WeakMap<Error, number>();
   /** The producer connection, also used for PING and the cancellation markers. */
@@ -60,19 +39,7 @@ export class BullmqBackend implements TaskBackend {
   #closed = false;
 
   constructor(options: BullmqBackendOptions) {
-    if (typeof options !== 'object' || options === null) invalid('options', 'an object { connection }', options);
-    const { connection } = options;
-    if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
-      invalid('connection', 'a redis:// URL or ioredis options', connection);
-    }
-    this.#options = { queueName: 'adv-tasks', prefix: 'bull', ...options };
-    checkName('queueName', this.#options.queueName);
-    for (const key of ['keepCompleted', 'keepFailed', 'maxStalledCount'] as const) {
-      if (options[key] !== undefined) checkInteger(key, options[key], 0);
-    }
-    for (const key of ['lockDuration', 'stalledInterval'] as const) {
-      if (options[key] !== undefined) checkInteger(key, options[key], 1);
-    }
+    this.#options = resolveBullmqOptions(options);
     this.#client = this.#connect(false);
     this.queue = new Queue<JobData>(this.#options.queueName, {
       connection: this.#client,

@@ -12,6 +12,7 @@ import { until } from './contract.js';
 const redisUrl = inject('redisUrl');
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/worker-tasks.mjs', import.meta.url));
+const defaultAppFixture = fileURLToPath(new URL('./fixtures/default-app.mjs', import.meta.url));
 // The children run the built CLI, as users do (turbo builds before testing).
 if (redisUrl && !existsSync(cli))
   throw new Error(`${cli} is missing: run \`npx tsc -p packages/tasks\` before these tests`);
@@ -114,6 +115,26 @@ describe.runIf(redisUrl)('worker processes on BullMQ', { timeout: 60_000 }, () =
     expect(await stop(child, 'SIGTERM')).toBe(0);
     expect(await handle.status()).toBe('completed');
     expect(child.output()).toContain('worker stopped');
+  });
+
+  it('runs a module without an exported app on the default in-process app, until SIGTERM', async () => {
+    const child = spawn(process.execPath, [cli, 'worker', '--module', defaultAppFixture, '--concurrency', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = once(child, 'exit');
+    const ready = () => output.includes('hello ada from the default app') && output.includes('worker started');
+    await until(() => ready() || child.exitCode !== null, 20_000);
+    expect(output).toContain('@adv/tasks:memory');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
   });
 
   it('exits with usage on bad arguments', async () => {

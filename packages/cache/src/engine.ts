@@ -24,10 +24,15 @@ export interface Read {
  * versions, the L1 copy, timeouts and error reporting. Internal: `Cache` is the API.
  */
 export class Engine {
+  /** Resolved settings. */
   readonly s: CacheSettings;
+  /** The backend. */
   readonly driver: Driver;
+  /** `error` event listeners. */
   readonly listeners = new Set<CacheErrorListener>();
+  /** Head of tag-version keys. */
   readonly tagHead: string;
+  /** Set by `close()`. */
   closed = false;
 
   constructor(settings: CacheSettings) {
@@ -44,10 +49,12 @@ export class Engine {
     return !this.driver.nativeTtl || this.driver.kind === 'memcached' || this.s.l1 !== undefined;
   }
 
+  /** Where a tag's version lives: `prefix:tag:name` (hashed if unsafe), outside every key version. */
   tagKey(tag: string): string {
     return safeKey(`${this.tagHead}${tag}`, this.tagHead);
   }
 
+  /** The ttl as the store's `set` expects it. */
   storeTtl(ttlMs: number | undefined): number | undefined {
     return this.driver.toStoreTtl ? this.driver.toStoreTtl(ttlMs) : ttlMs;
   }
@@ -93,6 +100,7 @@ export class Engine {
     return { payload, ttlMs };
   }
 
+  /** Current version of each tag (0 when never invalidated), in one round trip. */
   async tagVersions(tags: readonly string[]): Promise<Record<string, number>> {
     const raws = await this.guard(() => this.driver.keyv.getMany(tags.map((tag) => this.tagKey(tag))));
     const versions: Record<string, number> = {};
@@ -103,6 +111,7 @@ export class Engine {
     return versions;
   }
 
+  /** Stores a prepared string, refreshing this process's L1 copy and dropping the others'. */
   async write(full: string, payload: string, ttlMs: number | undefined): Promise<boolean> {
     const ok = await this.guard(() => this.driver.keyv.set(full, payload, this.storeTtl(ttlMs)));
     const l1 = this.s.l1;
@@ -132,6 +141,7 @@ export class Engine {
     return { key: full, raw, entry };
   }
 
+  /** Several keys: L1 first, then one `MGET` (or keyv's equivalent) for the rest. */
   async readMany(fulls: readonly string[]): Promise<Read[]> {
     const l1 = this.s.l1;
     const reads: Read[] = fulls.map((key) => ({ key, raw: l1?.get(key), entry: undefined }));
@@ -198,7 +208,13 @@ export class Engine {
             `Cache backend (${this.driver.kind}) failed during \`${op}\`${key ? ` of \`${key}\`` : ''}: ${(error as Error)?.message ?? String(error)}`,
             { cause: error },
           );
-    for (const listener of this.listeners) listener(wrapped);
+    for (const listener of this.listeners) {
+      try {
+        listener(wrapped);
+      } catch (listenerError) {
+        this.s.logger.error({ err: listenerError }, '@adv/cache: an `error` listener threw');
+      }
+    }
     if (rethrow) throw wrapped;
     this.s.logger.warn({ err: wrapped, op, key }, wrapped.message);
     return wrapped;

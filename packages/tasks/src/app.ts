@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger, ReadinessCheck } from '@adv/types';
+import type { BackendInfo, DescribesBackend, Logger, ReadinessCheck } from '@adv/types';
 import { silentLogger } from '@adv/types';
 import { TaskError } from './errors.js';
 import { TaskHandle } from './handle.js';
@@ -55,7 +55,7 @@ interface DeclaredSchedule {
  * `process()` (or `startWorker()`) in the processes that should run them. Emits
  * {@link TaskEventMap} events for jobs run in this process.
  */
-export class TaskApp extends EventEmitter<TaskEventMap> {
+export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBackend {
   /** The backend in use. */
   readonly backend: TaskBackend;
   readonly #logger: Logger;
@@ -92,6 +92,11 @@ export class TaskApp extends EventEmitter<TaskEventMap> {
     const task = new Task<Payload, Result>(name, handler, options, () => this.backend);
     this.#tasks.set(name, task as Task<unknown, unknown>);
     return task;
+  }
+
+  /** What the backend says about itself, for deploy checks ("memory tasks with several processes"). */
+  get backendInfo(): BackendInfo {
+    return this.backend.backendInfo;
   }
 
   /** The task defined under `name`, if any. */

@@ -1,3 +1,4 @@
+import type { DescribesBackend } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { bullmqBackend } from '../src/bullmq.js';
 import {
@@ -137,7 +138,8 @@ describe('default app', () => {
     const hello = defineTask('default-hello', (name: string) => `hello ${name}`);
     const app = getDefaultApp();
     expect(app.task('default-hello')).toBe(hello);
-    expect(app.backend.backendInfo).toEqual({ name: '@adv/tasks:memory', sharedAcrossProcesses: false });
+    const described: DescribesBackend = app;
+    expect(described.backendInfo).toEqual({ name: '@adv/tasks:memory', sharedAcrossProcesses: false });
     await app.process({ concurrency: 1 });
     expect(await (await hello.enqueue('ada')).result({ timeout: 5000 })).toBe('hello ada');
     await app.close();

@@ -31,6 +31,17 @@ function addComment(comment) {
   text.textContent = comment.body;
   item.append(meta, text);
   list.append(item);
+  // The heading's count, with the page's own plural forms (one / other: enough for en and pt-BR).
+  const heading = document.querySelector('[data-testid="comment-count"]');
+  const count = Number(heading.dataset.count) + 1;
+  heading.dataset.count = String(count);
+  const form = new Intl.PluralRules(body.dataset.locale).select(count) === 'one' ? 'commentsOne' : 'commentsOther';
+  const template = strings[form];
+  if (template)
+    heading.textContent = template.replace(
+      form === 'commentsOne' ? '1' : '2',
+      new Intl.NumberFormat(body.dataset.locale).format(count),
+    );
 }
 
 function connect(onMessage) {

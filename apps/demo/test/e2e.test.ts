@@ -75,6 +75,9 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
     await writer.waitForURL(/\/articles\/1/, WAIT);
     await reader.waitForSelector('#comments li:has-text("Hello from another tab")', WAIT);
     expect(await reader.locator('#comments li').count()).toBe(before + 1);
+    await expect
+      .poll(() => reader.locator('[data-testid="comment-count"]').textContent(), WAIT)
+      .toBe(`${before + 1} comments`);
     await reader.screenshot({ path: artifactPath('article-live-comment.png'), fullPage: true });
   });
 

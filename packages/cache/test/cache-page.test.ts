@@ -108,6 +108,32 @@ describe('cachePage', () => {
     expect(head.body).toBeNull();
   });
 
+  it('streams a chunked body to the client while storing one copy', async () => {
+    const chunks = ['<html>', '<body>', 'streamed', '</body>', '</html>'];
+    const { run, calls } = app(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              const next = chunks[0] === undefined ? undefined : chunks.shift();
+              if (next === undefined) controller.close();
+              else controller.enqueue(new TextEncoder().encode(next));
+            },
+          }),
+        ),
+    );
+    const first = await run(new Request('http://x/stream'));
+    expect(await first.text()).toBe('<html><body>streamed</body></html>');
+    await vi.waitFor(
+      async () => {
+        const hit = await run(new Request('http://x/stream'));
+        expect(await hit.text()).toBe('<html><body>streamed</body></html>');
+        expect(calls()).toBe(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+  });
+
   it('rejects bad options', () => {
     expect(() => cachePage({ cache: undefined as never, ttl: 1 })).toThrow(CacheError);
     expect(() => cachePage({ cache: createCache(), ttl: -1 })).toThrow(

@@ -4,6 +4,8 @@ export type { SignalErrorCode } from './errors.js';
 export { SignalError } from './errors.js';
 export type { M2mRelation, M2mSignalsOptions, SignalingRelation } from './m2m.js';
 export { withM2mSignals } from './m2m.js';
+export type { ModelArgsOf, ModelClass } from './model-signal.js';
+export { ModelSignal } from './model-signal.js';
 export type { DeleteArgs, M2mAction, M2mChangedArgs, PostSaveArgs, PreSaveArgs } from './model-signals.js';
 export { m2mChanged, postDelete, postSave, preDelete, preSave } from './model-signals.js';
 export { receiver } from './receiver.js';

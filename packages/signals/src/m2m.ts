@@ -4,11 +4,11 @@ import type { Signal } from './signal.js';
 import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
 
 /** A many-to-many relation's data access: add, remove and clear related keys of an instance. */
-export interface M2mRelation<Instance = never, Key = never> {
-  /** Relates `instance` to the objects with these keys. */
-  add(instance: Instance, keys: readonly Key[], ...rest: never[]): unknown;
-  /** Unrelates `instance` from the objects with these keys. */
-  remove(instance: Instance, keys: readonly Key[], ...rest: never[]): unknown;
+export interface M2mRelation<Instance = never, Keys = never> {
+  /** Relates `instance` to the objects with these keys (an array or another iterable). */
+  add(instance: Instance, keys: Keys, ...rest: never[]): unknown;
+  /** Unrelates `instance` from the objects with these keys (an array or another iterable). */
+  remove(instance: Instance, keys: Keys, ...rest: never[]): unknown;
   /** Unrelates `instance` from every object. */
   clear(instance: Instance, ...rest: never[]): unknown;
 }

@@ -1,3 +1,4 @@
+import { ModelSignal } from './model-signal.js';
 import { Signal } from './signal.js';
 
 /** Args of {@link preSave}: sent before a repository writes an instance. */
@@ -62,29 +63,30 @@ export interface M2mChangedArgs {
  * stops the save.
  * @example
  * ```ts
- * preSave.connect(({ instance }) => { (instance as Article).slug ??= slugify((instance as Article).title); }, { sender: Article });
+ * preSave.connect(({ instance }) => { instance.slug ??= slugify(instance.title); }, { sender: Article });
  * ```
  */
-export const preSave: Signal<PreSaveArgs> = new Signal<PreSaveArgs>({ name: 'preSave' });
+export const preSave: ModelSignal<PreSaveArgs> = new ModelSignal<PreSaveArgs>({ name: 'preSave' });
 
 /**
  * Sent after a model instance is saved (Django's `post_save`), with `created`.
  * @example
  * ```ts
- * postSave.connect(({ instance, created }) => { if (created) onCommit(() => welcome.enqueue(instance)); }, { sender: User });
+ * postSave.connect(({ instance, created }) => { if (created) onCommit(() => welcome.enqueue({ userId: instance.id })); }, { sender: User });
  * ```
  */
-export const postSave: Signal<PostSaveArgs> = new Signal<PostSaveArgs>({ name: 'postSave' });
+export const postSave: ModelSignal<PostSaveArgs> = new ModelSignal<PostSaveArgs>({ name: 'postSave' });
 
 /** Sent before a model instance is deleted (Django's `pre_delete`). */
-export const preDelete: Signal<DeleteArgs> = new Signal<DeleteArgs>({ name: 'preDelete' });
+export const preDelete: ModelSignal<DeleteArgs> = new ModelSignal<DeleteArgs>({ name: 'preDelete' });
 
 /** Sent after a model instance is deleted (Django's `post_delete`). */
-export const postDelete: Signal<DeleteArgs> = new Signal<DeleteArgs>({ name: 'postDelete' });
+export const postDelete: ModelSignal<DeleteArgs> = new ModelSignal<DeleteArgs>({ name: 'postDelete' });
 
 /**
  * Sent when a many-to-many relation changes (Django's `m2m_changed`), once before and once
- * after each add, remove and clear.
+ * after each add, remove and clear. A plain `Signal`, not a `ModelSignal`: its sender is the
+ * relation, not the class of `instance`.
  * @example
  * ```ts
  * m2mChanged.send(ArticleTags, { instance: article, action: 'postAdd', reverse: false, model: Tag, pkSet: new Set([1, 2]) });

@@ -1,6 +1,7 @@
 import type { SignalLike } from '@adv/types';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  m2mChanged,
   type PostSaveArgs,
   postSave,
   type Receiver,
@@ -69,5 +70,40 @@ describe('public types', () => {
     expectTypeOf(Audit.onSaved).parameter(0).toEqualTypeOf<PostSaveArgs>();
     const decorated = receiver(postSave)(({ instance }) => instance);
     expectTypeOf(decorated).returns.toEqualTypeOf<unknown>();
+  });
+
+  it('model signals type the instance from a class sender', () => {
+    class Article {
+      title = '';
+    }
+    postSave.connect(
+      ({ sender, instance, created }) => {
+        expectTypeOf(sender).toEqualTypeOf<typeof Article>();
+        expectTypeOf(instance).toEqualTypeOf<Article>();
+        expectTypeOf(created).toEqualTypeOf<boolean>();
+        return instance.title;
+      },
+      { sender: Article },
+    );
+    postSave.connect(({ instance }) => {
+      expectTypeOf(instance).toEqualTypeOf<unknown>();
+    });
+    postSave.connect(
+      ({ instance }) => {
+        expectTypeOf(instance).toEqualTypeOf<unknown>();
+      },
+      { sender: 'articles-table' },
+    );
+    const onSaved = ({ instance }: { instance: Article }) => instance.title;
+    postSave.connect(onSaved, { sender: Article });
+    postSave.disconnect(onSaved, { sender: Article });
+    m2mChanged.connect(
+      ({ instance }) => {
+        expectTypeOf(instance).toEqualTypeOf<unknown>(); // the sender is the relation, not the model
+      },
+      { sender: Article },
+    );
+    // @ts-expect-error `instance` is an Article: it has no `missing` field
+    postSave.connect(({ instance }) => instance.missing, { sender: Article });
   });
 });

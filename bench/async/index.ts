@@ -124,7 +124,8 @@ async function httpThroughput(
 
 /** A broadcast target with its clients connected: `broadcast(n)` resolves with each client's latency. */
 interface BroadcastSession {
-  broadcast(n: number): Promise<number[]>;
+  /** Per-client latencies of one broadcast, and the CPU seconds the server process spent on it. */
+  broadcast(n: number): Promise<{ latencies: number[]; cpu: number }>;
   stop(): Promise<void>;
 }
 
@@ -177,6 +178,7 @@ async function broadcastSession(kind: string, count: number, env: Record<string,
   }
   return {
     async broadcast(n) {
+      const cpuBefore = target.cpuSeconds();
       latencies = [];
       round = n;
       const done = new Promise<void>((resolve) => {
@@ -192,7 +194,7 @@ async function broadcastSession(kind: string, count: number, env: Record<string,
         );
       });
       await Promise.race([done, lost]).finally(() => clearTimeout(timer));
-      return latencies;
+      return { latencies, cpu: target.cpuSeconds() - cpuBefore };
     },
     stop,
   };
@@ -207,21 +209,25 @@ async function broadcastPair(
   count: number,
   rounds: number,
   env: Record<string, string>,
-): Promise<[number[], number[]]> {
+): Promise<{ latencies: [number[], number[]]; cpuMs: [number, number] }> {
   const sessions = await Promise.all(kinds.map((kind) => broadcastSession(kind, count, env)));
-  const results: [number[], number[]] = [[], []];
+  const latencies: [number[], number[]] = [[], []];
+  const cpu: [number, number] = [0, 0];
   try {
     for (let n = -1; n < rounds; n += 1) {
       for (let step = 0; step < 2; step += 1) {
         const index = (step + Math.max(n, 0)) % 2;
-        const latencies = await sessions[index]!.broadcast(n);
-        if (n >= 0) results[index]!.push(...latencies);
+        const result = await sessions[index]!.broadcast(n);
+        if (n >= 0) {
+          latencies[index]!.push(...result.latencies);
+          cpu[index] += result.cpu;
+        }
       }
     }
   } finally {
     await Promise.all(sessions.map((session) => session.stop()));
   }
-  return results;
+  return { latencies, cpuMs: [(cpu[0] / rounds) * 1000, (cpu[1] / rounds) * 1000] };
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
@@ -259,7 +265,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const pairs: [string, string, string, string][] = [['memory layer', 'ws-memory', 'Socket.IO rooms', 'socketio']];
     if (redis) pairs.push(['Redis layer', 'ws-redis', 'Socket.IO rooms + Redis adapter', 'socketio-redis']);
     for (const [oursName, oursKind, peerName, peerKind] of pairs) {
-      const [ours, peer] = await broadcastPair([oursKind, peerKind], clients, rounds, env);
+      const { latencies, cpuMs } = await broadcastPair([oursKind, peerKind], clients, rounds, env);
+      const [ours, peer] = latencies;
       for (const p of [50, 99]) {
         rows.push({
           suite: 'async',
@@ -271,6 +278,14 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
           note: 'goal >= 1.0x',
         });
       }
+      rows.push({
+        suite: 'async',
+        case: `broadcast to ${clients} WebSocket clients, ${oursName}: server CPU per broadcast`,
+        unit: 'CPU ms',
+        higherIsBetter: false,
+        ours: { name: `groupSend (${oursName})`, value: cpuMs[0] },
+        peer: { name: peerName, value: cpuMs[1] },
+      });
     }
   } finally {
     await redis?.stop();

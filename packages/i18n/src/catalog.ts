@@ -60,6 +60,11 @@ function collect(elements: readonly MessageFormatElement[], args: Map<string, Ar
 
 /** Parses one ICU message; throws the parser's `SyntaxError` (with `location`) when malformed. */
 export function compileMessage(source: string): CompiledMessage {
+  // Most messages are plain text: without braces or apostrophes there is nothing to parse.
+  if (!/[{}']/.test(source)) {
+    const ast: MessageFormatElement[] = source === '' ? [] : [{ type: TYPE.literal, value: source }];
+    return { source, ast, args: new Map(), usesDateTime: false, literal: source };
+  }
   const ast = parse(source, { ignoreTag: true, captureLocation: false });
   const args = new Map<string, ArgumentKind>();
   const usesDateTime = collect(ast, args);

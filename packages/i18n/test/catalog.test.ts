@@ -1,3 +1,4 @@
+import { parse } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it, vi } from 'vitest';
 import {
   CatalogError,
@@ -120,5 +121,7 @@ describe('compileMessage', () => {
     expect(message.usesDateTime).toBe(true);
     expect(compileMessage('<b>bold</b>').literal).toBe('<b>bold</b>');
     expect(compileMessage("It''s").literal).toBe("It's");
+    expect(compileMessage('Plain # text <i>').literal).toBe('Plain # text <i>');
+    expect(compileMessage('Plain # text').ast).toEqual(parse('Plain # text', { ignoreTag: true }));
   });
 });

@@ -16,7 +16,10 @@ const RAW_KEY = Symbol('adv.rawHeaders');
 const HEADERS_KEY = Symbol('adv.headers');
 const REAL_KEY = Symbol('adv.request');
 
+const SIGNAL_KEY = Symbol('adv.signal');
+
 interface LazyFields {
+  [SIGNAL_KEY]?: () => AbortSignal;
   [URL_KEY]: string;
   [INIT_KEY]: { method: string };
   [RAW_KEY]: string[];
@@ -69,9 +72,16 @@ Object.defineProperties(lazyPrototype, {
       return lazyHeaders(this);
     },
   },
+  signal: {
+    get(this: LazyFields) {
+      const own = this[SIGNAL_KEY];
+      return own === undefined ? realRequest(this).signal : own();
+    },
+  },
 });
 for (const name of Object.getOwnPropertyNames(Request.prototype)) {
-  if (name === 'constructor' || name === 'method' || name === 'url' || name === 'headers') continue;
+  if (name === 'constructor' || name === 'method' || name === 'url' || name === 'headers' || name === 'signal')
+    continue;
   const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
   if (descriptor.get) {
     Object.defineProperty(lazyPrototype, name, {
@@ -129,6 +139,14 @@ const supported = (() => {
  */
 export function lazyRequest(url: string, method: string, rawHeaders: string[]): Request | undefined {
   return supported ? create(url, method, rawHeaders) : undefined;
+}
+
+/** Gives a lazy request its `signal` getter without redefining a property; false if not lazy. */
+export function setLazySignal(request: Request, get: () => AbortSignal): boolean {
+  const self = request as unknown as Partial<LazyFields>;
+  if (self[URL_KEY] === undefined) return false;
+  self[SIGNAL_KEY] = get;
+  return true;
 }
 
 export { headersFrom };

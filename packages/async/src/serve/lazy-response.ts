@@ -8,6 +8,7 @@
  * equivalent there.
  */
 import { invalidOption } from '../validate.js';
+import { nodeHeaders } from './headers.js';
 
 const SOURCE_KEY = Symbol('adv.source');
 const INIT_KEY = Symbol('adv.init');
@@ -16,16 +17,27 @@ const REAL_KEY = Symbol('adv.response');
 
 interface LazyFields {
   [SOURCE_KEY]: string;
-  [INIT_KEY]: { status: number; statusText: string };
-  [HEADERS_KEY]: Headers;
+  [INIT_KEY]: { status: number; statusText: string; headers: HeadersInit | undefined; contentType: string };
+  /** Built on first access to `headers`; until then `init.headers` and the content type stand. */
+  [HEADERS_KEY]?: Headers;
   [REAL_KEY]?: Response;
+}
+
+function lazyHeaders(self: LazyFields): Headers {
+  let headers = self[HEADERS_KEY];
+  if (headers === undefined) {
+    headers = new Headers(self[INIT_KEY].headers);
+    if (!headers.has('content-type')) headers.set('content-type', self[INIT_KEY].contentType);
+    self[HEADERS_KEY] = headers;
+  }
+  return headers;
 }
 
 function realResponse(self: LazyFields): Response {
   let real = self[REAL_KEY];
   if (real === undefined) {
     const { status, statusText } = self[INIT_KEY];
-    real = new Response(self[SOURCE_KEY], { status, statusText, headers: self[HEADERS_KEY] });
+    real = new Response(self[SOURCE_KEY], { status, statusText, headers: lazyHeaders(self) });
     self[REAL_KEY] = real;
   }
   return real;
@@ -50,7 +62,7 @@ Object.defineProperties(lazyPrototype, {
   },
   headers: {
     get(this: LazyFields) {
-      return this[REAL_KEY]?.headers ?? this[HEADERS_KEY];
+      return this[REAL_KEY]?.headers ?? lazyHeaders(this);
     },
   },
 });
@@ -86,12 +98,9 @@ function create(source: string, init: ResponseInit | undefined, contentType: str
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw invalidOption('status', 'an HTTP status from 200 to 599', status);
   }
-  const headers = new Headers(init?.headers);
-  if (!headers.has('content-type')) headers.set('content-type', contentType);
   const self = Object.create(lazyPrototype) as LazyFields;
   self[SOURCE_KEY] = source;
-  self[INIT_KEY] = { status, statusText: init?.statusText ?? '' };
-  self[HEADERS_KEY] = headers;
+  self[INIT_KEY] = { status, statusText: init?.statusText ?? '', headers: init?.headers, contentType };
   return self as unknown as Response;
 }
 
@@ -106,10 +115,24 @@ const supported = (() => {
   }
 })();
 
-/** The in-memory body of a lazy response nobody has turned into a real one yet. */
-export function lazyBody(response: Response): string | undefined {
+/**
+ * The body and Node-style headers (with `content-length`) of a lazy response nobody has turned
+ * into a real one yet; without headers given or touched, no `Headers` object is ever built.
+ */
+export function lazyParts(response: Response): { body: string; headers: string[] } | undefined {
   const self = response as unknown as Partial<LazyFields>;
-  return self[SOURCE_KEY] !== undefined && self[REAL_KEY] === undefined ? self[SOURCE_KEY] : undefined;
+  const body = self[SOURCE_KEY];
+  if (body === undefined || self[REAL_KEY] !== undefined) return undefined;
+  const init = self[INIT_KEY]!;
+  let headers: string[];
+  if (self[HEADERS_KEY] === undefined && init.headers === undefined) headers = ['content-type', init.contentType];
+  else {
+    const built = lazyHeaders(self as LazyFields);
+    headers = nodeHeaders(built);
+    if (built.has('content-length')) return { body, headers };
+  }
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  return { body, headers };
 }
 
 function respond(source: string, init: ResponseInit | undefined, contentType: string): Response {

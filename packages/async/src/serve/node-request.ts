@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { AsyncError } from '../errors.js';
-import { headersFrom, lazyRequest } from './lazy-request.js';
+import { headersFrom, lazyRequest, setLazySignal } from './lazy-request.js';
 
 /** `RequestInit` plus the `duplex` member Node's fetch needs for streamed request bodies. */
 export type StreamingRequestInit = RequestInit & { duplex?: 'half' };
@@ -98,17 +98,16 @@ export function toRequest(
 export function lazySignal(request: Request): (reason: unknown) => void {
   let controller: AbortController | undefined;
   let abortedWith: { reason: unknown } | undefined;
-  Object.defineProperty(request, 'signal', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (abortedWith) controller.abort(abortedWith.reason);
-      }
-      return controller.signal;
-    },
-  });
+  const signal = () => {
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (abortedWith) controller.abort(abortedWith.reason);
+    }
+    return controller.signal;
+  };
+  if (!setLazySignal(request, signal)) {
+    Object.defineProperty(request, 'signal', { configurable: true, enumerable: true, get: signal });
+  }
   return (reason) => {
     if (abortedWith) return;
     abortedWith = { reason };

@@ -1,17 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { lazyBody } from './lazy-response.js';
+import { nodeHeaders } from './headers.js';
+import { lazyParts } from './lazy-response.js';
 
 const nextTick = () => new Promise<'tick'>((resolve) => setImmediate(resolve, 'tick'));
-
-/** Flattens Fetch headers to Node's `[name, value, …]` form, keeping each Set-Cookie apart. */
-export function nodeHeaders(headers: Headers): string[] {
-  const flat: string[] = [];
-  headers.forEach((value, name) => {
-    if (name !== 'set-cookie') flat.push(name, value);
-  });
-  for (const cookie of headers.getSetCookie()) flat.push('set-cookie', cookie);
-  return flat;
-}
 
 function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -47,16 +38,15 @@ function inMemoryBody(response: Response): string | Uint8Array | undefined {
  * away mid-stream, the body is cancelled, which reaches the producer (see `streamResponse`).
  */
 export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
-  const headers = nodeHeaders(response.headers);
-  const lazy = lazyBody(response);
+  const lazy = lazyParts(response);
   if (lazy !== undefined) {
     // text() / json() / html(): written from memory, the undici Response is never built.
-    if (!response.headers.has('content-length')) headers.push('content-length', String(Buffer.byteLength(lazy)));
-    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.writeHead(response.status, response.statusText || undefined, lazy.headers);
     if (head) res.end();
-    else res.end(lazy);
+    else res.end(lazy.body);
     return;
   }
+  const headers = nodeHeaders(response.headers);
   const body = response.body;
   if (body === null || head) {
     res.writeHead(response.status, response.statusText || undefined, headers);

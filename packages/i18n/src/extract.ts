@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { blocktransId, hashKeys } from './blocktrans.js';
 import { type Catalog, CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
 
 /** Where an id was found. */
@@ -47,9 +48,11 @@ export function extractFromSource(
       const context = /context\s*:\s*(?:'([^']*)'|"([^"]*)")/.exec(match[3] ?? '');
       add(context ? `${context[1] ?? context[2]}${CONTEXT_SEPARATOR}${id}` : id, match.index);
     }
-    for (const match of text.matchAll(/\{%-?\s*blocktrans\b([^%]*)-?%\}([\s\S]*?)\{%-?\s*endblocktrans\s*-?%\}/g)) {
-      const context = /context\s*:\s*(?:'([^']*)'|"([^"]*)")/.exec(match[1] ?? '');
-      const id = (match[2] ?? '').trim();
+    for (const match of text.matchAll(/\{%-?\s*blocktrans\b([^%]*?)-?%\}([\s\S]*?)\{%-?\s*endblocktrans\s*-?%\}/g)) {
+      const args = match[1] ?? '';
+      const context = /context\s*[:=]\s*(?:'([^']*)'|"([^"]*)")/.exec(args);
+      const [singular = '', plural] = (match[2] ?? '').split(/\{%-?\s*plural\s*-?%\}/);
+      const id = blocktransId(singular, plural, hashKeys(args));
       add(context ? `${context[1] ?? context[2]}${CONTEXT_SEPARATOR}${id}` : id, match.index);
     }
     for (const match of text.matchAll(new RegExp(String.raw`\{\{-?\s*${quoted}\s*\|\s*t\b`, 'g'))) {

@@ -10,6 +10,7 @@ import {
   TypeGuards,
   type ValueToken,
 } from 'liquidjs';
+import { blocktransId, hashKeys } from './blocktrans.js';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import type { I18n } from './i18n.js';
@@ -48,7 +49,8 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!
  *
  * - `{% trans "cart.items" count: cart.size %}`, `{% trans "May" context: "month" %}`
  * - `{% blocktrans count: n %}{count, plural, one {# item} other {# items}}{% endblocktrans %}`:
- *   the trimmed body is the message id (gettext style) and the default-language text.
+ *   the trimmed body is the message id (gettext style) and the default-language text; a
+ *   Django-style body (`{{ count }} item{% plural %}{{ count }} items`) is turned into that ICU id.
  * - filters: `t`, `format_date`, `format_time`, `format_datetime` (a `dateStyle`/`timeStyle` argument),
  *   `format_number`, `format_currency: "BRL"`, `format_percent`, `format_relative: "day"`,
  *   `format_list`, `language_name`.
@@ -103,15 +105,19 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
       readonly #hash: Hash;
       constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
         super(token, remain, engine);
-        this.#hash = new Hash(this.tokenizer, separator);
-        const parts: string[] = [];
+        // Django writes `count=n`, Liquid `count: n`: accept both.
+        const djangoArgs = token.args.includes('=') && !token.args.includes(':');
+        this.#hash = new Hash(this.tokenizer, djangoArgs ? '=' : separator);
+        const singular: string[] = [];
+        let plural: string[] | undefined;
         for (;;) {
           const next = remain.shift();
           if (next === undefined) throw new Error(`tag ${token.getText()} not closed`);
           if (TypeGuards.isTagToken(next) && next.name === 'endblocktrans') break;
-          parts.push(next.getText());
+          if (TypeGuards.isTagToken(next) && next.name === 'plural' && plural === undefined) plural = [];
+          else (plural ?? singular).push(next.getText());
         }
-        this.#id = parts.join('').trim();
+        this.#id = blocktransId(singular.join(''), plural?.join(''), hashKeys(token.args));
       }
       *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
         const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;

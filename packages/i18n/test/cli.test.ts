@@ -53,11 +53,13 @@ describe('extractFromSource', () => {
 {% blocktrans count: n %}
   {count, plural, one {# item} other {# items}}
 {% endblocktrans %}
-{{ "footer" | t }}`;
+{{ "footer" | t }}
+{% blocktrans count=n %}{{ count }} item{% plural %}{{ count }} items{% endblocktrans %}`;
     expect(extractFromSource(template, 'page.liquid')).toEqual([
       { key: 'home.title', file: 'page.liquid', line: 1 },
       { key: 'month\u0004May', file: 'page.liquid', line: 2 },
       { key: '{count, plural, one {# item} other {# items}}', file: 'page.liquid', line: 3 },
+      { key: '{count, plural, one {# item} other {# items}}', file: 'page.liquid', line: 7 },
       { key: 'footer', file: 'page.liquid', line: 6 },
     ]);
   });

@@ -9,8 +9,15 @@ const i18n = createI18n({
   locales: ['en', 'pt-BR'],
   defaultLocale: 'en',
   messages: {
-    en: { hello: 'Hello, <b>{name}</b>!', [blockId]: blockId, 'month\u0004May': 'May', 'cart.items': blockId },
+    en: {
+      'Hello, <b>{name}</b>!': 'Hello, <b>{name}</b>!',
+      hello: 'Hello, <b>{name}</b>!',
+      [blockId]: blockId,
+      'month\u0004May': 'May',
+      'cart.items': blockId,
+    },
     'pt-BR': {
+      'Hello, <b>{name}</b>!': 'Olá, <b>{name}</b>!',
       hello: 'Olá, <b>{name}</b>!',
       [blockId]: '{count, plural, one {# item} other {# itens}}',
       'month\u0004May': 'Maio',
@@ -39,6 +46,14 @@ describe('LiquidJS tags and filters', () => {
     expect(await render(template, { n: 1 })).toBe('1 item');
     expect(await render(template, { n: 2 }, 'pt-BR')).toBe('2 itens');
     await expect(render('{% blocktrans %}x')).rejects.toThrow(/not closed/);
+  });
+
+  it('{% blocktrans %} with a Django-style body and {% plural %}', async () => {
+    const template = '{% blocktrans count=n %}{{ count }} item{% plural %}{{ count }} items{% endblocktrans %}';
+    expect(await render(template, { n: 1 })).toBe('1 item');
+    expect(await render(template, { n: 3 }, 'pt-BR')).toBe('3 itens');
+    const named = '{% blocktrans name: who %}Hello, <b>{{ name }}</b>!{% endblocktrans %}';
+    expect(await render(named, { who: 'Ana' }, 'pt-BR')).toBe('Olá, <b>Ana</b>!');
   });
 
   it('the t filter and the l10n filters', async () => {

@@ -1,5 +1,6 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
+import { blocktransId } from '../src/blocktrans.js';
 import { createI18n, I18nError } from '../src/index.js';
 import { registerI18n } from '../src/liquid.js';
 import { spaces } from './fixtures/spaces.js';
@@ -83,5 +84,18 @@ describe('LiquidJS tags and filters', () => {
   it('rejects what is not an engine or an i18n instance', () => {
     expect(() => registerI18n({} as never, i18n)).toThrow(I18nError);
     expect(() => registerI18n(new Liquid(), {} as never)).toThrow(/Expected `i18n`/);
+  });
+});
+
+describe('blocktransId', () => {
+  it('keeps ICU bodies and converts Django-style ones, escaping literal braces and apostrophes', () => {
+    expect(blocktransId('  {n, plural, other {# x}}\n', undefined, ['n'])).toBe('{n, plural, other {# x}}');
+    expect(blocktransId("It's {{ name }} {ok}", undefined, ['name'])).toBe("It''s {name} '{'ok'}'");
+    expect(blocktransId('{{ counter }} file', '{{ counter }} files of {{ owner }}', ['counter', 'owner'])).toBe(
+      '{counter, plural, one {# file} other {# files of {owner}}}',
+    );
+    expect(blocktransId('{{ count }} a', '{{ count }} b', ['x', 'count'])).toBe(
+      '{count, plural, one {# a} other {# b}}',
+    );
   });
 });

@@ -1,25 +1,29 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-// Runs the README's Quick start as written (importing the source instead of the package),
-// and checks that it prints the output the README shows.
+// The README's examples are part of the API: the Quick start runs as written, and every
+// TypeScript example type-checks against the source.
 const root = new URL('..', import.meta.url).pathname;
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Quick start'));
-const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+const blocks = (text: string) =>
+  [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, lang, code]) => ({ lang, code: code! }));
+const quickStart = blocks(readme.slice(readme.indexOf('## Quick start')));
 const directory = join(root, 'test', '.tmp');
+const source = "from '../../../src/index.js'";
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('README', () => {
   it('the Quick start runs and prints what the README says', async () => {
-    const [code, output] = [blocks[0]![2]!, blocks[1]![2]!];
-    expect(blocks[0]![1]).toBe('ts');
-    mkdirSync(directory, { recursive: true });
-    const file = join(directory, 'quick-start.ts');
-    writeFileSync(file, code.replace("from '@adv/signals'", "from '../../src/index.js'"));
+    const [code, output] = [quickStart[0]!, quickStart[1]!];
+    expect(code.lang).toBe('ts');
+    mkdirSync(join(directory, 'run'), { recursive: true });
+    const file = join(directory, 'run', 'quick-start.ts');
+    writeFileSync(file, code.code.replace("from '@adv/signals'", source));
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
       lines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
@@ -29,6 +33,56 @@ describe('README', () => {
     } finally {
       log.mockRestore();
     }
-    expect(lines).toEqual(output.trim().split('\n'));
+    expect(lines).toEqual(output.code.trim().split('\n'));
+  });
+
+  it('every TypeScript example type-checks', { timeout: 120_000 }, () => {
+    const folder = join(directory, 'types');
+    mkdirSync(folder, { recursive: true });
+    const prelude = readFileSync(join(root, 'test', 'fixtures', 'readme-prelude.ts.txt'), 'utf8');
+    const examples = blocks(readme).filter(({ lang }) => lang === 'ts');
+    expect(examples.length).toBeGreaterThan(15);
+    for (const [index, { code }] of examples.entries()) {
+      const withoutImports = code
+        .split('\n')
+        .filter((line) => !line.startsWith('import '))
+        .join('\n');
+      // The Quick start is a whole program; the other examples lean on the prelude's names.
+      const text =
+        index === 0
+          ? code.replace("from '@adv/signals'", source)
+          : `${prelude}\n${declarationsFor(withoutImports)}${withoutImports}`;
+      writeFileSync(join(folder, `example-${String(index).padStart(2, '0')}.ts`), text);
+    }
+    writeFileSync(
+      join(folder, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../../../../tsconfig.base.json',
+        compilerOptions: { noEmit: true, types: ['node'] },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', folder], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
   });
 });
+
+/** Names several examples share, declared unless the example defines them itself. */
+function declarationsFor(code: string): string {
+  const shared: Record<string, string> = {
+    userRegistered:
+      'declare const userRegistered: Signal<{ sender: typeof UserService; user: { id: number; email: string } }>;',
+    runner: 'declare const runner: ReturnType<typeof sqlTransactionRunner>;',
+    articles: 'declare const articles: ReturnType<typeof withModelSignals<ArticleRepository>>;',
+  };
+  return Object.entries(shared)
+    .filter(([name]) => !new RegExp(`\\b(const|let)\\s+${name}\\b`).test(code))
+    .map(([, declaration]) => `${declaration}\n`)
+    .join('');
+}

@@ -99,6 +99,15 @@ export class ArticleRepository {
     return (this.#count.get() as { n: number }).n;
   }
 
+  /** Articles with an id above `id`, oldest first (the digest after its first run). */
+  afterId(id: number): Article[] {
+    return this.db
+      .prepare(
+        `SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN authors au ON au.id = a.author_id WHERE a.id > ? ORDER BY a.id`,
+      )
+      .all(id) as Article[];
+  }
+
   /** Articles created at or after `sinceIso`, oldest first (the digest). */
   since(sinceIso: string): Article[] {
     return this.db

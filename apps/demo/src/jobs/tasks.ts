@@ -45,7 +45,7 @@ export interface TaskDeps {
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
 export const exportStatusKey = (exportId: string) => `export-status:${exportId}`;
-const LAST_DIGEST_KEY = 'digest:last-sent';
+const LAST_DIGEST_KEY = 'digest:last-article-id';
 
 /** The task backend: in process by default, BullMQ on Redis when several processes share the work. */
 function backendFor(redisUrl: string | undefined): TaskBackend | undefined {
@@ -81,16 +81,21 @@ export function createTasks(deps: TaskDeps) {
   const digest = app.defineTask(
     'digest',
     async ({ to }: { to: string }) => {
-      // The window is kept in the (shared) cache so any worker can send the next digest.
-      const since = (await cache.get<string>(LAST_DIGEST_KEY)) ?? new Date(Date.now() - 24 * 3600_000).toISOString();
-      const now = new Date().toISOString();
-      const articles = board.articles.since(since);
+      // The last article sent is kept in the (shared) cache so any worker can send the next
+      // digest; ids, not timestamps, so an article is never sent twice or skipped. The first
+      // digest covers the last day.
+      const lastId = await cache.get<number>(LAST_DIGEST_KEY);
+      const articles =
+        lastId === undefined
+          ? board.articles.since(new Date(Date.now() - 24 * 3600_000).toISOString())
+          : board.articles.afterId(lastId);
       await mailer.send({
         to,
         subject: t('mail.digestSubject', { count: articles.length }, 'en'),
         text: articles.map((a) => `- ${a.title} (${deps.baseUrl()}/articles/${a.id})`).join('\n') || '-',
       });
-      await cache.set(LAST_DIGEST_KEY, now);
+      const newest = articles.length > 0 ? Math.max(...articles.map((a) => a.id)) : lastId;
+      if (newest !== undefined) await cache.set(LAST_DIGEST_KEY, newest);
       return { articles: articles.length };
     },
     { attempts: 3, timeLimit: 60_000 },

@@ -28,6 +28,7 @@ export class LazyMessage {
     return this.#resolve();
   }
 
+  /** The message in the active locale, for template literals and `+`. */
   [Symbol.toPrimitive](): string {
     return this.#resolve();
   }

@@ -10,6 +10,7 @@ import { assertSerializable } from './serialize.js';
 import { Task } from './task.js';
 import type {
   JobRecord,
+  ListableState,
   ScheduleRecord,
   ScheduleSpec,
   TaskBackend,
@@ -44,6 +45,8 @@ export interface FailedJob {
   attemptsMade: number;
   finishedAt?: number;
 }
+
+const LISTABLE = new Set<string>(['waiting', 'active', 'delayed', 'completed', 'failed']);
 
 interface DeclaredSchedule {
   record: ScheduleRecord;
@@ -188,9 +191,22 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
     return this.backend.stats();
   }
 
+  /**
+   * Jobs in one state (`waiting`, `active`, `delayed`, `completed`, `failed`), most recent first.
+   *
+   * @example
+   * ```ts
+   * for (const job of await app.list('delayed', { end: 9 })) console.log(job.id, job.data.task);
+   * ```
+   */
+  list(state: ListableState, options: { start?: number; end?: number } = {}): Promise<JobRecord[]> {
+    if (!LISTABLE.has(state)) invalid('state', 'one of waiting, active, delayed, completed, failed', state);
+    return this.backend.list(state, options.start ?? 0, options.end ?? 99);
+  }
+
   /** The dead-letter view: failed jobs with their errors, most recent first. */
   async failed(options: { start?: number; end?: number } = {}): Promise<FailedJob[]> {
-    const records = await this.backend.failed(options.start ?? 0, options.end ?? 99);
+    const records = await this.backend.list('failed', options.start ?? 0, options.end ?? 99);
     return records.map((record: JobRecord) => ({
       id: record.id,
       task: record.data.task,

@@ -18,6 +18,7 @@ export type {
   JobData,
   JobRecord,
   JobStatus,
+  ListableState,
   NewJob,
   Outcome,
   ProcessOptions,

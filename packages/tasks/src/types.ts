@@ -154,6 +154,9 @@ export interface NewJob {
   attempts: number;
 }
 
+/** The states whose jobs can be listed. */
+export type ListableState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+
 /** Counts by state. */
 export interface TaskStats {
   waiting: number;
@@ -202,8 +205,8 @@ export interface TaskBackend extends DescribesBackend {
   process(processor: (job: ActiveJob) => Promise<Outcome>, options: ProcessOptions): Promise<void>;
   /** Counts by state. */
   stats(): Promise<TaskStats>;
-  /** Failed jobs, most recent first. */
-  failed(start: number, end: number): Promise<JobRecord[]>;
+  /** Jobs in one state, most recent first, from index `start` to `end` inclusive. */
+  list(state: ListableState, start: number, end: number): Promise<JobRecord[]>;
   /** Moves a failed job back to waiting with fresh attempts. */
   retry(id: string): Promise<void>;
   /** Creates or replaces a periodic schedule by id (idempotent). */

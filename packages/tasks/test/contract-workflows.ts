@@ -94,6 +94,28 @@ export function workflowContract({ newApp }: SuiteContext): void {
     expect(await app.schedules()).toEqual([]);
   });
 
+  it('lists jobs by state, most recent first', async () => {
+    const app = newApp();
+    const job = app.defineTask('listed', (n: number) => n);
+    const later = await job.enqueue(9, { delay: 60_000 });
+    const first = await job.enqueue(1);
+    await sleep(5);
+    const second = await job.enqueue(2, { priority: 3 });
+    expect((await app.list('delayed')).map((record) => record.id)).toEqual([later.id]);
+    expect((await app.list('waiting')).map((record) => [record.id, record.data.payload])).toEqual([
+      [second.id, 2],
+      [first.id, 1],
+    ]);
+    expect(await app.list('waiting', { start: 1, end: 1 })).toHaveLength(1);
+    await app.process();
+    await second.result({ timeout: 10_000 });
+    await first.result({ timeout: 10_000 });
+    const done = await app.list('completed');
+    expect(done.map((record) => record.id).sort()).toEqual([first.id, second.id].sort());
+    expect(done.every((record) => record.status === 'completed')).toBe(true);
+    expect(() => app.list('stalled' as never)).toThrow('Expected `state` to be one of waiting');
+  });
+
   it('counts jobs by state', async () => {
     const app = newApp();
     const ok = app.defineTask('ok', () => 1);

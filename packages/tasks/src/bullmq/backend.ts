@@ -5,6 +5,7 @@ import type {
   ActiveJob,
   JobData,
   JobRecord,
+  ListableState,
   NewJob,
   Outcome,
   ProcessOptions,
@@ -207,9 +208,18 @@ export class BullmqBackend implements TaskBackend {
     };
   }
 
-  async failed(start: number, end: number): Promise<JobRecord[]> {
-    const jobs = await this.queue.getFailed(start, end);
-    return jobs.filter(Boolean).map((job) => toRecord(job, 'failed'));
+  async list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
+    if (state !== 'waiting') {
+      const jobs = await this.queue.getJobs([state], start, end, false);
+      return jobs.filter(Boolean).map((job) => toRecord(job, state));
+    }
+    // Waiting jobs sit in two BullMQ lists (plain and prioritised): merge them newest first.
+    const jobs = await this.queue.getJobs(['wait', 'prioritized'], 0, end, false);
+    return jobs
+      .filter(Boolean)
+      .map((job) => toRecord(job, 'waiting'))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(start, end + 1);
   }
 
   async retry(id: string): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   ActiveJob,
   JobData,
   JobRecord,
+  ListableState,
   NewJob,
   Outcome,
   ProcessOptions,
@@ -136,12 +137,16 @@ export class MemoryBackend implements TaskBackend {
     return stats;
   }
 
-  async failed(start: number, end: number): Promise<JobRecord[]> {
-    const ids = [...this.#failed].reverse().slice(start, end + 1);
-    return ids.flatMap((id) => {
-      const entry = this.#jobs.get(id);
-      return entry ? [{ ...entry.record }] : [];
-    });
+  async list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
+    const matching: JobRecord[] = [];
+    for (const { record } of this.#jobs.values()) if (record.status === state) matching.push(record);
+    const at = (record: JobRecord) => record.finishedAt ?? record.createdAt;
+    // Map order is insertion order: a stable sort keeps later-added jobs later among equal times.
+    return matching
+      .reverse()
+      .sort((a, b) => at(b) - at(a))
+      .slice(start, end + 1)
+      .map((record) => ({ ...record }));
   }
 
   async retry(id: string): Promise<void> {

@@ -52,6 +52,23 @@ describe('text(), json(), html()', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('keep a Content-Length and Set-Cookie headers given in init', async () => {
+    server = await serve(
+      () => {
+        const headers = new Headers({ 'content-length': '5' });
+        headers.append('set-cookie', 'a=1');
+        headers.append('set-cookie', 'b=2');
+        return text('hello', { headers });
+      },
+      { port: 0 },
+    );
+    const response = await fetch(server.url);
+    expect(response.headers.get('content-length')).toBe('5');
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await response.text()).toBe('hello');
+  });
+
   it('validate their arguments', () => {
     expect(() => text(1 as never)).toThrow('Expected `body` to be a string, got `1` (number)');
     expect(() => json(undefined)).toThrow(/Expected `value` to be JSON-serialisable/);

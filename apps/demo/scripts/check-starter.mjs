@@ -86,7 +86,7 @@ try {
       if (page) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (!page || page.status !== 200 || !(await page.text()).includes('Welcome to the adv board')) {
+    if (page?.status !== 200 || !(await page.text()).includes('Welcome to the adv board')) {
       throw new Error(`GET / failed: ${page?.status}`);
     }
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);

@@ -18,8 +18,15 @@ describe('starter GitHub workflows', () => {
 
   it('are really checked: a broken workflow is reported', async () => {
     const lint = await createLinter();
-    const broken =
-      'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n';
+    const broken = [
+      'on: push',
+      'jobs:',
+      '  test:',
+      '    runs-on: ubuntu-latest',
+      '    stepz:',
+      '      - run: echo hi',
+      '',
+    ].join('\n');
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 

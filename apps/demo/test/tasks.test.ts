@@ -1,0 +1,151 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkDeploy } from '@adv/deploy';
+import { atomic } from '@adv/signals';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BASE, postForm, testDemo } from './helpers.js';
+
+let demo: Awaited<ReturnType<typeof testDemo>>;
+beforeEach(async () => {
+  demo = await testDemo();
+});
+afterEach(async () => {
+  await demo.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  demo.handler(new Request(`${BASE}${path}`, { headers }));
+/** A page from cachePage carries `Age`; a freshly rendered one does not. */
+const servedFromCache = async (path: string, headers: Record<string, string> = {}) => {
+  const response = await get(path, headers);
+  await response.arrayBuffer();
+  return response.headers.has('age');
+};
+
+describe('comments and tasks', () => {
+  it('stores a comment, e-mails the article author and broadcasts to the article group', async () => {
+    const sent: Array<[string, unknown]> = [];
+    const original = demo.layer.groupSend.bind(demo.layer);
+    demo.layer.groupSend = async (group, message) => {
+      sent.push([group, message]);
+      return original(group, message);
+    };
+    const response = await demo.handler(postForm(`${BASE}/articles/1/comments`, { author: 'Mia', body: 'Great post' }));
+    expect(response.status).toBe(303);
+    expect(await (await get('/articles/1')).text()).toContain('Great post');
+    expect(sent).toEqual([
+      [
+        'article-1',
+        expect.objectContaining({ type: 'comment', comment: expect.objectContaining({ body: 'Great post' }) }),
+      ],
+    ]);
+    const outbox = join(demo.dataDir, 'outbox');
+    const readMails = () =>
+      (existsSync(outbox) ? readdirSync(outbox) : []).map((f) => readFileSync(join(outbox, f), 'utf8'));
+    await expect.poll(() => readMails().length, { timeout: 10_000 }).toBe(1);
+    const mails = readMails();
+    expect(mails[0]).toContain('To: ada@example.com');
+    expect(mails[0]).toContain('Mia commented on your article “Welcome to the adv board”');
+  });
+
+  it('does nothing for a comment whose transaction rolls back', async () => {
+    const sent: unknown[] = [];
+    demo.layer.groupSend = async (group, message) => {
+      sent.push([group, message]);
+    };
+    await get('/');
+    await expect.poll(() => servedFromCache('/')).toBe(true);
+    await expect(
+      atomic(
+        async () => {
+          await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });
+          throw new Error('boom');
+        },
+        { runner: demo.board.runner },
+      ),
+    ).rejects.toThrow('boom');
+    const stats = await demo.tasks.app.stats();
+    expect(stats.waiting + stats.active + stats.completed).toBe(0);
+    expect(sent).toEqual([]);
+    expect(demo.board.comments.forArticle(1).map((c) => c.body)).not.toContain('never committed');
+    expect(await servedFromCache('/')).toBe(true);
+    expect(existsSync(join(demo.dataDir, 'outbox'))).toBe(false);
+  });
+
+  it('exports an article’s comments as CSV and serves the file', async () => {
+    await demo.handler(postForm(`${BASE}/articles/1/comments`, { author: 'Quote "Q"', body: '=1+1, and more' }));
+    const started = await demo.handler(
+      new Request(`${BASE}/pt-br/articles/1/export`, { method: 'POST', headers: { origin: BASE } }),
+    );
+    expect(started.status).toBe(202);
+    const { exportId } = (await started.json()) as { exportId: string };
+    const readStatus = async () =>
+      (await (await get(`/exports/${exportId}/status`)).json()) as { state: string; url: string };
+    await expect.poll(async () => (await readStatus()).state, { timeout: 10_000 }).toBe('done');
+    const status = await readStatus();
+    expect(status).toMatchObject({ state: 'done', url: `/exports/${exportId}.csv` });
+    const file = await get(status.url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('attachment');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM: Excel opens UTF-8 correctly
+    const csv = new TextDecoder().decode(bytes);
+    expect(csv.split('\r\n')[0]).toBe('id,autor,data,comentário');
+    expect(csv).toContain(`"Quote ""Q""",`);
+    expect(csv).toContain(`"'=1+1, and more"`);
+    expect((await get('/exports/not-a-file.csv')).status).toBe(404);
+  });
+
+  it('schedules the digest and the database backup (Celery beat)', async () => {
+    const schedules = await demo.tasks.app.schedules();
+    expect(schedules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'digest', task: 'digest' }),
+        expect.objectContaining({ id: 'backup-db', task: 'backup-db' }),
+      ]),
+    );
+  });
+
+  it('backs the database up from its task, and the deploy check sees the backup', async () => {
+    const before = await checkDeploy(demo.config.settings, demo.deployContext());
+    expect(before.map((f) => f.id)).toContain('adv.E009');
+    const handle = await demo.tasks.backup.enqueue(undefined);
+    const { file } = (await handle.result({ timeout: 10_000 })) as { file: string };
+    expect(file).toMatch(/backups\/board-\d{8}T\d{9}Z\.sqlite3$/);
+    const after = await checkDeploy(demo.config.settings, demo.deployContext());
+    expect(after.map((f) => f.id)).not.toContain('adv.E009');
+    expect(after.map((f) => f.id)).not.toContain('adv.W008');
+  });
+
+  it('prunes old exports on a schedule, visible in the task stats', async () => {
+    const exports = join(demo.dataDir, 'exports');
+    mkdirSync(exports, { recursive: true });
+    writeFileSync(join(exports, 'old.csv'), 'x');
+    utimesSync(join(exports, 'old.csv'), new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
+    writeFileSync(join(exports, 'new.csv'), 'y');
+    const before = (await demo.tasks.app.stats()).completed;
+    const handle = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
+    expect(await handle.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    expect(readdirSync(exports)).toEqual(['new.csv']);
+    expect((await demo.tasks.app.stats()).completed).toBe(before + 1);
+    expect((await demo.tasks.app.schedules()).map((s) => s.id)).toContain('prune-exports');
+  });
+
+  it('sends a digest of new articles', async () => {
+    await demo.handler(
+      postForm(`${BASE}/articles`, { author: 'Ana', email: 'ana@example.com', title: 'Digest me', body: 'b' }),
+    );
+    const handle = await demo.tasks.digest.enqueue({ to: 'list@example.com' });
+    // The first digest covers the last day (the two seeded articles and the new one) …
+    expect(await handle.result({ timeout: 10_000 })).toEqual({ articles: 3 });
+    // … the next one only what came after it.
+    const next = await demo.tasks.digest.enqueue({ to: 'list@example.com' });
+    expect(await next.result({ timeout: 10_000 })).toEqual({ articles: 0 });
+    const outbox = join(demo.dataDir, 'outbox');
+    const mail = readdirSync(outbox)
+      .map((file) => readFileSync(join(outbox, file), 'utf8'))
+      .join('\n');
+    expect(mail).toContain('To: list@example.com');
+    expect(mail).toContain('Digest me');
+  });
+});

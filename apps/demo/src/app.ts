@@ -25,7 +25,7 @@ import { openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
 import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
-import { fileMailer } from './jobs/mail.js';
+import { mailerFor } from './jobs/mail.js';
 import { createTasks, type DemoTasks } from './jobs/tasks.js';
 import { fromRoot } from './paths.js';
 import { ARTICLE_SOCKET_PATH, articleConsumer, createLayer } from './realtime.js';
@@ -102,7 +102,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     cache,
     groups: layer,
     logger,
-    mailer: fileMailer(join(config.dataDir, 'outbox')),
+    mailer: mailerFor(config.email.url, join(config.dataDir, 'outbox'), config.email.from),
     exportDir: join(config.dataDir, 'exports'),
     chunkDelayMs: config.exportChunkDelayMs,
     baseUrl: () => baseUrl,

@@ -41,6 +41,10 @@ export const demoSettingsShape = {
   BACKUP_KEEP: int(7, 1),
   /** Age in hours after which `check --deploy` calls the last backup too old. */
   BACKUP_MAX_AGE_HOURS: int(48, 1),
+  /** SMTP server for e-mails (`smtp://user:pass@host:587`); unset writes `.eml` files to `DATA_DIR/outbox`. */
+  EMAIL_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Sender address of the e-mails. */
+  EMAIL_FROM: z.string().default('board@localhost'),
   /** Who receives the digest. */
   DIGEST_TO: z.string().default('editors@example.com'),
   /** Pause per CSV chunk so the progress bar is visible on small exports (ms). */
@@ -67,6 +71,7 @@ export interface DemoConfig {
   debug: boolean;
   timeZone: string;
   digestCron: string;
+  email: { url: string | undefined; from: string };
   backup: { cron: string; keep: number; maxAgeHours: number; dir: string };
   digestTo: string;
   exportChunkDelayMs: number;
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     debug: settings.DEBUG,
     timeZone: settings.TIME_ZONE,
     digestCron: settings.DIGEST_CRON,
+    email: { url: settings.EMAIL_URL, from: settings.EMAIL_FROM },
     backup: {
       cron: settings.BACKUP_CRON,
       keep: settings.BACKUP_KEEP,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
 
 /** One e-mail. */
 export interface Mail {
@@ -29,4 +30,20 @@ export function fileMailer(dir: string, from = 'board@localhost'): Mailer {
       return file;
     },
   };
+}
+
+/** Sends through an SMTP server (`smtp://user:pass@host:587`, `smtps://…:465`) with nodemailer; returns the message id. */
+export function smtpMailer(url: string, from = 'board@localhost'): Mailer {
+  const transport = createTransport(url);
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      return info.messageId;
+    },
+  };
+}
+
+/** The mailer the settings ask for: SMTP when `emailUrl` is set, else `.eml` files in `outboxDir`. */
+export function mailerFor(emailUrl: string | undefined, outboxDir: string, from?: string): Mailer {
+  return emailUrl ? smtpMailer(emailUrl, from) : fileMailer(outboxDir, from);
 }

@@ -6,7 +6,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ALLOWED = '@adv/types';
-const root = new URL('..', import.meta.url).pathname;
+// `--root DIR` checks another tree (the rule's own test runs it on fixture trees).
+const rootFlag = process.argv.indexOf('--root');
+const root =
+  rootFlag === -1 ? new URL('..', import.meta.url).pathname : `${process.argv[rootFlag + 1].replace(/\/$/, '')}/`;
 const packagesDir = join(root, 'packages');
 const specifier = /(?:from\s*|import\s*\(\s*|require\s*\(\s*|import\s+)['"](@adv\/[a-z0-9-]+)/g;
 

@@ -25,6 +25,8 @@ import type {
 
 type Method = SignalEvent['method'];
 
+const ignoreRejection = (): void => {};
+
 /**
  * Django's `Signal`, typed: receivers take one args object `{ sender, ...payload }`.
  *
@@ -189,7 +191,7 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
       const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
       if (receiver === undefined) continue;
       const result = receiver(args);
-      if (isThenable(result)) throw this.#asyncError(receiver, 'returned a promise');
+      if (isThenable(result)) throw this.#asyncError(receiver, 'returned a promise', result);
       results[count++] = [receiver, result];
     }
     if (count < results.length) results.length = count;
@@ -224,7 +226,10 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
       }
       try {
         const result = receiver(args);
-        results[count++] = [receiver, isThenable(result) ? this.#asyncError(receiver, 'returned a promise') : result];
+        results[count++] = [
+          receiver,
+          isThenable(result) ? this.#asyncError(receiver, 'returned a promise', result) : result,
+        ];
       } catch (error) {
         results[count++] = [receiver, toError(error)];
       }
@@ -323,7 +328,13 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
     }
   }
 
-  #asyncError(receiver: AnyReceiver, what: string): SignalError {
+  /**
+   * The `ERR_ASYNC_RECEIVER` error of a sync send. A promise the receiver returned is already
+   * running and cannot be awaited here: its rejection is marked handled (the error returned
+   * here is what reports the mistake), so it does not crash the process as an unhandled rejection.
+   */
+  #asyncError(receiver: AnyReceiver, what: string, returned?: PromiseLike<unknown>): SignalError {
+    if (returned !== undefined) Promise.resolve(returned).then(undefined, ignoreRejection);
     return new SignalError(
       'ERR_ASYNC_RECEIVER',
       `Receiver \`${receiver.name || 'anonymous'}\` of signal \`${this.name}\` ${what}, but the signal was sent with a synchronous method; use \`asend()\` or \`asendRobust()\` so it is awaited`,

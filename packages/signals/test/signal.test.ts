@@ -217,6 +217,29 @@ describe('async receivers', () => {
     );
   });
 
+  it('a promise a sync send cannot await never becomes an unhandled rejection', async () => {
+    const saved = signal<SavedArgs>();
+    saved.connect(function failsLater() {
+      return Promise.reject(new Error('late failure'));
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(() => saved.send(Article, { id: 1 })).toThrowError(
+        expect.objectContaining({ code: 'ERR_ASYNC_RECEIVER', message: expect.stringContaining('`failsLater`') }),
+      );
+      const [[, outcome]] = saved.sendRobust(Article, { id: 2 }) as [[unknown, SignalError]];
+      expect(outcome.code).toBe('ERR_ASYNC_RECEIVER');
+      // Node reports unhandled rejections once the microtask queue drains: two turns of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('sendRobust reports async receivers as errors without calling them', () => {
     const saved = signal<SavedArgs>();
     let called = false;

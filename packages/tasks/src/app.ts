@@ -18,7 +18,7 @@ import type {
   TaskOptions,
   TaskStats,
 } from './types.js';
-import { checkInteger, checkName, checkTaskOptions, invalid } from './validate.js';
+import { checkInteger, checkName, checkNonNegative, checkTaskOptions, invalid } from './validate.js';
 
 /** Options of {@link createTaskApp}. */
 export interface TaskAppOptions {
@@ -229,7 +229,8 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
   }
 
   /** Stops processing, lets active jobs finish (up to `timeout` ms), closes the backend. */
-  close(options: { timeout?: number } = {}): Promise<void> {
+  async close(options: { timeout?: number } = {}): Promise<void> {
+    if (options.timeout !== undefined) checkNonNegative('timeout', options.timeout, 'milliseconds');
     return this.backend.close(options);
   }
 }

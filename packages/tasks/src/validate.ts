@@ -1,4 +1,5 @@
 import { TaskError } from './errors.js';
+import { MAX_TIMER_DELAY } from './timers.js';
 import type { BackoffOptions, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
 
 /** Highest BullMQ priority (2 ** 21). */
@@ -119,7 +120,7 @@ export function checkTaskOptions(options: TaskOptions): void {
   if (options.retryOn !== undefined && typeof options.retryOn !== 'function') {
     invalid('retryOn', 'a function (error, attempt) => boolean', options.retryOn);
   }
-  if (options.timeLimit !== undefined) checkInteger('timeLimit', options.timeLimit, 1);
+  if (options.timeLimit !== undefined) checkInteger('timeLimit', options.timeLimit, 1, MAX_TIMER_DELAY);
   checkRateLimit(options.rateLimit);
 }
 

@@ -34,6 +34,22 @@ export function jobContract({ newApp, factory }: SuiteContext): void {
     expect(ran).toEqual(['past', 'later']);
   });
 
+  it('keeps a job with an ETA beyond 24.8 days delayed: a job due sooner runs first and it does not', async () => {
+    const app = newApp();
+    const ran: string[] = [];
+    const mark = app.defineTask('mark', (label: string) => {
+      ran.push(label);
+      return label;
+    });
+    await app.process({ concurrency: 1 });
+    const far = await mark.enqueue('far', { at: Date.now() + 40 * 86_400_000 });
+    // setTimeout turns an overflowing delay into 1 ms: the far job would run before this one.
+    expect(await (await mark.enqueue('soon', { delay: 100 })).result({ timeout: 10_000 })).toBe('soon');
+    expect(ran).toEqual(['soon']);
+    expect(await far.status()).toBe('delayed');
+    expect((await app.list('delayed')).map((record) => record.id)).toEqual([far.id]);
+  });
+
   it('deduplicates by jobId: the second enqueue returns the same job, which runs once', async () => {
     const app = newApp();
     let runs = 0;

@@ -53,6 +53,9 @@ describe('validation', () => {
     expect(() => app.defineTask('x', () => 1, { retryOn: true as never })).toThrow('`retryOn`');
     expect(codeOf(() => app.defineTask('noop', () => 1))).toBe('ERR_DUPLICATE_TASK');
     expect(codeOf(() => app.defineTask('x', () => 1, { attempts: 1.5 }))).toBe('ERR_INVALID_OPTION');
+    expect(() => app.defineTask('x', () => 1, { timeLimit: 2 ** 31 })).toThrow(
+      'Expected `timeLimit` to be an integer from 1 to 2147483647',
+    );
   });
 
   it('rejects bad enqueue options before queuing', async () => {
@@ -121,6 +124,17 @@ describe('validation', () => {
     expect(await app.handle('missing').status()).toBe('unknown');
     expect(await asyncCodeOf(app.handle('missing').result({ timeout: 100 }))).toBe('ERR_NOT_FOUND');
     expect(await asyncCodeOf(app.retryFailed('missing'))).toBe('ERR_NOT_FOUND');
+  });
+
+  it('rejects a bad result() or close() timeout', async () => {
+    const other = createTaskApp();
+    const idle = other.defineTask('idle', () => 1);
+    const handle = await idle.enqueue(undefined);
+    for (const timeout of [-1, Number.NaN, '5' as never]) {
+      expect(await asyncCodeOf(handle.result({ timeout }))).toBe('ERR_INVALID_OPTION');
+    }
+    expect(await asyncCodeOf(other.close({ timeout: -1 }))).toBe('ERR_INVALID_OPTION');
+    await other.close();
   });
 
   it('times out result() of a job that does not finish in time', async () => {

@@ -1,6 +1,7 @@
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { serializeError, TaskError } from '../errors.js';
+import { type LongTimer, setLongTimeout } from '../timers.js';
 import type {
   ActiveJob,
   JobData,
@@ -274,15 +275,15 @@ export class BullmqBackend implements TaskBackend {
     this.#closed = true;
     if (this.#worker) {
       const worker = this.#worker;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: LongTimer | undefined;
       const forced = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           worker.cancelAllJobs(new TaskError('ERR_BACKEND', 'Worker shut down') as unknown as string);
           resolve(worker.close(true));
         }, options.timeout ?? 30_000);
       });
       await Promise.race([worker.close(), forced]);
-      clearTimeout(timer);
+      timer?.clear();
     }
     if (this.#events) await (await this.#events).close();
     await this.queue.close();

@@ -3,6 +3,7 @@ import PQueue from 'p-queue';
 import { serializeError, TaskError } from '../errors.js';
 import { nextFireTime } from '../schedule.js';
 import { jsonCopy } from '../serialize.js';
+import { type LongTimer, setLongTimeout } from '../timers.js';
 import type {
   ActiveJob,
   JobData,
@@ -21,7 +22,7 @@ import { MEMORY_DEFAULTS, type MemoryBackendOptions } from './options.js';
 interface Entry {
   record: JobRecord;
   priority: number;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   controller?: AbortController;
   /** Set when the active job is cancelled or interrupted, whether or not its signal exists yet. */
   aborted?: boolean;
@@ -33,7 +34,7 @@ interface ScheduleEntry {
   record: ScheduleRecord;
   template: { data: JobData; attempts: number; priority?: number };
   key: string;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
 }
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
@@ -101,12 +102,12 @@ export class MemoryBackend implements TaskBackend {
       return Promise.reject(new TaskError('ERR_NOT_FOUND', `No job \`${id}\` is known to the memory backend`));
     if (FINISHED.has(entry.record.status)) return Promise.resolve({ ...entry.record });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         entry.waiters.delete(done);
         reject(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
       }, timeout);
       const done = () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve({ ...entry.record });
       };
       entry.waiters.add(done);
@@ -116,7 +117,7 @@ export class MemoryBackend implements TaskBackend {
   async cancel(id: string): Promise<boolean> {
     const entry = this.#jobs.get(id);
     if (!entry || FINISHED.has(entry.record.status)) return false;
-    clearTimeout(entry.timer);
+    entry.timer?.clear();
     abortEntry(entry, new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
     this.#finish(entry, 'cancelled');
     return true;
@@ -164,7 +165,7 @@ export class MemoryBackend implements TaskBackend {
     const key = JSON.stringify([schedule.spec, schedule.task, schedule.payload, template]);
     const current = this.#schedules.get(schedule.id);
     if (current?.key === key) return; // identical: keep the running timer, so re-registering never skips or doubles a tick
-    if (current) clearTimeout(current.timer);
+    current?.timer?.clear();
     const entry: ScheduleEntry = { record: jsonCopy(schedule), template: jsonCopy(template), key };
     this.#schedules.set(schedule.id, entry);
     this.#arm(entry);
@@ -173,7 +174,7 @@ export class MemoryBackend implements TaskBackend {
   async removeSchedule(id: string): Promise<boolean> {
     const entry = this.#schedules.get(id);
     if (!entry) return false;
-    clearTimeout(entry.timer);
+    entry.timer?.clear();
     this.#schedules.delete(id);
     return true;
   }
@@ -190,19 +191,19 @@ export class MemoryBackend implements TaskBackend {
   async close(options: { timeout?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const entry of this.#schedules.values()) clearTimeout(entry.timer);
-    for (const entry of this.#jobs.values()) clearTimeout(entry.timer);
+    for (const entry of this.#schedules.values()) entry.timer?.clear();
+    for (const entry of this.#jobs.values()) entry.timer?.clear();
     this.#queue.clear();
     const idle = this.#queue.onIdle();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), options.timeout ?? 30_000);
+      timer = setLongTimeout(() => resolve('timeout'), options.timeout ?? 30_000);
     });
     if ((await Promise.race([idle, timedOut])) === 'timeout') {
       for (const entry of this.#jobs.values())
         if (entry.record.status === 'active') abortEntry(entry, new TaskError('ERR_BACKEND', 'Worker shut down'));
     }
-    clearTimeout(timer);
+    timer?.clear();
   }
 
   #assertOpen(): void {
@@ -211,11 +212,14 @@ export class MemoryBackend implements TaskBackend {
 
   #delay(entry: Entry, ms: number): void {
     entry.record.status = 'delayed';
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      if (entry.record.status === 'delayed') this.#push(entry);
-    }, ms);
-    entry.timer.unref();
+    entry.timer = setLongTimeout(
+      () => {
+        entry.timer = undefined;
+        if (entry.record.status === 'delayed') this.#push(entry);
+      },
+      ms,
+      { unref: true },
+    );
   }
 
   #push(entry: Entry): void {
@@ -283,16 +287,16 @@ export class MemoryBackend implements TaskBackend {
     const now = Date.now();
     const next = nextFireTime(entry.record.spec, now);
     entry.record.next = next;
-    entry.timer = setTimeout(
+    entry.timer = setLongTimeout(
       () => {
         if (this.#schedules.get(entry.record.id) !== entry || this.#closed) return;
         const { data, attempts, priority } = entry.template;
         void this.add({ id: `sched-${entry.record.id}-${next}`, data, delay: 0, attempts, priority }).catch(() => {});
         this.#arm(entry);
       },
-      Math.max(0, next - now),
+      next - now,
+      { unref: true },
     );
-    entry.timer.unref();
   }
 }
 

@@ -1,0 +1,31 @@
+/** The longest delay `setTimeout` honours (2 ** 31 - 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** A timer that may run longer than {@link MAX_TIMER_DELAY}. */
+export interface LongTimer {
+  /** Stops it; the callback never runs. */
+  clear(): void;
+}
+
+/**
+ * `setTimeout` for any delay: Node fires a timer longer than about 24.8 days after 1 ms (with a
+ * `TimeoutOverflowWarning`), which would run an ETA of next year at once. Longer delays are
+ * waited in chunks against the wall clock. With `unref`, the timer does not keep the process alive.
+ */
+export function setLongTimeout(callback: () => void, delay: number, options: { unref?: boolean } = {}): LongTimer {
+  const deadline = Date.now() + delay;
+  let timer: NodeJS.Timeout;
+  const arm = (ms: number) => {
+    timer = setTimeout(tick, Math.min(Math.max(0, ms), MAX_TIMER_DELAY));
+    if (options.unref) timer.unref();
+  };
+  const tick = () => {
+    const left = deadline - Date.now();
+    if (left > 0 && delay > MAX_TIMER_DELAY) arm(left);
+    else callback();
+  };
+  arm(delay);
+  return {
+    clear: () => clearTimeout(timer),
+  };
+}

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Catalog, validateCatalog } from './catalog.js';
-import { writeCatalog } from './catalog-files.js';
+import { duplicateCatalogMessage, writeCatalog } from './catalog-files.js';
 import { type CatalogIssue, formatIssue } from './errors.js';
 import { extractFromPaths, mergeCatalog } from './extract.js';
 import { canonicalLocale } from './locale-tags.js';
@@ -57,21 +57,25 @@ export async function main(argv: readonly string[], out = console): Promise<numb
           .filter(Boolean)
       : [];
   if (command === 'extract') {
+    const defaultLocale = locales('extract', '--default', [values.default], out)?.[0];
+    const wanted = values.locales === undefined ? [] : locales('extract', '--locales', list(values.locales), out);
+    if (defaultLocale === undefined || wanted === undefined) return 1;
     const found = await extractFromPaths(positionals.length > 0 ? positionals : ['src'], list(values.functions));
     const keys = [...new Set(found.map((message) => message.key))];
     const existing = await readCatalogDir(values.dir);
     for (const [, { file, error }] of existing) {
       if (error) {
-        out.error(`adv-i18n extract: ${file} is not valid JSON (${error}); fix it first`);
+        out.error(`adv-i18n extract: ${file}: ${error}; fix it first`);
         return 1;
       }
     }
-    const locales = values.locales ? list(values.locales) : [...new Set([values.default, ...existing.keys()])];
+    const targets = wanted.length > 0 ? wanted : [...new Set([defaultLocale, ...existing.keys()])];
     await mkdir(values.dir, { recursive: true });
-    for (const locale of locales) {
-      const file = join(values.dir, `${locale}.json`);
+    for (const locale of targets) {
+      // Written back to the file it was read from (`pt-br.json` stays `pt-br.json`).
+      const file = existing.get(locale)?.file ?? join(values.dir, `${locale}.json`);
       const result = mergeCatalog(existing.get(locale)?.catalog ?? {}, keys, {
-        isDefault: locale === values.default,
+        isDefault: locale === defaultLocale,
         prune: values.prune,
       });
       await writeCatalog(file, result.catalog);
@@ -82,22 +86,25 @@ export async function main(argv: readonly string[], out = console): Promise<numb
     return 0;
   }
   if (command === 'check') {
+    const defaultLocale = locales('check', '--default', [values.default], out)?.[0];
+    const partialLocales = locales('check', '--partial', list(values.partial), out);
+    if (defaultLocale === undefined || partialLocales === undefined) return 1;
     const catalogs = await readCatalogDir(values.dir);
-    const reference = catalogs.get(values.default);
+    const reference = catalogs.get(defaultLocale);
     if (!reference) {
-      out.error(`adv-i18n check: no catalog for the default locale ${values.default} in ${values.dir}`);
+      out.error(`adv-i18n check: no catalog for the default locale ${defaultLocale} in ${values.dir}`);
       return 1;
     }
-    const partial = new Set(list(values.partial));
-    const checked = validateCatalog({ locale: values.default, catalog: reference.catalog, file: reference.file });
+    const partial = new Set(partialLocales);
     const issues: CatalogIssue[] = [];
     for (const [locale, { file, error }] of catalogs) {
-      if (error) issues.push({ severity: 'error', locale, key: undefined, file, message: `Not valid JSON: ${error}` });
+      if (error) issues.push({ severity: 'error', locale, key: undefined, file, message: error });
     }
+    const checked = validateCatalog({ locale: defaultLocale, catalog: reference.catalog, file: reference.file });
     issues.push(...checked.issues);
     for (const [locale, { catalog, file, error }] of catalogs) {
-      if (locale === values.default || error) continue;
-      const input = { locale, catalog, file, reference: checked.compiled, defaultLocale: values.default };
+      if (locale === defaultLocale || error) continue;
+      const input = { locale, catalog, file, reference: checked.compiled, defaultLocale };
       issues.push(...validateCatalog({ ...input, complete: !partial.has(locale) }).issues);
     }
     for (const issue of issues)
@@ -114,8 +121,14 @@ export async function main(argv: readonly string[], out = console): Promise<numb
       return 1;
     }
     const { catalog, skipped } = poToCatalog(parsePo(await readFile(poFile, 'utf8')), locale);
-    const file = join(values.dir, `${locale}.json`);
-    const existing: Record<string, string> = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+    const current = (await readCatalogDir(values.dir)).get(locale);
+    if (current?.error) {
+      out.error(`adv-i18n import-po: ${current.file}: ${current.error}; fix it first`);
+      return 1;
+    }
+    const file = current?.file ?? join(values.dir, `${locale}.json`);
+    // No prototype: an id such as `__proto__` must stay a plain key.
+    const existing: Record<string, string> = Object.assign(Object.create(null), current?.catalog);
     let written = 0;
     for (const [key, value] of Object.entries(catalog)) {
       if (values.overwrite || !existing[key]) {
@@ -133,10 +146,24 @@ export async function main(argv: readonly string[], out = console): Promise<numb
   return command === undefined || command === 'help' || command === '--help' ? 0 : 1;
 }
 
+/** Canonical forms of locale options (`pt-br` -> `pt-BR`), or `undefined` after printing the bad one. */
+function locales(command: string, option: string, tags: readonly string[], out: Console): string[] | undefined {
+  const canonical: string[] = [];
+  for (const tag of tags) {
+    const locale = canonicalLocale(tag);
+    if (locale === undefined) {
+      out.error(`adv-i18n ${command}: ${option} expects BCP 47 locale tags such as pt-BR, got ${JSON.stringify(tag)}`);
+      return undefined;
+    }
+    canonical.push(locale);
+  }
+  return canonical;
+}
+
 interface CatalogFile {
   catalog: Catalog;
   file: string;
-  /** Set when the file is not valid JSON. */
+  /** Set when the file is not valid JSON, or another file holds the same locale. */
   error?: string;
 }
 
@@ -147,10 +174,17 @@ async function readCatalogDir(dir: string): Promise<Map<string, CatalogFile>> {
     const locale = entry.endsWith('.json') ? canonicalLocale(basename(entry, '.json')) : undefined;
     if (!locale) continue;
     const file = join(dir, entry);
+    const other = catalogs.get(locale);
+    if (other) {
+      // `pt-BR.json` and `pt-br.json`: merging into either would lose the other's translations.
+      other.error = duplicateCatalogMessage(locale, [other.file, file]);
+      continue;
+    }
     try {
       catalogs.set(locale, { catalog: JSON.parse(await readFile(file, 'utf8')) as Catalog, file });
     } catch (error) {
-      catalogs.set(locale, { catalog: {}, file, error: error instanceof Error ? error.message : String(error) });
+      const message = `Not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+      catalogs.set(locale, { catalog: {}, file, error: message });
     }
   }
   return catalogs;

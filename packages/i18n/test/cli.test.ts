@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,55 @@ describe('adv-i18n extract', () => {
     write('src/app.ts', `t('a');`);
     expect(await main([...args, '--prune'], out)).toBe(0);
     expect(read('locale/pt-BR.json')).toEqual({ a: 'A!', c: '' });
+  });
+});
+
+describe('locale names of catalog files', () => {
+  it('extract canonicalizes --locales and --default, and writes back to the file it read', async () => {
+    write('src/app.ts', `t('a'); t('b');`);
+    write('locale/en.json', JSON.stringify({ a: 'A' }));
+    write('locale/pt-BR.json', JSON.stringify({ a: 'Á' }));
+    write('locale/pt.json', JSON.stringify({ a: 'À' }));
+    const args = ['extract', join(dir, 'src'), '--dir', join(dir, 'locale')];
+    expect(await main([...args, '--locales', 'EN,pt-br', '--default', 'En'], out)).toBe(0);
+    expect(readdirSync(join(dir, 'locale')).sort()).toEqual(['en.json', 'pt-BR.json', 'pt.json']);
+    expect(read('locale/en.json')).toEqual({ a: 'A', b: 'b' });
+    expect(read('locale/pt-BR.json')).toEqual({ a: 'Á', b: '' });
+
+    rmSync(join(dir, 'locale/pt-BR.json'));
+    write('locale/pt-br.json', JSON.stringify({ a: 'Á' }));
+    expect(await main(args, out)).toBe(0);
+    expect(readdirSync(join(dir, 'locale')).sort()).toEqual(['en.json', 'pt-br.json', 'pt.json']);
+    expect(read('locale/pt-br.json')).toEqual({ a: 'Á', b: '' });
+    expect(await main([...args, '--locales', 'en,not a tag'], out)).toBe(1);
+    expect(logs.at(-1)).toBe('adv-i18n extract: --locales expects BCP 47 locale tags such as pt-BR, got "not a tag"');
+  });
+
+  it('two files for one locale fail extract, check, import-po and loadCatalogs, and nothing is overwritten', async () => {
+    write('src/app.ts', `t('a');`);
+    write('locale/en.json', JSON.stringify({ a: 'A' }));
+    write('locale/pt-BR.json', JSON.stringify({ a: 'Á' }));
+    write('locale/pt-br.json', JSON.stringify({ a: 'old' }));
+    write('django.po', 'msgid "a"\nmsgstr "po"\n');
+    const locale = join(dir, 'locale');
+    const expected = `Two catalogs hold pt-BR: ${join(locale, 'pt-BR.json')} and ${join(locale, 'pt-br.json')}; merge them into one file`;
+    expect(await main(['extract', join(dir, 'src'), '--dir', locale], out)).toBe(1);
+    expect(logs.at(-1)).toBe(`adv-i18n extract: ${join(locale, 'pt-BR.json')}: ${expected}; fix it first`);
+    expect(await main(['check', '--dir', locale], out)).toBe(1);
+    expect(logs).toContain(`error: ${join(locale, 'pt-BR.json')}: [pt-BR]: ${expected}`);
+    expect(await main(['import-po', join(dir, 'django.po'), '--locale', 'pt-BR', '--dir', locale], out)).toBe(1);
+    await expect(loadCatalogs(locale)).rejects.toThrow(expected);
+    expect(read('locale/pt-BR.json')).toEqual({ a: 'Á' });
+    expect(read('locale/pt-br.json')).toEqual({ a: 'old' });
+  });
+
+  it('import-po fills the existing catalog file, whatever the case of its name', async () => {
+    write('locale/pt-br.json', JSON.stringify({ a: 'Á' }));
+    write('django.po', 'msgid "b"\nmsgstr "Bê"\n');
+    const args = ['import-po', join(dir, 'django.po'), '--locale', 'pt-BR', '--dir', join(dir, 'locale')];
+    expect(await main(args, out)).toBe(0);
+    expect(readdirSync(join(dir, 'locale'))).toEqual(['pt-br.json']);
+    expect(read('locale/pt-br.json')).toEqual({ a: 'Á', b: 'Bê' });
   });
 });
 

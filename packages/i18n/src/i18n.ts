@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
-import { type Catalog, CONTEXT_SEPARATOR } from './catalog.js';
+import { type Catalog, CONTEXT_SEPARATOR, compileMessage } from './catalog.js';
 import { CatalogRegistry } from './catalog-registry.js';
 import { describe, I18nError } from './errors.js';
 import { type Localizer, localizerFor } from './format.js';
@@ -23,10 +23,15 @@ export interface I18n<Id extends string = string> extends Localizer {
   readonly locales: readonly string[];
   /** The default locale. */
   readonly defaultLocale: string;
-  /** Translates `id` in the active locale (gettext), filling ICU `{arguments}`, plurals and selects from `values`. */
+  /**
+   * Translates `id` in the active locale (gettext), filling ICU `{arguments}`, plurals and
+   * selects from `values`. An id no catalog has is itself formatted as an ICU message of the
+   * default locale (gettext returns the msgid), or returned as is when it is not ICU.
+   */
   t(id: Id, values?: MessageValues): string;
   /**
-   * Translates `id` in a context (Django's `pgettext`): looks up the key `context\u0004id`. With
+   * Translates `id` in a context (Django's `pgettext`): looks up the key `context\u0004id`;
+   * when no catalog has it, `id` (without the context) is formatted as for {@link I18n.t}. With
    * typed ids, a pair that is not in the default catalog is a compile error.
    */
   pgettext<const C extends string, const I extends string>(
@@ -59,6 +64,9 @@ export interface I18n<Id extends string = string> extends Localizer {
   /** The raw @formatjs/intl object of the active locale and time zone (an escape hatch). */
   intl(): IntlShape;
 }
+
+/** How many distinct untranslated ids keep their compiled message (the cache is then reset). */
+const MAX_UNTRANSLATED = 1000;
 
 interface LocaleState {
   readonly locale: string;
@@ -147,14 +155,40 @@ export function createI18n<
     return onMissing(event);
   };
 
-  const translate = (id: string, values: MessageValues | undefined): string => {
+  // Ids no catalog has, compiled as messages of the default locale (gettext returns the msgid).
+  const untranslated = new Map<string, MessageEntry | null>();
+  const untranslatedEntry = (source: string): MessageEntry | undefined => {
+    let entry = untranslated.get(source);
+    if (entry === undefined) {
+      try {
+        entry = { locale: defaultLocale, message: compileMessage(source), formatter: undefined, byTimeZone: undefined };
+      } catch {
+        entry = null; // Not ICU (a key such as `a.{b`): shown as is.
+      }
+      if (untranslated.size >= MAX_UNTRANSLATED) untranslated.clear();
+      untranslated.set(source, entry);
+    }
+    return entry ?? undefined;
+  };
+
+  /**
+   * Looks `key` up along the active chain and formats it. When no catalog has it, `source`
+   * (the id itself, without a pgettext context) is formatted as a message of the default
+   * locale, like gettext returning the msgid: `{% blocktrans %}` and ICU ids render as text,
+   * not as raw ICU, before they are extracted into a catalog.
+   */
+  const translate = (key: string, values: MessageValues | undefined, source: string = key): string => {
     const scope = storage.getStore();
     const state = scope ? scope.state : defaultState;
-    const entry = (state.table ?? tableOf(state)).get(id);
+    let entry = (state.table ?? tableOf(state)).get(key);
     if (entry === undefined || entry.locale !== state.locale) {
-      const replacement = missing(id, state, entry);
+      const replacement = missing(key, state, entry);
       if (replacement !== undefined) return replacement;
-      if (entry === undefined) return String(id);
+      if (entry === undefined) {
+        if (typeof source !== 'string') return String(source);
+        entry = untranslatedEntry(source);
+        if (entry === undefined) return source;
+      }
     }
     const literal = entry.message.literal;
     if (literal !== undefined) return literal;
@@ -164,7 +198,7 @@ export function createI18n<
       return typeof output === 'string' ? output : Array.isArray(output) ? output.join('') : String(output);
     } catch (cause) {
       onError(
-        new I18nError('ERR_FORMAT', `Could not format message ${JSON.stringify(id)} in ${entry.locale}`, { cause }),
+        new I18nError('ERR_FORMAT', `Could not format message ${JSON.stringify(key)} in ${entry.locale}`, { cause }),
       );
       return entry.message.source;
     }
@@ -195,7 +229,7 @@ export function createI18n<
     defaultLocale,
     t: translate,
     pgettext: (context: string, id: string, values?: MessageValues) =>
-      translate(`${context}${CONTEXT_SEPARATOR}${id}`, values),
+      translate(`${context}${CONTEXT_SEPARATOR}${id}`, values, id),
     lazy: (id: string, values?: MessageValues) => new LazyMessage(id, () => translate(id, values)),
     has: (id, locale) => tableOf(locale === undefined ? currentState() : stateOf(supported(locale))).has(id),
     withLocale: (locale, fn, activateOptions) =>

@@ -29,7 +29,8 @@ export type LiquidI18n = Pick<
   | 'formatRelativeTime'
   | 'formatList'
   | 'formatDisplayName'
->;
+> &
+  Partial<Pick<I18n, 'pgettext'>>;
 
 /** Options of {@link registerI18n}. */
 export interface LiquidI18nOptions {
@@ -75,8 +76,12 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rest))
       values[key] = escapeValues && typeof value === 'string' ? escapeHtml(value) : value;
-    const key = context === undefined ? String(id) : `${String(context)}${CONTEXT_SEPARATOR}${String(id)}`;
-    return i18n.t(key, values as MessageValues);
+    if (context === undefined) return i18n.t(String(id), values as MessageValues);
+    // `pgettext` shows the id, not `context\u0004id`, when no catalog has the pair.
+    if (typeof i18n.pgettext === 'function') {
+      return i18n.pgettext(String(context), String(id) as never, values as MessageValues);
+    }
+    return i18n.t(`${String(context)}${CONTEXT_SEPARATOR}${String(id)}`, values as MessageValues);
   };
   const separator = liquid.options.keyValueSeparator;
 

@@ -57,6 +57,13 @@ describe('LiquidJS tags and filters', () => {
     expect(await render(named, { who: 'Ana' }, 'pt-BR')).toBe('Olá, <b>Ana</b>!');
   });
 
+  it('renders tags whose id is in no catalog yet as source text, not as raw ICU or context keys', async () => {
+    const block = '{% blocktrans count: n %}{{ count }} photo{% plural %}{{ count }} photos{% endblocktrans %}';
+    expect(await render(block, { n: 1 })).toBe('1 photo');
+    expect(await render(block, { n: 3 }, 'pt-BR')).toBe('3 photos');
+    expect(await render('{% trans "June" context: "month" %}', {}, 'pt-BR')).toBe('June');
+  });
+
   it('the t filter and the l10n filters', async () => {
     expect(await render('{{ "cart.items" | t: count: 5 }}', {}, 'pt-BR')).toBe('5 itens');
     const at = new Date('2026-11-25T14:30:00Z');

@@ -63,6 +63,22 @@ describe('t', () => {
 
   it('returns the id for an unknown message', () => {
     expect(i18n.t('does.not.exist' as never)).toBe('does.not.exist');
+    expect(i18n.t('broken {icu' as never, { icu: 1 })).toBe('broken {icu');
+  });
+
+  it('formats an id no catalog has as an ICU message of the default locale (gettext returns the msgid)', () => {
+    const id = '{count, plural, one {# new message} other {# new messages}} for {name}' as never;
+    expect(i18n.t(id, { count: 1234, name: 'Ana' })).toBe('1,234 new messages for Ana');
+    expect(i18n.withLocale('pt-BR', () => i18n.t(id, { count: 1, name: 'Ana' }))).toBe('1 new message for Ana');
+    expect(i18n.t("It''s {n, number, percent}" as never, { n: 0.5 })).toBe("It's 50%");
+  });
+
+  it('pgettext shows the id, never the context separator, when no catalog has the pair', () => {
+    const missing = i18n.withLocale('pt-BR', () => [
+      i18n.pgettext('month', 'June' as never),
+      i18n.pgettext('greeting', 'Hi {name}' as never, { name: 'Ana' }),
+    ]);
+    expect(missing).toEqual(['June', 'Hi Ana']);
   });
 
   it('uses the time zone of the scope for dates in messages', () => {

@@ -44,7 +44,12 @@ export const CLUSTER_DEFAULTS = { shutdownTimeoutMs: 30_000, restartDelayMs: 100
 export interface ClusterHandle {
   /** Process ids of the running workers. */
   readonly pids: number[];
-  /** Replaces every worker one by one: fork a new one, wait until it listens, then drain the old one (Gunicorn's HUP). */
+  /**
+   * Replaces every worker one by one: fork a new one, wait until it listens, then drain the old
+   * one (Gunicorn's HUP). When a new worker exits before listening (a broken release), the
+   * restart stops there and the remaining old workers keep serving (`restart-failed` event).
+   * A call while a restart runs returns the running one.
+   */
   restart(): Promise<void>;
   /** Drains and stops every worker; resolves when all have exited. */
   shutdown(): Promise<void>;
@@ -111,17 +116,33 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
   }
 
   const stopping = new Set<Worker>();
+  /** Workers forked by a rolling restart that have not listened yet: not replaced when they die. */
+  const trial = new Set<Worker>();
+  /** Pending crash replacements: they keep the primary alive (even with no worker left) until shutdown clears them. */
+  const replacements = new Set<NodeJS.Timeout>();
   const crashes: number[] = [];
   let shuttingDown = false;
+  let restarting: Promise<void> | undefined;
 
   const fork = () => {
     const worker = cluster.fork();
     logger.info({ event: 'fork', pid: worker.process.pid }, 'worker forked');
-    worker.once('listening', () => logger.info({ event: 'listening', pid: worker.process.pid }, 'worker listening'));
+    worker.once('listening', () => {
+      trial.delete(worker);
+      logger.info({ event: 'listening', pid: worker.process.pid }, 'worker listening');
+    });
     worker.once('exit', (code, signal) => {
       const planned = stopping.delete(worker);
       if (planned || shuttingDown) {
         logger.info({ event: 'exit', pid: worker.process.pid, code, signal }, 'worker stopped');
+        return;
+      }
+      if (trial.delete(worker)) {
+        // The new version died before listening: the rolling restart stops and the old workers keep serving.
+        logger.error(
+          { event: 'restart-failed', pid: worker.process.pid, code, signal },
+          'new worker exited before listening; keeping the running workers',
+        );
         return;
       }
       const now = Date.now();
@@ -132,9 +153,11 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
         { event: 'crash', pid: worker.process.pid, code, signal, restartInMs: delay },
         'worker exited unexpectedly; replacing it',
       );
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        replacements.delete(timer);
         if (!shuttingDown) fork();
-      }, delay).unref();
+      }, delay);
+      replacements.add(timer);
     });
     return worker;
   };
@@ -168,19 +191,30 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
     get pids() {
       return current().map((w) => w.process.pid ?? 0);
     },
-    async restart() {
-      logger.info({ event: 'restart' }, 'graceful restart');
-      for (const old of current()) {
-        const fresh = fork();
-        await new Promise<void>((resolve) => {
-          fresh.once('listening', () => resolve());
-          fresh.once('exit', () => resolve());
-        });
-        await stop(old);
-      }
+    restart() {
+      // A second SIGHUP while one rolling restart runs joins it instead of doubling the workers.
+      restarting ??= (async () => {
+        logger.info({ event: 'restart' }, 'graceful restart');
+        for (const old of current()) {
+          if (shuttingDown) return;
+          const fresh = fork();
+          trial.add(fresh);
+          const listened = await new Promise<boolean>((resolve) => {
+            fresh.once('listening', () => resolve(true));
+            fresh.once('exit', () => resolve(false));
+          });
+          if (!listened) return; // keep `old` and the rest: never trade working workers for broken ones
+          await stop(old);
+        }
+      })().finally(() => {
+        restarting = undefined;
+      });
+      return restarting;
     },
     async shutdown() {
       shuttingDown = true;
+      for (const timer of replacements) clearTimeout(timer);
+      replacements.clear();
       logger.info({ event: 'shutdown' }, 'graceful shutdown');
       await Promise.all(Object.values(cluster.workers ?? {}).map((w) => (w ? stop(w) : undefined)));
     },

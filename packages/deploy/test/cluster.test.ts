@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,15 +18,15 @@ interface Event {
 const fixture = fileURLToPath(new URL('./fixtures/cluster-app.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
-function start(port: number) {
+function start(port: number, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
   const events: Event[] = [];
-  const waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
+  const waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void; reject: (e: Error) => void }[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     let event: Event;
     try {
@@ -42,9 +45,15 @@ function start(port: number) {
   /** Resolves with the first event (past or future, after `from`) matching. */
   const waitFor = (match: (e: Event) => boolean, from = 0) => {
     const past = events.slice(from).find(match);
-    return past ? Promise.resolve(past) : new Promise<Event>((resolve) => waiters.push({ match, resolve }));
+    if (past) return Promise.resolve(past);
+    if (child.exitCode !== null) return Promise.reject(new Error(`the cluster exited (${child.exitCode})`));
+    return new Promise<Event>((resolve, reject) => waiters.push({ match, resolve, reject }));
   };
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A primary that exits while a test still waits for an event fails the test at once.
+  void exit.then((code) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`the cluster exited (${code}) before the awaited event`));
+  });
   return { child, events, waitFor, exit };
 }
 
@@ -149,6 +158,51 @@ describe('runCluster (real processes)', () => {
     app.child.kill('SIGTERM');
     expect(await app.exit).toBe(0);
   }, 30_000);
+
+  it('keeps the running workers when the new version dies on SIGHUP before listening', async () => {
+    const port = await freePort();
+    const flag = join(mkdtempSync(join(tmpdir(), 'adv-cluster-')), 'broken');
+    const app = start(port, { BREAK_FLAG: flag });
+    const old = await listening(app, 2);
+    writeFileSync(flag, '');
+    const mark = app.events.length;
+    app.child.kill('SIGHUP');
+    const failed = await app.waitFor((e) => e.event === 'restart-failed', mark);
+    expect(failed.code).toBe(7);
+    const served = new Set<number>();
+    for (let i = 0; i < 8; i++) served.add(Number((await get(port, '/')).body));
+    expect([...served].every((pid) => old.includes(pid))).toBe(true);
+    const after = app.events.slice(mark);
+    expect(after.some((e) => e.event === 'exit' && old.includes(e.pid ?? 0))).toBe(false); // no old worker stopped
+    expect(after.filter((e) => e.event === 'fork')).toHaveLength(1); // the broken one is not replaced in a loop
+    // A later SIGHUP with a fixed release goes through.
+    rmSync(flag);
+    const mark2 = app.events.length;
+    app.child.kill('SIGHUP');
+    const fresh = await listening(app, 2, mark2);
+    for (const pid of fresh) expect(old).not.toContain(pid);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+  }, 40_000);
+
+  it('keeps the primary alive and retries when every worker crashes', async () => {
+    const port = await freePort();
+    const flag = join(mkdtempSync(join(tmpdir(), 'adv-cluster-')), 'broken');
+    writeFileSync(flag, '');
+    // A 1 s delay: both first workers are dead before the first replacement is forked.
+    const app = start(port, { BREAK_FLAG: flag, RESTART_DELAY_MS: '1000' });
+    let crashed = 0;
+    for (let from = 0; crashed < 3; crashed++) {
+      const crash = await app.waitFor((e) => e.event === 'crash', from);
+      from = app.events.indexOf(crash) + 1;
+    }
+    expect(app.child.exitCode).toBeNull(); // no worker left, yet the primary waits to replace them
+    rmSync(flag);
+    await listening(app, 2);
+    expect(Number((await get(port, '/')).body)).toBeGreaterThan(0);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+  }, 40_000);
 
   it('rejects bad options', async () => {
     await expect(runCluster({ worker: 'x' } as never)).rejects.toThrow(/Expected `worker` to be a function/);

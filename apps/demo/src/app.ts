@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AnyWebSocketRoute, ChannelLayer } from '@adv/async';
 import { type Cache, cachePage, createCache, type SetOptions } from '@adv/cache';
 import {
+  backupReadinessCheck,
   collectStatic,
   createHealth,
   createMetrics,
@@ -75,6 +76,12 @@ export interface DemoOptions {
   logger?: PinoLogger;
   /** Collect static files at start; `false` reads the manifest an earlier collect wrote (cluster workers). @defaultValue true */
   collectStatic?: boolean;
+  /**
+   * With `collectStatic: false`, whether a missing manifest fails the start (cluster workers).
+   * `false` serves unhashed names instead, so `npm run check` reports `adv.E006` rather than crashing.
+   * @defaultValue true
+   */
+  requireManifest?: boolean;
   /** Run the task queue in this process. @defaultValue true */
   processTasks?: boolean;
   /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
@@ -120,7 +127,10 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // collectstatic at start: hashed names + manifest, served with immutable caching.
   const manifest =
     options.collectStatic === false
-      ? await loadManifest(config.staticRoot)
+      ? await loadManifest(config.staticRoot).catch((error: unknown) => {
+          if (options.requireManifest ?? true) throw error;
+          return undefined;
+        })
       : (await collectStatic(fromRoot('static'), config.staticRoot)).manifest;
   const engine = createEngine({
     staticUrl: (name) => staticUrl(manifest, name, settings.STATIC_URL),
@@ -159,8 +169,23 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     return response;
   };
 
+  // /readyz reports the age of the last backup ("last backup 3 h ago") but never fails on it: a
+  // stale backup is an alert (check --deploy's adv.E009, monitoring on this detail), not a
+  // reason for the load balancer to drop every process at once.
+  const lastBackupAt = () => listBackups(config.backup.dir)[0]?.at ?? null;
+  const backupAge = backupReadinessCheck({ lastBackupAt, maxAgeSeconds: config.backup.maxAgeHours * 3600 });
   const health = createHealth({
     checks: [
+      {
+        name: 'backup',
+        async check(signal) {
+          try {
+            return (await backupAge.check(signal)) as string;
+          } catch (error) {
+            return `${(error as Error).message} (BACKUP_MAX_AGE_HOURS=${config.backup.maxAgeHours})`;
+          }
+        },
+      },
       cache.readinessCheck('cache'),
       tasks.app.readinessCheck('tasks'),
       {
@@ -211,7 +236,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       static: { root: config.staticRoot, sourceDir: fromRoot('static') },
       pendingMigrations: () => pendingMigrations(db).map(String),
       backup: {
-        lastBackupAt: listBackups(config.backup.dir)[0]?.at ?? null,
+        lastBackupAt: lastBackupAt(),
         maxAgeSeconds: config.backup.maxAgeHours * 3600,
       },
     }),

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate, pendingMigrations } from './migrations.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database and applies pending migrations.
@@ -16,4 +16,18 @@ export function openDatabase(file: string): Database {
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/**
+ * Ids of the migrations the database file at `file` has not applied, read without changing
+ * anything (`npm run check`): a missing file has every migration pending.
+ */
+export function inspectMigrations(file: string): number[] {
+  if (file !== ':memory:' && !existsSync(file)) return MIGRATIONS.map((m) => m.id);
+  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  try {
+    return pendingMigrations(db);
+  } finally {
+    db.close();
+  }
 }

@@ -120,6 +120,31 @@ describe('serveStatic', () => {
     expect(br.headers.get('etag')).not.toBe(plain.headers.get('etag'));
   });
 
+  it.each([
+    ['gzip;q=1, br;q=0.1', 'gzip'], // the client prefers gzip
+    ['br;q=0.5, gzip;q=0.5', 'br'], // tie: the smaller one
+    ['br;q=0, *', 'gzip'], // br refused explicitly, * admits gzip
+    ['gzip;q=0, *;q=0.3', 'br'],
+    ['*', 'br'],
+    ['*;q=0', null],
+    ['identity', null],
+    ['BR', 'br'],
+    ['x-gzip', 'gzip'],
+    ['gzip;q=abc', null], // an unparsable q-value refuses the coding
+    ['', null],
+  ])('negotiates Accept-Encoding %j by q-value as %s', async (header, expected) => {
+    const res = await get('/static/js/app.js', { 'accept-encoding': header });
+    expect(res.headers.get('content-encoding')).toBe(expected);
+    const body = Buffer.from(await res.arrayBuffer());
+    const text =
+      expected === 'br'
+        ? brotliDecompressSync(body).toString()
+        : expected === 'gzip'
+          ? gunzipSync(body).toString()
+          : body.toString();
+    expect(text).toBe(js);
+  });
+
   it('answers 304 to a matching If-None-Match or If-Modified-Since', async () => {
     const first = await get('/static/css/app.css');
     const etag = first.headers.get('etag') ?? '';

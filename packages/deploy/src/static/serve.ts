@@ -47,16 +47,21 @@ export function safeSegments(rest: string): string[] | null {
   return segments.length > 0 ? segments : null;
 }
 
-/** Picks `br` or `gzip` by the client's Accept-Encoding q-values (br first on a tie). */
-function acceptedEncodings(header: string | null): Set<string> {
-  const accepted = new Set<string>();
+/**
+ * The client's q-value for each coding it names in `Accept-Encoding` (RFC 9110 §12.5.3):
+ * a coding not named takes the value of `*`, or 0 when `*` is absent too; `q=0` refuses it.
+ */
+export function encodingWeights(header: string | null): { br: number; gzip: number } {
+  const named = new Map<string, number>();
   for (const part of (header ?? '').split(',')) {
     const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (q && Number(q.slice(2)) <= 0) continue;
-    if (name === 'br' || name === 'gzip' || name === '*') accepted.add(name);
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    named.set(name.trim(), Number.isFinite(weight) ? Math.min(Math.max(weight, 0), 1) : 0);
   }
-  return accepted;
+  const star = named.get('*') ?? 0;
+  return { br: named.get('br') ?? star, gzip: named.get('gzip') ?? named.get('x-gzip') ?? star };
 }
 
 async function statFile(path: string): Promise<Stats | undefined> {
@@ -150,13 +155,17 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     if (!identity) return next(request);
 
     const rangeHeader = request.headers.get('range');
-    const accepted = rangeHeader ? new Set<string>() : acceptedEncodings(request.headers.get('accept-encoding'));
+    // Ranges are served from the identity file (byte offsets of a compressed copy mean nothing to the client).
+    const weights = rangeHeader ? { br: 0, gzip: 0 } : encodingWeights(request.headers.get('accept-encoding'));
     const [br, gz] = await Promise.all([statFile(`${real}.br`), statFile(`${real}.gz`)]);
     let encoding = '';
     let served = identity;
     let path = real;
-    if (br && (accepted.has('br') || accepted.has('*'))) [encoding, served, path] = ['br', br, `${real}.br`];
-    else if (gz && (accepted.has('gzip') || accepted.has('*'))) [encoding, served, path] = ['gzip', gz, `${real}.gz`];
+    // The highest q-value wins; brotli on a tie (smaller).
+    const brWeight = br ? weights.br : 0;
+    const gzWeight = gz ? weights.gzip : 0;
+    if (brWeight > 0 && brWeight >= gzWeight && br) [encoding, served, path] = ['br', br, `${real}.br`];
+    else if (gzWeight > 0 && gz) [encoding, served, path] = ['gzip', gz, `${real}.gz`];
 
     const etag = etagOf(served, encoding);
     const headers = new Headers({

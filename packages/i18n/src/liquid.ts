@@ -8,13 +8,14 @@ import {
   type TagToken,
   type TopLevelToken,
   TypeGuards,
+  toValue,
   type ValueToken,
 } from 'liquidjs';
 import { blocktransId, hashKeys } from './blocktrans.js';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import type { I18n } from './i18n.js';
-import type { MessageValues } from './types.js';
+import type { DateInput, MessageValues } from './types.js';
 
 /** The part of an i18n instance the LiquidJS tags and filters use. */
 export type LiquidI18n = Pick<
@@ -131,38 +132,69 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
     },
   );
 
+  // Like Liquid's own filters (and Django's `date` on None), a nil or empty value renders as
+  // nothing rather than as `1/1/1970`, `NaN` or `undefined`; a value that is not a number is
+  // shown as it is.
+  const blank = (value: unknown) => value === null || value === undefined || value === '';
+  const asNumber = (input: unknown, format: (n: number | bigint) => string): string => {
+    const value: unknown = toValue(input); // a drop (`nil` is one) as its value
+    if (blank(value)) return '';
+    const n = typeof value === 'number' || typeof value === 'bigint' ? value : Number(value);
+    return typeof n === 'number' && Number.isNaN(n) ? String(value) : format(n);
+  };
+  const asDate = (input: unknown, format: (d: DateInput) => string): string => {
+    const value: unknown = toValue(input);
+    return blank(value) ? '' : format(value as DateInput);
+  };
+
   liquid.registerFilter('t', (id: unknown, ...args: unknown[]) => {
+    if (blank(toValue(id))) return '';
     const hash: Record<string, unknown> = {};
     for (const arg of args) if (Array.isArray(arg) && typeof arg[0] === 'string') hash[arg[0]] = arg[1];
     return translate(id, hash);
   });
   const style = (value: unknown) => (typeof value === 'string' ? value : undefined) as never;
   liquid.registerFilter('format_date', (value: unknown, dateStyle?: unknown) =>
-    i18n.formatDate(value as Date, dateStyle === undefined ? undefined : { dateStyle: style(dateStyle) }),
+    asDate(value, (d) => i18n.formatDate(d, dateStyle === undefined ? undefined : { dateStyle: style(dateStyle) })),
   );
   liquid.registerFilter('format_time', (value: unknown, timeStyle?: unknown) =>
-    i18n.formatTime(value as Date, timeStyle === undefined ? undefined : { timeStyle: style(timeStyle) }),
+    asDate(value, (d) => i18n.formatTime(d, timeStyle === undefined ? undefined : { timeStyle: style(timeStyle) })),
   );
   liquid.registerFilter('format_datetime', (value: unknown, dateStyle?: unknown, timeStyle?: unknown) =>
-    i18n.formatDateTime(value as Date, {
-      ...(dateStyle === undefined ? {} : { dateStyle: style(dateStyle) }),
-      ...(timeStyle === undefined ? {} : { timeStyle: style(timeStyle) }),
-    }),
+    asDate(value, (d) =>
+      i18n.formatDateTime(d, {
+        ...(dateStyle === undefined ? {} : { dateStyle: style(dateStyle) }),
+        ...(timeStyle === undefined ? {} : { timeStyle: style(timeStyle) }),
+      }),
+    ),
   );
   liquid.registerFilter('format_number', (value: unknown, maximumFractionDigits?: unknown) =>
-    i18n.formatNumber(Number(value), typeof maximumFractionDigits === 'number' ? { maximumFractionDigits } : undefined),
+    asNumber(value, (n) =>
+      i18n.formatNumber(n, typeof maximumFractionDigits === 'number' ? { maximumFractionDigits } : undefined),
+    ),
   );
   liquid.registerFilter('format_currency', (value: unknown, currency: unknown) =>
-    i18n.formatCurrency(Number(value), String(currency)),
+    asNumber(value, (n) => i18n.formatCurrency(n, String(currency))),
   );
-  liquid.registerFilter('format_percent', (value: unknown) => i18n.formatPercent(Number(value)));
+  liquid.registerFilter('format_percent', (value: unknown) => asNumber(value, (n) => i18n.formatPercent(Number(n))));
   liquid.registerFilter('format_relative', (value: unknown, unit: unknown) =>
-    i18n.formatRelativeTime(Number(value), String(unit) as Intl.RelativeTimeFormatUnit, { numeric: 'auto' }),
+    asNumber(value, (n) =>
+      i18n.formatRelativeTime(Number(n), String(unit) as Intl.RelativeTimeFormatUnit, { numeric: 'auto' }),
+    ),
   );
-  liquid.registerFilter('format_list', (items: unknown, type?: unknown) =>
-    i18n.formatList(Array.isArray(items) ? items.map(String) : [String(items)], {
-      type: type === 'disjunction' || type === 'unit' ? type : 'conjunction',
-    }),
-  );
-  liquid.registerFilter('language_name', (code: unknown) => i18n.formatDisplayName(String(code), { type: 'language' }));
+  liquid.registerFilter('format_list', (input: unknown, type?: unknown) => {
+    const items: unknown = toValue(input);
+    if (blank(items)) return '';
+    const list = Array.isArray(items)
+      ? items
+          .map((item: unknown) => toValue(item))
+          .filter((item) => !blank(item))
+          .map(String)
+      : [String(items)];
+    return i18n.formatList(list, { type: type === 'disjunction' || type === 'unit' ? type : 'conjunction' });
+  });
+  liquid.registerFilter('language_name', (input: unknown) => {
+    const code: unknown = toValue(input);
+    return blank(code) ? '' : i18n.formatDisplayName(String(code), { type: 'language' });
+  });
 }

@@ -81,6 +81,28 @@ describe('LiquidJS tags and filters', () => {
     expect(await render('{{ "pt-BR" | language_name }}')).toBe('Brazilian Portuguese');
   });
 
+  it('filters render nil and empty values as nothing, and non-numbers as they are', async () => {
+    const filters = [
+      't',
+      'format_date',
+      'format_time',
+      'format_datetime',
+      'format_number',
+      'format_currency: "BRL"',
+      'format_percent',
+      'format_relative: "day"',
+      'format_list',
+      'language_name',
+    ];
+    for (const filter of filters) {
+      expect(await render(`[{{ missing | ${filter} }}|{{ nil | ${filter} }}|{{ "" | ${filter} }}]`), filter).toBe(
+        '[||]',
+      );
+    }
+    expect(await render('{{ "n/a" | format_number }} {{ "12.5" | format_number }}', {}, 'pt-BR')).toBe('n/a 12,5');
+    expect(await render('{{ xs | format_list }}', { xs: ['a', null, 'b'] })).toBe('a and b');
+  });
+
   it('escapes values (not the message) when the engine escapes output', async () => {
     const escaping = new Liquid({ outputEscape: 'escape' });
     registerI18n(escaping, i18n);

@@ -111,11 +111,13 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     logger,
     mailer: mailerFor(config.email.url, join(config.dataDir, 'outbox'), config.email.from),
     exportDir: join(config.dataDir, 'exports'),
+    outboxDir: join(config.dataDir, 'outbox'),
     chunkDelayMs: config.exportChunkDelayMs,
     baseUrl: () => baseUrl,
     redisUrl: config.redisUrl,
     digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
     backup: config.backup,
+    maintenance: config.maintenance,
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
   // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.

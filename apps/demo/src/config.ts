@@ -41,6 +41,12 @@ export const demoSettingsShape = {
   BACKUP_KEEP: int(7, 1),
   /** Age in hours after which `check --deploy` calls the last backup too old. */
   BACKUP_MAX_AGE_HOURS: int(48, 1),
+  /** Hours export files are kept before `prune-exports` removes them. */
+  EXPORT_KEEP_HOURS: int(24, 1),
+  /** Days `.eml` files stay in the outbox before `prune-outbox` removes them. */
+  OUTBOX_KEEP_DAYS: int(14, 1),
+  /** Finished jobs (of each outcome) the task backend keeps for status, results and stats. */
+  TASK_RESULTS_KEEP: int(1000, 1),
   /** SMTP server for e-mails (`smtp://user:pass@host:587`); unset writes `.eml` files to `DATA_DIR/outbox`. */
   EMAIL_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   /** Sender address of the e-mails. */
@@ -74,6 +80,7 @@ export interface DemoConfig {
   email: { url: string | undefined; from: string };
   backup: { cron: string; keep: number; maxAgeHours: number; dir: string };
   digestTo: string;
+  maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
   exportChunkDelayMs: number;
   pageCacheSeconds: number;
   seed: boolean;
@@ -120,6 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       dir: join(dataDir, 'backups'),
     },
     digestTo: settings.DIGEST_TO,
+    maintenance: {
+      exportKeepHours: settings.EXPORT_KEEP_HOURS,
+      outboxKeepDays: settings.OUTBOX_KEEP_DAYS,
+      taskResultsKeep: settings.TASK_RESULTS_KEEP,
+    },
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,
     seed: settings.SEED,

@@ -117,18 +117,54 @@ describe('comments and tasks', () => {
     expect(after.map((f) => f.id)).not.toContain('adv.W008');
   });
 
-  it('prunes old exports on a schedule, visible in the task stats', async () => {
+  it('prunes old exports and outbox e-mails, each maintenance run visible in the task stats', async () => {
+    const old = new Date(Date.now() - 48 * 3600_000);
+    const ancient = new Date(Date.now() - 30 * 24 * 3600_000);
     const exports = join(demo.dataDir, 'exports');
-    mkdirSync(exports, { recursive: true });
-    writeFileSync(join(exports, 'old.csv'), 'x');
-    utimesSync(join(exports, 'old.csv'), new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
-    writeFileSync(join(exports, 'new.csv'), 'y');
-    const before = (await demo.tasks.app.stats()).completed;
-    const handle = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
-    expect(await handle.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    const outbox = join(demo.dataDir, 'outbox');
+    for (const dir of [exports, outbox]) mkdirSync(dir, { recursive: true });
+    const file = (dir: string, name: string, mtime?: Date) => {
+      writeFileSync(join(dir, name), 'x');
+      if (mtime) utimesSync(join(dir, name), mtime, mtime);
+    };
+    file(exports, 'old.csv', old);
+    file(exports, 'new.csv');
+    file(outbox, 'ancient.eml', ancient);
+    file(outbox, 'old.eml', old); // younger than OUTBOX_KEEP_DAYS (14)
+    file(outbox, 'notes.txt', ancient); // not an e-mail: left alone
+    mkdirSync(join(outbox, 'sub.eml')); // not a file: left alone
+
+    const before = await demo.tasks.app.stats();
+    const prunedExports = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
+    expect(await prunedExports.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    const prunedOutbox = await demo.tasks.pruneOutbox.enqueue({ olderThanHours: 14 * 24 });
+    expect(await prunedOutbox.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    await (await demo.tasks.backup.enqueue(undefined)).result({ timeout: 10_000 });
+    await (await demo.tasks.digest.enqueue({ to: 'list@example.com' })).result({ timeout: 10_000 });
     expect(readdirSync(exports)).toEqual(['new.csv']);
-    expect((await demo.tasks.app.stats()).completed).toBe(before + 1);
-    expect((await demo.tasks.app.schedules()).map((s) => s.id)).toContain('prune-exports');
+    expect(readdirSync(outbox).sort()).toEqual(
+      expect.arrayContaining(['notes.txt', 'old.eml', 'sub.eml']), // plus the digest just sent
+    );
+    expect(readdirSync(outbox)).not.toContain('ancient.eml');
+
+    // Each maintenance task is scheduled, counted in the stats and listed by name with its result.
+    const maintenance = ['prune-exports', 'prune-outbox', 'backup-db', 'digest'];
+    expect((await demo.tasks.app.schedules()).map((s) => s.id)).toEqual(expect.arrayContaining(maintenance));
+    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + 4);
+    const finished = await demo.tasks.app.list('completed', 0, 50);
+    expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
+    expect(finished.find((job) => job.data.task === 'prune-outbox')?.result).toEqual({ removed: 1 });
+  });
+
+  it('takes the maintenance retention from the settings', async () => {
+    await demo.cleanup();
+    demo = await testDemo({}, { EXPORT_KEEP_HOURS: '6', OUTBOX_KEEP_DAYS: '3', TASK_RESULTS_KEEP: '2' });
+    const payloads = Object.fromEntries((await demo.tasks.app.schedules()).map((s) => [s.id, s.payload]));
+    expect(payloads['prune-exports']).toEqual({ olderThanHours: 6 });
+    expect(payloads['prune-outbox']).toEqual({ olderThanHours: 72 });
+    // The backend keeps only the newest TASK_RESULTS_KEEP finished jobs.
+    for (let i = 0; i < 4; i++) await (await demo.tasks.pruneExports.enqueue({ olderThanHours: 6 })).result();
+    expect((await demo.tasks.app.stats()).completed).toBe(2);
   });
 
   it('sends a digest of new articles', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTaskApp, type TaskApp, type TaskBackend } from '@adv/tasks';
+import { createTaskApp, memoryBackend, type TaskApp, type TaskBackend } from '@adv/tasks';
 import { bullmqBackend } from '@adv/tasks/bullmq';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
 import type { Board } from '../board.js';
@@ -33,6 +33,8 @@ export interface TaskDeps {
   groups: GroupSender;
   logger: Logger;
   exportDir: string;
+  /** Where the file mailer writes `.eml` files (pruned by `prune-outbox`). */
+  outboxDir: string;
   chunkDelayMs: number;
   baseUrl: () => string;
   /** Redis URL: BullMQ instead of the in-process backend. */
@@ -41,15 +43,36 @@ export interface TaskDeps {
   digest: { cron: string; timeZone: string; to: string };
   /** Database backups: when, where, how many to keep. */
   backup: { cron: string; keep: number; dir: string };
+  /** Retention of maintenance: export files, outbox e-mails, finished job records. */
+  maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
 }
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
 export const exportStatusKey = (exportId: string) => `export-status:${exportId}`;
 const LAST_DIGEST_KEY = 'digest:last-article-id';
 
-/** The task backend: in process by default, BullMQ on Redis when several processes share the work. */
-function backendFor(redisUrl: string | undefined): TaskBackend | undefined {
-  return redisUrl ? bullmqBackend({ connection: redisUrl, queueName: 'adv-demo' }) : undefined;
+/**
+ * The task backend: in process by default, BullMQ on Redis when several processes share the
+ * work. Either keeps the newest `keep` finished jobs of each outcome and drops older ones.
+ */
+function backendFor(redisUrl: string | undefined, keep: number): TaskBackend {
+  return redisUrl
+    ? bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', keepCompleted: keep, keepFailed: keep })
+    : memoryBackend({ keepCompleted: keep, keepFailed: keep });
+}
+
+/** Removes the files in `dir` (those `accept` takes) last modified more than `hours` ago; returns how many. */
+function removeOlderThan(dir: string, hours: number, accept: (name: string) => boolean = () => true): number {
+  const cutoff = Date.now() - hours * 3600_000;
+  let removed = 0;
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const file = join(dir, name);
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (!stats?.isFile() || !accept(name) || stats.mtimeMs >= cutoff) continue;
+    rmSync(file, { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /**
@@ -59,7 +82,7 @@ function backendFor(redisUrl: string | undefined): TaskBackend | undefined {
  */
 export function createTasks(deps: TaskDeps) {
   const { board, mailer, cache, groups, logger } = deps;
-  const app: TaskApp = createTaskApp({ backend: backendFor(deps.redisUrl), logger });
+  const app: TaskApp = createTaskApp({ backend: backendFor(deps.redisUrl, deps.maintenance.taskResultsKeep), logger });
 
   const notifyComment = app.defineTask(
     'notify-comment',
@@ -150,28 +173,34 @@ export function createTasks(deps: TaskDeps) {
   );
   app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
 
-  // Maintenance (Django's clearsessions-style chores): exports are kept a day. The cache needs
-  // no sweep (memory and Redis expire entries themselves) and finished jobs are capped by the
-  // task backend (`keepCompleted` / `keepFailed`).
+  // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
+  // in the task stats and listings: export files (the export task's results) and the e-mail
+  // outbox (the mail log) are pruned by age. Finished job records are capped by the task
+  // backend itself (`TASK_RESULTS_KEEP`), and the cache needs no sweep: Redis expires entries
+  // itself and the memory cache drops expired entries on read and evicts beyond its size bound.
   const pruneExports = app.defineTask(
     'prune-exports',
-    async ({ olderThanHours }: { olderThanHours: number }) => {
-      const cutoff = Date.now() - olderThanHours * 3600_000;
-      let removed = 0;
-      for (const name of existsSync(deps.exportDir) ? readdirSync(deps.exportDir) : []) {
-        const file = join(deps.exportDir, name);
-        if (statSync(file).mtimeMs < cutoff) {
-          rmSync(file, { force: true });
-          removed++;
-        }
-      }
-      return { removed };
-    },
+    async ({ olderThanHours }: { olderThanHours: number }) => ({
+      removed: removeOlderThan(deps.exportDir, olderThanHours),
+    }),
     { attempts: 2, timeLimit: 60_000 },
   );
-  app.schedule('prune-exports', { cron: '17 * * * *' }, pruneExports, { olderThanHours: 24 });
+  app.schedule('prune-exports', { cron: '17 * * * *' }, pruneExports, {
+    olderThanHours: deps.maintenance.exportKeepHours,
+  });
 
-  return { app, notifyComment, digest, exportCsv, backup, pruneExports };
+  const pruneOutbox = app.defineTask(
+    'prune-outbox',
+    async ({ olderThanHours }: { olderThanHours: number }) => ({
+      removed: removeOlderThan(deps.outboxDir, olderThanHours, (name) => name.endsWith('.eml')),
+    }),
+    { attempts: 2, timeLimit: 60_000 },
+  );
+  app.schedule('prune-outbox', { cron: '43 4 * * *', tz: deps.digest.timeZone }, pruneOutbox, {
+    olderThanHours: deps.maintenance.outboxKeepDays * 24,
+  });
+
+  return { app, notifyComment, digest, exportCsv, backup, pruneExports, pruneOutbox };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

@@ -6,13 +6,13 @@ import type {
   ReadinessCheck,
   TagInvalidator,
 } from '@adv/types';
-import { Engine } from './engine.js';
+import { Engine, type TagVersions } from './engine.js';
 import { CacheError } from './errors.js';
 import { safeKey } from './keys.js';
 import type { IncrOptions, SetOptions, VersionOptions } from './options.js';
 import { type Entry, encodeEntry } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
-import { checkFunction, checkInteger, checkKey, checkKeys, checkTags, checkTtl } from './validate.js';
+import { checkFunction, checkInteger, checkKey, checkKeys, checkTags, checkTtl, toMs } from './validate.js';
 
 /**
  * Django's cache API on a keyv store. Create one with {@link createCache}; share it across the
@@ -65,15 +65,17 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */
   async set(key: string, value: unknown, options?: SetOptions | CacheWriteOptions): Promise<boolean> {
     const full = this.makeKey(key, (options as SetOptions | undefined)?.version);
+    const since = this.#e.epoch;
     const encoded = this.#e.encode(value, options ?? {});
     const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
     if (payload === undefined) return false;
-    return this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs), false);
+    return this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs, since), false);
   }
 
   /** Django's `add`: stores only if `key` is absent (atomic on Redis and memcached). True when stored. */
   async add(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const full = this.makeKey(key, options?.version);
+    const since = this.#e.epoch;
     const encoded = this.#e.encode(value, options ?? {});
     const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
     if (payload === undefined) return false;
@@ -85,7 +87,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         if (!added && this.#e.keepsExpiry) {
           // memcached expires to the second: an entry past its exact expiry still blocks ADD.
           const { raw, entry } = await this.#e.read(full);
-          if (raw !== undefined && entry === undefined) added = await this.#e.write(full, payload, ttlMs);
+          if (raw !== undefined && entry === undefined) added = await this.#e.write(full, payload, ttlMs, since);
         }
         if (added) this.#e.s.l1?.invalidate([full]);
         return added;
@@ -97,8 +99,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Removes `key`; true when it was there (memory, Redis, memcached). */
   async delete(key: string, options?: VersionOptions): Promise<boolean> {
     const full = this.makeKey(key, options?.version);
-    this.#e.s.l1?.invalidate([full]);
-    return this.#e.attempt('delete', full, () => this.#e.guard(() => this.#e.driver.keyv.delete(full)), false);
+    try {
+      return await this.#e.attempt('delete', full, () => this.#e.guard(() => this.#e.driver.keyv.delete(full)), false);
+    } finally {
+      // After the backend: a copy read meanwhile from the old value is dropped too.
+      this.#e.s.l1?.invalidate([full]);
+    }
   }
 
   /** Whether `key` holds a fresh value. */
@@ -114,13 +120,14 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       'touch',
       full,
       async () => {
+        const since = this.#e.epoch;
         const { entry } = await this.#e.read(full);
         if (entry === undefined) return false;
         const seconds = ttl ?? this.#e.s.defaultTtl;
-        const ttlMs = seconds > 0 ? seconds * 1000 : undefined;
+        const ttlMs = seconds > 0 ? toMs(seconds) : undefined;
         const next: Entry = { v: entry.v, ...(entry.g ? { g: entry.g } : {}) };
         if (ttlMs && this.#e.keepsExpiry) next.e = Date.now() + ttlMs;
-        await this.#e.write(full, encodeEntry(next, this.#e.driver.nativeTtl), ttlMs);
+        await this.#e.write(full, encodeEntry(next, this.#e.driver.nativeTtl), ttlMs, since);
         return true;
       },
       false,
@@ -161,17 +168,20 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     }
     if (rows.length === 0) return true;
     const fulls = rows.map((row) => row.key);
-    this.#e.s.l1?.invalidate(fulls);
-    return this.#e.attempt(
-      'setMany',
-      fulls.join(','),
-      async () => {
-        // Some stores (Redis) resolve setMany with nothing: only an explicit false is a failure.
-        const results: unknown = await this.#e.guard(() => this.#e.driver.keyv.setMany(rows));
-        return !Array.isArray(results) || results.every((ok) => ok !== false);
-      },
-      false,
-    );
+    try {
+      return await this.#e.attempt(
+        'setMany',
+        fulls.join(','),
+        async () => {
+          // Some stores (Redis) resolve setMany with nothing: only an explicit false is a failure.
+          const results: unknown = await this.#e.guard(() => this.#e.driver.keyv.setMany(rows));
+          return !Array.isArray(results) || results.every((ok) => ok !== false);
+        },
+        false,
+      );
+    } finally {
+      this.#e.s.l1?.invalidate(fulls);
+    }
   }
 
   /** Django's `delete_many`. True when the backend reported success. */
@@ -179,13 +189,16 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkKeys(keys);
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
     if (fulls.length === 0) return true;
-    this.#e.s.l1?.invalidate(fulls);
-    return this.#e.attempt(
-      'deleteMany',
-      fulls.join(','),
-      () => this.#e.guard(() => this.#e.driver.keyv.deleteMany(fulls)),
-      false,
-    );
+    try {
+      return await this.#e.attempt(
+        'deleteMany',
+        fulls.join(','),
+        () => this.#e.guard(() => this.#e.driver.keyv.deleteMany(fulls)),
+        false,
+      );
+    } finally {
+      this.#e.s.l1?.invalidate(fulls);
+    }
   }
 
   /**
@@ -193,13 +206,16 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * never `KEYS`). memcached cannot list keys: there it flushes the server, as Django does.
    */
   async clear(): Promise<void> {
-    this.#e.s.l1?.invalidate();
-    await this.#e.attempt(
-      'clear',
-      `${this.#e.s.keyPrefix}:*`,
-      () => this.#e.guard(() => this.#e.driver.clear(`${this.#e.s.keyPrefix}:`), 60_000),
-      undefined,
-    );
+    try {
+      await this.#e.attempt(
+        'clear',
+        `${this.#e.s.keyPrefix}:*`,
+        () => this.#e.guard(() => this.#e.driver.clear(`${this.#e.s.keyPrefix}:`), 60_000),
+        undefined,
+      );
+    } finally {
+      this.#e.s.l1?.invalidate();
+    }
   }
 
   /**
@@ -212,15 +228,16 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkTtl(options?.ttl);
     const full = this.makeKey(key, options?.version);
     const seconds = options?.ttl ?? this.#e.s.defaultTtl;
-    const ttlMs = seconds > 0 ? seconds * 1000 : undefined;
+    const ttlMs = seconds > 0 ? toMs(seconds) : undefined;
     if (this.#e.closed) throw new CacheError('ERR_CLOSED', 'Cannot `incr`: the cache was closed');
-    this.#e.s.l1?.invalidate([full]);
     try {
       // No value to fall back to: a backend failure rejects whatever `onError` says.
       return await this.#e.guard(() => this.#e.driver.incr(full, delta, ttlMs));
     } catch (error) {
       if (error instanceof CacheError && error.code === 'ERR_NOT_INTEGER') throw error;
       throw this.#e.report(error, 'incr', full, true);
+    } finally {
+      this.#e.s.l1?.invalidate([full]);
     }
   }
 
@@ -288,21 +305,17 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /**
    * Invalidates every entry written with any of `tags`, in every process sharing the backend:
-   * each tag's version is incremented atomically, and entries remember the versions they saw.
+   * each tag gets a new random version, and entries remember the versions they saw. An entry
+   * whose tag version is gone (evicted by the backend) counts as invalidated too.
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     checkKeys(tags, 'tags');
-    this.#e.s.l1?.invalidate();
-    await this.#e.attempt(
-      'invalidateTags',
-      tags.join(','),
-      async () => {
-        await Promise.all(
-          tags.map((tag) => this.#e.guard(() => this.#e.driver.incr(this.#e.tagKey(tag), 1, undefined))),
-        );
-      },
-      undefined,
-    );
+    try {
+      await this.#e.attempt('invalidateTags', tags.join(','), () => this.#e.bumpTags(tags), undefined);
+    } finally {
+      // After the new versions are in: other processes' reads from then on see them.
+      this.#e.s.l1?.invalidate();
+    }
   }
 
   /** A readiness probe (`/readyz`): pings the backend, honouring the abort signal. */
@@ -332,13 +345,24 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     await this.#e.driver.close();
   }
 
-  /** Runs the factory and stores a defined result. */
+  /**
+   * Runs the factory and stores a defined result. Tag versions are read before the factory
+   * runs: an invalidation that lands while it computes leaves the result invalid, not stale.
+   */
   async #produce<T>(full: string, factory: () => T | Promise<T>, options: SetOptions): Promise<T> {
+    const since = this.#e.epoch;
+    const tags = options.tags;
+    let versions: TagVersions;
+    if (tags !== undefined && tags.length > 0) {
+      versions =
+        (await this.#e.attempt('getOrSet', tags.join(','), () => this.#e.tagVersionsForWrite(tags), undefined)) ?? null;
+    }
     const value = await factory();
     if (value !== undefined) {
-      const encoded = this.#e.encode(value, options);
+      const encoded = this.#e.encode(value, options, versions);
       const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
-      if (payload !== undefined) await this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs), false);
+      if (payload !== undefined)
+        await this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs, since), false);
     }
     return value;
   }

@@ -67,7 +67,6 @@ export function createCache(options: CacheOptions = {}): Cache {
   const keyPrefix = options.keyPrefix ?? CACHE_DEFAULTS.keyPrefix;
   const logger = options.logger ?? console;
   const timeout = options.timeout ?? CACHE_DEFAULTS.timeout;
-  const tagHead = `${keyPrefix}:tag:`;
   const url = options.url;
   let driver: Driver;
   let network = true;
@@ -83,7 +82,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     driver = keyvStoreDriver(options.store, options.shared ?? false);
   } else {
     network = false;
-    driver = memoryDriver(options.maxEntries ?? CACHE_DEFAULTS.maxEntries, (key) => key.startsWith(tagHead));
+    driver = memoryDriver(options.maxEntries ?? CACHE_DEFAULTS.maxEntries);
   }
   let l1: L1 | undefined;
   if (options.l1 && driver.bus) {

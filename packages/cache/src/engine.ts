@@ -1,15 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import type { Driver } from './drivers/types.js';
 import { CacheError } from './errors.js';
 import { safeKey } from './keys.js';
 import type { SetOptions } from './options.js';
 import { decodeEntry, type Entry, encodeEntry, exceeds } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
-import { checkTags, checkTtl } from './validate.js';
+import { checkTags, checkTtl, toMs } from './validate.js';
 
 /** A value ready to store, and its ttl in ms. */
 export interface Encoded {
   payload: string | undefined;
   ttlMs: number | undefined;
+}
+
+/**
+ * Tag versions to record in an entry: read before the value was computed (`getOrSet`), `null`
+ * when the backend failed (nothing is stored), or `undefined` to read them now.
+ */
+export type TagVersions = Record<string, string> | null | undefined;
+
+/** A fresh tag version: random, so a tag key lost to eviction is never recreated with an old value. */
+export function newTagVersion(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** One key as read: the stored string and, when fresh or stale but valid, its entry. */
@@ -62,8 +74,9 @@ export class Engine {
   /**
    * Builds the stored string; `payload` is undefined (and reported) when too large for the
    * backend. Synchronous unless tags need their versions read: the memory hot path stays cheap.
+   * `versions` are the tag versions read before the value was computed (see {@link TagVersions}).
    */
-  encode(value: unknown, options: SetOptions): Encoded | Promise<Encoded> {
+  encode(value: unknown, options: SetOptions, versions?: TagVersions): Encoded | Promise<Encoded> {
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);
@@ -73,16 +86,21 @@ export class Engine {
     const entry: Entry = { v: value };
     let ttlMs: number | undefined;
     if (ttl > 0) {
-      ttlMs = (ttl + grace) * 1000;
+      ttlMs = toMs(ttl + grace);
       if (grace > 0) entry.f = now + ttl * 1000;
       if (this.keepsExpiry) entry.e = now + ttlMs;
     }
     const tags = options.tags;
     if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs);
-    encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
-    return this.attempt('set', tags.join(','), () => this.tagVersions(tags), undefined).then((versions) => {
-      if (versions === undefined) return { payload: undefined, ttlMs };
+    if (versions === null) return { payload: undefined, ttlMs };
+    if (versions !== undefined) {
       entry.g = versions;
+      return this.#finish(entry, ttlMs);
+    }
+    encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
+    return this.attempt('set', tags.join(','), () => this.tagVersionsForWrite(tags), undefined).then((read) => {
+      if (read === undefined) return { payload: undefined, ttlMs };
+      entry.g = read;
       return this.#finish(entry, ttlMs);
     });
   }
@@ -100,24 +118,71 @@ export class Engine {
     return { payload, ttlMs };
   }
 
-  /** Current version of each tag (0 when never invalidated), in one round trip. */
-  async tagVersions(tags: readonly string[]): Promise<Record<string, number>> {
+  /**
+   * Current version of each tag, in one round trip; `undefined` for a tag whose key is absent
+   * (never used, or evicted): an entry that recorded a version for it is then invalid.
+   */
+  async tagVersions(tags: readonly string[]): Promise<Record<string, string | undefined>> {
     const raws = await this.guard(() => this.driver.keyv.getMany(tags.map((tag) => this.tagKey(tag))));
-    const versions: Record<string, number> = {};
+    const versions: Record<string, string | undefined> = {};
     for (const [index, tag] of tags.entries()) {
-      const v = decodeEntry(raws[index])?.v;
-      versions[tag] = typeof v === 'number' ? v : 0;
+      const raw = raws[index];
+      versions[tag] = typeof raw === 'string' ? raw : undefined;
     }
     return versions;
   }
 
-  /** Stores a prepared string, refreshing this process's L1 copy and dropping the others'. */
-  async write(full: string, payload: string, ttlMs: number | undefined): Promise<boolean> {
+  /**
+   * The versions a tagged write records: the current ones, creating (`add`, so concurrent
+   * writers agree) a random version for each tag that has none yet.
+   */
+  async tagVersionsForWrite(tags: readonly string[]): Promise<Record<string, string>> {
+    const versions = await this.tagVersions(tags);
+    const missing = tags.filter((tag) => versions[tag] === undefined);
+    if (missing.length > 0) {
+      const lost: string[] = [];
+      await Promise.all(
+        missing.map(async (tag) => {
+          const version = newTagVersion();
+          if (await this.guard(() => this.driver.add(this.tagKey(tag), version, undefined))) versions[tag] = version;
+          else lost.push(tag);
+        }),
+      );
+      // Another writer created it first: record its version.
+      if (lost.length > 0) Object.assign(versions, await this.tagVersions(lost));
+    }
+    const recorded: Record<string, string> = {};
+    for (const tag of tags) {
+      const version = versions[tag];
+      if (version === undefined) {
+        throw new CacheError('ERR_BACKEND', `Cache backend (${this.driver.kind}) lost the version of tag \`${tag}\``);
+      }
+      recorded[tag] = version;
+    }
+    return recorded;
+  }
+
+  /** Gives each tag a new random version: every entry that recorded an older one is invalid. */
+  async bumpTags(tags: readonly string[]): Promise<void> {
+    await Promise.all(tags.map((tag) => this.guard(() => this.driver.keyv.set(this.tagKey(tag), newTagVersion()))));
+  }
+
+  /** The L1 epoch to pass to {@link write}, taken before the value or its tag versions are read. */
+  get epoch(): number {
+    return this.s.l1?.epoch ?? 0;
+  }
+
+  /**
+   * Stores a prepared string, dropping the other processes' L1 copies and refreshing this
+   * process's, unless an invalidation landed after `since` (see {@link epoch}).
+   */
+  async write(full: string, payload: string, ttlMs: number | undefined, since: number): Promise<boolean> {
     const ok = await this.guard(() => this.driver.keyv.set(full, payload, this.storeTtl(ttlMs)));
     const l1 = this.s.l1;
     if (l1) {
+      const fresh = l1.epoch === since;
       l1.invalidate([full]);
-      l1.keep(full, payload, ttlMs);
+      if (fresh) l1.keep(full, payload, ttlMs, l1.epoch);
     }
     return ok !== false;
   }
@@ -125,6 +190,7 @@ export class Engine {
   /** One key: the hot path, without the arrays of `readMany`. */
   async read(full: string): Promise<Read> {
     const l1 = this.s.l1;
+    const since = this.epoch;
     const cached = l1?.get(full);
     const raw = cached ?? (await this.guard(() => this.driver.keyv.get(full)));
     let entry = decodeEntry(raw);
@@ -137,13 +203,14 @@ export class Engine {
         if (versions[tag] !== entry.g[tag]) return { key: full, raw, entry: undefined };
       }
     }
-    l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now);
+    l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now, since);
     return { key: full, raw, entry };
   }
 
   /** Several keys: L1 first, then one `MGET` (or keyv's equivalent) for the rest. */
   async readMany(fulls: readonly string[]): Promise<Read[]> {
     const l1 = this.s.l1;
+    const since = this.epoch;
     const reads: Read[] = fulls.map((key) => ({ key, raw: l1?.get(key), entry: undefined }));
     const missing = reads.filter((read) => read.raw === undefined);
     if (missing.length === 1) {
@@ -180,7 +247,7 @@ export class Engine {
       for (const read of missing) {
         const entry = read.entry;
         if (entry !== undefined)
-          l1.keep(read.key, read.raw as string, entry.e === undefined ? undefined : entry.e - now);
+          l1.keep(read.key, read.raw as string, entry.e === undefined ? undefined : entry.e - now, since);
       }
     }
     return reads;

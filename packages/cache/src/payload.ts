@@ -12,8 +12,8 @@ export interface Entry {
   e?: number;
   /** Fresh until, ms since the epoch: after it the value is stale (served only within grace). */
   f?: number;
-  /** Tag versions at write time: the entry is invalid once any tag's version moved on. */
-  g?: Record<string, number>;
+  /** Tag versions at write time: the entry is invalid once any tag's version moved on (or was lost). */
+  g?: Record<string, string>;
 }
 
 const INTEGER = /^-?\d{1,16}$/;
@@ -33,10 +33,16 @@ export function decodeEntry(raw: unknown): Entry | undefined {
 /** Serialises an entry; throws `ERR_NOT_SERIALIZABLE` for values JSON cannot hold. */
 export function encodeEntry(entry: Entry, bareIntegers: boolean): string {
   const { v } = entry;
-  if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+  if (
+    v === undefined ||
+    typeof v === 'function' ||
+    typeof v === 'symbol' ||
+    typeof v === 'bigint' ||
+    (typeof v === 'number' && !Number.isFinite(v))
+  ) {
     throw new CacheError(
       'ERR_NOT_SERIALIZABLE',
-      `Expected \`value\` to be JSON-serialisable (not undefined, a function, a symbol or a BigInt), got ${describeValue(v)}`,
+      `Expected \`value\` to be JSON-serialisable (not undefined, NaN, Infinity, a function, a symbol or a BigInt), got ${describeValue(v)}`,
     );
   }
   // A bare integer drops `e`: only stores with native TTL get bare integers, and they expire them.

@@ -22,6 +22,7 @@ export class L1 {
   readonly #id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   readonly #logger: Logger;
   #subscribed: Promise<void> | undefined;
+  #epoch = 0;
 
   constructor(options: { maxEntries: number; ttl: number; bus: MessageBus; channel: string; logger: Logger }) {
     this.#store = new LruStore(options.maxEntries);
@@ -42,22 +43,33 @@ export class L1 {
     return this.#subscribed;
   }
 
+  /**
+   * Moves on at every invalidation, local or received. A read or write takes it before going to
+   * Redis and keeps its result only if it has not moved: an invalidation that lands meanwhile
+   * (in this process or another) is never undone by a late copy.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
   /** The stored string, if this process holds a copy. */
   get(key: string): string | undefined {
     return this.#store.get(key);
   }
 
   /**
-   * Keeps a copy for at most the L1 ttl (or the entry's own, if shorter). Bare integers are
-   * counters that INCRBY changes behind L1's back (and expire in Redis alone): never kept.
+   * Keeps a copy for at most the L1 ttl (or the entry's own, if shorter), unless an invalidation
+   * happened after `since` (an {@link epoch}). Bare integers are counters that INCRBY changes
+   * behind L1's back (and expire in Redis alone): never kept.
    */
-  keep(key: string, payload: string, ttlMs: number | undefined): void {
-    if (payload[0] !== '{') return;
+  keep(key: string, payload: string, ttlMs: number | undefined, since: number): void {
+    if (payload[0] !== '{' || since !== this.#epoch) return;
     this.#store.set(key, payload, ttlMs ? Math.min(ttlMs, this.#ttlMs) : this.#ttlMs);
   }
 
   /** Drops local copies of `keys` (all when absent) and tells the other processes to. */
   invalidate(keys?: readonly string[]): void {
+    this.#epoch++;
     if (keys === undefined) this.#store.clear();
     else for (const key of keys) this.#store.delete(key);
     const message: Message = keys === undefined ? { i: this.#id } : { i: this.#id, k: [...keys] };
@@ -74,6 +86,7 @@ export class L1 {
       return;
     }
     if (message.i === this.#id) return;
+    this.#epoch++;
     if (message.k === undefined) this.#store.clear();
     else for (const key of message.k) this.#store.delete(key);
   }

@@ -57,3 +57,8 @@ export function checkTags(tags: unknown): void {
   if (tags === undefined) return;
   checkKeys(tags, 'tags');
 }
+
+/** Seconds to whole milliseconds, rounded up (Redis `PX` takes integers only). */
+export function toMs(seconds: number): number {
+  return Math.ceil(seconds * 1000);
+}

@@ -75,6 +75,22 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       expect(await cache.get('default')).toBe('z');
     });
 
+    it('accepts ttls that are not whole milliseconds (rounded up), and very long ones', async () => {
+      const cache = make();
+      expect(await cache.set('frac', 'x', { ttl: 30.0005 })).toBe(true);
+      expect(await cache.get('frac')).toBe('x');
+      expect(await cache.setMany({ m1: 1, m2: 'two' }, { ttl: 30.0005 })).toBe(true);
+      expect((await cache.getMany(['m1', 'm2'])).size).toBe(2);
+      expect(await cache.touch('frac', 40.0005)).toBe(true);
+      expect(await cache.get('frac')).toBe('x');
+      expect(await cache.add('fracAdd', 'y', { ttl: 30.0005 })).toBe(true);
+      expect(await cache.incr('fracIncr', 1, { ttl: 30.0005 })).toBe(1);
+      expect(await cache.getOrSet('fracGos', () => 'z', { ttl: 30.0005, grace: 0.0005 })).toBe('z');
+      expect(await cache.get('fracGos')).toBe('z');
+      expect(await cache.set('century', 'c', { ttl: 100 * 365 * 86_400 })).toBe(true); // past 2106 on memcached
+      expect(await cache.get('century')).toBe('c');
+    });
+
     it('applies defaultTtl to writes without ttl', async () => {
       const cache = make({ defaultTtl: 0.2 });
       await cache.set('k', 'v');
@@ -221,6 +237,34 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       expect(await cache.get('a')).toBe('again');
     });
 
+    it('tags: an invalidation that lands while getOrSet computes leaves the result invalid', async () => {
+      const cache = make();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started: () => void = () => {};
+      const running = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const pending = cache.getOrSet(
+        'price',
+        async () => {
+          started();
+          await gate; // the database is read here, before the update below
+          return 'old price';
+        },
+        { ttl: 60, tags: ['product'] },
+      );
+      await running;
+      await cache.invalidateTags(['product']); // the update commits while the factory runs
+      release();
+      expect(await pending).toBe('old price'); // this caller asked before the update
+      expect(await cache.get('price')).toBeUndefined();
+      expect(await cache.getOrSet('price', () => 'new price', { ttl: 60, tags: ['product'] })).toBe('new price');
+      expect(await cache.get('price')).toBe('new price');
+    });
+
     // Registered only for shared backends: two memory caches never share data.
     if (options.shared) {
       it('tags and writes are seen by another instance on the same backend', async () => {
@@ -244,6 +288,25 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
         );
         await two.incr('n', 2);
         expect(await one.incr('n', 3)).toBe(5);
+      });
+
+      it('tags: an entry whose tag version the backend lost (eviction) is never served again', async () => {
+        const prefix = `lost${process.pid}x${++counter}`;
+        const cache = make({}, prefix);
+        const writer = make({}, prefix); // writes here, so `cache` holds no two-tier L1 copy
+        await writer.set('a', 1, { tags: ['t'] });
+        await writer.invalidateTags(['t']);
+        await writer.set('b', 2, { tags: ['t'] });
+        expect(await writer.get('b')).toBe(2);
+        // Delete the raw tag key, as an evicting backend (maxmemory, memcached LRU) would.
+        const raw = make({ keyFunction: (key) => key }, prefix);
+        expect(await raw.delete(`${prefix}:tag:t`)).toBe(true);
+        expect(await cache.get('b')).toBeUndefined();
+        await cache.invalidateTags(['t']);
+        expect(await cache.get('a')).toBeUndefined();
+        expect(await cache.get('b')).toBeUndefined();
+        await cache.set('c', 3, { tags: ['t'] });
+        expect(await cache.get('c')).toBe(3);
       });
     }
 
@@ -320,6 +383,8 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       await expect(cache.set('k', circular)).rejects.toMatchObject({ code: 'ERR_NOT_SERIALIZABLE' });
       await expect(cache.set('k', () => 1)).rejects.toBeInstanceOf(CacheError);
       await expect(cache.set('k', undefined)).rejects.toMatchObject({ code: 'ERR_NOT_SERIALIZABLE' });
+      await expect(cache.set('k', Number.NaN)).rejects.toMatchObject({ code: 'ERR_NOT_SERIALIZABLE' });
+      await expect(cache.set('k', Number.POSITIVE_INFINITY)).rejects.toMatchObject({ code: 'ERR_NOT_SERIALIZABLE' });
       await expect(cache.set('k', 1, { ttl: -1 })).rejects.toThrow(
         'Expected `ttl` to be a non-negative number of seconds, got `-1` (number)',
       );

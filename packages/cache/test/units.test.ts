@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { memcachedExpires } from '../src/drivers/memcached.js';
 import { CACHE_DEFAULTS, CacheError, createCache, isSafeKey, LruStore } from '../src/index.js';
 import { decodeEntry, encodeEntry } from '../src/payload.js';
+import { L1 } from '../src/two-tier.js';
+import { quietLogger } from './helpers.js';
 
 describe('LruStore', () => {
   it('evicts the least recently used entry beyond maxEntries, never a pinned one', () => {
@@ -25,6 +27,18 @@ describe('LruStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(store.get('a')).toBeUndefined();
     expect(store.peek('b')?.value).toBe('2');
+  });
+
+  it('counts tag versions in maxEntries: an evicted version invalidates its entries', async () => {
+    const cache = createCache({ maxEntries: 3 });
+    await cache.set('a', 1, { tags: ['t'] }); // stores the tag version, then `a`
+    expect(await cache.get('a')).toBe(1);
+    await cache.set('b', 2);
+    await cache.set('c', 3); // the least recently used is the tag version: evicted
+    expect(await cache.get('a')).toBeUndefined();
+    expect([...(await cache.getMany(['a', 'b', 'c'])).keys()]).toEqual(['b', 'c']);
+    for (let i = 0; i < 50; i++) await cache.set(`k${i}`, i, { tags: [`tag${i}`] });
+    expect((await cache.getMany(Array.from({ length: 50 }, (_, i) => `k${i}`))).size).toBeLessThanOrEqual(3);
   });
 
   it('is what createCache uses: maxEntries bounds the memory cache', async () => {
@@ -67,6 +81,7 @@ describe('keys and payloads', () => {
     expect(memcachedExpires(60_000)).toBe(60);
     const now = 1_700_000_000_000;
     expect(memcachedExpires(31 * 86_400_000, now)).toBe(1_700_000_000 + 31 * 86_400);
+    expect(memcachedExpires(200 * 365 * 86_400_000, now)).toBe(0); // past 2106: never
   });
 });
 
@@ -118,5 +133,36 @@ describe('createCache options', () => {
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await expect(cache.incr('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+});
+
+describe('two-tier L1', () => {
+  /** An in-memory bus standing in for Redis pub/sub. */
+  function fakeBus() {
+    const listeners = new Map<string, Array<(message: string) => void>>();
+    return {
+      async publish(channel: string, message: string) {
+        for (const listener of listeners.get(channel) ?? []) listener(message);
+      },
+      async subscribe(channel: string, listener: (message: string) => void) {
+        listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);
+      },
+    };
+  }
+
+  it('drops a copy read before an invalidation that lands while the read is under way', async () => {
+    const bus = fakeBus();
+    const options = { maxEntries: 10, ttl: 60, bus, channel: 'inv', logger: quietLogger };
+    const here = new L1(options);
+    const there = new L1(options);
+    await Promise.all([here.subscribe(), there.subscribe()]);
+    const since = here.epoch; // a read starts: the backend answers with the old value...
+    there.invalidate(['k']); // ...while another process writes `k`
+    here.keep('k', '{"v":"old"}', undefined, since);
+    expect(here.get('k')).toBeUndefined();
+    here.keep('k', '{"v":"new"}', undefined, here.epoch);
+    expect(here.get('k')).toBe('{"v":"new"}');
+    here.keep('n', '7', undefined, here.epoch); // bare counters are never kept
+    expect(here.get('n')).toBeUndefined();
   });
 });

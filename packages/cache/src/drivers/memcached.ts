@@ -7,6 +7,7 @@ import { type Driver, keyvOptions } from './types.js';
 export const MEMCACHED_MAX_VALUE_BYTES = 1024 * 1024 - 1024;
 
 const THIRTY_DAYS = 60 * 60 * 24 * 30;
+const MAX_EXPIRES = 0xffff_ffff;
 
 /** Minimal view of the memjs client `@keyv/memcache` wraps. */
 interface MemjsClient {
@@ -20,12 +21,15 @@ interface MemjsClient {
 
 /**
  * memcached's expiry: whole seconds, and anything over 30 days means a Unix time. Returns the
- * value to send (0 = never).
+ * value to send (0 = never, also for a time past what the protocol's 32 bits hold).
  */
 export function memcachedExpires(ttlMs: number | undefined, now = Date.now()): number {
   if (!ttlMs) return 0;
   const seconds = Math.ceil(ttlMs / 1000);
-  return seconds > THIRTY_DAYS ? Math.floor(now / 1000) + seconds : seconds;
+  if (seconds <= THIRTY_DAYS) return seconds;
+  const at = Math.floor(now / 1000) + seconds;
+  // The protocol's expiry is 32 bits: a time past 2106 is as good as never.
+  return at > MAX_EXPIRES ? 0 : at;
 }
 
 function notInteger(error: unknown, key: string): unknown {

@@ -4,8 +4,9 @@ import { addInteger } from './integers.js';
 import { type Driver, keyvOptions } from './types.js';
 
 /** The embedded default: one process's memory, LRU-bounded. Every operation is atomic here. */
-export function memoryDriver(maxEntries: number, isPinned: (key: string) => boolean): Driver {
-  const store = new LruStore(maxEntries, isPinned);
+export function memoryDriver(maxEntries: number): Driver {
+  // Tag versions are evictable like any entry: a lost version invalidates its entries.
+  const store = new LruStore(maxEntries);
   const keyv = new Keyv<string>(store, keyvOptions as never);
   return {
     kind: 'memory',

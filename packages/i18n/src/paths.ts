@@ -56,16 +56,35 @@ export interface LanguageInfo {
   readonly bidi: boolean;
 }
 
-/** The {@link LanguageInfo} of every offered locale, names translated into the active one. */
-export function languageInfo(i18n: Pick<I18n, 'locales' | 'formatDisplayName'>): LanguageInfo[] {
-  return i18n.locales.map((code) => {
+type FixedInfo = Omit<LanguageInfo, 'nameTranslated'>;
+
+/** What does not depend on the active locale, by code: `Intl.DisplayNames` are costly to build. */
+const fixedInfo = new Map<string, FixedInfo>();
+const MAX_FIXED_INFO = 500;
+
+function fixedInfoOf(code: string): FixedInfo {
+  let info = fixedInfo.get(code);
+  if (info === undefined) {
     const textInfo = (new Intl.Locale(code) as Intl.Locale & { textInfo?: { direction?: string } }).textInfo;
-    return {
+    info = {
       code,
       name: new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code,
       nameLocal: new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code,
-      nameTranslated: i18n.formatDisplayName(code, { type: 'language' }),
       bidi: textInfo?.direction === 'rtl',
     };
-  });
+    if (fixedInfo.size < MAX_FIXED_INFO) fixedInfo.set(code, info);
+  }
+  return info;
+}
+
+/**
+ * The {@link LanguageInfo} of every offered locale, names translated into the active one. Cheap
+ * to call per request: the fixed names are computed once per locale, the translated one goes
+ * through the instance's cached formatters.
+ */
+export function languageInfo(i18n: Pick<I18n, 'locales' | 'formatDisplayName'>): LanguageInfo[] {
+  return i18n.locales.map((code) => ({
+    ...fixedInfoOf(code),
+    nameTranslated: i18n.formatDisplayName(code, { type: 'language' }),
+  }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createI18n, I18nError } from '../src/index.js';
+import { createI18n, I18nError, languageInfo } from '../src/index.js';
 import { spaces } from './fixtures/spaces.js';
 
 const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { en: {}, 'pt-BR': {} } });
@@ -60,5 +60,67 @@ describe('l10n in en and pt-BR', () => {
   it('exposes the raw @formatjs/intl object of the scope', () => {
     expect(i18n.withLocale('pt-BR', () => i18n.intl().locale)).toBe('pt-BR');
     expect(i18n.withLocale('pt-BR', () => i18n.intl().timeZone, { timeZone: 'Asia/Tokyo' })).toBe('Asia/Tokyo');
+  });
+});
+
+describe('formatter caching', () => {
+  const KINDS = [
+    'DateTimeFormat',
+    'NumberFormat',
+    'PluralRules',
+    'RelativeTimeFormat',
+    'ListFormat',
+    'DisplayNames',
+  ] as const;
+
+  /** Counts `new Intl.X(...)` calls while `fn` runs. */
+  function countConstructions(fn: () => void): Record<(typeof KINDS)[number], number> {
+    const counts = Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<(typeof KINDS)[number], number>;
+    const originals = KINDS.map((kind) => [kind, Intl[kind]] as const);
+    for (const [kind, original] of originals) {
+      (Intl as Record<string, unknown>)[kind] = new Proxy(original, {
+        construct(target, args, newTarget) {
+          counts[kind]++;
+          return Reflect.construct(target, args, newTarget);
+        },
+      });
+    }
+    try {
+      fn();
+    } finally {
+      for (const [kind, original] of originals) (Intl as Record<string, unknown>)[kind] = original;
+    }
+    return counts;
+  }
+
+  it('builds each Intl formatter once per locale, time zone and options, however often it formats', () => {
+    const fresh = createI18n({
+      locales: ['en', 'pt-BR'],
+      defaultLocale: 'en',
+      messages: {
+        en: { items: '{n, plural, one {# item} other {# items}} on {at, date, short}' },
+        'pt-BR': { items: '{n, plural, one {# item} other {# itens}} em {at, date, short}' },
+      },
+    });
+    const once = () => {
+      for (const locale of ['en', 'pt-BR']) {
+        fresh.withLocale(locale, () => {
+          fresh.t('items', { n: 2, at });
+          fresh.formatDate(at, { dateStyle: 'long' });
+          fresh.formatNumber(1234.5);
+          fresh.formatCurrency(9.9, 'BRL');
+          fresh.formatRelativeTime(-1, 'day', { numeric: 'auto' });
+          fresh.formatList(['a', 'b']);
+          fresh.formatDisplayName('pt-BR', { type: 'language' });
+          languageInfo(fresh);
+        });
+      }
+    };
+    const first = countConstructions(once);
+    for (const kind of KINDS) expect(first[kind], kind).toBeGreaterThan(0);
+    const repeated = countConstructions(() => {
+      for (let round = 0; round < 50; round++) once();
+    });
+    expect(repeated).toEqual(Object.fromEntries(KINDS.map((kind) => [kind, 0])));
   });
 });

@@ -23,6 +23,15 @@ export interface ClusterOptions {
    */
   shutdownTimeoutMs?: number;
   /**
+   * On a full shutdown (SIGTERM, `shutdown()`), milliseconds the workers keep serving after
+   * `onShutdown` ran (call `health.beginShutdown()` there, so `/readyz` answers 503) before they
+   * stop accepting connections: the time a load balancer needs to notice and route elsewhere.
+   * `shutdownTimeoutMs` counts from the end of this delay; keep systemd's `TimeoutStopSec` above both.
+   * Rolling restarts need no delay (the other workers keep the port open) and skip it.
+   * @defaultValue `0`
+   */
+  drainDelayMs?: number;
+  /**
    * Delay before replacing a crashed worker; doubles with each crash within a minute (max 30 s),
    * so a crash loop does not spin the CPU.
    * @defaultValue `1000`
@@ -38,7 +47,12 @@ export interface ClusterOptions {
 }
 
 /** Defaults of {@link ClusterOptions}. */
-export const CLUSTER_DEFAULTS = { shutdownTimeoutMs: 30_000, restartDelayMs: 1000, handleSignals: true } as const;
+export const CLUSTER_DEFAULTS = {
+  shutdownTimeoutMs: 30_000,
+  drainDelayMs: 0,
+  restartDelayMs: 1000,
+  handleSignals: true,
+} as const;
 
 /** Control over the workers, returned in the primary. */
 export interface ClusterHandle {
@@ -51,7 +65,10 @@ export interface ClusterHandle {
    * A call while a restart runs returns the running one.
    */
   restart(): Promise<void>;
-  /** Drains and stops every worker; resolves when all have exited. */
+  /**
+   * Runs `onShutdown` in every worker, waits `drainDelayMs`, then drains and stops every worker;
+   * resolves when all have exited. Calling it again returns the same promise.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -76,11 +93,14 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
   if (typeof options.worker !== 'function')
     invalidOption('worker', 'a function that starts the server', options.worker);
-  const { shutdownTimeoutMs, restartDelayMs, handleSignals } = { ...CLUSTER_DEFAULTS, ...options };
+  const { shutdownTimeoutMs, drainDelayMs, restartDelayMs, handleSignals } = { ...CLUSTER_DEFAULTS, ...options };
   const count = options.workers ?? availableParallelism();
   if (!Number.isInteger(count) || count < 1) invalidOption('workers', 'an integer from 1 and up', count);
   if (!Number.isFinite(shutdownTimeoutMs) || shutdownTimeoutMs <= 0) {
     invalidOption('shutdownTimeoutMs', 'a positive number of milliseconds', shutdownTimeoutMs);
+  }
+  if (!Number.isFinite(drainDelayMs) || drainDelayMs < 0) {
+    invalidOption('drainDelayMs', 'a non-negative number of milliseconds', drainDelayMs);
   }
   if (!Number.isFinite(restartDelayMs) || restartDelayMs < 0) {
     invalidOption('restartDelayMs', 'a non-negative number of milliseconds', restartDelayMs);
@@ -123,6 +143,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
   const crashes: number[] = [];
   let shuttingDown = false;
   let restarting: Promise<void> | undefined;
+  let stoppingAll: Promise<void> | undefined;
 
   const fork = () => {
     const worker = cluster.fork();
@@ -211,12 +232,34 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
       });
       return restarting;
     },
-    async shutdown() {
-      shuttingDown = true;
-      for (const timer of replacements) clearTimeout(timer);
-      replacements.clear();
-      logger.info({ event: 'shutdown' }, 'graceful shutdown');
-      await Promise.all(Object.values(cluster.workers ?? {}).map((w) => (w ? stop(w) : undefined)));
+    shutdown() {
+      stoppingAll ??= (async () => {
+        shuttingDown = true;
+        for (const timer of replacements) clearTimeout(timer);
+        replacements.clear();
+        logger.info({ event: 'shutdown', drainDelayMs }, 'graceful shutdown');
+        const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+        if (drainDelayMs > 0) {
+          // Readiness first: every worker runs onShutdown and keeps serving while the load balancer notices.
+          for (const w of workers) {
+            try {
+              if (w.isConnected()) w.send(SHUTDOWN_MESSAGE);
+            } catch {
+              // already disconnecting: stop() below handles it
+            }
+          }
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            new Promise((resolve) => {
+              timer = setTimeout(resolve, drainDelayMs);
+            }),
+            Promise.all(workers.map(exited)),
+          ]);
+          clearTimeout(timer);
+        }
+        await Promise.all(workers.map(stop));
+      })();
+      return stoppingAll;
     },
   };
 

@@ -120,6 +120,27 @@ describe('runCluster (real processes)', () => {
     expect(app.events.some((e) => e.event === 'crash' || e.event === 'kill')).toBe(false);
   }, 30_000);
 
+  it('with drainDelayMs, fails readiness on SIGTERM while still serving, then exits 0', async () => {
+    const port = await freePort();
+    const app = start(port, { DRAIN_DELAY_MS: '5000' });
+    const pids = await listening(app, 2);
+    expect((await get(port, '/readyz')).status).toBe(200);
+    const mark = app.events.length;
+    app.child.kill('SIGTERM');
+    const drained = new Set<number>();
+    while (drained.size < 2)
+      drained.add((await app.waitFor((e) => e.event === 'draining' && !drained.has(e.pid ?? 0), mark)).pid ?? 0);
+    expect([...drained].sort()).toEqual([...pids].sort());
+    // Both workers still accept connections, and tell the load balancer to go away.
+    const ready = await get(port, '/readyz');
+    expect(ready).toEqual({ status: 503, body: 'draining' });
+    expect(pids).toContain(Number((await get(port, '/')).body));
+    expect(app.events.slice(mark).some((e) => e.event === 'exit')).toBe(false);
+    expect(await app.exit).toBe(0);
+    expect(app.events.filter((e) => e.event === 'exit')).toHaveLength(2);
+    expect(app.events.some((e) => e.event === 'kill' || e.event === 'crash')).toBe(false);
+  }, 40_000);
+
   it('restarts every worker gracefully on SIGHUP without dropping a request', async () => {
     const port = await freePort();
     const app = start(port);
@@ -206,6 +227,9 @@ describe('runCluster (real processes)', () => {
 
   it('rejects bad options', async () => {
     await expect(runCluster({ worker: 'x' } as never)).rejects.toThrow(/Expected `worker` to be a function/);
+    await expect(runCluster({ worker: () => {}, workers: 1, drainDelayMs: -1 })).rejects.toThrow(
+      /Expected `drainDelayMs` to be a non-negative number of milliseconds, got `-1` \(number\)/,
+    );
     await expect(runCluster({ worker: () => {}, workers: 0 })).rejects.toThrow(
       /Expected `workers` to be an integer from 1 and up, got `0` \(number\)/,
     );

@@ -83,12 +83,27 @@ export function registerCacheTag(liquid: Liquid, options: CacheTagOptions): void
           `Expected the {% ${tagName} %} ttl to be a non-negative number of seconds, got ${describeValue(ttl)}`,
         );
       }
+      if ((typeof name !== 'string' && typeof name !== 'number') || name === '') {
+        throw new CacheError(
+          'ERR_INVALID_ARGUMENT',
+          `Expected the {% ${tagName} %} fragment name to be a string (quote it: "sidebar"), got ${describeValue(name)}`,
+        );
+      }
       const renderer = this.liquid.renderer;
-      const html = yield cache.getOrSet(
+      const pending = cache.getOrSet(
         makeFragmentKey(String(name), varyOn),
         () => toPromise(renderer.renderTemplates(this.#templates, ctx)) as Promise<string>,
         { ttl },
       );
+      const html: unknown = yield pending;
+      if (html instanceof Promise) {
+        // Synchronous rendering hands the promise back instead of awaiting it.
+        pending.catch(() => {});
+        throw new CacheError(
+          'ERR_INVALID_ARGUMENT',
+          `{% ${tagName} %} needs asynchronous rendering (parseAndRender, renderFile), not the *Sync methods`,
+        );
+      }
       emitter.write(html);
     }
   }

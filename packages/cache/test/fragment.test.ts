@@ -15,6 +15,29 @@ describe('cacheFragment', () => {
     await cache.delete(makeFragmentKey('sidebar', [7]));
     expect(await cacheFragment(cache, 'sidebar', [7], 60, render)).toBe('<aside>3</aside>');
   });
+
+  it('never lets different vary values share a key', () => {
+    const keys = [
+      makeFragmentKey('f', ['a:b']),
+      makeFragmentKey('f', ['a', 'b']),
+      makeFragmentKey('f', [{ id: 1 }]),
+      makeFragmentKey('f', [{ id: 2 }]),
+      makeFragmentKey('f', ['[object Object]']),
+      makeFragmentKey('f', [undefined]),
+      makeFragmentKey('f', ['undefined']),
+      makeFragmentKey('f', [null]),
+      makeFragmentKey('f', [true]),
+      makeFragmentKey('f', ['true']),
+      makeFragmentKey('f', []),
+      makeFragmentKey('f', ['']),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(makeFragmentKey('f', [7])).toBe(makeFragmentKey('f', ['7'])); // as Django's str()
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => makeFragmentKey('f', [circular])).toThrow(CacheError);
+    expect(() => makeFragmentKey('', [])).toThrow(/Expected `name` to be a non-empty string/);
+  });
 });
 
 describe('{% cache %} for LiquidJS', () => {
@@ -30,6 +53,14 @@ describe('{% cache %} for LiquidJS', () => {
     expect(await liquid.parseAndRender(template, { user: { id: 1, name: 'Changed' } })).toBe('A[Changed]Z');
   });
 
+  it('varies on whole objects by their content, never by "[object Object]"', async () => {
+    const liquid = new Liquid();
+    registerCacheTag(liquid, { cache: createCache() });
+    const template = '{% cache 300 "card" user %}{{ user.name }}{% endcache %}';
+    expect(await liquid.parseAndRender(template, { user: { name: 'Ana' } })).toBe('Ana');
+    expect(await liquid.parseAndRender(template, { user: { name: 'Bo' } })).toBe('Bo');
+  });
+
   it('reports bad usage clearly', async () => {
     const liquid = new Liquid();
     expect(() => registerCacheTag(liquid, { cache: {} as never })).toThrow(CacheError);
@@ -38,6 +69,12 @@ describe('{% cache %} for LiquidJS', () => {
     expect(() => liquid.parse('{% cache 300 "a" %}x')).toThrow(/not closed/);
     await expect(liquid.parseAndRender('{% cache "soon" "a" %}x{% endcache %}')).rejects.toThrow(
       /ttl to be a non-negative number/,
+    );
+    await expect(liquid.parseAndRender('{% cache 60 sidebar %}x{% endcache %}')).rejects.toThrow(
+      /fragment name to be a string \(quote it/,
+    );
+    expect(() => liquid.parseAndRenderSync('A{% cache 60 "s" %}B{% endcache %}C')).toThrow(
+      /needs asynchronous rendering/,
     );
   });
 });

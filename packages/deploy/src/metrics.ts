@@ -11,9 +11,17 @@ export interface MetricsOptions {
   registry?: Registry;
   /**
    * Route label of a request. Keep it low-cardinality: the default replaces numeric, UUID and
-   * long hex path segments with `:id`.
+   * long hex path segments with `:id`, and labels every 404 `unmatched` (so scanners probing
+   * random paths cannot grow the series without bound). Pass your router's pattern to keep
+   * the route of 404s your handlers answer.
    */
   route?: (request: Request) => string;
+  /**
+   * Distinct route labels kept; requests on routes beyond this many are labelled `other`, so
+   * memory and scrape size stay bounded whatever the route function returns.
+   * @defaultValue `500`
+   */
+  maxRoutes?: number;
   /**
    * Also collect prom-client's default Node metrics (event-loop lag, heap, GC, handles).
    * @defaultValue `true`
@@ -34,6 +42,7 @@ export interface MetricsOptions {
 /** Defaults of {@link MetricsOptions}. */
 export const METRICS_DEFAULTS = {
   defaultMetrics: true,
+  maxRoutes: 500,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   path: '/metrics',
 } as const;
@@ -76,12 +85,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     defaultMetrics,
     buckets,
     path,
+    maxRoutes,
   } = { ...METRICS_DEFAULTS, ...options };
   if (!(registry instanceof Registry)) invalidOption('registry', 'a prom-client Registry', registry);
   if (typeof route !== 'function') invalidOption('route', 'a function (request) => string', route);
   if (!Array.isArray(buckets) || buckets.some((b) => !(b > 0)))
     invalidOption('buckets', 'an array of positive numbers', buckets);
+  if (!Number.isInteger(maxRoutes) || maxRoutes < 1) invalidOption('maxRoutes', 'a positive integer', maxRoutes);
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
+  const routes = new Set<string>();
+  const routeLabel = (request: Request, status: number): string => {
+    let label: string;
+    try {
+      label = route === defaultRoute && status === 404 ? 'unmatched' : String(route(request));
+    } catch {
+      label = 'error'; // a throwing route function must not turn a served response into an error
+    }
+    if (routes.has(label)) return label;
+    if (routes.size >= maxRoutes) return 'other';
+    routes.add(label);
+    return label;
+  };
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'http_requests_total',
@@ -113,7 +137,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         status = response.status;
         return response;
       } finally {
-        const labels = { method: request.method, route: route(request), status: String(status) };
+        const labels = { method: request.method, route: routeLabel(request, status), status: String(status) };
         requests.inc(labels);
         duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
       }

@@ -16,7 +16,7 @@ describe('createMetrics', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toContain('http_requests_total{method="GET",route="/users/:id",status="200"} 2');
-    expect(text).toContain('http_requests_total{method="POST",route="/missing",status="404"} 1');
+    expect(text).toContain('http_requests_total{method="POST",route="unmatched",status="404"} 1');
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/users\/:id",status="200"\} 2/);
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
@@ -43,6 +43,36 @@ describe('createMetrics', () => {
     expect(text).toContain('route="all"');
   });
 
+  it('keeps the number of series bounded: 404s are `unmatched`, routes past maxRoutes `other`', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const app = compose(metrics.middleware)(async () => new Response('', { status: 404 }));
+    for (let i = 0; i < 300; i++) await app(new Request(`http://x/wp-admin/probe-${i}.php`));
+    let text = await metrics.registry.metrics();
+    expect(text).toContain('http_requests_total{method="GET",route="unmatched",status="404"} 300');
+    expect(text).not.toContain('probe-');
+
+    const capped = createMetrics({ defaultMetrics: false, maxRoutes: 3, route: (r) => new URL(r.url).pathname });
+    const ok = compose(capped.middleware)(async () => new Response('ok'));
+    for (const path of ['/a', '/b', '/c', '/d', '/e', '/a']) await ok(new Request(`http://x${path}`));
+    text = await capped.registry.metrics();
+    expect(text).toContain('http_requests_total{method="GET",route="/a",status="200"} 2');
+    expect(text).toContain('http_requests_total{method="GET",route="/c",status="200"} 1');
+    expect(text).toContain('http_requests_total{method="GET",route="other",status="200"} 2');
+    expect(text).not.toContain('route="/d"');
+  });
+
+  it('a throwing route function labels the request `error` and keeps the response', async () => {
+    const metrics = createMetrics({
+      defaultMetrics: false,
+      route: () => {
+        throw new Error('router broke');
+      },
+    });
+    const res = await compose(metrics.middleware)(async () => new Response('fine'))(new Request('http://x/a'));
+    expect(await res.text()).toBe('fine');
+    expect(await metrics.registry.metrics()).toContain('route="error"');
+  });
+
   it('defaultRoute collapses ids', () => {
     expect(
       defaultRoute(new Request('http://x/a/123/b/3f2504e0-4f89-11d3-9a0c-0305e82c3301/c/deadbeefdeadbeef00')),
@@ -52,5 +82,6 @@ describe('createMetrics', () => {
   it('rejects bad options', () => {
     expect(() => createMetrics({ registry: {} as never })).toThrow(/Expected `registry` to be a prom-client Registry/);
     expect(() => createMetrics({ buckets: [0] })).toThrow(/Expected `buckets`/);
+    expect(() => createMetrics({ maxRoutes: 0 })).toThrow(/Expected `maxRoutes` to be a positive integer/);
   });
 });

@@ -65,6 +65,9 @@ export interface I18n<Id extends string = string> extends Localizer {
   intl(): IntlShape;
 }
 
+/** The `name` of the process warning that reports catalog warnings when no `logger` is given. */
+export const CATALOG_WARNING = 'I18nCatalogWarning';
+
 /** How many distinct untranslated ids keep their compiled message (the cache is then reset). */
 const MAX_UNTRANSLATED = 1000;
 
@@ -103,7 +106,13 @@ export function createI18n<
     options.onError ?? ((error: I18nError) => logger.error({ err: error, code: error.code }, error.message));
   const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
   const known = new Set([...locales, ...Object.keys(resolved.messages), ...Object.values(resolved.fallback).flat()]);
-  const registry = new CatalogRegistry({ ...resolved, onWarnings: (text) => logger.warn(text) });
+  // Without a logger, catalog warnings (a locale missing keys, an unused argument) still show:
+  // as a Node process warning, printed once on stderr and silenced by passing a `logger`.
+  const onWarnings =
+    options.logger === undefined && typeof globalThis.process?.emitWarning === 'function'
+      ? (text: string) => process.emitWarning(text, { type: CATALOG_WARNING, code: 'ADV_I18N_CATALOG' })
+      : (text: string) => logger.warn(text);
+  const registry = new CatalogRegistry({ ...resolved, onWarnings });
   const pool = new MessageFormatterPool();
   const intlCache = createIntlCache();
   const intls = new Map<string, IntlShape>();

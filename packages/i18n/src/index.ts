@@ -9,7 +9,7 @@ export { extractFromPaths, extractFromSource, mergeCatalog } from './extract.js'
 export type { Localizer } from './format.js';
 export { readCookie } from './http-util.js';
 export type { I18n } from './i18n.js';
-export { createI18n } from './i18n.js';
+export { CATALOG_WARNING, createI18n } from './i18n.js';
 export { LazyMessage } from './lazy.js';
 export type { LocaleMiddlewareOptions, LocaleSource } from './middleware.js';
 export { LOCALE_MIDDLEWARE_DEFAULTS, localeMiddleware } from './middleware.js';

@@ -80,7 +80,8 @@ export interface I18nOptions<Default extends string = string, Messages = Record<
   files?: Readonly<Record<string, string>>;
   /**
    * Where catalog warnings and format errors go.
-   * @defaultValue `silentLogger`
+   * @defaultValue none: format errors are dropped, and catalog warnings (missing translations,
+   * unused ids or arguments) are emitted as one process warning named `I18nCatalogWarning`
    */
   logger?: Logger;
 }

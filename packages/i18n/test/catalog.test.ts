@@ -1,6 +1,7 @@
 import { parse } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  CATALOG_WARNING,
   CatalogError,
   compileMessage,
   createI18n,
@@ -91,6 +92,26 @@ describe('catalog validation at load', () => {
       ['plain', 'warning'],
       ['items', 'warning'],
     ]);
+  });
+
+  it('without a logger, reports catalog warnings as one process warning', async () => {
+    const warned = new Promise<Error>((resolve) => {
+      const onWarning = (warning: Error) => {
+        if (warning.name !== CATALOG_WARNING) return;
+        process.off('warning', onWarning);
+        resolve(warning);
+      };
+      process.on('warning', onWarning);
+    });
+    createI18n({
+      locales: ['en', 'pt-BR'],
+      defaultLocale: 'en',
+      messages: { en: base, 'pt-BR': { hello: 'Olá, {name}!', plain: 'Texto' } },
+      files: { 'pt-BR': 'locale/pt-BR.json' },
+    });
+    const warning = await warned;
+    expect(warning).toMatchObject({ name: 'I18nCatalogWarning', code: 'ADV_I18N_CATALOG' });
+    expect(warning.message).toContain('locale/pt-BR.json: [pt-BR] "items": Missing translation');
   });
 
   it('does not require fallback-only catalogs to be complete', () => {

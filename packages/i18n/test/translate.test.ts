@@ -1,10 +1,18 @@
+import { silentLogger } from '@adv/types';
 import { describe, expect, it, vi } from 'vitest';
 import { createI18n, I18nError, LazyMessage } from '../src/index.js';
 import { en, pt, ptBR } from './fixtures/catalogs.js';
 import { spaces } from './fixtures/spaces.js';
 
+// The fixtures leave gaps on purpose (to test fallbacks): a logger keeps their warnings quiet.
 const make = (extra: Partial<Parameters<typeof createI18n>[0]> = {}) =>
-  createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { en, 'pt-BR': ptBR, pt }, ...extra });
+  createI18n({
+    locales: ['en', 'pt-BR'],
+    defaultLocale: 'en',
+    messages: { en, 'pt-BR': ptBR, pt },
+    logger: silentLogger,
+    ...extra,
+  });
 
 describe('t', () => {
   const i18n = make();

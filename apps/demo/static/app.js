@@ -44,21 +44,32 @@ function addComment(comment) {
     );
 }
 
-function connect(onMessage) {
+/**
+ * The page's socket, reconnecting after a drop. `onOpen` runs on every (re)connection, so a
+ * page that was watching an export asks for its status again on the new socket.
+ */
+function liveSocket(onMessage, onOpen) {
   const status = document.querySelector('[data-testid="live-status"]');
   const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${protocol}//${location.host}/ws/articles?article=${article.dataset.articleId}`);
-  socket.addEventListener('open', () => {
-    status.dataset.connected = 'true';
-    status.textContent = strings.online;
-  });
-  socket.addEventListener('close', () => {
-    status.dataset.connected = 'false';
-    status.textContent = strings.offline;
-    setTimeout(() => connect(onMessage), 2000);
-  });
-  socket.addEventListener('message', (event) => onMessage(JSON.parse(event.data), socket));
-  return socket;
+  const url = `${protocol}//${location.host}/ws/articles?article=${article.dataset.articleId}`;
+  const live = { socket: null };
+  const connect = () => {
+    const socket = new WebSocket(url);
+    live.socket = socket;
+    socket.addEventListener('open', () => {
+      status.dataset.connected = 'true';
+      status.textContent = strings.online;
+      onOpen(socket);
+    });
+    socket.addEventListener('close', () => {
+      status.dataset.connected = 'false';
+      status.textContent = strings.offline;
+      setTimeout(connect, 2000);
+    });
+    socket.addEventListener('message', (event) => onMessage(JSON.parse(event.data)));
+  };
+  connect();
+  return live;
 }
 
 if (article) {
@@ -68,8 +79,11 @@ if (article) {
   const label = exportBox.querySelector('.export-status');
   const link = exportBox.querySelector('.export-download');
   let watching = null;
+  const watch = (socket) => {
+    if (watching) socket.send(JSON.stringify({ type: 'watch-export', exportId: watching }));
+  };
 
-  const socket = connect((message) => {
+  const live = liveSocket((message) => {
     if (message.type === 'comment') addComment(message.comment);
     if (message.type === 'export' && message.exportId === watching) {
       progress.value = message.percent;
@@ -78,31 +92,32 @@ if (article) {
         link.href = message.url;
         link.hidden = false;
         button.disabled = false;
+        watching = null;
       } else if (message.state === 'failed') {
         label.textContent = strings.exportFailed;
         button.disabled = false;
+        watching = null;
       } else {
         label.textContent = `${message.percent}%`;
       }
     }
-  });
+  }, watch);
 
   button.addEventListener('click', async () => {
     button.disabled = true;
     link.hidden = true;
     progress.hidden = false;
     progress.value = 0;
+    label.textContent = '';
     // Same-origin fetch: the browser sends Origin, which the CSRF middleware checks.
-    const response = await fetch(button.dataset.url, { method: 'POST' });
-    if (!response.ok) {
+    const response = await fetch(button.dataset.url, { method: 'POST' }).catch(() => undefined);
+    if (!response?.ok) {
       label.textContent = strings.exportFailed;
       button.disabled = false;
       return;
     }
-    const { exportId } = await response.json();
-    watching = exportId;
-    const watch = () => socket.send(JSON.stringify({ type: 'watch-export', exportId }));
-    if (socket.readyState === WebSocket.OPEN) watch();
-    else socket.addEventListener('open', watch, { once: true });
+    watching = (await response.json()).exportId;
+    // Sent now when connected; otherwise the next (re)connection sends it.
+    if (live.socket.readyState === WebSocket.OPEN) watch(live.socket);
   });
 }

@@ -113,4 +113,23 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
     expect(csv).toContain('id,author,date,comment');
     expect(csv).toContain('Nice to be here!');
   });
+
+  it('reconnects after the server drops the socket: comments and export progress keep arriving', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/articles/1`);
+    const connected = (value: boolean) =>
+      page.waitForSelector(`[data-testid="live-status"][data-connected="${value}"]`, WAIT);
+    await connected(true);
+    // A restart: the server closes every socket (1001), then listens again on the same port.
+    const { port } = new URL(base);
+    await server.close();
+    await connected(false);
+    server = await serve(demo.handler, { port: Number(port), host: '127.0.0.1', websocket: demo.websocket });
+    await connected(true);
+    await demo.board.addComment({ articleId: 1, authorName: 'Later', body: 'After the reconnect' });
+    await page.waitForSelector('#comments li:has-text("After the reconnect")', WAIT);
+    // The export follows its progress on the new socket.
+    await page.click('.export-button');
+    await page.locator('.export-download:not([hidden])').waitFor(WAIT);
+  });
 });

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
+import { invalidOption } from './errors.js';
 import { withHeaders } from './security.js';
 
 /** Options of {@link requestLogger}. */
@@ -24,6 +25,33 @@ export interface RequestLoggerOptions {
   trustIncoming?: boolean;
   /** @defaultValue `crypto.randomUUID` */
   generateId?: () => string;
+  /**
+   * Query parameters whose values are logged as `[redacted]`, on top of the secret-looking
+   * names that always are (`token`, `password`, `secret`, `api_key`, `code`, `signature`, … as
+   * in password-reset and OAuth links).
+   * @defaultValue `[]`
+   */
+  redactQuery?: readonly string[];
+}
+
+/** Query parameter names whose values never reach the log (case-insensitive substrings, plus exact `code`/`sig`/`key`). */
+const SECRET_QUERY =
+  /secret|passw|token|private|credential|api_?key|signature|session|^auth(orization)?$|^code$|^sig$|^key$/i;
+
+/** `pathname?query` with the values of secret-looking query parameters replaced by `[redacted]`. */
+function loggedUrl(url: URL, extra: ReadonlySet<string>): string {
+  if (!url.search) return url.pathname;
+  let redacted = false;
+  const params = new URLSearchParams(url.search);
+  for (const name of new Set(params.keys())) {
+    if (SECRET_QUERY.test(name) || extra.has(name.toLowerCase())) {
+      params.set(name, '[redacted]');
+      redacted = true;
+    }
+  }
+  return redacted
+    ? `${url.pathname}?${params.toString().replaceAll('%5Bredacted%5D', '[redacted]')}`
+    : `${url.pathname}${url.search}`;
 }
 
 interface RequestState {
@@ -56,8 +84,17 @@ export function getRequestLogger(): PinoLogger | undefined {
  * ```
  */
 export function requestLogger(options: RequestLoggerOptions = {}): Middleware {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
   const logger = options.logger ?? pino();
   const header = (options.header ?? 'x-request-id').toLowerCase();
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(header)) invalidOption('header', 'an HTTP header name', options.header);
+  if (options.generateId !== undefined && typeof options.generateId !== 'function') {
+    invalidOption('generateId', 'a function returning a string', options.generateId);
+  }
+  if (options.redactQuery !== undefined && !Array.isArray(options.redactQuery)) {
+    invalidOption('redactQuery', 'an array of query parameter names', options.redactQuery);
+  }
+  const redactQuery = new Set((options.redactQuery ?? []).map((name) => String(name).toLowerCase()));
   const trust = options.trustIncoming ?? true;
   const generate = options.generateId ?? randomUUID;
 
@@ -67,7 +104,7 @@ export function requestLogger(options: RequestLoggerOptions = {}): Middleware {
     const child = logger.child({ requestId: id });
     const start = performance.now();
     const url = new URL(request.url);
-    const req = { method: request.method, url: `${url.pathname}${url.search}` };
+    const req = { method: request.method, url: loggedUrl(url, redactQuery) };
     try {
       const response = await storage.run({ id, logger: child }, () => next(request));
       const fields = { req, res: { status: response.status }, responseTime: Math.round(performance.now() - start) };

@@ -59,6 +59,30 @@ describe('requestLogger', () => {
     expect(lines.map((l) => l.requestId)).toEqual(['lb-123.abc:9', 'generated', 'mine']);
   });
 
+  it('never logs the values of secret query parameters (reset tokens, OAuth codes)', async () => {
+    const { lines, logger } = capture();
+    const app = compose(requestLogger({ logger, redactQuery: ['invite'] }))(async () => new Response('ok'));
+    await app(new Request('http://x/reset?token=s3cr3t-t0ken&user=ann'));
+    await app(new Request('http://x/oauth/callback?code=AUTHCODE42&state=xyz&Invite=INV9'));
+    await app(new Request('http://x/a?api_key=K3Y&password=hunter2&q=shoes&author=ann'));
+    await new Promise((r) => setImmediate(r));
+    const urls = lines.map((l) => (l.req as { url: string }).url);
+    expect(urls).toEqual([
+      '/reset?token=[redacted]&user=ann',
+      '/oauth/callback?code=[redacted]&state=xyz&Invite=[redacted]',
+      '/a?api_key=[redacted]&password=[redacted]&q=shoes&author=ann',
+    ]);
+    for (const secret of ['s3cr3t-t0ken', 'AUTHCODE42', 'INV9', 'K3Y', 'hunter2']) {
+      expect(JSON.stringify(lines)).not.toContain(secret);
+    }
+  });
+
+  it('rejects bad options', () => {
+    expect(() => requestLogger({ header: 'bad header\n' })).toThrow(/Expected `header` to be an HTTP header name/);
+    expect(() => requestLogger({ generateId: 'x' as never })).toThrow(/Expected `generateId`/);
+    expect(() => requestLogger({ redactQuery: 'token' as never })).toThrow(/Expected `redactQuery`/);
+  });
+
   it('logs 5xx and thrown errors at error level', async () => {
     const { lines, logger } = capture();
     const failing = compose(requestLogger({ logger }))(async () => new Response('', { status: 503 }));

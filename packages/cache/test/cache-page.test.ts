@@ -134,10 +134,89 @@ describe('cachePage', () => {
     );
   });
 
+  /** A body that never ends; `cancelled` resolves once nobody reads it any more. */
+  function endless(contentType?: string) {
+    let pulls = 0;
+    let cancelled: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const response = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulls++;
+            controller.enqueue(new Uint8Array(1024).fill(97));
+          },
+          cancel: () => cancelled(),
+        }),
+        contentType ? { headers: { 'content-type': contentType } } : {},
+      );
+    return { response, done, pulls: () => pulls };
+  }
+
+  it('passes an event stream through without copying it', async () => {
+    const events = endless('text/event-stream; charset=utf-8');
+    const { run, calls } = app(events.response);
+    const response = await run(new Request('http://x/events'));
+    expect(response.headers.get('cache-control')).toBeNull();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (let i = 0; i < 3; i++) expect((await reader.read()).value?.byteLength).toBe(1024);
+    await reader.cancel(); // the client leaves: the source stops, nothing else reads it
+    await events.done;
+    await (await run(new Request('http://x/events'))).body?.cancel();
+    expect(calls()).toBe(2);
+  });
+
+  it('stops copying a body past maxBodyBytes; the client still gets all of it', async () => {
+    const body = endless();
+    const { run } = app(body.response, { maxBodyBytes: 4096 });
+    const response = await run(new Request('http://x/big'));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    while (received < 20 * 1024) received += (await reader.read()).value?.byteLength ?? 0;
+    await reader.cancel();
+    // The source is cancelled only once both branches of the tee are: the cache's gave up.
+    await body.done;
+    expect(received).toBeGreaterThanOrEqual(20 * 1024);
+
+    const sized = app(() => new Response('x'.repeat(100), { headers: { 'content-length': '100' } }), {
+      maxBodyBytes: 10,
+    });
+    const first = await sized.run(new Request('http://x/sized'));
+    expect(first.headers.get('cache-control')).toBeNull(); // known too large: not even tee'd
+    expect(await first.text()).toHaveLength(100);
+  });
+
+  it('answers a miss with 304 when the handler’s own ETag matches, and stores the page', async () => {
+    const { run, calls } = app(() => new Response('body', { headers: { etag: '"v1"' } }));
+    const conditional = { headers: { 'if-none-match': '"v1"' } };
+    const first = await run(new Request('http://x/etag', conditional));
+    expect(first.status).toBe(304);
+    expect(first.headers.get('etag')).toBe('"v1"');
+    expect(first.headers.get('cache-control')).toBe('max-age=60');
+    // Only a response from the cache has an Age: the 304's body was stored.
+    await vi.waitFor(
+      async () => {
+        const hit = await run(new Request('http://x/etag'));
+        expect(hit.headers.get('age')).toMatch(/^\d+$/);
+        expect(await hit.text()).toBe('body');
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(calls()).toBeLessThanOrEqual(2); // the first, and perhaps one that beat the store
+  }, 15_000);
+
   it('rejects bad options', () => {
     expect(() => cachePage({ cache: undefined as never, ttl: 1 })).toThrow(CacheError);
     expect(() => cachePage({ cache: createCache(), ttl: -1 })).toThrow(
       'Expected `ttl` to be a non-negative number of seconds, got `-1` (number)',
+    );
+    expect(() => cachePage({ cache: createCache(), ttl: 1, maxBodyBytes: -1 })).toThrow(
+      /Expected `maxBodyBytes` to be a non-negative integer/,
+    );
+    expect(() => cachePage({ cache: createCache(), ttl: 1, varyOn: 'accept' as never })).toThrow(
+      /Expected `varyOn` to be an array of header names/,
     );
   });
 });

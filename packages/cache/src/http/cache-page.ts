@@ -16,6 +16,12 @@ export interface CachePageOptions {
   keyPrefix?: string;
   /** Also cache requests that carry `Authorization` (off: they would leak between users). @defaultValue `false` */
   cacheAuthorized?: boolean;
+  /**
+   * Largest body, in bytes, that is stored. A longer one (or an endless stream) still streams
+   * to the client in full; only the copy for the cache is dropped once it passes this size.
+   * @defaultValue `5 MiB`
+   */
+  maxBodyBytes?: number;
 }
 
 /** Defaults of {@link CachePageOptions}. */
@@ -23,6 +29,7 @@ export const CACHE_PAGE_DEFAULTS = {
   keyPrefix: 'page',
   varyOn: [] as readonly string[],
   cacheAuthorized: false,
+  maxBodyBytes: 5 * 1024 * 1024,
 } as const;
 
 interface StoredPage {
@@ -54,23 +61,30 @@ function pageKey(prefix: string, request: Request, names: readonly string[]): st
   return `${prefix}:page:${request.method}:${request.url}:${hash.digest('hex').slice(0, 32)}`;
 }
 
-function isCacheable(response: Response): boolean {
+function isCacheable(response: Response, maxBodyBytes: number): boolean {
   if (response.status !== 200 || response.headers.has('set-cookie')) return false;
+  // An event stream never ends: there is no page to store.
+  if (/^\s*text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return false;
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (length > maxBodyBytes) return false;
   const cc = parseCacheControl(response.headers.get('cache-control'));
   return !cc.has('private') && !cc.has('no-store') && !cc.has('no-cache');
+}
+
+/** The 304 for `headers` (RFC 9110: the validators and caching headers, no body). */
+function notModified(headers: Headers): Response {
+  const kept = new Headers();
+  for (const name of ['etag', 'cache-control', 'expires', 'vary', 'last-modified', 'age', 'content-location', 'date']) {
+    const value = headers.get(name);
+    if (value !== null) kept.set(name, value);
+  }
+  return new Response(null, { status: 304, headers: kept });
 }
 
 function fromStore(stored: StoredPage, request: Request): Response {
   const headers = new Headers(stored.h);
   headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
-  if (matches(request.headers.get('if-none-match'), headers.get('etag'))) {
-    const notModified = new Headers();
-    for (const name of ['etag', 'cache-control', 'expires', 'vary', 'last-modified', 'age']) {
-      const value = headers.get(name);
-      if (value !== null) notModified.set(name, value);
-    }
-    return new Response(null, { status: 304, headers: notModified });
-  }
+  if (matches(request.headers.get('if-none-match'), headers.get('etag'))) return notModified(headers);
   const body = request.method === 'HEAD' ? null : Buffer.from(stored.b, 'base64');
   return new Response(body, { status: stored.s, headers });
 }
@@ -82,9 +96,24 @@ async function store(
   response: Response,
   body: ReadableStream<Uint8Array> | null,
   ttl: number,
+  maxBodyBytes: number,
 ): Promise<void> {
   const chunks: Uint8Array[] = [];
-  if (body !== null) for await (const chunk of body) chunks.push(chunk);
+  if (body !== null) {
+    const reader = body.getReader();
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBodyBytes) {
+        // Too long to store: stop copying (the client's branch of the tee goes on).
+        await reader.cancel();
+        return;
+      }
+      chunks.push(value);
+    }
+  }
   const bytes = Buffer.concat(chunks);
   const headers = [...response.headers].filter(([name]) => name !== 'content-length');
   if (!response.headers.has('etag'))
@@ -100,7 +129,8 @@ async function store(
  * Responses with `Set-Cookie` or `Cache-Control: private / no-store / no-cache`, `Vary: *`, and
  * requests with `Authorization` (unless `cacheAuthorized`) are never cached. A cached response
  * gets `Cache-Control: max-age`, `Expires`, a strong `ETag` (answered with 304 on a matching
- * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored.
+ * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored; bodies over
+ * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy.
  *
  * @example
  * ```ts
@@ -115,6 +145,26 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     );
   }
   checkTtl(options.ttl, 'ttl', 'ERR_INVALID_OPTION');
+  if (
+    options.maxBodyBytes !== undefined &&
+    (typeof options.maxBodyBytes !== 'number' ||
+      !Number.isSafeInteger(options.maxBodyBytes) ||
+      options.maxBodyBytes < 0)
+  ) {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`maxBodyBytes\` to be a non-negative integer, got ${describeValue(options.maxBodyBytes)}`,
+    );
+  }
+  if (
+    options.varyOn !== undefined &&
+    (!Array.isArray(options.varyOn) || options.varyOn.some((name) => typeof name !== 'string' || name === ''))
+  ) {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`varyOn\` to be an array of header names, got ${describeValue(options.varyOn)}`,
+    );
+  }
   if (typeof options.ttl !== 'number')
     throw new CacheError(
       'ERR_INVALID_OPTION',
@@ -135,7 +185,7 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       if (stored !== undefined) return fromStore(stored, request);
     }
     const response = await next(request);
-    if (!isCacheable(response)) return response;
+    if (!isCacheable(response, o.maxBodyBytes)) return response;
     const ownMaxAge = parseCacheControl(response.headers.get('cache-control')).get('max-age');
     const ttl = typeof ownMaxAge === 'string' && /^\d+$/.test(ownMaxAge) ? Number(ownMaxAge) : o.ttl;
     const vary = varyNames(response, o.varyOn);
@@ -144,11 +194,16 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     patchCacheControl(out.headers, { maxAge: ttl });
     if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
     const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary) };
+    if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
+      // The handler's own ETag matches: answer 304 and store the body it did not have to send.
+      store(cache, keys, vary, out, out.body, ttl, o.maxBodyBytes).catch(() => {});
+      return notModified(out.headers);
+    }
     let clientBody: ReadableStream<Uint8Array> | null = null;
     let cacheBody: ReadableStream<Uint8Array> | null = null;
     if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
     // Stored in the background: the client is not kept waiting for the cache.
-    store(cache, keys, vary, out, cacheBody, ttl).catch(() => {});
+    store(cache, keys, vary, out, cacheBody, ttl, o.maxBodyBytes).catch(() => {});
     return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
   };
 };

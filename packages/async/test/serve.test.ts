@@ -268,6 +268,65 @@ describe('serve', () => {
     expect((reason as AsyncError).code).toBe('ERR_CLOSED');
   });
 
+  /** Opens a raw socket, writes `text`, and resolves with everything the server sent once it closes. */
+  function rawExchange(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(port, '127.0.0.1', () => socket.write(text));
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+    });
+  }
+
+  it('answers 408 and disconnects a client that sends its headers too slowly (slowloris)', {
+    timeout: 15_000,
+  }, async () => {
+    // Node checks these timers every connectionsCheckingInterval (30 s unless serve sets it):
+    // without serve following the timeout, this socket would stay open past the test timeout.
+    const server = await start(() => new Response('never'), { headersTimeout: 200, requestTimeout: 400 });
+    const received = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('answers 408 when the request body does not arrive within requestTimeout', { timeout: 15_000 }, async () => {
+    let bodyError: unknown;
+    const server = await start(
+      async (request) => {
+        await request.text().catch((error: unknown) => {
+          bodyError = error;
+        });
+        return new Response('read');
+      },
+      { requestTimeout: 300 },
+    );
+    const received = await rawExchange(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nonly part of it',
+    );
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    await until(() => bodyError !== undefined);
+  });
+
+  it('closes an idle keep-alive connection after keepAliveTimeout', { timeout: 15_000 }, async () => {
+    const server = await start(() => new Response('hi'), { keepAliveTimeout: 1_000 });
+    const received = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*Keep-Alive: timeout=1[\s\S]*\r\n\r\nhi$/i);
+  });
+
+  it('rejects a headersTimeout longer than requestTimeout with a typed error', async () => {
+    await expect(
+      serve(() => new Response(''), { port: 0, headersTimeout: 5_000, requestTimeout: 1_000 }),
+    ).rejects.toThrow('Expected `headersTimeout` to be at most `requestTimeout` (1000 ms), got `5000` (number)');
+    // The default headersTimeout follows a shorter requestTimeout instead of failing.
+    const server = await start(() => new Response('ok'), { requestTimeout: 1_000 });
+    expect((await fetch(server.url)).status).toBe(200);
+    expect(server.node.headersTimeout).toBe(1_000);
+  });
+
   it('closes when its signal aborts', async () => {
     const controller = new AbortController();
     const server = await serve(() => new Response('ok'), { port: 0, signal: controller.signal });

@@ -24,12 +24,15 @@ export interface ServeOptions {
    */
   bodyLimit?: number;
   /**
-   * Time allowed to receive the request headers (Node's `server.headersTimeout`).
-   * @defaultValue `60_000`
+   * Time allowed to receive the request headers (Node's `server.headersTimeout`); a client
+   * slower than this (slowloris) gets `408` and is disconnected. `0` disables. Must not exceed
+   * a non-zero `requestTimeout`.
+   * @defaultValue `60_000` (or `requestTimeout` when that is shorter)
    */
   headersTimeout?: number;
   /**
-   * Time allowed to receive the whole request (Node's `server.requestTimeout`); `0` disables.
+   * Time allowed to receive the whole request, headers and body (Node's
+   * `server.requestTimeout`); then `408` and a disconnect. `0` disables.
    * @defaultValue `300_000`
    */
   requestTimeout?: number;
@@ -69,6 +72,30 @@ export const SERVE_DEFAULTS = {
   shutdownTimeout: 10_000,
 } as const;
 
+/**
+ * The timeouts `serve` gives `node:http`, and how often Node checks them. Node only looks for
+ * expired header and request timers every `connectionsCheckingInterval` (30 s by default), so
+ * a 2 s `headersTimeout` would let a slowloris client hold its socket for up to 30 s: the
+ * interval follows the shortest timeout instead (a quarter of it, from 50 ms to 30 s).
+ */
+export function nodeTimeouts(options: ServeOptions): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  const requestTimeout = options.requestTimeout ?? SERVE_DEFAULTS.requestTimeout;
+  const headersTimeout =
+    options.headersTimeout ??
+    (requestTimeout > 0 ? Math.min(SERVE_DEFAULTS.headersTimeout, requestTimeout) : SERVE_DEFAULTS.headersTimeout);
+  const enabled = [headersTimeout, requestTimeout].filter((ms) => ms > 0);
+  const shortest = enabled.length > 0 ? Math.min(...enabled) : 120_000;
+  return {
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(shortest / 4))),
+  };
+}
+
 /** Validates serve options once, at startup (fail fast on a typo'd value). */
 export function checkServeOptions(handler: unknown, options: ServeOptions): void {
   if (typeof handler !== 'function') throw invalidOption('handler', 'a function (request) => Response', handler);
@@ -86,6 +113,11 @@ export function checkServeOptions(handler: unknown, options: ServeOptions): void
   checkCount('requestTimeout', options.requestTimeout, { unit: 'number of milliseconds' });
   checkCount('keepAliveTimeout', options.keepAliveTimeout, { unit: 'number of milliseconds' });
   checkCount('shutdownTimeout', options.shutdownTimeout, { unit: 'number of milliseconds' });
+  const requestTimeout = options.requestTimeout ?? SERVE_DEFAULTS.requestTimeout;
+  const headersTimeout = options.headersTimeout;
+  if (headersTimeout !== undefined && requestTimeout > 0 && headersTimeout > requestTimeout) {
+    throw invalidOption('headersTimeout', `at most \`requestTimeout\` (${requestTimeout} ms)`, headersTimeout);
+  }
   checkFunction('onError', options.onError);
   if (options.websocket !== undefined) {
     if (options.websocket === null || typeof options.websocket !== 'object') {

@@ -6,7 +6,7 @@ import { AsyncError } from '../errors.js';
 import { attachWebSockets, type WebSocketHub } from '../websocket/ws-adapter.js';
 import { lazySignal, toRequest } from './node-request.js';
 import { writeResponse } from './node-response.js';
-import { checkServeOptions, SERVE_DEFAULTS, type ServeOptions } from './options.js';
+import { checkServeOptions, nodeTimeouts, SERVE_DEFAULTS, type ServeOptions } from './options.js';
 
 /** A running server, as returned by {@link serve}. */
 export interface Server {
@@ -81,40 +81,41 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   let closing = false;
   let drained: (() => void) | undefined;
 
-  const node = createServer(async function handleRequest(req: IncomingMessage, res: ServerResponse) {
-    const entry: InFlight = { abort: noop, res };
-    inFlight.add(entry);
-    res.once('close', () => {
-      if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
-      inFlight.delete(entry);
-      if (inFlight.size === 0) drained?.();
-    });
-    if (closing) res.shouldKeepAlive = false;
-    let request: Request | undefined;
-    let response: Response;
-    try {
-      request = toRequest(req, { bodyLimit: o.bodyLimit });
-      entry.abort = lazySignal(request);
-      response = await handler(request);
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`,
-        );
+  const node = createServer(
+    nodeTimeouts(options),
+    async function handleRequest(req: IncomingMessage, res: ServerResponse) {
+      const entry: InFlight = { abort: noop, res };
+      inFlight.add(entry);
+      res.once('close', () => {
+        if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+        inFlight.delete(entry);
+        if (inFlight.size === 0) drained?.();
+      });
+      if (closing) res.shouldKeepAlive = false;
+      let request: Request | undefined;
+      let response: Response;
+      try {
+        request = toRequest(req, { bodyLimit: o.bodyLimit });
+        entry.abort = lazySignal(request);
+        response = await handler(request);
+        if (!(response instanceof Response)) {
+          throw new TypeError(
+            `Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`,
+          );
+        }
+      } catch (error) {
+        // The rest of an oversize body is not worth reading: close the connection after the 413.
+        if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
+        response = await errorResponse(error, request, options, logger);
       }
-    } catch (error) {
-      // The rest of an oversize body is not worth reading: close the connection after the 413.
-      if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
-      response = await errorResponse(error, request, options, logger);
-    }
-    if (closing) res.shouldKeepAlive = false;
-    try {
-      await writeResponse(res, response, req.method === 'HEAD');
-    } catch (error) {
-      logger.error({ err: error, url: request?.url }, 'writing the response failed');
-    }
-  });
-  node.headersTimeout = o.headersTimeout;
-  node.requestTimeout = o.requestTimeout;
+      if (closing) res.shouldKeepAlive = false;
+      try {
+        await writeResponse(res, response, req.method === 'HEAD');
+      } catch (error) {
+        logger.error({ err: error, url: request?.url }, 'writing the response failed');
+      }
+    },
+  );
   node.keepAliveTimeout = o.keepAliveTimeout;
   const hub: WebSocketHub | undefined = options.websocket
     ? attachWebSockets(node, options.websocket, { logger, isClosing: () => closing })

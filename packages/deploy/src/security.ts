@@ -65,6 +65,7 @@ export function securityMiddleware(settings: SecuritySettings, options: Security
     fixed.push(['cross-origin-opener-policy', s.SECURE_CROSS_ORIGIN_OPENER_POLICY]);
   if (s.X_FRAME_OPTIONS) fixed.push(['x-frame-options', s.X_FRAME_OPTIONS]);
   if (s.SECURE_CSP) fixed.push(['content-security-policy', s.SECURE_CSP]);
+  if (s.SECURE_CSP_REPORT_ONLY) fixed.push(['content-security-policy-report-only', s.SECURE_CSP_REPORT_ONLY]);
 
   return async function securityMiddleware(request, next) {
     const host = splitHost(requestHost(request, s));

@@ -68,10 +68,20 @@ export const baseSettingsShape = {
    */
   SECURE_PROXY_SSL_HEADER: z
     .string()
-    .regex(/^[A-Za-z0-9-]+,.+$/, 'expected `Header-Name,value`, e.g. `X-Forwarded-Proto,https`')
+    .regex(
+      /^\s*[A-Za-z0-9_-]+\s*,\s*\S.*$/,
+      "expected `Header-Name,value`, e.g. `X-Forwarded-Proto,https` (Django's `HTTP_X_FORWARDED_PROTO,https` works too)",
+    )
     .transform((value) => {
       const comma = value.indexOf(',');
-      return [value.slice(0, comma).trim().toLowerCase(), value.slice(comma + 1).trim()] as [string, string];
+      // Django names the header by its WSGI key (HTTP_X_FORWARDED_PROTO): accept that spelling too.
+      const name = value
+        .slice(0, comma)
+        .trim()
+        .toLowerCase()
+        .replace(/^http_/, '')
+        .replaceAll('_', '-');
+      return [name, value.slice(comma + 1).trim()] as [string, string];
     })
     .optional(),
   /** `SECURE_CONTENT_TYPE_NOSNIFF`: send `X-Content-Type-Options: nosniff`. */
@@ -84,6 +94,8 @@ export const baseSettingsShape = {
   X_FRAME_OPTIONS: z.enum(['DENY', 'SAMEORIGIN']).default('DENY'),
   /** `SECURE_CSP`: a Content-Security-Policy header value; unset sends none. */
   SECURE_CSP: z.string().optional(),
+  /** `SECURE_CSP_REPORT_ONLY`: a Content-Security-Policy-Report-Only value, to trial a policy; unset sends none. */
+  SECURE_CSP_REPORT_ONLY: z.string().optional(),
   /** `SESSION_COOKIE_SECURE`: mark session cookies (and, in securityMiddleware, every cookie) `Secure`. */
   SESSION_COOKIE_SECURE: flag(false),
   /** `SESSION_COOKIE_HTTPONLY`. */
@@ -125,6 +137,7 @@ export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {
   SECURE_CROSS_ORIGIN_OPENER_POLICY: 'same-origin',
   X_FRAME_OPTIONS: 'DENY',
   SECURE_CSP: undefined,
+  SECURE_CSP_REPORT_ONLY: undefined,
   SESSION_COOKIE_SECURE: false,
   SESSION_COOKIE_HTTPONLY: true,
   CSRF_COOKIE_SECURE: false,

@@ -91,6 +91,8 @@ describe('checkDeploy', () => {
     ['adv.W012', { SECURE_HSTS_SECONDS: 3600 }, {}],
     ['adv.W014', { SECURE_PROXY_SSL_HEADER: undefined }, {}],
     ['adv.W014', { SECURE_PROXY_SSL_HEADER: undefined, SECURE_SSL_REDIRECT: false, SECURE_HSTS_SECONDS: 0 }, {}],
+    ['adv.W017', {}, { behindProxy: false }],
+    ['adv.W017', { SECURE_PROXY_SSL_HEADER: undefined, USE_X_FORWARDED_HOST: true }, { behindProxy: false }],
     ['adv.E015', { ALLOWED_HOSTS: ['https://example.com'] }, {}],
     ['adv.E015', { ALLOWED_HOSTS: ['example.com:443'] }, {}],
     ['adv.E015', { ALLOWED_HOSTS: ['example.com/app'] }, {}],
@@ -113,6 +115,12 @@ describe('checkDeploy', () => {
     };
     const ids = (await checkDeploy(settings, goodContext)).map((f) => f.id);
     expect(ids).toEqual(['adv.W011']);
+  });
+
+  it('adv.W017 stays silent without a proxy when no forwarded header is trusted', async () => {
+    const direct = { ...good, SECURE_PROXY_SSL_HEADER: undefined, USE_X_FORWARDED_HOST: false };
+    expect(await checkDeploy(direct, { ...goodContext, behindProxy: false })).toEqual([]);
+    expect(await checkDeploy(good, { ...goodContext, behindProxy: undefined })).toEqual([]);
   });
 
   it('adv.E001 stays silent for in-memory backends in one process', async () => {

@@ -79,6 +79,7 @@ describe('securityMiddleware', () => {
       SECURE_HSTS_INCLUDE_SUBDOMAINS: true,
       SECURE_HSTS_PRELOAD: true,
       SECURE_CSP: "default-src 'self'",
+      SECURE_CSP_REPORT_ONLY: "script-src 'self'; report-uri /csp",
     };
     const res = await app(s)(req('https://example.com/'));
     expect(Object.fromEntries(res.headers)).toMatchObject({
@@ -88,7 +89,9 @@ describe('securityMiddleware', () => {
       'cross-origin-opener-policy': 'same-origin',
       'x-frame-options': 'DENY',
       'content-security-policy': "default-src 'self'",
+      'content-security-policy-report-only': "script-src 'self'; report-uri /csp",
     });
+    expect((await app(settings)(req('https://example.com/'))).headers.has('content-security-policy')).toBe(false);
     expect((await app(s)(req('http://example.com/'))).headers.has('strict-transport-security')).toBe(false);
     const own = compose(securityMiddleware(s))(
       async () => new Response('', { headers: { 'x-frame-options': 'SAMEORIGIN' } }),

@@ -25,6 +25,11 @@ describe('defineSettings', () => {
     expect(s.ALLOWED_HOSTS).toEqual(['example.com', '.example.org']);
     expect(s.SECURE_HSTS_SECONDS).toBe(31536000);
     expect(s.SECURE_PROXY_SSL_HEADER).toEqual(['x-forwarded-proto', 'https']);
+    const django = defineSettings({
+      envFile: false,
+      env: { SECRET_KEY: KEY, SECURE_PROXY_SSL_HEADER: 'HTTP_X_FORWARDED_PROTO, https' },
+    });
+    expect(django.SECURE_PROXY_SSL_HEADER).toEqual(['x-forwarded-proto', 'https']);
     expect(s.SECURE_SSL_REDIRECT).toBe(true);
     expect(s.X_FRAME_OPTIONS).toBe('DENY');
     expect(s.SECURE_REFERRER_POLICY).toBe('same-origin');

@@ -218,6 +218,23 @@ export const advChecks: readonly Check[] = [
           },
         ]
       : [],
+  (s, context) => {
+    if (context.behindProxy !== false) return [];
+    const trusted = [
+      ...(s.SECURE_PROXY_SSL_HEADER ? [`SECURE_PROXY_SSL_HEADER (${s.SECURE_PROXY_SSL_HEADER[0]})`] : []),
+      ...(s.USE_X_FORWARDED_HOST ? ['USE_X_FORWARDED_HOST (x-forwarded-host)'] : []),
+    ];
+    return trusted.length === 0
+      ? []
+      : [
+          {
+            id: 'adv.W017',
+            level: 'warning' as const,
+            message: `No proxy runs in front of the app (context.behindProxy is false), yet ${trusted.join(' and ')} trusts a forwarded header: any client can send it to pass plain HTTP off as HTTPS or to choose the host of absolute URLs.`,
+            hint: 'Unset SECURE_PROXY_SSL_HEADER and USE_X_FORWARDED_HOST, or put a proxy in front that sets (not appends) those headers.',
+          },
+        ];
+  },
   (s) =>
     s.ALLOWED_HOSTS.filter(
       (host) => host !== '*' && !/^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/.test(host),

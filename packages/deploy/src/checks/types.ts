@@ -73,7 +73,11 @@ export interface DeployContext {
   pendingMigrations?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
   /** The app's own secrets (JWT keys, webhook secrets …) to test for weakness (`adv.W004`); values are never printed. */
   secrets?: Readonly<Record<string, string | undefined>>;
-  /** Whether a reverse proxy terminates TLS in front of the app (enables `adv.W014`). */
+  /**
+   * Whether a reverse proxy terminates TLS in front of the app: `true` enables `adv.W014`
+   * (no `SECURE_PROXY_SSL_HEADER`), `false` enables `adv.W017` (forwarded headers trusted with
+   * no proxy to set them); absent skips both.
+   */
   behindProxy?: boolean;
   /** Extra ids to silence, on top of `SILENCED_SYSTEM_CHECKS`. */
   silenced?: readonly string[];

@@ -86,10 +86,23 @@ export const baseSettingsShape = {
     .optional(),
   /** `SECURE_CONTENT_TYPE_NOSNIFF`: send `X-Content-Type-Options: nosniff`. */
   SECURE_CONTENT_TYPE_NOSNIFF: flag(true),
-  /** `SECURE_REFERRER_POLICY`: comma-separated Referrer-Policy values; empty disables. */
-  SECURE_REFERRER_POLICY: z.string().default('same-origin'),
-  /** `SECURE_CROSS_ORIGIN_OPENER_POLICY`: empty disables. */
-  SECURE_CROSS_ORIGIN_OPENER_POLICY: z.string().default('same-origin'),
+  /** `SECURE_REFERRER_POLICY`: comma-separated Referrer-Policy values (security.E023 lists them). */
+  SECURE_REFERRER_POLICY: z
+    .string()
+    .refine(
+      (value) =>
+        value
+          .split(',')
+          .map((v) => v.trim())
+          .every((v) => (REFERRER_POLICY_VALUES as readonly string[]).includes(v)),
+      `expected comma-separated values among ${REFERRER_POLICY_VALUES.join(', ')}`,
+    )
+    .default('same-origin'),
+  /** `SECURE_CROSS_ORIGIN_OPENER_POLICY`: one of {@link COOP_VALUES}. */
+  SECURE_CROSS_ORIGIN_OPENER_POLICY: z
+    .string()
+    .refine((value) => (COOP_VALUES as readonly string[]).includes(value), `expected one of ${COOP_VALUES.join(', ')}`)
+    .default('same-origin'),
   /** `X_FRAME_OPTIONS`: `DENY` or `SAMEORIGIN`. */
   X_FRAME_OPTIONS: z.enum(['DENY', 'SAMEORIGIN']).default('DENY'),
   /** `SECURE_CSP`: a Content-Security-Policy header value; unset sends none. */

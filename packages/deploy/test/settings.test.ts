@@ -51,7 +51,13 @@ describe('defineSettings', () => {
     try {
       defineSettings({
         envFile: false,
-        env: { DEBUG: 'maybe', SECURE_HSTS_SECONDS: '-5', X_FRAME_OPTIONS: 'ALLOWALL' },
+        env: {
+          DEBUG: 'maybe',
+          SECURE_HSTS_SECONDS: '-5',
+          X_FRAME_OPTIONS: 'ALLOWALL',
+          SECURE_REFERRER_POLICY: 'same-origin, everywhere',
+          SECURE_CROSS_ORIGIN_OPENER_POLICY: 'open',
+        },
         schema: { PORT: z.coerce.number().int() },
       });
     } catch (e) {
@@ -65,10 +71,13 @@ describe('defineSettings', () => {
       'DEBUG',
       'PORT',
       'SECRET_KEY',
+      'SECURE_CROSS_ORIGIN_OPENER_POLICY',
       'SECURE_HSTS_SECONDS',
+      'SECURE_REFERRER_POLICY',
       'X_FRAME_OPTIONS',
     ]);
-    expect(e.message).toContain('5 problems');
+    expect(e.message).toContain('7 problems');
+    expect(e.message).toContain('got `same-origin, everywhere`');
     expect(e.message).toContain('SECRET_KEY: is required');
     expect(e.message).toContain('got `maybe`');
   });

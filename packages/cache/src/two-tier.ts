@@ -32,10 +32,14 @@ export class L1 {
     this.#logger = options.logger;
   }
 
-  /** Subscribes to other processes' invalidations (once). */
+  /** Subscribes to other processes' invalidations (once); every copy is dropped after a reconnect. */
   subscribe(): Promise<void> {
     this.#subscribed ??= this.#bus
-      .subscribe(this.#channel, (raw) => this.#receive(raw))
+      .subscribe(
+        this.#channel,
+        (raw) => this.#receive(raw),
+        () => this.#resync(),
+      )
       .catch((error: unknown) => {
         this.#subscribed = undefined; // the next connect() tries again
         throw error;
@@ -76,6 +80,12 @@ export class L1 {
     this.#bus.publish(this.#channel, JSON.stringify(message)).catch((error: unknown) => {
       this.#logger.warn({ err: error }, '@adv/cache: could not publish an L1 invalidation');
     });
+  }
+
+  /** The subscription came back after a disconnect: invalidations may have been missed. */
+  #resync(): void {
+    this.#epoch++;
+    this.#store.clear();
   }
 
   #receive(raw: string): void {

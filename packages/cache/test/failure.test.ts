@@ -68,6 +68,34 @@ describe.runIf(redisUrl)('a Redis that goes down mid-test', () => {
   }, 20_000);
 });
 
+describe.runIf(redisUrl)('two-tier after Redis restarts', () => {
+  it('drops every L1 copy once the invalidation subscription is back (messages were lost meanwhile)', async () => {
+    let redis = await startRedis();
+    const options = { url: redis.url, keyPrefix: 'resync', l1: true, logger: recordingLogger(), timeout: 2000 };
+    const reader = createCache(options);
+    const writer = createCache(options);
+    const plain = createCache({ ...options, l1: false }); // writes behind L1's back (publishes nothing)
+    try {
+      await Promise.all([reader.connect(), writer.connect()]);
+      await plain.set('x', 'v1');
+      expect(await reader.get('x')).toBe('v1');
+      await plain.set('x', 'behind');
+      expect(await reader.get('x')).toBe('v1'); // so it is in reader's L1 (ttl 60 s)
+      await redis.stop();
+      redis = await startRedis(redis.port); // empty: `x` is gone from Redis
+      await vi.waitFor(async () => expect(await reader.get('x')).toBeUndefined(), { timeout: 15_000, interval: 100 });
+      // The subscription works again: a write elsewhere still reaches reader's L1.
+      await vi.waitFor(async () => expect(await writer.set('y', 'w1')).toBe(true), { timeout: 15_000, interval: 100 });
+      expect(await reader.get('y')).toBe('w1');
+      await writer.set('y', 'w2');
+      await vi.waitFor(async () => expect(await reader.get('y')).toBe('w2'), { timeout: 10_000, interval: 20 });
+    } finally {
+      await Promise.all([reader.close(), writer.close(), plain.close()]);
+      await redis.stop();
+    }
+  }, 45_000);
+});
+
 describe.runIf(memcachedUrl)('memcached limits', () => {
   it('refuses a value over 1 MiB before sending it: false + error event, or a throw', async () => {
     const cache = createCache({ url: memcachedUrl ?? '', keyPrefix: 'big', logger: recordingLogger(), timeout: 5000 });

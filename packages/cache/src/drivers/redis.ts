@@ -42,6 +42,7 @@ export function redisDriver(options: RedisDriverOptions): Driver {
   const keyv = new Keyv<string>(adapter, keyvOptions as never);
   keyv.on('error', () => {}); // each command reports its own failure to the cache
   let subscriber: RedisClientType | undefined;
+  const resyncs = new Set<() => void>();
   // One connect for all callers: with the offline queue disabled, a command sent while the
   // first connect is under way would fail, so every command waits for `ready()` first.
   let connecting: Promise<void> | undefined;
@@ -66,12 +67,19 @@ export function redisDriver(options: RedisDriverOptions): Driver {
     async publish(channel, message) {
       await (await connected()).publish(channel, message);
     },
-    async subscribe(channel, listener) {
+    async subscribe(channel, listener, onResync) {
       if (subscriber === undefined) {
         subscriber = client.duplicate();
         subscriber.on('error', options.onConnectionError);
+        let connectedOnce = false;
+        // node-redis resubscribes by itself after a reconnect; what was published meanwhile is lost.
+        subscriber.on('ready', () => {
+          if (connectedOnce) for (const resync of resyncs) resync();
+          connectedOnce = true;
+        });
         await subscriber.connect();
       }
+      if (onResync) resyncs.add(onResync);
       await subscriber.subscribe(channel, listener);
     },
   };

@@ -33,7 +33,11 @@ export interface Driver {
 /** Publish/subscribe on a channel shared by processes. */
 export interface MessageBus {
   publish(channel: string, message: string): Promise<void>;
-  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /**
+   * Subscribes `listener` to `channel`. `onResync` runs whenever the subscription comes back
+   * after a disconnect: messages sent meanwhile were lost.
+   */
+  subscribe(channel: string, listener: (message: string) => void, onResync?: () => void): Promise<void>;
 }
 
 /** keyv options shared by every driver: the cache builds keys and strings itself. */

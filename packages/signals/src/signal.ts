@@ -124,7 +124,8 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   }
 
   /**
-   * Disconnects a receiver, by the function or by the `dispatchUid` it was connected with.
+   * Disconnects a receiver, by the function (also when it was connected with a `dispatchUid`)
+   * or by the `dispatchUid` it was connected with. Give the `sender` it was connected with.
    *
    * @returns `true` if a connection was removed.
    * @example
@@ -139,7 +140,7 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
     target: Receiver<Args, Result> | DisconnectOptions<SenderOf<Args>>,
     options: DisconnectOptions<SenderOf<Args>> = {},
   ): boolean {
-    if (typeof target === 'function') return this.#remove(target, options?.sender);
+    if (typeof target === 'function') return this.#removeReceiver(target, options?.sender);
     if (target === null || typeof target !== 'object' || target.dispatchUid === undefined) {
       throw new SignalError(
         'ERR_INVALID_OPTION',
@@ -361,6 +362,19 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
       if (receiver === undefined) return false;
       return connection.key !== undefined ? connection.key === key : receiver === key;
     });
+  }
+
+  /**
+   * Removes the first connection of `fn` for `sender`, whether or not it was connected with a
+   * `dispatchUid` (Django would need the uid; a function in hand is unambiguous enough).
+   */
+  #removeReceiver(fn: unknown, sender: unknown): boolean {
+    const index = this.#live().findIndex(
+      (connection) => connection.sender === sender && (connection.receiver ?? connection.ref!.deref()) === fn,
+    );
+    if (index < 0) return false;
+    this.#setConnections(this.#connections.filter((_, i) => i !== index));
+    return true;
   }
 
   #remove(key: unknown, sender: unknown): boolean {

@@ -117,6 +117,18 @@ describe('disconnect', () => {
     expect(seen).toEqual(['first', 'late']);
   });
 
+  it('disconnects by function a receiver that was connected with a dispatchUid', () => {
+    const saved = signal<SavedArgs>();
+    const withUid = () => 'uid';
+    saved.connect(withUid, { dispatchUid: 'with-uid' });
+    saved.connect(withUid, { dispatchUid: 'for-article', sender: Article });
+    expect(saved.disconnect(withUid)).toBe(true);
+    expect(saved.disconnect(withUid)).toBe(false);
+    expect(saved.send(Article, { id: 1 })).toEqual([[withUid, 'uid']]);
+    expect(saved.disconnect(withUid, { sender: Article })).toBe(true);
+    expect(saved.hasListeners()).toBe(false);
+  });
+
   it('a receiver that disconnects itself runs once', () => {
     const saved = signal<SavedArgs>();
     let count = 0;

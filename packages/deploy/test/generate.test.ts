@@ -122,8 +122,11 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     expect(hashed.status).toBe(200);
     expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(hashed.headers.get('content-encoding')).toBe('gzip'); // gzip_static served the .gz collectStatic wrote
+    expect(hashed.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(hashed.headers.get('server')).toBe('nginx'); // server_tokens off: no version
     const plain = await fetch(`${base}/static/app.js`);
     expect(plain.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
     const proxied = await fetch(`${base}/page`, {
       headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '6.6.6.6', 'x-request-id': 'abc' },
     });

@@ -108,6 +108,7 @@ export function generateNginxConfig(options: NginxOptions): string {
   const root = staticRoot?.endsWith('/') ? staticRoot : `${staticRoot}/`;
 
   const app = [
+    '    server_tokens off;',
     `    client_max_body_size ${o.clientMaxBodySize};`,
     '',
     ...(staticRoot
@@ -116,10 +117,13 @@ export function generateNginxConfig(options: NginxOptions): string {
           `        alias ${root};`,
           '        gzip_static on;',
           '        access_log off;',
+          '        # nginx answers these itself, so it sets what securityMiddleware would (add_header is not inherited once a block has its own)',
           '        add_header Cache-Control "public, max-age=60";',
+          '        add_header X-Content-Type-Options nosniff always;',
           '        # content-hashed names (collectStatic) never change: cache them for a year',
           `        location ~ "\\.[0-9a-f]{${hashLength}}\\.[A-Za-z0-9]+$" {`,
           '            add_header Cache-Control "public, max-age=31536000, immutable";',
+          '            add_header X-Content-Type-Options nosniff always;',
           '        }',
           '    }',
           '',

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
-import { backupDatabase, listBackups, restoreBackup } from './db/backup.js';
+import { backupDatabase, listBackups, RestoreError, restoreBackup } from './db/backup.js';
 import { openDatabase } from './db/database.js';
 
 const config = loadConfig();
@@ -18,10 +18,16 @@ if (command === 'backup') {
   db.close();
   console.log(`backed up to ${taken.file} (${taken.bytes} bytes)`);
 } else if (command === 'restore' && file) {
-  const { rows } = restoreBackup(file, target);
-  console.log(
-    `restored ${file} to ${target}: ${rows.articles} articles, ${rows.comments} comments (previous database kept as ${target}.before-restore)`,
-  );
+  try {
+    const { rows } = restoreBackup(file, target);
+    console.log(
+      `restored ${file} to ${target}: ${rows.articles} articles, ${rows.comments} comments (previous database kept as ${target}.before-restore)`,
+    );
+  } catch (error) {
+    if (!(error instanceof RestoreError)) throw error;
+    console.error(`restore failed: ${error.message}; nothing was changed`);
+    process.exitCode = 1;
+  }
 } else if (command === 'restore') {
   const backups = listBackups(config.backup.dir);
   if (backups.length === 0) console.log(`no backups in ${config.backup.dir}`);

@@ -1,5 +1,6 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupDatabase, listBackups, RestoreError, restoreBackup } from '../src/db/backup.js';
 import { openDatabase } from '../src/db/database.js';
 import { ArticleRepository, CommentRepository } from '../src/db/repositories.js';
+import { fromRoot } from '../src/paths.js';
 
 let dir: string;
 beforeEach(() => {
@@ -36,48 +38,66 @@ describe('backups of the embedded database', () => {
     })();
     const committedBefore = comments.forArticle(article.id).length;
 
-    // Another thread keeps writing through its own connection, as another process would.
+    // Another thread keeps writing through its own connection, as another process would, and
+    // counts its commits in shared memory (readable while this thread is busy in the backup).
+    const committed = new Int32Array(new SharedArrayBuffer(4));
     const writer = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
        const Database = require(workerData.driver);
        const db = new Database(workerData.file);
        db.pragma('busy_timeout = 5000');
        const insert = db.prepare('INSERT INTO comments (article_id, author_name, body, created_at) VALUES (?, ?, ?, ?)');
-       let written = 0;
        let stop = false;
        parentPort.on('message', () => { stop = true; });
        const tick = () => {
-         if (stop) { db.close(); parentPort.postMessage(written); return; }
-         insert.run(workerData.articleId, 'w', 'during ' + written, new Date().toISOString());
-         written++;
-         if (written === 1) parentPort.postMessage('started');
+         if (stop) { db.close(); parentPort.postMessage('stopped'); return; }
+         insert.run(workerData.articleId, 'w', 'during ' + Atomics.load(workerData.committed, 0), new Date().toISOString());
+         if (Atomics.add(workerData.committed, 0, 1) === 0) parentPort.postMessage('started');
          setImmediate(tick);
        };
        tick();`,
       {
         eval: true,
-        workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, articleId: article.id },
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          file,
+          articleId: article.id,
+          committed,
+        },
       },
     );
     await once(writer, 'message'); // 'started'
-    const backup = await backupDatabase(db, join(dir, 'backups'), { keep: 3 });
+    // Back up until a backup ran while the writer committed (nearly always the first one).
+    let backup: Awaited<ReturnType<typeof backupDatabase>> | undefined;
+    let atStart = 0;
+    let overlapped = false;
+    for (let attempt = 0; attempt < 20 && !overlapped; attempt++) {
+      atStart = Atomics.load(committed, 0);
+      backup = await backupDatabase(db, join(dir, 'backups'), { keep: 3 });
+      overlapped = Atomics.load(committed, 0) > atStart;
+    }
     writer.postMessage('stop');
-    const [written] = (await once(writer, 'message')) as [number];
+    await once(writer, 'message'); // 'stopped'
     await writer.terminate();
-    expect(written).toBeGreaterThan(0);
+    const written = Atomics.load(committed, 0);
+    expect(overlapped).toBe(true);
     db.close();
 
     const restoredFile = join(dir, 'restored.sqlite3');
-    const { rows } = restoreBackup(backup.file, restoredFile);
+    const { rows } = restoreBackup(backup!.file, restoredFile);
     const restored = new BetterSqlite3(restoredFile, { readonly: true });
     expect(restored.pragma('integrity_check', { simple: true })).toBe('ok');
     const ids = restored.prepare('SELECT id FROM comments ORDER BY id').all() as { id: number }[];
+    const bodies = restored.prepare("SELECT body FROM comments WHERE body LIKE 'during %' ORDER BY id").all() as {
+      body: string;
+    }[];
     restored.close();
-    // Everything committed before the backup began is there, and what came during it is a
+    // Every row committed before the backup began is there, and what came during it is a
     // gap-free prefix (one snapshot, never half a transaction).
-    expect(ids.length).toBeGreaterThanOrEqual(committedBefore);
+    expect(ids.length).toBeGreaterThanOrEqual(committedBefore + atStart);
     expect(ids.length).toBeLessThanOrEqual(committedBefore + written);
     expect(ids.every((row, index) => row.id === index + 1)).toBe(true);
+    expect(bodies.map((row) => row.body)).toEqual(bodies.map((_, i) => `during ${i}`));
     expect(rows.comments).toBe(ids.length);
   });
 
@@ -99,11 +119,79 @@ describe('backups of the embedded database', () => {
     db.close();
     const junk = join(dir, 'junk.sqlite3');
     writeFileSync(junk, 'not a database');
-    expect(() => restoreBackup(junk, join(dir, 'x.sqlite3'))).toThrow();
+    expect(() => restoreBackup(junk, join(dir, 'x.sqlite3'))).toThrow(
+      /junk.sqlite3` is not a readable SQLite database: file is not a database/,
+    );
+    expect(() => restoreBackup(junk, join(dir, 'x.sqlite3'))).toThrow(RestoreError);
     const other = new BetterSqlite3(join(dir, 'other.sqlite3'));
     other.exec('CREATE TABLE t (x)');
     other.close();
     expect(() => restoreBackup(join(dir, 'other.sqlite3'), join(dir, 'x.sqlite3'))).toThrow(RestoreError);
     expect(() => restoreBackup(join(dir, 'missing.sqlite3'), join(dir, 'x.sqlite3'))).toThrow(/No backup/);
+  });
+});
+
+describe('npm run backup / npm run restore (dist/backup.js)', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [fromRoot('dist', 'backup.js'), ...args],
+        { cwd: fromRoot(), env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const titles = (file: string) => {
+    const db = new BetterSqlite3(file, { readonly: true });
+    try {
+      return (db.prepare('SELECT title FROM articles ORDER BY id').all() as { title: string }[]).map((r) => r.title);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('backs up, lists and restores, keeping the replaced database with commits a crashed process left in its WAL', async () => {
+    const file = join(dir, 'board.sqlite3');
+    const db = openDatabase(file);
+    new ArticleRepository(db).create({ title: 'in the backup', body: 'b', authorName: 'A', authorEmail: 'a@x.org' });
+    db.close();
+    const taken = await run(['backup']);
+    expect(taken.code).toBe(0);
+    const backupFile = /backed up to (\S+)/.exec(taken.stdout)![1]!;
+    expect(listBackups(join(dir, 'backups')).map((b) => b.file)).toEqual([backupFile]);
+    expect((await run(['restore'])).stdout).toContain(backupFile);
+
+    // A process commits an article and is killed before it checkpoints: the row is only in the WAL.
+    const crash = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(${JSON.stringify(file)});
+         db.pragma('wal_autocheckpoint = 0');
+         db.prepare("INSERT INTO articles (author_id, title, body, created_at) VALUES (1, 'only in the WAL', 'b', '2026-01-01')").run();
+         process.kill(process.pid, 'SIGKILL');`,
+      ],
+      { timeout: 30_000 },
+    );
+    expect(crash.signal).toBe('SIGKILL');
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+
+    const restored = await run(['restore', backupFile]);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('1 articles, 0 comments');
+    expect(titles(file)).toEqual(['in the backup']);
+    expect(titles(`${file}.before-restore`)).toEqual(['in the backup', 'only in the WAL']);
+  });
+
+  it('refuses a file that is not a backup with a clear message, changing nothing', async () => {
+    const file = join(dir, 'board.sqlite3');
+    openDatabase(file).close();
+    writeFileSync(join(dir, 'junk.sqlite3'), 'not a database');
+    const result = await run(['restore', join(dir, 'junk.sqlite3')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('restore failed: `junk.sqlite3` is not a readable SQLite database');
+    expect(result.stderr).not.toContain('    at ');
+    expect(existsSync(`${file}.before-restore`)).toBe(false);
+    expect((await run(['nonsense'])).code).toBe(2);
   });
 });

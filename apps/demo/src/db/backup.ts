@@ -61,6 +61,26 @@ export async function backupDatabase(
   return { file, at, bytes: statSync(file).size };
 }
 
+/**
+ * Copies the database at `target` to `<target>.before-restore`, with the commits still in its
+ * WAL file (a process that crashed leaves them there): they are checkpointed into the main file
+ * first. A file SQLite cannot open is kept as it is, with its `-wal` beside it.
+ */
+function keepPrevious(target: string): void {
+  const kept = `${target}.before-restore`;
+  try {
+    const db = new BetterSqlite3(target, { fileMustExist: true });
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } catch {
+    if (existsSync(`${target}-wal`)) copyFileSync(`${target}-wal`, `${kept}-wal`);
+  }
+  copyFileSync(target, kept);
+}
+
 /** Thrown by {@link restoreBackup} when a file is not a usable backup of this app. */
 export class RestoreError extends Error {
   override readonly name = 'RestoreError';
@@ -73,23 +93,31 @@ export class RestoreError extends Error {
  */
 export function restoreBackup(backup: string, target: string): { rows: { articles: number; comments: number } } {
   if (!existsSync(backup)) throw new RestoreError(`No backup at \`${backup}\``);
-  const check = new BetterSqlite3(backup, { readonly: true, fileMustExist: true });
   let rows: { articles: number; comments: number };
   try {
-    const integrity = check.pragma('integrity_check', { simple: true });
-    if (integrity !== 'ok')
-      throw new RestoreError(`\`${basename(backup)}\` failed the integrity check: ${String(integrity)}`);
-    const unknown = pendingMigrations(check, MIGRATIONS).length === MIGRATIONS.length;
-    if (unknown)
-      throw new RestoreError(`\`${basename(backup)}\` is not a database of this app (no migrations recorded)`);
-    rows = {
-      articles: (check.prepare('SELECT COUNT(*) AS n FROM articles').get() as { n: number }).n,
-      comments: (check.prepare('SELECT COUNT(*) AS n FROM comments').get() as { n: number }).n,
-    };
-  } finally {
-    check.close();
+    const check = new BetterSqlite3(backup, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = check.pragma('integrity_check', { simple: true });
+      if (integrity !== 'ok')
+        throw new RestoreError(`\`${basename(backup)}\` failed the integrity check: ${String(integrity)}`);
+      const unknown = pendingMigrations(check, MIGRATIONS).length === MIGRATIONS.length;
+      if (unknown)
+        throw new RestoreError(`\`${basename(backup)}\` is not a database of this app (no migrations recorded)`);
+      rows = {
+        articles: (check.prepare('SELECT COUNT(*) AS n FROM articles').get() as { n: number }).n,
+        comments: (check.prepare('SELECT COUNT(*) AS n FROM comments').get() as { n: number }).n,
+      };
+    } finally {
+      check.close();
+    }
+  } catch (error) {
+    if (error instanceof RestoreError) throw error;
+    throw new RestoreError(
+      `\`${basename(backup)}\` is not a readable SQLite database: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
-  if (existsSync(target)) copyFileSync(target, `${target}.before-restore`);
+  if (existsSync(target)) keepPrevious(target);
   for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
   copyFileSync(backup, target);
   return { rows };

@@ -36,14 +36,21 @@ export type LiquidI18n = Pick<
 /** Options of {@link registerI18n}. */
 export interface LiquidI18nOptions {
   /**
-   * HTML-escape string values passed to `trans`/`blocktrans` before they are put into the
-   * message (the message itself is trusted). Defaults to on when the engine has `outputEscape`.
+   * HTML-escape text values (strings, lazy messages, drops) passed to `trans`/`blocktrans`
+   * before they are put into the message (the message itself is trusted). Defaults to on when the engine has `outputEscape`.
    */
   escapeValues?: boolean;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/**
+ * Whether a value reaches the output as text that may hold markup: strings, and objects that
+ * render through `toString` (a `LazyMessage`, a drop), escaped as `{{ value }}` would escape
+ * them. Numbers, booleans and dates are formatted by the message, never markup.
+ */
+const isText = (value: unknown): boolean =>
+  typeof value === 'string' || (typeof value === 'object' && value !== null && !(value instanceof Date));
 
 /**
  * Adds Django's `{% trans %}` / `{% blocktrans %}` and l10n filters to a LiquidJS engine. The
@@ -76,7 +83,7 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
     const { context, ...rest } = hash;
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rest))
-      values[key] = escapeValues && typeof value === 'string' ? escapeHtml(value) : value;
+      values[key] = escapeValues && isText(value) ? escapeHtml(String(value)) : value;
     if (context === undefined) return i18n.t(String(id), values as MessageValues);
     // `pgettext` shows the id, not `context\u0004id`, when no catalog has the pair.
     if (typeof i18n.pgettext === 'function') {

@@ -108,6 +108,13 @@ describe('LiquidJS tags and filters', () => {
     registerI18n(escaping, i18n);
     const html = await escaping.parseAndRender('{% trans "hello" name: name %}', { name: '<script>' });
     expect(html).toBe('Hello, <b>&lt;script&gt;</b>!');
+    // Objects rendered through toString (a lazy message, a drop) are escaped as {{ value }} escapes them.
+    const scope = { lazy: i18n.lazy('hello', { name: '&' }), user: { toString: () => '<i>x</i>' }, n: 5 };
+    const template =
+      '{{ lazy }}|{% trans "hello" name: lazy %}|{% trans "hello" name: user %}|{% trans "cart.items" count: n %}';
+    expect(await escaping.parseAndRender(template, scope)).toBe(
+      'Hello, &lt;b&gt;&amp;&lt;/b&gt;!|Hello, <b>Hello, &lt;b&gt;&amp;&lt;/b&gt;!</b>!|Hello, <b>&lt;i&gt;x&lt;/i&gt;</b>!|5 items',
+    );
   });
 
   it('rejects what is not an engine or an i18n instance', () => {

@@ -94,13 +94,19 @@ export function defineSettings<Shape extends z.ZodRawShape = Record<never, never
         message = issue.message;
         message += isSecretName(variable, secrets)
           ? ' (value hidden: secret)'
-          : `, got \`${redactUrlCredentials(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw)}\``;
+          : `, got \`${shown(redactUrlCredentials(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw))}\``;
       }
       issues.push({ variable, message });
     }
     throw new SettingsError(issues);
   }
   return protect(result.data as Record<string, unknown>, secrets) as Settings<Shape>;
+}
+
+/** Escapes control characters, so a value cannot forge extra lines in the error (or in the log it lands in). */
+function shown(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Empty variables count as unset, as most twelve-factor tools treat them. */

@@ -82,6 +82,17 @@ describe('defineSettings', () => {
     expect(e.message).toContain('got `maybe`');
   });
 
+  it('escapes control characters so a value cannot forge lines of the error', () => {
+    let message = '';
+    try {
+      defineSettings({ envFile: false, env: { SECRET_KEY: KEY, DEBUG: 'no\n  - SECRET_KEY: fine' } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toHaveLength(2);
+    expect(message).toContain('got `no\\u000a  - SECRET_KEY: fine`');
+  });
+
   it('never shows secret values in errors, JSON or inspect', () => {
     const secret = 'hunter2-super-secret-value';
     let message = '';

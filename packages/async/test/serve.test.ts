@@ -145,6 +145,29 @@ describe('serve', () => {
     expect(logged).toHaveLength(2);
   });
 
+  it('answers 500 (not a hang) when the handler returns a Response whose body was already read', async () => {
+    const logged: { err?: Error }[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (fields: { err?: Error }) => logged.push(fields) };
+    const server = await start(
+      async (request) => {
+        const response = new Response('used once');
+        if (request.url.endsWith('/cancelled')) await response.body?.cancel();
+        else await response.text();
+        return response;
+      },
+      { logger },
+    );
+    for (const path of ['/read', '/cancelled']) {
+      const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe('Internal Server Error');
+    }
+    expect(logged.map((fields) => fields.err?.message)).toEqual([
+      'The handler returned a Response whose body was already read or locked (`bodyUsed`)',
+      'The handler returned a Response whose body was already read or locked (`bodyUsed`)',
+    ]);
+  });
+
   it('lets onError map errors to responses', async () => {
     const server = await start(
       () => {

@@ -84,6 +84,20 @@ describe('collectStatic', () => {
     expect(staticUrl(manifest, 'unknown.js', '/assets')).toBe('/assets/unknown.js');
   });
 
+  it('stops on an aborted signal without writing a manifest', async () => {
+    const out = join(base, 'aborted');
+    const controller = new AbortController();
+    controller.abort(new Error('build cancelled'));
+    await expect(collectStatic(src, out, { signal: controller.signal })).rejects.toThrow('build cancelled');
+    expect(existsSync(join(out, MANIFEST_NAME))).toBe(false);
+    const midway = new AbortController();
+    const run = collectStatic(src, join(base, 'aborted-midway'), { signal: midway.signal });
+    midway.abort(new Error('stop'));
+    await expect(run).rejects.toThrow('stop');
+    expect(existsSync(join(base, 'aborted-midway', MANIFEST_NAME))).toBe(false);
+    await expect(collectStatic(src, out, { signal: 'x' as never })).rejects.toThrow(/Expected `signal`/);
+  });
+
   it('fails clearly on bad input', async () => {
     await expect(collectStatic(join(base, 'missing'), dest)).rejects.toMatchObject({ code: 'ERR_STATIC_SOURCE' });
     await expect(collectStatic(src, dest, { hashLength: 2 })).rejects.toThrow(

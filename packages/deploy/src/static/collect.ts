@@ -26,6 +26,8 @@ export interface CollectStaticOptions {
    * @defaultValue `256`
    */
   minCompressBytes?: number;
+  /** Stops the run between files (rejecting with the signal's reason); the manifest is written last, so an aborted run leaves the previous manifest in place. */
+  signal?: AbortSignal;
 }
 
 /** Defaults of {@link CollectStaticOptions}. */
@@ -105,7 +107,9 @@ export async function collectStatic(
 ): Promise<CollectStaticResult> {
   if (typeof src !== 'string' || src === '') invalidOption('src', 'a directory path', src);
   if (typeof dest !== 'string' || dest === '') invalidOption('dest', 'a directory path', dest);
-  const { hashLength, compress, minCompressBytes } = { ...COLLECT_STATIC_DEFAULTS, ...options };
+  const { hashLength, compress, minCompressBytes, signal } = { ...COLLECT_STATIC_DEFAULTS, ...options };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) invalidOption('signal', 'an AbortSignal', signal);
+  signal?.throwIfAborted();
   if (!Number.isInteger(hashLength) || hashLength < 6 || hashLength > 32) {
     invalidOption('hashLength', 'an integer from 6 to 32', hashLength);
   }
@@ -125,6 +129,7 @@ export async function collectStatic(
   const paths: Record<string, string> = {};
   let compressed = 0;
   const emit = async (name: string, content: Buffer) => {
+    signal?.throwIfAborted();
     for (const out of [name, paths[name] ?? name]) {
       const file = join(dest, ...out.split('/'));
       await mkdir(dirname(file), { recursive: true });
@@ -167,6 +172,7 @@ export async function collectStatic(
     if (!changed) break;
   }
   for (const [name, content] of output) await emit(name, content);
+  signal?.throwIfAborted();
   const hash = createHash('md5').update(JSON.stringify(paths)).digest('hex').slice(0, 12);
   const manifest: StaticManifest = { version: '1.1', paths, hash };
   await mkdir(dest, { recursive: true });

@@ -171,6 +171,7 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
     it('incr with ttl creates an expiring counter', async () => {
       const cache = make();
       expect(await cache.incr('hits', 1, { ttl: 0.2 })).toBe(1);
+      expect(await cache.incr('hits')).toBe(2); // an existing counter keeps its expiry
       await sleep(2100); // memcached counts whole seconds
       expect(await cache.get('hits')).toBeUndefined();
     });

@@ -81,6 +81,27 @@ export function channelLayerContract(
     off();
   });
 
+  it('reports messages for a closed or unknown channel as dropped (reason closed), never silently', async () => {
+    const layer = make();
+    const dropped: DroppedMessage[] = [];
+    layer.on('dropped', (event) => dropped.push(event));
+    const buffered = layer.newChannel();
+    await layer.send(buffered, { n: 1 });
+    layer.closeChannel(buffered);
+    const gone = layer.newChannel();
+    layer.closeChannel(gone);
+    await layer.send(gone, { n: 2 });
+    // A channel name of a process that does not exist (for Redis: nobody owns its topic).
+    await layer.send('nobody.ws!abc', { n: 3 });
+    await until(() => dropped.length === 3);
+    expect(dropped).toEqual([
+      { channel: buffered, reason: 'closed', message: { n: 1 } },
+      { channel: gone, reason: 'closed', message: { n: 2 } },
+      { channel: 'nobody.ws!abc', reason: 'closed', message: { n: 3 } },
+    ]);
+    expect(layer.dropped).toBe(3);
+  });
+
   it('pushes to a subscriber, buffering (bounded) while its last call is still running', async () => {
     const layer = make({ capacity: 2 });
     const dropped: DroppedMessage[] = [];

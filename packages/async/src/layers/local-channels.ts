@@ -58,10 +58,13 @@ export class LocalChannels {
     return this.#channels.has(channel);
   }
 
-  /** Delivers to a local channel's waiting receiver, or buffers (bounded). Unknown channels are ignored. */
+  /** Delivers to a local channel's waiting receiver, or buffers (bounded). Unknown channels: dropped (`closed`). */
   deliver(channel: string, message: unknown): void {
     const state = this.#channels.get(channel);
-    if (state === undefined) return;
+    if (state === undefined) {
+      this.reportDropped({ channel, reason: 'closed', message });
+      return;
+    }
     if (state.listener !== undefined && !state.busy && state.queue.length === 0) {
       this.#dispatch(state, channel, message);
       return;
@@ -196,6 +199,10 @@ export class LocalChannels {
     const state = this.#channels.get(channel);
     this.#channels.delete(channel);
     state?.waiter?.(CLOSED);
+    // Buffered messages nobody will read are dropped, not lost silently.
+    for (const buffered of state?.queue.splice(0) ?? []) {
+      this.reportDropped({ channel, reason: 'closed', message: buffered.message });
+    }
     const left: string[] = [];
     for (const [group, members] of this.groups) {
       if (members.has(channel)) left.push(group);

@@ -104,7 +104,11 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
       const text = serialise(message);
       const owner = processOf(channel);
       if (owner === processId) local.deliver(channel, parseRemembered(text));
-      else await pub.publish(processTopic(owner), `[${JSON.stringify(channel)},${text}]`);
+      else {
+        const receivers = await pub.publish(processTopic(owner), `[${JSON.stringify(channel)},${text}]`);
+        // No process listens on the owner's topic (it exited): the message is dropped, not lost silently.
+        if (receivers === 0) local.reportDropped({ channel, reason: 'closed', message: JSON.parse(text) });
+      }
     },
     receive: (channel, signal) => local.receive(channel, signal),
     subscribe: (channel, listener) => local.subscribe(channel, listener),

@@ -7,7 +7,12 @@ export type DropReason =
   /** The message waited longer than `expiry` before the consumer took it. */
   | 'expired'
   /** The WebSocket's send buffer was over its backpressure limit (`policy: 'drop'`). */
-  | 'backpressure';
+  | 'backpressure'
+  /**
+   * No open channel of that name: its consumer left (or never opened it), or the channel was
+   * closed with the message still buffered. For Redis, also: no process owns the channel.
+   */
+  | 'closed';
 
 /** Payload of the `dropped` event. */
 export interface DroppedMessage {
@@ -76,7 +81,10 @@ export interface ChannelLayer extends GroupSender, DescribesBackend {
   groupSend(group: string, message: unknown): Promise<void>;
   /** Channels currently in `group` (across processes for Redis): presence. */
   groupMembers(group: string): Promise<string[]>;
-  /** Closes a channel: drops its buffer and pending receives. Call when its consumer leaves. */
+  /**
+   * Closes a channel: rejects its pending receive and drops its buffer (each buffered message
+   * raises `dropped` with reason `closed`). Call when its consumer leaves.
+   */
   closeChannel(channel: string): void;
   /** Reports a message dropped outside the layer (WebSocket backpressure) through the same event and counter. */
   reportDropped(event: DroppedMessage): void;

@@ -159,6 +159,43 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
   }, 30_000);
 });
 
+const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find(
+  (bin) => spawnSync(bin, ['--version']).status === 0,
+);
+if (!systemdAnalyze) {
+  console.warn(
+    '\n  !!! systemd-analyze is not installed: the systemd unit verification of @adv/deploy is SKIPPED !!!\n',
+  );
+}
+
+/** `systemd-analyze verify` on a unit: it exits 0 even on unknown keys, so its warnings are the verdict. */
+function verifyUnit(unit: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'adv-systemd-'));
+  writeFileSync(join(dir, 'server.js'), '');
+  const file = join(dir, 'adv-test.service');
+  writeFileSync(file, unit);
+  const result = spawnSync(systemdAnalyze ?? 'systemd-analyze', ['verify', file], { encoding: 'utf8' });
+  return `${result.stdout}${result.stderr}`.trim() + (result.status === 0 ? '' : `\nexit ${result.status}`);
+}
+
+describe.runIf(systemdAnalyze)('generateSystemdUnit with the real systemd-analyze verify', () => {
+  it('verifies without a warning, and a broken unit does not (the test can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adv-systemd-app-'));
+    writeFileSync(join(dir, 'server.js'), '');
+    const unit = generateSystemdUnit({
+      name: 'shop',
+      user: 'root', // a user that exists on every machine verify runs on
+      workingDirectory: dir,
+      node: process.execPath,
+      entry: 'server.js',
+      writablePaths: [dir],
+    });
+    expect(verifyUnit(unit)).toBe('');
+    expect(verifyUnit(unit.replace('Restart=on-failure', 'Restart=sometimes'))).toContain('restart');
+    expect(verifyUnit(unit.replace('KillMode=mixed', 'KillMood=mixed'))).toContain('KillMood');
+  });
+});
+
 describe('generators', () => {
   it('refuse values that would inject directives', () => {
     expect(() => generateNginxConfig({ serverName: 'example.com; include /etc/passwd' })).toThrow(

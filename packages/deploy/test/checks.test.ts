@@ -140,6 +140,26 @@ describe('checkDeploy', () => {
     expect(await checkDeploy(good, { ...goodContext, static: { sourceDir: src } })).toEqual([]);
   });
 
+  it('reports a check that throws as adv.E018 and still runs the others', async () => {
+    const findings = await checkDeploy(
+      { ...good, DEBUG: true },
+      {
+        ...goodContext,
+        pendingMigrations: async () => {
+          throw new Error('connect ECONNREFUSED postgres://app:hunter2@db:5432/app');
+        },
+      },
+    );
+    expect(findings.map((f) => f.id).sort()).toEqual(['adv.E018', 'security.W018']);
+    const failed = findings.find((f) => f.id === 'adv.E018');
+    expect(failed?.level).toBe('error');
+    expect(failed?.message).toContain('pendingMigrations');
+    expect(failed?.message).toContain('postgres://***@db:5432/app');
+    expect(failed?.message).not.toContain('hunter2');
+    const wrongType = await checkDeploy(good, { ...goodContext, pendingMigrations: (() => 'x') as never });
+    expect(wrongType.map((f) => f.id)).toEqual(['adv.E018']);
+  });
+
   it('never prints a secret value', async () => {
     const secret = 'changeme-this-is-the-secret-value-0123456789abcdefghij';
     const report = await checkDeployReport(

@@ -167,10 +167,13 @@ export const advChecks: readonly Check[] = [
       },
     ];
   },
-  async (_s, context) => {
+  async function pendingMigrations(_s, context) {
     const source = context.pendingMigrations;
     if (!source) return [];
     const pending = typeof source === 'function' ? await source() : source;
+    if (!Array.isArray(pending)) {
+      throw new TypeError(`context.pendingMigrations returned ${typeof pending}, not an array of migration names`);
+    }
     return pending.length === 0
       ? []
       : [

@@ -2,7 +2,14 @@ import { invalidOption } from '../errors.js';
 import { resolveSettings, type SecuritySettings } from '../settings-schema.js';
 import { advChecks } from './adv.js';
 import { djangoChecks } from './django.js';
-import { type CheckLevel, type DeployContext, type Finding, LEVEL_ORDER } from './types.js';
+import {
+  type Check,
+  type CheckLevel,
+  type DeployContext,
+  type Finding,
+  LEVEL_ORDER,
+  type ResolvedSettings,
+} from './types.js';
 
 /** What {@link checkDeployReport} returns: the findings to act on and the ones silenced. */
 export interface DeployReport {
@@ -10,6 +17,28 @@ export interface DeployReport {
   findings: Finding[];
   /** Findings left out by `SILENCED_SYSTEM_CHECKS` or `context.silenced`. */
   silenced: Finding[];
+}
+
+/**
+ * Runs one check; one that throws (a migrations query against a database that is down, say)
+ * becomes an `adv.E018` finding, so every other finding is still reported.
+ */
+async function runCheck(check: Check, settings: ResolvedSettings, context: DeployContext): Promise<Finding[]> {
+  try {
+    return await check(settings, context);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@') // credentials in URLs
+      .slice(0, 300);
+    return [
+      {
+        id: 'adv.E018',
+        level: 'error',
+        message: `A deploy check could not run (${check.name || 'anonymous check'}): ${reason}`,
+        hint: 'Fix what the check needs (database, files), or silence adv.E018 to accept running without it.',
+      },
+    ];
+  }
 }
 
 /**
@@ -28,7 +57,9 @@ export async function checkDeployReport(
   }
   const resolved = resolveSettings(settings);
   const silencedIds = new Set([...resolved.SILENCED_SYSTEM_CHECKS, ...(context.silenced ?? [])]);
-  const all = (await Promise.all([...djangoChecks, ...advChecks].map((check) => check(resolved, context)))).flat();
+  const all = (
+    await Promise.all([...djangoChecks, ...advChecks].map((check) => runCheck(check, resolved, context)))
+  ).flat();
   all.sort((a, b) => LEVEL_ORDER[b.level] - LEVEL_ORDER[a.level]);
   return {
     findings: all.filter((f) => !silencedIds.has(f.id)),

@@ -1,6 +1,8 @@
 import { describeValue, SignalError } from './errors.js';
 import { type M2mAction, type M2mChangedArgs, m2mChanged } from './model-signals.js';
+import { assertRunner, type TransactionRunner } from './runner.js';
 import type { Signal } from './signal.js';
+import { inTransactionOn } from './transaction.js';
 import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
 
 /** A many-to-many relation's data access: add, remove and clear related keys of an instance. */
@@ -29,6 +31,12 @@ export interface M2mSignalsOptions {
   reverse?: boolean;
   /** A database alias passed along as `using`. */
   using?: string;
+  /**
+   * The connection the relation writes on: outside an `atomic` block on it, each `add`,
+   * `remove` and `clear` runs in its own block (see `ModelSignalsOptions.runner`).
+   * @defaultValue `undefined` (writes where they are called)
+   */
+  runner?: TransactionRunner;
   /**
    * The signal to send.
    * @defaultValue the built-in {@link m2mChanged}
@@ -70,7 +78,8 @@ export function withM2mSignals<R extends M2mRelation>(
   assertMethods('relation', relation, ['add', 'remove', 'clear']);
   assertOptions(options);
   const sender = options.sender ?? relation;
-  const { model, reverse = false, using } = options;
+  const { model, reverse = false, using, runner } = options;
+  if (runner !== undefined) assertRunner(runner);
   const changed = options.signal ?? m2mChanged;
   const target = relation as unknown as Record<'add' | 'remove' | 'clear', (...args: unknown[]) => unknown>;
 
@@ -88,10 +97,12 @@ export function withM2mSignals<R extends M2mRelation>(
         );
       }
       const pkSet = method === 'clear' ? undefined : new Set(keys as Iterable<unknown>);
-      await changed.asend(sender, { instance, action: before, reverse, model, pkSet, using });
-      const result = await target[method](instance, ...rest);
-      await changed.asend(sender, { instance, action: after, reverse, model, pkSet, using });
-      return result;
+      return inTransactionOn(runner, async () => {
+        await changed.asend(sender, { instance, action: before, reverse, model, pkSet, using });
+        const result = await target[method](instance, ...rest);
+        await changed.asend(sender, { instance, action: after, reverse, model, pkSet, using });
+        return result;
+      });
     };
 
   return overrideMethods(relation, {

@@ -8,7 +8,9 @@ import {
   preDelete,
   preSave,
 } from './model-signals.js';
+import { assertRunner, type TransactionRunner } from './runner.js';
 import type { Signal } from './signal.js';
+import { inTransactionOn } from './transaction.js';
 import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
 
 /** Any data-access object with `save` and `delete`: a repository, a DAO, a model manager. */
@@ -38,6 +40,17 @@ export interface ModelSignalsOptions<Instance = unknown> {
    * @defaultValue `undefined`
    */
   using?: string;
+  /**
+   * The connection the repository writes on. When given, a `save` or `delete` called outside
+   * an {@link atomic} block on this runner runs in its own block (its signals, its write and
+   * its `onCommit` callbacks together, serialized with the other blocks on the connection),
+   * instead of writing in autocommit into whatever transaction another request has open on
+   * the same connection, and so being rolled back with it while its `onCommit` work already ran.
+   * Inside a block on this runner, it joins that block.
+   * @defaultValue `undefined` (writes where they are called)
+   * @example withModelSignals(new ArticleRepository(db), { sender: Article, runner })
+   */
+  runner?: TransactionRunner;
   /**
    * The signals to send; the built-in ones by default. Pass your own to keep tests or
    * tenants apart.
@@ -71,7 +84,7 @@ const defaultIsNew = (instance: unknown): boolean => {
  * back. Every other member passes through unchanged.
  *
  * @param repository - Any object with `save(instance)` and `delete(instance)`.
- * @param options - `sender`, `isNew`, `using`, `signals`: see {@link ModelSignalsOptions}.
+ * @param options - `sender`, `isNew`, `using`, `runner`, `signals`: see {@link ModelSignalsOptions}.
  * @example
  * ```ts
  * const articles = withModelSignals(new ArticleRepository(db), { sender: Article });
@@ -91,6 +104,8 @@ export function withModelSignals<R extends Repository<never>>(
   }
   const sender = options.sender ?? repository;
   const using = options.using;
+  const runner = options.runner;
+  if (runner !== undefined) assertRunner(runner);
   const signals = {
     preSave: options.signals?.preSave ?? preSave,
     postSave: options.signals?.postSave ?? postSave,
@@ -99,19 +114,23 @@ export function withModelSignals<R extends Repository<never>>(
   };
   const target = repository as unknown as Record<'save' | 'delete', (...args: unknown[]) => unknown>;
 
-  async function save(instance: unknown, ...rest: unknown[]): Promise<unknown> {
-    const adding = isNew(instance);
-    await signals.preSave.asend(sender, { instance, adding, using });
-    const result = await target.save(instance, ...rest);
-    await signals.postSave.asend(sender, { instance, created: adding, result, using });
-    return result;
+  function save(instance: unknown, ...rest: unknown[]): Promise<unknown> {
+    return inTransactionOn(runner, async () => {
+      const adding = isNew(instance);
+      await signals.preSave.asend(sender, { instance, adding, using });
+      const result = await target.save(instance, ...rest);
+      await signals.postSave.asend(sender, { instance, created: adding, result, using });
+      return result;
+    });
   }
 
-  async function remove(instance: unknown, ...rest: unknown[]): Promise<unknown> {
-    await signals.preDelete.asend(sender, { instance, using });
-    const result = await target.delete(instance, ...rest);
-    await signals.postDelete.asend(sender, { instance, using });
-    return result;
+  function remove(instance: unknown, ...rest: unknown[]): Promise<unknown> {
+    return inTransactionOn(runner, async () => {
+      await signals.preDelete.asend(sender, { instance, using });
+      const result = await target.delete(instance, ...rest);
+      await signals.postDelete.asend(sender, { instance, using });
+      return result;
+    });
   }
 
   return overrideMethods(repository, { save, delete: remove }) as unknown as SignalingRepository<R>;

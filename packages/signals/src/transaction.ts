@@ -261,3 +261,18 @@ export function inAtomicBlock(): boolean {
   while (frame !== undefined && frame.state === 'committed') frame = frame.parent ?? frame.enclosing;
   return frame?.state === 'active';
 }
+
+/**
+ * Runs `work` in its own `atomic` block on `runner` unless the code running now is already
+ * inside an active block on that runner (then it just joins it, like Django's
+ * `atomic(savepoint=False)` in `Model.save`). Used by the repository wrappers' `runner` option.
+ */
+export function inTransactionOn<T>(runner: TransactionRunner | undefined, work: () => Promise<T>): Promise<T> {
+  if (runner === undefined) return work();
+  let frame = storage.getStore();
+  while (frame !== undefined && frame.state === 'committed') frame = frame.parent ?? frame.enclosing;
+  for (let open = frame; open !== undefined; open = open.enclosing) {
+    if (open.runner === runner && open.state === 'active') return work();
+  }
+  return atomic(work, { runner });
+}

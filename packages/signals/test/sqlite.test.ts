@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   atomic,
   type DeleteArgs,
+  inAtomicBlock,
   type M2mChangedArgs,
   m2mChanged,
   onCommit,
@@ -311,6 +312,66 @@ describe('atomic + onCommit against SQLite', () => {
     expect(invalidated).toEqual([]);
   });
 
+  it('with `runner`, a save outside any block waits for the open transaction instead of joining it', async () => {
+    const plain = articlesOf();
+    const guarded = withModelSignals(new ArticleRepository(db), {
+      sender: Article,
+      signals: { postSave: saved },
+      runner,
+    });
+    // Request A holds a transaction open on the connection, then rolls back.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written!: () => void;
+    const aWrote = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const requestA = atomic(
+      async () => {
+        await plain.save(new Article('A'));
+        written();
+        await gate;
+        throw new Error('A fails');
+      },
+      { runner },
+    );
+    await aWrote;
+    // Request B saves with no atomic block of its own, while A's transaction is open.
+    const requestB = guarded.save(new Article('B'));
+    release();
+    await expect(requestA).rejects.toThrow('A fails');
+    await requestB;
+    expect(committedTitles()).toEqual(['B']);
+    expect(invalidated).toEqual(['B']); // B's onCommit ran after B's own COMMIT (the receiver checks)
+  });
+
+  it('with `runner`, a save inside a block on that runner joins it (no extra transaction)', async () => {
+    const guarded = withModelSignals(new ArticleRepository(db), {
+      sender: Article,
+      signals: { postSave: saved },
+      runner,
+    });
+    await expect(
+      atomic(
+        async () => {
+          await guarded.save(new Article('joined'));
+          throw new Error('outer fails');
+        },
+        { runner },
+      ),
+    ).rejects.toThrow('outer fails');
+    expect(committedTitles()).toEqual([]);
+    expect(invalidated).toEqual([]);
+    await guarded.save(new Article('alone'));
+    expect(committedTitles()).toEqual(['alone']);
+    expect(invalidated).toEqual(['alone']);
+    expect(() => withModelSignals(new ArticleRepository(db), { runner: {} as never })).toThrowError(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+  });
+
   it('sqlTransactionRunner rejects savepoint names that are not SQL identifiers', () => {
     expect(() => runner.savepoint('x; DROP TABLE article')).toThrowError(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
@@ -402,6 +463,34 @@ describe('withM2mSignals on a real SQLite relation', () => {
     } finally {
       stop();
     }
+  });
+
+  it('with `runner`, a change outside any block runs in its own transaction; a failing post receiver undoes it', async () => {
+    const changed = signal<M2mChangedArgs>({ name: 'm2mChanged' });
+    const relation = new ArticleTags(db);
+    const tags = withM2mSignals(relation, { signal: changed, runner });
+    const article = Object.assign(new Article('tagged'), { id: 3 });
+    const committedTags = () => (observer.prepare('SELECT tag_id FROM article_tag').all() as unknown[]).length;
+    const seen: string[] = [];
+    changed.connect(({ action }) => {
+      seen.push(`${action} inBlock=${inAtomicBlock()}`);
+      onCommit(() => seen.push(`${action} committed rows=${committedTags()}`));
+      if (action === 'postRemove') throw new Error('receiver failed');
+    });
+    await tags.add(article, [1, 2]);
+    await expect(tags.remove(article, [1])).rejects.toThrow('receiver failed');
+    expect(relation.of(article)).toEqual([1, 2]); // the remove was rolled back with its transaction
+    expect(seen).toEqual([
+      'preAdd inBlock=true',
+      'postAdd inBlock=true',
+      'preAdd committed rows=2',
+      'postAdd committed rows=2',
+      'preRemove inBlock=true',
+      'postRemove inBlock=true',
+    ]);
+    expect(() => withM2mSignals(relation, { runner: { begin() {} } as never })).toThrowError(
+      /Expected `runner` to be a TransactionRunner/,
+    );
   });
 
   it('rejects a relation without add/remove/clear and keys that are not a list', async () => {

@@ -1,6 +1,14 @@
 import { compose } from '@adv/types';
 import { describe, expect, it, vi } from 'vitest';
-import { CacheError, cacheControl, cachePage, createCache, neverCache, patchCacheControl } from '../src/index.js';
+import {
+  CacheError,
+  cacheControl,
+  cachePage,
+  createCache,
+  neverCache,
+  parseCacheControl,
+  patchCacheControl,
+} from '../src/index.js';
 import { quietLogger } from './helpers.js';
 
 function app(handler: (request: Request) => Response, options: Partial<Parameters<typeof cachePage>[0]> = {}) {
@@ -239,5 +247,24 @@ describe('neverCache and cacheControl', () => {
     const headers = new Headers();
     patchCacheControl(headers, { public: true, noTransform: true });
     expect(headers.get('cache-control')).toBe('public, no-transform');
+  });
+
+  it('keeps quoted directives whole and replaces a max-age that is not a number', () => {
+    expect([...parseCacheControl('no-cache="set-cookie, x-id", max-age = 10, , private')]).toEqual([
+      ['no-cache', 'set-cookie, x-id'],
+      ['max-age', '10'],
+      ['private', true],
+    ]);
+    const headers = new Headers({ 'cache-control': 'max-age=soon, no-cache="set-cookie, x-id"' });
+    patchCacheControl(headers, { maxAge: 60 });
+    expect(headers.get('cache-control')).toBe('max-age=60, no-cache="set-cookie, x-id"');
+  });
+
+  it('rejects unknown or mistyped directives with a typed error', () => {
+    expect(() => cacheControl({ maxAge: -1 })).toThrow(/Expected `maxAge` to be a whole number of seconds >= 0/);
+    expect(() => cacheControl({ maxAge: '60' as never })).toThrow(CacheError);
+    expect(() => cacheControl({ public: 'yes' as never })).toThrow(/Expected `public` to be a boolean/);
+    expect(() => cacheControl({ maxage: 60 } as never)).toThrow(/Expected a Cache-Control directive/);
+    expect(() => patchCacheControl(new Headers(), { sMaxage: 1.5 })).toThrow(CacheError);
   });
 });

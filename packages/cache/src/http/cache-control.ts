@@ -1,4 +1,5 @@
 import type { Middleware } from '@adv/types';
+import { CacheError, describeValue } from '../errors.js';
 
 /** Cache-Control directives, camel-cased (`maxAge` is `max-age`). Numbers are seconds. */
 export interface CacheControlDirectives {
@@ -18,17 +19,88 @@ export interface CacheControlDirectives {
 
 const toHeaderName = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Parses a Cache-Control header into a Map of lower-case directive to value (`true` when bare). */
+const SECONDS = new Set(['maxAge', 'sMaxage', 'staleWhileRevalidate', 'staleIfError']);
+const FLAGS = new Set([
+  'public',
+  'private',
+  'noCache',
+  'noStore',
+  'noTransform',
+  'mustRevalidate',
+  'proxyRevalidate',
+  'immutable',
+]);
+
+/** Throws `ERR_INVALID_OPTION` unless every directive is known and of its type. */
+function checkDirectives(directives: unknown): asserts directives is CacheControlDirectives {
+  if (typeof directives !== 'object' || directives === null) {
+    throw new CacheError('ERR_INVALID_OPTION', `Expected directives to be an object, got ${describeValue(directives)}`);
+  }
+  for (const [key, value] of Object.entries(directives)) {
+    if (value === undefined) continue;
+    if (SECONDS.has(key)) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+        throw new CacheError(
+          'ERR_INVALID_OPTION',
+          `Expected \`${key}\` to be a whole number of seconds >= 0, got ${describeValue(value)}`,
+        );
+      }
+    } else if (FLAGS.has(key)) {
+      if (typeof value !== 'boolean') {
+        throw new CacheError('ERR_INVALID_OPTION', `Expected \`${key}\` to be a boolean, got ${describeValue(value)}`);
+      }
+    } else {
+      throw new CacheError(
+        'ERR_INVALID_OPTION',
+        `Expected a Cache-Control directive (${[...SECONDS, ...FLAGS].join(', ')}), got \`${key}\``,
+      );
+    }
+  }
+}
+
+/**
+ * Parses a Cache-Control header into a Map of lower-case directive to value (`true` when bare).
+ * Quoted values may hold commas: `no-cache="set-cookie, x-id"` is one directive.
+ */
 export function parseCacheControl(header: string | null): Map<string, string | true> {
   const directives = new Map<string, string | true>();
   if (!header) return directives;
-  for (const part of header.split(',')) {
-    const [rawName, ...rest] = part.split('=');
-    const name = rawName?.trim().toLowerCase();
-    if (!name) continue;
-    directives.set(name, rest.length > 0 ? rest.join('=').trim().replace(/^"|"$/g, '') : true);
+  const length = header.length;
+  let i = 0;
+  while (i < length) {
+    while (i < length && (header[i] === ',' || header[i] === ' ' || header[i] === '\t')) i++;
+    let from = i;
+    while (i < length && header[i] !== '=' && header[i] !== ',') i++;
+    const name = header.slice(from, i).trim().toLowerCase();
+    let value: string | true = true;
+    if (header[i] === '=') {
+      i++;
+      while (i < length && (header[i] === ' ' || header[i] === '\t')) i++;
+      if (header[i] === '"') {
+        // A quoted string may hold commas and \-escapes.
+        let text = '';
+        for (i++; i < length && header[i] !== '"'; i++) {
+          if (header[i] === '\\' && i + 1 < length) i++;
+          text += header[i];
+        }
+        value = text;
+        while (i < length && header[i] !== ',') i++;
+      } else {
+        from = i;
+        while (i < length && header[i] !== ',') i++;
+        value = header.slice(from, i).trim();
+      }
+    }
+    if (name && !directives.has(name)) directives.set(name, value);
   }
   return directives;
+}
+
+function serialize(name: string, value: string | true): string {
+  if (value === true) return name;
+  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
+    ? `${name}=${value}`
+    : `${name}="${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /**
@@ -36,22 +108,21 @@ export function parseCacheControl(header: string | null): Map<string, string | t
  * `private` and `public` exclude each other; an existing lower `max-age` wins.
  */
 export function patchCacheControl(headers: Headers, directives: CacheControlDirectives): void {
+  checkDirectives(directives);
   const current = parseCacheControl(headers.get('cache-control'));
   for (const [key, value] of Object.entries(directives)) {
     if (value === undefined || value === false) continue;
     const name = toHeaderName(key);
     if (name === 'private') current.delete('public');
     if (name === 'public') current.delete('private');
-    if (name === 'max-age' && current.has('max-age')) {
-      current.set(name, String(Math.min(Number(current.get('max-age')), value as number)));
+    const existing = current.get('max-age');
+    if (name === 'max-age' && typeof existing === 'string' && /^\d+$/.test(existing)) {
+      current.set(name, String(Math.min(Number(existing), value as number)));
       continue;
     }
     current.set(name, value === true ? true : String(value));
   }
-  headers.set(
-    'cache-control',
-    [...current].map(([name, value]) => (value === true ? name : `${name}=${value}`)).join(', '),
-  );
+  headers.set('cache-control', [...current].map(([name, value]) => serialize(name, value)).join(', '));
 }
 
 /** A response whose headers can be changed (some, like `Response.redirect`, are immutable). */
@@ -74,6 +145,7 @@ export function mutable(response: Response): Response {
  * ```
  */
 export const cacheControl = (directives: CacheControlDirectives): Middleware => {
+  checkDirectives(directives);
   const resolved = { ...directives };
   return async function cacheControl(request, next) {
     const response = mutable(await next(request));

@@ -30,6 +30,12 @@ export interface SetLanguageOptions {
   prefix?: boolean;
   /** Other hosts an absolute `next` URL may point to (the request's own host is always allowed). */
   allowedHosts?: readonly string[];
+  /**
+   * Largest request body read, in bytes; a bigger one is answered `413` without being
+   * buffered (the form has two short fields; Django caps bodies with `DATA_UPLOAD_MAX_MEMORY_SIZE`).
+   * @defaultValue `65536`
+   */
+  maxBodySize?: number;
 }
 
 /** Defaults of {@link SetLanguageOptions}. */
@@ -39,6 +45,7 @@ export const SET_LANGUAGE_DEFAULTS = {
   secure: 'auto',
   prefix: true,
   allowedHosts: [],
+  maxBodySize: 64 * 1024,
 } as const satisfies Omit<SetLanguageOptions, 'i18n'>;
 
 const MAX_TARGET_LENGTH = 2048;
@@ -68,7 +75,8 @@ export function isSafeRedirect(target: unknown, request: Request, allowedHosts: 
 /**
  * Django's `set_language` view: a `POST` with form fields `language` and `next` stores the
  * language in a cookie and redirects to `next` (or the `Referer`, or `/`) when that target is
- * safe; an unknown language only redirects. Other methods get `405`.
+ * safe; an unknown language only redirects. Other methods get `405`, a body over
+ * `maxBodySize` gets `413`.
  *
  * @example
  * ```ts
@@ -94,11 +102,19 @@ export function setLanguage(options: SetLanguageOptions): Handler {
     );
   }
 
+  if (typeof o.maxBodySize !== 'number' || !Number.isInteger(o.maxBodySize) || o.maxBodySize < 0) {
+    throw new I18nError(
+      'ERR_INVALID_OPTION',
+      `Expected \`maxBodySize\` to be a non-negative integer number of bytes, got ${describe(o.maxBodySize)}`,
+    );
+  }
+
   return async function setLanguage(request) {
     if (request.method !== 'POST') {
       return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
     }
-    const form = await readForm(request);
+    const form = await readForm(request, o.maxBodySize);
+    if (form === TOO_LARGE) return new Response('Payload Too Large', { status: 413 });
     const url = new URL(request.url);
     const language = o.i18n.resolveLocale(String(form?.get('language') ?? ''));
     const candidates = [form?.get('next'), url.searchParams.get('next'), request.headers.get('referer')];
@@ -122,14 +138,56 @@ export function setLanguage(options: SetLanguageOptions): Handler {
   };
 }
 
-async function readForm(request: Request): Promise<FormData | undefined> {
+const TOO_LARGE = Symbol('too large');
+
+/** The form of a urlencoded or multipart body of at most `limit` bytes; `undefined` when there is none. */
+async function readForm(request: Request, limit: number): Promise<FormData | undefined | typeof TOO_LARGE> {
   const type = request.headers.get('content-type') ?? '';
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) return undefined;
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    await request.body?.cancel().catch(() => {});
+    return TOO_LARGE;
+  }
+  const body = await readLimited(request, limit);
+  if (body === TOO_LARGE || body === undefined) return body;
   try {
-    return await request.formData();
+    return await new Response(body, { headers: { 'content-type': type } }).formData();
   } catch {
     return undefined;
   }
+}
+
+/** The body's bytes, reading no more than `limit` of them (a missing or lying `Content-Length` included). */
+async function readLimited(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined | typeof TOO_LARGE> {
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        return TOO_LARGE;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return undefined; // the client went away mid-body
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function translatePrefix(target: string, language: string, i18n: SetLanguageOptions['i18n']): string {

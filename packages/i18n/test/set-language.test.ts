@@ -90,6 +90,43 @@ describe('setLanguage', () => {
     expect(broken.headers.get('Location')).toBe('/');
   });
 
+  it('answers 413 to a body over maxBodySize, declared or streamed endlessly, without buffering it', async () => {
+    const declared = await post({ language: 'pt-BR', next: '/x'.repeat(40_000) });
+    expect(declared.status).toBe(413);
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new TextEncoder().encode(`language=en&pad=${'x'.repeat(1000)}`));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const streamed = await handler(
+      new Request('http://shop.test/i18n/setlang', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: endless,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(streamed.status).toBe(413);
+    expect(streamed.headers.get('Set-Cookie')).toBeNull();
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(100); // 64 KiB of 1 KiB chunks, then it stopped reading
+    const small = setLanguage({ i18n, maxBodySize: 10 });
+    const tooBig = await small(
+      new Request('http://shop.test/x', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'language=pt-BR',
+      }),
+    );
+    expect(tooBig.status).toBe(413);
+  });
+
   it('allows extra hosts only when configured', () => {
     const request = new Request('https://shop.test/');
     expect(isSafeRedirect('https://cdn.test/x', request)).toBe(false);
@@ -105,6 +142,9 @@ describe('setLanguage', () => {
       ),
     );
     expect(() => setLanguage({ i18n, cookie: 'a b' })).toThrow(/Expected `cookie` to be a cookie name/);
+    expect(() => setLanguage({ i18n, maxBodySize: 1.5 })).toThrow(
+      'Expected `maxBodySize` to be a non-negative integer number of bytes, got `1.5` (number)',
+    );
     expect(() => setLanguage({} as never)).toThrow(I18nError);
   });
 });

@@ -130,7 +130,11 @@ interface BroadcastSession {
 }
 
 /** Starts `kind` and connects `count` plain WebSocket clients (`socketio*`: speaking Engine.IO v4). */
-async function broadcastSession(kind: string, count: number, env: Record<string, string>): Promise<BroadcastSession> {
+export async function broadcastSession(
+  kind: string,
+  count: number,
+  env: Record<string, string>,
+): Promise<BroadcastSession> {
   const target = await startTarget(kind, env);
   const base = `127.0.0.1:${target.port}`;
   const socketIO = kind.startsWith('socketio');
@@ -230,7 +234,26 @@ async function broadcastPair(
   return { latencies, cpuMs: [(cpu[0] / rounds) * 1000, (cpu[1] / rounds) * 1000] };
 }
 
-export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+/** Cases of this suite; `print.ts --case broadcast-memory` (comma-separated) runs only those. */
+export const CASES = ['http', 'broadcast-memory', 'broadcast-redis'] as const;
+export type AsyncCase = (typeof CASES)[number];
+
+export async function run({
+  quick,
+  cases = CASES,
+}: {
+  quick: boolean;
+  cases?: readonly AsyncCase[];
+}): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  if (cases.includes('http')) rows.push(...(await httpRows(quick)));
+  if (cases.includes('broadcast-memory') || cases.includes('broadcast-redis')) {
+    rows.push(...(await broadcastRows(quick, cases)));
+  }
+  return rows;
+}
+
+async function httpRows(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const { rps, perCpuSecond } = await httpThroughput(['serve', 'serve-text', 'raw', 'hono'], quick);
   const pairs = [
@@ -254,15 +277,21 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       });
     }
   }
+  return rows;
+}
 
+async function broadcastRows(quick: boolean, cases: readonly AsyncCase[]): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   const clients = quick ? 200 : 1000;
   const rounds = quick ? 5 : 30;
-  const withRedis = hasBinary('redis-server');
-  if (!withRedis) console.warn('bench async: redis-server is not installed; the Redis rows are skipped');
+  const withRedis = cases.includes('broadcast-redis') && hasBinary('redis-server');
+  if (cases.includes('broadcast-redis') && !withRedis)
+    console.warn('bench async: redis-server is not installed; the Redis rows are skipped');
   const redis = withRedis ? await startRedis() : undefined;
   try {
     const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
-    const pairs: [string, string, string, string][] = [['memory layer', 'ws-memory', 'Socket.IO rooms', 'socketio']];
+    const pairs: [string, string, string, string][] = [];
+    if (cases.includes('broadcast-memory')) pairs.push(['memory layer', 'ws-memory', 'Socket.IO rooms', 'socketio']);
     if (redis) pairs.push(['Redis layer', 'ws-redis', 'Socket.IO rooms + Redis adapter', 'socketio-redis']);
     for (const [oursName, oursKind, peerName, peerKind] of pairs) {
       const { latencies, cpuMs } = await broadcastPair([oursKind, peerKind], clients, rounds, env);

@@ -73,7 +73,13 @@ describe('collectStatic', () => {
 
   it('is deterministic: same content, same names', async () => {
     const again = await collectStatic(src, join(base, 'out2'));
-    expect(again.manifest.paths).toEqual((await loadManifest(dest)).paths);
+    const first = await loadManifest(dest);
+    expect(again.manifest.paths).toEqual(first.paths);
+    expect(Object.keys(again.manifest.paths)).toEqual(Object.keys(first.paths).sort());
+    expect(again.manifest.hash).toBe(first.hash);
+    expect(readFileSync(join(base, 'out2', MANIFEST_NAME), 'utf8')).toBe(
+      readFileSync(join(dest, MANIFEST_NAME), 'utf8'),
+    );
     expect(again.files).toBe(6);
     expect(again.compressed).toBeGreaterThan(0);
   });

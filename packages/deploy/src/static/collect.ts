@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, extname, join, posix, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
@@ -128,13 +129,13 @@ export async function collectStatic(
   const isCss = (name: string) => extname(name).toLowerCase() === '.css';
   const paths: Record<string, string> = {};
   let compressed = 0;
+  // Each content is compressed once (zlib runs on the libuv pool, so a few files at a time use
+  // every core) and written under both names.
   const emit = async (name: string, content: Buffer) => {
     signal?.throwIfAborted();
-    for (const out of [name, paths[name] ?? name]) {
-      const file = join(dest, ...out.split('/'));
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, content);
-      if (content.length < minCompressBytes || INCOMPRESSIBLE.has(extname(name).toLowerCase())) continue;
+    const compressible = content.length >= minCompressBytes && !INCOMPRESSIBLE.has(extname(name).toLowerCase());
+    const variants: [string, Buffer][] = [];
+    if (compressible) {
       for (const kind of compress) {
         const packed =
           kind === 'gzip'
@@ -142,17 +143,36 @@ export async function collectStatic(
             : await brotliAsync(content, {
                 params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
               });
-        if (packed.length >= content.length * 0.95) continue; // not worth a second request variant
-        await writeFile(`${file}.${kind === 'gzip' ? 'gz' : 'br'}`, packed);
+        if (packed.length < content.length * 0.95) variants.push([kind === 'gzip' ? 'gz' : 'br', packed]); // else not worth a variant
+      }
+    }
+    for (const out of new Set([name, paths[name] ?? name])) {
+      const file = join(dest, ...out.split('/'));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, content);
+      for (const [suffix, packed] of variants) {
+        await writeFile(`${file}.${suffix}`, packed);
         compressed++;
       }
     }
   };
-  for (const name of names.filter((n) => !isCss(n))) {
-    const content = await readFile(join(src, name));
-    paths[name] = hashedName(name, content, hashLength);
-    await emit(name, content);
-  }
+  const inParallel = async <T>(items: readonly T[], work: (item: T) => Promise<void>) => {
+    let next = 0;
+    const lanes = Math.max(1, Math.min(items.length, availableParallelism() + 1));
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (next < items.length) await work(items[next++] as T);
+      }),
+    );
+  };
+  await inParallel(
+    names.filter((n) => !isCss(n)),
+    async (name) => {
+      const content = await readFile(join(src, name));
+      paths[name] = hashedName(name, content, hashLength);
+      await emit(name, content);
+    },
+  );
   // CSS may reference CSS (@import, url()): rewrite and re-hash until the names settle, at
   // most 5 passes (Django's max_post_process_passes).
   const css = new Map<string, string>();
@@ -171,10 +191,12 @@ export async function collectStatic(
     }
     if (!changed) break;
   }
-  for (const [name, content] of output) await emit(name, content);
+  await inParallel([...output], ([name, content]) => emit(name, content));
   signal?.throwIfAborted();
-  const hash = createHash('md5').update(JSON.stringify(paths)).digest('hex').slice(0, 12);
-  const manifest: StaticManifest = { version: '1.1', paths, hash };
+  // Files finish in any order: sort, so the manifest and its hash depend on the content alone.
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const hash = createHash('md5').update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
+  const manifest: StaticManifest = { version: '1.1', paths: sorted, hash };
   await mkdir(dest, { recursive: true });
   await writeFile(join(dest, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, files: names.length, compressed };

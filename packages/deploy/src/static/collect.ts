@@ -159,11 +159,23 @@ export async function collectStatic(
   const inParallel = async <T>(items: readonly T[], work: (item: T) => Promise<void>) => {
     let next = 0;
     const lanes = Math.max(1, Math.min(items.length, availableParallelism() + 1));
-    await Promise.all(
+    let failed = false;
+    // Every lane stops at its next item once one fails, and the call settles only when all have
+    // (no write lands in `dest` after collectStatic has rejected).
+    const results = await Promise.allSettled(
       Array.from({ length: lanes }, async () => {
-        while (next < items.length) await work(items[next++] as T);
+        while (!failed && next < items.length) {
+          try {
+            await work(items[next++] as T);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+        }
       }),
     );
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   };
   await inParallel(
     names.filter((n) => !isCss(n)),

@@ -284,16 +284,42 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /**
    * Django's `incr_version`: moves the value at `key` from `version` to `version + delta` and
-   * returns the new version. Throws `ERR_NOT_FOUND` when the key is missing.
+   * returns the new version. The entry keeps its remaining ttl, grace and tags (Django's resets
+   * the ttl to the default). Throws `ERR_NOT_FOUND` when the key is missing.
    */
   async incrVersion(key: string, delta = 1, options?: VersionOptions): Promise<number> {
     checkInteger(delta, 'delta');
     const version = options?.version ?? this.#e.s.version;
-    const value = await this.get(key, { version });
-    if (value === undefined)
+    checkInteger(version, 'version');
+    const from = this.makeKey(key, version);
+    const to = this.makeKey(key, version + delta);
+    const since = this.#e.epoch;
+    const moved = await this.#e.attempt(
+      'incrVersion',
+      from,
+      async () => {
+        const { entry } = await this.#e.read(from);
+        const now = Date.now();
+        if (entry === undefined || (entry.f !== undefined && entry.f <= now)) return false;
+        const remaining = this.#e.driver.remainingTtl;
+        let ttlMs: number | undefined;
+        if (entry.e !== undefined) ttlMs = entry.e - now;
+        else if (remaining) ttlMs = await this.#e.guard(() => remaining.call(this.#e.driver, from));
+        if (ttlMs !== undefined && ttlMs <= 0) return false;
+        const stored = await this.#e.write(to, encodeEntry(entry, this.#e.driver.nativeTtl), ttlMs, since);
+        if (stored) await this.#e.guard(() => this.#e.driver.keyv.delete(from));
+        this.#e.s.l1?.invalidate([from]);
+        return stored;
+      },
+      undefined,
+    );
+    if (moved === false)
       throw new CacheError('ERR_NOT_FOUND', `Expected \`${key}\` to be in the cache at version ${version}`);
-    await this.set(key, value, { version: version + delta });
-    await this.delete(key, { version });
+    if (moved === undefined)
+      throw new CacheError(
+        'ERR_BACKEND',
+        `Cannot \`incrVersion\` \`${key}\`: the backend failed (see the logged error)`,
+      );
     return version + delta;
   }
 

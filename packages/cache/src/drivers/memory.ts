@@ -25,6 +25,10 @@ export function memoryDriver(maxEntries: number): Driver {
       store.setUntil(key, String(next), current ? current.expires : ttlMs ? Date.now() + ttlMs : 0);
       return next;
     },
+    async remainingTtl(key) {
+      const expires = store.peek(key)?.expires;
+      return expires ? expires - Date.now() : undefined;
+    },
     async clear(prefix) {
       store.clearPrefix(prefix);
     },

@@ -111,6 +111,10 @@ export function redisDriver(options: RedisDriverOptions): Driver {
         throw notInteger(error, key);
       }
     },
+    async remainingTtl(key) {
+      const ms = Number(await (await connected()).pTTL(key));
+      return ms >= 0 ? ms : undefined; // -1: no expiry, -2: gone
+    },
     async clear(prefix) {
       const redis = await connected();
       const match = `${prefix.replace(GLOB_SPECIAL, '\\$&')}*`;

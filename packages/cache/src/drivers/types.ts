@@ -18,6 +18,11 @@ export interface Driver {
   add(key: string, payload: string, ttlMs: number | undefined): Promise<boolean>;
   /** Adds `delta` to the integer at `key` (missing: 0) and returns the result. Atomic where the backend allows. */
   incr(key: string, delta: number, ttlMs: number | undefined): Promise<number>;
+  /**
+   * Milliseconds `key` has left, or undefined when it never expires (or the store cannot tell).
+   * Only stores whose entries do not carry their own expiry need it (memory, Redis).
+   */
+  remainingTtl?(key: string): Promise<number | undefined>;
   /** Deletes every key starting with `prefix` (memcached: flushes the server). */
   clear(prefix: string): Promise<void>;
   /** Undefined when connected; otherwise a promise that resolves once connected. */

@@ -2,6 +2,9 @@ import { describeValue, SignalError } from './errors.js';
 import type { Signal } from './signal.js';
 import type { ConnectOptions, Receiver, SenderOf, SignalArgs } from './signal-types.js';
 
+/** Bound static methods connected by the decorator, kept alive by their class. */
+const boundByClass = new WeakMap<object, unknown[]>();
+
 /** The subset of a TC39 decorator context that {@link receiver} reads. */
 interface MethodDecoratorContext {
   kind: string;
@@ -56,6 +59,13 @@ export function receiver<Args extends SignalArgs, Result = unknown>(
       }
       context.addInitializer(function connectStatic(this: unknown) {
         const bound = fn.bind(this) as F;
+        // Nothing but the connection would hold the bound copy: a `weak` one would be collected
+        // at once. Tie it to the class instead, so `weak` means "as long as the class lives".
+        if (typeof this === 'function' || (typeof this === 'object' && this !== null)) {
+          const kept = boundByClass.get(this) ?? [];
+          kept.push(bound);
+          boundByClass.set(this, kept);
+        }
         for (const item of list) item.connect(bound, options);
       });
       return fn;

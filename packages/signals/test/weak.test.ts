@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signal } from '../src/index.js';
+import { receiver, signal } from '../src/index.js';
 
 // vitest.config.ts runs this project's workers with --expose-gc.
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -61,6 +61,37 @@ describe('weak receivers', () => {
     saved.send(null);
     expect(calls).toBe(1);
     expect(saved.hasListeners()).toBe(true);
+  });
+
+  it('a weak static method connected by @receiver lives as long as its class', async () => {
+    const saved = signal<{ sender: unknown; id: number }>();
+    let keep: unknown;
+    (function defineClass() {
+      // biome-ignore lint/complexity/noStaticOnlyClass: receivers grouped on a class are what @receiver decorates
+      class Receivers {
+        static onSaved({ id }: { id: number }) {
+          return id;
+        }
+      }
+      const initializers: ((this: unknown) => void)[] = [];
+      receiver(saved, { weak: true })(Receivers.onSaved, {
+        kind: 'method',
+        static: true,
+        name: 'onSaved',
+        addInitializer: (init) => initializers.push(init),
+      });
+      for (const init of initializers) init.call(Receivers);
+      keep = Receivers;
+    })();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc!();
+    }
+    expect(saved.send(null, { id: 1 }).map(([, result]) => result)).toEqual([1]);
+    keep = undefined;
+    await collect(() => !saved.hasListeners());
+    expect(saved.hasListeners()).toBe(false);
+    expect(keep).toBeUndefined();
   });
 
   it('hasListeners ignores collected weak receivers', async () => {

@@ -7,7 +7,7 @@ import type {
   TagInvalidator,
 } from '@adv/types';
 import { Engine, type TagVersions } from './engine.js';
-import { CacheError } from './errors.js';
+import { CacheError, describeValue } from './errors.js';
 import { safeKey } from './keys.js';
 import type { IncrOptions, SetOptions, VersionOptions } from './options.js';
 import { type Entry, encodeEntry } from './payload.js';
@@ -42,7 +42,14 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkKey(key);
     checkInteger(version, 'version');
     const head = `${this.#e.s.keyPrefix}:${version}:`;
-    return safeKey(this.#e.s.keyFunction(key, this.#e.s.keyPrefix, version), head);
+    const built: unknown = this.#e.s.keyFunction(key, this.#e.s.keyPrefix, version);
+    if (typeof built !== 'string' || built.length === 0) {
+      throw new CacheError(
+        'ERR_INVALID_OPTION',
+        `Expected \`keyFunction\` to return a non-empty string, got ${describeValue(built)}`,
+      );
+    }
+    return safeKey(built, head);
   }
 
   /** Subscribes to `error` events (backend failures). Returns a function that unsubscribes. */

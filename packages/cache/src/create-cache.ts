@@ -5,7 +5,7 @@ import { memoryDriver } from './drivers/memory.js';
 import { redisDriver } from './drivers/redis.js';
 import type { Driver } from './drivers/types.js';
 import { CacheError, describeValue } from './errors.js';
-import { defaultKeyFunction } from './keys.js';
+import { defaultKeyFunction, isSafeKey } from './keys.js';
 import { CACHE_DEFAULTS, type CacheOptions } from './options.js';
 import { L1 } from './two-tier.js';
 import { checkFunction, checkInteger, checkOneOf, checkPositiveInteger, checkString, checkTtl } from './validate.js';
@@ -32,7 +32,13 @@ function validate(options: CacheOptions): void {
   ) {
     invalid('store', "`'memory'` or a keyv store adapter", store);
   }
-  if (options.keyPrefix !== undefined) checkString(options.keyPrefix, 'keyPrefix');
+  if (options.keyPrefix !== undefined) {
+    checkString(options.keyPrefix, 'keyPrefix');
+    // Every stored key starts with it: it must survive memcached's rules, or every key would be
+    // hashed without it and `clear()` would find none of them.
+    if (options.keyPrefix.length > 100 || !isSafeKey(`${options.keyPrefix}:`))
+      invalid('keyPrefix', 'at most 100 characters without spaces or control characters', options.keyPrefix);
+  }
   checkInteger(options.version, 'version', 'ERR_INVALID_OPTION');
   if (options.keyFunction !== undefined) checkFunction(options.keyFunction, 'keyFunction');
   checkTtl(options.defaultTtl, 'defaultTtl', 'ERR_INVALID_OPTION');

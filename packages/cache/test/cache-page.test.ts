@@ -215,6 +215,30 @@ describe('cachePage', () => {
     expect(calls()).toBeLessThanOrEqual(2); // the first, and perhaps one that beat the store
   }, 15_000);
 
+  it('renders the page when the cache fails, even a cache set to throw', async () => {
+    const broken = {
+      get: async () => {
+        throw new Error('cache down');
+      },
+      set: async () => {
+        throw new Error('cache down');
+      },
+      delete: async () => false,
+    };
+    let calls = 0;
+    const run = compose(cachePage({ cache: broken, ttl: 60 }))(() => new Response(`page ${++calls}`));
+    expect(await (await run(new Request('http://x/p'))).text()).toBe('page 1');
+    expect(await (await run(new Request('http://x/p'))).text()).toBe('page 2');
+    const stray = createCache({ logger: quietLogger });
+    await stray.set('page:vary:GET:http://x/q', []);
+    await stray.set(
+      'page:page:GET:http://x/q:e3b0c44298fc1c149afbf4c8996fb924',
+      'not a page', // something else wrote under the page key
+    );
+    const strayRun = compose(cachePage({ cache: stray, ttl: 60 }))(() => new Response('fresh'));
+    expect(await (await strayRun(new Request('http://x/q'))).text()).toBe('fresh');
+  });
+
   it('rejects bad options', () => {
     expect(() => cachePage({ cache: undefined as never, ttl: 1 })).toThrow(CacheError);
     expect(() => cachePage({ cache: createCache(), ttl: -1 })).toThrow(

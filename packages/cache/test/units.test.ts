@@ -114,6 +114,8 @@ describe('createCache options', () => {
     [{ timeout: -1 }, /Expected `timeout` to be an integer from 1 and up/],
     [{ logger: {} as never }, /Expected `logger` to be a logger with `warn`/],
     [{ keyPrefix: 3 as never }, /Expected `keyPrefix` to be a string/],
+    [{ keyPrefix: 'my app' }, /Expected `keyPrefix` to be at most 100 characters without spaces/],
+    [{ keyPrefix: 'x'.repeat(101) }, /Expected `keyPrefix` to be at most 100 characters/],
   ])('rejects %o', (options, message) => {
     let caught: unknown;
     try {
@@ -124,6 +126,14 @@ describe('createCache options', () => {
     expect(caught).toBeInstanceOf(CacheError);
     expect((caught as CacheError).code).toBe('ERR_INVALID_OPTION');
     expect((caught as CacheError).message).toMatch(message);
+  });
+
+  it('rejects a keyFunction that returns no string', async () => {
+    const cache = createCache({ keyFunction: () => 42 as never });
+    await expect(cache.get('k')).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: 'Expected `keyFunction` to return a non-empty string, got `42` (number)',
+    });
   });
 
   it('rejects a bad event name and closed use', async () => {

@@ -81,6 +81,19 @@ function notModified(headers: Headers): Response {
   return new Response(null, { status: 304, headers: kept });
 }
 
+/** Whether a cached value is a page this middleware stored (not a stray value under its key). */
+function isStoredPage(value: unknown): value is StoredPage {
+  const page = value as StoredPage | undefined;
+  return (
+    typeof page === 'object' &&
+    page !== null &&
+    typeof page.s === 'number' &&
+    Array.isArray(page.h) &&
+    typeof page.b === 'string' &&
+    typeof page.t === 'number'
+  );
+}
+
 function fromStore(stored: StoredPage, request: Request): Response {
   const headers = new Headers(stored.h);
   headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
@@ -179,10 +192,15 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       return next(request);
     }
     const varyKey = `${o.keyPrefix}:vary:${method}:${request.url}`;
-    const names = await cache.get<string[]>(varyKey);
-    if (Array.isArray(names)) {
-      const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names));
-      if (stored !== undefined) return fromStore(stored, request);
+    try {
+      const names = await cache.get<string[]>(varyKey);
+      if (Array.isArray(names)) {
+        const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names));
+        if (isStoredPage(stored)) return fromStore(stored, request);
+      }
+    } catch {
+      // A failing cache (even one set to `onError: 'throw'`, which has reported it) never
+      // breaks the page: render it as if uncached.
     }
     const response = await next(request);
     if (!isCacheable(response, o.maxBodyBytes)) return response;

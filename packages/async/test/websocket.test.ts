@@ -157,6 +157,42 @@ describe('WebSocket consumers', () => {
     await until(async () => (await layer.groupMembers('lobby')).length === 1);
   });
 
+  it('renews memberships so a connection open longer than groupExpiry keeps receiving its group', {
+    timeout: 15_000,
+  }, async () => {
+    const inner = memoryLayer({ groupExpiry: 1 });
+    layers.push(inner);
+    const adds: { group: string; at: number }[] = [];
+    const layer: ChannelLayer = Object.assign(Object.create(inner) as ChannelLayer, {
+      groupAdd: (group: string, channel: string) => {
+        adds.push({ group, at: Date.now() });
+        return inner.groupAdd(group, channel);
+      },
+    });
+    server = await serve(http, {
+      port: 0,
+      websocket: {
+        '/long': consumer({
+          layer,
+          connect: async (ctx) => {
+            await ctx.groupAdd('long-lived');
+            ctx.send('joined');
+          },
+        }),
+      },
+    });
+    const c = await client('/long');
+    expect(await c.next()).toBe('joined');
+    const joinedAt = adds[0]!.at;
+    // A renewal after the first membership would have expired (1 s): the member is still there.
+    await until(() => adds.some((add) => add.at > joinedAt + 1_100), 10_000);
+    expect(adds.every((add) => add.group === 'long-lived')).toBe(true);
+    await layer.groupSend('long-lived', { still: 'here' });
+    expect(JSON.parse(await c.next())).toEqual({ still: 'here' });
+    await c.close();
+    await until(async () => (await layer.groupMembers('long-lived')).length === 0);
+  });
+
   it('custom groupMessage handlers shape what clients receive', async () => {
     const layer = memoryLayer();
     layers.push(layer);

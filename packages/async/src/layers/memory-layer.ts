@@ -27,6 +27,7 @@ export function memoryLayer(options: ChannelLayerOptions = {}): ChannelLayer {
   const processId = token(6);
   return {
     backendInfo: { name: '@adv/async:memory', sharedAcrossProcesses: false },
+    groupExpiry: local.options.groupExpiry,
     newChannel(prefix = 'ws') {
       local.assertOpen();
       const channel = channelName(processId, prefix);

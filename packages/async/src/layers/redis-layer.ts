@@ -91,6 +91,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
 
   return {
     backendInfo: { name: '@adv/async:redis', sharedAcrossProcesses: true },
+    groupExpiry: local.options.groupExpiry,
     newChannel(channelPrefix = 'ws') {
       local.assertOpen();
       const channel = channelName(processId, channelPrefix);

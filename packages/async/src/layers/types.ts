@@ -61,6 +61,13 @@ export const LAYER_DEFAULTS = { capacity: 100, expiry: 60, groupExpiry: 86_400 }
  * `redisLayer()` lets every process sharing a Redis deliver group messages to its own clients.
  */
 export interface ChannelLayer extends GroupSender, DescribesBackend {
+  /**
+   * Seconds a group membership lives unless renewed (see `ChannelLayerOptions.groupExpiry`).
+   * WebSocket consumers renew their memberships every third of it, so a connection open longer
+   * keeps receiving its groups while a crashed process's members still expire. Optional for
+   * layers written elsewhere: without it, nothing is renewed.
+   */
+  readonly groupExpiry?: number;
   /** Creates a new channel name, unique across processes, and opens its buffer. */
   newChannel(prefix?: string): string;
   /** Sends `message` (JSON-serialisable) to one channel, in whichever process owns it. */

@@ -101,10 +101,32 @@ export function openConnection<Data>(
         trySend(jsonBytes(message), { message });
       };
   let unsubscribe: (() => void) | undefined;
+  /**
+   * Renews this connection's memberships every third of the layer's `groupExpiry`: without it
+   * a client connected longer than that (a day by default) would silently stop receiving its groups.
+   */
+  let renewal: NodeJS.Timeout | undefined;
+  const renewEvery = layer.groupExpiry === undefined ? 0 : Math.max(1, Math.floor((layer.groupExpiry * 1000) / 3));
+  const renew = () => {
+    if (closed || groups.size === 0) return;
+    // In the hook chain, so a renewal cannot race a groupDiscard made by a hook.
+    chain = chain.then(async () => {
+      if (closed) return;
+      try {
+        await Promise.all([...groups].map((group) => layer.groupAdd(group, channel)));
+      } catch (error) {
+        logger.warn({ err: error, channel }, 'renewing group memberships failed');
+      }
+    });
+  };
 
   return {
     start() {
       unsubscribe = layer.subscribe(channel, onLayerMessage);
+      if (renewEvery > 0 && renewEvery <= 2_147_483_647) {
+        renewal = setInterval(renew, renewEvery);
+        renewal.unref();
+      }
       if (route.connect) {
         const connect = route.connect;
         void run(() => connect(ctx));
@@ -119,6 +141,7 @@ export function openConnection<Data>(
     },
     onClose(code, reason) {
       closed = true;
+      clearInterval(renewal);
       unsubscribe?.();
       const disconnect = route.disconnect;
       void run(() => disconnect?.(ctx, { code, reason })).finally(() => {

@@ -31,7 +31,7 @@ export type LiquidI18n = Pick<
   | 'formatList'
   | 'formatDisplayName'
 > &
-  Partial<Pick<I18n, 'pgettext'>>;
+  Partial<Pick<I18n, 'pgettext' | 'has'>>;
 
 /** Options of {@link registerI18n}. */
 export interface LiquidI18nOptions {
@@ -92,21 +92,31 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
     return i18n.t(`${String(context)}${CONTEXT_SEPARATOR}${String(id)}`, values as MessageValues);
   };
   const separator = liquid.options.keyValueSeparator;
+  const isCatalogued = (id: unknown, context: unknown): boolean => {
+    if (typeof i18n.has !== 'function') return true;
+    return i18n.has(context === undefined ? String(id) : `${String(context)}${CONTEXT_SEPARATOR}${String(id)}`);
+  };
 
   liquid.registerTag(
     'trans',
     class TransTag extends Tag {
       readonly #id: ValueToken;
+      readonly #literal: boolean;
       readonly #hash: Hash;
       constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
         super(token, remain, engine);
         this.#id = this.tokenizer.readValueOrThrow();
+        this.#literal = TypeGuards.isQuotedToken(this.#id);
         this.#hash = new Hash(this.tokenizer, separator);
       }
       *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
         const id = yield evalToken(this.#id, ctx);
         const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;
-        emitter.write(translate(id, hash));
+        const text = translate(id, hash);
+        // `{% trans variable %}` whose value no catalog has is data, not a trusted message
+        // (Django escapes it too): escape it as `{{ variable }}` would be.
+        const untrusted = escapeValues && !this.#literal && !isCatalogued(id, hash.context);
+        emitter.write(untrusted ? escapeHtml(text) : text);
       }
     },
   );

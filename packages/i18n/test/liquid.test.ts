@@ -108,6 +108,13 @@ describe('LiquidJS tags and filters', () => {
     registerI18n(escaping, i18n);
     const html = await escaping.parseAndRender('{% trans "hello" name: name %}', { name: '<script>' });
     expect(html).toBe('Hello, <b>&lt;script&gt;</b>!');
+    // An id from a variable is a catalog message when a catalog has it, data otherwise.
+    const byVariable = '{% trans key name: "Ana" %}|{% trans "<i>literal</i>" %}';
+    expect(await escaping.parseAndRender(byVariable, { key: 'hello' })).toBe('Hello, <b>Ana</b>!|<i>literal</i>');
+    expect(await escaping.parseAndRender(byVariable, { key: '<img src=x onerror=alert(1)>' })).toBe(
+      '&lt;img src=x onerror=alert(1)&gt;|<i>literal</i>',
+    );
+    expect(await render('{% trans key %}', { key: '<i>x</i>' })).toBe('<i>x</i>'); // no escaping engine
     // Objects rendered through toString (a lazy message, a drop) are escaped as {{ value }} escapes them.
     const scope = { lazy: i18n.lazy('hello', { name: '&' }), user: { toString: () => '<i>x</i>' }, n: 5 };
     const template =

@@ -183,4 +183,25 @@ export function channelLayerContract(
     await two.send(a, 'direct across');
     expect(await one.receive(a)).toBe('direct across');
   });
+
+  it("adds and removes another process's channel (the owner joins before groupAdd resolves)", async () => {
+    const one = make();
+    const two = make();
+    const remote = two.newChannel();
+    await one.groupAdd('remote-join', remote);
+    expect(await two.groupMembers('remote-join')).toEqual([remote]);
+    await one.groupSend('remote-join', { n: 1 });
+    expect(await two.receive(remote)).toEqual({ n: 1 });
+    await one.groupDiscard('remote-join', remote);
+    await until(async () => (await one.groupMembers('remote-join')).length === 0);
+    // The owner left too: a later group message is not buffered for the channel.
+    await until(async () => {
+      await one.groupSend('remote-join', { n: 2 });
+      const received = two.receive(remote, AbortSignal.timeout(50)).catch(() => 'nothing');
+      return (await received) === 'nothing';
+    });
+    // A channel of a process that is gone is not kept as a member.
+    await one.groupAdd('remote-join', 'gone.ws!abc');
+    expect(await one.groupMembers('remote-join')).toEqual([]);
+  });
 }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { AsyncError } from '../errors.js';
 import { invalidOption } from '../validate.js';
 import { parseRemembered } from './json-cache.js';
 import { checkLayerOptions, LocalChannels } from './local-channels.js';
@@ -17,6 +18,15 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   /** Extra ioredis options (TLS, password, …) merged over the URL. */
   redis?: RedisOptions;
 }
+
+/** How long `groupAdd` of another process's channel waits for that process to confirm. */
+const REMOTE_JOIN_TIMEOUT = 10_000;
+
+/** Membership changes of a channel owned by another process, sent on that process's topic. */
+type RemoteControl =
+  | { op: 'join'; group: string; channel: string; reply: string; id: string }
+  | { op: 'leave'; group: string; channel: string }
+  | { op: 'ack'; id: string };
 
 function serialise(message: unknown): string {
   const text = JSON.stringify(message);
@@ -61,11 +71,36 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
   const groupPrefix = `${prefix}:group:`;
   const ownTopic = processTopic(processId);
 
+  /** Joins of this process's channels asked for by other processes, acknowledged once subscribed. */
+  const pendingJoins = new Map<string, () => void>();
+  const onControl = (control: RemoteControl) => {
+    if (control.op === 'ack') {
+      pendingJoins.get(control.id)?.();
+      return;
+    }
+    if (local.closed) return;
+    const done =
+      control.op === 'join'
+        ? joinLocally(control.group, control.channel)
+        : leaveLocally(control.group, control.channel);
+    done
+      .then(() =>
+        control.op === 'join'
+          ? pub.publish(processTopic(control.reply), JSON.stringify({ op: 'ack', id: control.id }))
+          : undefined,
+      )
+      .catch(onError);
+  };
+
   sub.on('message', (topic: string, text: string) => {
     try {
       if (topic === ownTopic) {
-        const [channel, message] = JSON.parse(text) as [string, unknown];
-        local.deliver(channel, parseRemembered(JSON.stringify(message)));
+        // `[channel, message]` for a message; `{ op, … }` for a join/leave asked by another process.
+        if (text.charCodeAt(0) === 123) onControl(JSON.parse(text) as RemoteControl);
+        else {
+          const [channel, message] = JSON.parse(text) as [string, unknown];
+          local.deliver(channel, parseRemembered(JSON.stringify(message)));
+        }
       } else if (topic.startsWith(groupPrefix)) {
         // `<origin process> <json>`: this process already delivered its own messages locally.
         const space = text.indexOf(' ');
@@ -81,6 +116,18 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
   ready.catch(onError);
   /** Group subscriptions in flight or done, so concurrent groupAdds subscribe once. */
   const subscribed = new Map<string, Promise<unknown>>();
+
+  /** Local membership of one of this process's channels, and the group subscription it needs. */
+  async function joinLocally(group: string, channel: string): Promise<void> {
+    if (!local.has(channel)) return;
+    local.addMember(group, channel);
+    let subscription = subscribed.get(group);
+    if (subscription === undefined) {
+      subscription = sub.subscribe(groupTopic(group));
+      subscribed.set(group, subscription);
+    }
+    await Promise.all([subscription, ready]);
+  }
 
   async function leaveLocally(group: string, channel: string): Promise<void> {
     if (local.removeMember(group, channel) && subscribed.has(group)) {
@@ -123,21 +170,53 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
         .zadd(membersKey(group), expiresAt, channel)
         .pexpire(membersKey(group), local.options.groupExpiry * 1000)
         .exec();
-      if (processOf(channel) !== processId) return;
-      local.addMember(group, channel);
-      let subscription = subscribed.get(group);
-      if (subscription === undefined) {
-        subscription = sub.subscribe(groupTopic(group));
-        subscribed.set(group, subscription);
+      const owner = processOf(channel);
+      if (owner === processId) {
+        await joinLocally(group, channel);
+        return;
       }
-      await Promise.all([subscription, ready]);
+      // Another process owns the channel: it must join locally (and subscribe to the group)
+      // for the channel to get group messages. Resolve once it says it has.
+      await ready;
+      const id = token();
+      const acked = new Promise<void>((resolve) => pendingJoins.set(id, resolve));
+      try {
+        const control: RemoteControl = { op: 'join', group, channel, reply: processId, id };
+        const receivers = await pub.publish(processTopic(owner), JSON.stringify(control));
+        if (receivers === 0) {
+          // No such process (it exited): no member to keep.
+          await pub.zrem(membersKey(group), channel);
+          return;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new AsyncError(
+                  'ERR_TIMEOUT',
+                  `groupAdd(): the process owning \`${channel}\` did not confirm joining \`${group}\` within ${REMOTE_JOIN_TIMEOUT} ms`,
+                ),
+              ),
+            REMOTE_JOIN_TIMEOUT,
+          );
+        });
+        await Promise.race([acked, timeout]).finally(() => clearTimeout(timer));
+      } finally {
+        pendingJoins.delete(id);
+      }
     },
     async groupDiscard(group, channel) {
       checkName('group', group);
       checkName('channel', channel);
       local.assertOpen();
       await pub.zrem(membersKey(group), channel);
-      await leaveLocally(group, channel);
+      const owner = processOf(channel);
+      if (owner === processId) await leaveLocally(group, channel);
+      else {
+        const control: RemoteControl = { op: 'leave', group, channel };
+        await pub.publish(processTopic(owner), JSON.stringify(control));
+      }
     },
     async groupSend(group, message) {
       checkName('group', group);

@@ -1,7 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { csrfMiddleware, securityMiddleware } from '@adv/deploy';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectStatic, csrfMiddleware, securityMiddleware, serveStatic } from '@adv/deploy';
 import { compose, type Handler } from '@adv/types';
+import { serveStatic as honoServeStatic } from '@hono/node-server/serve-static';
 import helmet from 'helmet';
+import { Hono } from 'hono';
 import { measureOps, percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
 
@@ -107,7 +112,10 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const bare = compose()(handler);
   const csrfOps = await medianOps({ withCsrf: () => withCsrf(csrfPost), bare: () => bare(csrfPost) }, quick);
 
+  const files = await staticFiles(quick);
+
   return [
+    ...files,
     {
       suite: 'deploy',
       case: 'security headers on an HTTPS GET (helmet defaults)',
@@ -135,4 +143,74 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       note: 'overhead of the checks, not a peer',
     },
   ];
+}
+
+/**
+ * serveStatic against the static middleware of @hono/node-server (the Fetch-native one a Hono
+ * user picks), both on the same collectStatic output with its precompressed copies: a GET of a
+ * hashed 40 kB script with the body read, and a browser's revalidation (If-None-Match). Hono's
+ * sends no ETag, so it answers the revalidation with the whole file again: that row compares
+ * what each does for the same request, not the same work.
+ */
+async function staticFiles(quick: boolean): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'adv-bench-static-'));
+  try {
+    mkdirSync(join(dir, 'src'));
+    let text = '';
+    for (let i = 0; text.length < 40_000; i++) text += `export function f${i}(a) { return a.map((x) => x * ${i}); }\n`;
+    writeFileSync(join(dir, 'src', 'app.js'), text);
+    const { manifest } = await collectStatic(join(dir, 'src'), join(dir, 'static'));
+    const url = `http://example.com/static/${manifest.paths['app.js']}`;
+    const notFound: Handler = () => new Response('not found', { status: 404 });
+    const ours = compose(serveStatic({ root: join(dir, 'static') }))(notFound);
+    const hono = new Hono().use(
+      '/static/*',
+      honoServeStatic({
+        root: join(dir, 'static'),
+        precompressed: true,
+        rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
+      }),
+    );
+    const get = new Request(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const first = await ours(get);
+    const etag = first.headers.get('etag') ?? '';
+    await first.arrayBuffer();
+    const revalidate = new Request(url, { headers: { 'accept-encoding': 'gzip, deflate, br', 'if-none-match': etag } });
+    // Sanity: both serve the brotli copy; ours answers the revalidation with a 304.
+    for (const response of [await ours(get), await hono.fetch(get)]) {
+      if (response.status !== 200 || response.headers.get('content-encoding') !== 'br') {
+        throw new Error(`a static contender did not serve the .br copy (${response.status})`);
+      }
+      await response.arrayBuffer();
+    }
+    if ((await ours(revalidate)).status !== 304) throw new Error('serveStatic did not answer 304');
+    const read = async (response: Response | Promise<Response>) => (await response).arrayBuffer();
+    const full = await medianOps({ ours: () => read(ours(get)), hono: () => read(hono.fetch(get)) }, quick);
+    const again = await medianOps(
+      { ours: () => read(ours(revalidate)), hono: () => read(hono.fetch(revalidate)) },
+      quick,
+    );
+    return [
+      {
+        suite: 'deploy',
+        case: 'GET a hashed 40 kB script, brotli copy, body read',
+        unit: 'ops/s',
+        higherIsBetter: true,
+        ours: { name: 'serveStatic', value: full.ours ?? Number.NaN },
+        peer: { name: '@hono/node-server serveStatic', value: full.hono ?? Number.NaN },
+        note: 'ours also sends ETag and immutable Cache-Control',
+      },
+      {
+        suite: 'deploy',
+        case: 'revalidation (If-None-Match) of the same script',
+        unit: 'ops/s',
+        higherIsBetter: true,
+        ours: { name: 'serveStatic (304)', value: again.ours ?? Number.NaN },
+        peer: { name: '@hono/node-server serveStatic (200, no ETag)', value: again.hono ?? Number.NaN },
+        note: 'hono sends the whole file again',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -191,6 +191,34 @@ describe('serveStatic', () => {
     expect(bad.headers.get('content-range')).toBe(`bytes */${js.length}`);
     expect((await get('/static/js/app.js', { range: 'bytes=0-1,5-6' })).status).toBe(200);
     expect((await get('/static/js/app.js', { range: 'bytes=0-1', 'if-range': '"stale"' })).status).toBe(200);
+  });
+
+  it('streams files larger than the in-memory limit, ranges included', async () => {
+    const big = Buffer.alloc(600_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+    writeFileSync(join(dest, 'big.bin'), big);
+    const full = await get('/static/big.bin');
+    expect(full.headers.get('content-length')).toBe(String(big.length));
+    expect(Buffer.from(await full.arrayBuffer()).equals(big)).toBe(true);
+    const part = await get('/static/big.bin', { range: 'bytes=100000-400000' });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).equals(big.subarray(100_000, 400_001))).toBe(true);
+  });
+
+  it('passes a hashed file deleted after it was served to the app instead of failing', async () => {
+    const out = join(base, 'vanishing');
+    const { manifest } = await collectStatic(src, out);
+    const vanishing = compose(serveStatic({ root: out }))(notFoundApp);
+    const path = `/static/${manifest.paths['js/app.js']}`;
+    const first = await vanishing(new Request(`http://localhost${path}`));
+    expect(await first.text()).toBe(js);
+    for (const suffix of ['', '.br', '.gz']) rmSync(join(out, `${manifest.paths['js/app.js']}${suffix}`));
+    for (const encoding of ['', 'br']) {
+      const again = await vanishing(
+        new Request(`http://localhost${path}`, { headers: { 'accept-encoding': encoding } }),
+      );
+      expect(await again.text()).toBe('app 404');
+    }
   });
 
   it('answers HEAD without a body and passes other methods and misses to the app', async () => {

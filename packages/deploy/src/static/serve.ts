@@ -1,5 +1,5 @@
 import { createReadStream, type Stats } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Middleware } from '@adv/types';
@@ -27,6 +27,28 @@ export interface ServeStaticOptions {
 export const SERVE_STATIC_DEFAULTS = { prefix: '/static/', maxAge: 60 } as const;
 
 const YEAR = 31_536_000;
+/** Bodies up to this size are read into memory in one go; larger ones are streamed. */
+const BUFFER_MAX_BYTES = 256 * 1024;
+
+/** Reads `length` bytes at `start`, or `undefined` when the file is gone or shorter than it was. */
+async function readRange(path: string, start: number, length: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+      if (bytesRead === 0) return undefined;
+      filled += bytesRead;
+    }
+    return buffer;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
+}
 const notFound = () =>
   new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
@@ -122,6 +144,8 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   if (!Number.isInteger(maxAge) || maxAge < 0) invalidOption('maxAge', 'a non-negative integer of seconds', maxAge);
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   let state: Promise<{ root: string; hashed: Set<string> }> | undefined;
+  /** Looked-up hashed files (bounded by the manifest's size). */
+  const immutable = new Map<string, { real: string; identity: Stats; br?: Stats; gz?: Stats }>();
   const load = async () => {
     const root = await realpath(options.root);
     const manifest = await loadManifest(root).catch(() => undefined);
@@ -142,22 +166,30 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       state = undefined; // root missing: retry on the next request, let the app answer this one
       return next(request);
     }
-    const file = join(root, ...segments);
-    if (!file.startsWith(root + sep)) return notFound();
-    let real: string;
-    try {
-      real = await realpath(file);
-    } catch {
-      return next(request);
+    const relative = segments.join('/');
+    const isHashed = hashed.has(relative);
+    let info = isHashed ? immutable.get(relative) : undefined;
+    if (!info) {
+      const file = join(root, ...segments);
+      if (!file.startsWith(root + sep)) return notFound();
+      let real: string;
+      try {
+        real = await realpath(file);
+      } catch {
+        return next(request);
+      }
+      if (!real.startsWith(root + sep)) return notFound(); // a symlink pointing out of root
+      const [identity, br, gz] = await Promise.all([statFile(real), statFile(`${real}.br`), statFile(`${real}.gz`)]);
+      if (!identity) return next(request);
+      info = { real, identity, br, gz };
+      // A hashed name's content never changes (WhiteNoise caches the same): skip the file system next time.
+      if (isHashed) immutable.set(relative, info);
     }
-    if (!real.startsWith(root + sep)) return notFound(); // a symlink pointing out of root
-    const identity = await statFile(real);
-    if (!identity) return next(request);
+    const { real, identity, br, gz } = info;
 
     const rangeHeader = request.headers.get('range');
     // Ranges are served from the identity file (byte offsets of a compressed copy mean nothing to the client).
     const weights = rangeHeader ? { br: 0, gzip: 0 } : encodingWeights(request.headers.get('accept-encoding'));
-    const [br, gz] = await Promise.all([statFile(`${real}.br`), statFile(`${real}.gz`)]);
     let encoding = '';
     let served = identity;
     let path = real;
@@ -172,9 +204,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       'content-type': contentTypeFor(extname(real)),
       etag,
       'last-modified': new Date(Math.floor(identity.mtimeMs / 1000) * 1000).toUTCString(),
-      'cache-control': hashed.has(segments.join('/'))
-        ? `public, max-age=${YEAR}, immutable`
-        : `public, max-age=${maxAge}`,
+      'cache-control': isHashed ? `public, max-age=${YEAR}, immutable` : `public, max-age=${maxAge}`,
       'accept-ranges': 'bytes',
     });
     if (br || gz) headers.set('vary', 'Accept-Encoding');
@@ -208,6 +238,15 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     }
     headers.set('content-length', String(Math.max(0, end - start + 1)));
     if (request.method === 'HEAD' || served.size === 0) return new Response(null, { status, headers });
+    const length = end - start + 1;
+    if (length <= BUFFER_MAX_BYTES) {
+      // Most assets (and every precompressed copy of a script or stylesheet) are small: one read
+      // into a buffer costs far less than a file stream bridged to a web stream.
+      const body = await readRange(path, start, length);
+      if (body) return new Response(body, { status, headers });
+      immutable.delete(relative);
+      return next(request); // the file vanished since it was looked up (a redeploy): let the app answer
+    }
     const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
     return new Response(stream, { status, headers });
   };

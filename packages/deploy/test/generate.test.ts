@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,6 +195,102 @@ describe.runIf(systemdAnalyze)('generateSystemdUnit with the real systemd-analyz
     expect(verifyUnit(unit.replace('Restart=on-failure', 'Restart=sometimes'))).toContain('restart');
     expect(verifyUnit(unit.replace('KillMode=mixed', 'KillMood=mixed'))).toContain('KillMood');
   });
+});
+
+/** GET over HTTP/2 + TLS (the fixture certificate is self-signed), with the negotiated protocol. */
+function getHttp2(
+  port: number,
+  path: string,
+): Promise<{ alpn: string; status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = connectHttp2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false, servername: 'localhost' });
+    session.on('error', reject);
+    const stream = session.request({ ':path': path, ':authority': 'localhost', 'x-forwarded-proto': 'http' });
+    let body = '';
+    let headers: Record<string, unknown> = {};
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => {
+      headers = h;
+    });
+    stream.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    stream.on('end', () => {
+      const alpn = String(session.alpnProtocol);
+      session.close();
+      resolve({ alpn, status: Number(headers[':status']), headers, body });
+    });
+    stream.on('error', reject);
+    stream.end();
+  });
+}
+
+describe.runIf(nginxBinary)('generateNginxConfig over TLS with the real nginx', () => {
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('serves HTTP/2 over TLS, redirects plain HTTP to HTTPS and tells the app the request was HTTPS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adv-nginx-tls-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'app.css'), `body { color: red; }\n${'.x { margin: 0; }\n'.repeat(50)}`);
+    const { manifest } = await collectStatic(join(dir, 'src'), join(dir, 'static'));
+    const upstream = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.headers));
+    });
+    servers.push(upstream);
+    const appPort = await freePort();
+    await new Promise<void>((r) => upstream.listen(appPort, '127.0.0.1', r));
+    let ports: [number, number] | undefined;
+    for (let attempt = 0; attempt < 5 && !ports; attempt++) {
+      const candidate: [number, number] = [await freePort(), await freePort()];
+      if (candidate[0] === candidate[1]) continue;
+      const site = generateNginxConfig({
+        serverName: 'localhost',
+        upstreams: [`127.0.0.1:${appPort}`],
+        staticRoot: join(dir, 'static'),
+        tls,
+        httpPort: candidate[0],
+        httpsPort: candidate[1],
+        ipv6: false,
+      });
+      const child = spawn(nginxBinary ?? 'nginx', ['-p', dir, '-c', mainConfig(dir, site), '-e', 'stderr'], {
+        stdio: 'ignore',
+      });
+      children.push(child);
+      for (let i = 0; i < 200 && child.exitCode === null && !ports; i++) {
+        const up = await getHttp2(candidate[1], '/static/app.css').then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (up) ports = candidate;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!ports) child.kill('SIGKILL');
+    }
+    expect(ports, 'nginx did not start').toBeDefined();
+    const [httpPort, httpsPort] = ports ?? [0, 0];
+
+    const hashed = await getHttp2(httpsPort, `/static/${manifest.paths['app.css']}`);
+    expect(hashed.alpn).toBe('h2');
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(hashed.body).toContain('body { color: red; }');
+
+    const proxied = await getHttp2(httpsPort, '/page?x=1');
+    expect(proxied.alpn).toBe('h2');
+    const seen = JSON.parse(proxied.body) as Record<string, string>;
+    expect(seen['x-forwarded-proto']).toBe('https'); // set by nginx, the client's `http` is replaced
+    expect(seen.host).toBe('localhost');
+
+    const redirect = await fetch(`http://127.0.0.1:${httpPort}/login?next=%2F`, { redirect: 'manual' });
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.get('location')).toBe(`https://127.0.0.1:${httpsPort}/login?next=%2F`);
+  }, 40_000);
 });
 
 describe('generators', () => {

@@ -46,6 +46,14 @@ describe('connect and send', () => {
     expect(seen).toEqual(['article', 'any', 'any', 'value', 'any']);
   });
 
+  it('a sender inside the payload never replaces the one receivers are filtered by', () => {
+    const saved = signal<SavedArgs>();
+    const seen: unknown[] = [];
+    saved.connect(({ sender }) => seen.push(sender), { sender: Article });
+    saved.send(Article, { id: 1, sender: Comment } as never);
+    expect(seen).toEqual([Article]);
+  });
+
   it('connects the same receiver once per sender', () => {
     const saved = signal<SavedArgs>();
     let count = 0;

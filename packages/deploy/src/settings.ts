@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { inspect, parseEnv } from 'node:util';
+import * as util from 'node:util';
 import { z } from 'zod';
 import { DeployError, invalidOption, SettingsError, type SettingsIssue } from './errors.js';
 import { type BaseSettings, baseSettingsShape } from './settings-schema.js';
@@ -51,6 +51,15 @@ function readEnvFile(envFile: string | false | undefined): Record<string, string
   if (envFile === false) return {};
   const path = envFile ?? '.env';
   if (envFile === undefined && !existsSync(path)) return {};
+  // A namespace lookup, not a named import: on Node 20 before 20.12 (no util.parseEnv) the
+  // package still loads, and only reading a .env file fails, with a clear error.
+  const parseEnv = (util as { parseEnv?: (content: string) => Record<string, string> }).parseEnv;
+  if (typeof parseEnv !== 'function') {
+    throw new DeployError(
+      'ERR_ENV_FILE',
+      `Reading the env file \`${path}\` needs Node 20.12 or newer (util.parseEnv); upgrade Node or pass envFile: false`,
+    );
+  }
   try {
     return parseEnv(readFileSync(path, 'utf8'));
   } catch (error) {
@@ -128,8 +137,8 @@ export function redactSettings(settings: object, secrets: readonly string[] = []
 
 function protect(data: Record<string, unknown>, secrets: readonly string[]): Readonly<Record<string, unknown>> {
   Object.defineProperty(data, 'toJSON', { value: () => redactSettings(data, secrets), enumerable: false });
-  Object.defineProperty(data, inspect.custom, {
-    value: (_depth: number, opts: object) => `Settings ${inspect(redactSettings(data, secrets), opts)}`,
+  Object.defineProperty(data, util.inspect.custom, {
+    value: (_depth: number, opts: object) => `Settings ${util.inspect(redactSettings(data, secrets), opts)}`,
     enumerable: false,
   });
   return Object.freeze(data);

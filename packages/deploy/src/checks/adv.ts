@@ -44,7 +44,9 @@ async function newestMtime(dir: string): Promise<number> {
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
-    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+    // `parentPath` is Node 20.12+; `path` is its older name.
+    const parent = entry.parentPath ?? (entry as { path?: string }).path ?? dir;
+    newest = Math.max(newest, (await stat(join(parent, entry.name))).mtimeMs);
   }
   return newest;
 }

@@ -29,3 +29,16 @@ export function setLongTimeout(callback: () => void, delay: number, options: { u
     clear: () => clearTimeout(timer),
   };
 }
+
+/**
+ * Settles like `promise`, or rejects with `onTimeout()` after `ms` ms, whichever comes first (the
+ * promise itself goes on; a late rejection of it is ignored).
+ */
+export function raceTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  promise.catch(() => {});
+  let timer: LongTimer | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setLongTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timedOut]).finally(() => timer?.clear());
+}

@@ -1,7 +1,7 @@
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { serializeError, TaskError } from '../errors.js';
-import { type LongTimer, setLongTimeout } from '../timers.js';
+import { raceTimeout } from '../timers.js';
 import type {
   ActiveJob,
   JobData,
@@ -39,6 +39,8 @@ export class BullmqBackend implements TaskBackend {
   #worker: Worker<JobData> | undefined;
   #events: Promise<QueueEvents> | undefined;
   #closed = false;
+  /** The last connection error ioredis reported, for the message when Redis is unreachable. */
+  #lastError: Error | undefined;
 
   constructor(options: BullmqBackendOptions) {
     this.#options = resolveBullmqOptions(options);
@@ -55,7 +57,9 @@ export class BullmqBackend implements TaskBackend {
     const { connection } = this.#options;
     const client =
       typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...connection, ...extra });
-    client.on('error', () => {}); // ioredis reconnects by itself; callers see failed commands
+    client.on('error', (error: Error) => {
+      this.#lastError = error; // ioredis reconnects by itself; calls report it when it lasts
+    });
     this.#connections.push(client);
     return client;
   }
@@ -70,30 +74,75 @@ export class BullmqBackend implements TaskBackend {
     };
   }
 
-  async add(job: NewJob): Promise<JobRecord> {
+  /**
+   * Runs one Redis-backed call: waits (up to `wait` ms) for Redis to be reachable before sending
+   * anything, then up to `wait` ms for its answer, and turns any failure into an `ERR_BACKEND`
+   * {@link TaskError}.
+   */
+  async #call<T>(what: string, run: () => Promise<T>, wait = this.#options.unavailableTimeout): Promise<T> {
     this.#assertOpen();
+    if (this.#client.status !== 'ready') await this.#whenReachable(what, wait);
     try {
+      // Bounded too: a command sent just as Redis went away would otherwise wait for its reconnection.
+      return await raceTimeout(
+        run(),
+        wait,
+        () =>
+          new TaskError(
+            'ERR_BACKEND',
+            `Could not ${what} on BullMQ: Redis did not answer within ${wait} ms (it may still apply the call once it is back)`,
+          ),
+      );
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      throw new TaskError('ERR_BACKEND', `Could not ${what} on BullMQ: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Resolves once the producer connection is ready; rejects with `ERR_BACKEND` after `wait` ms. */
+  #whenReachable(what: string, wait: number): Promise<void> {
+    const client = this.#client;
+    const unreachable = (detail: string) =>
+      new TaskError(
+        'ERR_BACKEND',
+        `Could not ${what} on BullMQ: Redis ${detail}${this.#lastError ? ` (${this.#lastError.message})` : ''}`,
+        this.#lastError ? { cause: this.#lastError } : undefined,
+      );
+    if (client.status === 'end') return Promise.reject(unreachable('connection is closed'));
+    if (client.status === 'wait') void client.connect().catch(() => {}); // lazyConnect: connect now
+    let onReady!: () => void;
+    let onEnd!: () => void;
+    const reachable = new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      onEnd = () => reject(unreachable('connection is closed'));
+      client.once('ready', onReady);
+      client.once('end', onEnd);
+    });
+    return raceTimeout(reachable, wait, () => unreachable(`was unreachable for ${wait} ms`)).finally(() => {
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+    });
+  }
+
+  add(job: NewJob): Promise<JobRecord> {
+    return this.#call(`enqueue \`${job.data.task}\``, async () => {
       const added = await this.queue.add(job.data.task, job.data, {
         ...this.#jobOptions(job),
         ...(job.id === undefined ? {} : { jobId: job.id }),
         ...(job.delay > 0 ? { delay: job.delay } : {}),
       });
       return toRecord(added, job.delay > 0 ? 'delayed' : 'waiting');
-    } catch (error) {
-      throw new TaskError(
-        'ERR_BACKEND',
-        `Could not enqueue \`${job.data.task}\` on BullMQ: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    });
   }
 
-  async get(id: string): Promise<JobRecord | undefined> {
-    const loaded = await this.#load(id);
-    if (loaded) return loaded.record;
-    return (await this.#wasCancelled(id)) ? cancelledRecord(id) : undefined;
+  get(id: string): Promise<JobRecord | undefined> {
+    return this.#call(`read job \`${id}\``, async () => {
+      const loaded = await this.#load(id);
+      if (loaded) return loaded.record;
+      return (await this.#wasCancelled(id)) ? cancelledRecord(id) : undefined;
+    });
   }
 
   /** Reads the state before the job, so a `completed` state always comes with its return value. */
@@ -104,8 +153,18 @@ export class BullmqBackend implements TaskBackend {
     return job ? { job, record: toRecord(job, state) } : undefined;
   }
 
-  async waitFinished(id: string, timeout: number): Promise<JobRecord> {
-    const deadline = Date.now() + timeout;
+  waitFinished(id: string, timeout: number): Promise<JobRecord> {
+    const timedOut = () => new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`);
+    const what = `wait for job \`${id}\``;
+    // Waits through an outage, but bounded as a whole: nothing holds result() past its timeout.
+    return raceTimeout(
+      this.#call(what, () => this.#waitFinished(id, Date.now() + timeout, timedOut), timeout),
+      timeout,
+      timedOut,
+    );
+  }
+
+  async #waitFinished(id: string, deadline: number, timedOut: () => TaskError): Promise<JobRecord> {
     const events = await this.#queueEvents();
     for (;;) {
       const loaded = await this.#load(id);
@@ -119,13 +178,17 @@ export class BullmqBackend implements TaskBackend {
       const { job, record } = loaded;
       if (FINISHED.has(record.status)) return record;
       const left = deadline - Date.now();
-      if (left <= 0) throw new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`);
+      if (left <= 0) throw timedOut();
       // Resolves or rejects on the job's next final event; re-read the job either way (a retry is not final).
       await job.waitUntilFinished(events, Math.min(left, 5000)).catch(() => {});
     }
   }
 
-  async cancel(id: string): Promise<boolean> {
+  cancel(id: string): Promise<boolean> {
+    return this.#call(`cancel job \`${id}\``, () => this.#cancel(id));
+  }
+
+  async #cancel(id: string): Promise<boolean> {
     const job = await this.queue.getJob(id);
     if (!job) return false;
     const state = await job.getState();
@@ -199,7 +262,9 @@ export class BullmqBackend implements TaskBackend {
   }
 
   async stats(): Promise<TaskStats> {
-    const counts = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+    const counts = await this.#call('count jobs', () =>
+      this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
+    );
     return {
       waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
       active: counts.active ?? 0,
@@ -209,7 +274,11 @@ export class BullmqBackend implements TaskBackend {
     };
   }
 
-  async list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
+  list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
+    return this.#call(`list ${state} jobs`, () => this.#list(state, start, end));
+  }
+
+  async #list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
     if (state !== 'waiting') {
       const jobs = await this.queue.getJobs([state], start, end, false);
       return jobs.filter(Boolean).map((job) => toRecord(job, state));
@@ -223,7 +292,11 @@ export class BullmqBackend implements TaskBackend {
       .slice(start, end + 1);
   }
 
-  async retry(id: string): Promise<void> {
+  retry(id: string): Promise<void> {
+    return this.#call(`retry job \`${id}\``, () => this.#retry(id));
+  }
+
+  async #retry(id: string): Promise<void> {
     const job = await this.queue.getJob(id);
     if (!job || (await job.getState()) !== 'failed')
       throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
@@ -236,57 +309,64 @@ export class BullmqBackend implements TaskBackend {
     schedule: ScheduleRecord,
     template: { data: JobData; attempts: number; priority?: number },
   ): Promise<void> {
-    this.#assertOpen();
     const spec = schedule.spec;
-    await this.queue.upsertJobScheduler(
-      schedule.id,
-      'every' in spec ? { every: spec.every } : { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) },
-      { name: template.data.task, data: template.data, opts: this.#jobOptions(template) },
+    await this.#call(`upsert schedule \`${schedule.id}\``, () =>
+      this.queue.upsertJobScheduler(
+        schedule.id,
+        'every' in spec ? { every: spec.every } : { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) },
+        { name: template.data.task, data: template.data, opts: this.#jobOptions(template) },
+      ),
     );
   }
 
   removeSchedule(id: string): Promise<boolean> {
-    return this.queue.removeJobScheduler(id);
+    return this.#call(`remove schedule \`${id}\``, () => this.queue.removeJobScheduler(id));
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
-    return (await this.queue.getJobSchedulers(0, -1, true)).map((json) => toScheduleRecord(json));
+    const schedulers = await this.#call('list schedules', () => this.queue.getJobSchedulers(0, -1, true));
+    return schedulers.map((json) => toScheduleRecord(json));
   }
 
   async ping(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     this.#assertOpen();
     const client = this.#client;
+    if (client.status !== 'ready') await this.#whenReachable('ping', this.#options.unavailableTimeout);
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      client.ping().then(
-        () => resolve(),
-        (error: unknown) =>
-          reject(
-            new TaskError('ERR_BACKEND', `Redis did not answer PING: ${(error as Error).message}`, { cause: error }),
-          ),
-      );
+      client
+        .ping()
+        .then(
+          () => resolve(),
+          (error: unknown) =>
+            reject(
+              new TaskError('ERR_BACKEND', `Redis did not answer PING: ${(error as Error).message}`, { cause: error }),
+            ),
+        )
+        .finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 
   async close(options: { timeout?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#worker) {
-      const worker = this.#worker;
-      let timer: LongTimer | undefined;
-      const forced = new Promise<void>((resolve) => {
-        timer = setLongTimeout(() => {
+    const timeout = options.timeout ?? 30_000;
+    const graceful = (async () => {
+      if (this.#worker) {
+        const worker = this.#worker;
+        await raceTimeout(worker.close(), timeout, () => new Error('shutdown timeout')).catch(() => {
           worker.cancelAllJobs(new TaskError('ERR_BACKEND', 'Worker shut down') as unknown as string);
-          resolve(worker.close(true));
-        }, options.timeout ?? 30_000);
-      });
-      await Promise.race([worker.close(), forced]);
-      timer?.clear();
-    }
-    if (this.#events) await (await this.#events).close();
-    await this.queue.close();
+          return worker.close(true);
+        });
+      }
+      if (this.#events) await (await this.#events).close();
+      await this.queue.close();
+    })();
+    // BullMQ's close waits for Redis; with Redis unreachable it would wait forever. Give it a
+    // moment past the shutdown timeout, then drop the connections (that also ends its waits).
+    await raceTimeout(graceful, timeout + 2000, () => new Error('close timeout')).catch(() => {});
     for (const client of this.#connections) client.disconnect();
   }
 
@@ -312,7 +392,11 @@ export class BullmqBackend implements TaskBackend {
       await events.waitUntilReady();
       return events;
     })();
-    return this.#events;
+    const events = this.#events;
+    events.catch(() => {
+      if (this.#events === events) this.#events = undefined; // try again on the next call
+    });
+    return events;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import { MAX_TIMER_DELAY } from '../timers.js';
 import { checkInteger, checkName, invalid } from '../validate.js';
 
 /** Options of {@link bullmqBackend}. */
@@ -21,10 +22,23 @@ export interface BullmqBackendOptions {
   maxStalledCount?: number;
   /** Queue-wide rate limit shared by every worker (BullMQ's limiter). */
   limiter?: { max: number; duration: number };
+  /**
+   * How long a call waits for an unreachable Redis (not connected yet, or reconnecting), and then
+   * for its answer, before it rejects with `ERR_BACKEND`, in ms. Nothing is sent while Redis is
+   * unreachable, so such a rejected `enqueue()` never adds its job later; only a call caught as
+   * Redis goes away may still apply once it is back (a `jobId` makes retrying it safe).
+   * `result({ timeout })` waits through an outage up to its own timeout.
+   * @defaultValue 10000
+   */
+  unavailableTimeout?: number;
 }
 
 /** Options with their defaults applied. */
-export type ResolvedBullmqOptions = BullmqBackendOptions & { queueName: string; prefix: string };
+export type ResolvedBullmqOptions = BullmqBackendOptions & {
+  queueName: string;
+  prefix: string;
+  unavailableTimeout: number;
+};
 
 /** Validates options (failing fast, before any connection opens) and applies defaults. */
 export function resolveBullmqOptions(options: BullmqBackendOptions): ResolvedBullmqOptions {
@@ -33,11 +47,12 @@ export function resolveBullmqOptions(options: BullmqBackendOptions): ResolvedBul
   if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
     invalid('connection', 'a redis:// URL or ioredis options', connection);
   }
-  const resolved = { queueName: 'adv-tasks', prefix: 'bull', ...options };
+  const resolved = { queueName: 'adv-tasks', prefix: 'bull', unavailableTimeout: 10_000, ...options };
   checkName('queueName', resolved.queueName);
   for (const key of ['keepCompleted', 'keepFailed', 'maxStalledCount'] as const) {
     if (options[key] !== undefined) checkInteger(key, options[key], 0);
   }
+  checkInteger('unavailableTimeout', resolved.unavailableTimeout, 0, MAX_TIMER_DELAY);
   for (const key of ['lockDuration', 'stalledInterval'] as const) {
     if (options[key] !== undefined) checkInteger(key, options[key], 1);
   }

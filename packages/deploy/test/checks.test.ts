@@ -93,6 +93,8 @@ describe('checkDeploy', () => {
     ['adv.W014', { SECURE_PROXY_SSL_HEADER: undefined, SECURE_SSL_REDIRECT: false, SECURE_HSTS_SECONDS: 0 }, {}],
     ['adv.W017', {}, { behindProxy: false }],
     ['adv.W017', { SECURE_PROXY_SSL_HEADER: undefined, USE_X_FORWARDED_HOST: true }, { behindProxy: false }],
+    ['adv.W019', { SECURE_SSL_HOST: 'secure.example.org' }, {}],
+    ['adv.W019', { SECURE_SSL_HOST: 'bad host' }, {}],
     ['adv.E015', { ALLOWED_HOSTS: ['https://example.com'] }, {}],
     ['adv.E015', { ALLOWED_HOSTS: ['example.com:443'] }, {}],
     ['adv.E015', { ALLOWED_HOSTS: ['example.com/app'] }, {}],
@@ -121,6 +123,20 @@ describe('checkDeploy', () => {
     const direct = { ...good, SECURE_PROXY_SSL_HEADER: undefined, USE_X_FORWARDED_HOST: false };
     expect(await checkDeploy(direct, { ...goodContext, behindProxy: false })).toEqual([]);
     expect(await checkDeploy(good, { ...goodContext, behindProxy: undefined })).toEqual([]);
+  });
+
+  it('adv.W019 stays silent when SECURE_SSL_HOST is allowed or redirects are off', async () => {
+    const allowed = { ...good, ALLOWED_HOSTS: ['example.com', '.secure.example.org'] };
+    expect(await checkDeploy({ ...allowed, SECURE_SSL_HOST: 'secure.example.org:8443' }, goodContext)).toEqual([]);
+    expect(
+      await checkDeploy(
+        { ...good, SECURE_SSL_REDIRECT: false, SECURE_SSL_HOST: 'elsewhere.org' },
+        {
+          ...goodContext,
+          silenced: ['security.W008'],
+        },
+      ),
+    ).toEqual([]);
   });
 
   it('adv.E001 stays silent for in-memory backends in one process', async () => {

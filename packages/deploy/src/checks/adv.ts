@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DescribesBackend } from '@adv/types';
+import { isAllowedHost, splitHost } from '../request-info.js';
 import { MANIFEST_NAME } from '../static/manifest.js';
 import type { Check, DeployContext, Finding } from './types.js';
 
@@ -237,6 +238,21 @@ export const advChecks: readonly Check[] = [
             level: 'warning' as const,
             message: `No proxy runs in front of the app (context.behindProxy is false), yet ${trusted.join(' and ')} trusts a forwarded header: any client can send it to pass plain HTTP off as HTTPS or to choose the host of absolute URLs.`,
             hint: 'Unset SECURE_PROXY_SSL_HEADER and USE_X_FORWARDED_HOST, or put a proxy in front that sets (not appends) those headers.',
+          },
+        ];
+  },
+  (s) => {
+    const target = s.SECURE_SSL_REDIRECT ? s.SECURE_SSL_HOST : undefined;
+    if (!target) return [];
+    const host = splitHost(target);
+    return host && isAllowedHost(host.domain, s.ALLOWED_HOSTS)
+      ? []
+      : [
+          {
+            id: 'adv.W019',
+            level: 'warning' as const,
+            message: `SECURE_SSL_HOST \`${target}\` is not in ALLOWED_HOSTS: every redirected request lands on a host securityMiddleware answers with 400.`,
+            hint: 'Add the SECURE_SSL_HOST host to ALLOWED_HOSTS (or unset SECURE_SSL_HOST to redirect to the requested host).',
           },
         ];
   },

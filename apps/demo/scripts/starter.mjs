@@ -1,12 +1,13 @@
-// Makes a starter out of apps/demo the way its README says: the app's files in a new folder,
-// the @adv/* dependencies pointing at tarballs packed from packages/*, a tsconfig without the
-// monorepo's `extends`, then install and build. Used by `npm run check:starter` (a full install,
+// Makes a starter out of apps/demo the way its README says: the app's files (tests and CI
+// workflows included) in a new folder, the @adv/* dependencies pointing at tarballs packed from
+// packages/*, the dev tools the monorepo root provided, a tsconfig without the monorepo's
+// `extends` and its Biome settings, then install and build. Used by `npm run check:starter` (a full install,
 // compiling better-sqlite3) and by test/starter.test.ts (which reuses the monorepo's compiled
 // better-sqlite3 so the test takes seconds, not minutes).
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -21,12 +22,33 @@ export const STARTER_ENTRIES = [
   'templates',
   'locales',
   'static',
+  'test',
+  'vitest.config.ts',
+  '.gitignore',
   'README.md',
   'PRODUCTION.md',
   'Dockerfile',
   'deploy',
   '.github',
+  '.changeset',
 ];
+
+/** Tests about the monorepo itself, left behind. */
+const MONOREPO_ONLY = new Set(['test/starter.test.ts']);
+
+/**
+ * JSON as Biome formats it (the starter's lint checks these files too): two-space indents, and
+ * arrays of strings on one line when they fit in its 120 columns.
+ */
+function toJson(value) {
+  return `${JSON.stringify(value, null, 2).replace(
+    /^( *)("[^"]+": )\[\n((?: *"[^"\n]*",?\n)+) *\]/gm,
+    (all, indent, key, items) => {
+      const line = `${indent}${key}[${items.trim().split(/,\n */).join(', ')}]`;
+      return line.length <= 120 ? line : all;
+    },
+  )}\n`;
+}
 
 const run = async (cmd, args, cwd, signal) => {
   const { stdout } = await exec(cmd, args, { cwd, signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
@@ -51,12 +73,17 @@ export async function packPackages(dir, { signal } = {}) {
 
 /**
  * Writes a starter into `target`: the app's files, a package.json whose @adv/* dependencies are
- * the `tarballs`, with the dev dependencies a build needs (TypeScript, @types), and a standalone
- * tsconfig. `pinned` fixes dependency versions (e.g. better-sqlite3 to a compiled copy's).
+ * the `tarballs`, with the dev dependencies its lint, build and tests need, a standalone tsconfig
+ * and biome.json. `pinned` fixes dependency versions (e.g. better-sqlite3 to a compiled copy's).
  */
 export function writeStarter(target, tarballs, { pinned = {} } = {}) {
   mkdirSync(target, { recursive: true });
-  for (const entry of STARTER_ENTRIES) cpSync(join(appDir, entry), join(target, entry), { recursive: true });
+  for (const entry of STARTER_ENTRIES) {
+    cpSync(join(appDir, entry), join(target, entry), {
+      recursive: true,
+      filter: (source) => !MONOREPO_ONLY.has(relative(appDir, source)),
+    });
+  }
   const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
   const rootManifest = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.dependencies)) {
@@ -67,26 +94,24 @@ export function writeStarter(target, tarballs, { pinned = {} } = {}) {
     if (pinned[name]) manifest.dependencies[name] = pinned[name];
   }
   manifest.name = 'my-board';
-  // The build needs TypeScript and the type packages of what src/ imports; the test tooling
-  // (vitest, playwright, smtp-server …) stays behind with test/.
-  const types = Object.fromEntries(
-    Object.entries(manifest.devDependencies).filter(([name]) => name.startsWith('@types/')),
-  );
-  manifest.devDependencies = {
-    ...types,
-    '@types/node': rootManifest.devDependencies['@types/node'],
-    typescript: rootManifest.devDependencies.typescript,
-  };
-  delete manifest.scripts.test;
+  // What the monorepo root provides: TypeScript, Node's types, vitest, Biome and changesets (the
+  // lint, build and test of the CI workflow, the release workflow). The app's own dev dependencies come along.
+  for (const name of ['@types/node', 'typescript', 'vitest', '@biomejs/biome', '@changesets/cli']) {
+    manifest.devDependencies[name] = rootManifest.devDependencies[name];
+  }
   delete manifest.scripts['check:starter'];
   // npm 11 runs install scripts only when allowed: better-sqlite3 builds its native module.
   manifest.allowScripts = { 'better-sqlite3': true };
-  writeFileSync(join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(target, 'package.json'), toJson(manifest));
   const base = JSON.parse(readFileSync(join(repoDir, 'tsconfig.base.json'), 'utf8'));
   const tsconfig = JSON.parse(readFileSync(join(appDir, 'tsconfig.json'), 'utf8'));
   delete tsconfig.extends;
   tsconfig.compilerOptions = { ...base.compilerOptions, ...tsconfig.compilerOptions };
-  writeFileSync(join(target, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  writeFileSync(join(target, 'tsconfig.json'), toJson(tsconfig));
+  // The repository's Biome settings, without its rules about packages/.
+  const biome = JSON.parse(readFileSync(join(repoDir, 'biome.json'), 'utf8'));
+  delete biome.overrides;
+  writeFileSync(join(target, 'biome.json'), toJson(biome));
   return manifest;
 }
 

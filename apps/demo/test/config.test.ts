@@ -1,13 +1,14 @@
 import { SettingsError } from '@adv/deploy';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { fromRoot } from '../src/paths.js';
 
 describe('configuration from the environment', () => {
   it('runs with embedded development defaults', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.debug).toBe(true);
-    expect(config.dataDir).toMatch(/apps\/demo\/data$/);
+    expect(config.dataDir).toBe(fromRoot('data'));
     expect(config.settings.ALLOWED_HOSTS).toContain('localhost');
     expect(config.redisUrl).toBeUndefined();
   });

@@ -98,12 +98,18 @@ describe('check --deploy on the demo (npm run check)', () => {
   });
 });
 
+/** The adv-deploy CLI: in the app's node_modules (a starter) or the monorepo root's. */
+const ADV_DEPLOY = [
+  fromRoot('node_modules', '.bin', 'adv-deploy'),
+  fromRoot('..', '..', 'node_modules', '.bin', 'adv-deploy'),
+].find((path) => existsSync(path))!;
+
 describe('npm run check (adv-deploy check --deploy --settings dist/deploy-settings.js)', () => {
   /** Runs the CLI on the built app as CI does; resolves with its exit code and output. */
   const runCheck = (env: Record<string, string>) =>
     new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(
-        fromRoot('..', '..', 'node_modules', '.bin', 'adv-deploy'),
+        ADV_DEPLOY,
         ['check', '--deploy', '--settings', 'dist/deploy-settings.js'],
         {
           cwd: fromRoot(),

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, installStarter, packPackages, startStarter, writeStarter } from '../scripts/starter.mjs';
 import { fromRoot } from '../src/paths.js';
+
+const exec = promisify(execFile);
 
 /**
  * The README's "copy it as a starter" steps, end to end: the app copied out of the monorepo,
@@ -37,6 +41,25 @@ describe('apps/demo copied out as a starter', () => {
       expect(existsSync(join(installed, 'dist', 'index.js'))).toBe(true);
     }
     expect(existsSync(join(target, 'dist', 'static', 'staticfiles.json'))).toBe(true); // collected at build
+
+    // The CI workflow's steps work in the copy: lint, and tests (a few suites: the whole run is
+    // the monorepo's), among them the deploy check through its own adv-deploy.
+    await exec('git', ['init', '--quiet'], { cwd: target });
+    await exec('npm', ['run', 'lint'], { cwd: target });
+    const tests = await exec(
+      'npx',
+      [
+        'vitest',
+        'run',
+        'test/config.test.ts',
+        'test/catalogs.test.ts',
+        'test/workflows.test.ts',
+        'test/deploy-check.test.ts',
+      ],
+      { cwd: target, env: { ...process.env, CI: '', REDIS_URL: '', NO_COLOR: '1', FORCE_COLOR: '0' } },
+    );
+    expect(stripVTControlCharacters(tests.stdout)).toMatch(/Test Files\s+4 passed \(4\)/);
+    expect(existsSync(join(target, 'test', 'starter.test.ts'))).toBe(false);
 
     const port = await freePort();
     const app = await startStarter(target, { PORT: String(port), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' });

@@ -33,7 +33,12 @@ describe('starter GitHub workflows', () => {
   it('run the tests with Redis and gate on the deploy checks', () => {
     const ci = readFileSync(`${dir}/ci.yml`, 'utf8');
     expect(ci).toContain('image: redis:7');
-    expect(ci).toContain('npm run check');
+    for (const step of ['npm ci', 'npm run lint', 'npm run build', 'npm test'])
+      expect(ci).toContain(`- run: ${step}\n`);
+    expect(ci).toContain('npx adv-deploy check --deploy --settings dist/deploy-settings.js');
+    // Every script the workflow runs exists in the app's package.json.
+    const scripts = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')).scripts as Record<string, string>;
+    for (const [, name] of ci.matchAll(/npm run (\w+)/g)) expect(scripts).toHaveProperty(name!);
     expect(readFileSync(`${dir}/release.yml`, 'utf8')).toContain('changesets/action@v1');
   });
 });

@@ -118,6 +118,26 @@ describe('caching', () => {
     expect(await (await get('/pt-br/')).text()).toContain('Fresh news');
   });
 
+  it('drops exactly the list pages and sidebar fragments when an article is edited, nothing else', async () => {
+    await get('/articles/1');
+    await get('/articles/1'); // views:article:1 = 2 in the low-level cache
+    for (const path of ['/', '/pt-br/']) {
+      await get(path);
+      await expect.poll(() => servedFromCache(path)).toBe(true);
+    }
+    await demo.board.articles.save({ ...demo.board.articles.get(2)!, title: 'Renamed in place' });
+    // Both languages' cached list pages (and their sidebar fragments) are gone, and show the edit …
+    for (const path of ['/', '/pt-br/']) {
+      const page = await get(path);
+      expect(page.headers.has('age')).toBe(false);
+      const html = await page.text();
+      expect(html.indexOf('Renamed in place')).toBeGreaterThan(-1);
+      expect(html.slice(html.indexOf('data-testid="popular"'))).toContain('Renamed in place');
+    }
+    // … while the view counter, stored in the same cache, is untouched.
+    expect(await demo.cache.get('views:article:1')).toBe(2);
+  });
+
   it('refreshes the popular sidebar when a comment changes the ranking', async () => {
     const before = await (await get('/')).text();
     const sidebar = (html: string) =>

@@ -232,6 +232,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     logger,
     deployContext: () => ({
       processes: config.workers,
+      ...(settings.BEHIND_PROXY === undefined ? {} : { behindProxy: settings.BEHIND_PROXY }),
       backends: { cache, tasks: tasks.app.backend, channels: layer },
       middleware,
       health,

@@ -29,6 +29,12 @@ export const demoSettingsShape = {
   STATIC_ROOT: path(fromRoot('dist', 'static')),
   /** With it, cache, tasks and the channel layer move to Redis and several processes can share the work. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /**
+   * Whether a TLS-terminating proxy (the nginx of `deploy/nginx.conf`) sits in front: `check
+   * --deploy` then wants SECURE_PROXY_SSL_HEADER (adv.W014), and without one warns when proxy
+   * headers are trusted anyway. Unset: not known, neither check runs.
+   */
+  BEHIND_PROXY: z.stringbool().optional(),
   /** Processes to run (above 1 needs REDIS_URL). */
   WORKERS: int(1, 1),
   /** Time zone of dates until the visitor picks one. */

@@ -17,6 +17,7 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   SECRET_KEY: 'q7W1n2b9X0c8V3m6Z5l4K7j2H1g0F9d8S7a6P5o4I3u2Y1t0R9e8W7',
   ALLOWED_HOSTS: 'board.example.com',
+  BEHIND_PROXY: 'true',
   SECURE_SSL_REDIRECT: 'true',
   SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
   SECURE_HSTS_SECONDS: '3600',

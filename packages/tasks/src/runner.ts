@@ -21,8 +21,8 @@ export interface TaskEventMap {
 export interface RunnableTask {
   readonly name: string;
   readonly options: TaskOptions;
-  /** Runs the handler once, honouring the time limit and rate limit. */
-  invoke(payload: unknown, context: TaskContext): Promise<unknown>;
+  /** Runs the handler once, honouring the time limit and rate limit: its value, or a promise of it (it may throw). */
+  invoke(payload: unknown, context: TaskContext): unknown;
 }
 
 interface ProcessorDeps {
@@ -41,18 +41,26 @@ export function nextStepId(id: string): string {
 /**
  * Runs a handler. With a time limit, its signal also aborts at the limit and the attempt rejects
  * with `ERR_TIME_LIMIT` at once, even if the handler ignores the signal. Without one, the handler
- * gets the caller's signal as is (no extra AbortSignal or listener per job: they are not free).
+ * gets the caller's context as is and its return value is passed on as is (no extra promise,
+ * AbortSignal or listener per job: they are not free); it may then also throw synchronously.
  */
-export async function runWithLimits(
+export function runWithLimits(
   handler: (payload: unknown, context: TaskContext) => unknown,
   payload: unknown,
   context: TaskContext,
   timeLimit: number | undefined,
+): unknown {
+  // Passed through as is: its `signal` may be a lazy getter that spreading would trigger.
+  if (timeLimit === undefined) return handler(payload, context);
+  return runWithTimeLimit(handler, payload, context, timeLimit);
+}
+
+async function runWithTimeLimit(
+  handler: (payload: unknown, context: TaskContext) => unknown,
+  payload: unknown,
+  context: TaskContext,
+  timeLimit: number,
 ): Promise<unknown> {
-  if (timeLimit === undefined) {
-    // Passed through as is: its `signal` may be a lazy getter that spreading would trigger.
-    return handler(payload, context);
-  }
   const controller = new AbortController();
   const signal = AbortSignal.any([controller.signal, context.signal]);
   const timer = setTimeout(
@@ -79,6 +87,29 @@ export async function runWithLimits(
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * What a handler gets beside its payload. A class with a prototype getter rather than an object
+ * literal with one: the literal would allocate a getter closure per job, and `signal` must stay
+ * lazy (backends create it on first use).
+ */
+class JobContext implements TaskContext {
+  readonly id: string;
+  readonly name: string;
+  readonly attempt: number;
+  readonly #job: ActiveJob;
+
+  constructor(job: ActiveJob, name: string, attempt: number) {
+    this.#job = job;
+    this.id = job.id;
+    this.name = name;
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#job.signal;
   }
 }
 
@@ -167,19 +198,14 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
     if (deps.listening('active')) deps.emit('active', { id: job.id, name, attempt });
     const started = deps.listening('completed') ? performance.now() : 0;
     try {
-      const context = {
-        id: job.id,
-        name,
-        attempt,
-        get signal() {
-          return job.signal;
-        },
-      };
+      const context = new JobContext(job, name, attempt);
       const result = await task.invoke(job.data.payload, context);
       if (isAborted(job)) return fail(job.signal.reason); // cancelled while running: its result is discarded
       assertSerializable(result, 'result');
-      const [next, ...rest] = job.data.chain ?? [];
-      if (next) await deps.backend.add(stepJob(next, result, rest, nextStepId(job.id)));
+      const steps = job.data.chain; // no destructuring: it would allocate an iterator and an array per job
+      if (steps !== undefined && steps.length > 0) {
+        await deps.backend.add(stepJob(steps[0]!, result, steps.slice(1), nextStepId(job.id)));
+      }
       if (deps.listening('completed')) {
         deps.emit('completed', { id: job.id, name, attempt, result, duration: performance.now() - started });
       }

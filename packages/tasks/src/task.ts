@@ -86,10 +86,10 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
   }
 
   /** @internal Runs the handler once under the rate and time limits. */
-  invoke(payload: unknown, context: TaskContext): Promise<unknown> {
-    const call = () =>
-      runWithLimits(this.#handler as TaskHandler<unknown, unknown>, payload, context, this.options.timeLimit);
-    return this.#limiter ? (this.#limiter.add(call) as Promise<unknown>) : call();
+  invoke(payload: unknown, context: TaskContext): unknown {
+    const handler = this.#handler as TaskHandler<unknown, unknown>;
+    if (!this.#limiter) return runWithLimits(handler, payload, context, this.options.timeLimit);
+    return this.#limiter.add(() => runWithLimits(handler, payload, context, this.options.timeLimit));
   }
 
   /** @internal The job `enqueue` would add, with `chain` as the steps after it. */

@@ -251,6 +251,29 @@ export function jobContract({ newApp, factory }: SuiteContext): void {
     expect(await app.stats()).toMatchObject({ waiting: 0, delayed: 0 });
   });
 
+  it('keeps the payload and result as they were: later changes to the objects never reach the job', async () => {
+    const app = newApp();
+    const result = { list: [1] };
+    const echo = app.defineTask('echo-copy', (payload: { items: number[]; nested: { n: number } }) => {
+      payload.items.push(99); // a handler changing its payload does not change the stored job either
+      return { ...payload, result };
+    });
+    const payload = { items: [1, 2], nested: { n: 1 }, skipped: undefined };
+    const handle = await echo.enqueue(payload, { delay: 50 });
+    payload.items.push(3);
+    payload.nested.n = 2;
+    await app.process();
+    const value = await handle.result({ timeout: 10_000 });
+    result.list.push(2);
+    expect(value).toEqual({ items: [1, 2, 99], nested: { n: 1 }, result: { list: [1] } });
+    expect((await handle.info())?.data.payload).toEqual({ items: [1, 2], nested: { n: 1 } });
+    expect(await handle.result({ timeout: 10_000 })).toEqual({
+      items: [1, 2, 99],
+      nested: { n: 1 },
+      result: { list: [1] },
+    });
+  });
+
   it('fails a job whose result cannot be serialised', async () => {
     const app = newApp();
     const leaky = app.defineTask('leaky', () => new Map());

@@ -12,3 +12,15 @@ describe('TaskError', () => {
     expect(String(error)).toBe('TaskError: bad option');
   });
 });
+
+describe('jsonCopy', () => {
+  it('copies plain data as a JSON round trip would, keeping a `__proto__` key as data', async () => {
+    const { jsonCopy } = await import('../src/serialize.js');
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"a":[1,{"b":null}],"u":1}') as Record<string, unknown>;
+    const copy = jsonCopy({ ...parsed, gone: undefined });
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
+    expect(copy.a).not.toBe(parsed.a);
+  });
+});

@@ -104,6 +104,25 @@ describe('validation', () => {
     await expect(startWorker({ app: createTaskApp(), concurrency: 0 })).rejects.toThrow('`concurrency`');
   });
 
+  it('names the path of what cannot be serialised', async () => {
+    const cyclic: Record<string, unknown> = { list: [] };
+    (cyclic.list as unknown[]).push({ back: cyclic });
+    const cases: [unknown, string][] = [
+      [
+        { items: [1, { when: new Date(0) }] },
+        'Expected `payload.items[1].when` to be JSON-serialisable, found an instance of Date',
+      ],
+      [{ a: { n: Number.NaN } }, 'Expected `payload.a.n` to be JSON-serialisable, found the number NaN'],
+      [[1, undefined], 'Expected `payload[1]` to be JSON-serialisable, found undefined'],
+      [{ big: 1n }, 'Expected `payload.big` to be JSON-serialisable, found a bigint'],
+      [cyclic, 'Expected `payload.list[0].back` to be JSON-serialisable, found a circular reference'],
+    ];
+    for (const [payload, message] of cases) await expect(task.enqueue(payload as never)).rejects.toThrow(message);
+    // The same object twice is not a cycle.
+    const shared = { n: 1 };
+    await expect(task.run({ a: shared, b: shared } as never)).resolves.toBeUndefined();
+  });
+
   it('computes exponential backoff with bounded jitter', () => {
     const backoff = { ...DEFAULT_BACKOFF, delay: 100, maxDelay: 1000 };
     expect(backoffDelay(backoff, 1, () => 0)).toBe(50);

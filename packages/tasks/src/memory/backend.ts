@@ -27,7 +27,8 @@ interface Entry {
   /** Set when the active job is cancelled or interrupted, whether or not its signal exists yet. */
   aborted?: boolean;
   abortReason?: TaskError;
-  waiters: Set<() => void>;
+  /** Callers of `waitFinished`, created on first use (most jobs have none). */
+  waiters?: Set<() => void>;
 }
 
 interface ScheduleEntry {
@@ -44,6 +45,43 @@ function abortEntry(entry: Entry, reason: TaskError): void {
   entry.aborted = true;
   entry.abortReason = reason;
   entry.controller?.abort(reason);
+}
+
+/**
+ * A job as the processor sees it. A class with prototype getters rather than an object literal
+ * with getters, which would allocate two closures per job; the AbortSignal is created on first
+ * use only, as most handlers never look at it.
+ */
+class MemoryActiveJob implements ActiveJob {
+  readonly id: string;
+  readonly data: JobData;
+  readonly attemptsMade: number;
+  readonly attempts: number;
+  readonly #entry: Entry;
+
+  constructor(entry: Entry) {
+    this.#entry = entry;
+    this.id = entry.record.id;
+    const { data } = entry.record;
+    // The handler gets its own copy, as from Redis: changing it must not change the stored job or a retry.
+    this.data =
+      typeof data.payload === 'object' && data.payload !== null ? { ...data, payload: jsonCopy(data.payload) } : data;
+    this.attemptsMade = entry.record.attemptsMade;
+    this.attempts = entry.record.attempts;
+  }
+
+  get signal(): AbortSignal {
+    const entry = this.#entry;
+    if (!entry.controller) {
+      entry.controller = new AbortController();
+      if (entry.aborted) entry.controller.abort(entry.abortReason);
+    }
+    return entry.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#entry.aborted === true;
+  }
 }
 
 /**
@@ -84,7 +122,7 @@ export class MemoryBackend implements TaskBackend {
       attempts: job.attempts,
       createdAt: Date.now(),
     };
-    const entry: Entry = { record, priority: -(job.priority ?? 0), waiters: new Set() };
+    const entry: Entry = { record, priority: -(job.priority ?? 0) };
     this.#jobs.set(id, entry);
     if (job.delay > 0) this.#delay(entry, job.delay);
     else this.#push(entry);
@@ -103,13 +141,14 @@ export class MemoryBackend implements TaskBackend {
     if (FINISHED.has(entry.record.status)) return Promise.resolve({ ...entry.record });
     return new Promise((resolve, reject) => {
       const timer = setLongTimeout(() => {
-        entry.waiters.delete(done);
+        entry.waiters?.delete(done);
         reject(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
       }, timeout);
       const done = () => {
         timer.clear();
         resolve({ ...entry.record });
       };
+      entry.waiters ??= new Set();
       entry.waiters.add(done);
     });
   }
@@ -234,23 +273,7 @@ export class MemoryBackend implements TaskBackend {
     entry.aborted = false;
     let outcome: Outcome;
     try {
-      outcome = await this.#processor({
-        id: record.id,
-        data: record.data,
-        attemptsMade: record.attemptsMade,
-        attempts: record.attempts,
-        // Created on first use only: most handlers never look at their signal.
-        get signal() {
-          if (!entry.controller) {
-            entry.controller = new AbortController();
-            if (entry.aborted) entry.controller.abort(entry.abortReason);
-          }
-          return entry.controller.signal;
-        },
-        get aborted() {
-          return entry.aborted;
-        },
-      });
+      outcome = await this.#processor(new MemoryActiveJob(entry));
     } catch (error) {
       outcome = { ok: false, error }; // the processor decides retries; if it broke, fail the job rather than crash
     }
@@ -279,8 +302,10 @@ export class MemoryBackend implements TaskBackend {
       kept.delete(old);
       this.#jobs.delete(old);
     }
-    for (const waiter of entry.waiters) waiter();
-    entry.waiters.clear();
+    if (entry.waiters) {
+      for (const waiter of entry.waiters) waiter();
+      entry.waiters = undefined;
+    }
   }
 
   #arm(entry: ScheduleEntry): void {

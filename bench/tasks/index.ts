@@ -170,26 +170,38 @@ function rows(
  * 10,000 no-op tasks (far fewer in quick mode): @adv/tasks on BullMQ beside raw BullMQ with the
  * same concurrency and retention, and the memory backend beside a bare p-queue. Each pair runs
  * peer then ours, four times over (once in quick mode), and keeps each side's fastest round.
+ * `TASKS_BENCH_CASES=memory` (or `bullmq`) runs one pair only.
  */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const count = quick ? 300 : 10_000;
   const rounds = quick ? 1 : 4;
+  const cases = new Set((process.env.TASKS_BENCH_CASES ?? 'bullmq,memory').split(','));
   // Noise on a shared machine only ever slows a run down: keep each side's fastest round.
   // CPU per task: the lowest round, for the same reason.
   const best = (a: RunResult | undefined, b: RunResult): RunResult => {
     const faster = a && a.throughput >= b.throughput ? a : b;
     return { ...faster, cpuPerTask: Math.min(a?.cpuPerTask ?? Number.POSITIVE_INFINITY, b.cpuPerTask) };
   };
-  const redis = await startRedis();
-  try {
-    await rawBullmq(redis.url, Math.min(count, 500)); // warm-up: Lua scripts loaded, JIT warm
-    await oursOnBullmq(redis.url, Math.min(count, 500));
-    let raw: RunResult | undefined;
-    let ours: RunResult | undefined;
-    for (let round = 0; round < rounds; round++) {
-      raw = best(raw, await rawBullmq(redis.url, count));
-      ours = best(ours, await oursOnBullmq(redis.url, count));
+  const result: BenchRow[] = [];
+  if (cases.has('bullmq')) {
+    const redis = await startRedis();
+    try {
+      await rawBullmq(redis.url, Math.min(count, 500)); // warm-up: Lua scripts loaded, JIT warm
+      await oursOnBullmq(redis.url, Math.min(count, 500));
+      let raw: RunResult | undefined;
+      let ours: RunResult | undefined;
+      for (let round = 0; round < rounds; round++) {
+        raw = best(raw, await rawBullmq(redis.url, count));
+        ours = best(ours, await oursOnBullmq(redis.url, count));
+      }
+      result.push(
+        ...rows('bullmq', count, ours!, '@adv/tasks bullmqBackend', raw!, 'raw BullMQ Queue+Worker', 'goal >= 0.9x'),
+      );
+    } finally {
+      await redis.stop();
     }
+  }
+  if (cases.has('memory')) {
     await oursInMemory(Math.min(count, 1000));
     await rawPQueue(Math.min(count, 1000));
     let pq: RunResult | undefined;
@@ -198,11 +210,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       pq = best(pq, await rawPQueue(count));
       mem = best(mem, await oursInMemory(count));
     }
-    return [
-      ...rows('bullmq', count, ours!, '@adv/tasks bullmqBackend', raw!, 'raw BullMQ Queue+Worker', 'goal >= 0.9x'),
-      ...rows('memory', count, mem!, '@adv/tasks memoryBackend', pq!, 'raw p-queue'),
-    ];
-  } finally {
-    await redis.stop();
+    result.push(...rows('memory', count, mem!, '@adv/tasks memoryBackend', pq!, 'raw p-queue'));
   }
+  return result;
 }

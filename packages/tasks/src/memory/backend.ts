@@ -94,7 +94,12 @@ export class MemoryBackend implements TaskBackend {
   readonly backendInfo = { name: '@adv/tasks:memory', sharedAcrossProcesses: false } as const;
   readonly #options: Required<MemoryBackendOptions>;
   readonly #jobs = new Map<string, Entry>();
-  readonly #completed = new Set<string>();
+  /**
+   * Ids of completed and cancelled jobs, oldest first from `#completedHead` (both states are final,
+   * so a FIFO array does: evicting from a `Set` would skip over its deleted slots every time).
+   */
+  #completed: string[] = [];
+  #completedHead = 0;
   readonly #failed = new Set<string>();
   readonly #schedules = new Map<string, ScheduleEntry>();
   readonly #queue = new PQueue({ autoStart: false, concurrency: 1 });
@@ -293,18 +298,35 @@ export class MemoryBackend implements TaskBackend {
   #finish(entry: Entry, status: 'completed' | 'failed' | 'cancelled'): void {
     entry.record.status = status;
     entry.record.finishedAt = Date.now();
-    // Cancelled jobs share the completed jobs' retention.
-    const kept = status === 'failed' ? this.#failed : this.#completed;
-    kept.add(entry.record.id);
-    const limit = status === 'failed' ? this.#options.keepFailed : this.#options.keepCompleted;
-    for (const old of kept) {
-      if (kept.size <= limit) break;
-      kept.delete(old);
-      this.#jobs.delete(old);
-    }
+    if (status === 'failed') this.#keepFailed(entry.record.id);
+    else this.#keepCompleted(entry.record.id); // cancelled jobs share the completed jobs' retention
     if (entry.waiters) {
       for (const waiter of entry.waiters) waiter();
       entry.waiters = undefined;
+    }
+  }
+
+  #keepCompleted(id: string): void {
+    const ids = this.#completed;
+    ids.push(id);
+    while (ids.length - this.#completedHead > this.#options.keepCompleted) {
+      this.#jobs.delete(ids[this.#completedHead]!);
+      this.#completedHead += 1;
+    }
+    if (this.#completedHead >= 1024 && this.#completedHead * 2 >= ids.length) {
+      this.#completed = ids.slice(this.#completedHead);
+      this.#completedHead = 0;
+    }
+  }
+
+  /** Failed jobs can leave that state (`retry()`), so they are kept in an insertion-ordered set. */
+  #keepFailed(id: string): void {
+    const kept = this.#failed;
+    kept.add(id);
+    for (const old of kept) {
+      if (kept.size <= this.#options.keepFailed) break;
+      kept.delete(old);
+      this.#jobs.delete(old);
     }
   }
 

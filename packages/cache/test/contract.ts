@@ -195,16 +195,17 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       expect(await cache.get('k')).toBe('v1');
       await expect(cache.incrVersion('missing')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
       // The moved entry keeps its ttl and its tags.
-      await cache.set('brief', 'b', { ttl: 0.6, tags: ['moved'] });
+      await cache.set('brief', 'b', { ttl: 60, tags: ['moved'] });
       await cache.set('tagged', 't', { tags: ['moved'] });
       expect(await cache.incrVersion('brief')).toBe(2);
       expect(await cache.incrVersion('tagged')).toBe(2);
       expect(await cache.get('brief', { version: 2 })).toBe('b');
       await cache.invalidateTags(['moved']);
       expect(await cache.get('tagged', { version: 2 })).toBeUndefined();
-      await cache.set('brief', 'b', { ttl: 0.6, version: 5 });
+      await cache.set('brief', 'b', { ttl: 1.5, version: 5 });
       expect(await cache.incrVersion('brief', 1, { version: 5 })).toBe(6);
-      await sleep(1600); // memcached expires to the second
+      expect(await cache.get('brief', { version: 6 })).toBe('b');
+      await sleep(2600); // past the 1.5 s it kept (memcached expires to the second)
       expect(await cache.get('brief', { version: 6 })).toBeUndefined();
       const v3 = make({ version: 3 });
       await v3.set('x', 1);

@@ -1,7 +1,7 @@
 import { TaskError } from './errors.js';
 import { DEFAULT_RESULT_TIMEOUT, TaskHandle } from './handle.js';
 import { nextStepId } from './runner.js';
-import type { Signature } from './task.js';
+import type { AnySignature } from './task.js';
 import type { JobStatus } from './types.js';
 import { checkNonNegative, invalid } from './validate.js';
 
@@ -50,15 +50,15 @@ export class ChainHandle<Result = unknown> {
 
 /** A chain of signatures built by {@link chain}. */
 export class Chain<Result = unknown> {
-  readonly #steps: readonly Signature[];
+  readonly #steps: readonly AnySignature[];
 
-  constructor(steps: readonly Signature[]) {
+  constructor(steps: readonly AnySignature[]) {
     this.#steps = steps;
   }
 
   /** Enqueues the first step; each later step is enqueued by the worker when the one before succeeds. */
   async enqueue(): Promise<ChainHandle<Result>> {
-    const [first, ...rest] = this.#steps as [Signature, ...Signature[]];
+    const [first, ...rest] = this.#steps as [AnySignature, ...AnySignature[]];
     const job = first.task.prepare(
       first.payload,
       first.options,
@@ -79,7 +79,7 @@ export class Chain<Result = unknown> {
  * Failure semantics: a step that fails after its retries stops the chain; `result()` rejects with
  * its error and later steps never run. All steps must be defined on the same app (backend).
  */
-export function chain<Result = unknown>(...steps: Signature[]): Chain<Result> {
+export function chain<Result = unknown>(...steps: AnySignature[]): Chain<Result> {
   if (steps.length === 0) invalid('steps', 'at least one signature (task.with(payload))', steps.length);
   for (const [index, step] of steps.entries()) {
     if (typeof step !== 'object' || step === null || typeof step.task?.prepare !== 'function') {
@@ -114,9 +114,9 @@ export class GroupHandle<Results extends unknown[] = unknown[]> {
 
 /** A group of signatures built by {@link group}. */
 export class Group<Results extends unknown[] = unknown[]> {
-  readonly #members: readonly Signature[];
+  readonly #members: readonly AnySignature[];
 
-  constructor(members: readonly Signature[]) {
+  constructor(members: readonly AnySignature[]) {
     this.#members = members;
   }
 
@@ -133,7 +133,7 @@ export class Group<Results extends unknown[] = unknown[]> {
 }
 
 /** `group([a.with(1), b.with(2)])`: runs members in parallel and collects every result, in order. */
-export function group<Results extends unknown[] = unknown[]>(members: readonly Signature[]): Group<Results> {
+export function group<Results extends unknown[] = unknown[]>(members: readonly AnySignature[]): Group<Results> {
   if (!Array.isArray(members)) invalid('members', 'an array of signatures', members);
   for (const [index, member] of members.entries()) {
     if (typeof member !== 'object' || member === null || typeof member.task?.prepare !== 'function') {

@@ -8,7 +8,7 @@ export { MemoryBackend, memoryBackend } from './memory/backend.js';
 export type { MemoryBackendOptions } from './memory/options.js';
 export { MEMORY_DEFAULTS } from './memory/options.js';
 export type { RunnableTask, TaskEventMap } from './runner.js';
-export type { Signature } from './task.js';
+export type { AnySignature, Signature } from './task.js';
 export { Task } from './task.js';
 export type {
   ActiveJob,

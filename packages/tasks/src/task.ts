@@ -25,6 +25,13 @@ export interface Signature<Payload = unknown, Result = unknown> {
   readonly options: EnqueueOptions;
 }
 
+/**
+ * A signature of any task, whatever its payload and result types: what `chain()` and `group()`
+ * take (`task.with()` already checked each payload against its task).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: payload types differ per step; `unknown` would reject every typed task
+export type AnySignature = Signature<any, unknown>;
+
 /** A background task: enqueue it, or run it inline. Created by `app.defineTask()`. */
 export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Payload> {
   /** Unique name; workers look handlers up by it. */

@@ -21,6 +21,6 @@ describe('jsonCopy', () => {
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
-    expect(copy.a).not.toBe(parsed.a);
+    expect((copy as Record<string, unknown>).a).not.toBe(parsed.a);
   });
 });

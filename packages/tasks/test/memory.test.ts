@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTaskApp, memoryBackend } from '../src/index.js';
 import { taskBackendSuite } from './contract.js';
-import { rejection } from './helpers.js';
+import { rejection, until } from './helpers.js';
 
 taskBackendSuite('memory', () => memoryBackend());
 
@@ -43,5 +43,27 @@ describe('memory backend retention', () => {
     await rejection(app.handle(failed[1]!).result());
     expect((await app.failed()).map((job) => job.id).sort()).toEqual([failed[1], failed[2]].sort());
     await app.close();
+  });
+});
+
+describe('memory backend close', () => {
+  it('rejects result() of jobs that can no longer finish with ERR_BACKEND, at close rather than at their timeout', async () => {
+    const app = createTaskApp();
+    let release: (() => void) | undefined;
+    const deaf = app.defineTask('deaf', () => new Promise<void>((resolve) => (release = resolve)));
+    const queued = app.defineTask('queued', () => 'never');
+    await app.process({ concurrency: 1 });
+    const active = await deaf.enqueue(undefined);
+    const waiting = await queued.enqueue(undefined);
+    const delayed = await queued.enqueue(undefined, { delay: 60_000 });
+    const results = [active, waiting, delayed].map((handle) => rejection(handle.result({ timeout: 600_000 })));
+    await until(() => release !== undefined);
+    await app.close({ timeout: 50 }); // the active handler ignores its signal and never returns by itself
+    for (const error of await Promise.all(results)) {
+      expect(error.code).toBe('ERR_BACKEND');
+      expect(error.message).toContain('closed before job');
+    }
+    expect((await rejection(waiting.result({ timeout: 600_000 }))).code).toBe('ERR_BACKEND');
+    release?.();
   });
 });

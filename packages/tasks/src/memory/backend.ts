@@ -28,7 +28,7 @@ interface Entry {
   aborted?: boolean;
   abortReason?: TaskError;
   /** Callers of `waitFinished`, created on first use (most jobs have none). */
-  waiters?: Set<() => void>;
+  waiters?: Set<(error?: TaskError) => void>;
 }
 
 interface ScheduleEntry {
@@ -39,6 +39,13 @@ interface ScheduleEntry {
 }
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+function closedBeforeFinish(id: string): TaskError {
+  return new TaskError(
+    'ERR_BACKEND',
+    `The memory backend was closed before job \`${id}\` finished (memory jobs do not survive a close or a restart)`,
+  );
+}
 
 /** Aborts a job's signal, or records the reason for when its signal is first created. */
 function abortEntry(entry: Entry, reason: TaskError): void {
@@ -144,14 +151,16 @@ export class MemoryBackend implements TaskBackend {
     if (!entry)
       return Promise.reject(new TaskError('ERR_NOT_FOUND', `No job \`${id}\` is known to the memory backend`));
     if (FINISHED.has(entry.record.status)) return Promise.resolve({ ...entry.record });
+    if (this.#closed) return Promise.reject(closedBeforeFinish(id));
     return new Promise((resolve, reject) => {
       const timer = setLongTimeout(() => {
         entry.waiters?.delete(done);
         reject(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
       }, timeout);
-      const done = () => {
+      const done = (error?: TaskError) => {
         timer.clear();
-        resolve({ ...entry.record });
+        if (error) reject(error);
+        else resolve({ ...entry.record });
       };
       entry.waiters ??= new Set();
       entry.waiters.add(done);
@@ -248,6 +257,14 @@ export class MemoryBackend implements TaskBackend {
         if (entry.record.status === 'active') abortEntry(entry, new TaskError('ERR_BACKEND', 'Worker shut down'));
     }
     timer?.clear();
+    // Jobs that will never finish now (dropped, or a handler that ignores its signal): say so
+    // rather than let `result()` wait out its timeout.
+    for (const entry of this.#jobs.values()) {
+      if (!entry.waiters || FINISHED.has(entry.record.status)) continue;
+      const error = closedBeforeFinish(entry.record.id);
+      for (const waiter of entry.waiters) waiter(error);
+      entry.waiters = undefined;
+    }
   }
 
   #assertOpen(): void {

@@ -25,8 +25,13 @@ async function serveOne(prepared: boolean): Promise<Running> {
   // Like Django's runserver, report the deploy checks at start when not in DEBUG
   // (`npm run check` exits non-zero on errors; in DEBUG they would only say "not a deployment").
   if (!config.debug) {
+    // Errors log at `error`, the rest at `warn`; the finding's own level is `severity` (pino's
+    // `level` key is its numeric level: a second `level` would make the JSON line ambiguous).
     for (const finding of await checkDeploy(config.settings, { ...demo.deployContext(), processes: workers })) {
-      demo.logger.warn({ check: finding.id, level: finding.level, hint: finding.hint }, finding.message);
+      const fields = { check: finding.id, severity: finding.level, hint: finding.hint };
+      if (finding.level === 'error' || finding.level === 'critical') demo.logger.error(fields, finding.message);
+      else if (finding.level === 'warning') demo.logger.warn(fields, finding.message);
+      else demo.logger.info(fields, finding.message);
     }
   }
   return running;

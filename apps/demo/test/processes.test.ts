@@ -58,6 +58,37 @@ describe('the app as processes (node dist/main.js)', () => {
   });
 });
 
+describe('a production start', () => {
+  it('prints the URL, then logs each deploy finding as one JSON line at its level', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-start-'));
+    const app = startApp([], {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      STATIC_ROOT: join(dataDir, 'static'),
+      DEBUG: 'false',
+      NODE_ENV: 'production',
+      SECRET_KEY: 'q7W1n2b9X0c8V3m6Z5l4K7j2H1g0F9d8S7a6P5o4I3u2Y1t0R9e8W7',
+      ALLOWED_HOSTS: '127.0.0.1',
+    });
+    try {
+      await app.listening;
+      // No backup yet: adv.E009 is among the findings.
+      await expect.poll(() => app.output(), WAIT).toContain('"check":"adv.E009"');
+      const lines = app
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"check":'));
+      for (const line of lines) expect(line.match(/"level":/g)).toHaveLength(1);
+      const findings = lines.map((line) => JSON.parse(line) as { level: number; severity: string; check: string });
+      expect(findings.find((f) => f.check === 'adv.E009')).toMatchObject({ level: 50, severity: 'error' });
+      expect(findings.find((f) => f.check === 'security.W008')).toMatchObject({ level: 40, severity: 'warning' });
+    } finally {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.runIf(redisUrl && chromiumAvailable())('scale-out with REDIS_URL and --workers', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-processes-'));
   const apps: ReturnType<typeof startApp>[] = [];

@@ -12,7 +12,16 @@ import { safeKey } from './keys.js';
 import type { IncrOptions, SetOptions, VersionOptions } from './options.js';
 import { type Entry, encodeEntry } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
-import { checkFunction, checkInteger, checkKey, checkKeys, checkTags, checkTtl, toMs } from './validate.js';
+import {
+  checkFunction,
+  checkInteger,
+  checkKey,
+  checkKeys,
+  checkOptions,
+  checkTags,
+  checkTtl,
+  toMs,
+} from './validate.js';
 
 /**
  * Django's cache API on a keyv store. Create one with {@link createCache}; share it across the
@@ -161,10 +170,13 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     entries: Iterable<readonly [string, unknown]> | Record<string, unknown>,
     options?: SetOptions,
   ): Promise<boolean> {
+    if (typeof entries !== 'object' || entries === null)
+      throw new CacheError(
+        'ERR_INVALID_ARGUMENT',
+        `Expected \`entries\` to be an object or [key, value] pairs, got ${describeValue(entries)}`,
+      );
     const pairs =
-      Symbol.iterator in Object(entries)
-        ? [...(entries as Iterable<readonly [string, unknown]>)]
-        : Object.entries(entries);
+      Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, unknown]>)] : Object.entries(entries);
     const rows: Array<{ key: string; value: string; ttl?: number }> = [];
     for (const [key, value] of pairs) {
       const full = this.makeKey(key, options?.version);
@@ -263,6 +275,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    */
   async getOrSet<T>(key: string, factory: () => T | Promise<T>, options: SetOptions = {}): Promise<T> {
     checkFunction(factory, 'factory', 'ERR_INVALID_ARGUMENT');
+    checkOptions(options);
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);

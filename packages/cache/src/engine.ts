@@ -5,7 +5,7 @@ import { safeKey } from './keys.js';
 import type { SetOptions } from './options.js';
 import { decodeEntry, type Entry, encodeEntry, exceeds } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
-import { checkTags, checkTtl, toMs } from './validate.js';
+import { checkOptions, checkTags, checkTtl, toMs } from './validate.js';
 
 /** A value ready to store, and its ttl in ms. */
 export interface Encoded {
@@ -77,6 +77,7 @@ export class Engine {
    * `versions` are the tag versions read before the value was computed (see {@link TagVersions}).
    */
   encode(value: unknown, options: SetOptions, versions?: TagVersions): Encoded | Promise<Encoded> {
+    checkOptions(options);
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);

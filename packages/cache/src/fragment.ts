@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CacheError, describeValue } from './errors.js';
 import type { SetOptions } from './options.js';
+import { checkFunction } from './validate.js';
 
 /** What the fragment cache needs of a cache: `getOrSet` (so concurrent renders coalesce). */
 export interface FragmentCache {
@@ -66,12 +67,25 @@ export function makeFragmentKey(name: string, varyOn: readonly unknown[] = []): 
  * const html = await cacheFragment(cache, 'sidebar', [user.id], 300, () => renderSidebar(user));
  * ```
  */
-export function cacheFragment(
+export async function cacheFragment(
   cache: FragmentCache,
   name: string,
   varyOn: readonly unknown[],
   ttl: number,
   render: () => string | Promise<string>,
 ): Promise<string> {
-  return cache.getOrSet(makeFragmentKey(name, varyOn), render, { ttl });
+  checkFunction(render, 'render', 'ERR_INVALID_ARGUMENT');
+  return cache.getOrSet(
+    makeFragmentKey(name, varyOn),
+    async () => {
+      const html: unknown = await render();
+      if (typeof html !== 'string')
+        throw new CacheError(
+          'ERR_INVALID_ARGUMENT',
+          `Expected \`render\` to return a string, got ${describeValue(html)}`,
+        );
+      return html;
+    },
+    { ttl },
+  );
 }

@@ -62,3 +62,9 @@ export function checkTags(tags: unknown): void {
 export function toMs(seconds: number): number {
   return Math.ceil(seconds * 1000);
 }
+
+/** Throws unless `options` is undefined or an object. */
+export function checkOptions(options: unknown, name = 'options'): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
+    fail('ERR_INVALID_ARGUMENT', name, 'an options object', options);
+}

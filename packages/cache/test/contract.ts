@@ -408,6 +408,12 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       await expect(cache.incr('k', 1.5)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
       await expect(cache.set('k', 1, { tags: [''] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
       await expect(cache.getOrSet('k', 'nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(cache.getOrSet('k', () => 1, null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(cache.set('k', 1, 'ttl' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(cache.setMany(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(cache.setMany(5 as never)).rejects.toThrow(
+        /Expected `entries` to be an object or \[key, value\] pairs/,
+      );
       expect(await cache.get('k')).toBeUndefined();
     });
   });

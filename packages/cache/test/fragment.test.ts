@@ -38,6 +38,17 @@ describe('cacheFragment', () => {
     expect(() => makeFragmentKey('f', [circular])).toThrow(CacheError);
     expect(() => makeFragmentKey('', [])).toThrow(/Expected `name` to be a non-empty string/);
   });
+
+  it('rejects a renderer that returns no string, and caches nothing', async () => {
+    const cache = createCache();
+    await expect(cacheFragment(cache, 'n', [], 60, (() => 42) as never)).rejects.toThrow(
+      'Expected `render` to return a string, got `42` (number)',
+    );
+    expect(await cache.has(makeFragmentKey('n', []))).toBe(false);
+    await expect(cacheFragment(cache, 'n', [], 60, 'x' as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
 });
 
 describe('{% cache %} for LiquidJS', () => {

@@ -1,9 +1,10 @@
+import { CronExpressionParser } from 'cron-parser';
 import { expect, it } from 'vitest';
 import { chain, createTaskApp, group, TaskError } from '../src/index.js';
 import { rejection, type SuiteContext, sleep, until } from './helpers.js';
 
 /** Contract: chains, groups, rate limits, schedules, stats, shutdown, readiness and inline runs. */
-export function workflowContract({ newApp }: SuiteContext): void {
+export function workflowContract({ newApp, factory }: SuiteContext): void {
   it('chains tasks, feeding each result to the next', async () => {
     const app = newApp();
     const add = app.defineTask('add', ({ a, b }: { a: number; b: number }) => a + b);
@@ -92,6 +93,29 @@ export function workflowContract({ newApp }: SuiteContext): void {
     other.defineTask('tick', () => {});
     await other.syncSchedules();
     expect(await app.schedules()).toEqual([]);
+  });
+
+  it('replaces a schedule whose spec changed in a redeploy, without a second copy or a stale tick', async () => {
+    const backend = factory();
+    const before = newApp(backend);
+    const tickBefore = before.defineTask('tick', () => {});
+    before.schedule('report', { every: 60_000 }, tickBefore, 'v1');
+    before.schedule('retired', { every: 60_000 }, tickBefore, 'old');
+    await before.syncSchedules();
+    await before.syncSchedules(); // a restart with the same code changes nothing
+    expect((await before.schedules()).map((s) => s.id).sort()).toEqual(['report', 'retired']);
+
+    const after = newApp(backend); // the next deploy, on the same backend
+    const tickAfter = after.defineTask('tick', () => {});
+    after.schedule('report', { cron: '0 3 * * *', tz: 'Europe/Paris' }, tickAfter, 'v2');
+    await after.syncSchedules();
+    const listed = await after.schedules();
+    expect(listed.map(({ id, spec, payload }) => ({ id, spec, payload }))).toEqual([
+      { id: 'report', spec: { cron: '0 3 * * *', tz: 'Europe/Paris' }, payload: 'v2' },
+    ]);
+    // The next fire time is the new spec's, not one left over from the interval.
+    const next = CronExpressionParser.parse('0 3 * * *', { tz: 'Europe/Paris' }).next().getTime();
+    expect(listed[0]?.next).toBe(next);
   });
 
   it('lists jobs by state, most recent first', async () => {

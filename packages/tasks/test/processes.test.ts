@@ -117,7 +117,7 @@ describe.runIf(redisUrl)('worker processes on BullMQ', { timeout: 60_000 }, () =
     expect(child.output()).toContain('worker stopped');
   });
 
-  it('runs a module without an exported app on the default in-process app, until SIGTERM', async () => {
+  it('runs a module without an exported app on the default in-process app, until SIGINT (Ctrl-C)', async () => {
     const child = spawn(process.execPath, [cli, 'worker', '--module', defaultAppFixture, '--concurrency', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -132,9 +132,11 @@ describe.runIf(redisUrl)('worker processes on BullMQ', { timeout: 60_000 }, () =
     const ready = () => output.includes('hello ada from the default app') && output.includes('worker started');
     await until(() => ready() || child.exitCode !== null, 20_000);
     expect(output).toContain('@adv/tasks:memory');
-    child.kill('SIGTERM');
+    child.kill('SIGINT');
     const [code] = await exited;
     expect(code).toBe(0);
+    expect(output).toContain('SIGINT');
+    expect(output).toContain('worker stopped');
   });
 
   it('exits with usage on bad arguments', async () => {

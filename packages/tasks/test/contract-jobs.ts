@@ -202,6 +202,10 @@ export function jobContract({ newApp, factory }: SuiteContext): void {
     expect((await rejection(handle.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
     expect(await handle.status()).toBe('cancelled');
     expect((reason as TaskError).code).toBe('ERR_CANCELLED');
+    // Cancelled is not failed: it stays out of the dead-letter view and the failed count.
+    await until(async () => (await app.stats()).failed === 0);
+    expect(await app.failed()).toEqual([]);
+    expect(await handle.status()).toBe('cancelled');
   });
 
   it('discards the result of an active job cancelled while its handler ignored the signal', async () => {

@@ -230,6 +230,11 @@ export class BullmqBackend implements TaskBackend {
       },
     );
     worker.on('error', (error) => options.onError?.(error));
+    // A job cancelled while active ends as cancelled, not in the failed set (the dead-letter view
+    // and `stats().failed`), as a cancelled waiting job does: its marker was set before it failed.
+    worker.on('failed', (job) => {
+      if (job?.data.error?.code === 'ERR_CANCELLED') void job.remove().catch(() => {});
+    });
     this.#worker = worker;
     await worker.waitUntilReady();
   }
@@ -255,6 +260,9 @@ export class BullmqBackend implements TaskBackend {
     const stored = serializeError(outcome.error);
     // Keep name and code beside BullMQ's failedReason, for the dead-letter view and result().
     await job.updateData({ ...job.data, error: stored }).catch(() => {});
+    if (stored.code === 'ERR_CANCELLED' && job.id !== undefined) {
+      await this.#client.set(this.#cancelKey(job.id), '1', 'EX', CANCELLED_TTL_SECONDS).catch(() => {});
+    }
     if (outcome.retryIn === undefined) throw new UnrecoverableError(stored.message);
     const error = outcome.error instanceof Error ? outcome.error : new Error(stored.message);
     this.#retryDelays.set(error, outcome.retryIn);

@@ -22,7 +22,7 @@ export interface RunnableTask {
   readonly name: string;
   readonly options: TaskOptions;
   /** Runs the handler once, honouring the time limit and rate limit: its value, or a promise of it (it may throw). */
-  invoke(payload: unknown, context: TaskContext): unknown;
+  invoke(payload: unknown, context: TaskContext, expiresAt?: number): unknown;
 }
 
 interface ProcessorDeps {
@@ -199,7 +199,7 @@ export function createProcessor(deps: ProcessorDeps): (job: ActiveJob) => Promis
     const started = deps.listening('completed') ? performance.now() : 0;
     try {
       const context = new JobContext(job, name, attempt);
-      const result = await task.invoke(job.data.payload, context);
+      const result = await task.invoke(job.data.payload, context, job.data.expiresAt);
       if (isAborted(job)) return fail(job.signal.reason); // cancelled while running: its result is discarded
       assertSerializable(result, 'result');
       const steps = job.data.chain; // no destructuring: it would allocate an iterator and an array per job

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EnqueueLike } from '@adv/types';
 import PQueue from 'p-queue';
+import { TaskError } from './errors.js';
 import { TaskHandle } from './handle.js';
 import { runWithLimits } from './runner.js';
 import { assertSerializable } from './serialize.js';
@@ -92,11 +93,28 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
     return payload === undefined ? { task: this, options } : { task: this, payload, options };
   }
 
-  /** @internal Runs the handler once under the rate and time limits. */
-  invoke(payload: unknown, context: TaskContext): unknown {
+  /**
+   * @internal Runs the handler once under the rate and time limits. A job waiting for its turn
+   * under the rate limit stops waiting when its signal aborts (cancelled, or the worker shuts
+   * down), and fails with `ERR_EXPIRED` instead of starting if its turn comes after `expiresAt`.
+   */
+  invoke(payload: unknown, context: TaskContext, expiresAt?: number): unknown {
     const handler = this.#handler as TaskHandler<unknown, unknown>;
     if (!this.#limiter) return runWithLimits(handler, payload, context, this.options.timeLimit);
-    return this.#limiter.add(() => runWithLimits(handler, payload, context, this.options.timeLimit));
+    const { signal } = context;
+    return this.#limiter.add(
+      () => {
+        signal.throwIfAborted();
+        if (expiresAt !== undefined && Date.now() > expiresAt) {
+          throw new TaskError(
+            'ERR_EXPIRED',
+            `Job ${context.id} of \`${this.name}\` expired at ${new Date(expiresAt).toISOString()} while waiting for its rate limit`,
+          );
+        }
+        return runWithLimits(handler, payload, context, this.options.timeLimit);
+      },
+      { signal },
+    );
   }
 
   /** @internal The job `enqueue` would add, with `chain` as the steps after it. */

@@ -71,6 +71,29 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     expect(starts[4]! - starts[0]!).toBeGreaterThanOrEqual(550);
   });
 
+  it('stops waiting for the rate limit when cancelled, and drops a job whose turn comes after expiresAt', async () => {
+    const app = newApp();
+    const ran: string[] = [];
+    const limited = app.defineTask(
+      'one-a-second',
+      (label: string) => {
+        ran.push(label);
+        return label;
+      },
+      { rateLimit: { max: 1, duration: 1000 } },
+    );
+    await app.process({ concurrency: 4 });
+    expect(await (await limited.enqueue('first')).result({ timeout: 10_000 })).toBe('first');
+    // Both now wait for the next slot, about a second after the first start.
+    const cancelled = await limited.enqueue('cancelled');
+    const stale = await limited.enqueue('stale', { expiresAt: Date.now() + 50 });
+    await until(async () => (await cancelled.status()) === 'active');
+    expect(await cancelled.cancel()).toBe(true);
+    expect((await rejection(cancelled.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
+    expect((await rejection(stale.result({ timeout: 10_000 }))).code).toBe('ERR_EXPIRED');
+    expect(ran).toEqual(['first']);
+  });
+
   it('fires an interval schedule repeatedly; upserts are idempotent and undeclared schedules are pruned', async () => {
     const app = newApp();
     const ticks: string[] = [];

@@ -12,6 +12,39 @@ describe.runIf(redisUrl)('bullmq backend', () => {
   // A fresh queue per test: suites of other packages share this Redis in parallel.
   taskBackendSuite('bullmq', () => backendOn(`contract-${randomUUID()}`));
 
+  it('applies the queue-wide limiter to every worker on the queue', { timeout: 30_000 }, async () => {
+    const queue = `limiter-${randomUUID()}`;
+    const starts: number[] = [];
+    const apps: TaskApp[] = [];
+    try {
+      for (let worker = 0; worker < 2; worker++) {
+        const app = createTaskApp({
+          backend: bullmqBackend({
+            connection: redisUrl as string,
+            prefix: 'adv-tasks-test',
+            queueName: queue,
+            limiter: { max: 2, duration: 500 },
+          }),
+        });
+        apps.push(app);
+        app.defineTask('limited', () => {
+          starts.push(Date.now());
+        });
+        await app.process({ concurrency: 4 });
+      }
+      const limited = apps[0]!.task('limited')!;
+      const handles = await Promise.all([1, 2, 3, 4, 5, 6].map(() => limited.enqueue(undefined)));
+      await Promise.all(handles.map((handle) => handle.result({ timeout: 20_000 })));
+      starts.sort((a, b) => a - b);
+      // Two workers with concurrency 4 each, yet at most 2 starts per 500 ms window across both
+      // (lower bounds only: a slow machine can only make the gaps longer).
+      expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(400);
+      expect(starts[4]! - starts[0]!).toBeGreaterThanOrEqual(900);
+    } finally {
+      await Promise.all(apps.map((app) => app.close({ timeout: 2000 })));
+    }
+  });
+
   describe('shared across workers', { timeout: 30_000 }, () => {
     const apps: TaskApp[] = [];
     afterEach(async () => {

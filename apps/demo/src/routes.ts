@@ -79,6 +79,20 @@ export function createRoutes(deps: RouteDeps): Handler {
     });
   });
 
+  // The comments after a given id, for a page that was offline for a while (its socket
+  // reconnected and may have missed broadcasts).
+  router.add('GET', '/articles/:id/comments', async (request, params) => {
+    const article = board.articles.get(articleId(params.id));
+    if (!article) return Response.json({ error: 'not found' }, { status: 404 });
+    const raw = new URL(request.url).searchParams.get('after') ?? '0';
+    if (!/^\d{1,12}$/.test(raw)) {
+      return Response.json({ error: 'Expected `after` to be a comment id (digits)' }, { status: 400 });
+    }
+    const after = Number(raw);
+    const comments = board.comments.forArticle(article.id).filter((comment) => comment.id > after);
+    return Response.json({ comments }, { headers: { 'cache-control': 'no-store' } });
+  });
+
   router.add('POST', '/articles/:id/comments', async (request, params) => {
     const article = board.articles.get(articleId(params.id));
     if (!article) return notFound(request);

@@ -44,15 +44,28 @@ function addComment(comment) {
     );
 }
 
+/** Adds the comments posted while the page's socket was down (broadcasts it missed). */
+async function catchUp() {
+  const ids = [...document.querySelectorAll('#comments [data-comment-id]')].map((el) => Number(el.dataset.commentId));
+  const after = ids.length > 0 ? Math.max(...ids) : 0;
+  const response = await fetch(`${body.dataset.prefix}/articles/${article.dataset.articleId}/comments?after=${after}`, {
+    headers: { accept: 'application/json' },
+  }).catch(() => undefined);
+  if (!response?.ok) return;
+  for (const comment of (await response.json()).comments) addComment(comment);
+}
+
 /**
  * The page's socket, reconnecting after a drop. `onOpen` runs on every (re)connection, so a
- * page that was watching an export asks for its status again on the new socket.
+ * page that was watching an export asks for its status again on the new socket; after a
+ * reconnection the page also fetches the comments it missed.
  */
 function liveSocket(onMessage, onOpen) {
   const status = document.querySelector('[data-testid="live-status"]');
   const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${protocol}//${location.host}/ws/articles?article=${article.dataset.articleId}`;
   const live = { socket: null };
+  let opened = false;
   const connect = () => {
     const socket = new WebSocket(url);
     live.socket = socket;
@@ -60,6 +73,8 @@ function liveSocket(onMessage, onOpen) {
       status.dataset.connected = 'true';
       status.textContent = strings.online;
       onOpen(socket);
+      if (opened) void catchUp();
+      opened = true;
     });
     socket.addEventListener('close', () => {
       status.dataset.connected = 'false';

@@ -114,7 +114,7 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
     expect(csv).toContain('Nice to be here!');
   });
 
-  it('reconnects after the server drops the socket: comments and export progress keep arriving', async () => {
+  it('reconnects after the server drops the socket: catches up on missed comments, then comments and export progress keep arriving', async () => {
     const page = await newPage();
     await page.goto(`${base}/articles/1`);
     const connected = (value: boolean) =>
@@ -124,8 +124,11 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
     const { port } = new URL(base);
     await server.close();
     await connected(false);
+    // Posted while the page is offline: its broadcast reaches nobody; the page catches up on reconnect.
+    await demo.board.addComment({ articleId: 1, authorName: 'Meanwhile', body: 'While you were away' });
     server = await serve(demo.handler, { port: Number(port), host: '127.0.0.1', websocket: demo.websocket });
     await connected(true);
+    await page.waitForSelector('#comments li:has-text("While you were away")', WAIT);
     await demo.board.addComment({ articleId: 1, authorName: 'Later', body: 'After the reconnect' });
     await page.waitForSelector('#comments li:has-text("After the reconnect")', WAIT);
     // The export follows its progress on the new socket.

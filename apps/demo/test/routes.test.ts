@@ -89,6 +89,19 @@ describe('pages', () => {
     expect(wrong.status).toBe(405);
   });
 
+  it('lists the comments after a given id as JSON (what a reconnected page missed)', async () => {
+    await demo.handler(postForm(`${BASE}/articles/1/comments`, { author: 'Bo', body: 'second' }));
+    const all = (await (await get('/articles/1/comments')).json()) as { comments: { id: number; body: string }[] };
+    expect(all.comments.map((c) => c.body)).toEqual(['Nice to be here!', 'second']);
+    const after = await get(`/pt-br/articles/1/comments?after=${all.comments[0]!.id}`);
+    expect(after.headers.get('cache-control')).toBe('no-store');
+    expect(((await after.json()) as { comments: { body: string }[] }).comments.map((c) => c.body)).toEqual(['second']);
+    const bad = await get('/articles/1/comments?after=-1');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'Expected `after` to be a comment id (digits)' });
+    expect((await get('/articles/999/comments')).status).toBe(404);
+  });
+
   it('counts article views in the cache', async () => {
     await get('/articles/1');
     const html = await (await get('/articles/1')).text();

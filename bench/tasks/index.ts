@@ -170,12 +170,13 @@ function rows(
  * 10,000 no-op tasks (far fewer in quick mode): @adv/tasks on BullMQ beside raw BullMQ with the
  * same concurrency and retention, and the memory backend beside a bare p-queue. Each pair runs
  * peer then ours, four times over (once in quick mode), and keeps each side's fastest round.
- * `TASKS_BENCH_CASES=memory` (or `bullmq`) runs one pair only.
+ * `--tasks-cases=memory` (or `bullmq`) on the command line runs one pair only.
  */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const count = quick ? 300 : 10_000;
   const rounds = quick ? 1 : 4;
-  const cases = new Set((process.env.TASKS_BENCH_CASES ?? 'bullmq,memory').split(','));
+  const flag = process.argv.find((arg) => arg.startsWith('--tasks-cases='));
+  const cases = new Set((flag?.slice('--tasks-cases='.length) ?? 'bullmq,memory').split(','));
   // Noise on a shared machine only ever slows a run down: keep each side's fastest round.
   // CPU per task: the lowest round, for the same reason.
   const best = (a: RunResult | undefined, b: RunResult): RunResult => {

@@ -16,8 +16,9 @@ const EXPORT_ID = /^[0-9a-f-]{36}$/;
 
 /**
  * A Channels-style consumer per open article page: joins the article's group (new comments
- * arrive through it), and on `{type: 'watch-export', exportId}` joins that export's group and
- * replays its last status (the export may have moved on before the browser asked).
+ * arrive through it), and on `{type: 'watch-export', exportId}` joins that export's group,
+ * answers `{type: 'watching'}` and replays its last status (the export may have moved on before
+ * the browser asked).
  */
 export function articleConsumer(board: Board, layer: ChannelLayer, cache: CacheLike): AnyWebSocketRoute {
   return consumer<{ articleId: number }>({
@@ -36,6 +37,9 @@ export function articleConsumer(board: Board, layer: ChannelLayer, cache: CacheL
       const { type, exportId } = message.json<{ type?: unknown; exportId?: unknown }>() ?? {};
       if (type !== 'watch-export' || typeof exportId !== 'string' || !EXPORT_ID.test(exportId)) return;
       await ctx.groupAdd(exportGroup(exportId));
+      // Acknowledged once in the group: a page that chose the id starts the export only now,
+      // so it sees every progress step.
+      ctx.sendJson({ type: 'watching', exportId });
       const status = await cache.get<ExportStatus>(exportStatusKey(exportId));
       if (status) ctx.sendJson({ type: 'export', exportId, ...status });
     },

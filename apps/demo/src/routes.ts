@@ -19,10 +19,13 @@ export interface RouteDeps {
   tasks: DemoTasks;
   cache: {
     get<T>(key: string): Promise<T | undefined>;
+    add(key: string, value: unknown, options?: { ttl?: number }): Promise<boolean>;
     incr(key: string, by?: number): Promise<number>;
   };
   exportDir: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
@@ -114,10 +117,30 @@ export function createRoutes(deps: RouteDeps): Handler {
     return redirect(`${current().prefix}/articles/${article.id}#comments`);
   });
 
-  router.add('POST', '/articles/:id/export', async (_request, params) => {
+  router.add('POST', '/articles/:id/export', async (request, params) => {
     const article = board.articles.get(articleId(params.id));
     if (!article) return Response.json({ error: 'not found' }, { status: 404 });
-    const exportId = randomUUID();
+    // The page may choose the id (a random UUID) so it can watch the export's group before the
+    // export starts, and see every progress step; without one the server picks it.
+    const body = (await request.text().catch(() => '')).trim();
+    let exportId: string = randomUUID();
+    if (body !== '') {
+      let chosen: unknown;
+      try {
+        chosen = (JSON.parse(body) as { exportId?: unknown } | null)?.exportId;
+      } catch {
+        return Response.json({ error: 'Expected a JSON body like {"exportId": "<uuid>"}' }, { status: 400 });
+      }
+      if (typeof chosen !== 'string' || !UUID.test(chosen)) {
+        return Response.json({ error: 'Expected `exportId` to be a UUID' }, { status: 400 });
+      }
+      exportId = chosen.toLowerCase();
+    }
+    // Reserves the id (set-if-absent), so two exports never share a status or a file.
+    const queued: ExportStatus = { state: 'running', percent: 0 };
+    if (!(await deps.cache.add(exportStatusKey(exportId), queued, { ttl: 3600 }))) {
+      return Response.json({ error: 'That export id is taken' }, { status: 409 });
+    }
     const { locale, timeZone } = current();
     await deps.tasks.exportCsv.enqueue(
       { articleId: article.id, exportId, locale, timeZone },

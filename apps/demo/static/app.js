@@ -94,12 +94,24 @@ if (article) {
   const label = exportBox.querySelector('.export-status');
   const link = exportBox.querySelector('.export-download');
   let watching = null;
+  let acknowledged = null;
   const watch = (socket) => {
     if (watching) socket.send(JSON.stringify({ type: 'watch-export', exportId: watching }));
   };
+  /** Resolves once the server has put this page in the export's group (or after 3 s: go on anyway). */
+  const watched = (exportId) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      acknowledged = (id) => {
+        if (id !== exportId) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   const live = liveSocket((message) => {
     if (message.type === 'comment') addComment(message.comment);
+    if (message.type === 'watching') acknowledged?.(message.exportId);
     if (message.type === 'export' && message.exportId === watching) {
       progress.value = message.percent;
       if (message.state === 'done') {
@@ -124,14 +136,30 @@ if (article) {
     progress.hidden = false;
     progress.value = 0;
     label.textContent = '';
+    // The page picks the export's id and joins its group first, so every progress step reaches
+    // it; where randomUUID is missing (an insecure context) the server picks the id.
+    const chosen = globalThis.crypto?.randomUUID?.() ?? null;
+    watching = chosen;
+    if (chosen && live.socket.readyState === WebSocket.OPEN) {
+      const ready = watched(chosen);
+      watch(live.socket);
+      await ready;
+    }
     // Same-origin fetch: the browser sends Origin, which the CSRF middleware checks.
-    const response = await fetch(button.dataset.url, { method: 'POST' }).catch(() => undefined);
+    const response = await fetch(button.dataset.url, {
+      method: 'POST',
+      ...(chosen
+        ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ exportId: chosen }) }
+        : {}),
+    }).catch(() => undefined);
     if (!response?.ok) {
       label.textContent = strings.exportFailed;
       button.disabled = false;
+      watching = null;
       return;
     }
     watching = (await response.json()).exportId;
+    if (chosen) return; // already watching
     // Sent now when connected; otherwise the next (re)connection sends it.
     if (live.socket.readyState === WebSocket.OPEN) watch(live.socket);
   });

@@ -114,6 +114,37 @@ describe.runIf(chromiumAvailable())('the demo in headless Chromium', () => {
     expect(csv).toContain('Nice to be here!');
   });
 
+  it('shows every step of an export’s progress: the page joins its group before it starts', async () => {
+    const article = await demo.board.createArticle({
+      title: 'Many comments',
+      body: 'b',
+      authorName: 'Dee',
+      authorEmail: 'dee@example.com',
+    });
+    for (let i = 0; i < 20; i++) await demo.board.addComment({ articleId: article.id, authorName: 'C', body: `c${i}` });
+    const page = await newPage();
+    await page.goto(`${base}/articles/${article.id}`);
+    await page.waitForSelector('[data-testid="live-status"][data-connected="true"]', WAIT);
+    // Record every text the status label shows, as the page sets it.
+    await page.evaluate(() => {
+      const label = document.querySelector('.export-status')!;
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.click('.export-button');
+    await page.locator('.export-download:not([hidden])').waitFor(WAIT);
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const percents = seen.filter((text) => /^\d+%$/.test(text)).map((text) => Number.parseInt(text, 10));
+    // 20 comments in chunks of 2: 0%, 10% … 100%, each shown, in order.
+    expect(percents).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(seen.at(-1)).toBe('Export ready.');
+  });
+
   it('reconnects after the server drops the socket: catches up on missed comments, then comments and export progress keep arriving', async () => {
     const page = await newPage();
     await page.goto(`${base}/articles/1`);

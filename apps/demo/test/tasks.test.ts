@@ -96,6 +96,34 @@ describe('comments and tasks', () => {
     expect((await get('/exports/not-a-file.csv')).status).toBe(404);
   });
 
+  it('lets the page choose the export id (to watch it first), refusing bad and taken ids', async () => {
+    const post = (body: string) =>
+      demo.handler(
+        new Request(`${BASE}/articles/1/export`, {
+          method: 'POST',
+          headers: { origin: BASE, 'content-type': 'application/json' },
+          body,
+        }),
+      );
+    const exportId = '0b7e6c1e-3f5d-4c8a-9a51-2d6f1c0e9b42';
+    const started = await post(JSON.stringify({ exportId }));
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({ exportId });
+    await expect
+      .poll(async () => ((await (await get(`/exports/${exportId}/status`)).json()) as { state: string }).state, {
+        timeout: 10_000,
+      })
+      .toBe('done');
+    const taken = await post(JSON.stringify({ exportId }));
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toEqual({ error: 'That export id is taken' });
+    expect((await post(JSON.stringify({ exportId: '../../etc/passwd' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ exportId: 42 }))).status).toBe(400);
+    const malformed = await post('{not json');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: 'Expected a JSON body like {"exportId": "<uuid>"}' });
+  });
+
   it('schedules the digest and the database backup (Celery beat)', async () => {
     const schedules = await demo.tasks.app.schedules();
     expect(schedules).toEqual(

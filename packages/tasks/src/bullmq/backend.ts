@@ -1,7 +1,7 @@
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { serializeError, TaskError } from '../errors.js';
-import { raceTimeout } from '../timers.js';
+import { DeadlineSweeper, raceTimeout } from '../timers.js';
 import type {
   ActiveJob,
   JobData,
@@ -39,6 +39,8 @@ export class BullmqBackend implements TaskBackend {
   #worker: Worker<JobData> | undefined;
   #events: Promise<QueueEvents> | undefined;
   #closed = false;
+  /** Bounds every call's wait for Redis's answer, with one shared ticker instead of a timer per call. */
+  readonly #deadlines = new DeadlineSweeper();
   /** The last connection error ioredis reported, for the message when Redis is unreachable. */
   #lastError: Error | undefined;
 
@@ -84,7 +86,7 @@ export class BullmqBackend implements TaskBackend {
     if (this.#client.status !== 'ready') await this.#whenReachable(what, wait);
     try {
       // Bounded too: a command sent just as Redis went away would otherwise wait for its reconnection.
-      return await raceTimeout(
+      return await this.#deadlines.race(
         run(),
         wait,
         () =>

@@ -49,6 +49,22 @@ describe('memory backend: delays longer than setTimeout allows', () => {
     expect((await app.schedules())[0]?.next).toBe(Date.parse('2032-01-01T00:00:00Z'));
   });
 
+  it('fires a cron schedule in its time zone (03:00 in Paris is 01:00 UTC in summer, 02:00 in winter)', async () => {
+    const ticks: number[] = [];
+    const tick = app.defineTask('paris', () => {
+      ticks.push(Date.now());
+    });
+    app.schedule('paris-3am', { cron: '0 3 * * *', tz: 'Europe/Paris' }, tick);
+    await app.process();
+    await vi.advanceTimersByTimeAsync(Date.parse('2030-06-01T01:00:00.500Z') - Date.now());
+    expect(ticks.map((at) => new Date(at).toISOString().slice(0, 16))).toEqual(['2030-06-01T01:00']);
+    vi.setSystemTime(new Date('2030-12-01T00:00:00Z')); // jump ahead without running each tick
+    await app.syncSchedules(); // same spec: kept as is, re-armed only by its own timer
+    await vi.advanceTimersByTimeAsync(DAY); // the June 2 timer fires late, once, and re-arms from now
+    expect(ticks).toHaveLength(2);
+    expect((await app.schedules())[0]?.next).toBe(Date.parse('2030-12-02T02:00:00Z'));
+  });
+
   it('waits for a result with a timeout longer than 24.8 days', async () => {
     const idle = app.defineTask('idle', () => 1);
     const handle = await idle.enqueue(undefined); // no worker: it never finishes

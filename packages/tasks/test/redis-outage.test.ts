@@ -105,6 +105,15 @@ describe.runIf(hasRedis)('BullMQ backend when Redis goes away and comes back', {
     await redis.stop();
     expect(await code(echo.enqueue('during'))).toBe('ERR_BACKEND');
     expect(await code(app.stats())).toBe('ERR_BACKEND');
+    // A burst of calls during the outage shares one wait: no listener pile-up on the connection.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, n) => code(echo.enqueue(`burst-${n}`))));
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(new Set(burst)).toEqual(new Set(['ERR_BACKEND']));
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
     expect(await code(stored[0]!.status())).toBe('ERR_BACKEND');
     expect(await code(stored[0]!.result({ timeout: 200 }))).toMatch(/^ERR_(BACKEND|RESULT_TIMEOUT)$/);
     const rejected = await echo.enqueue('late', { jobId: 'sent-during-outage' }).catch((error: unknown) => error);

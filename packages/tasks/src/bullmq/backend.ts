@@ -41,6 +41,8 @@ export class BullmqBackend implements TaskBackend {
   #closed = false;
   /** Bounds every call's wait for Redis's answer, with one shared ticker instead of a timer per call. */
   readonly #deadlines = new DeadlineSweeper();
+  /** Shared by every call waiting for the connection (see `#nextReady`). */
+  #readyWait: Promise<'ready' | 'end'> | undefined;
   /** The last connection error ioredis reported, for the message when Redis is unreachable. */
   #lastError: Error | undefined;
 
@@ -114,18 +116,34 @@ export class BullmqBackend implements TaskBackend {
       );
     if (client.status === 'end') return Promise.reject(unreachable('connection is closed'));
     if (client.status === 'wait') void client.connect().catch(() => {}); // lazyConnect: connect now
-    let onReady!: () => void;
-    let onEnd!: () => void;
-    const reachable = new Promise<void>((resolve, reject) => {
-      onReady = resolve;
-      onEnd = () => reject(unreachable('connection is closed'));
-      client.once('ready', onReady);
-      client.once('end', onEnd);
+    const reachable = this.#nextReady().then((event) => {
+      if (event === 'end') throw unreachable('connection is closed');
     });
-    return raceTimeout(reachable, wait, () => unreachable(`was unreachable for ${wait} ms`)).finally(() => {
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-    });
+    return raceTimeout(reachable, wait, () => unreachable(`was unreachable for ${wait} ms`));
+  }
+
+  /**
+   * Resolves on the producer connection's next `ready` (or `end`). One promise and one pair of
+   * listeners however many calls wait: a burst of enqueues during an outage must not pile up
+   * listeners on the client.
+   */
+  #nextReady(): Promise<'ready' | 'end'> {
+    if (!this.#readyWait) {
+      const client = this.#client;
+      this.#readyWait = new Promise((resolve) => {
+        const settle = (event: 'ready' | 'end') => {
+          client.off('ready', onReady);
+          client.off('end', onEnd);
+          this.#readyWait = undefined;
+          resolve(event);
+        };
+        const onReady = () => settle('ready');
+        const onEnd = () => settle('end');
+        client.on('ready', onReady);
+        client.on('end', onEnd);
+      });
+    }
+    return this.#readyWait;
   }
 
   add(job: NewJob): Promise<JobRecord> {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDemo } from '../src/app.js';
@@ -99,19 +100,16 @@ describe('check --deploy on the demo (npm run check)', () => {
   });
 });
 
-/** The adv-deploy CLI: in the app's node_modules (a starter) or the monorepo root's. */
-const ADV_DEPLOY = [
-  fromRoot('node_modules', '.bin', 'adv-deploy'),
-  fromRoot('..', '..', 'node_modules', '.bin', 'adv-deploy'),
-].find((path) => existsSync(path))!;
+/** The adv-deploy CLI (its bin file), run with node: where npm linked it before the build it is not executable. */
+const ADV_DEPLOY = join(dirname(fileURLToPath(import.meta.resolve('@adv/deploy'))), 'bin.js');
 
 describe('npm run check (adv-deploy check --deploy --settings dist/deploy-settings.js)', () => {
   /** Runs the CLI on the built app as CI does; resolves with its exit code and output. */
   const runCheck = (env: Record<string, string>) =>
     new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(
-        ADV_DEPLOY,
-        ['check', '--deploy', '--settings', 'dist/deploy-settings.js'],
+        process.execPath,
+        [ADV_DEPLOY, 'check', '--deploy', '--settings', 'dist/deploy-settings.js'],
         {
           cwd: fromRoot(),
           env: { PATH: process.env.PATH, ...env, DATA_DIR: dataDir, STATIC_ROOT: join(dataDir, 'static') },

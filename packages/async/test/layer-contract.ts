@@ -200,8 +200,11 @@ export function channelLayerContract(
       const received = two.receive(remote, AbortSignal.timeout(50)).catch(() => 'nothing');
       return (await received) === 'nothing';
     });
-    // A channel of a process that is gone is not kept as a member.
+    // A channel of a process that is gone, or one its process already closed, is not kept as a member.
     await one.groupAdd('remote-join', 'gone.ws!abc');
+    const closed = two.newChannel();
+    two.closeChannel(closed);
+    await one.groupAdd('remote-join', closed);
     expect(await one.groupMembers('remote-join')).toEqual([]);
   });
 }

@@ -79,10 +79,11 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
       return;
     }
     if (local.closed) return;
-    const done =
-      control.op === 'join'
-        ? joinLocally(control.group, control.channel)
-        : leaveLocally(control.group, control.channel);
+    let done: Promise<unknown>;
+    if (control.op === 'leave') done = leaveLocally(control.group, control.channel);
+    // A channel of this process that is already closed is no member to keep.
+    else if (local.has(control.channel)) done = joinLocally(control.group, control.channel);
+    else done = pub.zrem(membersKey(control.group), control.channel);
     done
       .then(() =>
         control.op === 'join'
@@ -119,7 +120,6 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
 
   /** Local membership of one of this process's channels, and the group subscription it needs. */
   async function joinLocally(group: string, channel: string): Promise<void> {
-    if (!local.has(channel)) return;
     local.addMember(group, channel);
     let subscription = subscribed.get(group);
     if (subscription === undefined) {

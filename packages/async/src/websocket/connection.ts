@@ -11,6 +11,11 @@ export interface ConnectionHandle {
   onClose(code: number, reason: string): void;
 }
 
+/** Marks a send that is not a layer message (the consumer's own `send`). */
+const NOT_LAYER = Symbol('not a layer message');
+/** Options for pre-encoded UTF-8 bytes sent as a text frame, shared by every send. */
+const TEXT_FRAME = Object.freeze({ binary: false });
+
 function textMessage(text: string): WebSocketMessage {
   return {
     type: 'text',
@@ -52,16 +57,21 @@ export function openConnection<Data>(
     chain = chain.then(hook).catch(fail);
     return chain;
   };
-  /** Sends unless the socket is over the backpressure limit; `dropped` is the layer message to report. */
-  const trySend = (payload: string | Uint8Array, dropped?: { message: unknown }): boolean => {
+  /**
+   * Sends unless the socket is over the backpressure limit. `layerMessage` is the layer message
+   * behind a pre-encoded group payload (reported if dropped); `NOT_LAYER` for the consumer's own
+   * sends. No per-send allocation here: a broadcast calls this once per member.
+   */
+  const trySend = (payload: string | Uint8Array, layerMessage: unknown): boolean => {
     if (init.readyState !== 1) return false;
     if (init.bufferedAmount > route.backpressure.limit) {
       if (route.backpressure.policy === 'close') init.close(1013, 'Client too slow (backpressure)');
-      else if (dropped) layer.reportDropped({ channel, reason: 'backpressure', message: dropped.message });
+      else if (layerMessage !== NOT_LAYER)
+        layer.reportDropped({ channel, reason: 'backpressure', message: layerMessage });
       return false;
     }
     // Layer messages go out as pre-encoded UTF-8 text shared by every member of the group.
-    if (dropped) init.send(payload, { binary: false });
+    if (layerMessage !== NOT_LAYER) init.send(payload, TEXT_FRAME);
     else init.send(payload);
     return true;
   };
@@ -76,8 +86,8 @@ export function openConnection<Data>(
       return init.readyState;
     },
     raw: init.raw,
-    send: (payload) => trySend(payload),
-    sendJson: (value) => trySend(JSON.stringify(value)),
+    send: (payload) => trySend(payload, NOT_LAYER),
+    sendJson: (value) => trySend(JSON.stringify(value), NOT_LAYER),
     close(code = 1000, reason = '') {
       init.close(code, reason);
     },
@@ -98,7 +108,7 @@ export function openConnection<Data>(
   const onLayerMessage = groupMessage
     ? (message: unknown) => run(() => groupMessage(ctx, message))
     : (message: unknown) => {
-        trySend(jsonBytes(message), { message });
+        trySend(jsonBytes(message), message);
       };
   let unsubscribe: (() => void) | undefined;
   /**

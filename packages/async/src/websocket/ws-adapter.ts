@@ -41,6 +41,8 @@ function reject(socket: Duplex, status: number, body = STATUS_CODES[status] ?? '
   );
 }
 
+const NO_OPTIONS = Object.freeze({});
+
 function toPayload(data: RawData, isBinary: boolean): string | Uint8Array {
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
   return isBinary ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : buffer.toString('utf8');
@@ -89,7 +91,7 @@ export function attachWebSockets(
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     const init: WebSocketInit = {
-      send: (payload, sendOptions) => ws.send(payload, sendOptions ?? {}),
+      send: (payload, sendOptions) => ws.send(payload, sendOptions ?? NO_OPTIONS),
       close: (code, reason) => ws.close(code, reason),
       get readyState() {
         return ws.readyState as ReadyState;

@@ -83,7 +83,12 @@ export function createCache(options: CacheOptions = {}): Cache {
       onConnectionError: (error) => logger.debug({ err: error }, '@adv/cache: Redis connection error'),
     });
   } else if (url?.startsWith('memcached')) {
-    driver = memcachedDriver(url, timeout / 1000, (message) => logger.debug(message));
+    driver = memcachedDriver({
+      url,
+      timeoutSeconds: timeout / 1000,
+      keyPrefix,
+      log: (message) => logger.debug(message),
+    });
   } else if (options.store !== undefined && options.store !== 'memory') {
     driver = keyvStoreDriver(options.store, options.shared ?? false);
   } else {

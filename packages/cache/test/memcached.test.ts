@@ -11,7 +11,7 @@ describe.runIf(memcachedUrl)('memcached', () => {
     (options) => createCache({ ...options, url: memcachedUrl ?? '', logger: quietLogger, timeout: 5000 }),
     {
       shared: true,
-      scopedClear: false,
+      scopedClear: true,
       negativeCounters: false,
     },
   );

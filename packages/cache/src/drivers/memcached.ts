@@ -1,6 +1,7 @@
 import KeyvMemcache from '@keyv/memcache';
 import { Keyv } from 'keyv';
 import { CacheError } from '../errors.js';
+import { Generation, GenerationStore, type MemjsClient } from './memcached-namespace.js';
 import { type Driver, keyvOptions } from './types.js';
 
 /** memcached's default item size limit (1 MiB) less room for the key and flags. */
@@ -8,16 +9,6 @@ export const MEMCACHED_MAX_VALUE_BYTES = 1024 * 1024 - 1024;
 
 const THIRTY_DAYS = 60 * 60 * 24 * 30;
 const MAX_EXPIRES = 0xffff_ffff;
-
-/** Minimal view of the memjs client `@keyv/memcache` wraps. */
-interface MemjsClient {
-  add(key: string, value: string, options: { expires?: number }): Promise<boolean>;
-  increment(key: string, amount: number, options: { initial?: number; expires?: number }): Promise<{ value: number }>;
-  decrement(key: string, amount: number, options: { initial?: number; expires?: number }): Promise<{ value: number }>;
-  get(key: string): Promise<{ value: Buffer | null }>;
-  flush(): Promise<unknown>;
-  close(): void;
-}
 
 /**
  * memcached's expiry: whole seconds, and anything over 30 days means a Unix time. Returns the
@@ -40,12 +31,27 @@ function notInteger(error: unknown, key: string): unknown {
     : error;
 }
 
+/** Options of the memcached driver. */
+export interface MemcachedDriverOptions {
+  /** `memcached://host:port` (several servers: `h1:11211,h2:11211`). */
+  url: string;
+  /** Connect and command timeout in seconds. */
+  timeoutSeconds: number;
+  /** The cache's `keyPrefix`: the namespace `clear()` empties. */
+  keyPrefix: string;
+  /** Receives memjs's connection messages. */
+  log: (message: string) => void;
+}
+
 /**
  * memcached through `@keyv/memcache` (memjs, binary protocol). `add` and `incr` are the
- * server's own atomic commands. memcached cannot list keys, so `clear` flushes the whole
- * server, as Django's memcached backends do; counters cannot go below 0 (the server clamps).
+ * server's own atomic commands; counters cannot go below 0 (the server clamps). memcached
+ * cannot list keys, so every key is scoped to a namespace generation of the prefix
+ * ({@link Generation}), read in the same round trip as each operation: `clear()` starts a
+ * new generation instead of flushing the server.
  */
-export function memcachedDriver(url: string, timeoutSeconds: number, log: (message: string) => void): Driver {
+export function memcachedDriver(options: MemcachedDriverOptions): Driver {
+  const { url, timeoutSeconds, keyPrefix, log } = options;
   const servers = url.replace(/^memcached:\/\//, '');
   const adapter = new KeyvMemcache(servers, {
     deserialize: (buffer: Buffer) => ({ value: buffer.toString() }),
@@ -56,7 +62,8 @@ export function memcachedDriver(url: string, timeoutSeconds: number, log: (messa
     logger: { log },
   } as never);
   const client = adapter.client as unknown as MemjsClient;
-  const keyv = new Keyv<string>(adapter as never, keyvOptions as never);
+  const generation = new Generation(client, keyPrefix);
+  const keyv = new Keyv<string>(new GenerationStore(adapter, generation) as never, keyvOptions as never);
   keyv.on('error', () => {});
   return {
     kind: 'memcached',
@@ -69,22 +76,25 @@ export function memcachedDriver(url: string, timeoutSeconds: number, log: (messa
       return ttlMs ? memcachedExpires(ttlMs) * 1000 : undefined;
     },
     async add(key, payload, ttlMs) {
-      return client.add(key, payload, { expires: memcachedExpires(ttlMs) });
+      const expires = memcachedExpires(ttlMs);
+      return generation.run((g) => client.add(generation.scoped(key, g), payload, { expires }));
     },
     async incr(key, delta, ttlMs) {
       const expires = memcachedExpires(ttlMs);
       try {
-        const result =
+        // A counter from an older generation is never touched: the current one starts afresh.
+        const result = await generation.run((g) =>
           delta >= 0
-            ? await client.increment(key, delta, { initial: delta, expires })
-            : await client.decrement(key, -delta, { initial: 0, expires });
+            ? client.increment(generation.scoped(key, g), delta, { initial: delta, expires })
+            : client.decrement(generation.scoped(key, g), -delta, { initial: 0, expires }),
+        );
         return result.value;
       } catch (error) {
         throw notInteger(error, key);
       }
     },
     async clear() {
-      await client.flush();
+      await generation.clear();
     },
     async ping() {
       await client.get('adv-cache-ping');

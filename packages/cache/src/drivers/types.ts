@@ -23,7 +23,7 @@ export interface Driver {
    * Only stores whose entries do not carry their own expiry need it (memory, Redis).
    */
   remainingTtl?(key: string): Promise<number | undefined>;
-  /** Deletes every key starting with `prefix` (memcached: flushes the server). */
+  /** Deletes every key starting with `prefix` (memcached: starts a new namespace generation of the prefix). */
   clear(prefix: string): Promise<void>;
   /** Undefined when connected; otherwise a promise that resolves once connected. */
   ready?(): Promise<void> | undefined;

@@ -10,7 +10,7 @@ import { type Cache, CacheError, type CacheOptions } from '../src/index.js';
 export interface ContractOptions {
   /** Two caches from the factory with the same prefix see the same data. */
   shared: boolean;
-  /** `clear()` leaves other prefixes alone (not memcached: it flushes the server). */
+  /** `clear()` leaves other prefixes alone. */
   scopedClear: boolean;
   /** Counters may go below 0 (not memcached: the server clamps at 0). */
   negativeCounters: boolean;
@@ -145,14 +145,37 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
       expect((await cache.getMany([])).size).toBe(0);
     });
 
-    it('clear removes this cache’s entries', async () => {
+    it('clear removes every kind of entry of this cache; writes after it are readable', async () => {
       const cache = make();
       const other = make();
-      await cache.set('a', 1);
-      await other.set('b', 2);
+      for (const c of [cache, other]) {
+        await c.set('a', 1);
+        await c.set('s', 'text', { ttl: 60, grace: 30 });
+        await c.set('t', 'tagged', { tags: ['menu'] });
+        await c.set('old', 'v', { version: 7 });
+        await c.incr('n', 5);
+      }
       await cache.clear();
       expect(await cache.get('a')).toBeUndefined();
-      if (options.scopedClear) expect(await other.get('b')).toBe(2);
+      expect(await cache.get('s')).toBeUndefined();
+      expect(await cache.get('t')).toBeUndefined();
+      expect(await cache.get('old', { version: 7 })).toBeUndefined();
+      expect((await cache.getMany(['a', 's', 't', 'n'])).size).toBe(0);
+      expect(await cache.add('a', 'again')).toBe(true);
+      // A counter from before the clear is gone: counting starts again from 0.
+      expect(await cache.incr('n')).toBe(1);
+      expect(await cache.get('a')).toBe('again');
+      await cache.set('t', 'tagged again', { tags: ['menu'] });
+      expect(await cache.get('t')).toBe('tagged again');
+      await cache.invalidateTags(['menu']);
+      expect(await cache.get('t')).toBeUndefined();
+      if (options.scopedClear) {
+        expect(await other.get('a')).toBe(1);
+        expect(await other.get('s')).toBe('text');
+        expect(await other.get('t')).toBe('tagged');
+        expect(await other.get('old', { version: 7 })).toBe('v');
+        expect(await other.incr('n')).toBe(6);
+      }
     });
 
     it('incr and decr: missing counts as 0, set integers count, atomic under concurrency', async () => {
@@ -302,6 +325,33 @@ export function cacheContractSuite(name: string, factory: CacheFactory, options:
         );
         await two.incr('n', 2);
         expect(await one.incr('n', 3)).toBe(5);
+      });
+
+      it('clear in one instance clears what every instance of the prefix wrote', async () => {
+        const prefix = `clear${process.pid}x${++counter}`;
+        const one = make({}, prefix);
+        const two = make({}, prefix);
+        await two.set('a', 1);
+        await two.set('t', 'tagged', { tags: ['menu'] });
+        await two.incr('n', 5);
+        expect(await one.get('a')).toBe(1); // both instances have used the backend
+        await one.clear();
+        // Immediate on a shared backend; eventual (pub/sub) for two-tier L1 copies.
+        const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 10_000, interval: 20 });
+        await eventually(async () => {
+          expect(await two.get('a')).toBeUndefined();
+          expect(await two.get('t')).toBeUndefined();
+          expect(await two.has('a')).toBe(false);
+        });
+        expect(await two.incr('n')).toBe(1);
+        expect(await one.get('n')).toBe(1);
+        // Writes after the clear, from either instance, land where both read.
+        await one.set('b', 'from one');
+        await eventually(async () => expect(await two.get('b')).toBe('from one'));
+        await two.set('b', 'from two');
+        await eventually(async () => expect(await one.get('b')).toBe('from two'));
+        expect(await two.delete('b')).toBe(true);
+        await eventually(async () => expect(await one.get('b')).toBeUndefined());
       });
 
       it('tags: an entry whose tag version the backend lost (eviction) is never served again', async () => {

@@ -1,18 +1,75 @@
-import { describe, inject } from 'vitest';
-import { createCache } from '../src/index.js';
+import KeyvMemcache from '@keyv/memcache';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type Cache, type CacheOptions, createCache } from '../src/index.js';
 import { cacheContractSuite } from './contract.js';
 import { quietLogger } from './helpers.js';
 
 const memcachedUrl = inject('memcachedUrl');
 
 describe.runIf(memcachedUrl)('memcached', () => {
-  cacheContractSuite(
-    'memcached',
-    (options) => createCache({ ...options, url: memcachedUrl ?? '', logger: quietLogger, timeout: 5000 }),
-    {
-      shared: true,
-      scopedClear: true,
-      negativeCounters: false,
-    },
-  );
+  const factory = (options: CacheOptions) =>
+    createCache({ ...options, url: memcachedUrl ?? '', logger: quietLogger, timeout: 5000 });
+
+  cacheContractSuite('memcached', factory, {
+    shared: true,
+    scopedClear: true,
+    negativeCounters: false,
+  });
+
+  describe('clear() by namespace generation', () => {
+    const open: Cache[] = [];
+    let raw: KeyvMemcache | undefined;
+    let counter = 0;
+    const make = (prefix: string) => {
+      const cache = factory({ keyPrefix: prefix });
+      open.push(cache);
+      return cache;
+    };
+    /** Another app on the same server, talking to memcached without @adv/cache. */
+    const rawClient = () => {
+      raw ??= new KeyvMemcache((memcachedUrl ?? '').replace(/^memcached:\/\//, ''));
+      return raw.client;
+    };
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((cache) => cache.close()));
+      raw?.client.close();
+      raw = undefined;
+    });
+
+    it('leaves keys that other apps wrote to the server', async () => {
+      const cache = make(`gen${process.pid}x${++counter}`);
+      const key = `other-app-${process.pid}-${counter}`;
+      await rawClient().set(key, 'theirs', { expires: 60 });
+      await cache.set('a', 1);
+      await cache.clear();
+      expect(await cache.get('a')).toBeUndefined();
+      expect((await rawClient().get(key)).value?.toString()).toBe('theirs');
+    });
+
+    it('a lost generation (evicted, server flushed) counts as cleared, and instances agree on the next one', async () => {
+      const prefix = `lostgen${process.pid}x${++counter}`;
+      const one = make(prefix);
+      const two = make(prefix);
+      await one.set('a', 1);
+      await one.incr('n', 4);
+      expect(await two.get('a')).toBe(1);
+      await rawClient().delete(`${prefix}:generation`);
+      expect(await one.get('a')).toBeUndefined();
+      expect(await two.get('a')).toBeUndefined();
+      expect(await two.incr('n')).toBe(1);
+      await Promise.all([one.set('b', 'one'), two.set('c', 'two')]);
+      expect(await two.get('b')).toBe('one');
+      expect(await one.get('c')).toBe('two');
+    });
+
+    it('keys that fill memcached’s 250 bytes still round-trip once scoped to the generation', async () => {
+      const cache = make(`long${process.pid}x${++counter}`);
+      const long = 'k'.repeat(250 - cache.makeKey('x').length + 1);
+      expect(cache.makeKey(long)).toHaveLength(250);
+      await cache.set(long, 'long');
+      await cache.set(`${long.slice(1)}j`, 'neighbour');
+      expect(await cache.get(long)).toBe('long');
+      expect(await cache.get(`${long.slice(1)}j`)).toBe('neighbour');
+    });
+  });
 });

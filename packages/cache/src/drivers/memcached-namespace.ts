@@ -39,6 +39,7 @@ export class Generation {
   readonly #client: MemjsClient;
   #current: string | undefined;
   #creating: Promise<string> | undefined;
+  #pending: Promise<string | undefined> | undefined;
 
   constructor(client: MemjsClient, keyPrefix: string) {
     this.#client = client;
@@ -58,7 +59,7 @@ export class Generation {
   async run<R>(op: (generation: string) => Promise<R>): Promise<R> {
     let generation = this.#current ?? (await this.#adopt(await this.#read()));
     for (let attempt = 1; ; attempt++) {
-      const [seen, result] = await Promise.allSettled([this.#read(), op(generation)]);
+      const [seen, result] = await Promise.allSettled([this.#check(), op(generation)]);
       if (seen.status === 'rejected') throw seen.reason;
       if (seen.value === generation) {
         if (result.status === 'rejected') throw result.reason;
@@ -78,6 +79,19 @@ export class Generation {
       throw new Error(`memcached did not store \`${this.key}\``);
     }
     this.#current = generation;
+  }
+
+  /**
+   * The generation as the server holds it, read once for every operation that asks before the
+   * current microtask batch ends: the read is sent after each of those operations was, so it
+   * validates them all, and a burst of concurrent operations costs one extra request, not one each.
+   */
+  #check(): Promise<string | undefined> {
+    this.#pending ??= Promise.resolve().then(() => {
+      this.#pending = undefined;
+      return this.#read();
+    });
+    return this.#pending;
   }
 
   async #read(): Promise<string | undefined> {

@@ -221,8 +221,9 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   }
 
   /**
-   * Deletes this cache's entries only: keys starting with `keyPrefix:` (Redis: `SCAN` + `UNLINK`,
-   * never `KEYS`). memcached cannot list keys: there it flushes the server, as Django does.
+   * Empties this cache's namespace only: keys starting with `keyPrefix:` (Redis: `SCAN` +
+   * `UNLINK`, never `KEYS`). memcached cannot list keys: there it starts a new namespace
+   * generation of the prefix, so every older entry is a miss in every process (never `flush_all`).
    */
   async clear(): Promise<void> {
     try {

@@ -39,6 +39,16 @@ if (kind === 'serve' || kind === 'serve-text') {
   });
   stop = () => new Promise((resolve) => server.close(resolve));
   ready(await listen(server));
+} else if (kind === 'raw-response') {
+  // Raw node:http that also builds the handler's `new Response()` (and reads its header), to
+  // tell undici's cost from serve()'s.
+  const server = createServer((_req, res) => {
+    const response = new Response('hello world');
+    res.setHeader('content-type', response.headers.get('content-type') ?? 'text/plain');
+    res.end('hello world');
+  });
+  stop = () => new Promise((resolve) => server.close(resolve));
+  ready(await listen(server));
 } else if (kind === 'hono') {
   const app = new Hono().get('/', (c) => c.text('hello world'));
   const server = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as ReturnType<typeof createServer>;

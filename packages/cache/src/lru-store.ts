@@ -10,15 +10,10 @@ export class LruStore {
   namespace: string | undefined;
   readonly opts: { maxEntries: number; dialect: 'memory' };
   readonly #map = new Map<string, { value: string; expires: number }>();
-  readonly #isPinned: (key: string) => boolean;
 
-  /**
-   * @param maxEntries - the most entries kept; the least recently used goes first.
-   * @param isPinned - keys never evicted (tag versions: losing one would revive stale entries).
-   */
-  constructor(maxEntries: number, isPinned: (key: string) => boolean = () => false) {
+  /** @param maxEntries - the most entries kept; the least recently used goes first. */
+  constructor(maxEntries: number) {
     this.opts = { maxEntries, dialect: 'memory' };
-    this.#isPinned = isPinned;
   }
 
   /** Number of live and not yet collected entries. */
@@ -73,6 +68,21 @@ export class LruStore {
     this.#map.clear();
   }
 
+  /**
+   * Drops every entry whose ttl has run out and returns how many. Reads already skip expired
+   * entries; this frees their memory without waiting for a read or an eviction.
+   */
+  pruneExpired(now = Date.now()): number {
+    let pruned = 0;
+    for (const [key, item] of this.#map) {
+      if (item.expires !== 0 && item.expires <= now) {
+        this.#map.delete(key);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
   /** Removes every key that starts with `prefix`. */
   clearPrefix(prefix: string): void {
     for (const key of this.#map.keys()) if (key.startsWith(prefix)) this.#map.delete(key);
@@ -81,7 +91,7 @@ export class LruStore {
   #evict(): void {
     for (const key of this.#map.keys()) {
       if (this.#map.size <= this.opts.maxEntries) return;
-      if (!this.#isPinned(key)) this.#map.delete(key);
+      this.#map.delete(key);
     }
   }
 }

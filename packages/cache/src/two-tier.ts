@@ -56,6 +56,11 @@ export class L1 {
     return this.#epoch;
   }
 
+  /** Drops copies whose L1 ttl has run out; returns how many. */
+  pruneExpired(): number {
+    return this.#store.pruneExpired();
+  }
+
   /** The stored string, if this process holds a copy. */
   get(key: string): string | undefined {
     return this.#store.get(key);

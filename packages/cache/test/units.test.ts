@@ -6,17 +6,18 @@ import { L1 } from '../src/two-tier.js';
 import { quietLogger } from './helpers.js';
 
 describe('LruStore', () => {
-  it('evicts the least recently used entry beyond maxEntries, never a pinned one', () => {
-    const store = new LruStore(3, (key) => key.startsWith('pin:'));
-    store.set('pin:a', '1');
+  it('evicts the least recently used entry beyond maxEntries', () => {
+    const store = new LruStore(3);
+    store.set('a', '1');
     store.set('b', '2');
     store.set('c', '3');
-    store.get('b');
+    store.get('a');
     store.set('d', '4');
-    expect(store.get('c')).toBeUndefined();
-    expect(store.get('pin:a')).toBe('1');
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('a')).toBe('1');
     store.set('e', '5');
-    expect(store.get('pin:a')).toBe('1');
+    expect(store.get('c')).toBeUndefined();
+    expect(store.get('a')).toBe('1');
     expect(store.size).toBe(3);
   });
 

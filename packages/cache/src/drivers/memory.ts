@@ -32,6 +32,7 @@ export function memoryDriver(maxEntries: number): Driver {
     async clear(prefix) {
       store.clearPrefix(prefix);
     },
+    pruneExpired: () => store.pruneExpired(),
     async ping() {},
     async close() {},
   };

@@ -25,6 +25,11 @@ export interface Driver {
   remainingTtl?(key: string): Promise<number | undefined>;
   /** Deletes every key starting with `prefix` (memcached: starts a new namespace generation of the prefix). */
   clear(prefix: string): Promise<void>;
+  /**
+   * Drops entries whose ttl has run out and returns how many, for stores that keep them until
+   * read (memory). Absent where the backend expires keys itself (Redis, memcached).
+   */
+  pruneExpired?(): number;
   /** Undefined when connected; otherwise a promise that resolves once connected. */
   ready?(): Promise<void> | undefined;
   /** Resolves when the backend answers. */

@@ -145,7 +145,7 @@ describe('comments and tasks', () => {
     expect(after.map((f) => f.id)).not.toContain('adv.W008');
   });
 
-  it('prunes old exports and outbox e-mails, each maintenance run visible in the task stats', async () => {
+  it('prunes expired cache entries, old exports and outbox e-mails, each maintenance run visible in the task stats', async () => {
     const old = new Date(Date.now() - 48 * 3600_000);
     const ancient = new Date(Date.now() - 30 * 24 * 3600_000);
     const exports = join(demo.dataDir, 'exports');
@@ -162,7 +162,14 @@ describe('comments and tasks', () => {
     file(outbox, 'notes.txt', ancient); // not an e-mail: left alone
     mkdirSync(join(outbox, 'sub.eml')); // not a file: left alone
 
+    await demo.cache.set('short-lived', { v: 1 }, { ttl: 0.02 });
+    await demo.cache.set('long-lived', { v: 2 }, { ttl: 3600 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+
     const before = await demo.tasks.app.stats();
+    const prunedCache = await demo.tasks.pruneCache.enqueue(undefined);
+    expect(await prunedCache.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    expect(await demo.cache.get('long-lived')).toEqual({ v: 2 });
     const prunedExports = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
     expect(await prunedExports.result({ timeout: 10_000 })).toEqual({ removed: 1 });
     const prunedOutbox = await demo.tasks.pruneOutbox.enqueue({ olderThanHours: 14 * 24 });
@@ -176,9 +183,9 @@ describe('comments and tasks', () => {
     expect(readdirSync(outbox)).not.toContain('ancient.eml');
 
     // Each maintenance task is scheduled, counted in the stats and listed by name with its result.
-    const maintenance = ['prune-exports', 'prune-outbox', 'backup-db', 'digest'];
+    const maintenance = ['prune-cache', 'prune-exports', 'prune-outbox', 'backup-db', 'digest'];
     expect((await demo.tasks.app.schedules()).map((s) => s.id)).toEqual(expect.arrayContaining(maintenance));
-    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + 4);
+    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + 5);
     const finished = await demo.tasks.app.list('completed', 0, 50);
     expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
     expect(finished.find((job) => job.data.task === 'prune-outbox')?.result).toEqual({ removed: 1 });

@@ -29,7 +29,8 @@ export interface ExportPayload {
 export interface TaskDeps {
   board: Board;
   mailer: Mailer;
-  cache: CacheLike;
+  /** `pruneExpired` (a `@adv/cache` cache) frees expired memory entries; without it `prune-cache` finds nothing. */
+  cache: CacheLike & { pruneExpired?(): number };
   groups: GroupSender;
   logger: Logger;
   exportDir: string;
@@ -175,9 +176,15 @@ export function createTasks(deps: TaskDeps) {
 
   // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
   // in the task stats and listings: export files (the export task's results) and the e-mail
-  // outbox (the mail log) are pruned by age. Finished job records are capped by the task
-  // backend itself (`TASK_RESULTS_KEEP`), and the cache needs no sweep: Redis expires entries
-  // itself and the memory cache drops expired entries on read and evicts beyond its size bound.
+  // outbox (the mail log) are pruned by age, and the memory cache's expired entries are swept
+  // (Redis expires its own: there the task finds nothing). Finished job records are capped by
+  // the task backend itself (`TASK_RESULTS_KEEP`).
+  const pruneCache = app.defineTask('prune-cache', async () => ({ removed: cache.pruneExpired?.() ?? 0 }), {
+    attempts: 1,
+    timeLimit: 60_000,
+  });
+  app.schedule('prune-cache', { every: 5 * 60_000 }, pruneCache);
+
   const pruneExports = app.defineTask(
     'prune-exports',
     async ({ olderThanHours }: { olderThanHours: number }) => ({
@@ -200,7 +207,7 @@ export function createTasks(deps: TaskDeps) {
     olderThanHours: deps.maintenance.outboxKeepDays * 24,
   });
 
-  return { app, notifyComment, digest, exportCsv, backup, pruneExports, pruneOutbox };
+  return { app, notifyComment, digest, exportCsv, backup, pruneExports, pruneOutbox, pruneCache };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

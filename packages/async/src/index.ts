@@ -24,6 +24,7 @@ export type {
 } from './layers/types.js';
 export { LAYER_DEFAULTS } from './layers/types.js';
 export { html, json, text } from './serve/lazy-response.js';
+export { isGlobalResponseOverridden, OriginalResponse, overrideGlobalResponse } from './serve/light-response.js';
 export type { ServeOptions } from './serve/options.js';
 export { SERVE_DEFAULTS } from './serve/options.js';
 export type { Server } from './serve/serve.js';

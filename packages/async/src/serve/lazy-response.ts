@@ -1,33 +1,49 @@
 /**
- * `text()`, `json()` and `html()`: `Response`s whose undici object is built only if something
- * needs more than `status`, `statusText`, `ok` or `headers`. On Node 20, `new Response('hi')`
- * costs about 12 µs of CPU (it builds a ReadableStream up front), more than `serve()` itself;
- * `serve()` writes these straight from memory. Like the lazy `Request`, the object is an
- * `instanceof Response`, forwards every other member (and undici's internal slots) to a real
- * `Response` built on first use, and patches no globals. Hono's `c.text()` / `c.json()` are the
- * equivalent there.
+ * Lazy `Response`s: objects that are `instanceof Response` and hold their body source and init,
+ * building the undici object only if something needs more than `status`, `statusText`, `ok` or
+ * `headers`. On Node 20, `new Response('hi')` costs about 12 µs of CPU (it builds a
+ * ReadableStream up front), more than `serve()` itself; `serve()` writes lazy ones straight from
+ * memory. Every other member (and undici's internal slots) is forwarded to a real `Response`
+ * built on first use. `text()`, `json()` and `html()` make them (Hono's `c.text()` / `c.json()`
+ * are the equivalent there), and so does the global `Response` once `overrideGlobalResponse()`
+ * has replaced it (see light-response.ts).
  */
 import { invalidOption } from '../validate.js';
 import { nodeHeaders } from './headers.js';
 
-const SOURCE_KEY = Symbol('adv.source');
-const INIT_KEY = Symbol('adv.init');
-const HEADERS_KEY = Symbol('adv.headers');
-const REAL_KEY = Symbol('adv.response');
+/** The `Response` this Node shipped with, captured before anything can replace the global. */
+export const OriginalResponse: typeof Response = globalThis.Response;
 
-interface LazyFields {
-  [SOURCE_KEY]: string;
-  [INIT_KEY]: { status: number; statusText: string; headers: HeadersInit | undefined; contentType: string };
+export const SOURCE_KEY = Symbol('adv.source');
+export const INIT_KEY = Symbol('adv.init');
+export const HEADERS_KEY = Symbol('adv.headers');
+export const REAL_KEY = Symbol('adv.response');
+
+/** A body kept in memory until needed (`null`: no body). */
+export type LazySource = string | Uint8Array | null;
+
+export interface LazyInit {
+  status: number;
+  statusText: string;
+  headers: HeadersInit | undefined;
+  /** Set on the headers when they do not name one; `undefined` sets none. */
+  contentType: string | undefined;
+}
+
+export interface LazyFields {
+  [SOURCE_KEY]: LazySource;
+  [INIT_KEY]: LazyInit;
   /** Built on first access to `headers`; until then `init.headers` and the content type stand. */
   [HEADERS_KEY]?: Headers;
   [REAL_KEY]?: Response;
 }
 
-function lazyHeaders(self: LazyFields): Headers {
+export function lazyHeaders(self: LazyFields): Headers {
   let headers = self[HEADERS_KEY];
   if (headers === undefined) {
-    headers = new Headers(self[INIT_KEY].headers);
-    if (!headers.has('content-type')) headers.set('content-type', self[INIT_KEY].contentType);
+    const init = self[INIT_KEY];
+    headers = new Headers(init.headers);
+    if (init.contentType !== undefined && !headers.has('content-type')) headers.set('content-type', init.contentType);
     self[HEADERS_KEY] = headers;
   }
   return headers;
@@ -37,13 +53,18 @@ function realResponse(self: LazyFields): Response {
   let real = self[REAL_KEY];
   if (real === undefined) {
     const { status, statusText } = self[INIT_KEY];
-    real = new Response(self[SOURCE_KEY], { status, statusText, headers: lazyHeaders(self) });
+    real = new OriginalResponse(self[SOURCE_KEY] as BodyInit | null, {
+      status,
+      statusText,
+      headers: lazyHeaders(self),
+    });
     self[REAL_KEY] = real;
   }
   return real;
 }
 
-const lazyPrototype: object = Object.create(Response.prototype);
+/** The prototype of every lazy response: own `status`/`statusText`/`ok`/`headers`, the rest forwarded. */
+export const lazyPrototype: object = Object.create(OriginalResponse.prototype);
 Object.defineProperties(lazyPrototype, {
   status: {
     get(this: LazyFields) {
@@ -67,9 +88,9 @@ Object.defineProperties(lazyPrototype, {
   },
 });
 const own = new Set(['constructor', 'status', 'statusText', 'ok', 'headers']);
-for (const name of Object.getOwnPropertyNames(Response.prototype)) {
+for (const name of Object.getOwnPropertyNames(OriginalResponse.prototype)) {
   if (own.has(name)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Response.prototype, name)!;
+  const descriptor = Object.getOwnPropertyDescriptor(OriginalResponse.prototype, name)!;
   if (descriptor.get) {
     Object.defineProperty(lazyPrototype, name, {
       get(this: LazyFields) {
@@ -85,7 +106,7 @@ for (const name of Object.getOwnPropertyNames(Response.prototype)) {
     });
   }
 }
-for (const symbol of Object.getOwnPropertySymbols(new Response(''))) {
+for (const symbol of Object.getOwnPropertySymbols(new OriginalResponse(''))) {
   Object.defineProperty(lazyPrototype, symbol, {
     get(this: LazyFields) {
       return (realResponse(this) as unknown as Record<symbol, unknown>)[symbol];
@@ -105,10 +126,10 @@ function create(source: string, init: ResponseInit | undefined, contentType: str
 }
 
 /** Whether a lazy response can stand in for a real one on this Node. */
-const supported = (() => {
+export const supported = (() => {
   try {
     const probe = create('probe', undefined, 'text/plain');
-    const wrapped = new Response(probe.body, probe);
+    const wrapped = new OriginalResponse(probe.body, probe);
     return probe instanceof Response && wrapped.status === 200 && probe.clone().status === 200;
   } catch {
     return false;
@@ -116,22 +137,26 @@ const supported = (() => {
 })();
 
 /**
- * The body and Node-style headers (with `content-length`) of a lazy response nobody has turned
- * into a real one yet; without headers given or touched, no `Headers` object is ever built.
+ * The body and Node-style headers (with `content-length` for a body) of a lazy response nobody
+ * has turned into a real one yet; without headers given or touched, no `Headers` object is
+ * ever built.
  */
-export function lazyParts(response: Response): { body: string; headers: string[] } | undefined {
+export function lazyParts(response: Response): { body: LazySource; headers: string[] } | undefined {
   const self = response as unknown as Partial<LazyFields>;
-  const body = self[SOURCE_KEY];
-  if (body === undefined || self[REAL_KEY] !== undefined) return undefined;
-  const init = self[INIT_KEY]!;
+  const init = self[INIT_KEY];
+  if (init === undefined || self[REAL_KEY] !== undefined) return undefined;
+  const body = self[SOURCE_KEY] as LazySource;
   let headers: string[];
-  if (self[HEADERS_KEY] === undefined && init.headers === undefined) headers = ['content-type', init.contentType];
-  else {
+  if (self[HEADERS_KEY] === undefined && init.headers === undefined) {
+    headers = init.contentType === undefined ? [] : ['content-type', init.contentType];
+  } else {
     const built = lazyHeaders(self as LazyFields);
     headers = nodeHeaders(built);
     if (built.has('content-length')) return { body, headers };
   }
-  headers.push('content-length', String(Buffer.byteLength(body)));
+  if (body !== null) {
+    headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+  }
   return { body, headers };
 }
 
@@ -139,7 +164,7 @@ function respond(source: string, init: ResponseInit | undefined, contentType: st
   if (supported) return create(source, init, contentType);
   const headers = new Headers(init?.headers);
   if (!headers.has('content-type')) headers.set('content-type', contentType);
-  return new Response(source, { ...init, headers });
+  return new OriginalResponse(source, { ...init, headers });
 }
 
 /**

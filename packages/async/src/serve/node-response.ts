@@ -60,9 +60,10 @@ function hasHeader(flat: readonly string[], name: string): boolean {
 export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
   const lazy = lazyParts(response);
   if (lazy !== undefined) {
-    // text() / json() / html(): written from memory, the undici Response is never built.
+    // text() / json() / html() and the light global Response: written from memory, the undici
+    // Response (and its ReadableStream) is never built.
     res.writeHead(response.status, response.statusText || undefined, lazy.headers);
-    if (head) res.end();
+    if (head || lazy.body === null) res.end();
     else res.end(lazy.body);
     return;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '@adv/types';
 import { checkCount, checkFunction, checkSignal, invalidOption } from '../validate.js';
 import type { AnyWebSocketRoute } from '../websocket/types.js';
+import type { overrideGlobalResponse } from './light-response.js';
 
 /** Options of {@link serve}. Times are in milliseconds, sizes in bytes. */
 export interface ServeOptions {
@@ -59,6 +60,16 @@ export interface ServeOptions {
   onError?: (error: unknown, request: Request) => Response | undefined | Promise<Response | undefined>;
   /** Where unexpected errors are logged; `console` and pino both fit. @defaultValue `silentLogger` */
   logger?: Logger;
+  /**
+   * Replace `globalThis.Response` with a lightweight class while the server runs (see
+   * {@link overrideGlobalResponse}), as @hono/node-server does by default: a handler's `new
+   * Response('hello')` is then written from memory instead of building undici's object and its
+   * ReadableStream. It applies to the whole process, not just this server's handlers; the
+   * original comes back on `close()` (once no other server or caller still wants it). `false`
+   * leaves the global alone; `text()`, `json()` and `html()` are cheap either way.
+   * @defaultValue `true`
+   */
+  overrideGlobalResponse?: boolean;
 }
 
 /** Defaults of {@link ServeOptions}, in one place. */
@@ -70,6 +81,7 @@ export const SERVE_DEFAULTS = {
   requestTimeout: 300_000,
   keepAliveTimeout: 5_000,
   shutdownTimeout: 10_000,
+  overrideGlobalResponse: true,
 } as const;
 
 /**
@@ -119,6 +131,9 @@ export function checkServeOptions(handler: unknown, options: ServeOptions): void
     throw invalidOption('headersTimeout', `at most \`requestTimeout\` (${requestTimeout} ms)`, headersTimeout);
   }
   checkFunction('onError', options.onError);
+  if (options.overrideGlobalResponse !== undefined && typeof options.overrideGlobalResponse !== 'boolean') {
+    throw invalidOption('overrideGlobalResponse', 'a boolean', options.overrideGlobalResponse);
+  }
   if (options.websocket !== undefined) {
     if (options.websocket === null || typeof options.websocket !== 'object') {
       throw invalidOption('websocket', 'an object of routes by path', options.websocket);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Handler, type Logger, silentLogger } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { attachWebSockets, type WebSocketHub } from '../websocket/ws-adapter.js';
+import { overrideGlobalResponse } from './light-response.js';
 import { lazySignal, toRequest } from './node-request.js';
 import { writeResponse } from './node-response.js';
 import { checkServeOptions, nodeTimeouts, SERVE_DEFAULTS, type ServeOptions } from './options.js';
@@ -121,11 +122,13 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     ? attachWebSockets(node, options.websocket, { logger, isClosing: () => closing })
     : undefined;
 
+  const restoreResponse = o.overrideGlobalResponse ? overrideGlobalResponse() : noop;
   node.listen(o.port, o.host);
   await Promise.race([
     once(node, 'listening'),
     once(node, 'error').then(([error]) => {
       hub?.destroy();
+      restoreResponse();
       throw error;
     }),
   ]);
@@ -161,6 +164,7 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     node.closeAllConnections();
     hub?.destroy();
     await serverClosed;
+    restoreResponse();
     resolveClosed();
   }
 

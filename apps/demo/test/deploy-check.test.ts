@@ -11,23 +11,7 @@ import { backupDatabase } from '../src/db/backup.js';
 import { openDatabase } from '../src/db/database.js';
 import { deployReport } from '../src/deploy-check.js';
 import { fromRoot } from '../src/paths.js';
-
-/** The production settings PRODUCTION.md asks for. */
-const PRODUCTION = {
-  DEBUG: 'false',
-  NODE_ENV: 'production',
-  SECRET_KEY: 'q7W1n2b9X0c8V3m6Z5l4K7j2H1g0F9d8S7a6P5o4I3u2Y1t0R9e8W7',
-  ALLOWED_HOSTS: 'board.example.com',
-  BEHIND_PROXY: 'true',
-  SECURE_SSL_REDIRECT: 'true',
-  SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
-  SECURE_HSTS_SECONDS: '3600',
-  SESSION_COOKIE_SECURE: 'true',
-  CSRF_COOKIE_SECURE: 'true',
-  // Django warns until subdomains and the preload list are opted into; a first deploy should not.
-  SILENCED_SYSTEM_CHECKS: 'security.W005,security.W021',
-  LOG_LEVEL: 'silent',
-};
+import { PRODUCTION_ENV as PRODUCTION } from './helpers.js';
 
 let dataDir: string;
 beforeEach(() => {

@@ -10,6 +10,7 @@ import { backupDatabase } from '../src/db/backup.js';
 import { openDatabase } from '../src/db/database.js';
 import { inspectDeployment } from '../src/deploy-check.js';
 import { fromRoot } from '../src/paths.js';
+import { PRODUCTION_ENV as PRODUCTION } from './helpers.js';
 
 const checklist = readFileSync(fromRoot('PRODUCTION.md'), 'utf8');
 /** The checklist's lines, each `- [ ] …` item with its continuation lines. */
@@ -19,23 +20,6 @@ const items = checklist
   .map((chunk) => chunk.split(/\n(?!\s)/)[0]!);
 const CHECK_ID = /\b(?:security|adv)\.[EW]\d{3}\b/g;
 const mentioned = [...new Set(checklist.match(CHECK_ID) ?? [])].sort();
-
-/** The production settings the checklist asks for (as in test/deploy-check.test.ts). */
-const PRODUCTION: Record<string, string> = {
-  // PRODUCTION.md's settings, kept in step with it by the 'is clean' test below.
-  DEBUG: 'false',
-  NODE_ENV: 'production',
-  SECRET_KEY: 'q7W1n2b9X0c8V3m6Z5l4K7j2H1g0F9d8S7a6P5o4I3u2Y1t0R9e8W7',
-  ALLOWED_HOSTS: 'board.example.com',
-  BEHIND_PROXY: 'true',
-  SECURE_SSL_REDIRECT: 'true',
-  SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
-  SECURE_HSTS_SECONDS: '3600',
-  SESSION_COOKIE_SECURE: 'true',
-  CSRF_COOKIE_SECURE: 'true',
-  SILENCED_SYSTEM_CHECKS: 'security.W005,security.W021',
-  LOG_LEVEL: 'silent',
-};
 
 /** For each settings check the checklist names: a bad value that must fire it. */
 const BAD_SETTINGS: Record<string, Record<string, string>> = {

@@ -1,9 +1,10 @@
 /**
  * @adv/async benchmarks, each beside the peer a user would pick instead:
  * 1. HTTP requests/s and requests per server CPU-second with a trivial handler: `serve()`
- *    (returning `new Response()` or `text()`) vs raw `node:http` (also one that builds the same
- *    `new Response()`, to separate undici's cost from ours) vs Hono on @hono/node-server
- *    (autocannon in this process, each server in its own child process).
+ *    (returning `new Response()` with the lightweight global `Response`, the default; the same
+ *    with `overrideGlobalResponse: false`; or `text()`) vs raw `node:http` vs Hono on
+ *    @hono/node-server (autocannon in this process, each server in its own child process).
+ *    targets.ts also has `raw-response` (raw `node:http` building an undici `new Response()`).
  * 2. Group broadcast delivery latency to N WebSocket clients (1,000; quick: 200): our memory
  *    and Redis channel layers vs Socket.IO rooms (in-memory and Redis adapters). Every client is
  *    a plain `ws` socket in this process (Socket.IO spoken over its WebSocket transport), so
@@ -260,10 +261,20 @@ export async function run({
 
 async function httpRows(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const { rps, perCpuSecond } = await httpThroughput(['serve', 'serve-text', 'raw', 'raw-response', 'hono'], quick);
+  const { rps, perCpuSecond } = await httpThroughput(
+    ['serve', 'serve-no-override', 'serve-text', 'raw', 'hono'],
+    quick,
+  );
   const pairs = [
     ['serve', 'serve() + new Response()', 'raw', 'raw node:http', 'goal >= 0.8x'],
-    ['serve', 'serve() + new Response()', 'raw-response', 'raw node:http building the same new Response()', undefined],
+    ['serve', 'serve() + new Response()', 'hono', 'Hono on @hono/node-server (c.text)', undefined],
+    [
+      'serve-no-override',
+      'serve({ overrideGlobalResponse: false }) + new Response()',
+      'raw',
+      'raw node:http',
+      'undici Response',
+    ],
     ['serve-text', 'serve() + text()', 'raw', 'raw node:http', 'goal >= 0.8x'],
     ['serve-text', 'serve() + text()', 'hono', 'Hono on @hono/node-server (c.text)', undefined],
   ] as const;

@@ -25,9 +25,11 @@ function listen(server: ReturnType<typeof createServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-if (kind === 'serve' || kind === 'serve-text') {
-  const server = await serve(kind === 'serve' ? () => new Response('hello world') : () => text('hello world'), {
+if (kind === 'serve' || kind === 'serve-text' || kind === 'serve-no-override') {
+  // `serve` and `serve-no-override` run the same handler; the second keeps undici's global Response.
+  const server = await serve(kind === 'serve-text' ? () => text('hello world') : () => new Response('hello world'), {
     port: 0,
+    overrideGlobalResponse: kind !== 'serve-no-override',
   });
   stop = () => server.close();
   ready(server.port);

@@ -1,4 +1,6 @@
-import { request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { compose, type Middleware } from '@adv/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +10,7 @@ import {
   overrideGlobalResponse,
   type Server,
   serve,
+  toNodeHandler,
 } from '../src/index.js';
 import { lazyParts } from '../src/serve/lazy-response.js';
 
@@ -245,6 +248,27 @@ describe('serve() with overrideGlobalResponse', () => {
     expect(response.headers.get('x-upper')).toBe('1');
     expect(response.headers.get('content-type')).toBe('text/plain;charset=UTF-8');
     expect(await response.text()).toBe('QUIET');
+  });
+
+  it('works under toNodeHandler() when installed explicitly', async () => {
+    install();
+    const returned: Response[] = [];
+    const node = createServer(
+      toNodeHandler(() => {
+        const response = new Response('from node', { headers: { 'x-node': '1' } });
+        returned.push(response);
+        return response;
+      }),
+    ).listen(0, '127.0.0.1');
+    await once(node, 'listening');
+    try {
+      const response = await fetch(`http://127.0.0.1:${(node.address() as AddressInfo).port}/`);
+      expect([response.headers.get('x-node'), response.headers.get('content-length')]).toEqual(['1', '9']);
+      expect(await response.text()).toBe('from node');
+      expect(lazyParts(returned[0]!)).toBeDefined();
+    } finally {
+      await new Promise((resolve) => node.close(resolve));
+    }
   });
 
   it('rejects a non-boolean overrideGlobalResponse', async () => {

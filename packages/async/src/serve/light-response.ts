@@ -41,8 +41,9 @@ function lightResponse(prototype: object, body: unknown, init: unknown): LazyFie
   if (init !== undefined && init !== null) {
     if (typeof init !== 'object') return undefined;
     const given = init as ResponseInit;
-    status = given.status ?? 200;
-    statusText = given.statusText ?? '';
+    // Only `undefined` means the default: undici converts `null` (to 0, a RangeError, and "null").
+    if (given.status !== undefined) status = given.status;
+    if (given.statusText !== undefined) statusText = given.statusText;
     headersInit = given.headers;
   }
   if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;

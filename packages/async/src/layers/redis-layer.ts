@@ -19,6 +19,8 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   redis?: RedisOptions;
 }
 
+/** Pauses between asking again when no process listens on an owner's topic (it may be starting). */
+const PROCESS_RETRY_PAUSES = [25, 50, 100, 200, 400];
 /** How long `groupAdd` of another process's channel waits for that process to confirm. */
 const REMOTE_JOIN_TIMEOUT = 10_000;
 
@@ -129,6 +131,20 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
     await Promise.all([subscription, ready]);
   }
 
+  /**
+   * Publishes to another process's topic and returns how many subscribers got it. Nobody may
+   * mean the process exited, or that it started a moment ago and its subscription is still on
+   * its way: ask again a few times (about 0.75 s in all) before concluding it is gone.
+   */
+  async function publishToProcess(owner: string, text: string): Promise<number> {
+    for (const pause of PROCESS_RETRY_PAUSES) {
+      const receivers = await pub.publish(processTopic(owner), text);
+      if (receivers > 0 || local.closed) return receivers;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    return pub.publish(processTopic(owner), text);
+  }
+
   async function leaveLocally(group: string, channel: string): Promise<void> {
     if (local.removeMember(group, channel) && subscribed.has(group)) {
       subscribed.delete(group);
@@ -182,7 +198,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
       const acked = new Promise<void>((resolve) => pendingJoins.set(id, resolve));
       try {
         const control: RemoteControl = { op: 'join', group, channel, reply: processId, id };
-        const receivers = await pub.publish(processTopic(owner), JSON.stringify(control));
+        const receivers = await publishToProcess(owner, JSON.stringify(control));
         if (receivers === 0) {
           // No such process (it exited): no member to keep.
           await pub.zrem(membersKey(group), channel);

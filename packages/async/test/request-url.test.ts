@@ -1,0 +1,53 @@
+import { connect as netConnect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Server, serve } from '../src/index.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Sends one raw HTTP/1.1 request and resolves with the response body (the server echoes request.url). */
+function urlFor(port: number, host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    );
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received.slice(received.indexOf('\r\n\r\n') + 4)));
+  });
+}
+
+describe('request.url from the Host header', () => {
+  it('is what new Request(url).url gives, and localhost for a Host that does not parse', async () => {
+    server = await serve((request) => new Response(request.url), { port: 0 });
+    const cases: [host: string, path: string, expected: string][] = [
+      ['example.com:8080', '/p?q=1', 'http://example.com:8080/p?q=1'],
+      ['EXAMPLE.com:80', '/p', 'http://example.com/p'], // lower case, default port dropped
+      ['0x7f.1:81', '/', 'http://127.0.0.1:81/'],
+      ['example.com:99999', '/p?q=1', 'http://localhost/p?q=1'], // port out of range
+      ['1.2.3.999', '/p', 'http://localhost/p'], // not an IPv4 address
+      ['exa mple.com', '/p', 'http://localhost/p'],
+      ['[::1]:81', '/p', 'http://[::1]:81/p'],
+      ['example.com', '/a%20b/../c', 'http://example.com/c'],
+      ['example.com', '/a/%2e%2E/b/./c', 'http://example.com/b/c'],
+      ['example.com', "/it's?q='x'", "http://example.com/it's?q=%27x%27"],
+      ['example.com', '/{x}|y', 'http://example.com/%7Bx%7D|y'],
+      ['example.com', '*', 'http://example.com/*'],
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      // The second round answers from the per-host cache; nothing may change.
+      for (const [host, path, expected] of cases) {
+        const url = await urlFor(server.port, host, path);
+        expect(url, `${host} ${path}`).toBe(expected);
+        expect(new Request(url).url).toBe(url); // already in the form undici serialises
+      }
+    }
+  });
+});

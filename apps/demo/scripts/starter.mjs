@@ -5,6 +5,7 @@
 // compiling better-sqlite3) and by test/starter.test.ts (which reuses the monorepo's compiled
 // better-sqlite3 so the test takes seconds, not minutes).
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
@@ -186,9 +187,13 @@ export async function startStarter(target, env, { timeoutMs = 60_000 } = {}) {
     url,
     output: () => output,
     async stop() {
-      // npm runs node in a child: signal the whole process group, as a terminal would.
+      // npm runs node in a child: signal the whole process group, as a terminal would. npm may
+      // exit before the app has logged its shutdown: the pipes close only once both have gone.
+      const drained = Promise.all([once(child.stdout, 'close'), once(child.stderr, 'close')]);
       process.kill(-child.pid, 'SIGTERM');
-      return exited;
+      const code = await exited;
+      await drained;
+      return code;
     },
   };
 }

@@ -57,7 +57,13 @@ export class BullmqBackend implements TaskBackend {
   }
 
   #connect(blocking: boolean): Redis {
-    const extra: RedisOptions = blocking ? { maxRetriesPerRequest: null } : {};
+    // The producer connection sends a command only once it is `ready` and bounds its answer (see
+    // `#call`). Right after Redis dies ioredis may still say `ready` (it has not read the close
+    // yet): a command sent then must not sit in the offline queue or be resent on reconnection,
+    // or it would reach Redis after the caller was told ERR_BACKEND.
+    const extra: RedisOptions = blocking
+      ? { maxRetriesPerRequest: null }
+      : { enableOfflineQueue: false, autoResendUnfulfilledCommands: false };
     const { connection } = this.#options;
     const client =
       typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...connection, ...extra });
@@ -89,12 +95,18 @@ export class BullmqBackend implements TaskBackend {
     try {
       // Bounded too: a command sent just as Redis went away would otherwise wait for its reconnection.
       return await this.#deadlines.race(
-        run(),
+        run().catch(async (error: unknown) => {
+          // Refused before it was written (ioredis saw the close first): nothing reached Redis, so
+          // wait for it as a call made during the outage does, and run again.
+          if (!notSent(error)) throw error;
+          await this.#whenReachable(what, wait);
+          return run();
+        }),
         wait,
         () =>
           new TaskError(
             'ERR_BACKEND',
-            `Could not ${what} on BullMQ: Redis did not answer within ${wait} ms (it may still apply the call once it is back)`,
+            `Could not ${what} on BullMQ: Redis did not answer within ${wait} ms (it may have applied the call before it went away; it is not resent)`,
           ),
       );
     } catch (error) {
@@ -426,6 +438,11 @@ export class BullmqBackend implements TaskBackend {
     });
     return events;
   }
+}
+
+/** ioredis refused the command without writing it (the producer connection has no offline queue). */
+function notSent(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('enableOfflineQueue');
 }
 
 function cancelledRecord(id: string): JobRecord {

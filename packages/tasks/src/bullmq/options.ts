@@ -25,8 +25,9 @@ export interface BullmqBackendOptions {
   /**
    * How long a call waits for an unreachable Redis (not connected yet, or reconnecting), and then
    * for its answer, before it rejects with `ERR_BACKEND`, in ms. Nothing is sent while Redis is
-   * unreachable, so such a rejected `enqueue()` never adds its job later; only a call caught as
-   * Redis goes away may still apply once it is back (a `jobId` makes retrying it safe).
+   * unreachable, and a command caught as Redis goes away is never queued or resent on reconnection,
+   * so a rejected `enqueue()` never adds its job later (one written just before Redis died may have
+   * been applied by it: a `jobId` makes retrying it safe).
    * `result({ timeout })` waits through an outage up to its own timeout.
    * @defaultValue 10000
    */

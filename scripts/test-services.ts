@@ -368,12 +368,16 @@ async function startPostgresIfPresent(): Promise<RunningService | null> {
   return startPostgres();
 }
 
+/** Projects whose tests use PostgreSQL (the others do not pay for a cluster start). */
+const POSTGRES_PROJECTS = new Set(['demo']);
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const externalPostgres = process.env.TEST_POSTGRES_URL || null;
+  const wantsPostgres = POSTGRES_PROJECTS.has(project.name) && !externalPostgres;
   const results = await Promise.allSettled([
     startIfPresent('redis-server', () => startRedis()),
     startIfPresent('memcached', () => startMemcached()),
-    externalPostgres ? Promise.resolve(null) : startPostgresIfPresent(),
+    wantsPostgres ? startPostgresIfPresent() : Promise.resolve(null),
   ]);
   const [redis, memcached, postgres] = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
   const stopAll = async () => {

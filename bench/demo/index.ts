@@ -63,7 +63,7 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     );
     const demo = await createDemo(config, { skipMiddleware });
     demos.push(demo);
-    seedArticles(demo);
+    await seedArticles(demo);
     return demo;
   };
   try {

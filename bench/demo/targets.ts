@@ -23,7 +23,7 @@ async function start(name: string, pageCacheSeconds: number, skipMiddleware: rea
     { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
   );
   const demo = await createDemo(config, { skipMiddleware });
-  seedArticles(demo);
+  await seedArticles(demo);
   const server = await serve(demo.handler, { port: 0, host: '127.0.0.1' });
   running.push({ demo, server });
   ports[name] = server.port;

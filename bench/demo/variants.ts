@@ -13,9 +13,9 @@ export const LAYERS = [
 ] as const;
 
 /** Twenty more articles (22 with the seeded two), the same in every variant. */
-export function seedArticles(demo: Demo): void {
+export async function seedArticles(demo: Demo): Promise<void> {
   for (let i = 0; i < 20; i++) {
-    demo.board.articles.create({
+    await demo.board.articles.create({
       title: `Article ${i}`,
       body: 'Body',
       authorName: 'Bench',

@@ -17,13 +17,13 @@ import {
   staticUrl,
 } from '@adv/deploy';
 import { type CacheLike, compose, type Handler, type Middleware } from '@adv/types';
-import type { Database } from 'better-sqlite3';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { listBackups } from './db/backup.js';
-import { openDatabase } from './db/database.js';
+import { type DatabaseLocation, openDatabase } from './db/database.js';
 import { pendingMigrations } from './db/migrations.js';
+import type { SqlDatabase } from './db/sql.js';
 import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
 import { mailerFor } from './jobs/mail.js';
@@ -54,7 +54,7 @@ export interface Demo {
   handler: Handler;
   config: DemoConfig;
   board: Board;
-  db: Database;
+  db: SqlDatabase;
   cache: Cache;
   tasks: DemoTasks;
   /** The channel layer (groups of open pages). */
@@ -86,8 +86,8 @@ export interface DemoOptions {
   processTasks?: boolean;
   /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
   skipMiddleware?: readonly string[];
-  /** Database file; `:memory:` for throwaway. @defaultValue `<dataDir>/board.sqlite3` */
-  databaseFile?: string;
+  /** The database; `{ file: ':memory:' }` for a throwaway one. @defaultValue `config.database` (DATABASE_URL, else `<dataDir>/board.sqlite3`) */
+  database?: DatabaseLocation;
 }
 
 /** Builds the demo app from its configuration. */
@@ -95,9 +95,9 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const { settings } = config;
   setDefaultTimeZone(config.timeZone);
-  const db = openDatabase(options.databaseFile ?? join(config.dataDir, 'board.sqlite3'));
+  const db = await openDatabase(options.database ?? config.database);
   const board = new Board(db);
-  if (config.seed) board.seed();
+  if (config.seed) await board.seed();
 
   // One cache for pages, fragments, counters and export status: memory by default, Redis with REDIS_URL.
   const cache = createCache({ url: config.redisUrl ?? 'memory://', keyPrefix: 'demo', logger });
@@ -174,28 +174,32 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // /readyz reports the age of the last backup ("last backup 3 h ago") but never fails on it: a
   // stale backup is an alert (check --deploy's adv.E009, monitoring on this detail), not a
   // reason for the load balancer to drop every process at once.
+  // The app backs up only the embedded SQLite file; a PostgreSQL server has its own backups.
+  const ownsBackups = db.dialect === 'sqlite';
   const lastBackupAt = () => listBackups(config.backup.dir)[0]?.at ?? null;
   const backupAge = backupReadinessCheck({ lastBackupAt, maxAgeSeconds: config.backup.maxAgeHours * 3600 });
+  const backupCheck = {
+    name: 'backup',
+    async check(signal: AbortSignal) {
+      try {
+        return (await backupAge.check(signal)) as string;
+      } catch (error) {
+        return `${(error as Error).message} (BACKUP_MAX_AGE_HOURS=${config.backup.maxAgeHours})`;
+      }
+    },
+  };
   const health = createHealth({
     checks: [
-      {
-        name: 'backup',
-        async check(signal) {
-          try {
-            return (await backupAge.check(signal)) as string;
-          } catch (error) {
-            return `${(error as Error).message} (BACKUP_MAX_AGE_HOURS=${config.backup.maxAgeHours})`;
-          }
-        },
-      },
+      ...(ownsBackups ? [backupCheck] : []),
       cache.readinessCheck('cache'),
       tasks.app.readinessCheck('tasks'),
       {
         name: 'database',
         async check() {
-          db.prepare('SELECT 1').get();
-          const pending = pendingMigrations(db);
+          await db.ping();
+          const pending = await pendingMigrations(db);
           if (pending.length > 0) throw new Error(`migrations not applied: ${pending.join(', ')}`);
+          return db.dialect;
         },
       },
     ],
@@ -237,11 +241,10 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       middleware,
       health,
       static: { root: config.staticRoot, sourceDir: fromRoot('static') },
-      pendingMigrations: () => pendingMigrations(db).map(String),
-      backup: {
-        lastBackupAt: lastBackupAt(),
-        maxAgeSeconds: config.backup.maxAgeHours * 3600,
-      },
+      pendingMigrations: async () => (await pendingMigrations(db)).map(String),
+      ...(ownsBackups
+        ? { backup: { lastBackupAt: lastBackupAt(), maxAgeSeconds: config.backup.maxAgeHours * 3600 } }
+        : {}),
     }),
     setBaseUrl(url) {
       baseUrl = url.replace(/\/$/, '');
@@ -251,7 +254,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       disconnectReceivers();
       await layer.close();
       await tasks.app.close({ timeout: 5000 });
-      db.close();
+      await db.close();
       await cache.close();
     },
   };

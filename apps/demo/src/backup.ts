@@ -3,23 +3,27 @@
  * `npm run restore -w @adv/demo -- <file>`: restores one; stop the app first.
  * Without a file, `restore` lists the backups.
  */
-import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { backupDatabase, listBackups, RestoreError, restoreBackup } from './db/backup.js';
 import { openDatabase } from './db/database.js';
 
 const config = loadConfig();
-const target = join(config.dataDir, 'board.sqlite3');
+const target = config.database.file;
 const [command, file] = process.argv.slice(2);
 
-if (command === 'backup') {
-  const db = openDatabase(target);
+if (config.database.url !== undefined && command !== undefined) {
+  console.error(
+    'DATABASE_URL points at PostgreSQL: back it up and restore it with pg_dump / pg_restore, pgBackRest or your provider; these commands copy the embedded SQLite file',
+  );
+  process.exitCode = 2;
+} else if (command === 'backup') {
+  const db = await openDatabase(config.database);
   const taken = await backupDatabase(db, config.backup.dir, { keep: config.backup.keep });
-  db.close();
+  await db.close();
   console.log(`backed up to ${taken.file} (${taken.bytes} bytes)`);
 } else if (command === 'restore' && file) {
   try {
-    const { rows } = restoreBackup(file, target);
+    const { rows } = await restoreBackup(file, target);
     console.log(
       `restored ${file} to ${target}: ${rows.articles} articles, ${rows.comments} comments (previous database kept as ${target}.before-restore)`,
     );

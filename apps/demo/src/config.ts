@@ -27,6 +27,18 @@ export const demoSettingsShape = {
   DATA_DIR: path(fromRoot('data')),
   /** Where collected (hashed) static files are written and served from. */
   STATIC_ROOT: path(fromRoot('dist', 'static')),
+  /**
+   * PostgreSQL for the board's data (`postgres://user:password@host:5432/board`), the server
+   * database of the scaled-out setup; unset: the embedded SQLite file `DATA_DIR/board.sqlite3`.
+   */
+  DATABASE_URL: z
+    .url({
+      protocol: /^postgres(ql)?$/,
+      error: 'expected a postgres:// URL (postgres://user:password@host:5432/database)',
+    })
+    .optional(),
+  /** PostgreSQL connections each process keeps in its pool. */
+  DATABASE_POOL_SIZE: int(10, 1),
   /** With it, cache, tasks and the channel layer move to Redis and several processes can share the work. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /**
@@ -79,6 +91,8 @@ export interface DemoConfig {
   dataDir: string;
   staticRoot: string;
   redisUrl: string | undefined;
+  /** The board's database: `url` (PostgreSQL) when DATABASE_URL is set, else the SQLite `file`. */
+  database: { url: string | undefined; file: string; poolSize: number };
   workers: number;
   debug: boolean;
   timeZone: string;
@@ -121,6 +135,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     staticRoot: settings.STATIC_ROOT,
     redisUrl: settings.REDIS_URL,
+    database: {
+      url: settings.DATABASE_URL,
+      file: join(dataDir, 'board.sqlite3'),
+      poolSize: settings.DATABASE_POOL_SIZE,
+    },
     workers: settings.WORKERS,
     debug: settings.DEBUG,
     timeZone: settings.TIME_ZONE,

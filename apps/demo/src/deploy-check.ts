@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { checkDeployReport, type DeployContext, type DeployReport } from '@adv/deploy';
 import { pino } from 'pino';
 import { createDemo } from './app.js';
@@ -20,7 +19,7 @@ export interface InspectOptions {
  * middleware, health checks and backups; it is closed again before this resolves.
  */
 export async function inspectDeployment(config: DemoConfig, options: InspectOptions = {}): Promise<DeployContext> {
-  const pending = inspectMigrations(join(config.dataDir, 'board.sqlite3'));
+  const pending = await inspectMigrations(config.database);
   const demo = await createDemo(
     { ...config, seed: false },
     {
@@ -28,7 +27,7 @@ export async function inspectDeployment(config: DemoConfig, options: InspectOpti
       processTasks: false,
       collectStatic: false,
       requireManifest: false,
-      databaseFile: ':memory:',
+      database: { file: ':memory:' },
     },
   );
   try {

@@ -23,10 +23,10 @@ const EXPORT_ID = /^[0-9a-f-]{36}$/;
 export function articleConsumer(board: Board, layer: ChannelLayer, cache: CacheLike): AnyWebSocketRoute {
   return consumer<{ articleId: number }>({
     layer,
-    authenticate(request) {
+    async authenticate(request) {
       const raw = new URL(request.url).searchParams.get('article') ?? '';
       const articleId = /^\d{1,12}$/.test(raw) ? Number(raw) : Number.NaN;
-      if (!board.articles.get(articleId)) return new Response('unknown article', { status: 404 });
+      if (!(await board.articles.get(articleId))) return new Response('unknown article', { status: 404 });
       return { articleId };
     },
     async connect(ctx) {

@@ -43,13 +43,14 @@ export function createRoutes(deps: RouteDeps): Handler {
     // Getters: the sidebar's query runs only when its {% cache %} block misses.
     const sidebar = {
       get articles() {
+        // A promise: LiquidJS awaits it when the block renders.
         return board.articles.popular(5);
       },
       get renderedAt() {
         return new Date().toISOString();
       },
     };
-    return page(request, 'articles', { articles: board.articles.latest(50), sidebar });
+    return page(request, 'articles', { articles: await board.articles.latest(50), sidebar });
   });
 
   router.add('GET', '/articles/new', (request) => page(request, 'new-article', { form: {}, errors: [] }));
@@ -70,12 +71,12 @@ export function createRoutes(deps: RouteDeps): Handler {
   const articleId = (raw: string | undefined) => (/^\d{1,12}$/.test(raw ?? '') ? Number(raw) : Number.NaN);
 
   router.add('GET', '/articles/:id', async (request, params) => {
-    const article = board.articles.get(articleId(params.id));
+    const article = await board.articles.get(articleId(params.id));
     if (!article) return notFound(request);
     const views = await deps.cache.incr(`views:article:${article.id}`);
     return page(request, 'article', {
       article,
-      comments: board.comments.forArticle(article.id),
+      comments: await board.comments.forArticle(article.id),
       views,
       form: {},
       errors: [],
@@ -85,19 +86,19 @@ export function createRoutes(deps: RouteDeps): Handler {
   // The comments after a given id, for a page that was offline for a while (its socket
   // reconnected and may have missed broadcasts).
   router.add('GET', '/articles/:id/comments', async (request, params) => {
-    const article = board.articles.get(articleId(params.id));
+    const article = await board.articles.get(articleId(params.id));
     if (!article) return Response.json({ error: 'not found' }, { status: 404 });
     const raw = new URL(request.url).searchParams.get('after') ?? '0';
     if (!/^\d{1,12}$/.test(raw)) {
       return Response.json({ error: 'Expected `after` to be a comment id (digits)' }, { status: 400 });
     }
     const after = Number(raw);
-    const comments = board.comments.forArticle(article.id).filter((comment) => comment.id > after);
+    const comments = (await board.comments.forArticle(article.id)).filter((comment) => comment.id > after);
     return Response.json({ comments }, { headers: { 'cache-control': 'no-store' } });
   });
 
   router.add('POST', '/articles/:id/comments', async (request, params) => {
-    const article = board.articles.get(articleId(params.id));
+    const article = await board.articles.get(articleId(params.id));
     if (!article) return notFound(request);
     const form = await readForm<{ author: string; body: string }>(request, [
       { name: 'author', label: 'form.name', max: 80 },
@@ -105,7 +106,7 @@ export function createRoutes(deps: RouteDeps): Handler {
     ]);
     if (!form.ok) {
       const views = (await deps.cache.get<number>(`views:article:${article.id}`)) ?? 0;
-      const comments = board.comments.forArticle(article.id);
+      const comments = await board.comments.forArticle(article.id);
       return page(
         request,
         'article',
@@ -118,7 +119,7 @@ export function createRoutes(deps: RouteDeps): Handler {
   });
 
   router.add('POST', '/articles/:id/export', async (request, params) => {
-    const article = board.articles.get(articleId(params.id));
+    const article = await board.articles.get(articleId(params.id));
     if (!article) return Response.json({ error: 'not found' }, { status: 404 });
     // The page may choose the id (a random UUID) so it can watch the export's group before the
     // export starts, and see every progress step; without one the server picks it.

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type Server, serve } from '@adv/async';
 import { collectStatic } from '@adv/deploy';
 import { createDemo, type Demo } from './app.js';
@@ -20,9 +19,12 @@ export interface Running {
  * seed the database, collect static files. Each worker then starts without racing the others.
  */
 export async function prepare(config: DemoConfig): Promise<void> {
-  const db = openDatabase(join(config.dataDir, 'board.sqlite3'));
-  if (config.seed) new Board(db).seed();
-  db.close();
+  const db = await openDatabase(config.database);
+  try {
+    if (config.seed) await new Board(db).seed();
+  } finally {
+    await db.close();
+  }
   await collectStatic(fromRoot('static'), config.staticRoot);
 }
 

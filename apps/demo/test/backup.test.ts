@@ -23,8 +23,8 @@ afterEach(() => {
 describe('backups of the embedded database', () => {
   it('takes a consistent backup while another connection keeps writing, and restores every committed row', async () => {
     const file = join(dir, 'board.sqlite3');
-    const db = openDatabase(file);
-    const article = new ArticleRepository(db).create({
+    const db = await openDatabase({ file });
+    const article = await new ArticleRepository(db).create({
       title: 't',
       body: 'b',
       authorName: 'A',
@@ -32,11 +32,11 @@ describe('backups of the embedded database', () => {
     });
     const comments = new CommentRepository(db);
     // Enough rows that the backup takes many steps.
-    db.transaction(() => {
+    await db.atomic(async () => {
       for (let i = 0; i < 5000; i++)
-        comments.create({ articleId: article.id, authorName: 'x', body: `before ${i} ${'y'.repeat(200)}` });
-    })();
-    const committedBefore = comments.forArticle(article.id).length;
+        await comments.create({ articleId: article.id, authorName: 'x', body: `before ${i} ${'y'.repeat(200)}` });
+    });
+    const committedBefore = (await comments.forArticle(article.id)).length;
 
     // Another thread keeps writing through its own connection, as another process would, and
     // counts its commits in shared memory (readable while this thread is busy in the backup).
@@ -81,10 +81,10 @@ describe('backups of the embedded database', () => {
     await writer.terminate();
     const written = Atomics.load(committed, 0);
     expect(overlapped).toBe(true);
-    db.close();
+    await db.close();
 
     const restoredFile = join(dir, 'restored.sqlite3');
-    const { rows } = restoreBackup(backup!.file, restoredFile);
+    const { rows } = await restoreBackup(backup!.file, restoredFile);
     const restored = new BetterSqlite3(restoredFile, { readonly: true });
     expect(restored.pragma('integrity_check', { simple: true })).toBe('ok');
     const ids = restored.prepare('SELECT id FROM comments ORDER BY id').all() as { id: number }[];
@@ -102,42 +102,46 @@ describe('backups of the embedded database', () => {
   });
 
   it('keeps only the newest backups', async () => {
-    const db = openDatabase(join(dir, 'board.sqlite3'));
+    const db = await openDatabase({ file: join(dir, 'board.sqlite3') });
     const backups = join(dir, 'backups');
     for (let i = 0; i < 5; i++)
       await backupDatabase(db, backups, { keep: 2, now: new Date(Date.UTC(2026, 0, 1, 0, i)) });
-    db.close();
+    await db.close();
     const kept = listBackups(backups);
     expect(kept.map((b) => b.at.toISOString())).toEqual(['2026-01-01T00:04:00.000Z', '2026-01-01T00:03:00.000Z']);
   });
 
   it('rejects a bad keep value and files that are not backups of this app', async () => {
-    const db = openDatabase(':memory:');
+    const db = await openDatabase({ file: ':memory:' });
     await expect(backupDatabase(db, dir, { keep: 0 })).rejects.toThrow(
       'Expected `keep` to be an integer from 1 and up, got `0` (number)',
     );
-    db.close();
+    await db.close();
     const junk = join(dir, 'junk.sqlite3');
     writeFileSync(junk, 'not a database');
-    expect(() => restoreBackup(junk, join(dir, 'x.sqlite3'))).toThrow(
-      /junk.sqlite3` is not a readable SQLite database: file is not a database/,
+    await expect(restoreBackup(junk, join(dir, 'x.sqlite3'))).rejects.toThrow(
+      /junk.sqlite3` is not a readable SQLite database: .*file is not a database/,
     );
-    expect(() => restoreBackup(junk, join(dir, 'x.sqlite3'))).toThrow(RestoreError);
+    await expect(restoreBackup(junk, join(dir, 'x.sqlite3'))).rejects.toThrow(RestoreError);
     const other = new BetterSqlite3(join(dir, 'other.sqlite3'));
     other.exec('CREATE TABLE t (x)');
     other.close();
-    expect(() => restoreBackup(join(dir, 'other.sqlite3'), join(dir, 'x.sqlite3'))).toThrow(RestoreError);
-    expect(() => restoreBackup(join(dir, 'missing.sqlite3'), join(dir, 'x.sqlite3'))).toThrow(/No backup/);
+    await expect(restoreBackup(join(dir, 'other.sqlite3'), join(dir, 'x.sqlite3'))).rejects.toThrow(RestoreError);
+    await expect(restoreBackup(join(dir, 'missing.sqlite3'), join(dir, 'x.sqlite3'))).rejects.toThrow(/No backup/);
   });
 });
 
 describe('npm run backup / npm run restore (dist/backup.js)', () => {
-  const run = (args: string[]) =>
+  const run = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
         [fromRoot('dist', 'backup.js'), ...args],
-        { cwd: fromRoot(), env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+        {
+          cwd: fromRoot(),
+          env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'silent', ...env },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -152,9 +156,14 @@ describe('npm run backup / npm run restore (dist/backup.js)', () => {
 
   it('backs up, lists and restores, keeping the replaced database with commits a crashed process left in its WAL', async () => {
     const file = join(dir, 'board.sqlite3');
-    const db = openDatabase(file);
-    new ArticleRepository(db).create({ title: 'in the backup', body: 'b', authorName: 'A', authorEmail: 'a@x.org' });
-    db.close();
+    const db = await openDatabase({ file });
+    await new ArticleRepository(db).create({
+      title: 'in the backup',
+      body: 'b',
+      authorName: 'A',
+      authorEmail: 'a@x.org',
+    });
+    await db.close();
     const taken = await run(['backup']);
     expect(taken.code).toBe(0);
     const backupFile = /backed up to (\S+)/.exec(taken.stdout)![1]!;
@@ -185,7 +194,7 @@ describe('npm run backup / npm run restore (dist/backup.js)', () => {
 
   it('refuses a file that is not a backup with a clear message, changing nothing', async () => {
     const file = join(dir, 'board.sqlite3');
-    openDatabase(file).close();
+    await (await openDatabase({ file })).close();
     writeFileSync(join(dir, 'junk.sqlite3'), 'not a database');
     const result = await run(['restore', join(dir, 'junk.sqlite3')]);
     expect(result.code).toBe(1);
@@ -193,5 +202,12 @@ describe('npm run backup / npm run restore (dist/backup.js)', () => {
     expect(result.stderr).not.toContain('    at ');
     expect(existsSync(`${file}.before-restore`)).toBe(false);
     expect((await run(['nonsense'])).code).toBe(2);
+  });
+
+  it('says PostgreSQL is backed up by its own tools when DATABASE_URL is set, touching nothing', async () => {
+    const result = await run(['backup'], { DATABASE_URL: 'postgres://board@127.0.0.1:1/board' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('back it up and restore it with pg_dump');
+    expect(existsSync(join(dir, 'backups'))).toBe(false);
   });
 });

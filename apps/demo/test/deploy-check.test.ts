@@ -30,12 +30,12 @@ const ids = async (env?: Record<string, string>, processes?: number) =>
 async function deploy(env: Record<string, string> = PRODUCTION, options: { backupAt?: Date } = {}) {
   const demo = await createDemo(configFor(env), { processTasks: false });
   await demo.close();
-  const db = openDatabase(join(dataDir, 'board.sqlite3'));
+  const db = await openDatabase({ file: join(dataDir, 'board.sqlite3') });
   await backupDatabase(db, join(dataDir, 'backups'), {
     keep: 3,
     ...(options.backupAt ? { now: options.backupAt } : {}),
   });
-  db.close();
+  await db.close();
 }
 
 describe('check --deploy on the demo (npm run check)', () => {

@@ -70,9 +70,9 @@ describe('PRODUCTION.md', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-checklist-'));
     const demo = await createDemo(configFor(), { processTasks: false });
     await demo.close();
-    const db = openDatabase(join(dataDir, 'board.sqlite3'));
+    const db = await openDatabase({ file: join(dataDir, 'board.sqlite3') });
     await backupDatabase(db, join(dataDir, 'backups'), { keep: 1 });
-    db.close();
+    await db.close();
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -138,7 +138,7 @@ describe('caching', () => {
       await get(path);
       await expect.poll(() => servedFromCache(path)).toBe(true);
     }
-    await demo.board.articles.save({ ...demo.board.articles.get(2)!, title: 'Renamed in place' });
+    await demo.board.articles.save({ ...(await demo.board.articles.get(2))!, title: 'Renamed in place' });
     // Both languages' cached list pages (and their sidebar fragments) are gone, and show the edit …
     for (const path of ['/', '/pt-br/']) {
       const page = await get(path);
@@ -267,7 +267,7 @@ describe('operations', () => {
       }),
     );
     expect(bare.status).toBe(403);
-    expect(demo.board.comments.forArticle(1)).toHaveLength(1);
+    expect(await demo.board.comments.forArticle(1)).toHaveLength(1);
   });
 
   it('exposes Prometheus metrics by route', async () => {

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkDeploy } from '@adv/deploy';
-import { atomic } from '@adv/signals';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BASE, postForm, testDemo } from './helpers.js';
 
@@ -56,18 +55,15 @@ describe('comments and tasks', () => {
     await get('/');
     await expect.poll(() => servedFromCache('/')).toBe(true);
     await expect(
-      atomic(
-        async () => {
-          await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });
-          throw new Error('boom');
-        },
-        { runner: demo.board.runner },
-      ),
+      demo.board.atomic(async () => {
+        await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });
+        throw new Error('boom');
+      }),
     ).rejects.toThrow('boom');
     const stats = await demo.tasks.app.stats();
     expect(stats.waiting + stats.active + stats.completed).toBe(0);
     expect(sent).toEqual([]);
-    expect(demo.board.comments.forArticle(1).map((c) => c.body)).not.toContain('never committed');
+    expect((await demo.board.comments.forArticle(1)).map((c) => c.body)).not.toContain('never committed');
     expect(await servedFromCache('/')).toBe(true);
     expect(existsSync(join(demo.dataDir, 'outbox'))).toBe(false);
   });
@@ -186,7 +182,7 @@ describe('comments and tasks', () => {
     const maintenance = ['prune-cache', 'prune-exports', 'prune-outbox', 'backup-db', 'digest'];
     expect((await demo.tasks.app.schedules()).map((s) => s.id)).toEqual(expect.arrayContaining(maintenance));
     expect((await demo.tasks.app.stats()).completed).toBe(before.completed + 5);
-    const finished = await demo.tasks.app.list('completed', 0, 50);
+    const finished = await demo.tasks.app.list('completed', { end: 50 });
     expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
     expect(finished.find((job) => job.data.task === 'prune-outbox')?.result).toEqual({ removed: 1 });
   });

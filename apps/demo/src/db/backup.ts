@@ -1,7 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS, pendingMigrations } from './migrations.js';
+import { DatabaseError, type SqlDatabase } from './sql.js';
+import { SqliteDatabase } from './sqlite.js';
 
 /** One backup file. */
 export interface BackupFile {
@@ -39,9 +41,12 @@ export function listBackups(dir: string): BackupFile[] {
  * page-by-page backup API restarts whenever another connection writes, so under steady writes
  * it may never finish). Then keeps the newest `keep` files. Written under a temporary name and
  * renamed, so a crash never leaves a half backup that looks complete.
+ *
+ * SQLite only: a PostgreSQL server is backed up by its own tools (`pg_dump`, pgBackRest, a
+ * provider's point-in-time recovery), which this throws a {@link DatabaseError} to say.
  */
 export async function backupDatabase(
-  db: Database,
+  db: SqlDatabase,
   dir: string,
   options: { keep: number; now?: Date },
 ): Promise<BackupFile> {
@@ -50,12 +55,17 @@ export async function backupDatabase(
       `Expected \`keep\` to be an integer from 1 and up, got \`${options.keep}\` (${typeof options.keep})`,
     );
   }
+  if (!(db instanceof SqliteDatabase)) {
+    throw new DatabaseError(
+      `The backup task copies the embedded SQLite file; ${db.description} is a PostgreSQL server: back it up with pg_dump, pgBackRest or your provider's point-in-time recovery`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
   const at = options.now ?? new Date();
   const file = join(dir, `board-${stamp(at)}.sqlite3`);
   const partial = `${file}.part`;
   rmSync(partial, { force: true });
-  db.prepare('VACUUM INTO ?').run(partial);
+  await db.run('VACUUM INTO ?', [partial]);
   renameSync(partial, file);
   for (const old of listBackups(dir).slice(options.keep)) rmSync(old.file, { force: true });
   return { file, at, bytes: statSync(file).size };
@@ -91,24 +101,25 @@ export class RestoreError extends Error {
  * integrity and schema, keeps the current database as `<target>.before-restore`, drops stale
  * WAL files, then copies the backup in place.
  */
-export function restoreBackup(backup: string, target: string): { rows: { articles: number; comments: number } } {
+export async function restoreBackup(
+  backup: string,
+  target: string,
+): Promise<{ rows: { articles: number; comments: number } }> {
   if (!existsSync(backup)) throw new RestoreError(`No backup at \`${backup}\``);
   let rows: { articles: number; comments: number };
   try {
-    const check = new BetterSqlite3(backup, { readonly: true, fileMustExist: true });
+    const check = new SqliteDatabase(backup, { readonly: true });
     try {
-      const integrity = check.pragma('integrity_check', { simple: true });
+      const integrity = check.native.pragma('integrity_check', { simple: true });
       if (integrity !== 'ok')
         throw new RestoreError(`\`${basename(backup)}\` failed the integrity check: ${String(integrity)}`);
-      const unknown = pendingMigrations(check, MIGRATIONS).length === MIGRATIONS.length;
+      const unknown = (await pendingMigrations(check, MIGRATIONS)).length === MIGRATIONS.length;
       if (unknown)
         throw new RestoreError(`\`${basename(backup)}\` is not a database of this app (no migrations recorded)`);
-      rows = {
-        articles: (check.prepare('SELECT COUNT(*) AS n FROM articles').get() as { n: number }).n,
-        comments: (check.prepare('SELECT COUNT(*) AS n FROM comments').get() as { n: number }).n,
-      };
+      const count = async (table: string) => (await check.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n;
+      rows = { articles: await count('articles'), comments: await count('comments') };
     } finally {
-      check.close();
+      await check.close();
     }
   } catch (error) {
     if (error instanceof RestoreError) throw error;

@@ -1,33 +1,50 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { MIGRATIONS, migrate, pendingMigrations } from './migrations.js';
+import { PostgresDatabase } from './postgres.js';
+import type { SqlDatabase } from './sql.js';
+import { SqliteDatabase } from './sqlite.js';
 
-/**
- * Opens (creating if needed) the embedded SQLite database and applies pending migrations.
- * WAL mode lets readers run while a writer commits, and makes online backups consistent.
- * `':memory:'` gives a throwaway database (tests, benchmarks).
- */
-export function openDatabase(file: string): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+/** Where the board's data lives: a `postgres://` URL (DATABASE_URL), else a SQLite file. */
+export interface DatabaseLocation {
+  /** PostgreSQL URL; when set, `file` is not used. */
+  url?: string | undefined;
+  /** SQLite file; `':memory:'` gives a throwaway database (tests, benchmarks). */
+  file: string;
+  /** PostgreSQL connections in the pool. @defaultValue 10 */
+  poolSize?: number;
+}
+
+function databaseAt(location: DatabaseLocation, options: { readonly?: boolean } = {}): SqlDatabase {
+  if (location.url !== undefined) {
+    return new PostgresDatabase({ url: location.url, ...(location.poolSize ? { poolSize: location.poolSize } : {}) });
+  }
+  return new SqliteDatabase(location.file, options);
+}
+
+/** Opens (creating if needed) the board's database and applies pending migrations. */
+export async function openDatabase(location: DatabaseLocation): Promise<SqlDatabase> {
+  const db = databaseAt(location);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
   return db;
 }
 
 /**
- * Ids of the migrations the database file at `file` has not applied, read without changing
- * anything (`npm run check`): a missing file has every migration pending.
+ * Ids of the migrations the database has not applied, read without changing anything
+ * (`npm run check`): a missing SQLite file has every migration pending.
  */
-export function inspectMigrations(file: string): number[] {
-  if (file !== ':memory:' && !existsSync(file)) return MIGRATIONS.map((m) => m.id);
-  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+export async function inspectMigrations(location: DatabaseLocation): Promise<number[]> {
+  if (location.url === undefined && location.file !== ':memory:' && !existsSync(location.file)) {
+    return MIGRATIONS.map((m) => m.id);
+  }
+  const db = databaseAt(location, { readonly: true });
   try {
-    return pendingMigrations(db);
+    return await pendingMigrations(db);
   } finally {
-    db.close();
+    await db.close();
   }
 }

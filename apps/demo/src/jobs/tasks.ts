@@ -88,8 +88,8 @@ export function createTasks(deps: TaskDeps) {
   const notifyComment = app.defineTask(
     'notify-comment',
     async ({ commentId }: { commentId: number; articleId: number }) => {
-      const comment = board.comments.get(commentId);
-      const article = comment && board.articles.get(comment.articleId);
+      const comment = await board.comments.get(commentId);
+      const article = comment && (await board.articles.get(comment.articleId));
       if (!comment || !article) return { sent: false };
       const values = { author: comment.authorName, title: article.title, body: comment.body };
       await mailer.send({
@@ -111,8 +111,8 @@ export function createTasks(deps: TaskDeps) {
       const lastId = await cache.get<number>(LAST_DIGEST_KEY);
       const articles =
         lastId === undefined
-          ? board.articles.since(new Date(Date.now() - 24 * 3600_000).toISOString())
-          : board.articles.afterId(lastId);
+          ? await board.articles.since(new Date(Date.now() - 24 * 3600_000).toISOString())
+          : await board.articles.afterId(lastId);
       await mailer.send({
         to,
         subject: t('mail.digestSubject', { count: articles.length }, 'en'),
@@ -135,7 +135,7 @@ export function createTasks(deps: TaskDeps) {
       };
       try {
         mkdirSync(deps.exportDir, { recursive: true });
-        const comments = board.comments.forArticle(articleId);
+        const comments = await board.comments.forArticle(articleId);
         const partial = join(deps.exportDir, `${exportId}.csv.part`);
         // A BOM so spreadsheet programs read the file as UTF-8.
         writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone }, () => t('csv.header'))}\r\n`);
@@ -172,7 +172,10 @@ export function createTasks(deps: TaskDeps) {
     },
     { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
   );
-  app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
+  // A PostgreSQL server has backups of its own (the task says so if run by hand).
+  if (board.db.dialect === 'sqlite') {
+    app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
+  }
 
   // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
   // in the task stats and listings: export files (the export task's results) and the e-mail

@@ -1,0 +1,149 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { atomic, sqlTransactionRunner, type TransactionRunner } from '@adv/signals';
+import pg from 'pg';
+import { DatabaseError, type SqlDatabase, type SqlParam } from './sql.js';
+
+/** The connection of an open block; `open` turns false at its end, so late work goes back to the pool. */
+interface Scope {
+  open: boolean;
+  client: pg.PoolClient;
+  runner: TransactionRunner;
+}
+
+/** Key of the advisory lock migrations hold (any constant the app owns; "adv" in ASCII). */
+const MIGRATION_LOCK = 0x616476;
+
+/** `?` placeholders as PostgreSQL's `$1, $2 …` (the board's SQL has no `?` inside literals). */
+const positional = new Map<string, string>();
+function toPositional(sql: string): string {
+  let converted = positional.get(sql);
+  if (converted === undefined) {
+    let n = 0;
+    converted = sql.replace(/\?/g, () => `$${++n}`);
+    if (positional.size < 1000) positional.set(sql, converted);
+  }
+  return converted;
+}
+
+/** `postgres://user:secret@host/db` without the password, for logs and errors. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString();
+  } catch {
+    return 'an unparsable URL';
+  }
+}
+
+export interface PostgresOptions {
+  /** `postgres://user:password@host:5432/database` (libpq's URL form; `?sslmode=require` etc. work). */
+  url: string;
+  /** Connections in the pool (each process has its own pool). @defaultValue 10 */
+  poolSize?: number;
+  /** How long to wait for a connection before failing, in ms. @defaultValue 5000 */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The server database, for the scaled-out setup: a node-postgres pool per process. Queries
+ * outside a block take any pooled connection; a block checks one connection out for its whole
+ * transaction, and every query in it (however deep in the call stack) runs on that connection.
+ */
+export class PostgresDatabase implements SqlDatabase {
+  readonly dialect = 'postgres';
+  readonly description: string;
+  readonly #pool: pg.Pool;
+  readonly #scope = new AsyncLocalStorage<Scope>();
+
+  constructor(options: PostgresOptions) {
+    this.description = describePostgresUrl(options.url);
+    this.#pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    });
+    // An idle connection the server closed (restart, failover) is dropped; the next query reconnects.
+    this.#pool.on('error', () => {});
+  }
+
+  async all<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
+    return (await this.#query(sql, params)).rows as Row[];
+  }
+
+  async get<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row | undefined> {
+    return (await this.#query(sql, params)).rows[0] as Row | undefined;
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+    return (await this.#query(sql, params)).rowCount ?? 0;
+  }
+
+  async exec(script: string): Promise<void> {
+    // Without parameters node-postgres sends the simple query protocol, which takes several statements.
+    await this.#reported(() => this.#queryable().query(script));
+  }
+
+  async atomic<T>(fn: () => T | Promise<T>, options: { lock?: 'migrations' } = {}): Promise<T> {
+    const outer = this.#scope.getStore();
+    if (outer?.open) return atomic(fn, { runner: outer.runner });
+    const client = await this.#reported(() => this.#pool.connect());
+    const scope: Scope = { open: true, client, runner: sqlTransactionRunner((sql) => client.query(sql)) };
+    let failure: Error | undefined;
+    try {
+      return await this.#scope.run(scope, () =>
+        atomic(
+          async () => {
+            if (options.lock === 'migrations') await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+            return fn();
+          },
+          { runner: scope.runner },
+        ),
+      );
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw this.#explained(error);
+    } finally {
+      scope.open = false;
+      // A failed block may have left the connection broken mid-transaction: it is not reused.
+      client.release(failure);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1', []);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  #queryable(): pg.Pool | pg.PoolClient {
+    const scope = this.#scope.getStore();
+    return scope?.open ? scope.client : this.#pool;
+  }
+
+  #query(sql: string, params: readonly SqlParam[]): Promise<pg.QueryResult> {
+    return this.#reported(() => this.#queryable().query(toPositional(sql), params as SqlParam[]));
+  }
+
+  async #reported<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#explained(error);
+    }
+  }
+
+  /** SQL errors pass through as node-postgres raised them; not reaching the server says where and what to check. */
+  #explained(error: unknown): unknown {
+    if (error instanceof pg.DatabaseError || error instanceof DatabaseError || !(error instanceof Error)) return error;
+    const code = (error as { code?: string }).code;
+    if (code === undefined && !/timeout|connect|terminat/i.test(error.message)) return error;
+    return new DatabaseError(
+      `Could not reach PostgreSQL at ${this.description} (DATABASE_URL): ${error.message}${code ? ` (${code})` : ''}. Check that the server runs and accepts this user and database.`,
+      { cause: error },
+    );
+  }
+}

@@ -1,16 +1,47 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineProject } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-// In the monorepo the root's setup starts redis-server and memcached; a starter copied out of
-// it reads REDIS_URL instead (test/services.ts).
+const root = fileURLToPath(new URL('.', import.meta.url));
+// In the monorepo the root's setup starts redis-server, memcached and PostgreSQL; a starter
+// copied out of it reads REDIS_URL and TEST_POSTGRES_URL instead (test/services.ts).
 const monorepoServices = fileURLToPath(new URL('../../scripts/test-services.ts', import.meta.url));
+const globalSetup = [existsSync(monorepoServices) ? monorepoServices : './test/services.ts'];
 
-export default defineProject({
-  test: {
-    name: 'demo',
-    include: ['test/**/*.test.ts'],
-    globalSetup: [existsSync(monorepoServices) ? monorepoServices : './test/services.ts'],
-    testTimeout: 30_000,
+/** The suites that exercise the board's data: they run again with the board on PostgreSQL. */
+const ON_BOTH_DATABASES = ['routes', 'tasks', 'realtime', 'scale-out'].map((name) => `test/${name}.test.ts`);
+
+const havePostgres =
+  Boolean(process.env.TEST_POSTGRES_URL) ||
+  (existsSync('/usr/lib/postgresql') &&
+    readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))) ||
+  Boolean(process.env.PG_BIN);
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+if (!havePostgres && !isCI) {
+  console.warn(
+    '\n\x1b[33m!!! PostgreSQL is not installed (no initdb, no TEST_POSTGRES_URL): the demo-postgres project is SKIPPED. apt-get install -y postgresql to run it.\x1b[0m\n',
+  );
+}
+
+export const projects: TestProjectInlineConfiguration[] = [
+  {
+    test: { name: 'demo', root, include: ['test/**/*.test.ts'], globalSetup, testTimeout: 30_000 },
   },
-});
+  // In CI this project always runs: without PostgreSQL its setup fails the run.
+  ...(havePostgres || isCI
+    ? [
+        {
+          test: {
+            name: 'demo-postgres',
+            root,
+            include: ON_BOTH_DATABASES,
+            globalSetup,
+            testTimeout: 30_000,
+            env: { ADV_TEST_DATABASE: 'postgres' },
+          },
+        },
+      ]
+    : []),
+];
+
+export default defineConfig({ test: { projects } });

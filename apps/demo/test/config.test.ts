@@ -33,4 +33,24 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
     expect(() => loadConfig({ REDIS_URL: 'http://example.com' })).toThrow(/REDIS_URL/);
   });
+
+  it('puts the board on PostgreSQL with DATABASE_URL, else on the SQLite file in DATA_DIR', () => {
+    expect(loadConfig({}, { dataDir: '/tmp/x' }).database).toEqual({
+      url: undefined,
+      file: '/tmp/x/board.sqlite3',
+      poolSize: 10,
+    });
+    const url = 'postgres://board:secret@db.internal:5432/board';
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '4' }).database).toMatchObject({ url, poolSize: 4 });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/board' }).database.url).toBe('postgresql://db/board');
+  });
+
+  it('refuses a DATABASE_URL that is not PostgreSQL, saying what it expects', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/board' })).toThrow(SettingsError);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/board' })).toThrow(
+      /DATABASE_URL.*expected a postgres:\/\/ URL \(postgres:\/\/user:password@host:5432\/database\)/s,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+  });
 });

@@ -5,16 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDemo, type Demo } from '../src/app.js';
 import { type DemoConfig, loadConfig } from '../src/config.js';
+import { databaseEnv } from './databases.js';
 
-/** A demo on a throwaway data folder; `cleanup()` closes it and removes the folder. */
+/**
+ * A demo on a throwaway data folder, and on a fresh PostgreSQL database in the
+ * `demo-postgres` project; `cleanup()` closes it and removes both.
+ */
 export async function testDemo(
   overrides: Partial<DemoConfig> = {},
   env: Record<string, string> = {},
 ): Promise<Demo & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-test-'));
+  const database = await databaseEnv();
   const demo = await createDemo(
     loadConfig(
-      { LOG_LEVEL: 'silent', ...env },
+      { LOG_LEVEL: 'silent', ...database.env, ...env },
       { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, ...overrides },
     ),
   );
@@ -22,6 +27,7 @@ export async function testDemo(
     dataDir,
     async cleanup() {
       await demo.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   });

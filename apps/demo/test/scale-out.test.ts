@@ -7,23 +7,29 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createDemo, type Demo } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { databaseEnv, onPostgres } from './databases.js';
 
 const redisUrl = inject('redisUrl');
 /** A Redis database of its own: other suites run against the same server in parallel. */
-const DB = 11;
+const DB = onPostgres ? 12 : 11;
 
-describe.runIf(redisUrl)('scale-out: two app processes sharing Redis and the database', () => {
+const database = onPostgres ? 'PostgreSQL' : 'the SQLite file';
+
+describe.runIf(redisUrl)(`scale-out: two app processes sharing Redis and ${database}`, () => {
   const url = `${redisUrl}/${DB}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-scale-'));
   const apps: { demo: Demo; server: Server }[] = [];
+  let dropDatabase = async () => {};
 
   beforeAll(async () => {
     const redis = new Redis(url);
     await redis.flushdb();
     redis.disconnect();
+    const shared = await databaseEnv();
+    dropDatabase = shared.drop;
     for (let i = 0; i < 2; i++) {
       const config = loadConfig(
-        { LOG_LEVEL: 'silent', REDIS_URL: url },
+        { LOG_LEVEL: 'silent', REDIS_URL: url, ...shared.env },
         { dataDir, staticRoot: join(dataDir, `static-${i}`), exportChunkDelayMs: 0 },
       );
       const demo = await createDemo(config);
@@ -38,6 +44,7 @@ describe.runIf(redisUrl)('scale-out: two app processes sharing Redis and the dat
       await server.close();
       await demo.close();
     }
+    await dropDatabase();
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -54,6 +61,7 @@ describe.runIf(redisUrl)('scale-out: two app processes sharing Redis and the dat
       expect(demo.cache.backendInfo.sharedAcrossProcesses).toBe(true);
       expect(demo.layer.backendInfo.sharedAcrossProcesses).toBe(true);
       expect(demo.tasks.app.backend.backendInfo.sharedAcrossProcesses).toBe(true);
+      expect(demo.db.dialect).toBe(onPostgres ? 'postgres' : 'sqlite');
     }
   });
 

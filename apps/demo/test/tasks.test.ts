@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFile
 import { join } from 'node:path';
 import { checkDeploy } from '@adv/deploy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onPostgres } from './databases.js';
 import { BASE, postForm, testDemo } from './helpers.js';
 
 let demo: Awaited<ReturnType<typeof testDemo>>;
@@ -120,26 +121,34 @@ describe('comments and tasks', () => {
     expect(await malformed.json()).toEqual({ error: 'Expected a JSON body like {"exportId": "<uuid>"}' });
   });
 
-  it('schedules the digest and the database backup (Celery beat)', async () => {
-    const schedules = await demo.tasks.app.schedules();
-    expect(schedules).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ id: 'digest', task: 'digest' }),
-        expect.objectContaining({ id: 'backup-db', task: 'backup-db' }),
-      ]),
-    );
+  it('schedules the digest, and the database backup on SQLite (Celery beat)', async () => {
+    const ids = (await demo.tasks.app.schedules()).map((s) => [s.id, s.task]);
+    expect(ids).toContainEqual(['digest', 'digest']);
+    // A PostgreSQL server is backed up by its own tools: the app schedules nothing for it.
+    if (onPostgres) expect(ids.map(([id]) => id)).not.toContain('backup-db');
+    else expect(ids).toContainEqual(['backup-db', 'backup-db']);
   });
 
-  it('backs the database up from its task, and the deploy check sees the backup', async () => {
-    const before = await checkDeploy(demo.config.settings, demo.deployContext());
-    expect(before.map((f) => f.id)).toContain('adv.E009');
-    const handle = await demo.tasks.backup.enqueue(undefined);
-    const { file } = (await handle.result({ timeout: 10_000 })) as { file: string };
-    expect(file).toMatch(/backups\/board-\d{8}T\d{9}Z\.sqlite3$/);
-    const after = await checkDeploy(demo.config.settings, demo.deployContext());
-    expect(after.map((f) => f.id)).not.toContain('adv.E009');
-    expect(after.map((f) => f.id)).not.toContain('adv.W008');
-  });
+  // Defined only where it applies, so neither project counts a skipped test.
+  if (onPostgres)
+    it('leaves PostgreSQL backups to the server: no task, adv.W008 until silenced', async () => {
+      expect(demo.tasks.backup).toBeUndefined();
+      const found = (await checkDeploy(demo.config.settings, demo.deployContext())).map((f) => f.id);
+      expect(found).toContain('adv.W008');
+      expect(found).not.toContain('adv.E009');
+    });
+
+  if (!onPostgres)
+    it('backs the database up from its task, and the deploy check sees the backup', async () => {
+      const before = await checkDeploy(demo.config.settings, demo.deployContext());
+      expect(before.map((f) => f.id)).toContain('adv.E009');
+      const handle = await demo.tasks.backup!.enqueue(undefined);
+      const { file } = (await handle.result({ timeout: 10_000 })) as { file: string };
+      expect(file).toMatch(/backups\/board-\d{8}T\d{9}Z\.sqlite3$/);
+      const after = await checkDeploy(demo.config.settings, demo.deployContext());
+      expect(after.map((f) => f.id)).not.toContain('adv.E009');
+      expect(after.map((f) => f.id)).not.toContain('adv.W008');
+    });
 
   it('prunes expired cache entries, old exports and outbox e-mails, each maintenance run visible in the task stats', async () => {
     const old = new Date(Date.now() - 48 * 3600_000);
@@ -170,7 +179,7 @@ describe('comments and tasks', () => {
     expect(await prunedExports.result({ timeout: 10_000 })).toEqual({ removed: 1 });
     const prunedOutbox = await demo.tasks.pruneOutbox.enqueue({ olderThanHours: 14 * 24 });
     expect(await prunedOutbox.result({ timeout: 10_000 })).toEqual({ removed: 1 });
-    await (await demo.tasks.backup.enqueue(undefined)).result({ timeout: 10_000 });
+    if (demo.tasks.backup) await (await demo.tasks.backup.enqueue(undefined)).result({ timeout: 10_000 });
     await (await demo.tasks.digest.enqueue({ to: 'list@example.com' })).result({ timeout: 10_000 });
     expect(readdirSync(exports)).toEqual(['new.csv']);
     expect(readdirSync(outbox).sort()).toEqual(
@@ -179,9 +188,15 @@ describe('comments and tasks', () => {
     expect(readdirSync(outbox)).not.toContain('ancient.eml');
 
     // Each maintenance task is scheduled, counted in the stats and listed by name with its result.
-    const maintenance = ['prune-cache', 'prune-exports', 'prune-outbox', 'backup-db', 'digest'];
+    const maintenance = [
+      'prune-cache',
+      'prune-exports',
+      'prune-outbox',
+      'digest',
+      ...(onPostgres ? [] : ['backup-db']),
+    ];
     expect((await demo.tasks.app.schedules()).map((s) => s.id)).toEqual(expect.arrayContaining(maintenance));
-    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + 5);
+    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + maintenance.length);
     const finished = await demo.tasks.app.list('completed', { end: 50 });
     expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
     expect(finished.find((job) => job.data.task === 'prune-outbox')?.result).toEqual({ removed: 1 });

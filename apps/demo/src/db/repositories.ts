@@ -55,6 +55,10 @@ const ARTICLES = `SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN authors au ON a
 const COMMENTS =
   'SELECT id, article_id AS "articleId", author_name AS "authorName", body, created_at AS "createdAt" FROM comments';
 
+/** The ids tables hand out: 32-bit positive integers (PostgreSQL's INTEGER; SQLite's are wider). */
+const MAX_ROW_ID = 2_147_483_647;
+const isRowId = (id: number) => Number.isInteger(id) && id >= 1 && id <= MAX_ROW_ID;
+
 /** Reads and writes articles and their authors. */
 export class ArticleRepository {
   constructor(readonly db: SqlDatabase) {}
@@ -69,8 +73,9 @@ export class ArticleRepository {
     return this.db.all(`${ARTICLES} ORDER BY "commentCount" DESC, a.created_at DESC, a.id DESC LIMIT ?`, [limit]);
   }
 
-  /** One article, or `undefined`. */
-  get(id: number): Promise<Article | undefined> {
+  /** One article, or `undefined` (also for an id no row can have: PostgreSQL would reject it). */
+  async get(id: number): Promise<Article | undefined> {
+    if (!isRowId(id)) return undefined;
     return this.db.get(`${ARTICLES} WHERE a.id = ?`, [id]);
   }
 
@@ -123,7 +128,8 @@ export class CommentRepository {
   constructor(readonly db: SqlDatabase) {}
 
   /** Comments of an article, oldest first. */
-  forArticle(articleId: number): Promise<Comment[]> {
+  async forArticle(articleId: number): Promise<Comment[]> {
+    if (!isRowId(articleId)) return [];
     return this.db.all(`${COMMENTS} WHERE article_id = ? ORDER BY created_at, id`, [articleId]);
   }
 
@@ -140,7 +146,8 @@ export class CommentRepository {
   }
 
   /** One comment, or `undefined`. */
-  get(id: number): Promise<Comment | undefined> {
+  async get(id: number): Promise<Comment | undefined> {
+    if (!isRowId(id)) return undefined;
     return this.db.get(`${COMMENTS} WHERE id = ?`, [id]);
   }
 

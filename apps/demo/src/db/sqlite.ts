@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { atomic, sqlTransactionRunner, type TransactionRunner } from '@adv/signals';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DatabaseError, type SqlDatabase, type SqlParam } from './sql.js';
@@ -9,6 +9,30 @@ import { DatabaseError, type SqlDatabase, type SqlParam } from './sql.js';
 interface Scope {
   open: boolean;
   runner: TransactionRunner;
+}
+
+/** The open block on one database file; shared by every connection to it in this process. */
+interface FileState {
+  /** Settles when the open outermost block ends; `undefined` when none is open. */
+  blockEnd: Promise<void> | undefined;
+}
+
+/**
+ * Connections of this process by file. better-sqlite3 is synchronous: a second connection
+ * that BEGINs while the first has a block open across an `await` would spin in SQLite's busy
+ * handler on the one JavaScript thread, and the first could never finish. So connections to
+ * one file in one process take turns here; other processes wait in SQLite's own lock.
+ */
+const files = new Map<string, FileState>();
+
+function stateOf(file: string): FileState {
+  if (file === ':memory:') return { blockEnd: undefined };
+  const key = resolve(file);
+  const known = files.get(key);
+  if (known) return known;
+  const state: FileState = { blockEnd: undefined };
+  files.set(key, state);
+  return state;
 }
 
 /**
@@ -26,11 +50,11 @@ export class SqliteDatabase implements SqlDatabase {
   readonly #runner: TransactionRunner;
   /** A runner whose BEGIN takes the write lock at once: a deferred BEGIN that later writes can fail with SQLITE_BUSY. */
   readonly #immediateRunner: TransactionRunner;
-  /** Settles when the open outermost block ends; `undefined` when none is open. */
-  #blockEnd: Promise<void> | undefined;
+  readonly #file: FileState;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     this.description = file;
+    this.#file = stateOf(file);
     try {
       if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
       this.native = new BetterSqlite3(file, {
@@ -51,22 +75,22 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async all<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
-    if (this.#mustWait()) await this.#outsideOtherBlocks();
+    while (this.#mustWait()) await this.#file.blockEnd;
     return this.native.prepare(sql).all(...params) as Row[];
   }
 
   async get<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row | undefined> {
-    if (this.#mustWait()) await this.#outsideOtherBlocks();
+    while (this.#mustWait()) await this.#file.blockEnd;
     return this.native.prepare(sql).get(...params) as Row | undefined;
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
-    if (this.#mustWait()) await this.#outsideOtherBlocks();
+    while (this.#mustWait()) await this.#file.blockEnd;
     return this.native.prepare(sql).run(...params).changes;
   }
 
   async exec(script: string): Promise<void> {
-    if (this.#mustWait()) await this.#outsideOtherBlocks();
+    while (this.#mustWait()) await this.#file.blockEnd;
     this.native.exec(script);
   }
 
@@ -74,14 +98,15 @@ export class SqliteDatabase implements SqlDatabase {
     const outer = this.#scope.getStore();
     if (outer?.open) return atomic(fn, { runner: outer.runner });
     // Outermost: wait for the open block (blocks on one connection take turns), then open ours.
-    await this.#outsideOtherBlocks();
+    // Checked and taken with no await in between, so two blocks never both see the file free.
+    while (this.#file.blockEnd) await this.#file.blockEnd;
     const scope: Scope = { open: true, runner: options.lock === 'migrations' ? this.#immediateRunner : this.#runner };
     const block = this.#scope.run(scope, () => atomic(fn, { runner: scope.runner }));
     const end: Promise<void> = block.then(
       () => this.#endBlock(scope, end),
       () => this.#endBlock(scope, end),
     );
-    this.#blockEnd = end;
+    this.#file.blockEnd = end;
     return block;
   }
 
@@ -90,22 +115,20 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    await this.#outsideOtherBlocks();
+    while (this.#file.blockEnd) await this.#file.blockEnd;
     this.native.close();
   }
 
   #endBlock(scope: Scope, end: Promise<void>): void {
     scope.open = false;
-    if (this.#blockEnd === end) this.#blockEnd = undefined;
+    if (this.#file.blockEnd === end) this.#file.blockEnd = undefined;
   }
 
-  /** Whether a block this work is not part of holds the connection. */
+  /**
+   * Whether a block this work is not part of holds the file. Callers re-check after every
+   * wait and then run with no await in between: another block may have begun meanwhile.
+   */
   #mustWait(): boolean {
-    return this.#blockEnd !== undefined && !this.#scope.getStore()?.open;
-  }
-
-  /** Waits until no block holds the connection. */
-  async #outsideOtherBlocks(): Promise<void> {
-    while (this.#blockEnd) await this.#blockEnd;
+    return this.#file.blockEnd !== undefined && !this.#scope.getStore()?.open;
   }
 }

@@ -163,19 +163,21 @@ export function createTasks(deps: TaskDeps) {
     { attempts: 1, timeLimit: 120_000 },
   );
 
-  const backup = app.defineTask(
-    'backup-db',
-    async () => {
-      const taken = await backupDatabase(board.db, deps.backup.dir, { keep: deps.backup.keep });
-      logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
-      return { file: taken.file, bytes: taken.bytes };
-    },
-    { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
-  );
-  // A PostgreSQL server has backups of its own (the task says so if run by hand).
-  if (board.db.dialect === 'sqlite') {
-    app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
-  }
+  // The app backs up the embedded SQLite file; a PostgreSQL server has backups of its own
+  // (pg_dump, pgBackRest, a provider's point-in-time recovery), so there is no task for it.
+  const backup =
+    board.db.dialect === 'sqlite'
+      ? app.defineTask(
+          'backup-db',
+          async () => {
+            const taken = await backupDatabase(board.db, deps.backup.dir, { keep: deps.backup.keep });
+            logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
+            return { file: taken.file, bytes: taken.bytes };
+          },
+          { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
+        )
+      : undefined;
+  if (backup) app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
 
   // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
   // in the task stats and listings: export files (the export task's results) and the e-mail

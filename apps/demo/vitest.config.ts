@@ -9,7 +9,9 @@ const monorepoServices = fileURLToPath(new URL('../../scripts/test-services.ts',
 const globalSetup = [existsSync(monorepoServices) ? monorepoServices : './test/services.ts'];
 
 /** The suites that exercise the board's data: they run again with the board on PostgreSQL. */
-const ON_BOTH_DATABASES = ['routes', 'tasks', 'realtime', 'scale-out'].map((name) => `test/${name}.test.ts`);
+const ON_BOTH_DATABASES = ['routes', 'tasks', 'realtime', 'scale-out', 'processes', 'e2e'].map(
+  (name) => `test/${name}.test.ts`,
+);
 
 const havePostgres =
   Boolean(process.env.TEST_POSTGRES_URL) ||

@@ -49,7 +49,8 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
 
 /** Where screenshots go (git-ignored). */
 export function artifactPath(name: string): string {
-  const dir = fromRoot('test-artifacts');
+  // The demo-postgres project takes the same screenshots of the board on PostgreSQL.
+  const dir = fromRoot('test-artifacts', ...(process.env.ADV_TEST_DATABASE === 'postgres' ? ['postgres'] : []));
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
 }

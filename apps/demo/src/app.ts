@@ -175,7 +175,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // stale backup is an alert (check --deploy's adv.E009, monitoring on this detail), not a
   // reason for the load balancer to drop every process at once.
   // The app backs up only the embedded SQLite file; a PostgreSQL server has its own backups.
-  const ownsBackups = db.dialect === 'sqlite';
+  // From the settings, not `db`: `check --deploy` describes the app on a scratch database.
+  const ownsBackups = config.database.url === undefined;
   const lastBackupAt = () => listBackups(config.backup.dir)[0]?.at ?? null;
   const backupAge = backupReadinessCheck({ lastBackupAt, maxAgeSeconds: config.backup.maxAgeHours * 3600 });
   const backupCheck = {

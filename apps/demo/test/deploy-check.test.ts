@@ -11,6 +11,7 @@ import { backupDatabase } from '../src/db/backup.js';
 import { openDatabase } from '../src/db/database.js';
 import { deployReport } from '../src/deploy-check.js';
 import { fromRoot } from '../src/paths.js';
+import { postgresUrl, scratchPostgres } from './databases.js';
 import { PRODUCTION_ENV as PRODUCTION } from './helpers.js';
 
 let dataDir: string;
@@ -82,6 +83,26 @@ describe('check --deploy on the demo (npm run check)', () => {
     const found = await ids({});
     for (const id of ['security.W018', 'adv.E003', 'adv.W002', 'security.W008']) expect(found).toContain(id);
   });
+
+  // Defined where a PostgreSQL server runs (always in CI: the test setup fails without one).
+  if (postgresUrl) {
+    it('reads the PostgreSQL database of DATABASE_URL without changing it, and leaves its backups to the server', async () => {
+      const scratch = await scratchPostgres(postgresUrl);
+      try {
+        const env = { ...PRODUCTION, DATABASE_URL: scratch.url };
+        expect(await ids(env)).toContain('adv.E010');
+        expect(await ids(env)).toContain('adv.E010'); // still pending: the check applied nothing
+        await (await createDemo(configFor(env), { processTasks: false })).close();
+        // Started once: migrated, static files collected; no app backups, adv.W008 until silenced.
+        expect(await ids(env)).toEqual(['adv.W008']);
+        expect(await ids({ ...env, SILENCED_SYSTEM_CHECKS: `${PRODUCTION.SILENCED_SYSTEM_CHECKS},adv.W008` })).toEqual(
+          [],
+        );
+      } finally {
+        await scratch.drop();
+      }
+    });
+  }
 });
 
 /** The adv-deploy CLI (its bin file), run with node: where npm linked it before the build it is not executable. */

@@ -199,6 +199,15 @@ describe.runIf(postgresUrl)('PostgreSQL errors', () => {
       await expect(db.get('SELECT pg_terminate_backend(pg_backend_pid())')).rejects.toThrow();
       // The pool drops the dead connection and the next query opens a new one.
       await expect(db.get<{ n: number }>('SELECT 1 AS n')).resolves.toEqual({ n: 1 });
+      // A block whose connection dies mid-transaction fails, and its connection is not reused.
+      const block = db.atomic(async () => {
+        await db.run("INSERT INTO authors (name, email) VALUES ('lost', 'lost@example.com')");
+        await db.get('SELECT pg_terminate_backend(pg_backend_pid())');
+      });
+      await expect(block).rejects.toThrow();
+      const after = await Promise.all([1, 2, 3].map(() => db.get<{ n: number }>('SELECT 1 AS n')));
+      expect(after).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+      expect(await db.all("SELECT id FROM authors WHERE email = 'lost@example.com'")).toEqual([]);
     } finally {
       await db.close();
       await scratch.drop();

@@ -25,6 +25,22 @@ function toPositional(sql: string): string {
   return converted;
 }
 
+const ignoreConnectionError = () => {};
+
+/**
+ * Returns a client to the pool after a failed block only if it is usable: a ROLLBACK with no
+ * transaction open is harmless, and one that fails (the connection broke, or the server
+ * ended it) destroys the client instead of handing a broken connection to the next request.
+ */
+async function releaseAfterFailure(client: pg.PoolClient): Promise<void> {
+  try {
+    await client.query('ROLLBACK');
+    client.release();
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+  }
+}
+
 /** `postgres://user:secret@host/db` without the password, for logs and errors. */
 export function describePostgresUrl(url: string): string {
   try {
@@ -89,8 +105,12 @@ export class PostgresDatabase implements SqlDatabase {
     const outer = this.#scope.getStore();
     if (outer?.open) return atomic(fn, { runner: outer.runner });
     const client = await this.#reported(() => this.#pool.connect());
-    const scope: Scope = { open: true, client, runner: sqlTransactionRunner((sql) => client.query(sql)) };
-    let failure: Error | undefined;
+    // A checked-out client whose connection breaks emits 'error', which node-postgres leaves to
+    // its holder: unhandled, it would crash the process. The block's next query fails instead.
+    client.on('error', ignoreConnectionError);
+    const runner = sqlTransactionRunner((sql) => this.#reported(() => client.query(sql)));
+    const scope: Scope = { open: true, client, runner };
+    let failed = false;
     try {
       return await this.#scope.run(scope, () =>
         atomic(
@@ -102,12 +122,14 @@ export class PostgresDatabase implements SqlDatabase {
         ),
       );
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      throw this.#explained(error);
+      // The block's own errors pass as they are; the database's were explained where they arose.
+      failed = true;
+      throw error;
     } finally {
       scope.open = false;
-      // A failed block may have left the connection broken mid-transaction: it is not reused.
-      client.release(failure);
+      if (failed) await releaseAfterFailure(client);
+      else client.release();
+      client.off('error', ignoreConnectionError);
     }
   }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createDemo, type Demo } from '../../apps/demo/src/app.js';
 import { loadConfig } from '../../apps/demo/src/config.js';
+import { type ScratchDatabase, scratchPostgres } from '../../apps/demo/test/scratch-postgres.js';
 import type { BenchRow } from '../lib/report.js';
 import { LAYERS, seedArticles } from './variants.js';
 
@@ -52,13 +53,31 @@ const targets = fileURLToPath(new URL('./targets.ts', import.meta.url));
 /** Concurrent connections of each autocannon run. */
 const CONNECTIONS = 20;
 
+/**
+ * A PostgreSQL server the benchmark may create a scratch database on (`postgres://user@host/db`,
+ * the user allowed to CREATE DATABASE): with it, the uncached page is also measured with the
+ * board on PostgreSQL. Unset, that row is left out.
+ */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
+
 async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'adv-bench-demo-'));
   const demos: Demo[] = [];
-  const make = async (name: string, pageCacheSeconds: number, skipMiddleware: readonly string[] = []) => {
+  let scratch: ScratchDatabase | undefined;
+  const make = async (
+    name: string,
+    pageCacheSeconds: number,
+    skipMiddleware: readonly string[] = [],
+    env: Record<string, string> = {},
+  ) => {
     const dataDir = join(root, name);
     const config = loadConfig(
-      { LOG_LEVEL: 'silent', DEBUG: 'false', SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG' },
+      {
+        LOG_LEVEL: 'silent',
+        DEBUG: 'false',
+        SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG',
+        ...env,
+      },
       { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
     );
     const demo = await createDemo(config, { skipMiddleware });
@@ -69,6 +88,8 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
   try {
     const cached = await make('cached', 300);
     const uncached = await make('uncached', 0);
+    if (POSTGRES_URL) scratch = await scratchPostgres(POSTGRES_URL);
+    const onPostgres = scratch && (await make('uncached-postgres', 0, [], { DATABASE_URL: scratch.url }));
     const without = Object.fromEntries(
       await Promise.all(LAYERS.map(async (layer) => [layer, await make(`without-${layer}`, 300, [layer])] as const)),
     );
@@ -80,6 +101,7 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     for (const demo of demos) for (let i = 0; i < 3; i++) await hit(demo);
     const tasks: Record<string, () => Promise<void>> = { cached: () => hit(cached), uncached: () => hit(uncached) };
     for (const layer of LAYERS) tasks[layer] = () => hit(without[layer]!);
+    if (onPostgres) tasks.postgres = () => hit(onPostgres);
     const ops = await interleavedOps(tasks, { quick });
     const rows: BenchRow[] = [
       {
@@ -91,6 +113,17 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
         peer: { name: 'rendered each time', value: ops.uncached ?? Number.NaN },
       },
     ];
+    if (onPostgres) {
+      rows.push({
+        suite: 'demo',
+        case: 'in process: GET / rendered each time, the board on SQLite vs PostgreSQL (loopback)',
+        unit: 'req/s',
+        higherIsBetter: true,
+        ours: { name: 'SQLite (embedded)', value: ops.uncached ?? Number.NaN },
+        peer: { name: 'PostgreSQL (pg pool)', value: ops.postgres ?? Number.NaN },
+        note: 'above 1.00x = what the network round trips cost',
+      });
+    }
     for (const layer of LAYERS) {
       rows.push({
         suite: 'demo',
@@ -105,6 +138,7 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     return rows;
   } finally {
     for (const demo of demos) await demo.close();
+    await scratch?.drop();
     rmSync(root, { recursive: true, force: true });
   }
 }

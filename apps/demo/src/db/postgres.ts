@@ -1,14 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { atomic, sqlTransactionRunner, type TransactionRunner } from '@adv/signals';
+import { atomic, sqlTransactionRunner } from '@adv/signals';
 import pg from 'pg';
+import { type BlockScope, openBlockOf, runInBlock } from './block-scope.js';
 import { DatabaseError, type SqlDatabase, type SqlParam } from './sql.js';
-
-/** The connection of an open block; `open` turns false at its end, so late work goes back to the pool. */
-interface Scope {
-  open: boolean;
-  client: pg.PoolClient;
-  runner: TransactionRunner;
-}
 
 /** Key of the advisory lock migrations hold (any constant the app owns; "adv" in ASCII). */
 const MIGRATION_LOCK = 0x616476;
@@ -71,7 +64,6 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres';
   readonly description: string;
   readonly #pool: pg.Pool;
-  readonly #scope = new AsyncLocalStorage<Scope>();
 
   constructor(options: PostgresOptions) {
     this.description = describePostgresUrl(options.url);
@@ -102,31 +94,32 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   async atomic<T>(fn: () => T | Promise<T>, options: { lock?: 'migrations' } = {}): Promise<T> {
-    const outer = this.#scope.getStore();
-    if (outer?.open) return atomic(fn, { runner: outer.runner });
+    const outer = openBlockOf<pg.PoolClient>(this);
+    if (outer) return atomic(fn, { runner: outer.runner });
     const client = await this.#reported(() => this.#pool.connect());
     // A checked-out client whose connection breaks emits 'error', which node-postgres leaves to
     // its holder: unhandled, it would crash the process. The block's next query fails instead.
     client.on('error', ignoreConnectionError);
     const runner = sqlTransactionRunner((sql) => this.#reported(() => client.query(sql)));
-    const scope: Scope = { open: true, client, runner };
+    let block: BlockScope<pg.PoolClient> | undefined;
     let failed = false;
     try {
-      return await this.#scope.run(scope, () =>
-        atomic(
+      return await runInBlock(this, runner, client, (scope) => {
+        block = scope;
+        return atomic(
           async () => {
             if (options.lock === 'migrations') await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
             return fn();
           },
-          { runner: scope.runner },
-        ),
-      );
+          { runner },
+        );
+      });
     } catch (error) {
       // The block's own errors pass as they are; the database's were explained where they arose.
       failed = true;
       throw error;
     } finally {
-      scope.open = false;
+      if (block) block.open = false;
       if (failed) await releaseAfterFailure(client);
       else client.release();
       client.off('error', ignoreConnectionError);
@@ -142,8 +135,7 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   #queryable(): pg.Pool | pg.PoolClient {
-    const scope = this.#scope.getStore();
-    return scope?.open ? scope.client : this.#pool;
+    return openBlockOf<pg.PoolClient>(this)?.connection ?? this.#pool;
   }
 
   #query(sql: string, params: readonly SqlParam[]): Promise<pg.QueryResult> {

@@ -1,15 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { atomic, sqlTransactionRunner, type TransactionRunner } from '@adv/signals';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { type BlockScope, openBlockOf, runInBlock } from './block-scope.js';
 import { DatabaseError, type SqlDatabase, type SqlParam } from './sql.js';
-
-/** The transaction a block runs in; `open` turns false at its end, so late work stops joining it. */
-interface Scope {
-  open: boolean;
-  runner: TransactionRunner;
-}
 
 /** The open block on one database file; shared by every connection to it in this process. */
 interface FileState {
@@ -46,11 +40,11 @@ export class SqliteDatabase implements SqlDatabase {
   readonly description: string;
   /** The better-sqlite3 handle (backups use `VACUUM INTO`). */
   readonly native: Database;
-  readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #runner: TransactionRunner;
   /** A runner whose BEGIN takes the write lock at once: a deferred BEGIN that later writes can fail with SQLITE_BUSY. */
   readonly #immediateRunner: TransactionRunner;
   readonly #file: FileState;
+  readonly #statements = new Map<string, Statement>();
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     this.description = file;
@@ -76,17 +70,17 @@ export class SqliteDatabase implements SqlDatabase {
 
   async all<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
     while (this.#mustWait()) await this.#file.blockEnd;
-    return this.native.prepare(sql).all(...params) as Row[];
+    return this.#statement(sql).all(...params) as Row[];
   }
 
   async get<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row | undefined> {
     while (this.#mustWait()) await this.#file.blockEnd;
-    return this.native.prepare(sql).get(...params) as Row | undefined;
+    return this.#statement(sql).get(...params) as Row | undefined;
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
     while (this.#mustWait()) await this.#file.blockEnd;
-    return this.native.prepare(sql).run(...params).changes;
+    return this.#statement(sql).run(...params).changes;
   }
 
   async exec(script: string): Promise<void> {
@@ -95,19 +89,21 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async atomic<T>(fn: () => T | Promise<T>, options: { lock?: 'migrations' } = {}): Promise<T> {
-    const outer = this.#scope.getStore();
-    if (outer?.open) return atomic(fn, { runner: outer.runner });
+    const outer = openBlockOf(this);
+    if (outer) return atomic(fn, { runner: outer.runner });
     // Outermost: wait for the open block (blocks on one connection take turns), then open ours.
     // Checked and taken with no await in between, so two blocks never both see the file free.
     while (this.#file.blockEnd) await this.#file.blockEnd;
-    const scope: Scope = { open: true, runner: options.lock === 'migrations' ? this.#immediateRunner : this.#runner };
-    const block = this.#scope.run(scope, () => atomic(fn, { runner: scope.runner }));
-    const end: Promise<void> = block.then(
-      () => this.#endBlock(scope, end),
-      () => this.#endBlock(scope, end),
-    );
-    this.#file.blockEnd = end;
-    return block;
+    const runner = options.lock === 'migrations' ? this.#immediateRunner : this.#runner;
+    return runInBlock(this, runner, undefined, (scope) => {
+      const block = atomic(fn, { runner });
+      const end: Promise<void> = block.then(
+        () => this.#endBlock(scope, end),
+        () => this.#endBlock(scope, end),
+      );
+      this.#file.blockEnd = end;
+      return block;
+    });
   }
 
   async ping(): Promise<void> {
@@ -119,7 +115,17 @@ export class SqliteDatabase implements SqlDatabase {
     this.native.close();
   }
 
-  #endBlock(scope: Scope, end: Promise<void>): void {
+  /** Prepared once per SQL text (the board has a dozen): preparing costs more than most of its queries. */
+  #statement(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.native.prepare(sql);
+      if (this.#statements.size < 500) this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #endBlock(scope: BlockScope, end: Promise<void>): void {
     scope.open = false;
     if (this.#file.blockEnd === end) this.#file.blockEnd = undefined;
   }
@@ -129,6 +135,6 @@ export class SqliteDatabase implements SqlDatabase {
    * wait and then run with no await in between: another block may have begun meanwhile.
    */
   #mustWait(): boolean {
-    return this.#file.blockEnd !== undefined && !this.#scope.getStore()?.open;
+    return this.#file.blockEnd !== undefined && openBlockOf(this) === undefined;
   }
 }

@@ -13,15 +13,17 @@ const ON_BOTH_DATABASES = ['routes', 'tasks', 'realtime', 'scale-out', 'processe
   (name) => `test/${name}.test.ts`,
 );
 
-const havePostgres =
-  Boolean(process.env.TEST_POSTGRES_URL) ||
+// A PostgreSQL server: the one TEST_POSTGRES_URL names, or (in the monorepo, whose setup starts
+// one) a local installation.
+const localPostgres =
+  Boolean(process.env.PG_BIN) ||
   (existsSync('/usr/lib/postgresql') &&
-    readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))) ||
-  Boolean(process.env.PG_BIN);
+    readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)));
+const havePostgres = Boolean(process.env.TEST_POSTGRES_URL) || (existsSync(monorepoServices) && localPostgres);
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
 if (!havePostgres && !isCI) {
   console.warn(
-    '\n\x1b[33m!!! PostgreSQL is not installed (no initdb, no TEST_POSTGRES_URL): the demo-postgres project is SKIPPED. apt-get install -y postgresql to run it.\x1b[0m\n',
+    '\n\x1b[33m!!! No PostgreSQL (TEST_POSTGRES_URL unset, no local initdb): the demo-postgres project is SKIPPED. Set TEST_POSTGRES_URL (or apt-get install -y postgresql in the monorepo) to run it.\x1b[0m\n',
   );
 }
 

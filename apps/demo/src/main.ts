@@ -1,11 +1,25 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { checkDeploy, runCluster } from '@adv/deploy';
+import { checkDeploy, runCluster, SettingsError } from '@adv/deploy';
 import { loadConfig } from './config.js';
+import { DatabaseError } from './db/sql.js';
 import { prepare, type Running, startServer } from './start.js';
 
 const { values } = parseArgs({ options: { workers: { type: 'string' } }, strict: true });
-const config = loadConfig();
+/** What the operator fixes in the environment (a setting, the database): one clear line, no stack trace. */
+function exitOnStartupError(error: unknown): never {
+  if (!(error instanceof SettingsError || error instanceof DatabaseError)) throw error;
+  console.error(`adv demo could not start: ${error.message}`);
+  process.exit(1);
+}
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    return exitOnStartupError(error);
+  }
+})();
 const workers = values.workers === undefined ? config.workers : Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) {
   console.error(`Expected \`--workers\` to be an integer from 1 and up, got \`${values.workers}\``);
@@ -38,7 +52,7 @@ async function serveOne(prepared: boolean): Promise<Running> {
 }
 
 if (workers === 1) {
-  const running = await serveOne(false);
+  const running = await serveOne(false).catch(exitOnStartupError);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
       running.demo.logger.info({ signal }, 'shutting down');
@@ -48,7 +62,7 @@ if (workers === 1) {
   }
 } else {
   if (cluster.isPrimary) {
-    await prepare(config);
+    await prepare(config).catch(exitOnStartupError);
     console.log(
       `adv demo: starting ${workers} workers on http://${config.host}:${config.port}/ sharing ${config.redisUrl}`,
     );

@@ -57,6 +57,20 @@ describe('the app as processes (node dist/main.js)', () => {
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain('Expected `--workers` to be an integer from 1 and up, got `two`');
   });
+
+  it('refuses a bad or unreachable DATABASE_URL with one clear line, not a stack trace', async () => {
+    const unreachable = startApp([], { PORT: '0', DATABASE_URL: 'postgres://board:s3cret@127.0.0.1:1/board' });
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.output()).toContain(
+      'adv demo could not start: Could not reach PostgreSQL at postgres://board@127.0.0.1:1/board (DATABASE_URL)',
+    );
+    expect(unreachable.output()).not.toContain('s3cret');
+    expect(unreachable.output()).not.toMatch(/^\s+at /m);
+    const wrong = startApp([], { PORT: '0', DATABASE_URL: 'mysql://db/board' });
+    expect(await wrong.exited).toBe(1);
+    expect(wrong.output()).toMatch(/adv demo could not start: .*DATABASE_URL/s);
+    expect(wrong.output()).not.toMatch(/^\s+at /m);
+  });
 });
 
 describe('a production start', () => {

@@ -87,7 +87,7 @@ describe('check --deploy on the demo (npm run check)', () => {
   // Defined where a PostgreSQL server runs (always in CI: the test setup fails without one).
   if (postgresUrl) {
     it('reads the PostgreSQL database of DATABASE_URL without changing it, and leaves its backups to the server', async () => {
-      const scratch = await scratchPostgres(postgresUrl);
+      const scratch = await scratchPostgres(postgresUrl!);
       try {
         const env = { ...PRODUCTION, DATABASE_URL: scratch.url };
         expect(await ids(env)).toContain('adv.E010');

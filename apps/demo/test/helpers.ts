@@ -44,6 +44,19 @@ export function postForm(url: string, fields: Record<string, string>, headers: R
 
 export const BASE = 'http://localhost';
 
+/** GETs through the demo's handler, and whether a page came from the page cache. */
+export function pageRequests(current: () => Demo) {
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    current().handler(new Request(`${BASE}${path}`, { headers }));
+  /** A page from cachePage carries `Age`; a freshly rendered one does not. */
+  const servedFromCache = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await get(path, headers);
+    await response.arrayBuffer();
+    return response.headers.has('age');
+  };
+  return { get, servedFromCache };
+}
+
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupDatabase, listBackups } from '../src/db/backup.js';
 import { onPostgres } from './databases.js';
-import { BASE, postForm, testDemo } from './helpers.js';
+import { BASE, pageRequests, postForm, testDemo } from './helpers.js';
 
 let demo: Awaited<ReturnType<typeof testDemo>>;
 beforeEach(async () => {
@@ -12,14 +12,7 @@ afterEach(async () => {
   await demo.cleanup();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) =>
-  demo.handler(new Request(`${BASE}${path}`, { headers }));
-/** A page from cachePage carries `Age`; a freshly rendered one does not. */
-const servedFromCache = async (path: string, headers: Record<string, string> = {}) => {
-  const response = await get(path, headers);
-  await response.arrayBuffer();
-  return response.headers.has('age');
-};
+const { get, servedFromCache } = pageRequests(() => demo);
 
 describe('pages', () => {
   it('lists the seeded articles in English by default', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkDeploy } from '@adv/deploy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onPostgres } from './databases.js';
-import { BASE, postForm, testDemo } from './helpers.js';
+import { BASE, pageRequests, postForm, testDemo } from './helpers.js';
 
 let demo: Awaited<ReturnType<typeof testDemo>>;
 beforeEach(async () => {
@@ -13,14 +13,7 @@ afterEach(async () => {
   await demo.cleanup();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) =>
-  demo.handler(new Request(`${BASE}${path}`, { headers }));
-/** A page from cachePage carries `Age`; a freshly rendered one does not. */
-const servedFromCache = async (path: string, headers: Record<string, string> = {}) => {
-  const response = await get(path, headers);
-  await response.arrayBuffer();
-  return response.headers.has('age');
-};
+const { get, servedFromCache } = pageRequests(() => demo);
 
 describe('comments and tasks', () => {
   it('stores a comment, e-mails the article author and broadcasts to the article group', async () => {

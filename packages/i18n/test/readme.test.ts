@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { USER_PROJECT_OPTIONS } from './compiler-options.js';
 
 // The README's Quick start is part of the API: it runs as written (against the source), a
 // pt-BR visitor gets Portuguese, and the typo it promises is a compile error.
@@ -46,17 +47,7 @@ describe('README Quick start', { timeout: 120_000 }, () => {
     const file = writeProject('types.ts', `${source}\nexport const typo = t('cart.itemz');\n`);
     const program = ts.createProgram({
       rootNames: [file],
-      options: {
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        target: ts.ScriptTarget.ES2022,
-        resolveJsonModule: true,
-        types: ['node'],
-        lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
-      },
+      options: USER_PROJECT_OPTIONS,
     });
     const diagnostics = ts
       .getPreEmitDiagnostics(program)

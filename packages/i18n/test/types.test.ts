@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { USER_PROJECT_OPTIONS } from './compiler-options.js';
 
 // Type-checks generated consumers of a 5,000-key catalog against the built declarations (what
 // users get) with the real compiler: a typo in an id must be a compile error, valid code must
@@ -17,17 +18,7 @@ function typeCheck(files: Record<string, string>): string[] {
     rootNames: Object.keys(files)
       .filter((name) => name.endsWith('.ts'))
       .map((name) => join(dir, name)),
-    options: {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      resolveJsonModule: true,
-      types: ['node'],
-      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
-    },
+    options: USER_PROJECT_OPTIONS,
   });
   return ts
     .getPreEmitDiagnostics(program)

@@ -1,4 +1,4 @@
-import type { TaskApp, TaskBackend, TaskError } from '../src/index.js';
+import { type TaskApp, type TaskBackend, TaskError } from '../src/index.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,6 +19,17 @@ export async function rejection(promise: Promise<unknown>): Promise<TaskError> {
     return error as TaskError;
   }
   throw new Error('expected a rejection');
+}
+
+/** The `code` of the TaskError `promise` rejects with, or `undefined` when it resolves. */
+export async function rejectionCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!(error instanceof TaskError)) throw error;
+    return error.code;
+  }
+  return undefined;
 }
 
 /** Fast, jitter-free retries for tests. */

@@ -7,21 +7,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort, type RunningService, startRedis } from '../../../scripts/test-services.js';
 import { bullmqBackend } from '../src/bullmq.js';
-import { createTaskApp, type TaskApp, TaskError } from '../src/index.js';
-import { until } from './helpers.js';
+import { createTaskApp, type TaskApp, type TaskError } from '../src/index.js';
+import { rejectionCode, until } from './helpers.js';
 
 // Null only when redis-server is missing (outside CI); these tests start their own servers to kill them.
 const hasRedis = inject('redisUrl') !== null;
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TaskError);
-    return (error as TaskError).code;
-  }
-  return undefined;
-}
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -105,19 +95,19 @@ describe.runIf(hasRedis)('BullMQ backend when Redis goes away and comes back', {
     await redis.stop();
     // Right after the crash ioredis may not have read the close yet and still say `ready`: this
     // call may be written to the dead socket, but it must not be queued and resent on reconnection.
-    expect(await code(echo.enqueue('during', { jobId: 'right-after-crash' }))).toBe('ERR_BACKEND');
-    expect(await code(app.stats())).toBe('ERR_BACKEND');
+    expect(await rejectionCode(echo.enqueue('during', { jobId: 'right-after-crash' }))).toBe('ERR_BACKEND');
+    expect(await rejectionCode(app.stats())).toBe('ERR_BACKEND');
     // A burst of calls during the outage shares one wait: no listener pile-up on the connection.
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
-    const burst = await Promise.all(Array.from({ length: 50 }, (_, n) => code(echo.enqueue(`burst-${n}`))));
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, n) => rejectionCode(echo.enqueue(`burst-${n}`))));
     await new Promise((resolve) => setImmediate(resolve));
     process.off('warning', onWarning);
     expect(new Set(burst)).toEqual(new Set(['ERR_BACKEND']));
     expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
-    expect(await code(stored[0]!.status())).toBe('ERR_BACKEND');
-    expect(await code(stored[0]!.result({ timeout: 200 }))).toMatch(/^ERR_(BACKEND|RESULT_TIMEOUT)$/);
+    expect(await rejectionCode(stored[0]!.status())).toBe('ERR_BACKEND');
+    expect(await rejectionCode(stored[0]!.result({ timeout: 200 }))).toMatch(/^ERR_(BACKEND|RESULT_TIMEOUT)$/);
     const rejected = await echo.enqueue('late', { jobId: 'sent-during-outage' }).catch((error: unknown) => error);
     expect((rejected as TaskError).code).toBe('ERR_BACKEND');
 
@@ -154,10 +144,10 @@ describe.runIf(hasRedis)('BullMQ backend when Redis goes away and comes back', {
       () => app.process(),
       () => app.readinessCheck().check(AbortSignal.timeout(5000)),
     ]) {
-      expect(await code(call())).toBe('ERR_BACKEND');
+      expect(await rejectionCode(call())).toBe('ERR_BACKEND');
     }
     // result() waits through an outage up to its own timeout, then says which limit it hit first.
-    expect(await code(handle.result({ timeout: 300 }))).toMatch(/^ERR_(BACKEND|RESULT_TIMEOUT)$/);
+    expect(await rejectionCode(handle.result({ timeout: 300 }))).toMatch(/^ERR_(BACKEND|RESULT_TIMEOUT)$/);
     await app.close({ timeout: 500 });
   });
 });

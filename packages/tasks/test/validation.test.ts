@@ -11,20 +11,11 @@ import {
   startWorker,
   TaskError,
 } from '../src/index.js';
+import { rejectionCode } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TaskError);
-    return (error as TaskError).code;
-  }
-  return undefined;
-}
-
-async function asyncCodeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
   } catch (error) {
     expect(error).toBeInstanceOf(TaskError);
     return (error as TaskError).code;
@@ -70,7 +61,7 @@ describe('validation', () => {
     await expect(task.enqueue(undefined, { jobId: 'a:b' })).rejects.toThrow('`jobId`');
     await expect(task.enqueue(undefined, { jobId: '42' })).rejects.toThrow('`jobId`');
     await expect(task.enqueue(undefined, { expiresAt: 'soon' as never })).rejects.toThrow('`expiresAt`');
-    expect(await asyncCodeOf(task.enqueue(undefined, { attempts: 0 }))).toBe('ERR_INVALID_OPTION');
+    expect(await rejectionCode(task.enqueue(undefined, { attempts: 0 }))).toBe('ERR_INVALID_OPTION');
     expect(await app.stats()).toMatchObject({ waiting: 0, delayed: 0 });
   });
 
@@ -136,13 +127,13 @@ describe('validation', () => {
     const closed = createTaskApp();
     const later = closed.defineTask('later', () => 1);
     await closed.close();
-    expect(await asyncCodeOf(later.enqueue(undefined))).toBe('ERR_BACKEND');
+    expect(await rejectionCode(later.enqueue(undefined))).toBe('ERR_BACKEND');
   });
 
   it('reports an unknown job id', async () => {
     expect(await app.handle('missing').status()).toBe('unknown');
-    expect(await asyncCodeOf(app.handle('missing').result({ timeout: 100 }))).toBe('ERR_NOT_FOUND');
-    expect(await asyncCodeOf(app.retryFailed('missing'))).toBe('ERR_NOT_FOUND');
+    expect(await rejectionCode(app.handle('missing').result({ timeout: 100 }))).toBe('ERR_NOT_FOUND');
+    expect(await rejectionCode(app.retryFailed('missing'))).toBe('ERR_NOT_FOUND');
   });
 
   it('rejects a bad result() or close() timeout', async () => {
@@ -150,9 +141,9 @@ describe('validation', () => {
     const idle = other.defineTask('idle', () => 1);
     const handle = await idle.enqueue(undefined);
     for (const timeout of [-1, Number.NaN, '5' as never]) {
-      expect(await asyncCodeOf(handle.result({ timeout }))).toBe('ERR_INVALID_OPTION');
+      expect(await rejectionCode(handle.result({ timeout }))).toBe('ERR_INVALID_OPTION');
     }
-    expect(await asyncCodeOf(other.close({ timeout: -1 }))).toBe('ERR_INVALID_OPTION');
+    expect(await rejectionCode(other.close({ timeout: -1 }))).toBe('ERR_INVALID_OPTION');
     await other.close();
   });
 
@@ -160,7 +151,7 @@ describe('validation', () => {
     const slowApp = createTaskApp();
     const idle = slowApp.defineTask('idle', () => 1);
     const handle = await idle.enqueue(undefined); // never processed: no worker started
-    expect(await asyncCodeOf(handle.result({ timeout: 50 }))).toBe('ERR_RESULT_TIMEOUT');
+    expect(await rejectionCode(handle.result({ timeout: 50 }))).toBe('ERR_RESULT_TIMEOUT');
     await slowApp.close();
   });
 });

@@ -21,6 +21,8 @@ import { toRecord, toScheduleRecord } from './records.js';
 const CANCELLED_TTL_SECONDS = 86_400;
 const NEVER_ABORTED = new AbortController().signal;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+/** How long `cancel` waits for this worker to start tracking a job Redis already marked active. */
+const ACTIVE_CANCEL_WAIT_MS = 500;
 
 /**
  * BullMQ on Redis: jobs survive restarts, several worker processes share them, a worker killed
@@ -224,11 +226,7 @@ export class BullmqBackend implements TaskBackend {
     const job = await this.queue.getJob(id);
     if (!job) return false;
     const state = await job.getState();
-    if (state === 'active') {
-      // BullMQ hands the reason to the processor's AbortSignal as is: give the handler a TaskError.
-      const reason = new TaskError('ERR_CANCELLED', `Job ${id} was cancelled`);
-      return this.#worker?.cancelJob(id, reason as unknown as string) ?? false;
-    }
+    if (state === 'active') return this.#cancelActive(job);
     if (state === 'completed' || state === 'failed') return false;
     try {
       await job.remove();
@@ -236,6 +234,24 @@ export class BullmqBackend implements TaskBackend {
       return false; // it became active meanwhile
     }
     await this.#client.set(this.#cancelKey(id), '1', 'EX', CANCELLED_TTL_SECONDS);
+    return true;
+  }
+
+  /**
+   * Aborts an active job if this process's worker runs it. Redis marks a job active a moment
+   * before the worker starts tracking it (until then `cancelJob` finds nothing), so a job still
+   * active is asked again for a short while; one active in another process is not ours to abort.
+   */
+  async #cancelActive(job: Job<JobData>): Promise<boolean> {
+    const worker = this.#worker;
+    if (!worker || job.id === undefined) return false;
+    // BullMQ hands the reason to the processor's AbortSignal as is: give the handler a TaskError.
+    const reason = new TaskError('ERR_CANCELLED', `Job ${job.id} was cancelled`) as unknown as string;
+    const deadline = Date.now() + ACTIVE_CANCEL_WAIT_MS;
+    while (!worker.cancelJob(job.id, reason)) {
+      if (Date.now() >= deadline || (await job.getState()) !== 'active') return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     return true;
   }
 

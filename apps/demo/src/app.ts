@@ -98,6 +98,9 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const db = await openDatabase(options.database ?? config.database);
   const board = new Board(db);
   if (config.seed) await board.seed();
+  // The app backs up only the embedded SQLite file; a PostgreSQL server has its own backups.
+  // From the settings, not `db`: `check --deploy` describes the app on a scratch database.
+  const ownsBackups = config.database.url === undefined;
 
   // One cache for pages, fragments, counters and export status: memory by default, Redis with REDIS_URL.
   const cache = createCache({ url: config.redisUrl ?? 'memory://', keyPrefix: 'demo', logger });
@@ -116,7 +119,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     baseUrl: () => baseUrl,
     redisUrl: config.redisUrl,
     digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
-    backup: config.backup,
+    backup: ownsBackups ? config.backup : undefined,
     maintenance: config.maintenance,
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
@@ -174,9 +177,6 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   // /readyz reports the age of the last backup ("last backup 3 h ago") but never fails on it: a
   // stale backup is an alert (check --deploy's adv.E009, monitoring on this detail), not a
   // reason for the load balancer to drop every process at once.
-  // The app backs up only the embedded SQLite file; a PostgreSQL server has its own backups.
-  // From the settings, not `db`: `check --deploy` describes the app on a scratch database.
-  const ownsBackups = config.database.url === undefined;
   const lastBackupAt = () => listBackups(config.backup.dir)[0]?.at ?? null;
   const backupAge = backupReadinessCheck({ lastBackupAt, maxAgeSeconds: config.backup.maxAgeHours * 3600 });
   const backupCheck = {

@@ -42,8 +42,8 @@ export interface TaskDeps {
   redisUrl: string | undefined;
   /** When digests go out, and to whom. */
   digest: { cron: string; timeZone: string; to: string };
-  /** Database backups: when, where, how many to keep. */
-  backup: { cron: string; keep: number; dir: string };
+  /** Backups of the SQLite file: when, where, how many to keep; `undefined` when the database is a server's (no backup task). */
+  backup: { cron: string; keep: number; dir: string } | undefined;
   /** Retention of maintenance: export files, outbox e-mails, finished job records. */
   maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
 }
@@ -163,21 +163,23 @@ export function createTasks(deps: TaskDeps) {
     { attempts: 1, timeLimit: 120_000 },
   );
 
-  // The app backs up the embedded SQLite file; a PostgreSQL server has backups of its own
-  // (pg_dump, pgBackRest, a provider's point-in-time recovery), so there is no task for it.
+  // Only with backup settings: a PostgreSQL server has backups of its own (pg_dump, pgBackRest,
+  // a provider's point-in-time recovery), so there is no task for it.
+  const backupSettings = deps.backup;
   const backup =
-    board.db.dialect === 'sqlite'
-      ? app.defineTask(
-          'backup-db',
-          async () => {
-            const taken = await backupDatabase(board.db, deps.backup.dir, { keep: deps.backup.keep });
-            logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
-            return { file: taken.file, bytes: taken.bytes };
-          },
-          { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
-        )
-      : undefined;
-  if (backup) app.schedule('backup-db', { cron: deps.backup.cron, tz: deps.digest.timeZone }, backup);
+    backupSettings &&
+    app.defineTask(
+      'backup-db',
+      async () => {
+        const taken = await backupDatabase(board.db, backupSettings.dir, { keep: backupSettings.keep });
+        logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
+        return { file: taken.file, bytes: taken.bytes };
+      },
+      { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
+    );
+  if (backup && backupSettings) {
+    app.schedule('backup-db', { cron: backupSettings.cron, tz: deps.digest.timeZone }, backup);
+  }
 
   // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
   // in the task stats and listings: export files (the export task's results) and the e-mail

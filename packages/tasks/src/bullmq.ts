@@ -1,2 +1,2 @@
 export { BullmqBackend, bullmqBackend } from './bullmq/backend.js';
-export type { BullmqBackendOptions } from './bullmq/options.js';
+export type { BullmqBackendOptions, RedisConnectionOptions } from './bullmq/options.js';

@@ -31,8 +31,7 @@ const ACTIVE_CANCEL_WAIT_MS = 500;
  */
 export class BullmqBackend implements TaskBackend {
   readonly backendInfo = { name: '@adv/tasks:bullmq', sharedAcrossProcesses: true } as const;
-  /** The BullMQ queue (for anything this API does not cover). */
-  readonly queue: Queue<JobData>;
+  readonly #queue: Queue<JobData>;
   readonly #options: ResolvedBullmqOptions;
   readonly #connections: Redis[] = [];
   readonly #retryDelays = new WeakMap<Error, number>();
@@ -51,11 +50,21 @@ export class BullmqBackend implements TaskBackend {
   constructor(options: BullmqBackendOptions) {
     this.#options = resolveBullmqOptions(options);
     this.#client = this.#connect(false);
-    this.queue = new Queue<JobData>(this.#options.queueName, {
+    this.#queue = new Queue<JobData>(this.#options.queueName, {
       connection: this.#client,
       prefix: this.#options.prefix,
     });
-    this.queue.on('error', () => {}); // surfaced by the rejected call itself
+    this.#queue.on('error', () => {}); // surfaced by the rejected call itself
+  }
+
+  /**
+   * The underlying BullMQ `Queue`, for anything this API does not cover. Typed `unknown` on
+   * purpose: BullMQ's and ioredis's declarations do not compile for a strict consumer
+   * (`skipLibCheck: false`), so our public types never name them. Cast it where you need it:
+   * `backend.queue as import('bullmq').Queue`.
+   */
+  get queue(): unknown {
+    return this.#queue;
   }
 
   #connect(blocking: boolean): Redis {
@@ -63,12 +72,14 @@ export class BullmqBackend implements TaskBackend {
     // `#call`). Right after Redis dies ioredis may still say `ready` (it has not read the close
     // yet): a command sent then must not sit in the offline queue or be resent on reconnection,
     // or it would reach Redis after the caller was told ERR_BACKEND.
-    const extra: RedisOptions = blocking
+    const extra: Partial<RedisOptions> = blocking
       ? { maxRetriesPerRequest: null }
       : { enableOfflineQueue: false, autoResendUnfulfilledCommands: false };
     const { connection } = this.#options;
     const client =
-      typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...connection, ...extra });
+      typeof connection === 'string'
+        ? new Redis(connection, extra)
+        : new Redis({ ...(connection as RedisOptions), ...extra });
     client.on('error', (error: Error) => {
       this.#lastError = error; // ioredis reconnects by itself; calls report it when it lasts
     });
@@ -162,7 +173,7 @@ export class BullmqBackend implements TaskBackend {
 
   add(job: NewJob): Promise<JobRecord> {
     return this.#call(`enqueue \`${job.data.task}\``, async () => {
-      const added = await this.queue.add(job.data.task, job.data, {
+      const added = await this.#queue.add(job.data.task, job.data, {
         ...this.#jobOptions(job),
         ...(job.id === undefined ? {} : { jobId: job.id }),
         ...(job.delay > 0 ? { delay: job.delay } : {}),
@@ -181,9 +192,9 @@ export class BullmqBackend implements TaskBackend {
 
   /** Reads the state before the job, so a `completed` state always comes with its return value. */
   async #load(id: string): Promise<{ job: Job<JobData>; record: JobRecord } | undefined> {
-    const state = await this.queue.getJobState(id);
+    const state = await this.#queue.getJobState(id);
     if (state === 'unknown') return undefined;
-    const job = await this.queue.getJob(id);
+    const job = await this.#queue.getJob(id);
     return job ? { job, record: toRecord(job, state) } : undefined;
   }
 
@@ -223,7 +234,7 @@ export class BullmqBackend implements TaskBackend {
   }
 
   async #cancel(id: string): Promise<boolean> {
-    const job = await this.queue.getJob(id);
+    const job = await this.#queue.getJob(id);
     if (!job) return false;
     const state = await job.getState();
     if (state === 'active') return this.#cancelActive(job);
@@ -319,7 +330,7 @@ export class BullmqBackend implements TaskBackend {
 
   async stats(): Promise<TaskStats> {
     const counts = await this.#call('count jobs', () =>
-      this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
+      this.#queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
     );
     return {
       waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
@@ -336,11 +347,11 @@ export class BullmqBackend implements TaskBackend {
 
   async #list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
     if (state !== 'waiting') {
-      const jobs = await this.queue.getJobs([state], start, end, false);
+      const jobs = await this.#queue.getJobs([state], start, end, false);
       return jobs.filter(Boolean).map((job) => toRecord(job, state));
     }
     // Waiting jobs sit in two BullMQ lists (plain and prioritised): merge them newest first.
-    const jobs = await this.queue.getJobs(['wait', 'prioritized'], 0, end, false);
+    const jobs = await this.#queue.getJobs(['wait', 'prioritized'], 0, end, false);
     return jobs
       .filter(Boolean)
       .map((job) => toRecord(job, 'waiting'))
@@ -353,7 +364,7 @@ export class BullmqBackend implements TaskBackend {
   }
 
   async #retry(id: string): Promise<void> {
-    const job = await this.queue.getJob(id);
+    const job = await this.#queue.getJob(id);
     if (!job || (await job.getState()) !== 'failed')
       throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
     const { error: _dropped, ...data } = job.data;
@@ -367,7 +378,7 @@ export class BullmqBackend implements TaskBackend {
   ): Promise<void> {
     const spec = schedule.spec;
     await this.#call(`upsert schedule \`${schedule.id}\``, () =>
-      this.queue.upsertJobScheduler(
+      this.#queue.upsertJobScheduler(
         schedule.id,
         'every' in spec ? { every: spec.every } : { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) },
         { name: template.data.task, data: template.data, opts: this.#jobOptions(template) },
@@ -376,11 +387,11 @@ export class BullmqBackend implements TaskBackend {
   }
 
   removeSchedule(id: string): Promise<boolean> {
-    return this.#call(`remove schedule \`${id}\``, () => this.queue.removeJobScheduler(id));
+    return this.#call(`remove schedule \`${id}\``, () => this.#queue.removeJobScheduler(id));
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
-    const schedulers = await this.#call('list schedules', () => this.queue.getJobSchedulers(0, -1, true));
+    const schedulers = await this.#call('list schedules', () => this.#queue.getJobSchedulers(0, -1, true));
     return schedulers.map((json) => toScheduleRecord(json));
   }
 
@@ -418,7 +429,7 @@ export class BullmqBackend implements TaskBackend {
         });
       }
       if (this.#events) await (await this.#events).close();
-      await this.queue.close();
+      await this.#queue.close();
     })();
     // BullMQ's close waits for Redis; with Redis unreachable it would wait forever. Give it a
     // moment past the shutdown timeout, then drop the connections (that also ends its waits).

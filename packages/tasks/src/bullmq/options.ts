@@ -1,11 +1,33 @@
-import type { RedisOptions } from 'ioredis';
 import { MAX_TIMER_DELAY } from '../timers.js';
 import { checkInteger, checkName, invalid } from '../validate.js';
+
+/**
+ * Redis connection options, passed to ioredis as they are. The common ones are typed here; any
+ * other ioredis option is accepted too. Our own type rather than ioredis's `RedisOptions`, whose
+ * declarations do not compile for a consumer with `skipLibCheck: false` (ioredis 6.1 imports the
+ * untyped `redis-errors`).
+ */
+export interface RedisConnectionOptions {
+  host?: string;
+  port?: number;
+  /** A Unix socket path instead of host and port. */
+  path?: string;
+  username?: string;
+  password?: string;
+  /** Database index. @defaultValue 0 */
+  db?: number;
+  /** TLS options for `node:tls` `connect()`; `{}` enables TLS with the defaults. */
+  tls?: Record<string, unknown>;
+  /** Connection name shown by `CLIENT LIST`. */
+  connectionName?: string;
+  /** Any other ioredis option. */
+  [option: string]: unknown;
+}
 
 /** Options of {@link bullmqBackend}. */
 export interface BullmqBackendOptions {
   /** A `redis://` URL or ioredis options. Each role (queue, worker, events) opens its own connection. */
-  connection: string | RedisOptions;
+  connection: string | RedisConnectionOptions;
   /** BullMQ queue name shared by producers and workers. @defaultValue `'adv-tasks'` */
   queueName?: string;
   /** Redis key prefix. @defaultValue `'bull'` */

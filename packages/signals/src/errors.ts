@@ -9,6 +9,7 @@
  * - `ERR_TRANSACTION_CLOSED`: `onCommit` or `atomic` was called from work that outlived the
  *   `atomic` block it started in.
  * - `ERR_NOT_DURABLE`: `atomic(fn, { durable: true })` was nested in another atomic block.
+ * - `ERR_CALLBACK_TIMEOUT`: an `onCommit` callback did not settle within its `timeout`.
  * - `ERR_ROLLBACK_FAILED`: rolling back failed after the block failed; the `cause` is an
  *   `AggregateError` of the block's error and the rollback's error.
  */
@@ -18,7 +19,8 @@ export type SignalErrorCode =
   | 'ERR_RECEIVER_FAILED'
   | 'ERR_TRANSACTION_CLOSED'
   | 'ERR_NOT_DURABLE'
-  | 'ERR_ROLLBACK_FAILED';
+  | 'ERR_ROLLBACK_FAILED'
+  | 'ERR_CALLBACK_TIMEOUT';
 
 /** Base error of @adv/signals: branch on `code`; the original failure is in `cause`. */
 export class SignalError extends Error {

@@ -18,6 +18,23 @@ export interface AtomicOptions {
    * @defaultValue `false`
    */
   durable?: boolean;
+  /**
+   * Called once when this outermost block's transaction has ended (after `COMMIT`, after
+   * `ROLLBACK`, or when `BEGIN` failed), BEFORE any {@link onCommit} callback runs: give the
+   * connection back to its pool or release a lock here, so callbacks (which may be slow, or
+   * never settle while a server they call is down) hold neither. Only for an outermost block
+   * (a nested block is a savepoint of the enclosing transaction). Its error propagates from
+   * `atomic` after the callbacks (the data is committed), unless the block itself failed
+   * (then the block's error does).
+   * @defaultValue none
+   * @example
+   * ```ts
+   * const client = await pool.connect();
+   * const runner = sqlTransactionRunner((sql) => client.query(sql));
+   * await atomic(work, { runner, release: () => client.release() });
+   * ```
+   */
+  release?: () => unknown;
 }
 
 /** Options of {@link onCommit}. */
@@ -33,12 +50,21 @@ export interface OnCommitOptions {
    * @defaultValue `console`
    */
   logger?: Pick<Logger, 'error'>;
+  /**
+   * Milliseconds the callback may take. When they pass, its `signal` aborts and it counts as
+   * failed with `ERR_CALLBACK_TIMEOUT` (logged and skipped if `robust`, else thrown from the
+   * outermost `atomic`), so the next callbacks and the caller of `atomic` go on. Bound a call
+   * to a server that may be down (enqueue, broadcast) with it.
+   * @defaultValue none: the outermost `atomic` waits as long as the callback takes
+   */
+  timeout?: number;
 }
 
 interface Callback {
-  fn: () => unknown;
+  fn: (signal: AbortSignal) => unknown;
   robust: boolean;
   logger: Pick<Logger, 'error'>;
+  timeout: number | undefined;
 }
 
 interface Frame {
@@ -112,8 +138,11 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
   if (options === null || typeof options !== 'object') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
-  const { runner, durable = false } = options;
+  const { runner, durable = false, release } = options;
   if (runner !== undefined) assertRunner(runner);
+  if (release !== undefined && typeof release !== 'function') {
+    throw new SignalError('ERR_INVALID_OPTION', `Expected \`release\` to be a function, got ${describeValue(release)}`);
+  }
   const current = currentFrame();
   let parent: Frame | undefined;
   if (runner === undefined) parent = current;
@@ -125,6 +154,12 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
     throw new SignalError(
       'ERR_NOT_DURABLE',
       'A durable atomic block was nested in another atomic block on the same runner, so it would not commit when it returns',
+    );
+  }
+  if (release !== undefined && parent !== undefined) {
+    throw new SignalError(
+      'ERR_INVALID_OPTION',
+      'Expected `release` only on an outermost atomic block: this one is nested in a block on the same runner, whose transaction (and connection) it shares. Pass `release` to the outermost block',
     );
   }
   const frame: Frame = {
@@ -145,21 +180,51 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
     );
   }
   const key = frame.runner;
-  const result =
+  const { result, releaseError } =
     key === undefined
-      ? await runOutermost(frame, fn)
+      ? await runOutermost(frame, fn, release)
       : await serialized(
           outerLocks.get(key),
           (tail) => outerLocks.set(key, tail),
-          () => runOutermost(frame, fn),
+          () => runOutermost(frame, fn, release),
         );
-  // After the commit and outside the runner's lock (a callback may open its own transaction
-  // on the same runner), and outside this block: an onCommit inside a callback runs at once.
+  // After the commit, after `release` and outside the runner's lock (a callback may open its
+  // own transaction on the same runner, and a slow one holds no connection or lock), and
+  // outside this block: an onCommit inside a callback runs at once.
   await storage.run(frame.enclosing as Frame, () => runCallbacks(frame.callbacks));
+  if (releaseError !== undefined) throw releaseError;
   return result;
 }
 
-async function runOutermost<T>(frame: Frame, fn: () => T | Promise<T>): Promise<T> {
+/**
+ * Runs the transaction, then `release` (whether it committed, rolled back or never began).
+ * A failing `release` after a commit is handed back, not thrown: the data is committed, so its
+ * callbacks still run, and `atomic` throws the error after them.
+ */
+async function runOutermost<T>(
+  frame: Frame,
+  fn: () => T | Promise<T>,
+  release: (() => unknown) | undefined,
+): Promise<{ result: T; releaseError?: unknown }> {
+  if (release === undefined) return { result: await transact(frame, fn) };
+  let result: T;
+  try {
+    result = await transact(frame, fn);
+  } catch (error) {
+    await Promise.resolve()
+      .then(release)
+      .catch(() => {});
+    throw error;
+  }
+  try {
+    await release();
+  } catch (releaseError) {
+    return { result, releaseError };
+  }
+  return { result };
+}
+
+async function transact<T>(frame: Frame, fn: () => T | Promise<T>): Promise<T> {
   const runner = frame.runner;
   await runner?.begin();
   let result: T;
@@ -212,10 +277,34 @@ async function undo(error: unknown, rollback: () => unknown): Promise<void> {
   }
 }
 
+/** Passed to callbacks without a `timeout`: never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Runs one callback, failing it with `ERR_CALLBACK_TIMEOUT` (and aborting its signal) after `timeout` ms. */
+function runCallback(callback: Callback): unknown {
+  const { fn, timeout } = callback;
+  if (timeout === undefined) return fn(NEVER_ABORTED);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new SignalError(
+        'ERR_CALLBACK_TIMEOUT',
+        `An onCommit callback did not settle within its timeout of ${timeout} ms; its signal was aborted and the next callbacks run`,
+      );
+      controller.abort(error);
+      reject(error);
+    }, timeout);
+  });
+  return Promise.race([Promise.resolve().then(() => fn(controller.signal)), expired]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
 async function runCallbacks(callbacks: readonly Callback[]): Promise<void> {
   for (const callback of callbacks) {
     try {
-      await callback.fn();
+      await runCallback(callback);
     } catch (error) {
       if (!callback.robust) throw error;
       callback.logger.error({ err: error }, '@adv/signals: a robust onCommit callback failed');
@@ -229,26 +318,33 @@ async function runCallbacks(callbacks: readonly Callback[]): Promise<void> {
  * data that was rolled back. Dropped if the block (or the nested block it was registered
  * in) rolls back. Outside any atomic block, runs `fn` at once, like Django in autocommit.
  *
- * @param fn - The callback; may be async (the outermost `atomic` awaits it).
- * @param options - `robust` and `logger`: see {@link OnCommitOptions}.
+ * @param fn - The callback; may be async (the outermost `atomic` awaits it, up to `timeout`).
+ *   It receives an `AbortSignal` that aborts when its `timeout` passes.
+ * @param options - `robust`, `logger` and `timeout`: see {@link OnCommitOptions}.
  * @returns A promise that settles when `fn` ran (outside a block) or at once (inside one).
  * @example
  * ```ts
  * postSave.connect(({ instance }) => onCommit(() => cache.delete(`article:${(instance as Article).id}`)), { sender: Article });
  * ```
  */
-export function onCommit(fn: () => unknown, options: OnCommitOptions = {}): Promise<void> {
+export function onCommit(fn: (signal: AbortSignal) => unknown, options: OnCommitOptions = {}): Promise<void> {
   if (typeof fn !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`fn\` to be a function, got ${describeValue(fn)}`);
   }
   if (options === null || typeof options !== 'object') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
-  const { robust = false, logger = console } = options;
+  const { robust = false, logger = console, timeout } = options;
   if (typeof robust !== 'boolean') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`robust\` to be a boolean, got ${describeValue(robust)}`);
   }
-  const callback: Callback = { fn, robust, logger };
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+    throw new SignalError(
+      'ERR_INVALID_OPTION',
+      `Expected \`timeout\` to be a number of milliseconds above 0, got ${describeValue(timeout)}`,
+    );
+  }
+  const callback: Callback = { fn, robust, logger, timeout };
   const frame = currentFrame();
   if (frame === undefined) return runCallbacks([callback]);
   frame.callbacks.push(callback);

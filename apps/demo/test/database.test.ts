@@ -157,6 +157,39 @@ describe.each(postgresUrl ? [sqlite, postgres] : [sqlite])('the board on $name',
     expect(await outside).toEqual(['outside']);
     expect((await board.comments.forArticle(id)).map((c) => c.body)).toEqual(['outside']);
   });
+
+  it('ends a block at COMMIT: onCommit work that never settles holds no lock or connection', async () => {
+    // One pooled connection on PostgreSQL: a block that kept it through its callbacks would stall everything.
+    const db = await openDatabase({ ...location, poolSize: 1 });
+    open.push(db);
+    const board = new Board(db);
+    const { id } = await board.createArticle({ title: 't', body: 'b', authorName: 'A', authorEmail: 'a@x.org' });
+    let stuckCallbacks = 0;
+    // Like a broadcast to a channel layer whose server is down: it never settles.
+    const stuckWrite = (body: string) =>
+      board.atomic(async () => {
+        await board.comments.create({ articleId: id, authorName: 'A', body });
+        onCommit(() => {
+          stuckCallbacks++;
+          return new Promise<never>(() => {});
+        });
+      });
+    const stuck = [stuckWrite('one'), stuckWrite('two')];
+    await expect.poll(() => stuckCallbacks, { timeout: 20_000 }).toBe(2);
+    // Reads, plain writes and whole blocks (with callbacks of their own) of other requests go on.
+    expect((await board.comments.forArticle(id)).map((c) => c.body)).toEqual(['one', 'two']);
+    const ran: string[] = [];
+    await board.atomic(async () => {
+      await board.comments.create({ articleId: id, authorName: 'B', body: 'three' });
+      onCommit(() => ran.push('three committed'));
+    });
+    expect(ran).toEqual(['three committed']);
+    expect(await board.articles.count()).toBe(1);
+    expect(await db.run('UPDATE articles SET title = ? WHERE id = ?', ['t2', id])).toBe(1);
+    // The stuck writes committed; only their own callers still wait for their callbacks.
+    const settled = await Promise.race([Promise.allSettled(stuck).then(() => 'settled'), Promise.resolve('waiting')]);
+    expect(settled).toBe('waiting');
+  });
 });
 
 describe.runIf(postgresUrl)('PostgreSQL errors', () => {

@@ -53,6 +53,11 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long to wait for a connection before failing, in ms. @defaultValue 5000 */
   connectTimeoutMs?: number;
+  /**
+   * How long one query may take before it fails, in ms: the bound on a server that accepts
+   * connections but stopped answering (a frozen or partitioned host). @defaultValue 10000
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -71,6 +76,7 @@ export class PostgresDatabase implements SqlDatabase {
       connectionString: options.url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
     });
     // An idle connection the server closed (restart, failover) is dropped; the next query reconnects.
     this.#pool.on('error', () => {});
@@ -100,29 +106,49 @@ export class PostgresDatabase implements SqlDatabase {
     // A checked-out client whose connection breaks emits 'error', which node-postgres leaves to
     // its holder: unhandled, it would crash the process. The block's next query fails instead.
     client.on('error', ignoreConnectionError);
-    const runner = sqlTransactionRunner((sql) => this.#reported(() => client.query(sql)));
+    let committed = false;
+    const sql = sqlTransactionRunner((text) => this.#reported(() => client.query(text)));
+    const runner = {
+      ...sql,
+      async commit() {
+        await sql.commit();
+        committed = true;
+      },
+    };
     let block: BlockScope<pg.PoolClient> | undefined;
-    let failed = false;
+    let released: Promise<void> | undefined;
+    // At COMMIT or ROLLBACK, not after the onCommit callbacks: a callback that waits on a server
+    // that is down (a broadcast, an enqueue) must not keep a pooled connection from other requests.
+    const release = () => {
+      released ??= (async () => {
+        if (block) block.open = false;
+        if (committed) client.release();
+        else await releaseAfterFailure(client);
+        client.off('error', ignoreConnectionError);
+      })();
+      return released;
+    };
     try {
       return await runInBlock(this, runner, client, (scope) => {
         block = scope;
         return atomic(
           async () => {
-            if (options.lock === 'migrations') await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+            if (options.lock === 'migrations') {
+              // Another process may be migrating: wait longer than one query's bound for its lock.
+              await client.query({
+                text: 'SELECT pg_advisory_xact_lock($1)',
+                values: [MIGRATION_LOCK],
+                query_timeout: 60_000,
+              } as pg.QueryConfig);
+            }
             return fn();
           },
-          { runner },
+          { runner, release },
         );
       });
-    } catch (error) {
-      // The block's own errors pass as they are; the database's were explained where they arose.
-      failed = true;
-      throw error;
     } finally {
-      if (block) block.open = false;
-      if (failed) await releaseAfterFailure(client);
-      else client.release();
-      client.off('error', ignoreConnectionError);
+      // The block's own errors pass as they are; the database's were explained where they arose.
+      await release();
     }
   }
 

@@ -95,14 +95,16 @@ export class SqliteDatabase implements SqlDatabase {
     // Checked and taken with no await in between, so two blocks never both see the file free.
     while (this.#file.blockEnd) await this.#file.blockEnd;
     const runner = options.lock === 'migrations' ? this.#immediateRunner : this.#runner;
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    this.#file.blockEnd = end;
     return runInBlock(this, runner, undefined, (scope) => {
-      const block = atomic(fn, { runner });
-      const end: Promise<void> = block.then(
-        () => this.#endBlock(scope, end),
-        () => this.#endBlock(scope, end),
-      );
-      this.#file.blockEnd = end;
-      return block;
+      // At COMMIT or ROLLBACK, not after the onCommit callbacks: a callback that waits on a
+      // server that is down (a broadcast, an enqueue) must not hold every query of the process.
+      const release = () => this.#endBlock(scope, end, ended);
+      return atomic(fn, { runner, release }).finally(release);
     });
   }
 
@@ -125,9 +127,11 @@ export class SqliteDatabase implements SqlDatabase {
     return statement;
   }
 
-  #endBlock(scope: BlockScope, end: Promise<void>): void {
+  /** Ends a block (idempotent): later queries of its callbacks run on their own, the next block may begin. */
+  #endBlock(scope: BlockScope, end: Promise<void>, ended: () => void): void {
     scope.open = false;
     if (this.#file.blockEnd === end) this.#file.blockEnd = undefined;
+    ended();
   }
 
   /**

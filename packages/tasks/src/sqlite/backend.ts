@@ -1,0 +1,532 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { serializeError, TaskError } from '../errors.js';
+import { TaskHandle } from '../handle.js';
+import type { Task } from '../task.js';
+import { type LongTimer, setLongTimeout } from '../timers.js';
+import type {
+  ActiveJob,
+  EnqueueOptions,
+  JobRecord,
+  ListableState,
+  NewJob,
+  Outcome,
+  ProcessOptions,
+  ScheduleRecord,
+  TaskBackend,
+  TaskStats,
+} from '../types.js';
+import { checkInteger, invalid } from '../validate.js';
+import { Running, SqliteActiveJob } from './active.js';
+import { backendError, type Connection, isBusy, openConnection, retryBusy } from './connection.js';
+import { type ResolvedSqliteOptions, resolveSqliteOptions, type SqliteBackendOptions } from './options.js';
+import { type ScheduleStore, ScheduleStore as Schedules, type ScheduleTemplate } from './schedules.js';
+import { type ClaimedRow, JobStore } from './store.js';
+import { checkConnection, insertOn, type SqliteConnectionLike } from './transactional.js';
+import { ChangeObserver, joinPeers, notifyAdded, notifyFinished } from './wake.js';
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+/** Finishes between two retention passes. */
+const PRUNE_EVERY = 200;
+
+interface Open {
+  db: Connection;
+  jobs: JobStore;
+  schedules: ScheduleStore;
+}
+
+interface Waiter {
+  /** Reads the job again; settles when it finished. */
+  check(): void;
+  fail(error: TaskError): void;
+}
+
+/**
+ * Jobs in an SQLite file (better-sqlite3, WAL): they survive restarts and crashes, several worker
+ * processes on one machine share them (claims in `BEGIN IMMEDIATE`), a killed worker's jobs run
+ * again once their lease expired, and `enqueueIn()` writes a job inside the caller's own
+ * transaction. A job enqueued in this process wakes the local worker at once; one enqueued by
+ * another process is noticed through a file-watch on the database (or a poll of
+ * `PRAGMA data_version`, every `pollInterval` ms, where no file events come).
+ */
+export class SqliteBackend implements TaskBackend {
+  readonly backendInfo = { name: '@adv/tasks:sqlite', sharedAcrossProcesses: true } as const;
+  /** The absolute path of the database file. */
+  readonly filename: string;
+  readonly #o: ResolvedSqliteOptions;
+  readonly #key: string;
+  /** This instance's worker id, stored on the jobs it claims. */
+  readonly #worker = randomUUID();
+  #open: Open | undefined;
+  #leavePeers: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #processor: ((job: ActiveJob) => Promise<Outcome>) | undefined;
+  #concurrency = 0;
+  #onError: (error: unknown) => void = () => {};
+  readonly #running = new Map<string, Running>();
+  readonly #released = new WeakSet<Running>();
+  /** Whether waiting jobs may be left: set by every wake-up, cleared by a claim that found fewer than it asked for. */
+  #more = false;
+  #pumpQueued = false;
+  #wake: { at: number; timer: LongTimer } | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #finishedSincePrune = 0;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  #waiterCheckQueued = false;
+  #drained: (() => void) | undefined;
+  readonly #observer: ChangeObserver;
+
+  constructor(options: SqliteBackendOptions) {
+    this.#o = resolveSqliteOptions(options);
+    this.filename = resolve(this.#o.filename);
+    this.#key = `${this.filename}\0${this.#o.queueName}`;
+    this.#observer = new ChangeObserver({
+      filename: this.filename,
+      dataVersion: () => this.#connect().db.pragma('data_version', { simple: true }) as number,
+      onChange: () => this.#externalChange(),
+      pollInterval: this.#o.pollInterval,
+      watch: this.#o.watch,
+    });
+  }
+
+  /** Opens the file on first use (and again after a failed open: the file may be fixed meanwhile). */
+  #connect(): Open {
+    if (this.#closed) throw new TaskError('ERR_BACKEND', `The SQLite backend on \`${this.filename}\` is closed`);
+    if (this.#open) return this.#open;
+    const db = openConnection(this.filename, this.#o.synchronous);
+    const queue = this.#o.queueName;
+    this.#open = { db, jobs: new JobStore(db, queue), schedules: new Schedules(db, queue) };
+    this.#leavePeers = joinPeers(this.#key, {
+      jobsAdded: () => this.#wakeUp(),
+      jobsFinished: (ids) => this.#jobsFinished(ids),
+    });
+    return this.#open;
+  }
+
+  /** Runs `fn` on the open stores, retrying while the file is locked; any failure becomes `ERR_BACKEND`. */
+  async #call<T>(what: string, fn: (open: Open) => T, transaction = false): Promise<T> {
+    try {
+      return await retryBusy(() => {
+        const open = this.#connect();
+        return transaction ? this.#immediate(open, () => fn(open)) : fn(open);
+      }, this.#o.busyTimeout);
+    } catch (error) {
+      throw backendError(what, this.filename, error, this.#o.busyTimeout);
+    }
+  }
+
+  /** `BEGIN IMMEDIATE`: takes the write lock first, so nothing in `fn` can fail half-way on a lock. */
+  #immediate<T>(open: Open, fn: () => T): T {
+    return open.db.transaction(fn).immediate();
+  }
+
+  async add(job: NewJob): Promise<JobRecord> {
+    const id = job.id ?? randomUUID();
+    const { record, added } = await this.#call(`enqueue \`${job.data.task}\``, ({ jobs }) =>
+      jobs.insert(job, id, Date.now()),
+    );
+    if (added) notifyAdded(this.#key);
+    return record;
+  }
+
+  /**
+   * Enqueues a job on **your** connection to this backend's file, inside the transaction you have
+   * open on it: the job exists exactly when your writes do (rolled back with them, committed with
+   * them). Synchronous, so it fits in a better-sqlite3 `db.transaction(() => …)` function; it
+   * throws (rolling that transaction back) on bad input or a database error.
+   *
+   * @param connection - Your better-sqlite3 `Database` (or any {@link SqliteConnectionLike}) on `filename`.
+   * @param task - A task defined on an app that uses this backend.
+   * @example
+   * ```ts
+   * const db = new Database('app.db');
+   * const jobs = sqliteBackend({ filename: 'app.db' });
+   * const app = createTaskApp({ backend: jobs });
+   * const notify = app.defineTask('notify', async ({ commentId }: { commentId: number }) => { … });
+   * db.transaction(() => {
+   *   const { lastInsertRowid } = db.prepare('INSERT INTO comments (body) VALUES (?)').run(body);
+   *   jobs.enqueueIn(db, notify, { commentId: Number(lastInsertRowid) });
+   * })();
+   * ```
+   */
+  enqueueIn<Payload, Result>(
+    connection: SqliteConnectionLike,
+    task: Task<Payload, Result>,
+    payload: Payload,
+    options: EnqueueOptions = {},
+  ): TaskHandle<Result> {
+    if (this.#closed) throw new TaskError('ERR_BACKEND', `The SQLite backend on \`${this.filename}\` is closed`);
+    const checked = checkConnection(connection, this.filename);
+    if (typeof task?.prepare !== 'function' || task.backend !== this) {
+      invalid('task', 'a task defined on an app whose backend is this SQLite backend', task);
+    }
+    const job = task.prepare(payload, options, []);
+    const id = job.id ?? randomUUID();
+    try {
+      insertOn(checked, this.#o.queueName, job, id, Date.now());
+    } catch (error) {
+      throw backendError(`enqueue \`${task.name}\` in your transaction`, this.filename, error, 0);
+    }
+    // Committed by then unless the transaction spans an await: the watch on the file notices that commit.
+    setImmediate(() => notifyAdded(this.#key));
+    return new TaskHandle<Result>(this, id);
+  }
+
+  get(id: string): Promise<JobRecord | undefined> {
+    return this.#call(`read job \`${id}\``, ({ jobs }) => jobs.get(id));
+  }
+
+  async waitFinished(id: string, timeout: number): Promise<JobRecord> {
+    const what = `wait for job \`${id}\``;
+    const first = await this.#call(what, ({ jobs }) => jobs.get(id));
+    if (!first) throw new TaskError('ERR_NOT_FOUND', `No job \`${id}\` is known to the SQLite backend`);
+    if (FINISHED.has(first.status)) return first;
+    if (this.#closing) throw this.#closedBeforeFinish(id);
+    return new Promise<JobRecord>((resolvePromise, reject) => {
+      let reading = false;
+      const settle = (error: TaskError | undefined, record?: JobRecord) => {
+        timer.clear();
+        this.#removeWaiter(id, waiter);
+        if (error) reject(error);
+        else resolvePromise(record!);
+      };
+      const waiter: Waiter = {
+        check: () => {
+          if (reading) return;
+          reading = true;
+          this.#call(what, ({ jobs }) => jobs.get(id)).then(
+            (record) => {
+              reading = false;
+              if (!record) settle(new TaskError('ERR_NOT_FOUND', `Job \`${id}\` was removed before it finished`));
+              else if (FINISHED.has(record.status)) settle(undefined, record);
+            },
+            (error: TaskError) => {
+              reading = false;
+              settle(error);
+            },
+          );
+        },
+        fail: (error) => settle(error),
+      };
+      const timer = setLongTimeout(() => {
+        settle(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
+      }, timeout);
+      let set = this.#waiters.get(id);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(id, set);
+      }
+      set.add(waiter);
+      this.#observer.start();
+      waiter.check(); // it may have finished between the first read and now
+    });
+  }
+
+  #removeWaiter(id: string, waiter: Waiter): void {
+    const set = this.#waiters.get(id);
+    set?.delete(waiter);
+    if (set?.size === 0) this.#waiters.delete(id);
+    if (this.#waiters.size === 0 && !this.#processor) this.#observer.stop();
+  }
+
+  #closedBeforeFinish(id: string): TaskError {
+    return new TaskError(
+      'ERR_BACKEND',
+      `The SQLite backend was closed before job \`${id}\` finished (the job is kept: another worker, or this one after a restart, runs it)`,
+    );
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const cancelled = await this.#call(`cancel job \`${id}\``, ({ jobs }) => jobs.cancel(id, Date.now()));
+    if (cancelled) notifyFinished(this.#key, [id]); // aborts it where this process runs it
+    return cancelled;
+  }
+
+  async process(processor: (job: ActiveJob) => Promise<Outcome>, options: ProcessOptions): Promise<void> {
+    if (this.#closing) throw new TaskError('ERR_BACKEND', 'The SQLite backend is closed');
+    if (this.#processor) throw new TaskError('ERR_INVALID_OPTION', 'This SQLite backend already has a worker');
+    const concurrency = checkInteger('concurrency', options.concurrency, 1);
+    await this.#call('start the worker', () => undefined);
+    this.#processor = processor;
+    this.#concurrency = concurrency;
+    this.#onError = options.onError ?? (() => {});
+    this.#heartbeat = setInterval(() => this.#renewLeases(), Math.max(50, Math.floor(this.#o.leaseDuration / 3)));
+    this.#heartbeat.unref();
+    this.#observer.start();
+    this.#wakeUp();
+  }
+
+  /** Something may be waiting: claim on the next turn of the event loop (one claim for a burst of enqueues). */
+  #wakeUp(): void {
+    this.#more = true;
+    if (this.#pumpQueued || !this.#processor || this.#closing) return;
+    this.#pumpQueued = true;
+    setImmediate(() => {
+      this.#pumpQueued = false;
+      this.#claimPass(false);
+    });
+  }
+
+  /**
+   * One write transaction: fires due schedule ticks, recovers expired leases, promotes due delayed
+   * jobs and claims as many waiting jobs as there are free slots. Then arms one timer for the next
+   * moment something becomes due. `maintenance` runs it even without a free slot.
+   */
+  #claimPass(maintenance: boolean): void {
+    if (!this.#processor || this.#closing || !this.#open) return;
+    const free = this.#concurrency - this.#running.size;
+    if (free <= 0 && !maintenance) return; // a finishing job claims again
+    const { jobs, schedules } = this.#open;
+    const now = Date.now();
+    let rows: ClaimedRow[];
+    try {
+      rows = this.#immediate(this.#open, () => {
+        for (const job of schedules.fireDue(now)) jobs.insert(job, job.id, now);
+        jobs.recoverStalled(now, this.#o.maxStalledCount);
+        return jobs.claim(free, now, now + this.#o.leaseDuration, this.#worker);
+      });
+    } catch (error) {
+      // Locked by another writer: try again shortly. Anything else: report it, and try again later.
+      if (!isBusy(error)) this.#onError(backendError('claim jobs', this.#o.filename, error, this.#o.busyTimeout));
+      this.#armWake(now + (isBusy(error) ? 2 + Math.random() * 8 : 1000));
+      return;
+    }
+    this.#more = rows.length === free;
+    for (const row of rows) void this.#run(row);
+    this.#rearm(now);
+  }
+
+  /** Arms the timer for the next due job, schedule tick or lease expiry. */
+  #rearm(now = Date.now()): void {
+    if (!this.#open || this.#closing) return;
+    let next: number | undefined;
+    try {
+      const { jobs, schedules } = this.#open;
+      for (const at of [jobs.nextDue(), schedules.nextFire(), jobs.nextLeaseExpiry()]) {
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      }
+    } catch {
+      next = now + 1000; // unreadable now: look again in a second
+    }
+    if (next === undefined) {
+      this.#wake?.timer.clear();
+      this.#wake = undefined;
+    } else this.#armWake(next);
+  }
+
+  #armWake(at: number): void {
+    if (this.#wake?.at === at) return;
+    this.#wake?.timer.clear();
+    const timer = setLongTimeout(
+      () => {
+        this.#wake = undefined;
+        this.#more = true;
+        this.#claimPass(true);
+      },
+      Math.max(0, at - Date.now() + 1),
+      { unref: true },
+    );
+    this.#wake = { at, timer };
+  }
+
+  async #run(row: ClaimedRow): Promise<void> {
+    const running = new Running(row);
+    this.#running.set(row.id, running);
+    let outcome: Outcome;
+    try {
+      outcome = await this.#processor!(new SqliteActiveJob(running));
+    } catch (error) {
+      outcome = { ok: false, error }; // the processor decides retries; if it broke, fail the job rather than crash
+    }
+    if (this.#running.get(row.id) === running) this.#running.delete(row.id);
+    if (!this.#released.has(running)) await this.#settle(row, outcome);
+    if (this.#running.size === 0) this.#drained?.();
+    if (this.#more) this.#wakeUp();
+  }
+
+  /** Stores an attempt's outcome, if this worker still owns the job (not cancelled, lease not lost). */
+  async #settle(row: ClaimedRow, outcome: Outcome): Promise<void> {
+    const now = Date.now();
+    const retryAt = !outcome.ok && outcome.retryIn !== undefined ? now + outcome.retryIn : undefined;
+    let stored: boolean;
+    try {
+      stored = await retryBusy(() => {
+        const { jobs } = this.#connect();
+        return outcome.ok
+          ? jobs.complete(row, this.#worker, outcome.value, now)
+          : jobs.fail(row, this.#worker, serializeError(outcome.error), now, retryAt);
+      }, this.#o.busyTimeout);
+    } catch (error) {
+      // The job stays claimed: once its lease expires, a worker runs it again.
+      this.#onError(backendError(`store the outcome of job \`${row.id}\``, this.filename, error, this.#o.busyTimeout));
+      return;
+    }
+    if (!stored) return;
+    if (retryAt !== undefined) {
+      if (!this.#wake || retryAt < this.#wake.at) this.#armWake(retryAt);
+      return;
+    }
+    notifyFinished(this.#key, [row.id]);
+    this.#finishedSincePrune += 1;
+    if (this.#finishedSincePrune >= PRUNE_EVERY) {
+      this.#finishedSincePrune = 0;
+      void this.#prune();
+    }
+  }
+
+  async #prune(): Promise<void> {
+    const { keepCompleted, keepFailed } = this.#o;
+    await this.#call('drop old finished jobs', ({ jobs }) => {
+      jobs.prune('completed', keepCompleted);
+      jobs.prune('cancelled', keepCompleted);
+      jobs.prune('failed', keepFailed);
+    }).catch((error: unknown) => this.#onError(error));
+  }
+
+  /** Extends this worker's leases; aborts the jobs it no longer owns (cancelled by another process, or lost). */
+  #renewLeases(): void {
+    if (this.#running.size === 0 || !this.#open) return;
+    let owned: Map<number, number>;
+    try {
+      owned = this.#open.jobs.renew(this.#worker, Date.now() + this.#o.leaseDuration);
+    } catch (error) {
+      if (!isBusy(error)) this.#onError(backendError('renew leases', this.filename, error, this.#o.busyTimeout));
+      return; // the next beat tries again, well before the lease ends
+    }
+    for (const running of this.#running.values()) {
+      if (owned.get(running.row.seq) === running.row.claims) continue;
+      const status = this.#open.jobs.get(running.row.id)?.status;
+      running.abort(
+        status === 'cancelled'
+          ? new TaskError('ERR_CANCELLED', `Job \`${running.row.id}\` was cancelled`)
+          : new TaskError('ERR_BACKEND', `Job \`${running.row.id}\` lost its lease (another worker runs it now)`),
+      );
+    }
+  }
+
+  /** Jobs finished through any instance of this process: settle waiters; abort ours (they were cancelled). */
+  #jobsFinished(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.#running.get(id)?.abort(new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
+      const set = this.#waiters.get(id);
+      if (set) for (const waiter of set) waiter.check();
+    }
+  }
+
+  /** Another connection committed: look for work, re-arm the timers, and read the jobs someone waits for. */
+  #externalChange(): void {
+    if (this.#processor && !this.#closing) {
+      if (this.#running.size < this.#concurrency) this.#wakeUp();
+      else {
+        this.#more = true;
+        this.#rearm();
+      }
+    }
+    if (this.#waiters.size > 0 && !this.#waiterCheckQueued && this.#open) {
+      this.#waiterCheckQueued = true;
+      setImmediate(() => {
+        this.#waiterCheckQueued = false;
+        const ids = [...this.#waiters.keys()];
+        let finished: string[] = [];
+        try {
+          for (let start = 0; start < ids.length; start += 500) {
+            finished = finished.concat(this.#open!.jobs.finishedAmong(ids.slice(start, start + 500)));
+          }
+        } catch {
+          return; // the waiters' own reads report a broken database
+        }
+        for (const id of finished) for (const waiter of this.#waiters.get(id) ?? []) waiter.check();
+      });
+    }
+  }
+
+  stats(): Promise<TaskStats> {
+    return this.#call('count jobs', ({ jobs }) => jobs.stats());
+  }
+
+  list(state: ListableState, start: number, end: number): Promise<JobRecord[]> {
+    return this.#call(`list ${state} jobs`, ({ jobs }) => jobs.list(state, start, end));
+  }
+
+  async retry(id: string): Promise<void> {
+    const moved = await this.#call(`retry job \`${id}\``, ({ jobs }) => jobs.retry(id, Date.now()));
+    if (!moved) throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
+    notifyAdded(this.#key);
+  }
+
+  async upsertSchedule(schedule: ScheduleRecord, template: ScheduleTemplate): Promise<void> {
+    const changed = await this.#call(
+      `upsert schedule \`${schedule.id}\``,
+      ({ schedules }) => schedules.upsert(schedule, template, Date.now()),
+      true,
+    );
+    if (changed) notifyAdded(this.#key); // workers of this process re-arm for its next tick
+  }
+
+  removeSchedule(id: string): Promise<boolean> {
+    return this.#call(`remove schedule \`${id}\``, ({ schedules }) => schedules.remove(id));
+  }
+
+  schedules(): Promise<ScheduleRecord[]> {
+    return this.#call('list schedules', ({ schedules }) => schedules.list());
+  }
+
+  async ping(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (this.#closing) throw new TaskError('ERR_BACKEND', 'The SQLite backend is closed');
+    await this.#call('ping', ({ jobs }) => jobs.stats());
+  }
+
+  close(options: { timeout?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeout ?? 30_000);
+    return this.#closing;
+  }
+
+  async #close(timeout: number): Promise<void> {
+    this.#observer.stop();
+    this.#wake?.timer.clear();
+    this.#wake = undefined;
+    if (this.#running.size > 0) {
+      let timer: LongTimer | undefined;
+      await new Promise<void>((done) => {
+        this.#drained = done;
+        timer = setLongTimeout(done, timeout);
+      });
+      timer?.clear();
+    }
+    clearInterval(this.#heartbeat);
+    // Still running past the timeout: abort them and give their jobs back, unrun, for another worker.
+    for (const running of this.#running.values()) {
+      this.#released.add(running);
+      running.abort(new TaskError('ERR_BACKEND', 'Worker shut down'));
+      try {
+        this.#open?.jobs.release(running.row, this.#worker, Date.now());
+      } catch {
+        // its lease expires instead
+      }
+    }
+    this.#running.clear();
+    for (const [id, set] of this.#waiters) for (const waiter of set) waiter.fail(this.#closedBeforeFinish(id));
+    this.#waiters.clear();
+    this.#closed = true;
+    this.#leavePeers?.();
+    this.#open?.db.close();
+    this.#open = undefined;
+  }
+}
+
+/**
+ * Creates the SQLite backend. `better-sqlite3` (12.x) is an optional peer dependency: install it to
+ * use this backend. See {@link SqliteBackend}.
+ *
+ * @example
+ * ```ts
+ * import { createTaskApp } from '@adv/tasks';
+ * import { sqliteBackend } from '@adv/tasks/sqlite';
+ * const app = createTaskApp({ backend: sqliteBackend({ filename: './data/app.db' }) });
+ * ```
+ */
+export function sqliteBackend(options: SqliteBackendOptions): SqliteBackend {
+  return new SqliteBackend(options);
+}

@@ -369,7 +369,7 @@ async function startPostgresIfPresent(): Promise<RunningService | null> {
 }
 
 /** Projects whose tests use PostgreSQL (the others do not pay for a cluster start). */
-const POSTGRES_PROJECTS = new Set(['demo', 'demo-postgres']);
+const POSTGRES_PROJECTS = new Set(['demo', 'demo-postgres', 'tasks']);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const externalPostgres = process.env.TEST_POSTGRES_URL || null;

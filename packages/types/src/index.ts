@@ -13,3 +13,5 @@ export type {
 export type { Handler, Middleware, Next } from './http.js';
 export type { Logger, LogMethod } from './logger.js';
 export { silentLogger } from './logger.js';
+export type { OptionKeys, Resolved, ResolveOptionsSpec } from './options.js';
+export { didYouMean, resolveOptions, unknownOptionMessage } from './options.js';

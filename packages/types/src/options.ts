@@ -1,0 +1,94 @@
+/**
+ * Every option a function takes, each marked `true`. Written as a mapped type so that leaving a
+ * key out (or naming one the options type does not have) is a compile error: the list of valid
+ * names cannot drift from the type.
+ */
+export type OptionKeys<O> = { readonly [K in keyof Required<O>]: true };
+
+/** How {@link resolveOptions} names the function and builds its error. */
+export interface ResolveOptionsSpec<O extends object, D extends Partial<O>> {
+  /** The function the options are for, as the user wrote it: `'createCache'`. */
+  readonly name: string;
+  /** Every valid option name (see {@link OptionKeys}). */
+  readonly keys: OptionKeys<O>;
+  /** The defaults: applied where an option is absent or explicitly `undefined`. */
+  readonly defaults: D;
+  /** Builds the package's own error (its `ERR_INVALID_OPTION`) from the message. */
+  readonly error: (message: string) => Error;
+}
+
+/** Options with their defaults applied: a defaulted key is never `undefined`. */
+export type Resolved<O, D> = Omit<O, keyof D> & { [K in keyof D & keyof O]-?: Exclude<O[K], undefined> | D[K] };
+
+/**
+ * Validates the shape of an options object and applies defaults, in one way for every package:
+ * a non-object is refused, an unknown key is refused with the valid names and a did-you-mean,
+ * and an explicit `undefined` never replaces a default (`{ ...DEFAULTS, ...options }` would).
+ * Value checks stay with each option's owner.
+ *
+ * @example
+ * ```ts
+ * const o = resolveOptions(options, {
+ *   name: 'cachePage',
+ *   keys: { ttl: true, varyOn: true },
+ *   defaults: { varyOn: [] },
+ *   error: (message) => new CacheError('ERR_INVALID_OPTION', message),
+ * });
+ * ```
+ */
+export function resolveOptions<O extends object, D extends Partial<O>>(
+  options: O | undefined,
+  spec: ResolveOptionsSpec<O, D>,
+): Resolved<O, D> {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw spec.error(`Expected the options of \`${spec.name}()\` to be an object, got ${describeOption(options)}`);
+  }
+  const valid = Object.keys(spec.keys);
+  const resolved: Record<string, unknown> = { ...spec.defaults };
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (!Object.hasOwn(spec.keys, key)) throw spec.error(unknownOptionMessage(spec.name, key, valid));
+    if (value !== undefined) resolved[key] = value;
+  }
+  return resolved as Resolved<O, D>;
+}
+
+/** `Unknown option \`defaultTTL\` of \`createCache()\`; did you mean \`defaultTtl\`? Valid options: …` */
+export function unknownOptionMessage(name: string, key: string, valid: readonly string[]): string {
+  const guess = didYouMean(key, valid);
+  const hint = guess === undefined ? '' : `; did you mean \`${guess}\`?`;
+  const list = valid.map((option) => `\`${option}\``).join(', ');
+  return `Unknown option \`${key}\` of \`${name}()\`${hint || '.'} Valid options: ${list}.`;
+}
+
+/** The closest candidate to `input` (case-insensitive edit distance), if it is close enough to be a typo. */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const wanted = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = editDistance(wanted, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  const allowed = wanted.length < 4 ? 1 : Math.max(2, Math.floor(wanted.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/** Levenshtein distance with one rolling row: option names are short, so this is cheap. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, substitution);
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+function describeOption(value: unknown): string {
+  if (value === null) return '`null`';
+  if (Array.isArray(value)) return 'an array';
+  return `\`${String(value)}\` (${typeof value})`;
+}

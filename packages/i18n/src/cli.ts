@@ -5,10 +5,9 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Catalog, validateCatalog } from './catalog.js';
 import { duplicateCatalogMessage, writeCatalog } from './catalog-files.js';
-import { type CatalogIssue, formatIssue } from './errors.js';
-import { extractFromPaths, mergeCatalog } from './extract.js';
+import { type CatalogIssue, formatIssue, I18nError } from './errors.js';
 import { canonicalLocale } from './locale-tags.js';
-import { parsePo, poToCatalog } from './po.js';
+import { mergeCatalog } from './merge.js';
 
 const USAGE = `Usage: adv-i18n <command> [options]
 
@@ -20,6 +19,7 @@ Commands:
       --default <locale>   default locale: new ids get the id as text there (default: en)
       --functions <a,b>    translation function names (default: t,lazy; pgettext always)
       --prune              drop obsolete entries instead of keeping them
+                       Needs oxc-parser: npm install --save-dev oxc-parser
   check                Validate every catalog in <dir>; exit 1 on errors (compilemessages).
       --dir <dir>          catalog directory (default: locale)
       --default <locale>   the reference locale (default: en)
@@ -29,6 +29,7 @@ Commands:
       --locale <locale>    the catalog's locale (required)
       --dir <dir>          catalog directory (default: locale)
       --overwrite          replace existing translations (default: only fill missing/empty)
+                       Needs gettext-parser: npm install --save-dev gettext-parser
 `;
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
@@ -60,7 +61,16 @@ export async function main(argv: readonly string[], out = console): Promise<numb
     const defaultLocale = locales('extract', '--default', [values.default], out)?.[0];
     const wanted = values.locales === undefined ? [] : locales('extract', '--locales', list(values.locales), out);
     if (defaultLocale === undefined || wanted === undefined) return 1;
-    const found = await extractFromPaths(positionals.length > 0 ? positionals : ['src'], list(values.functions));
+    const tools = await optionalPeer('extract', 'oxc-parser', () => import('./extract.js'), out);
+    if (tools === undefined) return 1;
+    let found: Awaited<ReturnType<typeof tools.extractFromPaths>>;
+    try {
+      found = await tools.extractFromPaths(positionals.length > 0 ? positionals : ['src'], list(values.functions));
+    } catch (error) {
+      if (!(error instanceof I18nError && error.code === 'ERR_INVALID_SOURCE')) throw error;
+      out.error(`adv-i18n extract: ${error.message}`);
+      return 1;
+    }
     const keys = [...new Set(found.map((message) => message.key))];
     const existing = await readCatalogDir(values.dir);
     for (const [, { file, error }] of existing) {
@@ -120,7 +130,10 @@ export async function main(argv: readonly string[], out = console): Promise<numb
       out.error('adv-i18n import-po: expected a .po file and --locale <locale>');
       return 1;
     }
-    const { catalog, skipped } = poToCatalog(parsePo(await readFile(poFile, 'utf8')), locale);
+    const tools = await optionalPeer('import-po', 'gettext-parser', () => import('./po.js'), out);
+    if (tools === undefined) return 1;
+    // Bytes, not text: gettext-parser decodes with the charset the .po header names.
+    const { catalog, skipped } = tools.poToCatalog(tools.parsePo(await readFile(poFile)), locale);
     const current = (await readCatalogDir(values.dir)).get(locale);
     if (current?.error) {
       out.error(`adv-i18n import-po: ${current.file}: ${current.error}; fix it first`);
@@ -144,6 +157,28 @@ export async function main(argv: readonly string[], out = console): Promise<numb
   }
   out.log(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 1;
+}
+
+/**
+ * Loads the module of a command whose parser is an optional peer dependency; when the peer is
+ * not installed, prints which package to install and resolves to `undefined`.
+ */
+async function optionalPeer<T>(
+  command: string,
+  peer: string,
+  load: () => Promise<T>,
+  out: Console,
+): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(error).includes(peer)) {
+      out.error(`adv-i18n ${command} needs the ${peer} package: npm install --save-dev ${peer}`);
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** Canonical forms of locale options (`pt-br` -> `pt-BR`), or `undefined` after printing the bad one. */

@@ -9,7 +9,11 @@ export type I18nErrorCode =
   /** `loadMessages` failed or returned something that is not a catalog. */
   | 'ERR_LOAD_FAILED'
   /** A message or value failed to format at run time (reported through `onError`, never thrown by `t`). */
-  | 'ERR_FORMAT';
+  | 'ERR_FORMAT'
+  /** A source file given to `extractFromSource` (or `adv-i18n extract`) does not parse. */
+  | 'ERR_INVALID_SOURCE'
+  /** A `.po` file given to `parsePo` (or `adv-i18n import-po`) is malformed. */
+  | 'ERR_INVALID_PO';
 
 /** Base error of @adv/i18n: branch on `code`; the original failure is in `cause`. */
 export class I18nError extends Error {

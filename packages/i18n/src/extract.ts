@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { parseSync, Visitor } from 'oxc-parser';
 import { blocktransId, hashKeys } from './blocktrans.js';
-import { type Catalog, CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
+import { CONTEXT_SEPARATOR } from './catalog.js';
+import { I18nError } from './errors.js';
 
 /** Where an id was found. */
 export interface ExtractedMessage {
@@ -11,17 +13,57 @@ export interface ExtractedMessage {
   readonly line: number;
 }
 
-const CODE = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
+const LANG = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'jsx',
+  '.jsx': 'jsx',
+  '.mjs': 'jsx',
+  '.cjs': 'jsx',
+} as const;
 const TEMPLATES = new Set(['.liquid', '.html']);
 const SKIP = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage']);
-const STRING = String.raw`(?:'((?:\\.|[^'\\])*)'|"((?:\\.|[^"\\])*)"|\x60((?:\\.|[^\x60\\$])*)\x60)`;
+
+/** The subset of the ESTree nodes (as oxc-parser gives them) the extractor reads. */
+interface Node {
+  readonly type: string;
+  readonly start: number;
+  readonly name?: string;
+  readonly value?: unknown;
+  readonly computed?: boolean;
+  readonly property?: Node;
+  readonly callee?: Node;
+  readonly arguments?: readonly Node[];
+  readonly expressions?: readonly Node[];
+  readonly quasis?: readonly { readonly value: { readonly cooked: string | null } }[];
+}
+
+/** A string literal, or a template literal without `${}`; `undefined` for anything computed. */
+function literal(node: Node | undefined): string | undefined {
+  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
+  if (node?.type === 'TemplateLiteral' && node.expressions?.length === 0)
+    return node.quasis?.[0]?.value.cooked ?? undefined;
+  return undefined;
+}
+
+/** `t(...)`, `i18n.t(...)`, `i18n?.t(...)` and `i18n['t'](...)`: the called name. */
+function calleeName(callee: Node | undefined): string | undefined {
+  if (callee?.type === 'Identifier') return callee.name;
+  if (callee?.type === 'MemberExpression') return callee.computed ? literal(callee.property) : callee.property?.name;
+  return undefined;
+}
 
 /**
- * Finds message ids in source and templates (makemessages). In code: `t('id')`, `lazy('id')`,
- * `pgettext('context', 'id')`, also as methods (`i18n.t(...)`), with literal ids only. In
- * LiquidJS templates: `{% trans "id" %}` (with `context: "c"`), `{% blocktrans %}body{% endblocktrans %}`
- * and `{{ "id" | t }}`. Regular expressions rather than a TypeScript AST: the calls to find are
- * few and fixed, and this keeps the CLI free of the compiler (which TypeScript 7 no longer exposes).
+ * Finds message ids in source and templates (makemessages). In code, on the syntax tree of
+ * oxc-parser (TypeScript, JSX, TSX): `t('id')`, `lazy('id')`, `pgettext('context', 'id')`,
+ * also as methods (`i18n.t(...)`, `i18n?.t<Id>(...)`), with literal ids only (a string, or a
+ * template literal without `${}`); ids in comments, in other strings and in computed calls are
+ * not messages. In LiquidJS templates: `{% trans "id" %}` (with `context: "c"`),
+ * `{% blocktrans %}body{% endblocktrans %}` and `{{ "id" | t }}`.
+ *
+ * @throws {@link I18nError} `ERR_INVALID_SOURCE` when a code file does not parse, naming file, line and column.
  */
 export function extractFromSource(
   text: string,
@@ -32,15 +74,34 @@ export function extractFromSource(
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   const add = (key: string, index: number) => found.push({ key, file, line: lineOf(index) });
   const ext = extname(file);
-  if (CODE.has(ext)) {
-    const names = functions.map((name) => name.replace(/[$]/g, '\\$')).join('|');
-    for (const match of text.matchAll(new RegExp(String.raw`(?<![\w$])(?:${names})\(\s*${STRING}`, 'g'))) {
-      add(unescapeJs(match[1] ?? match[2] ?? match[3] ?? ''), match.index);
+  const lang = LANG[ext as keyof typeof LANG];
+  if (lang !== undefined) {
+    const result = parseSync(file, text, { lang, sourceType: 'unambiguous' });
+    const error = result.errors.find((e) => e.severity === 'Error');
+    if (error) {
+      const at = error.labels[0]?.start ?? 0;
+      const column = at - text.lastIndexOf('\n', at - 1);
+      throw new I18nError(
+        'ERR_INVALID_SOURCE',
+        `${file}:${lineOf(at)}:${column}: ${error.message}; fix the syntax error (or exclude the file) before extracting`,
+      );
     }
-    for (const match of text.matchAll(new RegExp(String.raw`(?<![\w$])pgettext\(\s*${STRING}\s*,\s*${STRING}`, 'g'))) {
-      const context = unescapeJs(match[1] ?? match[2] ?? match[3] ?? '');
-      add(`${context}${CONTEXT_SEPARATOR}${unescapeJs(match[4] ?? match[5] ?? match[6] ?? '')}`, match.index);
-    }
+    const names = new Set(functions);
+    new Visitor({
+      CallExpression(call) {
+        const node = call as unknown as Node;
+        const name = calleeName(node.callee);
+        const [first, second] = node.arguments ?? [];
+        if (name === 'pgettext') {
+          const context = literal(first);
+          const id = literal(second);
+          if (context !== undefined && id !== undefined) add(`${context}${CONTEXT_SEPARATOR}${id}`, node.start);
+        } else if (name !== undefined && names.has(name)) {
+          const id = literal(first);
+          if (id !== undefined) add(id, node.start);
+        }
+      },
+    }).visit(result.program);
   } else if (TEMPLATES.has(ext)) {
     const quoted = `(?:'([^']*)'|"([^"]*)")`;
     for (const match of text.matchAll(new RegExp(String.raw`\{%-?\s*trans\s+${quoted}([^%]*)%\}`, 'g'))) {
@@ -72,71 +133,10 @@ export async function extractFromPaths(
     const info = await stat(path);
     if (info.isDirectory()) {
       for (const entry of (await readdir(path)).sort()) if (!SKIP.has(entry)) await visit(join(path, entry));
-    } else if (CODE.has(extname(path)) || TEMPLATES.has(extname(path))) {
+    } else if (extname(path) in LANG || TEMPLATES.has(extname(path))) {
       found.push(...extractFromSource(await readFile(path, 'utf8'), path, functions));
     }
   };
   for (const path of paths) await visit(path);
   return found;
-}
-
-/** What {@link mergeCatalog} changed. */
-export interface MergeResult {
-  readonly catalog: Record<string, string>;
-  readonly added: number;
-  readonly kept: number;
-  readonly obsolete: number;
-  readonly restored: number;
-}
-
-/**
- * Merges extracted ids into an existing catalog: existing translations are kept, new ids get
- * the id itself in the default locale and `""` (untranslated) elsewhere, ids no longer in the
- * source are kept under the `#~ ` prefix (or dropped with `prune`), and an obsolete id that is
- * used again gets its old translation back.
- */
-export function mergeCatalog(
-  existing: Catalog,
-  keys: readonly string[],
-  options: { isDefault: boolean; prune?: boolean },
-): MergeResult {
-  const wanted = new Set(keys);
-  // No prototype: an id such as `__proto__` must stay a plain key.
-  const catalog: Record<string, string> = Object.create(null);
-  let added = 0;
-  let kept = 0;
-  let restored = 0;
-  let obsolete = 0;
-  for (const key of [...wanted].sort()) {
-    if (Object.hasOwn(existing, key)) {
-      catalog[key] = existing[key]!;
-      kept++;
-    } else if (Object.hasOwn(existing, `${OBSOLETE_PREFIX}${key}`)) {
-      catalog[key] = existing[`${OBSOLETE_PREFIX}${key}`]!;
-      restored++;
-    } else {
-      catalog[key] = options.isDefault ? (key.split(CONTEXT_SEPARATOR).pop() ?? key) : '';
-      added++;
-    }
-  }
-  if (!options.prune) {
-    for (const [key, value] of Object.entries(existing)) {
-      const id = key.startsWith(OBSOLETE_PREFIX) ? key.slice(OBSOLETE_PREFIX.length) : key;
-      if (wanted.has(id)) continue;
-      catalog[`${OBSOLETE_PREFIX}${id}`] = value;
-      obsolete++;
-    }
-  }
-  return { catalog, added, kept, obsolete, restored };
-}
-
-function unescapeJs(text: string): string {
-  return text.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)/g, (_, sequence: string) => {
-    if (sequence.startsWith('u{')) return String.fromCodePoint(Number.parseInt(sequence.slice(2, -1), 16));
-    if (sequence.length > 1) return String.fromCharCode(Number.parseInt(sequence.slice(1), 16));
-    return (
-      ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' } as Record<string, string>)[sequence] ??
-      sequence
-    );
-  });
 }

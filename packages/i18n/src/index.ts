@@ -4,8 +4,6 @@ export type { LoadedCatalogs } from './catalog-files.js';
 export { loadCatalogs, writeCatalog } from './catalog-files.js';
 export type { CatalogIssue, I18nErrorCode } from './errors.js';
 export { CatalogError, formatIssue, I18nError } from './errors.js';
-export type { ExtractedMessage, MergeResult } from './extract.js';
-export { extractFromPaths, extractFromSource, mergeCatalog } from './extract.js';
 export type { Localizer } from './format.js';
 export { readCookie } from './http-util.js';
 export type { I18n } from './i18n.js';
@@ -23,8 +21,6 @@ export {
 } from './negotiate.js';
 export type { LanguageInfo, LocalizePathOptions } from './paths.js';
 export { languageInfo, localizePath } from './paths.js';
-export type { PoConversion, PoEntry } from './po.js';
-export { parsePo, poToCatalog, pythonFormatToIcu } from './po.js';
 export { catalogsReady } from './readiness.js';
 export type { SetLanguageOptions } from './set-language.js';
 export { isSafeRedirect, SET_LANGUAGE_DEFAULTS, setLanguage } from './set-language.js';

@@ -1,4 +1,6 @@
+import { po } from 'gettext-parser';
 import { CONTEXT_SEPARATOR } from './catalog.js';
+import { I18nError } from './errors.js';
 
 /** One translated entry of a gettext `.po` file. */
 export interface PoEntry {
@@ -11,75 +13,41 @@ export interface PoEntry {
 }
 
 /**
- * Parses a gettext `.po` file (what Django's makemessages writes): msgctxt, msgid,
- * msgid_plural, msgstr / msgstr[n], multi-line strings, the `fuzzy` flag; obsolete (`#~`)
- * entries and the header are skipped. Hand-written: the .po parsers on npm are CommonJS-only
- * or unmaintained, and the grammar is small.
+ * Parses a gettext `.po` file (what Django's makemessages writes) with gettext-parser: msgctxt,
+ * msgid, msgid_plural, msgstr / msgstr[n], multi-line strings and C escapes, the `fuzzy` flag,
+ * and the charset of the header when given bytes (a Latin-1 `.po` read as a `Buffer` decodes
+ * right). Obsolete (`#~`) entries and the header are left out.
+ *
+ * @param input - The file's text, or its bytes (preferred: the header's charset is honoured).
+ * @throws {@link I18nError} `ERR_INVALID_PO` naming what gettext-parser could not read.
  */
-export function parsePo(text: string): PoEntry[] {
+export function parsePo(input: string | Uint8Array): PoEntry[] {
+  let table: ReturnType<typeof po.parse>;
+  try {
+    table = po.parse(typeof input === 'string' ? input : Buffer.from(input), {
+      defaultCharset: 'utf-8',
+      validation: true,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new I18nError('ERR_INVALID_PO', `Not a valid .po file: ${reason}`, { cause: error });
+  }
   const entries: PoEntry[] = [];
-  let current: { context?: string; id?: string; idPlural?: string; strings: string[]; fuzzy: boolean } | undefined;
-  let field: ((value: string) => void) | undefined;
-  let fuzzyNext = false;
-  const flush = () => {
-    if (current?.id !== undefined && current.id !== '') {
+  for (const [context, messages] of Object.entries(table.translations)) {
+    for (const message of Object.values(messages)) {
+      if (message.msgid === '') continue; // the header
+      const flags = (message.comments?.flag ?? '').split(',').map((flag) => flag.trim());
       entries.push({
-        context: current.context,
-        id: current.id,
-        idPlural: current.idPlural,
-        strings: current.strings,
-        fuzzy: current.fuzzy,
+        // gettext-parser files entries without msgctxt under "".
+        context: message.msgctxt ?? (context === '' ? undefined : context),
+        id: message.msgid,
+        idPlural: message.msgid_plural,
+        strings: message.msgstr,
+        fuzzy: flags.includes('fuzzy'),
       });
     }
-    current = undefined;
-    field = undefined;
-  };
-  const entry = () => {
-    current ??= { strings: [], fuzzy: fuzzyNext };
-    fuzzyNext = false;
-    return current;
-  };
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '') {
-      flush();
-      continue;
-    }
-    if (line.startsWith('#')) {
-      if (line.startsWith('#,') && /\bfuzzy\b/.test(line)) fuzzyNext = true;
-      field = undefined;
-      continue;
-    }
-    const keyword = /^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")$/.exec(line);
-    if (keyword) {
-      const [, name, index, value] = keyword;
-      if (name === 'msgctxt' || (name === 'msgid' && current?.strings.length)) flush();
-      const target = entry();
-      const text = unquote(value!);
-      if (name === 'msgctxt') {
-        target.context = text;
-        field = (more) => (target.context += more);
-      } else if (name === 'msgid') {
-        target.id = text;
-        field = (more) => (target.id += more);
-      } else if (name === 'msgid_plural') {
-        target.idPlural = text;
-        field = (more) => (target.idPlural += more);
-      } else {
-        const i = index === undefined ? 0 : Number(index);
-        target.strings[i] = text;
-        field = (more) => (target.strings[i] += more);
-      }
-      continue;
-    }
-    if (line.startsWith('"') && field) field(unquote(line));
   }
-  flush();
   return entries;
-}
-
-function unquote(quoted: string): string {
-  return quoted.slice(1, -1).replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c as 'n'] ?? c);
 }
 
 const ORDER = ['zero', 'one', 'two', 'few', 'many', 'other'];

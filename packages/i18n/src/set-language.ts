@@ -76,7 +76,8 @@ export function isSafeRedirect(target: unknown, request: Request, allowedHosts: 
  * Django's `set_language` view: a `POST` with form fields `language` and `next` stores the
  * language in a cookie and redirects to `next` (or the `Referer`, or `/`) when that target is
  * safe; an unknown language only redirects. Other methods get `405`, a body over
- * `maxBodySize` gets `413`.
+ * `maxBodySize` gets `413`, a body that is not a form (JSON, text) `415`, a form body that does
+ * not parse `400`.
  *
  * @example
  * ```ts
@@ -115,6 +116,20 @@ export function setLanguage(options: SetLanguageOptions): Handler {
     }
     const form = await readForm(request, o.maxBodySize);
     if (form === TOO_LARGE) return new Response('Payload Too Large', { status: 413 });
+    if (form === UNSUPPORTED) {
+      await request.body?.cancel().catch(() => {});
+      const type = request.headers.get('content-type');
+      return new Response(
+        `setLanguage expects a form body (application/x-www-form-urlencoded or multipart/form-data) with the fields language and next, got ${type}`,
+        { status: 415, headers: { Accept: FORM_TYPES.join(', '), 'Content-Type': 'text/plain; charset=utf-8' } },
+      );
+    }
+    if (form === MALFORMED) {
+      return new Response(
+        'setLanguage could not read the form body: it does not match its Content-Type (send the fields language and next)',
+        { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } },
+      );
+    }
     const url = new URL(request.url);
     const language = o.i18n.resolveLocale(String(form?.get('language') ?? ''));
     const candidates = [form?.get('next'), url.searchParams.get('next'), request.headers.get('referer')];
@@ -139,11 +154,22 @@ export function setLanguage(options: SetLanguageOptions): Handler {
 }
 
 const TOO_LARGE = Symbol('too large');
+const UNSUPPORTED = Symbol('not a form');
+const MALFORMED = Symbol('malformed form');
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 
-/** The form of a urlencoded or multipart body of at most `limit` bytes; `undefined` when there is none. */
-async function readForm(request: Request, limit: number): Promise<FormData | undefined | typeof TOO_LARGE> {
-  const type = request.headers.get('content-type') ?? '';
-  if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) return undefined;
+/**
+ * The form of a urlencoded or multipart body of at most `limit` bytes; `undefined` when there is
+ * none (no `Content-Type`: Django reads an empty form), `UNSUPPORTED` for another type (JSON, text).
+ */
+async function readForm(
+  request: Request,
+  limit: number,
+): Promise<FormData | undefined | typeof TOO_LARGE | typeof UNSUPPORTED | typeof MALFORMED> {
+  const type = request.headers.get('content-type');
+  if (type === null) return undefined;
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  if (!FORM_TYPES.includes(essence)) return UNSUPPORTED;
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) {
     await request.body?.cancel().catch(() => {});
@@ -154,7 +180,7 @@ async function readForm(request: Request, limit: number): Promise<FormData | und
   try {
     return await new Response(body, { headers: { 'content-type': type } }).formData();
   } catch {
-    return undefined;
+    return MALFORMED;
   }
 }
 

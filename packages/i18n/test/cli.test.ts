@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { createI18n, extractFromSource, loadCatalogs } from '../src/index.js';
+import { createI18n, I18nError, loadCatalogs } from '../src/index.js';
+import { extractFromSource, parsePo, poToCatalog } from '../src/tools.js';
 
 let dir: string;
 let logs: string[];
@@ -36,9 +37,58 @@ describe('extractFromSource', () => {
       'home.title',
       'cart.items',
       'nav.home',
-      "It's é",
       'month\u0004May',
+      "It's é",
     ]);
+  });
+
+  it('skips ids in comments, in other strings and in computed calls (what a regex found)', () => {
+    const code = `
+      // t('in.a.line.comment')
+      /* lazy("in.a.block.comment") */
+      const help = "call t('in.a.string') to translate";
+      const doc = \`see i18n.t('in.a.template')\`;
+      const re = /t\\('in.a.regex'\\)/;
+      t(\`real.\${id}\`); t(ids[0]); t('a' + 'b');
+      t('real.one');
+    `;
+    expect(extractFromSource(code, 'a.ts')).toEqual([{ key: 'real.one', file: 'a.ts', line: 8 }]);
+  });
+
+  it('handles template literals, context, plural messages, JSX, TS generics and optional calls', () => {
+    const code = `import { i18n } from './i18n.js';
+type Id = 'typed.id';
+export const A = i18n.t<Id>(\`typed.id\`);
+export function Cart({ n }: { n: number }) {
+  return <p title={t('cart.title')}>{i18n.t('{count, plural, one {# item} other {# items}}', { count: n })}</p>;
+}
+export const M = i18n.pgettext(\`month\`, 'May');
+export const V = i18n?.pgettext('verb', "May");
+export const L = i18n['lazy']('lazy.id');
+export const G = <T,>(x: T) => x satisfies T; // generics that look like JSX in .tsx
+`;
+    expect(extractFromSource(code, 'cart.tsx').map((m) => [m.key, m.line])).toEqual([
+      ['typed.id', 3],
+      ['cart.title', 5],
+      ['{count, plural, one {# item} other {# items}}', 5],
+      ['month\u0004May', 7],
+      ['verb\u0004May', 8],
+      ['lazy.id', 9],
+    ]);
+    expect(extractFromSource('const x = <b>{t("jsx.in.js")}</b>;', 'view.jsx').map((m) => m.key)).toEqual([
+      'jsx.in.js',
+    ]);
+    expect(extractFromSource('const n = <number>value; t("cast")', 'old.ts').map((m) => m.key)).toEqual(['cast']);
+  });
+
+  it('names file, line and column of a syntax error, and the CLI exits 1 with it', async () => {
+    expect(() => extractFromSource("const a = 1;\nt('x' +;\n", 'broken.ts')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_SOURCE', message: expect.stringMatching(/^broken\.ts:2:\d+: /) }),
+    );
+    expect(() => extractFromSource('t(', 'x.ts')).toThrow(I18nError);
+    write('src/broken.ts', "t('ok');\nt('x' +;\n");
+    expect(await main(['extract', join(dir, 'src'), '--dir', join(dir, 'locale')], out)).toBe(1);
+    expect(logs.at(-1)).toMatch(/^adv-i18n extract: .*broken\.ts:2:\d+: .*fix the syntax error/);
   });
 
   it('keeps an id named __proto__ as a plain key', async () => {
@@ -226,6 +276,76 @@ msgstr "100%% {certeza} d'água"
     i18n.activate('pt-BR');
     expect(i18n.t('{counter, plural, one {# item} other {# items}}', { counter: 3 })).toBe('3 itens');
     expect(i18n.t("100% '{'sure'}'")).toBe("100% {certeza} d'água");
+  });
+});
+
+describe('parsePo (gettext-parser)', () => {
+  it('reads escapes, multi-line strings, msgctxt, plurals and flags; leaves out the header and obsolete entries', () => {
+    const entries = parsePo(`msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+
+#: views.py:3
+#, python-format, fuzzy
+msgid "Say \\"hi\\"\\tnow"
+msgstr "Diga \\"oi\\"\\tagora"
+
+msgctxt "month"
+msgid ""
+"May"
+msgstr ""
+"Ma"
+"io"
+msgctxt "verb"
+msgid "May"
+msgstr "pode"
+
+msgid "%(n)d file"
+msgid_plural "%(n)d files"
+msgstr[0] "%(n)d arquivo"
+msgstr[1] "%(n)d arquivos\\n"
+
+#~ msgid "Old"
+#~ msgstr "Velho"
+`);
+    expect(entries).toEqual([
+      { context: undefined, id: 'Say "hi"\tnow', idPlural: undefined, strings: ['Diga "oi"\tagora'], fuzzy: true },
+      {
+        context: undefined,
+        id: '%(n)d file',
+        idPlural: '%(n)d files',
+        strings: ['%(n)d arquivo', '%(n)d arquivos\n'],
+        fuzzy: false,
+      },
+      { context: 'month', id: 'May', idPlural: undefined, strings: ['Maio'], fuzzy: false },
+      { context: 'verb', id: 'May', idPlural: undefined, strings: ['pode'], fuzzy: false },
+    ]);
+  });
+
+  it('decodes bytes with the charset of the header (a Latin-1 .po)', () => {
+    const latin1 = Buffer.from(
+      'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=ISO-8859-1\\n"\n\nmsgid "Yes"\nmsgstr "Sim, já"\n',
+      'latin1',
+    );
+    expect(parsePo(latin1).map((entry) => entry.strings[0])).toEqual(['Sim, já']);
+    expect(poToCatalog(parsePo(latin1), 'pt-BR').catalog).toEqual({ Yes: 'Sim, já' });
+  });
+
+  it('rejects a malformed file with ERR_INVALID_PO naming the problem', () => {
+    for (const text of ['msgid "a"\nmsgstr "b"\nmsgid "a"\nmsgstr "c"\n', 'msgid "a\nmsgstr "b"\n']) {
+      expect(() => parsePo(text)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_PO',
+          message: expect.stringMatching(/^Not a valid \.po file: \S/),
+        }),
+      );
+    }
+  });
+
+  it('keeps a fuzzy flag that is not the first flag', () => {
+    const entries = parsePo('#, python-format, fuzzy\nmsgid "a"\nmsgstr "b"\n');
+    expect(poToCatalog(entries, 'pt').skipped).toEqual([{ id: 'a', reason: 'fuzzy' }]);
   });
 });
 

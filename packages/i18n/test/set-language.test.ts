@@ -74,11 +74,27 @@ describe('setLanguage', () => {
     expect(get.headers.get('Allow')).toBe('POST');
   });
 
-  it('survives a body that is not a form', async () => {
-    const response = await handler(
-      new Request('http://shop.test/x', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
-    );
-    expect(response.status).toBe(204);
+  it('answers 415 to a JSON or text body, naming the form types it reads', async () => {
+    for (const [type, body] of [
+      ['application/json', JSON.stringify({ language: 'pt-BR', next: '/' })],
+      ['text/plain;charset=UTF-8', 'language=pt-BR'],
+    ] as const) {
+      const response = await handler(
+        new Request('http://shop.test/i18n/setlang', { method: 'POST', headers: { 'content-type': type }, body }),
+      );
+      expect(response.status).toBe(415);
+      expect(response.headers.get('Set-Cookie')).toBeNull();
+      expect(response.headers.get('Accept')).toBe('application/x-www-form-urlencoded, multipart/form-data');
+      expect(await response.text()).toBe(
+        `setLanguage expects a form body (application/x-www-form-urlencoded or multipart/form-data) with the fields language and next, got ${type}`,
+      );
+    }
+    // A fetch() string body is text/plain by default: still 415, not a silent redirect.
+    const text = await handler(new Request('http://shop.test/x', { method: 'POST', body: 'language=pt-BR' }));
+    expect(text.status).toBe(415);
+  });
+
+  it('answers 400 to a form body that does not parse, and reads a POST without a body as an empty form', async () => {
     const broken = await handler(
       new Request('http://shop.test/x', {
         method: 'POST',
@@ -86,8 +102,13 @@ describe('setLanguage', () => {
         body: 'garbage',
       }),
     );
-    expect(broken.status).toBe(302);
-    expect(broken.headers.get('Location')).toBe('/');
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain('could not read the form body');
+    const empty = await handler(
+      new Request('http://shop.test/x?next=/cart', { method: 'POST', headers: { accept: 'text/html' } }),
+    );
+    expect(empty.status).toBe(302);
+    expect(empty.headers.get('Location')).toBe('/cart');
   });
 
   it('answers 413 to a body over maxBodySize, declared or streamed endlessly, without buffering it', async () => {

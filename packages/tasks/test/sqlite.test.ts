@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { sqliteBackend } from '../src/sqlite.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTaskApp } from '../src/index.js';
+import { type SqliteBackendOptions, sqliteBackend } from '../src/sqlite.js';
 import { taskBackendSuite } from './contract.js';
+import { rejection } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adv-tasks-sqlite-'));
 let files = 0;
@@ -11,3 +13,42 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A fresh file per backend, as the BullMQ suite takes a fresh queue per backend.
 taskBackendSuite('sqlite', () => sqliteBackend({ filename: join(dir, `contract-${++files}.db`) }));
+
+describe('sqlite backend options', () => {
+  it('fails fast on bad options, before opening anything', () => {
+    const bad: [unknown, string][] = [
+      [undefined, 'Expected `options` to be an object { filename }'],
+      [{}, 'Expected `filename` to be the path of a database file'],
+      [{ filename: ':memory:' }, 'other processes must see it'],
+      [{ filename: 'x.db', leaseDuration: 10 }, 'Expected `leaseDuration` to be an integer from 100'],
+      [{ filename: 'x.db', busyTimeout: -1 }, 'Expected `busyTimeout`'],
+      [{ filename: 'x.db', pollInterval: 0 }, 'Expected `pollInterval`'],
+      [{ filename: 'x.db', synchronous: 'off' }, "Expected `synchronous` to be 'normal' or 'full'"],
+      [{ filename: 'x.db', queueName: '' }, 'Expected `queueName`'],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => sqliteBackend(options as SqliteBackendOptions)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining(message) }),
+      );
+    }
+  });
+
+  it('describes itself as shared across processes; one worker per backend; queues on one file are separate', async () => {
+    const filename = join(dir, `queues-${++files}.db`);
+    const a = createTaskApp({ backend: sqliteBackend({ filename, queueName: 'a' }) });
+    const b = createTaskApp({ backend: sqliteBackend({ filename, queueName: 'b' }) });
+    try {
+      expect(a.backendInfo).toEqual({ name: '@adv/tasks:sqlite', sharedAcrossProcesses: true });
+      const echo = a.defineTask('echo', (n: number) => n);
+      b.defineTask('echo', () => 'wrong queue');
+      await b.process();
+      const handle = await echo.enqueue(7);
+      expect(await b.stats()).toMatchObject({ waiting: 0 });
+      await a.process();
+      expect(await handle.result({ timeout: 10_000 })).toBe(7);
+      expect((await rejection(a.process())).code).toBe('ERR_INVALID_OPTION');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serializeError, TaskError } from '../errors.js';
 import { TaskHandle } from '../handle.js';
@@ -58,6 +59,10 @@ export class SqliteBackend implements TaskBackend {
   /** This instance's worker id, stored on the jobs it claims. */
   readonly #worker = randomUUID();
   #open: Open | undefined;
+  /** The file's inode when opened: another one (or none) means it was deleted or replaced under us. */
+  #inode: number | undefined;
+  /** The file disappeared while open: do not create an empty one in its place. */
+  #lost = false;
   #leavePeers: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -90,11 +95,27 @@ export class SqliteBackend implements TaskBackend {
     });
   }
 
-  /** Opens the file on first use (and again after a failed open: the file may be fixed meanwhile). */
+  /**
+   * Opens the file on first use (and again after a failed open: the file may be fixed meanwhile).
+   * Each call first checks that the file is still the one opened (one `stat`): SQLite would go on
+   * writing into a deleted file, and every job written there would be lost at close.
+   */
   #connect(): Open {
     if (this.#closed) throw new TaskError('ERR_BACKEND', `The SQLite backend on \`${this.filename}\` is closed`);
-    if (this.#open) return this.#open;
+    if (this.#open) {
+      if (this.#currentInode() === this.#inode) return this.#open;
+      this.#disconnect();
+      if (!existsSync(this.filename)) this.#lost = true;
+    }
+    if (this.#lost && !existsSync(this.filename)) {
+      throw new TaskError(
+        'ERR_BACKEND',
+        `The SQLite task database \`${this.filename}\` was deleted while open: nothing is written until it is back (restore it from a backup; an empty file is not created in its place)`,
+      );
+    }
     const db = openConnection(this.filename, this.#o.synchronous);
+    this.#lost = false;
+    this.#inode = this.#currentInode();
     const queue = this.#o.queueName;
     this.#open = { db, jobs: new JobStore(db, queue), schedules: new Schedules(db, queue) };
     this.#leavePeers = joinPeers(this.#key, {
@@ -102,6 +123,26 @@ export class SqliteBackend implements TaskBackend {
       jobsFinished: (ids) => this.#jobsFinished(ids),
     });
     return this.#open;
+  }
+
+  #currentInode(): number | undefined {
+    try {
+      return statSync(this.filename).ino;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Drops the connection (the file went away or was replaced); the next call opens it again. */
+  #disconnect(): void {
+    this.#leavePeers?.();
+    this.#leavePeers = undefined;
+    try {
+      this.#open?.db.close();
+    } catch {
+      // closing a connection to a vanished file can fail: it is dropped either way
+    }
+    this.#open = undefined;
   }
 
   /** Runs `fn` on the open stores, retrying while the file is locked; any failure becomes `ERR_BACKEND`. */
@@ -274,21 +315,22 @@ export class SqliteBackend implements TaskBackend {
    * moment something becomes due. `maintenance` runs it even without a free slot.
    */
   #claimPass(maintenance: boolean): void {
-    if (!this.#processor || this.#closing || !this.#open) return;
+    if (!this.#processor || this.#closing) return;
     const free = this.#concurrency - this.#running.size;
     if (free <= 0 && !maintenance) return; // a finishing job claims again
-    const { jobs, schedules } = this.#open;
     const now = Date.now();
     let rows: ClaimedRow[];
     try {
-      rows = this.#immediate(this.#open, () => {
+      const open = this.#connect();
+      const { jobs, schedules } = open;
+      rows = this.#immediate(open, () => {
         for (const job of schedules.fireDue(now)) jobs.insert(job, job.id, now);
         jobs.recoverStalled(now, this.#o.maxStalledCount);
         return jobs.claim(free, now, now + this.#o.leaseDuration, this.#worker);
       });
     } catch (error) {
       // Locked by another writer: try again shortly. Anything else: report it, and try again later.
-      if (!isBusy(error)) this.#onError(backendError('claim jobs', this.#o.filename, error, this.#o.busyTimeout));
+      if (!isBusy(error)) this.#onError(backendError('claim jobs', this.filename, error, this.#o.busyTimeout));
       this.#armWake(now + (isBusy(error) ? 2 + Math.random() * 8 : 1000));
       return;
     }
@@ -386,22 +428,22 @@ export class SqliteBackend implements TaskBackend {
 
   /** Extends this worker's leases; aborts the jobs it no longer owns (cancelled by another process, or lost). */
   #renewLeases(): void {
-    if (this.#running.size === 0 || !this.#open) return;
-    let owned: Map<number, number>;
+    if (this.#running.size === 0) return;
     try {
-      owned = this.#open.jobs.renew(this.#worker, Date.now() + this.#o.leaseDuration);
+      const { jobs } = this.#connect();
+      const owned = jobs.renew(this.#worker, Date.now() + this.#o.leaseDuration);
+      for (const running of this.#running.values()) {
+        if (owned.get(running.row.seq) === running.row.claims) continue;
+        const cancelled = jobs.get(running.row.id)?.status === 'cancelled';
+        running.abort(
+          cancelled
+            ? new TaskError('ERR_CANCELLED', `Job \`${running.row.id}\` was cancelled`)
+            : new TaskError('ERR_BACKEND', `Job \`${running.row.id}\` lost its lease (another worker runs it now)`),
+        );
+      }
     } catch (error) {
+      // The next beat tries again, well before the lease ends.
       if (!isBusy(error)) this.#onError(backendError('renew leases', this.filename, error, this.#o.busyTimeout));
-      return; // the next beat tries again, well before the lease ends
-    }
-    for (const running of this.#running.values()) {
-      if (owned.get(running.row.seq) === running.row.claims) continue;
-      const status = this.#open.jobs.get(running.row.id)?.status;
-      running.abort(
-        status === 'cancelled'
-          ? new TaskError('ERR_CANCELLED', `Job \`${running.row.id}\` was cancelled`)
-          : new TaskError('ERR_BACKEND', `Job \`${running.row.id}\` lost its lease (another worker runs it now)`),
-      );
     }
   }
 
@@ -510,9 +552,7 @@ export class SqliteBackend implements TaskBackend {
     for (const [id, set] of this.#waiters) for (const waiter of set) waiter.fail(this.#closedBeforeFinish(id));
     this.#waiters.clear();
     this.#closed = true;
-    this.#leavePeers?.();
-    this.#open?.db.close();
-    this.#open = undefined;
+    this.#disconnect();
   }
 }
 

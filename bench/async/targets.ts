@@ -6,7 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consumer, memoryLayer, redisLayer, serve, text } from '@adv/async';
+import { consumer, memoryLayer, serve, text } from '@adv/async';
+import { redisLayer } from '@adv/async/redis';
 import { serve as honoServe } from '@hono/node-server';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Hono } from 'hono';

@@ -1,4 +1,5 @@
-import { type AnyWebSocketRoute, type ChannelLayer, consumer, memoryLayer, redisLayer } from '@adv/async';
+import { type AnyWebSocketRoute, type ChannelLayer, consumer, memoryLayer } from '@adv/async';
+import { redisLayer } from '@adv/async/redis';
 import type { CacheLike } from '@adv/types';
 import type { Board } from './board.js';
 import { type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';

@@ -13,7 +13,16 @@ export type AsyncErrorCode =
   /** A received WebSocket message could not be decoded (e.g. `json()` on invalid JSON). */
   | 'ERR_INVALID_MESSAGE'
   /** The server, pool or channel layer was already closed. */
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  /**
+   * A backend server (Redis for `redisLayer`) was unreachable or did not answer within the
+   * layer's `unavailableTimeout`; nothing was queued to be sent later.
+   */
+  | 'ERR_BACKEND'
+  /** An optional peer dependency is not installed (e.g. `ioredis` for `@adv/async/redis`). */
+  | 'ERR_MISSING_DEPENDENCY'
+  /** A per-connection limit was exceeded (e.g. `maxGroupsPerConnection`). */
+  | 'ERR_LIMIT';
 
 /** Base error of @adv/async: branch on `code`; the original failure is in `cause`. */
 export class AsyncError extends Error {

@@ -13,8 +13,6 @@ export { createWorkerPool, offload } from './concurrency/offload.js';
 export type { AsyncErrorCode } from './errors.js';
 export { AsyncError } from './errors.js';
 export { memoryLayer } from './layers/memory-layer.js';
-export type { RedisLayerOptions } from './layers/redis-layer.js';
-export { redisLayer } from './layers/redis-layer.js';
 export type {
   ChannelLayer,
   ChannelLayerEvents,

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { redisLayer } from '../src/index.js';
+import { redisLayer } from '../src/redis.js';
 import { channelLayerContract } from './layer-contract.js';
 
 const redisUrl = inject('redisUrl');
@@ -19,5 +19,17 @@ describe('redisLayer options', () => {
       'Expected `url` to be a redis:// or rediss:// URL, got `http://x` (string)',
     );
     expect(() => redisLayer(undefined as never)).toThrow(/Expected `options`/);
+  });
+
+  it('takes connection options of its own type, and rejects unknown or mistyped ones', () => {
+    expect(() => redisLayer({ url: 'redis://127.0.0.1:1', redis: { hostname: 'x' } as never })).toThrow(
+      'Unknown option `redis.hostname`: expected one of host, port, path, username, password, db, tls, connectionName, connectTimeout, family',
+    );
+    expect(() => redisLayer({ url: 'redis://127.0.0.1:1', redis: { db: '2' as never } })).toThrow(
+      'Expected `redis.db` to be a non-negative integer, got `2` (string)',
+    );
+    expect(() => redisLayer({ url: 'redis://127.0.0.1:1', redis: { tls: 'yes' as never } })).toThrow(
+      'Expected `redis.tls` to be a boolean or TLS options, got `yes` (string)',
+    );
   });
 });

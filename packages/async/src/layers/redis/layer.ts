@@ -1,23 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { AsyncError } from '../errors.js';
-import { invalidOption } from '../validate.js';
-import { parseRemembered } from './json-cache.js';
-import { checkLayerOptions, LocalChannels } from './local-channels.js';
-import { channelName, checkName, processOf, token } from './names.js';
-import type { ChannelLayer, ChannelLayerOptions } from './types.js';
-
-/** Options of {@link redisLayer}. */
-export interface RedisLayerOptions extends ChannelLayerOptions {
-  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
-  url: string;
-  /**
-   * Prefix of every Redis key and pub/sub channel; layers with the same prefix talk to each other.
-   * @defaultValue `'adv:channels'`
-   */
-  prefix?: string;
-  /** Extra ioredis options (TLS, password, …) merged over the URL. */
-  redis?: RedisOptions;
-}
+import { AsyncError } from '../../errors.js';
+import { invalidOption } from '../../validate.js';
+import { parseRemembered } from '../json-cache.js';
+import { checkLayerOptions, LocalChannels } from '../local-channels.js';
+import { channelName, checkName, processOf, token } from '../names.js';
+import type { ChannelLayer } from '../types.js';
+import { loadIoredis } from './load-ioredis.js';
+import { type RedisLayerOptions, toIoredisOptions } from './options.js';
 
 /** Pauses between asking again when no process listens on an owner's topic (it may be starting). */
 const PROCESS_RETRY_PAUSES = [25, 50, 100, 200, 400];
@@ -61,7 +49,9 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
   if (typeof prefix !== 'string' || prefix === '') throw invalidOption('prefix', 'a non-empty string', prefix);
   const local = new LocalChannels(checkLayerOptions(options));
   const processId = token(6);
-  const pub = new Redis(options.url, { ...options.redis, lazyConnect: false });
+  const connection = toIoredisOptions(options.redis);
+  const Redis = loadIoredis();
+  const pub = new Redis(options.url, { ...connection, lazyConnect: false });
   const sub = pub.duplicate();
   const onError = (error: Error) => local.reportError(error);
   pub.on('error', onError);

@@ -5,17 +5,16 @@ import {
   backupReadinessCheck,
   collectStatic,
   createHealth,
-  createMetrics,
   csrfMiddleware,
   type DeployContext,
   type Health,
   loadManifest,
-  type Metrics,
-  requestLogger,
   securityMiddleware,
   serveStatic,
   staticUrl,
 } from '@adv/deploy';
+import { requestLogger } from '@adv/deploy/logging';
+import { createMetrics, type Metrics } from '@adv/deploy/metrics';
 import { type CacheLike, compose, type Handler, type Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
@@ -29,10 +28,17 @@ import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
 import { mailerFor } from './jobs/mail.js';
 import { createTasks, type DemoTasks } from './jobs/tasks.js';
 import { fromRoot } from './paths.js';
+import { dependencyReadiness } from './readiness.js';
 import { ARTICLE_SOCKET_PATH, articleConsumer, createLayer } from './realtime.js';
 import { createRoutes } from './routes.js';
 import { createEngine } from './views/render.js';
 import { connectReceivers, TAGS } from './wiring.js';
+
+/** Every method some route (or static file, probe, metrics) serves. */
+const APP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST'];
+
+/** Readiness checks the app serves without (degraded): cache, task queue, channel layer. */
+const DEGRADABLE = ['cache', 'tasks', 'channels'] as const;
 
 /** Request header carrying the negotiated language and time zone, so cached pages vary on them. */
 const VARY_HEADER = 'x-demo-locale';
@@ -46,6 +52,24 @@ function taggedWrites(cache: Cache, tags: readonly string[]): CacheLike {
     get: (key) => cache.get(key),
     set: (key, value, options) => cache.set(key, value, { ...options, tags: [...(options?.tags ?? []), ...tags] }),
     delete: (key) => cache.delete(key),
+  };
+}
+
+/**
+ * A WebSocket route that refuses an upgrade whose Host is not in ALLOWED_HOSTS (a DNS-rebinding
+ * page could otherwise open a socket the same Host over HTTP gets 400 for). The verdict is the
+ * HTTP security middleware's own (same matching: ports, `.example.com`, X-Forwarded-Host), so
+ * the two can never disagree; only its 400 counts (its HTTPS redirect is for pages).
+ */
+function hostChecked(route: AnyWebSocketRoute, security: Middleware): AnyWebSocketRoute {
+  const { authenticate } = route;
+  return {
+    ...route,
+    async authenticate(request: Request) {
+      const verdict = await security(request, async () => new Response(null, { status: 204 }));
+      if (verdict.status === 400) return verdict;
+      return authenticate ? authenticate(request) : undefined;
+    },
   };
 }
 
@@ -66,6 +90,12 @@ export interface Demo {
   logger: PinoLogger;
   /** What `checkDeploy` needs to know about this app beyond its settings. */
   deployContext(): DeployContext;
+  /**
+   * The 405 (with `Allow` and the security headers) for a request whose method a Fetch
+   * `Request` cannot carry (TRACE, TRACK), so the server answers it without the handler.
+   * `request` carries its URL and headers (as a GET).
+   */
+  methodNotAllowed(request: Request): Promise<Response>;
   /** Tells the tasks the public base URL (for links in e-mails). */
   setBaseUrl(url: string): void;
   close(): Promise<void>;
@@ -127,7 +157,14 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   if (options.processTasks ?? true) await tasks.app.process({ concurrency: 4 });
 
   // Signals tie the pieces together: saving invalidates caches, notifies and broadcasts, after commit.
-  const disconnectReceivers = connectReceivers({ board, cache, tasks, groups: layer, logger });
+  const disconnectReceivers = connectReceivers({
+    board,
+    cache,
+    tasks,
+    groups: layer,
+    logger,
+    timeoutMs: config.dependencyTimeoutMs,
+  });
 
   // collectstatic at start: hashed names + manifest, served with immutable caching.
   const manifest =
@@ -152,6 +189,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     tasks,
     cache,
     exportDir: join(config.dataDir, 'exports'),
+    logger,
+    dependencyTimeoutMs: config.dependencyTimeoutMs,
   });
 
   // Django's cache_page on the article list. Pages are keyed by URL and the language + time
@@ -195,6 +234,13 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       cache.readinessCheck('cache'),
       tasks.app.readinessCheck('tasks'),
       {
+        name: 'channels',
+        async check() {
+          await layer.groupMembers('readiness-probe');
+          return layer.backendInfo.name;
+        },
+      },
+      {
         name: 'database',
         async check() {
           await db.ping();
@@ -206,14 +252,37 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     ],
   });
   const metrics = createMetrics();
+  // The database is required (503 when down); the rest degrade: cached pages still render.
+  const readiness = dependencyReadiness({ health, degradable: DEGRADABLE, registry: metrics.registry });
+
+  // Methods no route serves (PUT, DELETE, OPTIONS, PROPFIND …) get 405 with `Allow` before the
+  // CSRF check would call them forbidden, inside the security middleware so its headers apply.
+  const security = securityMiddleware(settings);
+  const notAllowed = (pathname: string) => {
+    const allow = routes.allowedMethods(pathname);
+    return new Response('Method Not Allowed', {
+      status: 405,
+      headers: {
+        allow: (allow.length > 0 ? allow : APP_METHODS).join(', '),
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+      },
+    });
+  };
+  const allowedMethods: Middleware = async function allowedMethods(request, next) {
+    if (APP_METHODS.includes(request.method)) return next(request);
+    return notAllowed(new URL(request.url).pathname);
+  };
 
   // Outermost first, like Django's MIDDLEWARE. Probes and metrics answer before host checks
   // (load balancers probe by IP); CSRF guards every unsafe request the routes see.
   const middleware: Middleware[] = [
     requestLogger({ logger }),
     metrics.middleware,
+    readiness,
     health.middleware,
-    securityMiddleware(settings),
+    security,
+    allowedMethods,
     serveStatic({ root: config.staticRoot, prefix: settings.STATIC_URL }),
     csrfMiddleware(settings),
     errorPages(logger, config.debug),
@@ -231,10 +300,11 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     cache,
     tasks,
     layer,
-    websocket: { [ARTICLE_SOCKET_PATH]: articleConsumer(board, layer, cache) },
+    websocket: { [ARTICLE_SOCKET_PATH]: hostChecked(articleConsumer(board, layer, cache), security) },
     health,
     metrics,
     logger,
+    methodNotAllowed: (request) => security(request, async () => notAllowed(new URL(request.url).pathname)),
     deployContext: () => ({
       processes: config.workers,
       ...(settings.BEHIND_PROXY === undefined ? {} : { behindProxy: settings.BEHIND_PROXY }),

@@ -77,6 +77,12 @@ export const demoSettingsShape = {
   PAGE_CACHE_SECONDS: int(300),
   /** Seed a few articles into an empty database. */
   SEED: z.stringbool().default(true),
+  /**
+   * Milliseconds a request waits for the cache, the task queue or the channel layer before it
+   * goes on without it (a page renders without its view count, a write answers 503, a broadcast
+   * after a commit is logged and skipped): the bound on every call the request path makes to Redis.
+   */
+  DEPENDENCY_TIMEOUT_MS: int(2000, 1),
   /** pino level of the request and app logs. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 };
@@ -103,6 +109,8 @@ export interface DemoConfig {
   maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
   exportChunkDelayMs: number;
   pageCacheSeconds: number;
+  /** DEPENDENCY_TIMEOUT_MS: the bound on a request's calls to the cache, queue and channel layer. */
+  dependencyTimeoutMs: number;
   seed: boolean;
   logLevel: DemoSettings['LOG_LEVEL'];
 }
@@ -159,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,
+    dependencyTimeoutMs: settings.DEPENDENCY_TIMEOUT_MS,
     seed: settings.SEED,
     logLevel: settings.LOG_LEVEL,
     ...overrides,

@@ -124,7 +124,16 @@ const chooseLanguage = i18nSetLanguage({ i18n, cookie: LANGUAGE_COOKIE });
 
 /** `@adv/i18n`'s set-language view, plus the time-zone cookie from the same form. */
 export const setLanguage: Handler = async function setLanguage(request) {
-  const form = await request.clone().formData();
+  let form: FormData;
+  try {
+    form = await request.clone().formData();
+  } catch {
+    // JSON, plain text, a missing or lying Content-Type: the form was not sent by our page.
+    return new Response(
+      'Bad Request: expected the language form (application/x-www-form-urlencoded or multipart/form-data with `language`)',
+      { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } },
+    );
+  }
   const response = await chooseLanguage(request);
   const zone = String(form.get('timezone') ?? '');
   if (isZone(zone)) {

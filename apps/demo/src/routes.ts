@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Handler } from '@adv/types';
+import type { Handler, Logger } from '@adv/types';
 import type { Liquid } from 'liquidjs';
 import type { Board } from './board.js';
 import { readForm } from './http/forms.js';
+import { type BoundedOptions, bounded, orFallback, ServiceUnavailableError } from './http/outage.js';
 import { Router } from './http/router.js';
 import { current, setLanguage, t } from './i18n.js';
 import type { DemoTasks, ExportStatus } from './jobs/tasks.js';
@@ -21,18 +22,31 @@ export interface RouteDeps {
     get<T>(key: string): Promise<T | undefined>;
     add(key: string, value: unknown, options?: { ttl?: number }): Promise<boolean>;
     incr(key: string, by?: number): Promise<number>;
+    delete(key: string): Promise<unknown>;
   };
   exportDir: string;
+  logger: Logger;
+  /** The bound on each call to the cache and the queue (DEPENDENCY_TIMEOUT_MS). */
+  dependencyTimeoutMs: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
 
+/** The demo's routes as one Fetch handler, plus what methods each path serves (for 405s outside the router). */
+export type Routes = Handler & { allowedMethods(pathname: string): string[] };
+
 /** Builds the demo's routes as one Fetch handler. */
-export function createRoutes(deps: RouteDeps): Handler {
-  const { board, engine } = deps;
+export function createRoutes(deps: RouteDeps): Routes {
+  const { board, engine, logger } = deps;
   const router = new Router();
+  const bound = (dependency: BoundedOptions['dependency'], what: string): BoundedOptions & { logger: Logger } => ({
+    dependency,
+    what,
+    timeoutMs: deps.dependencyTimeoutMs,
+    logger,
+  });
   const page = (request: Request, template: string, data: Record<string, unknown>, init?: ResponseInit) =>
     renderPage(engine, template, { path: new URL(request.url).pathname, ...data }, init);
 
@@ -73,7 +87,12 @@ export function createRoutes(deps: RouteDeps): Handler {
   router.add('GET', '/articles/:id', async (request, params) => {
     const article = await board.articles.get(articleId(params.id));
     if (!article) return notFound(request);
-    const views = await deps.cache.incr(`views:article:${article.id}`);
+    // The count is a nicety: with the cache down the page renders without it.
+    const views = await orFallback(
+      () => deps.cache.incr(`views:article:${article.id}`),
+      undefined,
+      bound('cache', 'count the view'),
+    );
     return page(request, 'article', {
       article,
       comments: await board.comments.forArticle(article.id),
@@ -105,7 +124,11 @@ export function createRoutes(deps: RouteDeps): Handler {
       { name: 'body', label: 'form.comment', max: 2000 },
     ]);
     if (!form.ok) {
-      const views = (await deps.cache.get<number>(`views:article:${article.id}`)) ?? 0;
+      const views = await orFallback(
+        () => deps.cache.get<number>(`views:article:${article.id}`),
+        undefined,
+        bound('cache', 'read the view count'),
+      );
       const comments = await board.comments.forArticle(article.id);
       return page(
         request,
@@ -137,16 +160,39 @@ export function createRoutes(deps: RouteDeps): Handler {
       }
       exportId = chosen.toLowerCase();
     }
-    // Reserves the id (set-if-absent), so two exports never share a status or a file.
-    const queued: ExportStatus = { state: 'running', percent: 0 };
-    if (!(await deps.cache.add(exportStatusKey(exportId), queued, { ttl: 3600 }))) {
-      return Response.json({ error: 'That export id is taken' }, { status: 409 });
+    // Reserves the id (set-if-absent), so two exports never share a status or a file. With the
+    // cache or the queue down the export cannot start: 503 (retry), never a 409 that blames the id.
+    const key = exportStatusKey(exportId);
+    let reserved = false;
+    try {
+      const queued: ExportStatus = { state: 'running', percent: 0 };
+      if (!(await bounded(() => deps.cache.add(key, queued, { ttl: 3600 }), bound('cache', 'reserve the export id')))) {
+        // `false` should mean taken; make sure it is not a store that failed to write.
+        if ((await bounded(() => deps.cache.get(key), bound('cache', 'read the export status'))) !== undefined) {
+          return Response.json({ error: 'That export id is taken' }, { status: 409 });
+        }
+        throw new ServiceUnavailableError('cache', 'Could not reserve the export id: the cache did not store it');
+      }
+      reserved = true;
+      const { locale, timeZone } = current();
+      await bounded(
+        () =>
+          deps.tasks.exportCsv.enqueue(
+            { articleId: article.id, exportId, locale, timeZone },
+            { jobId: `export-${exportId}` },
+          ),
+        bound('tasks', 'queue the export'),
+      );
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      logger.warn({ err: error, dependency: error.dependency }, 'export refused: a dependency is down');
+      // Frees the id for a retry (best effort: the cache may be what is down; the status expires anyway).
+      if (reserved) await orFallback(() => deps.cache.delete(key), undefined, bound('cache', 'free the export id'));
+      return Response.json(
+        { error: `The export could not be started (${error.message}); nothing was queued, please try again shortly.` },
+        { status: 503, headers: { 'retry-after': '5' } },
+      );
     }
-    const { locale, timeZone } = current();
-    await deps.tasks.exportCsv.enqueue(
-      { articleId: article.id, exportId, locale, timeZone },
-      { jobId: `export-${exportId}` },
-    );
     return Response.json({ exportId }, { status: 202 });
   });
 
@@ -164,11 +210,16 @@ export function createRoutes(deps: RouteDeps): Handler {
   });
 
   router.add('GET', '/exports/:id/status', async (_request, params) => {
-    const status = await deps.cache.get<ExportStatus>(exportStatusKey(params.id ?? ''));
+    const status = await bounded(
+      () => deps.cache.get<ExportStatus>(exportStatusKey(params.id ?? '')),
+      bound('cache', 'read the export status'),
+    );
     return status ? Response.json(status) : Response.json({ error: 'unknown export' }, { status: 404 });
   });
 
   router.add('POST', '/i18n/setlang', setLanguage);
 
-  return router.handler(notFound);
+  return Object.assign(router.handler(notFound), {
+    allowedMethods: (pathname: string) => router.allowedMethods(pathname),
+  });
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Server, serve } from '@adv/async';
 import { collectStatic } from '@adv/deploy';
 import { createDemo, type Demo } from './app.js';
@@ -41,6 +42,7 @@ export async function startServer(config: DemoConfig, options: { prepared?: bool
     logger: demo.logger,
   });
   demo.setBaseUrl(server.url);
+  answerUnrepresentableMethods(server, demo);
   let stopping: Promise<void> | undefined;
   return {
     demo,
@@ -54,4 +56,44 @@ export async function startServer(config: DemoConfig, options: { prepared?: bool
       return stopping;
     },
   };
+}
+
+/** Methods node:http parses but a Fetch `Request` refuses to carry (undici throws on them). */
+const UNREPRESENTABLE = new Set(['TRACE', 'TRACK']);
+
+/**
+ * Answers TRACE / TRACK with the app's 405 (Allow + security headers) before `serve` tries to
+ * turn them into a Fetch `Request` (which throws, and would answer a bare 500).
+ */
+function answerUnrepresentableMethods(server: Server, demo: Demo): void {
+  const node = server.node;
+  const listeners = node.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  node.removeAllListeners('request');
+  node.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!UNREPRESENTABLE.has(req.method ?? '')) {
+      for (const listener of listeners) listener.call(node, req, res);
+      return;
+    }
+    req.resume();
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    }
+    const url = `http://${req.headers.host ?? `${server.host}:${server.port}`}${req.url ?? '/'}`;
+    let request: Request;
+    try {
+      request = new Request(url, { headers });
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request');
+      return;
+    }
+    demo.methodNotAllowed(request).then(
+      async (response) => {
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      },
+      () => res.writeHead(405, { allow: 'GET, HEAD, POST' }).end(),
+    );
+  });
 }

@@ -21,15 +21,23 @@ export interface WiringDeps {
   tasks: DemoTasks;
   groups: GroupSender;
   logger: Logger;
+  /**
+   * Milliseconds each `onCommit` callback may take (DEPENDENCY_TIMEOUT_MS): past it the callback
+   * is logged and skipped, so a write whose queue or channel layer is down still answers.
+   */
+  timeoutMs: number;
 }
 
 /**
  * Connects the receivers that tie the packages together (Django: a `signals.py` imported from
  * `AppConfig.ready`). Each receiver only registers `onCommit` callbacks, so nothing is
- * invalidated, queued or broadcast for a write that rolls back. Returns a disconnect function.
+ * invalidated, queued or broadcast for a write that rolls back. The callbacks run after the
+ * database block ended (they hold no lock or connection) and each is bounded by `timeoutMs`
+ * and robust: with Redis down the comment is saved, the failure logged, the request answered.
+ * Returns a disconnect function.
  */
-export function connectReceivers({ board, cache, tasks, groups, logger }: WiringDeps): () => void {
-  const robust = { robust: true, logger };
+export function connectReceivers({ board, cache, tasks, groups, logger, timeoutMs }: WiringDeps): () => void {
+  const robust = { robust: true, logger, timeout: timeoutMs };
 
   const onArticleSaved = () => {
     onCommit(() => cache.invalidateTags([TAGS.articleList, TAGS.popular]), robust);

@@ -28,7 +28,21 @@ export class Router {
     return this;
   }
 
-  /** The router as a Fetch handler; `fallback` answers unmatched paths, 405 answers a wrong method. */
+  /** The methods some route serves at `pathname` (HEAD with GET); empty when no route matches. */
+  allowedMethods(pathname: string): string[] {
+    const methods = new Set<string>();
+    for (const route of this.#routes) {
+      if (!route.pattern.test(pathname)) continue;
+      methods.add(route.method);
+      if (route.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods];
+  }
+
+  /**
+   * The router as a Fetch handler; `fallback` answers unmatched paths, 405 answers a wrong
+   * method, 400 a parameter whose percent-encoding is malformed (`/articles/%E0%A4%A`).
+   */
   handler(fallback: Handler): Handler {
     return (request) => {
       const { pathname } = new URL(request.url);
@@ -40,14 +54,35 @@ export class Router {
           allowed.push(route.method);
           continue;
         }
-        const params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1]!)]));
+        const params = decodeParams(route.keys, match);
+        if (params === undefined) {
+          return new Response('Bad Request: the path has malformed percent-encoding (e.g. `%E0%A4%A`)', {
+            status: 400,
+            headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+          });
+        }
         return route.handler(request, params);
       }
       if (allowed.length > 0) {
         allowed = [...new Set(allowed)];
+        if (allowed.includes('GET')) allowed.push('HEAD');
         return new Response('Method Not Allowed', { status: 405, headers: { allow: allowed.join(', ') } });
       }
       return fallback(request);
     };
   }
+}
+
+/** The route's named parameters, percent-decoded; `undefined` when one is not valid percent-encoding. */
+function decodeParams(keys: readonly string[], match: RegExpExecArray): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [i, key] of keys.entries()) {
+    try {
+      params[key] = decodeURIComponent(match[i + 1]!);
+    } catch (error) {
+      if (error instanceof URIError) return undefined;
+      throw error;
+    }
+  }
+  return params;
 }

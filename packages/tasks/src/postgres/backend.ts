@@ -42,6 +42,7 @@ import { checkInteger } from '../validate.js';
 import { type PgPoolClientLike, type PgPoolLike, type PgQueryable, PgRunner } from './connection.js';
 import { PgConsumer } from './consumer.js';
 import { type ListenConnection, PgListener } from './listener.js';
+import { PgNotifier } from './notifier.js';
 import { type PostgresBackendOptions, type ResolvedPostgresOptions, resolvePostgresOptions } from './options.js';
 import { type JobRow, toRecord, toScheduleRecord } from './records.js';
 import { PgScheduler } from './schedules.js';
@@ -71,6 +72,7 @@ export class PostgresBackend implements TaskBackend {
   readonly #deadlines = new DeadlineSweeper();
   readonly #workerId = randomUUID();
   readonly #waiters: PgWaiters;
+  readonly #notifier: PgNotifier;
   #ready: Promise<void> | undefined;
   #consumer: PgConsumer | undefined;
   #scheduler: PgScheduler | undefined;
@@ -100,6 +102,11 @@ export class PostgresBackend implements TaskBackend {
     this.#sql = statements(quoted);
     this.#channel = channelName(schema, queueName);
     this.#db = new PgRunner(this.#pool, this.#deadlines, unavailableTimeout, () => this.#closed);
+    this.#notifier = new PgNotifier({
+      db: this.#db,
+      channel: this.#channel,
+      wait: unavailableTimeout,
+    });
     this.#waiters = new PgWaiters({
       db: this.#db,
       sql: this.#sql,
@@ -129,21 +136,6 @@ export class PostgresBackend implements TaskBackend {
     return this.#db.query(what, text, values);
   }
 
-  #insertValues(job: NewJob, id: string, now: number): unknown[] {
-    const runAt = now + job.delay;
-    return [
-      this.#options.queueName,
-      id,
-      JSON.stringify(job.data),
-      job.priority ?? 0,
-      runAt,
-      job.attempts,
-      now,
-      this.#channel,
-      job.delay > 0 ? `d:${runAt}` : 'n',
-    ];
-  }
-
   async add(job: NewJob): Promise<JobRecord> {
     return this.#add(job, undefined);
   }
@@ -154,11 +146,28 @@ export class PostgresBackend implements TaskBackend {
     const id = job.id ?? randomUUID();
     const now = Date.now();
     const what = `enqueue \`${job.data.task}\``;
-    const added = await this.#db.query(what, this.#sql.insert, this.#insertValues(job, id, now), on ? { on } : {});
+    const runAt = now + job.delay;
+    const wake = job.delay > 0 ? `d:${runAt}` : 'n';
+    // In the caller's transaction the NOTIFY goes in the same statement (delivered at COMMIT, never
+    // on ROLLBACK); otherwise notifications sent meanwhile are coalesced into one (see #notify).
+    const values = [
+      this.#options.queueName,
+      id,
+      JSON.stringify(job.data),
+      job.priority ?? 0,
+      runAt,
+      job.attempts,
+      now,
+      this.#channel,
+      on ? wake : '',
+    ];
+    const added = await this.#db.query(what, this.#sql.insert, values, on ? { on } : { prepare: true });
     if (added.length === 0) {
       // dedupe: a job with this id is kept already (read in the caller's transaction if given)
       const rows = await this.#db.query(what, this.#sql.get, [this.#options.queueName, id], on ? { on } : {});
       if (rows[0]) return toRecord(rows[0], Date.now());
+    } else if (!on) {
+      this.#notifier.send(wake);
     }
     return {
       id,
@@ -247,7 +256,7 @@ export class PostgresBackend implements TaskBackend {
       const reason = new TaskError('ERR_CANCELLED', `Job ${id} was cancelled`);
       // ours: abort now; another worker's: it aborts on the notification
       if (!this.#consumer?.abort(id, reason)) {
-        await this.#db.query(`cancel job \`${id}\``, 'SELECT pg_notify($1, $2)', [this.#channel, `c:${id}`]);
+        await this.#notifier.sendNow(`cancel job \`${id}\``, `c:${id}`);
       }
     }
     this.#waiters.kick(id);
@@ -366,7 +375,7 @@ export class PostgresBackend implements TaskBackend {
   async retry(id: string): Promise<void> {
     const rows = await this.#query(`retry job \`${id}\``, this.#sql.retry, [this.#options.queueName, id, Date.now()]);
     if (rows.length === 0) throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
-    await this.#db.query(`retry job \`${id}\``, 'SELECT pg_notify($1, $2)', [this.#channel, 'n']);
+    this.#notifier.send('n');
   }
 
   async upsertSchedule(
@@ -384,7 +393,7 @@ export class PostgresBackend implements TaskBackend {
       key,
       nextFireTime(schedule.spec, Date.now()),
     ]);
-    await this.#db.query('wake the schedulers', 'SELECT pg_notify($1, $2)', [this.#channel, 's']);
+    this.#notifier.send('s');
     this.#scheduler?.fire();
   }
 
@@ -427,6 +436,7 @@ export class PostgresBackend implements TaskBackend {
   async #close(timeout: number): Promise<void> {
     this.#scheduler?.stop();
     await this.#consumer?.stop(timeout);
+    await this.#notifier.flushed();
     this.#closed = true;
     this.#listener?.close();
     this.#waiters.close(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TaskError } from '../errors.js';
 import type { DeadlineSweeper } from '../timers.js';
 
@@ -25,8 +26,17 @@ export interface PgPoolClientLike extends PgQueryable {
   off?(event: string, listener: (...args: never[]) => void): unknown;
 }
 
+/** A query with a name: prepared once per connection, then only executed (a `pg` `QueryConfig`). */
+export interface PgNamedQuery {
+  name: string;
+  text: string;
+  values?: unknown[];
+}
+
 /** A connection pool (a `pg` `Pool` fits). */
 export interface PgPoolLike extends PgQueryable {
+  query(text: string, values?: unknown[]): Promise<PgResultLike>;
+  query(config: PgNamedQuery): Promise<PgResultLike>;
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
 }
@@ -61,6 +71,18 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+const names = new Map<string, string>();
+
+/** A prepared statement's name, derived from its text (so two schemas on one pool never clash). */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `adv_tasks_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -81,14 +103,21 @@ export class PgRunner {
     this.#isClosed = isClosed;
   }
 
-  /** Rows of `text`, run on the pool (or on `on`, the caller's client, without retries). */
+  /**
+   * Rows of `text`, run on the pool (or on `on`, the caller's client, without retries). With
+   * `prepare`, the statement is parsed and planned once per pooled connection (for the hot path).
+   */
   async query(
     what: string,
     text: string,
     values: unknown[],
-    options: { wait?: number; on?: PgQueryable } = {},
+    options: { wait?: number; on?: PgQueryable; prepare?: boolean } = {},
     // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the query selects
   ): Promise<any[]> {
+    if (options.prepare && !options.on) {
+      const config = { name: statementName(text), text, values };
+      return this.run(what, () => this.#pool.query(config).then((result) => result.rows), options);
+    }
     return this.run(what, (db) => db.query(text, values).then((result) => result.rows), options);
   }
 

@@ -58,6 +58,8 @@ export class PgConsumer {
   /** Resolves when the last active job settled (for close). */
   #idle: (() => void) | undefined;
   #lastErrorAt = 0;
+  /** Jobs finished here since the last trim of old finished jobs. */
+  #finishedSinceTrim = 0;
 
   constructor(deps: ConsumerDeps) {
     this.#deps = deps;
@@ -70,6 +72,7 @@ export class PgConsumer {
       setInterval(() => this.#poll(), pollInterval),
       setInterval(() => this.#heartbeat(), Math.max(50, Math.floor(leaseDuration / 3))),
       setInterval(() => this.#recover(), Math.max(50, Math.floor(leaseDuration / 2))),
+      setInterval(() => this.#trim(), Math.max(1000, pollInterval)),
     );
     this.#poll();
   }
@@ -184,6 +187,7 @@ export class PgConsumer {
     const { db, sql, options, workerId } = this.#deps;
     return db.query('claim jobs', sql.claim, [options.queueName, workerId, Date.now(), options.leaseDuration, count], {
       wait: options.pollInterval,
+      prepare: true,
     });
   }
 
@@ -222,6 +226,7 @@ export class PgConsumer {
     }
     if (outcome.ok) {
       await this.#complete(job.id, JSON.stringify(outcome.value ?? null));
+      this.#finishedSinceTrim += 1;
       this.#deps.onFinished(job.id);
       return;
     }
@@ -233,6 +238,7 @@ export class PgConsumer {
       return;
     }
     await db.query(`fail job \`${job.id}\``, sql.fail, [queue, job.id, workerId, error, Date.now()], { wait });
+    this.#finishedSinceTrim += 1;
     this.#deps.onFinished(job.id);
   }
 
@@ -265,7 +271,7 @@ export class PgConsumer {
             'complete jobs',
             sql.complete,
             [options.queueName, workerId, batch.map((c) => c.id), batch.map((c) => c.result), Date.now()],
-            { wait: options.leaseDuration },
+            { wait: options.leaseDuration, prepare: true },
           );
           for (const item of batch) item.done();
         } catch (error) {
@@ -284,6 +290,25 @@ export class PgConsumer {
     db.query('renew leases', sql.heartbeat, [options.queueName, workerId, Date.now() + options.leaseDuration], {
       wait: interval,
     }).catch((error: unknown) => this.#report(error));
+  }
+
+  /** Drops the oldest finished jobs past `keepCompleted` / `keepFailed` (cancelled ones count as completed). */
+  #trim(): void {
+    if (this.#finishedSinceTrim === 0 || this.#stopping) return;
+    this.#finishedSinceTrim = 0;
+    const { db, sql, options } = this.#deps;
+    const wait = Math.max(1000, options.pollInterval);
+    void (async () => {
+      await db.query(
+        'trim finished jobs',
+        sql.trim,
+        [options.queueName, ['completed', 'cancelled'], options.keepCompleted],
+        {
+          wait,
+        },
+      );
+      await db.query('trim failed jobs', sql.trim, [options.queueName, ['failed'], options.keepFailed], { wait });
+    })().catch((error: unknown) => this.#report(error));
   }
 
   #recover(): void {

@@ -48,7 +48,7 @@ export class PgListener {
     const { open, channel, connectTimeout } = this.#options;
     let timer: NodeJS.Timeout | undefined;
     const opening = open();
-    const connection = await Promise.race([
+    const raw = await Promise.race([
       opening,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -57,12 +57,31 @@ export class PgListener {
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    const { client } = raw;
+    let lost = false;
+    let disposed = false;
+    const onError = (error: Error) => onLost(error);
+    const onEnd = () => onLost();
+    const onNotification = (message: { channel: string; payload?: string }) => {
+      if (message.channel === channel) this.#options.onNotify(message.payload ?? '');
+    };
+    // once only, and without our listeners: a pooled connection goes back to its pool clean
+    const connection: ListenConnection = {
+      client,
+      dispose: (error) => {
+        if (disposed) return;
+        disposed = true;
+        client.off?.('error', onError as never);
+        client.off?.('end', onEnd as never);
+        client.off?.('notification', onNotification as never);
+        if (error) client.on('error', () => {}); // a late socket error of the broken connection we drop
+        raw.dispose(error);
+      },
+    };
     if (this.#closed) {
       connection.dispose();
       return;
     }
-    const { client } = connection;
-    let lost = false;
     const onLost = (error?: Error) => {
       if (lost) return;
       lost = true;
@@ -74,11 +93,9 @@ export class PgListener {
         this.#schedule();
       }
     };
-    client.on('error', (error: Error) => onLost(error));
-    client.on('end', () => onLost());
-    client.on('notification', (message) => {
-      if (message.channel === channel) this.#options.onNotify(message.payload ?? '');
-    });
+    client.on('error', onError);
+    client.on('end', onEnd);
+    client.on('notification', onNotification);
     try {
       await client.query(`LISTEN ${quote(channel)}`);
     } catch (error) {

@@ -100,7 +100,10 @@ export class PgWaiters {
         const { db, sql, queue, interval } = this.#deps;
         let rows: JobRow[];
         try {
-          rows = await db.query('wait for jobs', sql.finished, [queue, ids], { wait: Math.max(1000, interval * 10) });
+          rows = await db.query('wait for jobs', sql.finished, [queue, ids], {
+            wait: Math.max(1000, interval * 10),
+            prepare: true,
+          });
         } catch {
           break; // unreachable for now: look again at the next tick
         }

@@ -8,6 +8,7 @@ import { type LongTimer, setLongTimeout } from '../timers.js';
 import type {
   ActiveJob,
   EnqueueOptions,
+  JobData,
   JobRecord,
   ListableState,
   NewJob,
@@ -34,6 +35,24 @@ interface Open {
   db: Connection;
   jobs: JobStore;
   schedules: ScheduleStore;
+}
+
+interface PendingAdd {
+  job: NewJob;
+  id: string;
+  /** Past this, a locked database fails the enqueue. */
+  deadline: number;
+  resolve(record: JobRecord): void;
+  reject(error: TaskError): void;
+}
+
+interface PendingOutcome {
+  row: ClaimedRow;
+  outcome: Outcome;
+  retryAt: number | undefined;
+  deadline: number;
+  /** Called once it is stored (or given up on). */
+  done(): void;
 }
 
 interface Waiter {
@@ -73,7 +92,9 @@ export class SqliteBackend implements TaskBackend {
   readonly #released = new WeakSet<Running>();
   /** Whether waiting jobs may be left: set by every wake-up, cleared by a claim that found fewer than it asked for. */
   #more = false;
-  #pumpQueued = false;
+  #flushQueued = false;
+  readonly #pendingAdds: PendingAdd[] = [];
+  readonly #pendingOutcomes: PendingOutcome[] = [];
   #wake: { at: number; timer: LongTimer } | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #finishedSincePrune = 0;
@@ -162,13 +183,18 @@ export class SqliteBackend implements TaskBackend {
     return open.db.transaction(fn).immediate();
   }
 
-  async add(job: NewJob): Promise<JobRecord> {
-    const id = job.id ?? randomUUID();
-    const { record, added } = await this.#call(`enqueue \`${job.data.task}\``, ({ jobs }) =>
-      jobs.insert(job, id, Date.now()),
-    );
-    if (added) notifyAdded(this.#key);
-    return record;
+  add(job: NewJob): Promise<JobRecord> {
+    if (this.#closed) {
+      return Promise.reject(new TaskError('ERR_BACKEND', `The SQLite backend on \`${this.filename}\` is closed`));
+    }
+    // Written with the other enqueues of this turn of the event loop, in one transaction.
+    return new Promise<JobRecord>((resolvePromise, reject) => {
+      const id = job.id ?? randomUUID();
+      const deadline = Date.now() + this.#o.busyTimeout;
+      this.#pendingAdds.push({ job, id, deadline, resolve: resolvePromise, reject });
+      this.#more = true; // a worker of this instance claims it in the same transaction
+      this.#scheduleFlush();
+    });
   }
 
   /**
@@ -301,42 +327,93 @@ export class SqliteBackend implements TaskBackend {
   /** Something may be waiting: claim on the next turn of the event loop (one claim for a burst of enqueues). */
   #wakeUp(): void {
     this.#more = true;
-    if (this.#pumpQueued || !this.#processor || this.#closing) return;
-    this.#pumpQueued = true;
-    setImmediate(() => {
-      this.#pumpQueued = false;
-      this.#claimPass(false);
-    });
+    if (this.#processor && !this.#closing) this.#scheduleFlush();
+  }
+
+  #scheduleFlush(delay = 0): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    const run = () => {
+      this.#flushQueued = false;
+      this.#flush(false);
+    };
+    if (delay > 0) setTimeout(run, delay);
+    else setImmediate(run);
   }
 
   /**
-   * One write transaction: fires due schedule ticks, recovers expired leases, promotes due delayed
-   * jobs and claims as many waiting jobs as there are free slots. Then arms one timer for the next
-   * moment something becomes due. `maintenance` runs it even without a free slot.
+   * One write transaction for everything this process has to write on this turn of the event loop
+   * (group commit: one WAL commit instead of one per job): the enqueued jobs, the outcomes of the
+   * attempts that ended, and a claim pass (due schedule ticks fired, expired leases recovered, due
+   * delayed jobs promoted, waiting jobs claimed for the free slots). `maintenance` claims even
+   * without a wake-up, and re-arms the timer for the next due moment.
    */
-  #claimPass(maintenance: boolean): void {
-    if (!this.#processor || this.#closing) return;
+  #flush(maintenance: boolean): void {
+    const adds = this.#pendingAdds.splice(0);
+    const outcomes = this.#pendingOutcomes.splice(0);
     const free = this.#concurrency - this.#running.size;
-    if (free <= 0 && !maintenance) return; // a finishing job claims again
+    const claiming = this.#processor !== undefined && !this.#closing && (maintenance || (this.#more && free > 0));
+    if (adds.length === 0 && outcomes.length === 0 && !claiming) return;
     const now = Date.now();
-    let rows: ClaimedRow[];
+    let records: { record: JobRecord; added: boolean }[] = [];
+    let stored: boolean[] = [];
+    let rows: ClaimedRow[] = [];
     try {
       const open = this.#connect();
       const { jobs, schedules } = open;
-      rows = this.#immediate(open, () => {
-        for (const job of schedules.fireDue(now)) jobs.insert(job, job.id, now);
-        jobs.recoverStalled(now, this.#o.maxStalledCount);
-        return jobs.claim(free, now, now + this.#o.leaseDuration, this.#worker);
+      this.#immediate(open, () => {
+        records = adds.map((add) => jobs.insert(add.job, add.id, now));
+        stored = outcomes.map(({ row, outcome, retryAt }) =>
+          outcome.ok
+            ? jobs.complete(row, this.#worker, outcome.value, now)
+            : jobs.fail(row, this.#worker, serializeError(outcome.error), now, retryAt),
+        );
+        if (claiming) {
+          for (const job of schedules.fireDue(now)) jobs.insert(job, job.id, now);
+          jobs.recoverStalled(now, this.#o.maxStalledCount);
+          rows = jobs.claim(Math.max(0, free), now, now + this.#o.leaseDuration, this.#worker);
+        }
       });
     } catch (error) {
-      // Locked by another writer: try again shortly. Anything else: report it, and try again later.
-      if (!isBusy(error)) this.#onError(backendError('claim jobs', this.filename, error, this.#o.busyTimeout));
-      this.#armWake(now + (isBusy(error) ? 2 + Math.random() * 8 : 1000));
+      this.#flushFailed(error, adds, outcomes, claiming, now);
       return;
     }
-    this.#more = rows.length === free;
+    if (claiming) this.#more = rows.length === free && free > 0;
+    for (let index = 0; index < adds.length; index++) adds[index]!.resolve(records[index]!.record);
+    if (records.some((entry) => entry.added)) notifyAdded(this.#key);
+    const finished: string[] = [];
+    for (let index = 0; index < outcomes.length; index++) {
+      const { row, retryAt, done } = outcomes[index]!;
+      done();
+      if (!stored[index]) continue; // cancelled meanwhile, or its lease was lost: not ours to record
+      if (retryAt === undefined) finished.push(row.id);
+      else if (!this.#wake || retryAt < this.#wake.at) this.#armWake(retryAt);
+    }
+    if (finished.length > 0) this.#finished(finished);
     for (const row of rows) void this.#run(row);
-    this.#rearm(now);
+    if (claiming && (!this.#more || maintenance)) this.#rearm(now);
+    if (this.#pendingAdds.length > 0 || this.#pendingOutcomes.length > 0) this.#scheduleFlush();
+  }
+
+  /** A locked database: the batch waits and goes again (each item up to `busyTimeout`). Anything else fails it. */
+  #flushFailed(error: unknown, adds: PendingAdd[], outcomes: PendingOutcome[], claiming: boolean, now: number): void {
+    const busy = isBusy(error);
+    const failure = backendError('write jobs', this.filename, error, this.#o.busyTimeout);
+    for (const add of adds) {
+      if (busy && now < add.deadline) this.#pendingAdds.push(add);
+      else add.reject(backendError(`enqueue \`${add.job.data.task}\``, this.filename, error, this.#o.busyTimeout));
+    }
+    for (const outcome of outcomes) {
+      if (busy && now < outcome.deadline) this.#pendingOutcomes.push(outcome);
+      else {
+        // The job stays claimed: once its lease expires, a worker runs it again.
+        this.#onError(failure);
+        outcome.done();
+      }
+    }
+    if (claiming && !busy) this.#onError(failure);
+    if (busy) this.#scheduleFlush(1 + Math.random() * 4);
+    else if (claiming) this.#armWake(now + 1000);
   }
 
   /** Arms the timer for the next due job, schedule tick or lease expiry. */
@@ -364,7 +441,7 @@ export class SqliteBackend implements TaskBackend {
       () => {
         this.#wake = undefined;
         this.#more = true;
-        this.#claimPass(true);
+        this.#flush(true);
       },
       Math.max(0, at - Date.now() + 1),
       { unref: true },
@@ -382,35 +459,22 @@ export class SqliteBackend implements TaskBackend {
       outcome = { ok: false, error }; // the processor decides retries; if it broke, fail the job rather than crash
     }
     if (this.#running.get(row.id) === running) this.#running.delete(row.id);
-    if (!this.#released.has(running)) await this.#settle(row, outcome);
+    if (!this.#released.has(running)) {
+      // Stored with the next flush, which also claims the next job for the slot this one freed.
+      const now = Date.now();
+      const retryAt = !outcome.ok && outcome.retryIn !== undefined ? now + outcome.retryIn : undefined;
+      await new Promise<void>((done) => {
+        this.#pendingOutcomes.push({ row, outcome, retryAt, deadline: now + this.#o.busyTimeout, done });
+        this.#scheduleFlush();
+      });
+    }
     if (this.#running.size === 0) this.#drained?.();
-    if (this.#more) this.#wakeUp();
   }
 
-  /** Stores an attempt's outcome, if this worker still owns the job (not cancelled, lease not lost). */
-  async #settle(row: ClaimedRow, outcome: Outcome): Promise<void> {
-    const now = Date.now();
-    const retryAt = !outcome.ok && outcome.retryIn !== undefined ? now + outcome.retryIn : undefined;
-    let stored: boolean;
-    try {
-      stored = await retryBusy(() => {
-        const { jobs } = this.#connect();
-        return outcome.ok
-          ? jobs.complete(row, this.#worker, outcome.value, now)
-          : jobs.fail(row, this.#worker, serializeError(outcome.error), now, retryAt);
-      }, this.#o.busyTimeout);
-    } catch (error) {
-      // The job stays claimed: once its lease expires, a worker runs it again.
-      this.#onError(backendError(`store the outcome of job \`${row.id}\``, this.filename, error, this.#o.busyTimeout));
-      return;
-    }
-    if (!stored) return;
-    if (retryAt !== undefined) {
-      if (!this.#wake || retryAt < this.#wake.at) this.#armWake(retryAt);
-      return;
-    }
-    notifyFinished(this.#key, [row.id]);
-    this.#finishedSincePrune += 1;
+  /** Jobs this worker finished: tell waiters, and drop old finished jobs now and then. */
+  #finished(ids: string[]): void {
+    notifyFinished(this.#key, ids);
+    this.#finishedSincePrune += ids.length;
     if (this.#finishedSincePrune >= PRUNE_EVERY) {
       this.#finishedSincePrune = 0;
       void this.#prune();
@@ -497,7 +561,10 @@ export class SqliteBackend implements TaskBackend {
     notifyAdded(this.#key);
   }
 
-  async upsertSchedule(schedule: ScheduleRecord, template: ScheduleTemplate): Promise<void> {
+  async upsertSchedule(
+    schedule: ScheduleRecord,
+    template: { data: JobData; attempts: number; priority?: number },
+  ): Promise<void> {
     const changed = await this.#call(
       `upsert schedule \`${schedule.id}\``,
       ({ schedules }) => schedules.upsert(schedule, template, Date.now()),

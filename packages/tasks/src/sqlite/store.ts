@@ -135,17 +135,28 @@ export class JobStore {
   /** Adds a job (or finds the one kept under its id); `added` says which. */
   insert(job: NewJob, id: string, now: number): { record: JobRecord; added: boolean } {
     const delayed = job.delay > 0;
+    const data = JSON.stringify(job.data);
+    const state = delayed ? 'delayed' : 'waiting';
     const info = this.#s.insert!.run(
       this.queue,
       id,
-      delayed ? 'delayed' : 'waiting',
-      JSON.stringify(job.data),
+      state,
+      data,
       job.priority ?? 0,
       delayed ? now + job.delay : now,
       job.attempts,
       now,
     );
-    return { record: this.get(id)!, added: info.changes > 0 };
+    if (info.changes === 0) return { record: this.get(id)!, added: false };
+    const record: JobRecord = {
+      id,
+      status: state,
+      data: JSON.parse(data) as JobData,
+      attemptsMade: 0,
+      attempts: job.attempts,
+      createdAt: now,
+    };
+    return { record, added: true };
   }
 
   get(id: string): JobRecord | undefined {

@@ -44,7 +44,10 @@ const byQueueOrder = (a: ClaimedRow, b: ClaimedRow) =>
  */
 export class PgConsumer {
   readonly #deps: ConsumerDeps;
+  /** Jobs whose handler runs now: what `concurrency` bounds. */
   readonly #active = new Map<string, PgActiveJob>();
+  /** Jobs claimed whose outcome is not written yet (their handler may be done). */
+  #unsettled = 0;
   /** Whether due jobs may be waiting: set by notifications, timers and full claims. */
   #maybeMore = true;
   #fetching = false;
@@ -111,7 +114,7 @@ export class PgConsumer {
     this.#stopping = true;
     for (const interval of this.#intervals) clearInterval(interval);
     clearTimeout(this.#wakeTimer);
-    if (this.#active.size === 0) return;
+    if (this.#unsettled === 0) return;
     const idle = new Promise<void>((resolve) => {
       this.#idle = resolve;
     });
@@ -198,6 +201,7 @@ export class PgConsumer {
     }
     const job = new PgActiveJob(row);
     this.#active.set(job.id, job);
+    this.#unsettled += 1;
     let outcome: Promise<Outcome>;
     try {
       outcome = this.#deps.processor(job);
@@ -206,12 +210,17 @@ export class PgConsumer {
     }
     outcome
       .catch((error: unknown): Outcome => ({ ok: false, error })) // the processor decides retries; if it broke, fail the job
-      .then((result) => this.#settle(job, result))
+      .then((result) => {
+        // the slot is free once the handler is done: the next claim need not wait for this write
+        this.#active.delete(job.id);
+        if (this.#maybeMore) void this.#pump();
+        return this.#settle(job, result);
+      })
       .catch((error: unknown) => this.#report(error))
       .finally(() => {
         this.#active.delete(job.id);
-        if (this.#active.size === 0) this.#idle?.();
-        if (this.#maybeMore) void this.#pump();
+        this.#unsettled -= 1;
+        if (this.#unsettled === 0) this.#idle?.();
       });
   }
 
@@ -284,7 +293,7 @@ export class PgConsumer {
   }
 
   #heartbeat(): void {
-    if (this.#active.size === 0) return;
+    if (this.#unsettled === 0) return;
     const { db, sql, options, workerId } = this.#deps;
     const interval = Math.floor(options.leaseDuration / 3);
     db.query('renew leases', sql.heartbeat, [options.queueName, workerId, Date.now() + options.leaseDuration], {

@@ -5,7 +5,9 @@ export type DeployErrorCode =
   | 'ERR_ENV_FILE'
   | 'ERR_STATIC_SOURCE'
   | 'ERR_MANIFEST'
-  | 'ERR_CLI_USAGE';
+  | 'ERR_CLI_USAGE'
+  /** An optional peer dependency is not installed (`prom-client` for `@adv/deploy/metrics`, `pino` for `@adv/deploy/logging`). */
+  | 'ERR_MISSING_DEPENDENCY';
 
 /** Base error of @adv/deploy: branch on `code`; the original failure is in `cause`. */
 export class DeployError extends Error {
@@ -24,6 +26,8 @@ export interface SettingsIssue {
   variable: string;
   /** What is wrong; never contains the value of a secret. */
   message: string;
+  /** The deploy check the problem corresponds to, when there is one (e.g. `security.W009` for a weak key). */
+  check?: string;
 }
 
 /**

@@ -20,19 +20,25 @@ export {
   type Health,
   type HealthOptions,
 } from './health.js';
-export { getRequestId, getRequestLogger, type RequestLoggerOptions, requestLogger } from './logging.js';
-export { createMetrics, defaultRoute, METRICS_DEFAULTS, type Metrics, type MetricsOptions } from './metrics.js';
-export { isAllowedHost, isSecureRequest } from './request-info.js';
+export { effectiveAllowedHosts, isAllowedHost, isAllowedRequestHost, isSecureRequest } from './request-info.js';
 export { type SecurityMiddlewareOptions, securityMiddleware, withHeaders } from './security.js';
-export { type DefineSettingsOptions, defineSettings, isSecretName, redactSettings, type Settings } from './settings.js';
+export {
+  type DefineSettingsOptions,
+  defineSettings,
+  isSecretName,
+  redactSettings,
+  type Settings,
+  type SettingsSchema,
+  type SettingsSchemaOutput,
+} from './settings.js';
 export {
   type BaseSettings,
-  baseSettingsShape,
   COOP_VALUES,
   DEFAULT_SETTINGS,
   REFERRER_POLICY_VALUES,
   type SecuritySettings,
 } from './settings-schema.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
 export {
   COLLECT_STATIC_DEFAULTS,
   type CollectStaticOptions,

@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from '@adv/types';
-import { type Logger as PinoLogger, pino } from 'pino';
+import type * as Pino from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { invalidOption } from './errors.js';
+import { loadPeer } from './peer.js';
 import { withHeaders } from './security.js';
 
 /** Options of {@link requestLogger}. */
@@ -33,6 +35,13 @@ export interface RequestLoggerOptions {
    */
   redactQuery?: readonly string[];
 }
+
+/** pino, an optional peer dependency: loaded only when `requestLogger()` gets no `logger`. */
+export const PINO_PEER = {
+  name: 'pino',
+  range: '^9.0.0 || ^10.0.0',
+  feature: 'requestLogger() without a `logger` option',
+} as const;
 
 /** Query parameter names whose values never reach the log (case-insensitive substrings, plus exact `code`/`sig`/`key`). */
 const SECRET_QUERY =
@@ -85,7 +94,7 @@ export function getRequestLogger(): PinoLogger | undefined {
  */
 export function requestLogger(options: RequestLoggerOptions = {}): Middleware {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const logger = options.logger ?? pino();
+  const logger = options.logger ?? loadPeer<typeof Pino>(PINO_PEER).pino();
   const header = (options.header ?? 'x-request-id').toLowerCase();
   if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(header)) invalidOption('header', 'an HTTP header name', options.header);
   if (options.generateId !== undefined && typeof options.generateId !== 'function') {

@@ -1,6 +1,11 @@
 import type { Handler, Middleware } from '@adv/types';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
 import { invalidOption } from './errors.js';
+import { loadPeer } from './peer.js';
+
+/** prom-client, an optional peer dependency loaded on the first `createMetrics()` (never by the root entry). */
+export const PROM_CLIENT_PEER = { name: 'prom-client', range: '^15.0.0', feature: 'createMetrics()' } as const;
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -79,6 +84,12 @@ export interface Metrics {
  * ```
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
+  return createMetricsWith(loadPeer<typeof PromClient>(PROM_CLIENT_PEER), options);
+}
+
+/** {@link createMetrics} on a given prom-client module (internal: tests load it from elsewhere). */
+export function createMetricsWith(prom: typeof PromClient, options: MetricsOptions = {}): Metrics {
+  const { Counter, collectDefaultMetrics, Histogram, Registry } = prom;
   const {
     registry = new Registry(),
     route = defaultRoute,

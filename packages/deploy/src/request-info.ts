@@ -34,8 +34,8 @@ export function splitHost(host: string): { domain: string; port: string } | null
   return { domain: domain.endsWith('.') ? domain.slice(0, -1) : domain, port: match[2] ?? '' };
 }
 
-/** Django's `validate_host`: exact match, `.example.com` for the domain and its subdomains, `*` for anything. */
-export function isAllowedHost(domain: string, allowed: readonly string[]): boolean {
+/** Django's `validate_host` on a bare, lower-case domain. */
+function matchesAllowed(domain: string, allowed: readonly string[]): boolean {
   return allowed.some((pattern) => {
     const p = pattern.toLowerCase();
     if (p === '*') return true;
@@ -44,7 +44,40 @@ export function isAllowedHost(domain: string, allowed: readonly string[]): boole
   });
 }
 
-/** ALLOWED_HOSTS, with Django's localhost defaults when DEBUG is on and the list is empty. */
+/**
+ * Whether a `Host` header value (`example.com`, `example.com:8443`, `[::1]:3000`) is allowed by
+ * `allowedHosts`, as Django's `validate_host`: exact match, `.example.com` for the domain and its
+ * subdomains, `*` for anything. A missing or malformed host is never allowed. Pure: call it
+ * wherever a request escapes `securityMiddleware`, e.g. on a WebSocket upgrade (see
+ * {@link isAllowedRequestHost} for the whole rule with settings).
+ *
+ * @example
+ * ```ts
+ * isAllowedHost('Shop.Example.com:443', ['.example.com']); // true
+ * isAllowedHost('evil.example', ['example.com']); // false
+ * ```
+ */
+export function isAllowedHost(host: string | null | undefined, allowedHosts: readonly string[]): boolean {
+  if (!host) return false;
+  const split = splitHost(host);
+  return split !== null && matchesAllowed(split.domain, allowedHosts);
+}
+
+/**
+ * The Host check of `securityMiddleware`, for requests it does not see (a WebSocket upgrade):
+ * reads `X-Forwarded-Host` only with `USE_X_FORWARDED_HOST`, and with `DEBUG` and an empty
+ * `ALLOWED_HOSTS` allows only localhost, as Django.
+ *
+ * @example
+ * ```ts
+ * consumer({ authenticate: (request) => isAllowedRequestHost(request, settings) ? {} : new Response(null, { status: 400 }) });
+ * ```
+ */
+export function isAllowedRequestHost(request: Request, settings: SecuritySettings): boolean {
+  return isAllowedHost(requestHost(request, settings), effectiveAllowedHosts(settings));
+}
+
+/** `ALLOWED_HOSTS`, with Django's localhost defaults when `DEBUG` is on and the list is empty. */
 export function effectiveAllowedHosts(settings: SecuritySettings): readonly string[] {
   const hosts = settings.ALLOWED_HOSTS ?? [];
   return hosts.length === 0 && settings.DEBUG ? ['.localhost', '127.0.0.1', '[::1]'] : hosts;

@@ -10,18 +10,40 @@ export interface SecurityMiddlewareOptions {
    * @defaultValue `settings.SESSION_COOKIE_SECURE`
    */
   secureCookies?: boolean;
+  /**
+   * Turns an error thrown below into a response, which then gets the security headers like
+   * any other (Django's middleware sees a 500 response, never an exception). Rethrow to let an
+   * outer handler deal with it (it then gets no headers from here).
+   * @defaultValue logs the error with `console.error` and answers `500 Internal Server Error` (text)
+   */
+  onError?: (error: unknown, request: Request) => Response | Promise<Response>;
+}
+
+/** The default {@link SecurityMiddlewareOptions.onError}: Hono's, a log line and a plain 500. */
+function internalError(error: unknown): Response {
+  console.error('securityMiddleware: unhandled error', error);
+  return new Response('Internal Server Error', {
+    status: 500,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
 }
 
 const badRequest = () =>
   new Response('Bad Request (400)', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
-/** Sets headers on a response, copying it first when its headers are immutable (e.g. from `fetch` or `Response.redirect`). */
+/**
+ * Sets headers on a response, copying it first when its headers are immutable (e.g. from
+ * `fetch`, `Response.redirect` or `Response.error()`, whose network error becomes a 502).
+ */
 export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
   try {
     edit(response.headers);
     return response;
   } catch {
-    const copy = new Response(response.body, response);
+    const copy =
+      response.type === 'error'
+        ? new Response('Bad Gateway', { status: 502, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+        : new Response(response.body, response);
     edit(copy.headers);
     return copy;
   }
@@ -44,7 +66,10 @@ export function securityMiddleware(settings: SecuritySettings, options: Security
   if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
   const s = resolveSettings(settings);
   const allowed = effectiveAllowedHosts(s);
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
   const secureCookies = options.secureCookies ?? s.SESSION_COOKIE_SECURE;
+  const onError = options.onError ?? internalError;
+  if (typeof onError !== 'function') invalidOption('onError', 'a function (error, request) => Response', onError);
   const exempt = s.SECURE_REDIRECT_EXEMPT.map((pattern, index) => {
     try {
       return new RegExp(pattern);
@@ -67,24 +92,8 @@ export function securityMiddleware(settings: SecuritySettings, options: Security
   if (s.SECURE_CSP) fixed.push(['content-security-policy', s.SECURE_CSP]);
   if (s.SECURE_CSP_REPORT_ONLY) fixed.push(['content-security-policy-report-only', s.SECURE_CSP_REPORT_ONLY]);
 
-  return async function securityMiddleware(request, next) {
-    const host = splitHost(requestHost(request, s));
-    if (!host || !isAllowedHost(host.domain, allowed)) return badRequest();
-    const secure = isSecureRequest(request, s);
-    if (s.SECURE_SSL_REDIRECT && !secure) {
-      const url = new URL(request.url);
-      const path = url.pathname.replace(/^\//, '');
-      if (!exempt.some((re) => re.test(path))) {
-        // As Django: the request's own host (port included) unless SECURE_SSL_HOST names another.
-        const target = s.SECURE_SSL_HOST ?? `${host.domain}${host.port ? `:${host.port}` : ''}`;
-        return new Response(null, {
-          status: 301,
-          headers: { location: `https://${target}${url.pathname}${url.search}` },
-        });
-      }
-    }
-    const response = await next(request);
-    return withHeaders(response, (headers) => {
+  const addHeaders = (response: Response, secure: boolean) =>
+    withHeaders(response, (headers) => {
       for (const [name, value] of fixed) if (!headers.has(name)) headers.set(name, value);
       if (hsts && secure && !headers.has('strict-transport-security')) headers.set('strict-transport-security', hsts);
       if (secureCookies && secure) {
@@ -95,5 +104,32 @@ export function securityMiddleware(settings: SecuritySettings, options: Security
         }
       }
     });
+
+  // Every response leaving here gets the headers: the 400 for a bad host, the HTTPS redirect,
+  // the app's own answers (4xx and 5xx included) and the response made from a thrown error.
+  return async function securityMiddleware(request, next) {
+    const secure = isSecureRequest(request, s);
+    const host = splitHost(requestHost(request, s));
+    // No HSTS and no cookie rewriting for a host that is not ours; the other headers still go out.
+    if (!host || !isAllowedHost(host.domain, allowed)) return addHeaders(badRequest(), false);
+    if (s.SECURE_SSL_REDIRECT && !secure) {
+      const url = new URL(request.url);
+      const path = url.pathname.replace(/^\//, '');
+      if (!exempt.some((re) => re.test(path))) {
+        // As Django: the request's own host (port included) unless SECURE_SSL_HOST names another.
+        const target = s.SECURE_SSL_HOST ?? `${host.domain}${host.port ? `:${host.port}` : ''}`;
+        return addHeaders(
+          new Response(null, { status: 301, headers: { location: `https://${target}${url.pathname}${url.search}` } }),
+          secure,
+        );
+      }
+    }
+    let response: Response;
+    try {
+      response = await next(request);
+    } catch (error) {
+      response = await onError(error, request);
+    }
+    return addHeaders(response, secure);
   };
 }

@@ -1,13 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as util from 'node:util';
-import { z } from 'zod';
+import { isPlaceholderSecret } from './checks/adv.js';
+import { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS } from './checks/django.js';
 import { DeployError, invalidOption, SettingsError, type SettingsIssue } from './errors.js';
-import { type BaseSettings, baseSettingsShape } from './settings-schema.js';
+import { BASE_SETTINGS_PARSERS, type BaseSettings } from './settings-schema.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/**
+ * The app's own settings: variable name to a Standard Schema validator of its string value
+ * (`undefined` when unset). zod 4, zod 3.24+, valibot 1 and arktype 2 schemas all fit.
+ */
+export type SettingsSchema = Readonly<Record<string, StandardSchemaV1>>;
+
+/** The typed values of a {@link SettingsSchema}. */
+export type SettingsSchemaOutput<Shape extends SettingsSchema> = {
+  -readonly [K in keyof Shape]: StandardSchemaV1.InferOutput<Shape[K]>;
+};
 
 /** Options of {@link defineSettings}. */
-export interface DefineSettingsOptions<Shape extends z.ZodRawShape> {
+export interface DefineSettingsOptions<Shape extends SettingsSchema = Record<never, never>> {
   /**
-   * The app's own settings as a zod shape, read from environment variables of the same names.
+   * The app's own settings, read from environment variables of the same names: one Standard
+   * Schema validator per variable (zod, valibot, arktype …), given the variable's string or
+   * `undefined`. A name of a base setting (e.g. `STATIC_ROOT`) replaces its parsing.
    * @example `{ REDIS_URL: z.url().optional(), WORKERS: z.coerce.number().int().default(2) }`
    */
   schema?: Shape;
@@ -28,11 +43,18 @@ export interface DefineSettingsOptions<Shape extends z.ZodRawShape> {
    * `PASSWORD`, `TOKEN`, `PRIVATE`, `CREDENTIAL` or `API_KEY` are always secret.
    */
   secrets?: readonly string[];
+  /**
+   * Load a weak or placeholder `SECRET_KEY` even with `DEBUG` off. Only for tools that report
+   * rather than refuse (`adv-deploy check --deploy` reads the environment with it, so the key
+   * shows up as `security.W009` / `adv.E003`); a server must never set it.
+   * @defaultValue `false`
+   */
+  allowWeakSecretKey?: boolean;
 }
 
 /** The settings `defineSettings` returns: Django's plus the app's own fields, frozen. */
-export type Settings<Shape extends z.ZodRawShape = Record<never, never>> = Readonly<
-  BaseSettings & z.output<z.ZodObject<Shape>>
+export type Settings<Shape extends SettingsSchema = Record<never, never>> = Readonly<
+  Omit<BaseSettings, keyof Shape> & SettingsSchemaOutput<Shape>
 >;
 
 const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;
@@ -67,11 +89,50 @@ function readEnvFile(envFile: string | false | undefined): Record<string, string
   }
 }
 
+const GENERATE_HINT = `generate one with: node -e "console.log(require('node:crypto').randomBytes(48).toString('base64url'))"`;
+
+/** Why a production `SECRET_KEY` (or fallback) is refused, or `undefined` when it is fine. */
+function weakKeyIssue(variable: string, key: string): SettingsIssue | undefined {
+  if (isPlaceholderSecret(key)) {
+    return {
+      variable,
+      check: 'adv.E003',
+      message: `is a placeholder or default value copied from an example (value hidden: secret); DEBUG is off, so it is refused: ${GENERATE_HINT}`,
+    };
+  }
+  if (variable === 'SECRET_KEY' && isWeakSecretKey(key)) {
+    return {
+      variable,
+      check: 'security.W009',
+      message: `is too weak for production (value hidden: secret): it has fewer than ${SECRET_KEY_MIN_LENGTH} characters, fewer than ${SECRET_KEY_MIN_UNIQUE_CHARACTERS} distinct characters, or starts with 'django-insecure-'; DEBUG is off, so it is refused: ${GENERATE_HINT}`,
+    };
+  }
+  return undefined;
+}
+
+/** Validates one app field with its Standard Schema; only synchronous validators are supported. */
+function validateField(schema: StandardSchemaV1, raw: string | undefined) {
+  const result = schema['~standard'].validate(raw);
+  if (result instanceof Promise) {
+    result.catch(() => {}); // never an unhandled rejection from a validator we cannot wait for
+    return {
+      ok: false as const,
+      async: true,
+      message: 'has an asynchronous validator: settings are read synchronously, use a synchronous schema',
+    };
+  }
+  if (result.issues) return { ok: false as const, async: false, message: result.issues[0]?.message ?? 'is invalid' };
+  return { ok: true as const, value: result.value };
+}
+
 /**
- * Reads typed settings from the environment (and an optional `.env` file) with zod: Django's
+ * Reads typed settings from the environment (and an optional `.env` file): Django's
  * deployment settings (`DEBUG`, `SECRET_KEY`, `ALLOWED_HOSTS`, `SECURE_*`, cookie flags, …)
- * plus the app's own fields. A missing or bad value throws one {@link SettingsError} listing
- * every problem and the variable to set. Secret values never appear in errors, and the
+ * plus the app's own fields, validated by any Standard Schema library (zod, valibot,
+ * arktype). A missing or bad value throws one {@link SettingsError} listing every problem and
+ * the variable to set. With `DEBUG` off, a weak `SECRET_KEY` (Django's security.W009 rule: under
+ * 50 characters, under 5 distinct characters, or `django-insecure-…`) or a placeholder
+ * (`changeme`, adv.E003) is refused too. Secret values never appear in errors, and the
  * returned object redacts them in `JSON.stringify` (and so in pino logs) and `console.log`.
  *
  * @example
@@ -81,35 +142,65 @@ function readEnvFile(envFile: string | false | undefined): Record<string, string
  * settings.ALLOWED_HOSTS; // string[]
  * ```
  */
-export function defineSettings<Shape extends z.ZodRawShape = Record<never, never>>(
+export function defineSettings<Shape extends SettingsSchema = Record<never, never>>(
   options: DefineSettingsOptions<Shape> = {},
 ): Settings<Shape> {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const { schema = {} as Shape, env = process.env, envFile, secrets = [] } = options;
-  if (typeof schema !== 'object' || schema === null) invalidOption('schema', 'a zod object shape', schema);
+  const { schema = {} as Shape, env = process.env, envFile, secrets = [], allowWeakSecretKey = false } = options;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    invalidOption('schema', 'an object of Standard Schema validators (zod, valibot, arktype …)', schema);
+  }
+  for (const [name, field] of Object.entries(schema)) {
+    if (typeof (field as Partial<StandardSchemaV1> | null)?.['~standard']?.validate !== 'function') {
+      invalidOption(
+        `schema.${name}`,
+        'a Standard Schema validator (zod 4 or 3.24+, valibot 1, arktype 2 …; older zod 3: upgrade to 3.24)',
+        field,
+      );
+    }
+  }
   if (typeof env !== 'object' || env === null) invalidOption('env', 'an object of strings', env);
   if (!Array.isArray(secrets)) invalidOption('secrets', 'an array of variable names', secrets);
 
   const source: Record<string, string | undefined> = { ...readEnvFile(envFile), ...stripEmpty(env) };
-  const shape = { ...baseSettingsShape, ...schema };
-  const result = z.object(shape).safeParse(source, { reportInput: false });
-  if (!result.success) {
-    const issues: SettingsIssue[] = [];
-    for (const issue of result.error.issues) {
-      const variable = String(issue.path[0] ?? '(settings)');
-      const raw = source[variable];
-      let message = 'is required: set this variable';
-      if (raw !== undefined) {
-        message = issue.message;
-        message += isSecretName(variable, secrets)
-          ? ' (value hidden: secret)'
-          : `, got \`${shown(redactUrlCredentials(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw))}\``;
-      }
-      issues.push({ variable, message });
+  const data: Record<string, unknown> = {};
+  const issues: SettingsIssue[] = [];
+  const report = (variable: string, problem: string) => {
+    const raw = source[variable];
+    let message = problem;
+    if (raw !== undefined) {
+      message += isSecretName(variable, secrets)
+        ? ' (value hidden: secret)'
+        : `, got \`${shown(redactUrlCredentials(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw))}\``;
     }
-    throw new SettingsError(issues);
+    issues.push({ variable, message });
+  };
+  for (const [variable, parse] of Object.entries(BASE_SETTINGS_PARSERS)) {
+    if (Object.hasOwn(schema, variable)) continue;
+    const parsed = parse(source[variable]);
+    if (parsed.ok) data[variable] = parsed.value;
+    else report(variable, parsed.message);
   }
-  return protect(result.data as Record<string, unknown>, secrets) as Settings<Shape>;
+  for (const [variable, field] of Object.entries(schema)) {
+    const raw = source[variable];
+    const parsed = validateField(field, raw);
+    if (parsed.ok) data[variable] = parsed.value;
+    else report(variable, raw === undefined && !parsed.async ? 'is required: set this variable' : parsed.message);
+  }
+  if (!allowWeakSecretKey && data.DEBUG === false) {
+    const keys: [string, unknown][] = [
+      ['SECRET_KEY', data.SECRET_KEY],
+      ...(Array.isArray(data.SECRET_KEY_FALLBACKS) ? data.SECRET_KEY_FALLBACKS : []).map(
+        (key, index): [string, unknown] => [`SECRET_KEY_FALLBACKS[${index}]`, key],
+      ),
+    ];
+    for (const [variable, key] of keys) {
+      const issue = typeof key === 'string' ? weakKeyIssue(variable, key) : undefined;
+      if (issue) issues.push(issue);
+    }
+  }
+  if (issues.length > 0) throw new SettingsError(issues);
+  return protect(data, secrets) as Settings<Shape>;
 }
 
 /** Escapes control characters, so a value cannot forge extra lines in the error (or in the log it lands in). */

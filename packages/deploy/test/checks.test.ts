@@ -100,6 +100,8 @@ describe('checkDeploy', () => {
     ['adv.E015', { ALLOWED_HOSTS: ['example.com/app'] }, {}],
     ['adv.W016', { CSRF_TRUSTED_ORIGINS: ['https://example.com/'] }, {}],
     ['adv.W016', { CSRF_TRUSTED_ORIGINS: ['https://*.example.com/login'] }, {}],
+    ['adv.W020', { ALLOWED_HOSTS: ['localhost', '127.0.0.1', '[::1]'] }, {}],
+    ['adv.W020', { ALLOWED_HOSTS: ['.localhost', '127.0.1.1'] }, {}],
   ];
   it.each(cases)('%s fires on a bad setting', async (id, settings, context) => {
     const findings = await checkDeploy({ ...good, ...settings }, { ...goodContext, ...context });
@@ -107,6 +109,16 @@ describe('checkDeploy', () => {
     const finding = findings.find((f) => f.id === id);
     expect(finding?.message.length).toBeGreaterThan(10);
     expect(finding?.level).toBe(id.split('.')[1]?.startsWith('E') ? 'error' : 'warning');
+  });
+
+  it('an unset ALLOWED_HOSTS in production fires security.W020 (Django: the only ALLOWED_HOSTS check), loopback-only adv.W020', async () => {
+    const ids = async (settings: Partial<BaseSettings>) =>
+      (await checkDeploy({ ...good, ...settings }, goodContext)).map((f) => f.id);
+    const { ALLOWED_HOSTS: _, ...unset } = good;
+    expect(await checkDeploy(unset, goodContext)).toEqual([expect.objectContaining({ id: 'security.W020' })]);
+    expect(await ids({ ALLOWED_HOSTS: ['localhost', 'example.com'] })).not.toContain('adv.W020');
+    expect(await ids({ ALLOWED_HOSTS: ['localhost'], DEBUG: true })).not.toContain('adv.W020');
+    expect(await ids({ ALLOWED_HOSTS: ['localhost.example.com'] })).not.toContain('adv.W020');
   });
 
   it('adv.E015 and adv.W016 accept every valid form', async () => {

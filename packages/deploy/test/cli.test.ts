@@ -49,6 +49,10 @@ describe('adv-deploy CLI', () => {
     expect(errors.code).toBe(1);
     expect(errors.stdout).toContain('?: (adv.E003)');
     expect(errors.stdout).not.toContain(GOOD_KEY);
+    // A key defineSettings refuses in production is reported here, not refused: the CLI's job is the list.
+    const weak = await run(['check', '--deploy'], { ...prodEnv, SECRET_KEY: 'short-but-random-Zx81' });
+    expect(weak.stdout).toContain('?: (security.W009)');
+    expect(weak.code).toBe(0);
     const warnings = await run(['check', '--deploy'], { ...prodEnv, DEBUG: 'true' });
     expect(warnings.code).toBe(0);
     expect(warnings.stdout).toContain('?: (security.W018)');

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { compose } from '@adv/types';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { getRequestId, getRequestLogger, requestLogger } from '../src/index.js';
+import { getRequestId, getRequestLogger, requestLogger } from '../src/entry/logging.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

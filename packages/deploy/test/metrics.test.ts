@@ -1,7 +1,7 @@
 import { compose } from '@adv/types';
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, defaultRoute } from '../src/index.js';
+import { createMetrics, defaultRoute } from '../src/entry/metrics.js';
 
 describe('createMetrics', () => {
   it('counts requests and durations by method, route and status, served at /metrics', async () => {

@@ -1,6 +1,6 @@
 import { compose } from '@adv/types';
 import { describe, expect, it } from 'vitest';
-import { type BaseSettings, securityMiddleware } from '../src/index.js';
+import { type BaseSettings, isAllowedHost, isAllowedRequestHost, securityMiddleware } from '../src/index.js';
 
 const ok = async () => new Response('ok', { headers: { 'set-cookie': 'sid=1; Path=/; HttpOnly' } });
 const app = (settings: Partial<BaseSettings>) => compose(securityMiddleware(settings))(ok);
@@ -126,5 +126,114 @@ describe('securityMiddleware', () => {
     expect(() => securityMiddleware(undefined as never)).toThrow(
       /Expected `settings` to be a settings object, got `undefined`/,
     );
+  });
+
+  describe('headers on every response it wraps, error responses included', () => {
+    const hsts = { ...settings, SECURE_HSTS_SECONDS: 60 };
+    const expectHeaders = (res: Response) => {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    };
+
+    it('on the 400 for a bad host (without HSTS: the host is not ours) and on the HTTPS redirect', async () => {
+      const bad = await app(hsts)(req('https://evil.example/'));
+      expect(bad.status).toBe(400);
+      expectHeaders(bad);
+      expect(bad.headers.has('strict-transport-security')).toBe(false);
+      const redirect = await app({ ...hsts, SECURE_SSL_REDIRECT: true })(req('http://example.com/a'));
+      expect(redirect.status).toBe(301);
+      expectHeaders(redirect);
+    });
+
+    it("on the app's 404, 405 and 500 responses, and on Response.error()", async () => {
+      for (const status of [404, 405, 500]) {
+        const res = await compose(securityMiddleware(hsts))(async () => new Response('no', { status }))(
+          req('https://example.com/'),
+        );
+        expect(res.status).toBe(status);
+        expectHeaders(res);
+        expect(res.headers.get('strict-transport-security')).toBe('max-age=60');
+      }
+      const failed = await compose(securityMiddleware(settings))(async () => Response.error())(
+        req('https://example.com/'),
+      );
+      expect(failed.status).toBe(502);
+      expectHeaders(failed);
+    });
+
+    it('turns a thrown error into a 500 with the headers (Django sees a response, never an exception)', async () => {
+      const boom = new Error('boom');
+      const logged: unknown[] = [];
+      const original = console.error;
+      console.error = (...args: unknown[]) => logged.push(...args);
+      let res: Response;
+      try {
+        res = await compose(securityMiddleware(hsts))(async () => {
+          throw boom;
+        })(req('https://example.com/'));
+      } finally {
+        console.error = original;
+      }
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('Internal Server Error');
+      expectHeaders(res);
+      expect(logged).toContain(boom);
+
+      const seen: unknown[] = [];
+      const custom = await compose(
+        securityMiddleware(settings, {
+          onError: (error, request) => {
+            seen.push(error, new URL(request.url).pathname);
+            return new Response('sorry', { status: 503 });
+          },
+        }),
+      )(async () => {
+        throw boom;
+      })(req('https://example.com/p'));
+      expect(custom.status).toBe(503);
+      expectHeaders(custom);
+      expect(seen).toEqual([boom, '/p']);
+      expect(() => securityMiddleware(settings, { onError: 'log' as never })).toThrow(
+        /Expected `onError` to be a function/,
+      );
+    });
+  });
+
+  describe('the Host check outside the middleware (WebSocket upgrades)', () => {
+    it('isAllowedHost takes a Host header value: ports, case, trailing dots; malformed or missing is refused', () => {
+      const allowed = ['example.com', '.example.org'];
+      for (const host of ['example.com', 'EXAMPLE.com:8443', 'a.b.example.org', 'example.com.', 'example.org:443']) {
+        expect(isAllowedHost(host, allowed), host).toBe(true);
+      }
+      for (const host of [
+        'evil.example',
+        'example.com.evil.com',
+        'example.com@evil.com',
+        'example.com:abc',
+        '',
+        null,
+        undefined,
+      ]) {
+        expect(isAllowedHost(host, allowed), String(host)).toBe(false);
+      }
+      expect(isAllowedHost('[::1]:3000', ['[::1]'])).toBe(true);
+      expect(isAllowedHost('anything.test', ['*'])).toBe(true);
+    });
+
+    it('isAllowedRequestHost applies the middleware rule to an upgrade request: X-Forwarded-Host, DEBUG localhost', () => {
+      const upgrade = (host: string, extra: Record<string, string> = {}) =>
+        new Request('http://internal:8000/ws', {
+          headers: { host, connection: 'upgrade', upgrade: 'websocket', ...extra },
+        });
+      expect(isAllowedRequestHost(upgrade('evil.example'), settings)).toBe(false);
+      expect(isAllowedRequestHost(upgrade('example.com:443'), settings)).toBe(true);
+      const forwarded = upgrade('internal:8000', { 'x-forwarded-host': 'example.com' });
+      expect(isAllowedRequestHost(forwarded, settings)).toBe(false);
+      expect(isAllowedRequestHost(forwarded, { ...settings, USE_X_FORWARDED_HOST: true })).toBe(true);
+      expect(isAllowedRequestHost(upgrade('localhost:3000'), { DEBUG: true })).toBe(true);
+      expect(isAllowedRequestHost(upgrade('localhost:3000'), {})).toBe(false);
+    });
   });
 });

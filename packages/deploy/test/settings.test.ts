@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DeployError, defineSettings, SettingsError } from '../src/index.js';
+import { z as z3 } from 'zod3';
+import { DeployError, defineSettings, SettingsError, type StandardSchemaV1 } from '../src/index.js';
 
 const KEY = 'k3y-9f8a7c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4';
 
@@ -155,5 +156,94 @@ describe('defineSettings', () => {
     expect(() => defineSettings({ secrets: 'x' as never, env: {} })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
     );
+  });
+
+  it('takes app fields from zod 3 (3.24+) schemas too, through Standard Schema', () => {
+    const s = defineSettings({
+      envFile: false,
+      env: { SECRET_KEY: KEY, WORKERS: '4', MODE: 'fast' },
+      schema: {
+        WORKERS: z3.coerce.number().int().min(1),
+        MODE: z3.enum(['fast', 'slow']),
+        TAG: z3.string().optional(),
+      },
+    });
+    const workers: number = s.WORKERS;
+    const mode: 'fast' | 'slow' = s.MODE;
+    expect([workers, mode, s.TAG]).toEqual([4, 'fast', undefined]);
+    expect(() =>
+      defineSettings({
+        envFile: false,
+        env: { SECRET_KEY: KEY, WORKERS: '0' },
+        schema: { WORKERS: z3.coerce.number().min(1) },
+      }),
+    ).toThrow(/WORKERS: Number must be greater than or equal to 1, got `0`/);
+    expect(() =>
+      defineSettings({ envFile: false, env: { SECRET_KEY: KEY }, schema: { WORKERS: z3.string() } }),
+    ).toThrow(/WORKERS: is required: set this variable/);
+  });
+
+  it('takes any Standard Schema validator, lets an app field replace a base setting, refuses async ones and non-schemas', () => {
+    const upper: StandardSchemaV1<string | undefined, string> = {
+      '~standard': {
+        version: 1,
+        vendor: 'hand-written',
+        validate: (value) =>
+          typeof value === 'string' ? { value: value.toUpperCase() } : { issues: [{ message: 'expected text' }] },
+      },
+    };
+    const s = defineSettings({
+      envFile: false,
+      env: { SECRET_KEY: KEY, NAME: 'board', STATIC_ROOT: 'dist/static' },
+      schema: { NAME: upper, STATIC_ROOT: upper },
+    });
+    const root: string = s.STATIC_ROOT;
+    expect([s.NAME, root]).toEqual(['BOARD', 'DIST/STATIC']);
+    const slow: StandardSchemaV1<unknown, string> = {
+      '~standard': { version: 1, vendor: 'x', validate: async () => ({ value: 'late' }) },
+    };
+    expect(() =>
+      defineSettings({ envFile: false, env: { SECRET_KEY: KEY, LATE: 'x' }, schema: { LATE: slow } }),
+    ).toThrow(/LATE: has an asynchronous validator/);
+    expect(() => defineSettings({ envFile: false, env: { SECRET_KEY: KEY }, schema: { PORT: 3000 as never } })).toThrow(
+      /Expected `schema.PORT` to be a Standard Schema validator \(zod 4 or 3.24\+/,
+    );
+  });
+
+  describe('refuses a weak SECRET_KEY with DEBUG off (Django security.W009, adv.E003)', () => {
+    const refused = (env: Record<string, string>) => {
+      try {
+        defineSettings({ envFile: false, env: { ALLOWED_HOSTS: 'example.com', ...env } });
+      } catch (error) {
+        return error as SettingsError;
+      }
+      return undefined;
+    };
+
+    it.each([
+      ['changeme', 'adv.E003'],
+      ['a-forty-nine-character-key-0123456789abcdefghijk', 'security.W009'],
+      ['abababababababababababababababababababababababababababab', 'security.W009'],
+      [`django-insecure-${KEY}`, 'adv.E003'], // W009 too; 'insecure' makes it a placeholder first
+      [`${KEY}-changeme`, 'adv.E003'],
+    ])('refuses %j (%s) with a SettingsError naming the check, never the value', (key, check) => {
+      const error = refused({ SECRET_KEY: key });
+      expect(error).toBeInstanceOf(SettingsError);
+      expect(error?.code).toBe('ERR_INVALID_SETTINGS');
+      expect(error?.issues).toEqual([expect.objectContaining({ variable: 'SECRET_KEY', check })]);
+      expect(error?.message).toContain('DEBUG is off, so it is refused');
+      expect(error?.message).toContain('randomBytes(48)');
+      expect(error?.message).not.toContain(key);
+    });
+
+    it('refuses a placeholder fallback key, accepts a strong key, and loads weak keys with DEBUG or allowWeakSecretKey', () => {
+      expect(refused({ SECRET_KEY: KEY, SECRET_KEY_FALLBACKS: `${KEY}x,changeme` })?.issues).toEqual([
+        expect.objectContaining({ variable: 'SECRET_KEY_FALLBACKS[1]', check: 'adv.E003' }),
+      ]);
+      expect(refused({ SECRET_KEY: KEY })).toBeUndefined();
+      expect(refused({ SECRET_KEY: 'changeme', DEBUG: 'true' })).toBeUndefined();
+      const s = defineSettings({ envFile: false, env: { SECRET_KEY: 'changeme' }, allowWeakSecretKey: true });
+      expect(s.SECRET_KEY).toBe('changeme');
+    });
   });
 });

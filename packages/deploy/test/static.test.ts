@@ -126,6 +126,25 @@ describe('serveStatic', () => {
     expect(plain.headers.get('cache-control')).toBe('public, max-age=60');
   });
 
+  it.each([
+    ['captions.vtt', 'text/vtt; charset=utf-8'],
+    ['chime.wav', 'audio/wav'],
+    ['config.yaml', 'text/yaml; charset=utf-8'],
+    ['config.YML', 'text/yaml; charset=utf-8'],
+    ['app.mjs', 'text/javascript; charset=utf-8'],
+    ['site.webmanifest', 'application/manifest+json; charset=utf-8'],
+    ['app.js.map', 'application/json; charset=utf-8'],
+    ['logo.svg', 'image/svg+xml'],
+    ['font.woff2', 'font/woff2'],
+    ['blob.unknownext', 'application/octet-stream'],
+    ['LICENSE', 'application/octet-stream'],
+  ])('sends %s as %s (mime-types; charset on text types, nosniff-safe)', async (name, type) => {
+    writeFileSync(join(dest, name), 'content');
+    const res = await get(`/static/${name}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(type);
+  });
+
   it('negotiates br, then gzip, then identity', async () => {
     const br = await get('/static/js/app.js', { 'accept-encoding': 'gzip, deflate, br' });
     expect(br.headers.get('content-encoding')).toBe('br');

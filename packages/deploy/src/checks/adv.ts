@@ -52,6 +52,19 @@ async function newestMtime(dir: string): Promise<number> {
   return newest;
 }
 
+/** Whether an ALLOWED_HOSTS entry names this machine only (`localhost`, `.localhost`, `127.x.x.x`, `[::1]`). */
+function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return (
+    h === 'localhost' ||
+    h === '.localhost' ||
+    h.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(h) ||
+    h === '[::1]' ||
+    h === '::1'
+  );
+}
+
 /** Our own checks, beyond Django's (ids `adv.*`). */
 export const advChecks: readonly Check[] = [
   (_s, context) => {
@@ -256,6 +269,17 @@ export const advChecks: readonly Check[] = [
           },
         ];
   },
+  (s) =>
+    !s.DEBUG && s.ALLOWED_HOSTS.length > 0 && s.ALLOWED_HOSTS.every(isLoopbackHost)
+      ? [
+          {
+            id: 'adv.W020',
+            level: 'warning' as const,
+            message: `ALLOWED_HOSTS lists only loopback names (${s.ALLOWED_HOSTS.join(', ')}) with DEBUG off: a development default left in production, so requests for the site's real host name get 400 (or a proxy rewrites Host and the check protects nothing).`,
+            hint: 'Set ALLOWED_HOSTS to the public host names, e.g. ALLOWED_HOSTS=example.com,www.example.com.',
+          },
+        ]
+      : [],
   (s) =>
     s.ALLOWED_HOSTS.filter(
       (host) => host !== '*' && !/^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/.test(host),

@@ -1,0 +1,5 @@
+/**
+ * `@adv/deploy/logging`: structured request logs on pino, an optional peer dependency
+ * (`npm install pino`). Kept out of the root entry so an app without them never installs or loads pino.
+ */
+export { getRequestId, getRequestLogger, type RequestLoggerOptions, requestLogger } from '../logging.js';

@@ -88,13 +88,18 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     return this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs, since), false);
   }
 
-  /** Django's `add`: stores only if `key` is absent (atomic on Redis and memcached). True when stored. */
+  /**
+   * Django's `add`: stores only if `key` is absent (atomic on Redis and memcached). True when
+   * stored, false when the key already holds a value. A backend failure (server down, timeout)
+   * rejects with `ERR_BACKEND` whatever `onError` says, as `incr` does: `false` would claim the
+   * key exists.
+   */
   async add(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const full = this.makeKey(key, options?.version);
     const since = this.#e.epoch;
-    const encoded = this.#e.encode(value, options ?? {});
+    const encoded = this.#e.encode(value, options ?? {}, undefined, true);
     const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
-    if (payload === undefined) return false;
+    if (payload === undefined) return false; // not reached: a strict encode throws instead
     return this.#e.attempt(
       'add',
       full,
@@ -109,6 +114,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         return added;
       },
       false,
+      true,
     );
   }
 
@@ -401,10 +407,24 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     await this.#e.s.l1?.subscribe();
   }
 
-  /** Closes connections and timers. The cache cannot be used afterwards. */
+  /**
+   * Closes connections and timers, within the cache's `timeout` even when the server is gone,
+   * and leaves nothing that keeps the process alive. The cache cannot be used afterwards.
+   */
   async close(): Promise<void> {
+    if (this.#e.closed) return;
     this.#e.closed = true;
-    await this.#e.driver.close();
+    this.#e.breaker?.close();
+    const bound = this.#e.s.timeout ?? 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, bound * 2);
+      timer.unref();
+    });
+    const closing = this.#e.driver
+      .close(bound)
+      .catch((error: unknown) => this.#e.s.logger.warn({ err: error }, '@adv/cache: closing the backend failed'));
+    await Promise.race([closing, late]).finally(() => clearTimeout(timer));
   }
 
   /**

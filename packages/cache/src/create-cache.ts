@@ -1,8 +1,8 @@
 import { Cache } from './cache.js';
+import type { DriverContext } from './drivers/factory.js';
 import { keyvStoreDriver } from './drivers/keyv-store.js';
-import { memcachedDriver } from './drivers/memcached.js';
+import { lazyDriver } from './drivers/lazy.js';
 import { memoryDriver } from './drivers/memory.js';
-import { redisDriver } from './drivers/redis.js';
 import type { Driver } from './drivers/types.js';
 import { CacheError, describeValue } from './errors.js';
 import { defaultKeyFunction, isSafeKey } from './keys.js';
@@ -18,6 +18,17 @@ function validate(options: CacheOptions): void {
   if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
   if (options.store !== undefined && options.url !== undefined)
     invalid('store', 'absent when `url` is given', options.store);
+  const driver: unknown = options.driver;
+  if (driver !== undefined) {
+    if (options.url !== undefined || options.store !== undefined)
+      invalid('driver', 'absent when `url` or `store` is given', driver);
+    if (typeof (driver as { open?: unknown } | null)?.open !== 'function')
+      invalid(
+        'driver',
+        'a driver from `redisDriver()` (`@adv/cache/redis`) or `memcachedDriver()` (`@adv/cache/memcached`)',
+        driver,
+      );
+  }
   if (
     options.url !== undefined &&
     (typeof options.url !== 'string' || !/^(memory|redis|rediss|memcached):\/\//.test(options.url))
@@ -50,7 +61,8 @@ function validate(options: CacheOptions): void {
     invalid('logger', 'a logger with `warn`', options.logger);
   const l1 = options.l1;
   if (l1 !== undefined && l1 !== false) {
-    if (!options.url?.startsWith('redis')) invalid('l1', 'used with a `redis://` url', l1);
+    if (!options.url?.startsWith('redis') && options.driver?.kind !== 'redis')
+      invalid('l1', 'used with a `redis://` url or a `redisDriver()`', l1);
     if (typeof l1 === 'object') {
       if (l1.maxEntries !== undefined) checkPositiveInteger(l1.maxEntries, 'l1.maxEntries');
       checkTtl(l1.ttl, 'l1.ttl', 'ERR_INVALID_OPTION');
@@ -74,21 +86,16 @@ export function createCache(options: CacheOptions = {}): Cache {
   const logger = options.logger ?? console;
   const timeout = options.timeout ?? CACHE_DEFAULTS.timeout;
   const url = options.url;
+  const context: DriverContext = { keyPrefix, timeout, logger };
   let driver: Driver;
   let network = true;
-  if (url?.startsWith('redis')) {
-    driver = redisDriver({
-      url,
-      connectTimeout: timeout,
-      onConnectionError: (error) => logger.debug({ err: error }, '@adv/cache: Redis connection error'),
-    });
+  if (options.driver !== undefined) {
+    driver = options.driver.open(context);
+  } else if (url?.startsWith('redis')) {
+    // Loaded on the first call: `@keyv/redis` is an optional peer, never imported by `@adv/cache` alone.
+    driver = lazyDriver('redis', url, context);
   } else if (url?.startsWith('memcached')) {
-    driver = memcachedDriver({
-      url,
-      timeoutSeconds: timeout / 1000,
-      keyPrefix,
-      log: (message) => logger.debug(message),
-    });
+    driver = lazyDriver('memcached', url, context);
   } else if (options.store !== undefined && options.store !== 'memory') {
     driver = keyvStoreDriver(options.store, options.shared ?? false);
   } else {

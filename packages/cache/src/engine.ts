@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Breaker } from './breaker.js';
 import type { Driver } from './drivers/types.js';
 import { CacheError } from './errors.js';
 import { safeKey } from './keys.js';
@@ -46,11 +47,25 @@ export class Engine {
   readonly tagHead: string;
   /** Set by `close()`. */
   closed = false;
+  /** Network backends: the "known down" state that makes calls fail at once during an outage. */
+  readonly breaker: Breaker | undefined;
 
   constructor(settings: CacheSettings) {
     this.s = settings;
     this.driver = settings.driver;
     this.tagHead = `${settings.keyPrefix}:tag:`;
+    const timeout = settings.timeout;
+    if (timeout !== undefined) {
+      this.breaker = new Breaker({
+        kind: settings.driver.kind,
+        logger: settings.logger,
+        probe: async () => {
+          await this.driver.loading?.();
+          await this.#bounded(() => this.driver.ping(), timeout);
+        },
+      });
+    }
+    settings.l1?.guardWith((run) => this.guard(run));
   }
 
   /**
@@ -76,7 +91,7 @@ export class Engine {
    * backend. Synchronous unless tags need their versions read: the memory hot path stays cheap.
    * `versions` are the tag versions read before the value was computed (see {@link TagVersions}).
    */
-  encode(value: unknown, options: SetOptions, versions?: TagVersions): Encoded | Promise<Encoded> {
+  encode(value: unknown, options: SetOptions, versions?: TagVersions, strict = false): Encoded | Promise<Encoded> {
     checkOptions(options);
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
@@ -92,28 +107,29 @@ export class Engine {
       if (this.keepsExpiry) entry.e = now + ttlMs;
     }
     const tags = options.tags;
-    if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs);
+    if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs, strict);
     if (versions === null) return { payload: undefined, ttlMs };
     if (versions !== undefined) {
       entry.g = versions;
-      return this.#finish(entry, ttlMs);
+      return this.#finish(entry, ttlMs, strict);
     }
     encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
-    return this.attempt('set', tags.join(','), () => this.tagVersionsForWrite(tags), undefined).then((read) => {
+    return this.attempt('set', tags.join(','), () => this.tagVersionsForWrite(tags), undefined, strict).then((read) => {
       if (read === undefined) return { payload: undefined, ttlMs };
       entry.g = read;
-      return this.#finish(entry, ttlMs);
+      return this.#finish(entry, ttlMs, strict);
     });
   }
 
-  #finish(entry: Entry, ttlMs: number | undefined): Encoded {
+  /** `strict`: a value too large throws whatever `onError` says (for `add`, whose `false` means "exists"). */
+  #finish(entry: Entry, ttlMs: number | undefined, strict: boolean): Encoded {
     const payload = encodeEntry(entry, this.driver.nativeTtl);
     if (exceeds(payload, this.driver.maxValueBytes)) {
       const error = new CacheError(
         'ERR_VALUE_TOO_LARGE',
         `Expected the stored value to fit in ${this.driver.maxValueBytes} bytes (the ${this.driver.kind} limit), got ${Buffer.byteLength(payload)} bytes`,
       );
-      this.report(error, 'set', '', this.s.onError === 'throw');
+      this.report(error, 'set', '', strict || this.s.onError === 'throw');
       return { payload: undefined, ttlMs };
     }
     return { payload, ttlMs };
@@ -254,14 +270,17 @@ export class Engine {
     return reads;
   }
 
-  /** Runs a backend operation; a failure is reported and replaced by `fallback` (or thrown). */
-  attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R): Promise<R> {
+  /**
+   * Runs a backend operation; a failure is reported and replaced by `fallback`, or thrown with
+   * `onError: 'throw'` (or `rethrow`: calls whose fallback would be misleading, like `add`).
+   */
+  attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R, rethrow = false): Promise<R> {
     if (this.closed) return Promise.reject(new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`));
     return run().catch((error: unknown) => {
       if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE') {
         throw error;
       }
-      this.report(error, op, key, this.s.onError === 'throw');
+      this.report(error, op, key, rethrow || this.s.onError === 'throw');
       return fallback;
     });
   }
@@ -284,19 +303,44 @@ export class Engine {
       }
     }
     if (rethrow) throw wrapped;
-    this.s.logger.warn({ err: wrapped, op, key }, wrapped.message);
+    // During a known outage the breaker logged it once: one line per call would flood the log.
+    if (!this.breaker?.down) this.s.logger.warn({ err: wrapped, op, key }, wrapped.message);
     return wrapped;
   }
 
-  /** Bounds a network operation by `timeout` ms. */
+  /**
+   * Runs a network operation within `timeout` ms. While the backend is known down it fails at
+   * once; a failure that shows the server unreachable (or no answer in time) marks it down.
+   * A driver module still loading is waited for first, outside the bound (it is local work).
+   */
   guard<R>(run: () => Promise<R>, timeoutMs = this.s.timeout): Promise<R> {
     if (timeoutMs === undefined) return run();
+    const loading = this.driver.loading?.();
+    if (loading !== undefined) return loading.then(() => this.guard(run, timeoutMs));
+    const refusal = this.breaker?.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.#bounded(run, timeoutMs).catch((error: unknown) => {
+      if (!(error instanceof CacheError) && (timeouts.has(error as object) || (this.driver.isOutage?.(error) ?? true)))
+        this.breaker?.trip(error);
+      throw error;
+    });
+  }
+
+  /** Bounds an operation (and the connect it may wait for) by `timeoutMs`. */
+  #bounded<R>(run: () => Promise<R>, timeoutMs: number): Promise<R> {
     let timer: NodeJS.Timeout | undefined;
     const ready = this.driver.ready?.();
     const promise = ready === undefined ? run() : ready.then(run);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        const error = new Error(`no answer within ${timeoutMs} ms`);
+        timeouts.add(error);
+        reject(error);
+      }, timeoutMs);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
+
+/** The errors of operations that got no answer in time (they mark the backend down). */
+const timeouts = new WeakSet<object>();

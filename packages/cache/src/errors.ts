@@ -6,8 +6,10 @@
  * - `ERR_VALUE_TOO_LARGE`: the stored form is larger than the backend accepts (`maxValueBytes`).
  * - `ERR_NOT_INTEGER`: `incr`/`decr` on a value that is not an integer.
  * - `ERR_NOT_FOUND`: `incrVersion` of a key that is not in the cache.
- * - `ERR_BACKEND`: the backend failed or timed out; the original error is in `cause`.
+ * - `ERR_BACKEND`: the backend failed, timed out or is known to be down; the original error is in `cause`.
  * - `ERR_CLOSED`: the cache was used after `close()`.
+ * - `ERR_MISSING_PEER`: the backend's optional peer package is not installed (the message says
+ *   what to install, e.g. `npm install @keyv/redis`).
  */
 export type CacheErrorCode =
   | 'ERR_INVALID_OPTION'
@@ -17,7 +19,8 @@ export type CacheErrorCode =
   | 'ERR_NOT_INTEGER'
   | 'ERR_NOT_FOUND'
   | 'ERR_BACKEND'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  | 'ERR_MISSING_PEER';
 
 /** Base error of @adv/cache: branch on `code`; the original failure is in `cause`. */
 export class CacheError extends Error {

@@ -1,5 +1,6 @@
 export { Cache } from './cache.js';
 export { createCache } from './create-cache.js';
+export type { CacheDriver, DriverContext } from './drivers/factory.js';
 export type { CacheErrorCode } from './errors.js';
 export { CacheError } from './errors.js';
 export type { FragmentCache } from './fragment.js';
@@ -11,6 +12,6 @@ export { CACHE_PAGE_DEFAULTS, cachePage } from './http/cache-page.js';
 export type { KeyFunction } from './keys.js';
 export { defaultKeyFunction, isSafeKey } from './keys.js';
 export { LruStore } from './lru-store.js';
-export type { CacheOptions, IncrOptions, SetOptions, VersionOptions } from './options.js';
+export type { CacheOptions, IncrOptions, KeyvStoreLike, SetOptions, VersionOptions } from './options.js';
 export { CACHE_DEFAULTS } from './options.js';
 export type { CacheErrorListener, CacheSettings } from './settings.js';

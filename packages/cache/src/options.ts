@@ -1,6 +1,18 @@
 import type { Logger } from '@adv/types';
-import type { KeyvStoreAdapter } from 'keyv';
+import type { CacheDriver } from './drivers/factory.js';
 import type { KeyFunction } from './keys.js';
+
+/**
+ * A keyv store adapter (`@keyv/sqlite`, `@keyv/postgres`, …): the part of keyv's
+ * `KeyvStoreAdapter` the cache relies on, so that no keyv type appears in this package's types.
+ */
+export interface KeyvStoreLike {
+  get(key: string): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: keyv adapters type their values loosely
+  set(key: string, value: any, ttl?: number): unknown;
+  delete(key: string): unknown;
+  clear(): unknown;
+}
 
 /** Options of {@link createCache}. Every field is optional: `createCache()` is a memory cache. */
 export interface CacheOptions {
@@ -9,13 +21,21 @@ export interface CacheOptions {
    * (`new KeyvSqlite(...)`, a `Map`). Mutually exclusive with `url`.
    * @defaultValue `'memory'`
    */
-  store?: 'memory' | KeyvStoreAdapter | Map<unknown, unknown>;
+  store?: 'memory' | KeyvStoreLike | Map<unknown, unknown>;
   /**
    * The backend as a URL: `memory://`, `redis://host:6379/0`, `rediss://...`,
    * `memcached://host:11211` (several servers: `memcached://h1:11211,h2:11211`).
    * @example `createCache({ url: process.env.REDIS_URL })`
    */
   url?: string;
+  /**
+   * The backend as a driver imported from its subpath: `redisDriver({ url })` of
+   * `@adv/cache/redis` or `memcachedDriver({ url })` of `@adv/cache/memcached`. Same backend
+   * as `url`, loaded at start-up instead of on the first call. Mutually exclusive with `url`
+   * and `store`.
+   * @example `createCache({ driver: redisDriver({ url: process.env.REDIS_URL }) })`
+   */
+  driver?: CacheDriver;
   /**
    * Django's `KEY_PREFIX`: every stored key starts with `keyPrefix:version:`; `clear()` deletes
    * only keys with this prefix (on Redis and memory).
@@ -64,6 +84,9 @@ export interface CacheOptions {
   logger?: Logger;
   /**
    * Network backends: how long one operation may take, in ms, before it counts as a failure.
+   * Also the bound of a connect and of `close()`. A call that finds the server unreachable
+   * (or gets no answer within it) marks the backend down: later calls fail at once, without
+   * waiting, until a background probe gets an answer (see "When the server is down").
    * @defaultValue `1000`
    */
   timeout?: number;

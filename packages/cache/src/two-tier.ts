@@ -1,5 +1,6 @@
 import type { Logger } from '@adv/types';
 import type { MessageBus } from './drivers/types.js';
+import { CacheError } from './errors.js';
 import { LruStore } from './lru-store.js';
 
 interface Message {
@@ -23,6 +24,7 @@ export class L1 {
   readonly #logger: Logger;
   #subscribed: Promise<void> | undefined;
   #epoch = 0;
+  #guard: <R>(run: () => Promise<R>) => Promise<R> = (run) => run();
 
   constructor(options: { maxEntries: number; ttl: number; bus: MessageBus; channel: string; logger: Logger }) {
     this.#store = new LruStore(options.maxEntries);
@@ -76,13 +78,23 @@ export class L1 {
     this.#store.set(key, payload, ttlMs ? Math.min(ttlMs, this.#ttlMs) : this.#ttlMs);
   }
 
+  /**
+   * Runs publishes through the cache's bound and "known down" state (set by the cache's engine):
+   * during an outage an invalidation fails at once instead of waiting for a connect.
+   */
+  guardWith(guard: <R>(run: () => Promise<R>) => Promise<R>): void {
+    this.#guard = guard;
+  }
+
   /** Drops local copies of `keys` (all when absent) and tells the other processes to. */
   invalidate(keys?: readonly string[]): void {
     this.#epoch++;
     if (keys === undefined) this.#store.clear();
     else for (const key of keys) this.#store.delete(key);
     const message: Message = keys === undefined ? { i: this.#id } : { i: this.#id, k: [...keys] };
-    this.#bus.publish(this.#channel, JSON.stringify(message)).catch((error: unknown) => {
+    this.#guard(() => this.#bus.publish(this.#channel, JSON.stringify(message))).catch((error: unknown) => {
+      // Refused because the backend is known down: that was logged once, when it went down.
+      if (error instanceof CacheError && error.code === 'ERR_BACKEND') return;
       this.#logger.warn({ err: error }, '@adv/cache: could not publish an L1 invalidation');
     });
   }

@@ -1,72 +1,13 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { freePort, type RunningService, startMemcached, startRedis } from '../../../scripts/test-services.js';
-import { type Cache, type CacheError, createCache } from '../src/index.js';
+import { describe, expect, inject, it, vi } from 'vitest';
+import { freePort, startRedis } from '../../../scripts/test-services.js';
+import { type CacheError, createCache } from '../src/index.js';
 import { recordingLogger } from './helpers.js';
 
 const redisUrl = inject('redisUrl');
 const memcachedUrl = inject('memcachedUrl');
 
-describe.runIf(redisUrl)('a Redis that goes down mid-test', () => {
-  let redis: RunningService;
-  const caches: Cache[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(caches.map((cache) => cache.close()));
-    await redis.stop();
-  });
-
-  it('falls through by default (log + error event), throws with onError: "throw", and recovers after a restart', async () => {
-    const logger = recordingLogger();
-    const falling = createCache({ url: redis.url, keyPrefix: 'down', logger, timeout: 2000 });
-    const throwing = createCache({ url: redis.url, keyPrefix: 'down', logger, onError: 'throw', timeout: 2000 });
-    caches.push(falling, throwing);
-    const events: CacheError[] = [];
-    falling.on('error', (error) => events.push(error));
-    await falling.set('k', 'v');
-    await throwing.connect();
-    expect(await throwing.get('k')).toBe('v');
-
-    await redis.stop();
-    expect(await falling.get('k')).toBeUndefined();
-    expect(await falling.set('k', 'w')).toBe(false);
-    expect(await falling.getOrSet('k', () => 'from factory')).toBe('from factory');
-    expect(await falling.getMany(['k'])).toEqual(new Map());
-    await falling.invalidateTags(['t']);
-    await expect(falling.incr('n')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
-    await expect(throwing.get('k')).rejects.toMatchObject({ name: 'CacheError', code: 'ERR_BACKEND' });
-    await expect(throwing.getOrSet('k', () => 'x')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
-    await expect(falling.readinessCheck().check(AbortSignal.timeout(3000))).rejects.toBeDefined();
-    expect(events.length).toBeGreaterThanOrEqual(5);
-    expect(events.every((error) => error.code === 'ERR_BACKEND' && error.cause !== undefined)).toBe(true);
-    expect(logger.warnings.length).toBeGreaterThanOrEqual(5);
-
-    redis = await startRedis(redis.port);
-    await vi.waitFor(
-      async () => {
-        expect(await falling.set('k', 'back')).toBe(true);
-      },
-      { timeout: 15_000, interval: 200 },
-    );
-    expect(await falling.get('k')).toBe('back');
-    // Each client reconnects on its own backoff (up to 2 s apart).
-    await vi.waitFor(async () => expect(await throwing.get('k')).toBe('back'), { timeout: 15_000, interval: 200 });
-  }, 40_000);
-
-  it('times out a backend that never answers, instead of hanging', async () => {
-    const cache = createCache({
-      url: 'redis://127.0.0.1:9',
-      keyPrefix: 'never',
-      logger: recordingLogger(),
-      timeout: 300,
-    });
-    caches.push(cache);
-    expect(await cache.get('k')).toBeUndefined();
-    expect(await cache.getOrSet('k', () => 1)).toBe(1);
-  }, 20_000);
-});
+// Outages (unreachable, killed, frozen, close, recovery): the shared contract in outage.test.ts.
 
 describe.runIf(redisUrl)('two-tier after Redis restarts', () => {
   it('drops every L1 copy once the invalidation subscription is back (messages were lost meanwhile)', async () => {
@@ -113,33 +54,6 @@ describe.runIf(memcachedUrl)('memcached limits', () => {
       await Promise.all([cache.close(), strict.close()]);
     }
   });
-});
-
-describe.runIf(memcachedUrl)('a memcached that goes down mid-test', () => {
-  it('falls through with an error event, and throws with onError: "throw"', async () => {
-    const server = await startMemcached();
-    const cache = createCache({ url: server.url, keyPrefix: 'mcdown', logger: recordingLogger(), timeout: 500 });
-    const strict = createCache({
-      url: server.url,
-      keyPrefix: 'mcdown',
-      onError: 'throw',
-      logger: recordingLogger(),
-      timeout: 500,
-    });
-    try {
-      const events: CacheError[] = [];
-      cache.on('error', (error) => events.push(error));
-      await cache.set('k', 'v');
-      expect(await cache.get('k')).toBe('v');
-      await server.stop();
-      expect(await cache.get('k')).toBeUndefined();
-      expect(await cache.getOrSet('k', () => 'factory')).toBe('factory');
-      await expect(strict.get('k')).rejects.toMatchObject({ code: 'ERR_BACKEND' });
-      expect(events.length).toBeGreaterThanOrEqual(2);
-    } finally {
-      await Promise.all([cache.close(), strict.close(), server.stop()]);
-    }
-  }, 20_000);
 });
 
 describe.runIf(redisUrl)('clear() on Redis', () => {

@@ -1,7 +1,8 @@
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
+import type { KeyvStoreLike } from '../options.js';
 import { decodeEntry } from '../payload.js';
 import { addInteger } from './integers.js';
-import { type Driver, keyvOptions } from './types.js';
+import { type Driver, keyvOptions, type StringStore } from './types.js';
 
 /**
  * Runs read-modify-write steps one at a time per key in this process: the store itself has no
@@ -29,14 +30,14 @@ function keyedLock() {
  * `add` and `incr` are a read then a write: serialised per key within this process, but not
  * atomic across processes. `clear` is the store's own `clear()` (usually everything in it).
  */
-export function keyvStoreDriver(store: KeyvStoreAdapter | Map<unknown, unknown>, shared: boolean): Driver {
-  const keyv = new Keyv<string>(store as KeyvStoreAdapter, keyvOptions as never);
+export function keyvStoreDriver(store: KeyvStoreLike | Map<unknown, unknown>, shared: boolean): Driver {
+  const keyv = new Keyv<string>(store as unknown as KeyvStoreAdapter, keyvOptions as never);
   keyv.on('error', () => {});
   const locked = keyedLock();
   return {
     kind: 'keyv',
     shared,
-    keyv,
+    keyv: keyv as unknown as StringStore,
     nativeTtl: false,
     maxValueBytes: Number.POSITIVE_INFINITY,
     add(key, payload, ttlMs) {

@@ -2,26 +2,10 @@ import KeyvMemcache from '@keyv/memcache';
 import { Keyv } from 'keyv';
 import { CacheError } from '../errors.js';
 import { Generation, GenerationStore, type MemjsClient } from './memcached-namespace.js';
-import { type Driver, keyvOptions } from './types.js';
+import { MEMCACHED_MAX_VALUE_BYTES, memcachedExpires } from './memcached-ttl.js';
+import { type Driver, keyvOptions, type StringStore } from './types.js';
 
-/** memcached's default item size limit (1 MiB) less room for the key and flags. */
-export const MEMCACHED_MAX_VALUE_BYTES = 1024 * 1024 - 1024;
-
-const THIRTY_DAYS = 60 * 60 * 24 * 30;
-const MAX_EXPIRES = 0xffff_ffff;
-
-/**
- * memcached's expiry: whole seconds, and anything over 30 days means a Unix time. Returns the
- * value to send (0 = never, also for a time past what the protocol's 32 bits hold).
- */
-export function memcachedExpires(ttlMs: number | undefined, now = Date.now()): number {
-  if (!ttlMs) return 0;
-  const seconds = Math.ceil(ttlMs / 1000);
-  if (seconds <= THIRTY_DAYS) return seconds;
-  const at = Math.floor(now / 1000) + seconds;
-  // The protocol's expiry is 32 bits: a time past 2106 is as good as never.
-  return at > MAX_EXPIRES ? 0 : at;
-}
+export { MEMCACHED_MAX_VALUE_BYTES, memcachedExpires };
 
 function notInteger(error: unknown, key: string): unknown {
   return error instanceof Error && /non-numeric/i.test(error.message)
@@ -31,8 +15,8 @@ function notInteger(error: unknown, key: string): unknown {
     : error;
 }
 
-/** Options of the memcached driver. */
-export interface MemcachedDriverOptions {
+/** What the memcached driver needs from the cache it serves. */
+export interface MemcachedConnectionOptions {
   /** `memcached://host:port` (several servers: `h1:11211,h2:11211`). */
   url: string;
   /** Connect and command timeout in seconds. */
@@ -50,7 +34,7 @@ export interface MemcachedDriverOptions {
  * ({@link Generation}), read in the same round trip as each operation: `clear()` starts a
  * new generation instead of flushing the server.
  */
-export function memcachedDriver(options: MemcachedDriverOptions): Driver {
+export function openMemcached(options: MemcachedConnectionOptions): Driver {
   const { url, timeoutSeconds, keyPrefix, log } = options;
   const servers = url.replace(/^memcached:\/\//, '');
   const adapter = new KeyvMemcache(servers, {
@@ -61,14 +45,14 @@ export function memcachedDriver(options: MemcachedDriverOptions): Driver {
     conntimeout: timeoutSeconds,
     logger: { log },
   } as never);
-  const client = adapter.client as unknown as MemjsClient;
+  const client = adapter.client as unknown as MemjsClient & { servers?: Array<{ _socket?: { destroy(): void } }> };
   const generation = new Generation(client, keyPrefix);
   const keyv = new Keyv<string>(new GenerationStore(adapter, generation) as never, keyvOptions as never);
   keyv.on('error', () => {});
   return {
     kind: 'memcached',
     shared: true,
-    keyv,
+    keyv: keyv as unknown as StringStore,
     nativeTtl: true,
     maxValueBytes: MEMCACHED_MAX_VALUE_BYTES,
     toStoreTtl(ttlMs) {
@@ -99,8 +83,14 @@ export function memcachedDriver(options: MemcachedDriverOptions): Driver {
     async ping() {
       await client.get('adv-cache-ping');
     },
+    // memjs reports the server's own refusals as `MemJS <COMMAND>: <status>`; anything else
+    // (refused, reset, timed out, no servers) means the server cannot be reached.
+    isOutage: (error) =>
+      !(error instanceof Error && /^MemJS |generation of|did not store|keeps losing/.test(error.message)),
     async close() {
-      client.close();
+      client.close(); // ends each socket
+      // A socket still connecting to a server that never answers would wait for its timeout.
+      for (const server of client.servers ?? []) server._socket?.destroy();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Keyv } from 'keyv';
 import { LruStore } from '../lru-store.js';
 import { addInteger } from './integers.js';
-import { type Driver, keyvOptions } from './types.js';
+import { type Driver, keyvOptions, type StringStore } from './types.js';
 
 /** The embedded default: one process's memory, LRU-bounded. Every operation is atomic here. */
 export function memoryDriver(maxEntries: number): Driver {
@@ -11,7 +11,7 @@ export function memoryDriver(maxEntries: number): Driver {
   return {
     kind: 'memory',
     shared: false,
-    keyv,
+    keyv: keyv as unknown as StringStore,
     nativeTtl: true,
     maxValueBytes: Number.POSITIVE_INFINITY,
     async add(key, payload, ttlMs) {

@@ -1,4 +1,15 @@
-import type { Keyv } from 'keyv';
+/**
+ * The string store a driver hands the cache: what it needs of keyv's `get`/`set`/… (a
+ * `Keyv<string>` fits). Defined here so no keyv type reaches the public declarations.
+ */
+export interface StringStore {
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: string[]): Promise<Array<string | undefined>>;
+  set(key: string, value: string, ttl?: number): Promise<boolean>;
+  setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<unknown>;
+  delete(key: string): Promise<boolean>;
+  deleteMany(keys: string[]): Promise<boolean>;
+}
 
 /** Backend-specific operations the cache needs beyond keyv's get/set/delete. */
 export interface Driver {
@@ -7,7 +18,7 @@ export interface Driver {
   /** Whether other processes see the same data. */
   readonly shared: boolean;
   /** The keyv instance carrying the cache's stored strings. */
-  readonly keyv: Keyv<string>;
+  readonly keyv: StringStore;
   /** Whether the store itself expires keys after the ttl it is given. */
   readonly nativeTtl: boolean;
   /** Largest stored string the backend accepts, in bytes. */
@@ -32,12 +43,23 @@ export interface Driver {
   pruneExpired?(): number;
   /** Undefined when connected; otherwise a promise that resolves once connected. */
   ready?(): Promise<void> | undefined;
+  /**
+   * Undefined once the driver's code is loaded; otherwise a promise that settles when it is
+   * (drivers on optional peers are imported on first use). Not counted in an operation's timeout.
+   */
+  loading?(): Promise<void> | undefined;
+  /**
+   * Whether a failure means the server cannot be reached (connection refused or lost, no
+   * answer) rather than an error reply; such a failure marks the backend down. Absent: every
+   * failure that is not a `CacheError` does.
+   */
+  isOutage?(error: unknown): boolean;
   /** Resolves when the backend answers. */
   ping(): Promise<void>;
   /** Cross-process messages, when the backend has them (Redis pub/sub). */
   readonly bus?: MessageBus;
-  /** Releases connections. */
-  close(): Promise<void>;
+  /** Releases connections and timers; settles within `timeoutMs` even when the server is gone. */
+  close(timeoutMs: number): Promise<void>;
 }
 
 /** Publish/subscribe on a channel shared by processes. */

@@ -4,3 +4,4 @@
  */
 export { redisLayer } from './layers/redis/layer.js';
 export type { RedisConnectionOptions, RedisLayerOptions } from './layers/redis/options.js';
+export { REDIS_LAYER_DEFAULTS } from './layers/redis/options.js';

@@ -1,10 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import type { DescribesBackend, GroupSender } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { memoryLayer } from '../src/index.js';
 import { channelLayerContract } from './layer-contract.js';
+import { channelLayerOutageContract } from './layer-outage-contract.js';
 
 describe('memoryLayer: channel layer contract', () => {
   channelLayerContract((options) => memoryLayer(options), { name: '@adv/async:memory', shared: false });
+});
+
+describe('memoryLayer: outage contract', () => {
+  channelLayerOutageContract(it, {
+    make: () => memoryLayer(),
+    child: {
+      entry: fileURLToPath(new URL('../src/index.ts', import.meta.url)),
+      factory: 'memoryLayer',
+      options: () => ({}),
+    },
+  });
 });
 
 describe('memoryLayer options', () => {

@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { startRedis } from '../../../scripts/test-services.js';
 import { redisLayer } from '../src/redis.js';
 import { channelLayerContract } from './layer-contract.js';
+import { channelLayerOutageContract } from './layer-outage-contract.js';
 
 const redisUrl = inject('redisUrl');
 // Own DB and key prefix: packages' suites share the Redis server and run in parallel.
@@ -13,12 +16,27 @@ describe.runIf(redisUrl)('redisLayer: channel layer contract', () => {
   });
 });
 
+describe.runIf(redisUrl)('redisLayer: outage contract (a Redis of its own, killed and restarted)', () => {
+  channelLayerOutageContract(it, {
+    make: (options, url) => redisLayer({ url: url!, prefix, ...options }),
+    child: {
+      entry: fileURLToPath(new URL('../src/redis.ts', import.meta.url)),
+      factory: 'redisLayer',
+      options: (url, unavailableTimeout) => ({ url, unavailableTimeout }),
+    },
+    server: { start: (port) => startRedis(port), url: (port) => `redis://127.0.0.1:${port}` },
+  });
+});
+
 describe('redisLayer options', () => {
   it('needs a redis:// URL', () => {
     expect(() => redisLayer({ url: 'http://x' })).toThrow(
       'Expected `url` to be a redis:// or rediss:// URL, got `http://x` (string)',
     );
     expect(() => redisLayer(undefined as never)).toThrow(/Expected `options`/);
+    expect(() => redisLayer({ url: 'redis://127.0.0.1:1', unavailableTimeout: 0 })).toThrow(
+      'Expected `unavailableTimeout` to be a number of milliseconds from 1 and up, got `0` (number)',
+    );
   });
 
   it('takes connection options of its own type, and rejects unknown or mistyped ones', () => {

@@ -28,7 +28,10 @@ export interface DroppedMessage {
 export interface ChannelLayerEvents {
   /** A message was dropped (never silently): also counted in `layer.dropped`. */
   dropped: (event: DroppedMessage) => void;
-  /** A backend error that no caller could receive (e.g. a Redis subscriber reconnecting). */
+  /**
+   * A backend error that no caller could receive: a Redis connection failing or reconnecting
+   * (once per attempt while Redis is down), or memberships that could not be restored.
+   */
   error: (error: Error) => void;
 }
 
@@ -59,6 +62,10 @@ export const LAYER_DEFAULTS = { capacity: 100, expiry: 60, groupExpiry: 86_400 }
  * A channel layer (Django Channels): named channels, one per consumer, and groups of channels
  * that receive a message sent to the group. `memoryLayer()` serves one process;
  * `redisLayer()` lets every process sharing a Redis deliver group messages to its own clients.
+ *
+ * Outage contract: a call that needs a server settles within the layer's bound (Redis:
+ * `unavailableTimeout`) with `AsyncError` `ERR_BACKEND` when the server is unreachable or does
+ * not answer; nothing is queued to be sent later. `close()` settles within that bound too.
  */
 export interface ChannelLayer extends GroupSender, DescribesBackend {
   /**
@@ -99,6 +106,10 @@ export interface ChannelLayer extends GroupSender, DescribesBackend {
   readonly dropped: number;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof ChannelLayerEvents>(event: E, listener: ChannelLayerEvents[E]): () => void;
-  /** Releases connections and timers. Further calls reject with `ERR_CLOSED`. */
+  /**
+   * Releases connections and timers, so nothing keeps the process alive; calls still waiting for
+   * the server reject with `ERR_CLOSED`. Settles within the layer's bound even while the server
+   * is down. Further calls reject with `ERR_CLOSED`.
+   */
   close(): Promise<void>;
 }

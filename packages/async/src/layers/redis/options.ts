@@ -44,7 +44,19 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   prefix?: string;
   /** Connection options (TLS, password, …) merged over the URL. */
   redis?: RedisConnectionOptions;
+  /**
+   * The bound of every call that needs Redis, in ms: while Redis is unreachable (not connected
+   * yet, or reconnecting) a call waits this long for it, and a sent command waits this long for
+   * its answer (one deadline for both), then rejects with `AsyncError` `ERR_BACKEND`. Nothing
+   * is queued while Redis is down, and nothing is resent when it returns. `close()` settles
+   * within it too.
+   * @defaultValue `5_000`
+   */
+  unavailableTimeout?: number;
 }
+
+/** Defaults of {@link RedisLayerOptions} (buffer options: `LAYER_DEFAULTS`). */
+export const REDIS_LAYER_DEFAULTS = { prefix: 'adv:channels', unavailableTimeout: 5_000 } as const;
 
 const CONNECTION_KEYS: Record<keyof RedisConnectionOptions, 'string' | 'number' | 'tls' | 'family'> = {
   host: 'string',

@@ -48,7 +48,13 @@ export function openConnection<Data>(
   let closed = false;
 
   const fail = (error: unknown) => {
-    const invalid = error instanceof AsyncError && error.code === 'ERR_INVALID_MESSAGE';
+    const code = error instanceof AsyncError ? error.code : undefined;
+    if (code === 'ERR_LIMIT') {
+      logger.warn({ err: error, channel }, 'WebSocket connection over a limit');
+      if (init.readyState === 1) init.close(1008, 'Too many groups');
+      return;
+    }
+    const invalid = code === 'ERR_INVALID_MESSAGE';
     if (!invalid) logger.error({ err: error, channel }, 'WebSocket consumer failed');
     if (init.readyState === 1) init.close(invalid ? 1007 : 1011, invalid ? 'Invalid message data' : 'Internal error');
   };
@@ -93,8 +99,21 @@ export function openConnection<Data>(
     },
     async groupAdd(group) {
       if (closed) return;
+      const isNew = !groups.has(group);
+      if (isNew && groups.size >= route.maxGroupsPerConnection) {
+        throw new AsyncError(
+          'ERR_LIMIT',
+          `groupAdd('${group}'): this connection is already in ${groups.size} groups (\`maxGroupsPerConnection\`); leave one with groupDiscard() or raise the limit`,
+        );
+      }
       groups.add(group);
-      await layer.groupAdd(group, channel);
+      try {
+        await layer.groupAdd(group, channel);
+      } catch (error) {
+        // Not a member after all (e.g. ERR_BACKEND while Redis is down): not renewed later either.
+        if (isNew) groups.delete(group);
+        throw error;
+      }
     },
     async groupDiscard(group) {
       groups.delete(group);

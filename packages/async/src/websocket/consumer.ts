@@ -4,6 +4,7 @@ import { WEBSOCKET_DEFAULTS, type WebSocketRoute } from './types.js';
 
 /** A route with its defaults resolved, as the adapter uses it. */
 export interface ResolvedRoute<Data> extends WebSocketRoute<Data> {
+  maxGroupsPerConnection: number;
   maxMessageSize: number;
   heartbeatInterval: number;
   backpressure: { limit: number; policy: 'drop' | 'close' };
@@ -31,6 +32,19 @@ export function consumer<Data = undefined>(route: WebSocketRoute<Data>): WebSock
   }
   checkCount('maxMessageSize', route.maxMessageSize, { min: 1, unit: 'number of bytes' });
   checkCount('heartbeatInterval', route.heartbeatInterval, { unit: 'number of milliseconds' });
+  checkCount('maxGroupsPerConnection', route.maxGroupsPerConnection, { min: 1, infinite: true });
+  if (route.allowedHosts !== undefined) {
+    if (
+      !Array.isArray(route.allowedHosts) ||
+      route.allowedHosts.some((item) => typeof item !== 'string' || item === '')
+    ) {
+      throw invalidOption(
+        'allowedHosts',
+        "an array of host names (`example.com`, `.example.com` or `'*'`)",
+        route.allowedHosts,
+      );
+    }
+  }
   if (route.allowedOrigins !== undefined) {
     if (!Array.isArray(route.allowedOrigins) || route.allowedOrigins.some((item) => typeof item !== 'string')) {
       throw invalidOption('allowedOrigins', 'an array of origin or host strings', route.allowedOrigins);
@@ -57,6 +71,7 @@ export function resolveRoute<Data>(route: WebSocketRoute<Data>, layer: () => Cha
   consumer(route);
   return {
     ...route,
+    maxGroupsPerConnection: route.maxGroupsPerConnection ?? WEBSOCKET_DEFAULTS.maxGroupsPerConnection,
     maxMessageSize: route.maxMessageSize ?? WEBSOCKET_DEFAULTS.maxMessageSize,
     heartbeatInterval: route.heartbeatInterval ?? WEBSOCKET_DEFAULTS.heartbeatInterval,
     backpressure: { ...WEBSOCKET_DEFAULTS.backpressure, ...route.backpressure },

@@ -52,7 +52,11 @@ export interface WebSocketContext<Data = unknown> {
   sendJson(value: unknown): boolean;
   /** Closes the connection. @defaultValue code `1000` */
   close(code?: number, reason?: string): void;
-  /** Joins a group (left automatically on disconnect). */
+  /**
+   * Joins a group (left automatically on disconnect). Throws `ERR_LIMIT` past the route's
+   * `maxGroupsPerConnection`; rejects as the layer does (`ERR_BACKEND` when Redis is down), and
+   * then the connection is not in the group.
+   */
   groupAdd(group: string): Promise<void>;
   /** Leaves a group. */
   groupDiscard(group: string): Promise<void>;
@@ -102,6 +106,23 @@ export interface WebSocketRoute<Data = unknown> {
    */
   allowedOrigins?: readonly string[];
   /**
+   * Allowed `Host` headers of the upgrade request, with Django's `ALLOWED_HOSTS` rules: exact
+   * names (`example.com`), a leading dot for a domain and its subdomains (`.example.com`), or
+   * `'*'`; case-insensitive, the port ignored. Any other Host (DNS rebinding: `evil.example`
+   * pointing at your server) gets `400` before the handshake, before `authenticate` runs. Pass
+   * the same list as your HTTP allowed-hosts middleware: upgrades do not go through it.
+   * @defaultValue any Host (no check)
+   * @example `['example.com', '.example.com', 'localhost']`
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Most groups one connection may be in at once; a `groupAdd` past it throws `AsyncError`
+   * `ERR_LIMIT` (left uncaught in a hook, the connection closes with 1008). Bounds the memory
+   * one client can make the server hold. `Infinity` disables the limit.
+   * @defaultValue `100`
+   */
+  maxGroupsPerConnection?: number;
+  /**
    * Largest incoming message in bytes; a larger one closes the connection with 1009.
    * @defaultValue `1_048_576`
    */
@@ -117,6 +138,7 @@ export interface WebSocketRoute<Data = unknown> {
 
 /** Defaults of {@link WebSocketRoute}. */
 export const WEBSOCKET_DEFAULTS = {
+  maxGroupsPerConnection: 100,
   maxMessageSize: 1_048_576,
   heartbeatInterval: 30_000,
   backpressure: { limit: 1_048_576, policy: 'close' as 'drop' | 'close' },

@@ -11,6 +11,7 @@ import type { ChannelLayer } from '../layers/types.js';
 import { toRequest } from '../serve/node-request.js';
 import { openConnection } from './connection.js';
 import { type ResolvedRoute, resolveRoute } from './consumer.js';
+import { hostAllowed } from './hosts.js';
 import { originAllowed } from './origin.js';
 import type { AnyWebSocketRoute, ReadyState, WebSocketInit } from './types.js';
 
@@ -127,6 +128,10 @@ export function attachWebSockets(
     const mount = mounts.get((req.url ?? '/').split('?')[0]!);
     if (mount === undefined) return reject(socket, 404);
     if (options.isClosing()) return reject(socket, 503);
+    const allowedHosts = mount.route.allowedHosts;
+    if (allowedHosts !== undefined && !hostAllowed(req.headers.host, allowedHosts)) {
+      return reject(socket, 400, 'Invalid Host header');
+    }
     const request = toRequest(req, { body: false });
     if (!originAllowed(request, mount.route.allowedOrigins)) return reject(socket, 403, 'Origin not allowed');
     let data: unknown;

@@ -83,6 +83,12 @@ export const demoSettingsShape = {
    * after a commit is logged and skipped): the bound on every call the request path makes to Redis.
    */
   DEPENDENCY_TIMEOUT_MS: int(2000, 1),
+  /**
+   * Milliseconds a SIGTERM/SIGINT shutdown may take: in-flight requests get the first half,
+   * then the queue, channel layer, database and cache close; past it the process exits with
+   * code 1 anyway (a dependency that is down must not keep a stopping process alive).
+   */
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
   /** pino level of the request and app logs. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 };
@@ -111,6 +117,8 @@ export interface DemoConfig {
   pageCacheSeconds: number;
   /** DEPENDENCY_TIMEOUT_MS: the bound on a request's calls to the cache, queue and channel layer. */
   dependencyTimeoutMs: number;
+  /** SHUTDOWN_TIMEOUT_MS: the bound on a graceful stop. */
+  shutdownTimeoutMs: number;
   seed: boolean;
   logLevel: DemoSettings['LOG_LEVEL'];
 }
@@ -168,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,
     dependencyTimeoutMs: settings.DEPENDENCY_TIMEOUT_MS,
+    shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     seed: settings.SEED,
     logLevel: settings.LOG_LEVEL,
     ...overrides,

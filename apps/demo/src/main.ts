@@ -56,7 +56,21 @@ if (workers === 1) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
       running.demo.logger.info({ signal }, 'shutting down');
-      await running.stop();
+      // Bounded: a server that is down (Redis, PostgreSQL) must not keep a stopping process alive.
+      const timer = setTimeout(() => {
+        running.demo.logger.error(
+          { signal, shutdownTimeoutMs: config.shutdownTimeoutMs },
+          'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting anyway',
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      try {
+        await running.stop();
+      } catch (error) {
+        running.demo.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      }
+      clearTimeout(timer);
       process.exit(0);
     });
   }

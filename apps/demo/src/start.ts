@@ -40,6 +40,8 @@ export async function startServer(config: DemoConfig, options: { prepared?: bool
     host: config.host,
     websocket: demo.websocket,
     logger: demo.logger,
+    // Half of the shutdown budget for in-flight requests; the rest for closing the dependencies.
+    shutdownTimeout: Math.floor(config.shutdownTimeoutMs / 2),
   });
   demo.setBaseUrl(server.url);
   answerUnrepresentableMethods(server, demo);

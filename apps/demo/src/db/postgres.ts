@@ -21,6 +21,13 @@ function toPositional(sql: string): string {
 const ignoreConnectionError = () => {};
 
 /**
+ * SQLSTATEs that say the server, not the statement, is the problem: connection exceptions
+ * (class 08), operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
+ * connect now: starting up or in recovery) and too many connections (53300).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+
+/**
  * Returns a client to the pool after a failed block only if it is usable: a ROLLBACK with no
  * transaction open is harmless, and one that fails (the connection broke, or the server
  * ended it) destroys the client instead of handing a broken connection to the next request.
@@ -178,6 +185,13 @@ export class PostgresDatabase implements SqlDatabase {
 
   /** SQL errors pass through as node-postgres raised them; not reaching the server says where and what to check. */
   #explained(error: unknown): unknown {
+    if (error instanceof pg.DatabaseError && UNAVAILABLE_SQLSTATE.test(error.code ?? '')) {
+      // Not the query's fault: the server is starting, shutting down, recovering or full.
+      return new DatabaseError(
+        `PostgreSQL at ${this.description} (DATABASE_URL) is unavailable: ${error.message} (${error.code}). It answers again once the server has started or recovered.`,
+        { cause: error },
+      );
+    }
     if (error instanceof pg.DatabaseError || error instanceof DatabaseError || !(error instanceof Error)) return error;
     const code = (error as { code?: string }).code;
     if (code === undefined && !/timeout|connect|terminat/i.test(error.message)) return error;

@@ -24,11 +24,18 @@ export class ServiceUnavailableError extends Error {
  */
 const OUTAGE_CODES = new Set(['ERR_BACKEND', 'ERR_TIMEOUT', 'ERR_CALLBACK_TIMEOUT']);
 
-/** Whether `error` says a server is down or too slow, rather than a bug or bad input. */
-export function isOutage(error: unknown): boolean {
+/**
+ * Whether `error` says a server is down or too slow, rather than a bug or bad input. Looks
+ * into `cause` and `AggregateError`s: a block whose connection died fails its ROLLBACK too
+ * (`@adv/signals`' `ERR_ROLLBACK_FAILED`, the database errors in its cause).
+ */
+export function isOutage(error: unknown, depth = 0): boolean {
   if (error instanceof ServiceUnavailableError || error instanceof DatabaseError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && OUTAGE_CODES.has(code);
+  if (error === null || typeof error !== 'object' || depth > 3) return false;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isOutage(inner, depth + 1))) return true;
+  return cause !== undefined && isOutage(cause, depth + 1);
 }
 
 const DEPENDENCY_BY_ERROR: Record<string, Dependency> = {
@@ -38,10 +45,18 @@ const DEPENDENCY_BY_ERROR: Record<string, Dependency> = {
 };
 
 /** Which dependency an outage error (see {@link isOutage}) is about, for logs; `undefined` if unknown. */
-export function dependencyOf(error: unknown): Dependency | undefined {
+export function dependencyOf(error: unknown, depth = 0): Dependency | undefined {
   if (error instanceof ServiceUnavailableError) return error.dependency;
   if (error instanceof DatabaseError) return 'database';
-  return DEPENDENCY_BY_ERROR[(error as { name?: string } | null)?.name ?? ''];
+  if (error === null || typeof error !== 'object' || depth > 3) return undefined;
+  const known = DEPENDENCY_BY_ERROR[(error as { name?: string }).name ?? ''];
+  if (known) return known;
+  const inner = error instanceof AggregateError ? error.errors : [(error as { cause?: unknown }).cause];
+  for (const candidate of inner) {
+    const found = candidate === undefined ? undefined : dependencyOf(candidate, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Options of {@link bounded}. */

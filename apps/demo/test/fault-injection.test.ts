@@ -124,6 +124,15 @@ async function runScenario(scenario: Scenario) {
   load.setPhase('outage');
   await scenario.kill(service);
   await load.waitFor(enough('outage'), 120_000, 'the outage phase');
+  // What a load balancer and Prometheus see meanwhile.
+  const readyResponse = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+  const readyDuringOutage = {
+    status: readyResponse.status,
+    body: (await readyResponse.json()) as Record<string, unknown>,
+  };
+  const metricsDuringOutage = await (
+    await fetch(`${app.url}/metrics`, { signal: AbortSignal.timeout(REQUEST_BOUND_MS) })
+  ).text();
   load.setPhase('recovery');
   const stopRestarted = await scenario.restart(service);
   cleanups.push(stopRestarted);
@@ -164,7 +173,18 @@ async function runScenario(scenario: Scenario) {
   if (process.env.FAULT_FIGURES_DIR) {
     writeFileSync(join(process.env.FAULT_FIGURES_DIR, `${scenario.name}.json`), JSON.stringify(figures, null, 2));
   }
-  return { judged, figures, comment, listed, exported, exit, shutdownMs, output: app.output };
+  return {
+    judged,
+    figures,
+    comment,
+    listed,
+    exported,
+    exit,
+    shutdownMs,
+    output: app.output,
+    readyDuringOutage,
+    metricsDuringOutage,
+  };
 }
 
 function assertOutageContract(result: Awaited<ReturnType<typeof runScenario>>, scenario: Scenario) {
@@ -234,6 +254,14 @@ describe.runIf(services)('fault injection: the demo under load while its server 
     };
     const result = await runScenario(scenario);
     assertOutageContract(result, scenario);
+    // Still ready (the cached pages render), but saying what is degraded, in the body and the metric.
+    expect(result.readyDuringOutage.status).toBe(200);
+    expect(result.readyDuringOutage.body).toMatchObject({
+      status: 'degraded',
+      degraded: expect.arrayContaining(['cache']),
+    });
+    expect(result.metricsDuringOutage).toMatch(/^adv_dependency_up\{dependency="cache"\} 0$/m);
+    expect(result.metricsDuringOutage).toMatch(/^adv_dependency_up\{dependency="database"\} 1$/m);
   });
 
   it.runIf(services?.findPgBin())(

@@ -7,10 +7,13 @@ import type { KeyFunction } from './keys.js';
  * `KeyvStoreAdapter` the cache relies on, so that no keyv type appears in this package's types.
  */
 export interface KeyvStoreLike {
+  /** Reads the stored value at `key`. */
   get(key: string): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: keyv adapters type their values loosely
-  set(key: string, value: any, ttl?: number): unknown;
+  /** Stores `value` at `key` for `ttl` ms (none: no expiry). */
+  set(key: string, value: unknown, ttl?: number): unknown;
+  /** Deletes `key`. */
   delete(key: string): unknown;
+  /** Deletes everything in the store (what `cache.clear()` calls). */
   clear(): unknown;
 }
 

@@ -303,7 +303,7 @@ async function check(address) {
 `;
 
 /** Compares server results with the expectations; returns the problems. */
-function serverProblems(checks, results) {
+export function serverProblems(checks, results) {
   const problems = [];
   checks.forEach(({ request, expect }, index) => {
     const result = results?.[index];

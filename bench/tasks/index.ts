@@ -1,6 +1,13 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createTaskApp, memoryBackend } from '@adv/tasks';
 import { bullmqBackend } from '@adv/tasks/bullmq';
+import { sqliteBackend } from '@adv/tasks/sqlite';
 import { Queue, Worker } from 'bullmq';
 import PQueue from 'p-queue';
 import { startRedis } from '../../scripts/test-services.js';
@@ -42,6 +49,26 @@ async function enqueueAll(count: number, enqueue: (sentAt: number) => Promise<un
       }
     }),
   );
+}
+
+/** Steady load below capacity, so that latency measures how fast a job starts rather than queueing. */
+const PACED_PER_SECOND = 2000;
+
+/** Enqueues `count` tasks at `perSecond` (a burst every 10 ms), each stamped when its enqueue starts. */
+async function enqueuePaced(
+  count: number,
+  perSecond: number,
+  enqueue: (sentAt: number) => Promise<unknown>,
+): Promise<void> {
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  let sent = 0;
+  while (sent < count) {
+    const due = Math.min(count, Math.ceil(((performance.now() - started) / 1000) * perSecond));
+    for (; sent < due; sent++) pending.push(enqueue(performance.now()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(pending);
 }
 
 function doneWhen(count: number): { record: (sentAt: number) => void; all: Promise<void>; latencies: number[] } {
@@ -98,7 +125,7 @@ async function rawBullmq(url: string, count: number): Promise<RunResult> {
   return { ...measured, latencies: done.latencies };
 }
 
-async function oursInMemory(count: number): Promise<RunResult> {
+async function oursInMemory(count: number, paced = false): Promise<RunResult> {
   const done = doneWhen(count);
   const app = createTaskApp({ backend: memoryBackend() });
   const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
@@ -106,11 +133,68 @@ async function oursInMemory(count: number): Promise<RunResult> {
   });
   await app.process({ concurrency: CONCURRENCY });
   const stop = stopwatch();
-  await enqueueAll(count, (sentAt) => noop.enqueue({ sentAt }));
+  const enqueue = (sentAt: number) => noop.enqueue({ sentAt });
+  await (paced ? enqueuePaced(count, PACED_PER_SECOND, enqueue) : enqueueAll(count, enqueue));
   await done.all;
   const measured = stop(count);
   await app.close();
   return { ...measured, latencies: done.latencies };
+}
+
+/**
+ * The SQLite backend with its worker in another process, at a steady `perSecond`: latency of a
+ * job enqueued here until it starts there, woken by a file-watch (`watch: true`, the default) or
+ * by the `PRAGMA data_version` poll alone (`watch: false`, every 200 ms).
+ */
+async function sqliteAcrossProcesses(count: number, perSecond: number, watch: boolean): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tasks-sqlite-x-'));
+  const filename = join(dir, 'tasks.db');
+  const app = createTaskApp({ backend: sqliteBackend({ filename }) });
+  try {
+    const noop = app.defineTask('noop', () => {});
+    await app.stats(); // creates the file before the worker opens it
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./sqlite-child.mjs', import.meta.url)), filename, String(count), String(watch)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = once(child, 'exit');
+    while (!output.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 10));
+    await enqueuePaced(count, perSecond, () => noop.enqueue({ sentAt: performance.timeOrigin + performance.now() }));
+    await exited;
+    return JSON.parse(output.slice(output.indexOf('\n') + 1)) as number[];
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The SQLite backend on a fresh file (WAL, synchronous NORMAL: the defaults), worker in this process. */
+async function oursOnSqlite(count: number, paced = false): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tasks-sqlite-'));
+  try {
+    const done = doneWhen(count);
+    const app = createTaskApp({ backend: sqliteBackend({ filename: join(dir, 'tasks.db') }) });
+    const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
+      done.record(sentAt);
+    });
+    await app.process({ concurrency: CONCURRENCY });
+    const stop = stopwatch();
+    const enqueue = (sentAt: number) => noop.enqueue({ sentAt });
+    await (paced ? enqueuePaced(count, PACED_PER_SECOND, enqueue) : enqueueAll(count, enqueue));
+    await done.all;
+    const measured = stop(count);
+    await app.close();
+    return { ...measured, latencies: done.latencies };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function rawPQueue(count: number): Promise<RunResult> {
@@ -170,13 +254,14 @@ function rows(
  * 10,000 no-op tasks (far fewer in quick mode): @adv/tasks on BullMQ beside raw BullMQ with the
  * same concurrency and retention, and the memory backend beside a bare p-queue. Each pair runs
  * peer then ours, four times over (once in quick mode), and keeps each side's fastest round.
- * `--tasks-cases=memory` (or `bullmq`) on the command line runs one pair only.
+ * The SQLite backend (durable, on a fresh file) runs beside the memory backend: what durability costs.
+ * `--tasks-cases=memory` (or `bullmq`, `sqlite`) on the command line runs one pair only.
  */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const count = quick ? 300 : 10_000;
   const rounds = quick ? 1 : 4;
   const flag = process.argv.find((arg) => arg.startsWith('--tasks-cases='));
-  const cases = new Set((flag?.slice('--tasks-cases='.length) ?? 'bullmq,memory').split(','));
+  const cases = new Set((flag?.slice('--tasks-cases='.length) ?? 'bullmq,memory,sqlite').split(','));
   // Noise on a shared machine only ever slows a run down: keep each side's fastest round.
   // CPU per task: the lowest round, for the same reason.
   const best = (a: RunResult | undefined, b: RunResult): RunResult => {
@@ -212,6 +297,59 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       mem = best(mem, await oursInMemory(count));
     }
     result.push(...rows('memory', count, mem!, '@adv/tasks memoryBackend', pq!, 'raw p-queue'));
+  }
+  if (cases.has('sqlite')) {
+    await oursOnSqlite(Math.min(count, 1000));
+    await oursInMemory(Math.min(count, 1000));
+    let mem: RunResult | undefined;
+    let sqlite: RunResult | undefined;
+    for (let round = 0; round < rounds; round++) {
+      mem = best(mem, await oursInMemory(count));
+      sqlite = best(sqlite, await oursOnSqlite(count));
+    }
+    result.push(
+      ...rows(
+        'sqlite',
+        count,
+        sqlite!,
+        '@adv/tasks sqliteBackend',
+        mem!,
+        '@adv/tasks memoryBackend',
+        'durable vs in-memory; goal > 5,000 tasks/s',
+      ),
+    );
+    // Start latency at a steady 2,000 tasks/s, below both backends' capacity: no queueing in it.
+    let memPaced: RunResult | undefined;
+    let sqlitePaced: RunResult | undefined;
+    for (let round = 0; round < Math.min(rounds, 2); round++) {
+      memPaced = best(memPaced, await oursInMemory(count, true));
+      sqlitePaced = best(sqlitePaced, await oursOnSqlite(count, true));
+    }
+    // Across processes: the worker in a child process, woken by a file-watch or by the poll alone.
+    const crossCount = quick ? 100 : 2000;
+    const watched = await sqliteAcrossProcesses(crossCount, 500, true);
+    const polled = await sqliteAcrossProcesses(crossCount, 500, false);
+    for (const p of [50, 99]) {
+      result.push({
+        suite: 'tasks',
+        case: `sqlite, worker in another process, 500 tasks/s: enqueue-to-start latency p${p}`,
+        unit: 'ms',
+        higherIsBetter: false,
+        ours: { name: 'file-watch (default)', value: percentile(watched, p) },
+        peer: { name: 'data_version poll every 200 ms', value: percentile(polled, p) },
+      });
+    }
+    const label = `sqlite at ${PACED_PER_SECOND.toLocaleString('en-US')} tasks/s`;
+    const paced = rows(label, count, sqlitePaced!, '@adv/tasks sqliteBackend', memPaced!, '@adv/tasks memoryBackend');
+    result.push(
+      ...paced
+        .filter((row) => row.unit === 'ms')
+        .map((row) => ({
+          ...row,
+          case: row.case.replace('enqueue-to-done', 'enqueue-to-start'),
+          note: 'goal p99 < 50 ms',
+        })),
+    );
   }
   return result;
 }

@@ -22,14 +22,14 @@ import { checkInteger, invalid } from '../validate.js';
 import { Running, SqliteActiveJob } from './active.js';
 import { backendError, type Connection, isBusy, openConnection, retryBusy } from './connection.js';
 import { type ResolvedSqliteOptions, resolveSqliteOptions, type SqliteBackendOptions } from './options.js';
-import { type ScheduleStore, ScheduleStore as Schedules, type ScheduleTemplate } from './schedules.js';
+import { ScheduleStore } from './schedules.js';
 import { type ClaimedRow, JobStore } from './store.js';
 import { checkConnection, insertOn, type SqliteConnectionLike } from './transactional.js';
 import { ChangeObserver, joinPeers, notifyAdded, notifyFinished } from './wake.js';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
-/** Finishes between two retention passes. */
-const PRUNE_EVERY = 200;
+/** Finished jobs between two retention passes. */
+const PRUNE_EVERY = 500;
 
 interface Open {
   db: Connection;
@@ -138,7 +138,7 @@ export class SqliteBackend implements TaskBackend {
     this.#lost = false;
     this.#inode = this.#currentInode();
     const queue = this.#o.queueName;
-    this.#open = { db, jobs: new JobStore(db, queue), schedules: new Schedules(db, queue) };
+    this.#open = { db, jobs: new JobStore(db, queue), schedules: new ScheduleStore(db, queue) };
     this.#leavePeers = joinPeers(this.#key, {
       jobsAdded: () => this.#wakeUp(),
       jobsFinished: (ids) => this.#jobsFinished(ids),
@@ -368,6 +368,10 @@ export class SqliteBackend implements TaskBackend {
             ? jobs.complete(row, this.#worker, outcome.value, now)
             : jobs.fail(row, this.#worker, serializeError(outcome.error), now, retryAt),
         );
+        if (this.#finishedSincePrune >= PRUNE_EVERY) {
+          this.#prune(jobs);
+          this.#finishedSincePrune = 0;
+        }
         if (claiming) {
           for (const job of schedules.fireDue(now)) jobs.insert(job, job.id, now);
           jobs.recoverStalled(now, this.#o.maxStalledCount);
@@ -471,23 +475,18 @@ export class SqliteBackend implements TaskBackend {
     if (this.#running.size === 0) this.#drained?.();
   }
 
-  /** Jobs this worker finished: tell waiters, and drop old finished jobs now and then. */
+  /** Jobs this worker finished: tell waiters. */
   #finished(ids: string[]): void {
     notifyFinished(this.#key, ids);
     this.#finishedSincePrune += ids.length;
-    if (this.#finishedSincePrune >= PRUNE_EVERY) {
-      this.#finishedSincePrune = 0;
-      void this.#prune();
-    }
   }
 
-  async #prune(): Promise<void> {
+  /** Drops the oldest finished jobs beyond the kept numbers (in the flush's transaction). */
+  #prune(jobs: JobStore): void {
     const { keepCompleted, keepFailed } = this.#o;
-    await this.#call('drop old finished jobs', ({ jobs }) => {
-      jobs.prune('completed', keepCompleted);
-      jobs.prune('cancelled', keepCompleted);
-      jobs.prune('failed', keepFailed);
-    }).catch((error: unknown) => this.#onError(error));
+    jobs.prune('completed', keepCompleted);
+    jobs.prune('cancelled', keepCompleted);
+    jobs.prune('failed', keepFailed);
   }
 
   /** Extends this worker's leases; aborts the jobs it no longer owns (cancelled by another process, or lost). */

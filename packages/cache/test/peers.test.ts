@@ -4,7 +4,16 @@
  * child Node process. Then the peers are added and a module hook records what gets loaded.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +33,15 @@ const node = async (script: string, source: string): Promise<string> => {
   const { stdout } = await run(process.execPath, [script], { cwd: dir, timeout: 60_000 });
   return stdout;
 };
+/** Where `name` is installed for this package (the directory holding its package.json). */
+const installedDir = (name: string): string => {
+  let at = dirname(fileURLToPath(import.meta.resolve(name)));
+  while (!existsSync(join(at, 'package.json')) || !at.endsWith(join('node_modules', name))) at = dirname(at);
+  return at;
+};
 const link = (name: string) => {
   mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
-  symlinkSync(join(repoModules, name), join(dir, 'node_modules', name), 'dir');
+  symlinkSync(installedDir(name), join(dir, 'node_modules', name), 'dir');
 };
 
 beforeAll(async () => {

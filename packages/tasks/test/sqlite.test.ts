@@ -52,3 +52,23 @@ describe('sqlite backend options', () => {
     }
   });
 });
+
+describe('sqlite backend retention', () => {
+  it('drops the oldest finished jobs beyond keepCompleted, keeping the newest', { timeout: 60_000 }, async () => {
+    const app = createTaskApp({
+      backend: sqliteBackend({ filename: join(dir, `retention-${++files}.db`), keepCompleted: 3 }),
+    });
+    try {
+      const ok = app.defineTask('ok', (n: number) => n);
+      await app.process({ concurrency: 4 });
+      const handles = await Promise.all(Array.from({ length: 1200 }, (_, n) => ok.enqueue(n)));
+      for (const handle of handles) await handle.result({ timeout: 20_000 });
+      // Retention runs every 500 finished jobs, with the writes of the worker.
+      expect((await app.stats()).completed).toBeLessThan(1200 - 500);
+      expect(await handles[0]!.status()).toBe('unknown');
+      expect(await handles.at(-1)!.status()).toBe('completed');
+    } finally {
+      await app.close();
+    }
+  });
+});

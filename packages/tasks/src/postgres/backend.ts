@@ -228,14 +228,10 @@ export class PostgresBackend implements TaskBackend {
   }
 
   async #waitFinished(id: string, timeout: number): Promise<JobRecord> {
-    const first = await this.#db.run(
-      `wait for job \`${id}\``,
-      async () => {
-        await this.#migrate();
-        return this.#db.query(`read job \`${id}\``, this.#sql.get, [this.#options.queueName, id], { wait: timeout });
-      },
-      { wait: timeout },
-    );
+    await this.#migrate();
+    const first = await this.#db.query(`read job \`${id}\``, this.#sql.get, [this.#options.queueName, id], {
+      wait: timeout,
+    });
     const row = first[0] as JobRow | undefined;
     if (!row) {
       throw new TaskError(

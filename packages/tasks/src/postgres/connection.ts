@@ -18,12 +18,16 @@ export interface PgQueryable {
 
 /** A connection checked out of a pool (a `pg` `PoolClient` fits). */
 export interface PgPoolClientLike extends PgQueryable {
+  query(text: string, values?: unknown[]): Promise<PgResultLike>;
+  query(config: PgNamedQuery): Promise<PgResultLike>;
   /** Returns it to the pool; with an error, the pool drops it. */
   release(error?: Error | boolean): void;
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
-  off?(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'end', listener: () => void): unknown;
 }
 
 /** A query with a name: prepared once per connection, then only executed (a `pg` `QueryConfig`). */
@@ -35,8 +39,6 @@ export interface PgNamedQuery {
 
 /** A connection pool (a `pg` `Pool` fits). */
 export interface PgPoolLike extends PgQueryable {
-  query(text: string, values?: unknown[]): Promise<PgResultLike>;
-  query(config: PgNamedQuery): Promise<PgResultLike>;
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
 }
@@ -104,8 +106,8 @@ export class PgRunner {
   }
 
   /**
-   * Rows of `text`, run on the pool (or on `on`, the caller's client, without retries). With
-   * `prepare`, the statement is parsed and planned once per pooled connection (for the hot path).
+   * Rows of `text`, run on a pooled connection (or on `on`, the caller's client, without retries).
+   * With `prepare`, the statement is parsed and planned once per connection (for the hot path).
    */
   async query(
     what: string,
@@ -114,33 +116,30 @@ export class PgRunner {
     options: { wait?: number; on?: PgQueryable; prepare?: boolean } = {},
     // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the query selects
   ): Promise<any[]> {
-    if (options.prepare && !options.on) {
-      const config = { name: statementName(text), text, values };
-      return this.run(what, () => this.#pool.query(config).then((result) => result.rows), options);
+    if (options.on) {
+      const on = options.on;
+      return this.run(what, () => on.query(text, values).then((result) => result.rows), options);
     }
-    return this.run(what, (db) => db.query(text, values).then((result) => result.rows), options);
+    const config = options.prepare ? { name: statementName(text), text, values } : undefined;
+    return this.run(
+      what,
+      (client) => (config ? client.query(config) : client.query(text, values)).then((result) => result.rows),
+      options,
+    );
   }
 
   /** Runs `work` on a connection inside BEGIN/COMMIT (rolled back if it throws). */
   async transaction<T>(what: string, work: (client: PgQueryable) => Promise<T>, wait?: number): Promise<T> {
     return this.run(
       what,
-      async () => {
-        const client = await this.#pool.connect();
+      async (client) => {
+        await client.query('BEGIN');
         try {
-          await client.query('BEGIN');
           const value = await work(client);
           await client.query('COMMIT');
-          client.release();
           return value;
         } catch (error) {
-          // a broken connection is dropped, a healthy one rolled back and reused
-          if (isConnectionError(error)) client.release(error as Error);
-          else
-            await client.query('ROLLBACK').then(
-              () => client.release(),
-              (rollbackError: Error) => client.release(rollbackError),
-            );
+          if (!isConnectionError(error)) await client.query('ROLLBACK').catch(() => {});
           throw error;
         }
       },
@@ -148,24 +147,60 @@ export class PgRunner {
     );
   }
 
-  /** The retry-and-bound loop behind `query` and `transaction`. */
+  /**
+   * The retry-and-bound loop behind `query` and `transaction`: checks a connection out of the pool
+   * and runs `attempt` on it, all within `wait` ms. Nothing outlives the deadline: a connection
+   * that arrives late is handed back unused (a statement queued in the pool would otherwise run
+   * when the server returns, long after its caller was told it failed), and one whose answer is
+   * late is dropped.
+   */
   async run<T>(
     what: string,
-    attempt: (db: PgQueryable) => Promise<T>,
+    attempt: (client: PgPoolClientLike) => Promise<T>,
     options: { wait?: number; on?: PgQueryable } = {},
   ): Promise<T> {
     const wait = options.wait ?? this.#defaultWait;
     const deadline = Date.now() + wait;
-    const db = options.on ?? this.#pool;
     let lastError: unknown;
+    const late = () => timedOut(what, wait, lastError);
     for (;;) {
       if (this.#isClosed() && !options.on)
         throw new TaskError('ERR_BACKEND', `Could not ${what}: the PostgreSQL backend is closed`);
-      const left = deadline - Date.now();
       try {
-        return await this.#deadlines.race(attempt(db), Math.max(left, 1), () =>
-          timedOut(what, wait, lastError ?? undefined),
-        );
+        if (options.on) {
+          return await this.#deadlines.race(
+            attempt(options.on as PgPoolClientLike),
+            Math.max(1, deadline - Date.now()),
+            late,
+          );
+        }
+        const connecting = this.#pool.connect();
+        let client: PgPoolClientLike;
+        try {
+          client = await this.#deadlines.race(connecting, Math.max(1, deadline - Date.now()), late);
+        } catch (error) {
+          connecting.then(
+            (unused) => unused.release(),
+            () => {},
+          );
+          throw error;
+        }
+        let broken: Error | undefined;
+        // A checked-out connection has no listener of the pool's: the server going away between
+        // two statements would emit an 'error' nobody handles (and crash the process).
+        const onError = (error: Error) => {
+          broken = error;
+        };
+        client.on('error', onError);
+        try {
+          return await this.#deadlines.race(attempt(client), Math.max(1, deadline - Date.now()), late);
+        } catch (error) {
+          if (error instanceof TaskError || isConnectionError(error)) broken = error as Error;
+          throw error;
+        } finally {
+          client.off('error', onError);
+          client.release(broken);
+        }
       } catch (error) {
         if (error instanceof TaskError) throw error;
         // the caller's own transaction is theirs to retry; a bad statement is not retried either

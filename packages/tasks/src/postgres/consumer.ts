@@ -46,8 +46,10 @@ export class PgConsumer {
   readonly #deps: ConsumerDeps;
   /** Jobs whose handler runs now: what `concurrency` bounds. */
   readonly #active = new Map<string, PgActiveJob>();
-  /** Jobs claimed whose outcome is not written yet (their handler may be done). */
-  #unsettled = 0;
+  /** Ids of the jobs claimed whose outcome is not written yet (their handler may be done). */
+  readonly #tracked = new Set<string>();
+  /** A claim failed: it may have been applied with its answer lost, leaving jobs locked to us. */
+  #orphans = false;
   /** Whether due jobs may be waiting: set by notifications, timers and full claims. */
   #maybeMore = true;
   #fetching = false;
@@ -114,7 +116,7 @@ export class PgConsumer {
     this.#stopping = true;
     for (const interval of this.#intervals) clearInterval(interval);
     clearTimeout(this.#wakeTimer);
-    if (this.#unsettled === 0) return;
+    if (this.#tracked.size === 0) return;
     const idle = new Promise<void>((resolve) => {
       this.#idle = resolve;
     });
@@ -186,12 +188,23 @@ export class PgConsumer {
     }
   }
 
-  #claim(count: number): Promise<ClaimedRow[]> {
+  async #claim(count: number): Promise<ClaimedRow[]> {
     const { db, sql, options, workerId } = this.#deps;
-    return db.query('claim jobs', sql.claim, [options.queueName, workerId, Date.now(), options.leaseDuration, count], {
-      wait: options.pollInterval,
-      prepare: true,
-    });
+    const queue = options.queueName;
+    const wait = options.unavailableTimeout;
+    if (this.#orphans) {
+      await db.query('release lost claims', sql.releaseUntracked, [queue, workerId, [...this.#tracked]], { wait });
+      this.#orphans = false;
+    }
+    try {
+      return await db.query('claim jobs', sql.claim, [queue, workerId, Date.now(), options.leaseDuration, count], {
+        wait,
+        prepare: true,
+      });
+    } catch (error) {
+      this.#orphans = true;
+      throw error;
+    }
   }
 
   #run(row: ClaimedRow): void {
@@ -201,7 +214,7 @@ export class PgConsumer {
     }
     const job = new PgActiveJob(row);
     this.#active.set(job.id, job);
-    this.#unsettled += 1;
+    this.#tracked.add(job.id);
     let outcome: Promise<Outcome>;
     try {
       outcome = this.#deps.processor(job);
@@ -219,8 +232,8 @@ export class PgConsumer {
       .catch((error: unknown) => this.#report(error))
       .finally(() => {
         this.#active.delete(job.id);
-        this.#unsettled -= 1;
-        if (this.#unsettled === 0) this.#idle?.();
+        this.#tracked.delete(job.id);
+        if (this.#tracked.size === 0) this.#idle?.();
       });
   }
 
@@ -293,12 +306,17 @@ export class PgConsumer {
   }
 
   #heartbeat(): void {
-    if (this.#unsettled === 0) return;
+    if (this.#tracked.size === 0) return;
     const { db, sql, options, workerId } = this.#deps;
     const interval = Math.floor(options.leaseDuration / 3);
-    db.query('renew leases', sql.heartbeat, [options.queueName, workerId, Date.now() + options.leaseDuration], {
-      wait: interval,
-    }).catch((error: unknown) => this.#report(error));
+    db.query(
+      'renew leases',
+      sql.heartbeat,
+      [options.queueName, workerId, Date.now() + options.leaseDuration, [...this.#tracked]],
+      {
+        wait: interval,
+      },
+    ).catch((error: unknown) => this.#report(error));
   }
 
   /** Drops the oldest finished jobs past `keepCompleted` / `keepFailed` (cancelled ones count as completed). */

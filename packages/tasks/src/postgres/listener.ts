@@ -71,9 +71,9 @@ export class PgListener {
       dispose: (error) => {
         if (disposed) return;
         disposed = true;
-        client.off?.('error', onError as never);
-        client.off?.('end', onEnd as never);
-        client.off?.('notification', onNotification as never);
+        client.off('error', onError);
+        client.off('end', onEnd);
+        client.off('notification', onNotification);
         if (error) client.on('error', () => {}); // a late socket error of the broken connection we drop
         raw.dispose(error);
       },

@@ -92,8 +92,12 @@ WHERE queue = $1 AND id = $2 AND locked_by = $3 AND status = 'active'`,
     /** A job this worker gives back unfinished (shutdown): no attempt counted. $2 id, $3 worker, $4 now. */
     release: `UPDATE ${s}.jobs SET status = 'queued', run_at = $4, locked_by = NULL, locked_until = NULL
 WHERE queue = $1 AND id = $2 AND locked_by = $3 AND status = 'active'`,
-    /** $2 worker, $3 until. */
-    heartbeat: `UPDATE ${s}.jobs SET locked_until = $3 WHERE queue = $1 AND locked_by = $2 AND status = 'active'`,
+    /** $2 worker, $3 until, $4 the ids the worker runs (a claim whose answer it lost is not renewed). */
+    heartbeat: `UPDATE ${s}.jobs SET locked_until = $3
+WHERE queue = $1 AND locked_by = $2 AND status = 'active' AND id = ANY($4::text[])`,
+    /** Jobs claimed by this worker that it does not run (a claim's answer lost): back to the queue. $2 worker, $3 ids it runs. */
+    releaseUntracked: `UPDATE ${s}.jobs SET status = 'queued', locked_by = NULL, locked_until = NULL
+WHERE queue = $1 AND locked_by = $2 AND status = 'active' AND NOT (id = ANY($3::text[]))`,
     /** Expired leases: back to the queue, or failed after too many stalls. $2 now, $3 max stalls, $4 error json. */
     recover: `UPDATE ${s}.jobs SET
   status = CASE WHEN stalls >= $3 THEN 'failed' ELSE 'queued' END,

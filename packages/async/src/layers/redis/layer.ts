@@ -7,18 +7,9 @@ import type { ChannelLayer } from '../types.js';
 import { execOrThrow, type Names, RedisConnections } from './connections.js';
 import { loadIoredis } from './load-ioredis.js';
 import { REDIS_LAYER_DEFAULTS, type RedisLayerOptions, toIoredisOptions } from './options.js';
+import { type RemoteControl, RemoteJoins } from './remote.js';
 
-/** Pauses between asking again when no process listens on an owner's topic (it may be starting). */
-const PROCESS_RETRY_PAUSES = [25, 50, 100, 200, 400];
-/** How long `groupAdd` of another process's channel waits for that process to confirm. */
-const REMOTE_JOIN_TIMEOUT = 10_000;
 const MAX_TIMER_DELAY = 2_147_483_647;
-
-/** Membership changes of a channel owned by another process, sent on that process's topic. */
-type RemoteControl =
-  | { op: 'join'; group: string; channel: string; reply: string; id: string }
-  | { op: 'leave'; group: string; channel: string }
-  | { op: 'ack'; id: string };
 
 function serialise(message: unknown): string {
   const text = JSON.stringify(message);
@@ -73,52 +64,21 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
   const onError = (error: Error) => local.reportError(error);
   const redis = new RedisConnections(Redis, options.url, connection, { local, names, bound, ownTopic, onError });
   const { pub, sub } = redis;
-
-  /** Joins of other processes' channels waiting for their owner's acknowledgement. */
-  const pendingJoins = new Map<string, { resolve(): void; reject(error: AsyncError): void }>();
-  const failJoins = (error: AsyncError) => {
-    for (const join of [...pendingJoins.values()]) join.reject(error);
-  };
-  // An acknowledgement cannot arrive without the subscriber connection: fail at once.
-  sub.client.on('close', () =>
-    failJoins(new AsyncError('ERR_BACKEND', 'groupAdd(): the connection to Redis closed before the owner confirmed')),
-  );
-
-  const onControl = (control: RemoteControl) => {
-    if (control.op === 'ack') {
-      pendingJoins.get(control.id)?.resolve();
-      return;
-    }
-    if (local.closed) return;
-    const deadline = redis.deadline();
-    let done: Promise<unknown>;
-    if (control.op === 'leave') done = leaveLocally(control.group, control.channel);
-    // A channel of this process that is already closed is no member to keep.
-    else if (local.has(control.channel)) done = joinLocally(control.group, control.channel, deadline);
-    else
-      done = pub.call(
-        'drop a closed member',
-        () => pub.client.zrem(membersKey(control.group), control.channel),
-        deadline,
-      );
-    done
-      .then(() =>
-        control.op === 'join'
-          ? pub.call(
-              'confirm a join',
-              () => pub.client.publish(processTopic(control.reply), JSON.stringify({ op: 'ack', id: control.id })),
-              deadline,
-            )
-          : undefined,
-      )
-      .catch(onError);
-  };
+  const remote = new RemoteJoins({
+    redis,
+    names,
+    local,
+    processId,
+    joinLocally: (group, channel, deadline) => joinLocally(group, channel, deadline),
+    leaveLocally: (group, channel) => leaveLocally(group, channel),
+    onError,
+  });
 
   sub.client.on('message', (topic: string, text: string) => {
     try {
       if (topic === ownTopic) {
         // `[channel, message]` for a message; `{ op, … }` for a join/leave asked by another process.
-        if (text.charCodeAt(0) === 123) onControl(JSON.parse(text) as RemoteControl);
+        if (text.charCodeAt(0) === 123) remote.onControl(JSON.parse(text) as RemoteControl);
         else {
           const [channel, message] = JSON.parse(text) as [string, unknown];
           local.deliver(channel, parseRemembered(JSON.stringify(message)));
@@ -152,58 +112,6 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
 
   async function leaveLocally(group: string, channel: string): Promise<void> {
     if (local.removeMember(group, channel)) await redis.unsubscribe(groupTopic(group));
-  }
-
-  /**
-   * Publishes to another process's topic and returns how many subscribers got it. Nobody may
-   * mean the process exited, or that it started a moment ago and its subscription is still on
-   * its way: ask again a few times (about 0.75 s in all, within `deadline`) before concluding it is gone.
-   */
-  async function publishToProcess(owner: string, text: string, deadline: number): Promise<number> {
-    const publish = () =>
-      pub.call(`send to process \`${owner}\``, () => pub.client.publish(processTopic(owner), text), deadline);
-    for (const pause of PROCESS_RETRY_PAUSES) {
-      const receivers = await publish();
-      if (receivers > 0 || local.closed || Date.now() + pause >= deadline) return receivers;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-    return publish();
-  }
-
-  /** `groupAdd` of a channel owned by another process: it joins locally (and subscribes) before this resolves. */
-  async function addRemote(group: string, channel: string, owner: string, deadline: number): Promise<void> {
-    await redis.ensureSubscribed(ownTopic, deadline); // where the acknowledgement arrives
-    const id = token();
-    let timer: NodeJS.Timeout | undefined;
-    const acked = new Promise<void>((resolve, reject) => {
-      pendingJoins.set(id, { resolve, reject });
-    });
-    acked.catch(() => {});
-    try {
-      const control: RemoteControl = { op: 'join', group, channel, reply: processId, id };
-      const receivers = await publishToProcess(owner, JSON.stringify(control), deadline);
-      if (receivers === 0) {
-        // No such process (it exited): no member to keep.
-        await pub.call('drop a gone member', () => pub.client.zrem(membersKey(group), channel), deadline);
-        return;
-      }
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new AsyncError(
-                'ERR_TIMEOUT',
-                `groupAdd(): the process owning \`${channel}\` did not confirm joining \`${group}\` within ${REMOTE_JOIN_TIMEOUT} ms`,
-              ),
-            ),
-          REMOTE_JOIN_TIMEOUT,
-        );
-      });
-      await Promise.race([acked, timeout]);
-    } finally {
-      clearTimeout(timer);
-      pendingJoins.delete(id);
-    }
   }
 
   let closing: Promise<void> | undefined;
@@ -256,7 +164,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
       );
       const owner = processOf(channel);
       if (owner === processId) await joinLocally(group, channel, deadline);
-      else await addRemote(group, channel, owner, deadline);
+      else await remote.add(group, channel, owner, deadline);
     },
     async groupDiscard(group, channel) {
       checkName('group', group);
@@ -323,7 +231,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
     close() {
       closing ??= (async () => {
         local.closeAll();
-        failJoins(new AsyncError('ERR_CLOSED', 'The channel layer was closed'));
+        remote.failAll(new AsyncError('ERR_CLOSED', 'The channel layer was closed'));
         await redis.close();
       })();
       return closing;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTaskApp, type TaskApp } from '../src/index.js';
 import { sqliteBackend } from '../src/sqlite.js';
-import { until } from './helpers.js';
+import { rejection, until } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/sqlite-worker.mjs', import.meta.url));
@@ -98,6 +98,19 @@ describe('sqlite backend across processes', { timeout: 60_000 }, () => {
     const worker = await startWorker(env);
     children.push(worker);
     expect(await handle.result({ timeout: 20_000 })).toBe(worker.process.pid);
+  });
+
+  it('cancels a job active in another process: it ends cancelled at once, and that worker aborts its signal', async () => {
+    const { env, slow } = setup();
+    const worker = await startWorker(env);
+    children.push(worker);
+    const handle = await slow.enqueue({ ms: 20_000 });
+    await until(() => lines(env.LOG).includes(`start:${worker.process.pid}:${handle.id}`), 20_000);
+    expect(await handle.cancel()).toBe(true);
+    expect(await handle.status()).toBe('cancelled');
+    expect((await rejection(handle.result({ timeout: 1000 }))).code).toBe('ERR_CANCELLED');
+    // The worker notices at its next lease renewal (every leaseDuration / 3).
+    await until(() => lines(env.LOG).includes(`abort:${worker.process.pid}:${handle.id}:ERR_CANCELLED`), 20_000);
   });
 
   it('runs each tick of one schedule once, with three worker processes declaring it', async () => {

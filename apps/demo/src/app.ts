@@ -300,7 +300,22 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     cache,
     tasks,
     layer,
-    websocket: { [ARTICLE_SOCKET_PATH]: hostChecked(articleConsumer(board, layer, cache), security) },
+    websocket: {
+      // @adv/async checks the Host header itself; when X-Forwarded-Host is trusted (the Host header
+      // is then the proxy's) or the list is empty (DEBUG's localhost defaults apply), only the
+      // security middleware's verdict (hostChecked) can judge the upgrade.
+      [ARTICLE_SOCKET_PATH]: hostChecked(
+        articleConsumer(
+          board,
+          layer,
+          cache,
+          settings.USE_X_FORWARDED_HOST || settings.ALLOWED_HOSTS.length === 0
+            ? {}
+            : { allowedHosts: settings.ALLOWED_HOSTS },
+        ),
+        security,
+      ),
+    },
     health,
     metrics,
     logger,

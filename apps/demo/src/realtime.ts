@@ -19,11 +19,18 @@ const EXPORT_ID = /^[0-9a-f-]{36}$/;
  * A Channels-style consumer per open article page: joins the article's group (new comments
  * arrive through it), and on `{type: 'watch-export', exportId}` joins that export's group,
  * answers `{type: 'watching'}` and replays its last status (the export may have moved on before
- * the browser asked).
+ * the browser asked). `allowedHosts`: ALLOWED_HOSTS, refused upgrades get 400.
  */
-export function articleConsumer(board: Board, layer: ChannelLayer, cache: CacheLike): AnyWebSocketRoute {
+export function articleConsumer(
+  board: Board,
+  layer: ChannelLayer,
+  cache: CacheLike,
+  options: { allowedHosts?: readonly string[] } = {},
+): AnyWebSocketRoute {
   return consumer<{ articleId: number }>({
     layer,
+    // Checked on the upgrade's Host before `authenticate` (DNS rebinding); see app.ts for X-Forwarded-Host.
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     async authenticate(request) {
       const raw = new URL(request.url).searchParams.get('article') ?? '';
       const articleId = /^\d{1,12}$/.test(raw) ? Number(raw) : Number.NaN;

@@ -21,7 +21,7 @@ beforeAll(async () => {
       { dataDir, staticRoot: join(dataDir, 'static') },
     ),
   );
-});
+}, 60_000);
 afterAll(async () => {
   await running?.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -185,7 +185,7 @@ describe.runIf(postgresUrl)('postgres backend', () => {
         const notAClient = await rejection(backend.enqueueIn({} as never, note, 'x'));
         expect(notAClient).toBeInstanceOf(TaskError);
         expect(notAClient.code).toBe('ERR_INVALID_OPTION');
-        expect(notAClient.message).toContain('Expected `transaction` to be a pg client');
+        expect(notAClient.message).toContain('Expected `connection` to be a pg client inside an open transaction');
         const other = createTaskApp();
         const elsewhere = other.defineTask('elsewhere', () => {});
         expect((await rejection(backend.enqueueIn(client, elsewhere, undefined))).code).toBe('ERR_INVALID_OPTION');

@@ -38,7 +38,7 @@ import type {
   TaskBackend,
   TaskStats,
 } from '../types.js';
-import { checkInteger } from '../validate.js';
+import { checkInteger, invalid } from '../validate.js';
 import { type PgPoolClientLike, type PgPoolLike, type PgQueryable, PgRunner } from './connection.js';
 import { PgConsumer } from './consumer.js';
 import { type ListenConnection, PgListener } from './listener.js';
@@ -184,7 +184,7 @@ export class PostgresBackend implements TaskBackend {
    * job row commits or rolls back with the caller's data (and workers are notified at COMMIT).
    * Errors are not retried here: the transaction is the caller's.
    *
-   * @param transaction - a `pg` client (or anything with `query(text, values)`) inside BEGIN.
+   * @param connection - a `pg` client (or anything with `query(text, values)`) inside BEGIN.
    * @example
    * ```ts
    * const client = await pool.connect();
@@ -195,25 +195,19 @@ export class PostgresBackend implements TaskBackend {
    * ```
    */
   async enqueueIn<Payload, Result>(
-    transaction: PgQueryable,
+    connection: PgQueryable,
     task: Task<Payload, Result>,
     payload: Payload,
     options: EnqueueOptions = {},
   ): Promise<TaskHandle<Result>> {
-    if (typeof transaction !== 'object' || transaction === null || typeof transaction.query !== 'function') {
-      throw new TaskError(
-        'ERR_INVALID_OPTION',
-        `Expected \`transaction\` to be a pg client inside an open transaction (an object with query(text, values)), got \`${String(transaction)}\` (${transaction === null ? 'null' : typeof transaction})`,
-      );
+    if (typeof connection !== 'object' || connection === null || typeof connection.query !== 'function') {
+      invalid('connection', 'a pg client inside an open transaction (an object with query(text, values))', connection);
     }
-    if (task.backend !== this) {
-      throw new TaskError(
-        'ERR_INVALID_OPTION',
-        `Expected \`task\` to be a task of an app on this PostgreSQL backend, got \`${task.name}\` on ${task.backend.backendInfo.name}`,
-      );
+    if (typeof task?.prepare !== 'function' || task.backend !== this) {
+      invalid('task', 'a task defined on an app whose backend is this PostgreSQL backend', task);
     }
     const job = task.prepare(payload, options, []);
-    const record = await this.#add(job, transaction);
+    const record = await this.#add(job, connection);
     return new TaskHandle<Result>(this, record.id);
   }
 

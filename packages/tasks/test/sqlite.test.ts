@@ -72,3 +72,23 @@ describe('sqlite backend retention', () => {
     }
   });
 });
+
+describe('sqlite backend close', () => {
+  it('writes the enqueues accepted before close(), then rejects new calls with ERR_BACKEND', async () => {
+    const filename = join(dir, `close-${++files}.db`);
+    const app = createTaskApp({ backend: sqliteBackend({ filename }) });
+    const task = app.defineTask('later', (n: number) => n);
+    const accepted = task.enqueue(1, { jobId: 'accepted-before-close' });
+    await app.close();
+    expect((await accepted).id).toBe('accepted-before-close');
+    expect((await rejection(task.enqueue(2))).code).toBe('ERR_BACKEND');
+    const reopened = createTaskApp({ backend: sqliteBackend({ filename }) });
+    reopened.defineTask('later', (n: number) => n);
+    try {
+      await reopened.process();
+      expect(await reopened.handle('accepted-before-close').result({ timeout: 10_000 })).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

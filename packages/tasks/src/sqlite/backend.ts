@@ -615,6 +615,13 @@ export class SqliteBackend implements TaskBackend {
       }
     }
     this.#running.clear();
+    // Enqueues (and outcomes) accepted before close() are written before the file is closed.
+    while (this.#pendingAdds.length > 0 || this.#pendingOutcomes.length > 0) {
+      this.#flush(false);
+      if (this.#pendingAdds.length > 0 || this.#pendingOutcomes.length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // locked: each waits up to its busyTimeout
+      }
+    }
     for (const [id, set] of this.#waiters) for (const waiter of set) waiter.fail(this.#closedBeforeFinish(id));
     this.#waiters.clear();
     this.#closed = true;

@@ -416,7 +416,7 @@ export class PostgresBackend implements TaskBackend {
   /**
    * Stops claiming, lets active jobs finish for up to `timeout` ms (then gives them back to the
    * queue for another worker), and closes the connections it opened. Settles within about
-   * `timeout` + 2 s + `unavailableTimeout`, whether or not the server answers.
+   * `timeout` + 2 s + twice `unavailableTimeout`, whether or not the server answers.
    */
   close(options: { timeout?: number } = {}): Promise<void> {
     this.#closing ??= this.#close(options.timeout ?? 30_000);

@@ -29,7 +29,7 @@ Commands:
       --locale <locale>    the catalog's locale (required)
       --dir <dir>          catalog directory (default: locale)
       --overwrite          replace existing translations (default: only fill missing/empty)
-                       Needs gettext-parser: npm install --save-dev gettext-parser
+                       Needs: npm install --save-dev gettext-parser @tannin/plural-forms
 `;
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
@@ -61,7 +61,7 @@ export async function main(argv: readonly string[], out = console): Promise<numb
     const defaultLocale = locales('extract', '--default', [values.default], out)?.[0];
     const wanted = values.locales === undefined ? [] : locales('extract', '--locales', list(values.locales), out);
     if (defaultLocale === undefined || wanted === undefined) return 1;
-    const tools = await optionalPeer('extract', 'oxc-parser', () => import('./extract.js'), out);
+    const tools = await optionalPeer('extract', ['oxc-parser'], () => import('./extract.js'), out);
     if (tools === undefined) return 1;
     let found: Awaited<ReturnType<typeof tools.extractFromPaths>>;
     try {
@@ -130,10 +130,16 @@ export async function main(argv: readonly string[], out = console): Promise<numb
       out.error('adv-i18n import-po: expected a .po file and --locale <locale>');
       return 1;
     }
-    const tools = await optionalPeer('import-po', 'gettext-parser', () => import('./po.js'), out);
+    const tools = await optionalPeer(
+      'import-po',
+      ['gettext-parser', '@tannin/plural-forms'],
+      () => import('./po.js'),
+      out,
+    );
     if (tools === undefined) return 1;
     // Bytes, not text: gettext-parser decodes with the charset the .po header names.
-    const { catalog, skipped } = tools.poToCatalog(tools.parsePo(await readFile(poFile)), locale);
+    const { entries, headers } = tools.parsePoFile(await readFile(poFile));
+    const { catalog, skipped } = tools.poToCatalog(entries, locale, { pluralForms: headers['Plural-Forms'] });
     const current = (await readCatalogDir(values.dir)).get(locale);
     if (current?.error) {
       out.error(`adv-i18n import-po: ${current.file}: ${current.error}; fix it first`);
@@ -165,7 +171,7 @@ export async function main(argv: readonly string[], out = console): Promise<numb
  */
 async function optionalPeer<T>(
   command: string,
-  peer: string,
+  peers: readonly string[],
   load: () => Promise<T>,
   out: Console,
 ): Promise<T | undefined> {
@@ -173,8 +179,10 @@ async function optionalPeer<T>(
     return await load();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(error).includes(peer)) {
-      out.error(`adv-i18n ${command} needs the ${peer} package: npm install --save-dev ${peer}`);
+    const missing = peers.find((peer) => String(error).includes(`'${peer}'`));
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && missing !== undefined) {
+      const names = peers.length === 1 ? `the ${missing} package` : `${peers.join(' and ')} (${missing} is missing)`;
+      out.error(`adv-i18n ${command} needs ${names}: npm install --save-dev ${peers.join(' ')}`);
       return undefined;
     }
     throw error;

@@ -1,3 +1,4 @@
+import pluralFormsModule from '@tannin/plural-forms';
 import { po } from 'gettext-parser';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { I18nError } from './errors.js';
@@ -12,6 +13,17 @@ export interface PoEntry {
   readonly fuzzy: boolean;
 }
 
+/** A parsed `.po` file: its header fields (`Plural-Forms`, `Language`, …) and its entries. */
+export interface PoFile {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly entries: readonly PoEntry[];
+}
+
+/** {@link parsePoFile}'s entries alone. */
+export function parsePo(input: string | Uint8Array): PoEntry[] {
+  return [...parsePoFile(input).entries];
+}
+
 /**
  * Parses a gettext `.po` file (what Django's makemessages writes) with gettext-parser: msgctxt,
  * msgid, msgid_plural, msgstr / msgstr[n], multi-line strings and C escapes, the `fuzzy` flag,
@@ -21,7 +33,7 @@ export interface PoEntry {
  * @param input - The file's text, or its bytes (preferred: the header's charset is honoured).
  * @throws {@link I18nError} `ERR_INVALID_PO` naming what gettext-parser could not read.
  */
-export function parsePo(input: string | Uint8Array): PoEntry[] {
+export function parsePoFile(input: string | Uint8Array): PoFile {
   let table: ReturnType<typeof po.parse>;
   try {
     table = po.parse(typeof input === 'string' ? input : Buffer.from(input), {
@@ -47,8 +59,12 @@ export function parsePo(input: string | Uint8Array): PoEntry[] {
       });
     }
   }
-  return entries;
+  return { headers: table.headers ?? {}, entries };
 }
+
+// The package is CommonJS (`module.exports = pluralForms`) with an ESM-style `export default`
+// in its .d.ts, so under NodeNext TypeScript sees the module object where Node gives the function.
+const pluralFormsOf = pluralFormsModule as unknown as (expression: string) => (n: number) => number;
 
 const ORDER = ['zero', 'one', 'two', 'few', 'many', 'other'];
 
@@ -85,17 +101,72 @@ export interface PoConversion {
   readonly skipped: readonly { id: string; reason: string }[];
 }
 
+/** Options of {@link poToCatalog}. */
+export interface PoToCatalogOptions {
+  /**
+   * The file's `Plural-Forms` header (`nplurals=3; plural=(n%10==1 && …);`), as
+   * {@link parsePoFile} returns it: each CLDR category of the locale gets the form the header's
+   * expression picks for a number of that category. Without it, forms map to the categories in order.
+   */
+  pluralForms?: string | undefined;
+}
+
+/** Integers tried as samples of each CLDR plural category (`many` in pt/fr/es needs a million). */
+const SAMPLES = [...Array.from({ length: 200 }, (_, n) => n), 1000, 10000, 100000, 1000000];
+
+/**
+ * For each CLDR category of `locale`, the index of the gettext form `plural` picks for a number
+ * of that category. Categories that only fractions reach (ru `other`, cs `many`) have no
+ * integer for gettext's `n`: `other` takes the last form, the others are left to `other`.
+ */
+function formIndexByCategory(locale: string, header: string): Map<string, number> | string {
+  const nplurals = Number(/nplurals\s*=\s*(\d+)/.exec(header)?.[1]);
+  const expression = /plural\s*=\s*([^;]+)/.exec(header)?.[1]?.trim();
+  if (!Number.isInteger(nplurals) || nplurals < 1 || !expression)
+    return `Plural-Forms header ${JSON.stringify(header)} is not "nplurals=N; plural=EXPR;"`;
+  let pick: (n: number) => number;
+  try {
+    // @tannin/plural-forms evaluates the C expression without eval (WordPress's Tannin uses it).
+    pick = pluralFormsOf(expression);
+    for (const n of SAMPLES) {
+      const form = Number(pick(n));
+      if (!Number.isInteger(form) || form < 0 || form >= nplurals) {
+        return `Plural-Forms expression ${JSON.stringify(expression)} gives ${form} for n = ${n}, not a form from 0 to ${nplurals - 1}`;
+      }
+    }
+  } catch (error) {
+    return `Plural-Forms expression ${JSON.stringify(expression)} does not parse: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const rules = new Intl.PluralRules(locale);
+  const forms = new Map<string, number>();
+  for (const category of ORDER.filter((c) => (rules.resolvedOptions().pluralCategories as string[]).includes(c))) {
+    const sample = SAMPLES.find((n) => rules.select(n) === category);
+    if (sample !== undefined) forms.set(category, Number(pick(sample)));
+    else if (category === 'other') forms.set(category, nplurals - 1);
+  }
+  if (!forms.has('other')) forms.set('other', nplurals - 1);
+  return forms;
+}
+
 /**
  * Turns `.po` entries into an ICU catalog keyed the way `extract` keys ids: the msgid (for
  * plurals, the English ICU plural built from msgid/msgid_plural) converted to ICU, prefixed by
- * `context\u0004` when there is a msgctxt. Fuzzy and untranslated entries are skipped; plural
- * forms map to the locale's CLDR categories in order (one/other for two forms).
+ * `context\u0004` when there is a msgctxt. Fuzzy and untranslated entries are skipped. Plural
+ * forms follow the `pluralForms` header when given (so a Russian file's three gettext forms
+ * fill CLDR's one/few/many/other); without it they map to the categories in order (one/other
+ * for two forms).
  */
-export function poToCatalog(entries: readonly PoEntry[], locale: string): PoConversion {
+export function poToCatalog(
+  entries: readonly PoEntry[],
+  locale: string,
+  options: PoToCatalogOptions = {},
+): PoConversion {
   const catalog: Record<string, string> = Object.create(null);
   const skipped: { id: string; reason: string }[] = [];
   const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
   const ordered = ORDER.filter((category) => (categories as string[]).includes(category));
+  const byHeader = options.pluralForms === undefined ? undefined : formIndexByCategory(locale, options.pluralForms);
+  if (typeof byHeader === 'string') throw new I18nError('ERR_INVALID_PO', `Not a valid .po file: ${byHeader}`);
   for (const entry of entries) {
     if (entry.fuzzy) {
       skipped.push({ id: entry.id, reason: 'fuzzy' });
@@ -112,12 +183,30 @@ export function poToCatalog(entries: readonly PoEntry[], locale: string): PoConv
       value = pythonFormatToIcu(entry.strings[0] ?? '');
     } else {
       const countName = countNameOf(entry.idPlural);
+      key = plural([entry.id, entry.idPlural], ['one', 'other'], countName);
+      if (byHeader !== undefined) {
+        const other = byHeader.get('other')!;
+        const arms = [...byHeader].filter(([category, form]) => category === 'other' || form !== other);
+        if (arms.some(([, form]) => entry.strings[form] === undefined)) {
+          skipped.push({
+            id: entry.id,
+            reason: `${entry.strings.length} plural forms; the Plural-Forms header wants more`,
+          });
+          continue;
+        }
+        value = plural(
+          arms.map(([, form]) => entry.strings[form]!),
+          arms.map(([category]) => category),
+          countName,
+        );
+        catalog[entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`] = value;
+        continue;
+      }
       const target = entry.strings.length === 2 ? ['one', 'other'] : entry.strings.length === 1 ? ['other'] : ordered;
       if (target.length !== entry.strings.length) {
         skipped.push({ id: entry.id, reason: `${entry.strings.length} plural forms; ${locale} has ${ordered.length}` });
         continue;
       }
-      key = plural([entry.id, entry.idPlural], ['one', 'other'], countName);
       value = plural(entry.strings, target, countName);
     }
     catalog[entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`] = value;

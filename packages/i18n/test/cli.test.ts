@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { createI18n, I18nError, loadCatalogs } from '../src/index.js';
-import { extractFromSource, parsePo, poToCatalog } from '../src/tools.js';
+import { extractFromSource, parsePo, parsePoFile, poToCatalog } from '../src/tools.js';
 
 let dir: string;
 let logs: string[];
@@ -341,6 +341,47 @@ msgstr[1] "%(n)d arquivos\\n"
         }),
       );
     }
+  });
+
+  it("maps plural forms by the header's Plural-Forms: a Russian file's 3 forms fill CLDR's one/few/many (and other)", async () => {
+    const po = `msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);\\n"
+
+msgid "%(count)d file"
+msgid_plural "%(count)d files"
+msgstr[0] "%(count)d файл"
+msgstr[1] "%(count)d файла"
+msgstr[2] "%(count)d файлов"
+`;
+    const { entries, headers } = parsePoFile(po);
+    // In order, the three forms would not fit Russian's four categories: skipped before.
+    expect(poToCatalog(entries, 'ru').skipped).toEqual([{ id: '%(count)d file', reason: '3 plural forms; ru has 4' }]);
+    const { catalog, skipped } = poToCatalog(entries, 'ru', { pluralForms: headers['Plural-Forms'] });
+    expect(skipped).toEqual([]);
+    const key = '{count, plural, one {# file} other {# files}}';
+    expect(catalog).toEqual({ [key]: '{count, plural, one {# файл} few {# файла} other {# файлов}}' });
+    const i18n = createI18n({
+      locales: ['en', 'ru'],
+      defaultLocale: 'en',
+      messages: { en: { [key]: key }, ru: catalog },
+    });
+    expect([1, 3, 5, 11, 21, 22, 25].map((count) => i18n.withLocale('ru', () => i18n.t(key, { count })))).toEqual([
+      '1 файл',
+      '3 файла',
+      '5 файлов',
+      '11 файлов',
+      '21 файл',
+      '22 файла',
+      '25 файлов',
+    ]);
+    write('ru.po', po);
+    expect(await main(['import-po', join(dir, 'ru.po'), '--locale', 'ru', '--dir', join(dir, 'locale')], out)).toBe(0);
+    expect(read('locale/ru.json')).toEqual(catalog);
+    expect(() => poToCatalog(entries, 'ru', { pluralForms: 'nplurals=3; plural=(n %% ;' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_PO' }),
+    );
   });
 
   it('keeps a fuzzy flag that is not the first flag', () => {

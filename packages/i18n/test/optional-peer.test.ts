@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// liquidjs, oxc-parser and gettext-parser are optional peers: the main entry and the CLI must
+// liquidjs, oxc-parser, gettext-parser and @tannin/plural-forms are optional peers: the main entry and the CLI must
 // load without them. The child process gets a module hook that makes them unresolvable, as in
 // an app that never installed them.
 const dist = join(import.meta.dirname, '..', 'dist');
-const PEERS = ['liquidjs', 'oxc-parser', 'gettext-parser'];
+const PEERS = ['liquidjs', 'oxc-parser', 'gettext-parser', '@tannin/plural-forms'];
 const hooks = `const peers = ${JSON.stringify(PEERS)};
 export async function resolve(specifier, context, next) {
   if (peers.some((peer) => specifier === peer || specifier.startsWith(peer + '/'))) {
@@ -55,7 +55,7 @@ describe('liquidjs, oxc-parser and gettext-parser as optional peers', { timeout:
         'check 0',
         'adv-i18n extract needs the oxc-parser package: npm install --save-dev oxc-parser',
         'extract 1',
-        'adv-i18n import-po needs the gettext-parser package: npm install --save-dev gettext-parser',
+        'adv-i18n import-po needs gettext-parser and @tannin/plural-forms (@tannin/plural-forms is missing): npm install --save-dev gettext-parser @tannin/plural-forms',
         'import-po 1',
         'liquid.js ERR_MODULE_NOT_FOUND',
         'tools.js ERR_MODULE_NOT_FOUND',

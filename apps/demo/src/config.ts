@@ -133,14 +133,29 @@ const DEV_DEFAULTS = {
   ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
 };
 
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /**
+   * Load a weak or placeholder SECRET_KEY even with DEBUG off, so `check --deploy` can report it
+   * (`security.W009`, `adv.E003`); a server never sets it (`@adv/deploy` refuses such a key).
+   * @defaultValue `false`
+   */
+  allowWeakSecretKey?: boolean;
+}
+
 /** Reads the settings from `env` (default `process.env` and a `.env` file) and applies `overrides`. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<DemoConfig> = {}): DemoConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<DemoConfig> = {},
+  options: LoadConfigOptions = {},
+): DemoConfig {
   const debugOff = env.DEBUG !== undefined && /^(0|false|no|off)$/i.test(env.DEBUG);
   const defaults = debugOff ? { ALLOWED_HOSTS: DEV_DEFAULTS.ALLOWED_HOSTS } : DEV_DEFAULTS;
   const settings = defineSettings({
     schema: demoSettingsShape,
     env: { ...defaults, ...env },
     envFile: env === process.env ? undefined : false,
+    allowWeakSecretKey: options.allowWeakSecretKey ?? false,
   });
   // Folders under the data directory follow an overridden `dataDir` (tests, benchmarks).
   const dataDir = overrides.dataDir ?? settings.DATA_DIR;

@@ -8,7 +8,8 @@ import type { DeployContext } from '@adv/deploy';
 import { loadConfig } from './config.js';
 import { inspectDeployment } from './deploy-check.js';
 
-const config = loadConfig();
+// A weak key is loaded to be reported (security.W009 / adv.E003), never to serve with.
+const config = loadConfig(process.env, {}, { allowWeakSecretKey: true });
 
 /** The settings the checks read. */
 export const settings = config.settings;

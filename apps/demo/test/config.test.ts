@@ -1,7 +1,8 @@
-import { SettingsError } from '@adv/deploy';
+import { checkDeploy, SettingsError } from '@adv/deploy';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { fromRoot } from '../src/paths.js';
+import { PRODUCTION_ENV } from './helpers.js';
 
 describe('configuration from the environment', () => {
   it('runs with embedded development defaults', () => {
@@ -26,6 +27,23 @@ describe('configuration from the environment', () => {
   it('refuses to run without a SECRET_KEY once DEBUG is off', () => {
     expect(() => loadConfig({ DEBUG: 'false' })).toThrow(SettingsError);
     expect(() => loadConfig({ DEBUG: 'false' })).toThrow(/SECRET_KEY/);
+  });
+
+  it('with DEBUG off and ALLOWED_HOSTS unset answers only for loopback, and check --deploy warns (adv.W020)', async () => {
+    const { ALLOWED_HOSTS: _unset, ...env } = PRODUCTION_ENV;
+    const config = loadConfig(env);
+    expect(config.settings.ALLOWED_HOSTS).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    const finding = (await checkDeploy(config.settings)).find((f) => f.id === 'adv.W020');
+    expect(finding).toMatchObject({ level: 'warning', message: expect.stringContaining('loopback') });
+  });
+
+  it('refuses a weak or placeholder SECRET_KEY in production; check --deploy loads it to report it', () => {
+    for (const key of ['changeme', 'dev-only-insecure-key:the-demo-refuses-it-when-debug-is-off']) {
+      const env = { ...PRODUCTION_ENV, SECRET_KEY: key };
+      expect(() => loadConfig(env)).toThrow(SettingsError);
+      expect(() => loadConfig(env)).toThrow(/SECRET_KEY/);
+      expect(loadConfig(env, {}, { allowWeakSecretKey: true }).settings.SECRET_KEY).toBe(key);
+    }
   });
 
   it('names the variable of a bad value', () => {

@@ -28,6 +28,8 @@ const BAD_SETTINGS: Record<string, Record<string, string>> = {
   'adv.E003': { SECRET_KEY: 'dev-only-insecure-key:the-demo-refuses-it-when-debug-is-off' },
   'adv.W011': { ALLOWED_HOSTS: '*' },
   'adv.E015': { ALLOWED_HOSTS: 'https://board.example.com/' },
+  // What the app falls back to when ALLOWED_HOSTS is unset with DEBUG off (test/config.test.ts).
+  'adv.W020': { ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]' },
   'adv.W002': { NODE_ENV: 'development' },
   'adv.W016': { CSRF_TRUSTED_ORIGINS: 'https://forms.example.com/' },
   'adv.W014': { SECURE_PROXY_SSL_HEADER: '' },
@@ -77,7 +79,12 @@ describe('PRODUCTION.md', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   function configFor(env: Record<string, string> = {}) {
-    return loadConfig({ ...PRODUCTION, ...env }, { dataDir, staticRoot: join(dataDir, 'static') });
+    // As `npm run check` reads them: a weak key loads, to be reported.
+    return loadConfig(
+      { ...PRODUCTION, ...env },
+      { dataDir, staticRoot: join(dataDir, 'static') },
+      { allowWeakSecretKey: true },
+    );
   }
   const findings = async (env: Record<string, string> = {}) =>
     (await checkDeploy(configFor(env).settings, await inspectDeployment(configFor(env)))).map((f) => f.id);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Catalog, validateCatalog } from './catalog.js';
@@ -30,6 +30,13 @@ Commands:
       --dir <dir>          catalog directory (default: locale)
       --overwrite          replace existing translations (default: only fill missing/empty)
                        Needs: npm install --save-dev gettext-parser @tannin/plural-forms
+  export-po            Write <dir>/<locale>.json as a .po file for translators' tools; entries are
+                       flagged icu-message-format, so import-po reads them back unchanged.
+      --locale <locale>    the catalog's locale (required)
+      --dir <dir>          catalog directory (default: locale)
+      --default <locale>   its text of each id goes in a "#." comment (default: en)
+      --out <file>         where to write (default: <dir>/<locale>.po)
+                       Needs: npm install --save-dev gettext-parser @tannin/plural-forms
 `;
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
@@ -48,6 +55,7 @@ export async function main(argv: readonly string[], out = console): Promise<numb
       strict: { type: 'boolean', default: false },
       locale: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
   const list = (text: string | undefined) =>
@@ -159,6 +167,34 @@ export async function main(argv: readonly string[], out = console): Promise<numb
     await writeCatalog(file, existing);
     for (const { id, reason } of skipped) out.warn(`skipped ${JSON.stringify(id)}: ${reason}`);
     out.log(`${file}: ${written} translation(s) imported, ${skipped.length} skipped`);
+    return 0;
+  }
+  if (command === 'export-po') {
+    const locale = canonicalLocale(values.locale ?? '');
+    const defaultLocale = locales('export-po', '--default', [values.default], out)?.[0];
+    if (!locale || defaultLocale === undefined) {
+      out.error('adv-i18n export-po: expected --locale <locale>');
+      return 1;
+    }
+    const catalogs = await readCatalogDir(values.dir);
+    const current = catalogs.get(locale);
+    if (!current || current.error) {
+      out.error(
+        `adv-i18n export-po: ${current ? `${current.file}: ${current.error}` : `no catalog for ${locale} in ${values.dir}`}`,
+      );
+      return 1;
+    }
+    const tools = await optionalPeer(
+      'export-po',
+      ['gettext-parser', '@tannin/plural-forms'],
+      () => import('./po.js'),
+      out,
+    );
+    if (tools === undefined) return 1;
+    const reference = locale === defaultLocale ? undefined : catalogs.get(defaultLocale)?.catalog;
+    const file = values.out ?? join(values.dir, `${locale}.po`);
+    await writeFile(file, tools.catalogToPo(current.catalog, { locale, reference }));
+    out.log(`${file}: ${Object.keys(current.catalog).length} entries written`);
     return 0;
   }
   out.log(USAGE);

@@ -1,6 +1,6 @@
 import pluralFormsModule from '@tannin/plural-forms';
-import { po } from 'gettext-parser';
-import { CONTEXT_SEPARATOR } from './catalog.js';
+import { type GetTextTranslation, po } from 'gettext-parser';
+import { CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
 import { I18nError } from './errors.js';
 
 /** One translated entry of a gettext `.po` file. */
@@ -11,6 +11,8 @@ export interface PoEntry {
   /** `msgstr`, or `msgstr[0..n]` for plurals. */
   readonly strings: readonly string[];
   readonly fuzzy: boolean;
+  /** The `#,` flags (`python-format`, `icu-format`, …). */
+  readonly flags: readonly string[];
 }
 
 /** A parsed `.po` file: its header fields (`Plural-Forms`, `Language`, …) and its entries. */
@@ -48,7 +50,10 @@ export function parsePoFile(input: string | Uint8Array): PoFile {
   for (const [context, messages] of Object.entries(table.translations)) {
     for (const message of Object.values(messages)) {
       if (message.msgid === '') continue; // the header
-      const flags = (message.comments?.flag ?? '').split(',').map((flag) => flag.trim());
+      const flags = (message.comments?.flag ?? '')
+        .split(',')
+        .map((flag) => flag.trim())
+        .filter(Boolean);
       entries.push({
         // gettext-parser files entries without msgctxt under "".
         context: message.msgctxt ?? (context === '' ? undefined : context),
@@ -56,6 +61,7 @@ export function parsePoFile(input: string | Uint8Array): PoFile {
         idPlural: message.msgid_plural,
         strings: message.msgstr,
         fuzzy: flags.includes('fuzzy'),
+        flags,
       });
     }
   }
@@ -178,7 +184,11 @@ export function poToCatalog(
     }
     let key: string;
     let value: string;
-    if (entry.idPlural === undefined) {
+    if (entry.flags.includes(ICU_FLAG) && entry.idPlural === undefined) {
+      // Written by catalogToPo: already ICU on both sides.
+      key = entry.id;
+      value = entry.strings[0] ?? '';
+    } else if (entry.idPlural === undefined) {
       key = pythonFormatToIcu(entry.id);
       value = pythonFormatToIcu(entry.strings[0] ?? '');
     } else {
@@ -212,4 +222,58 @@ export function poToCatalog(
     catalog[entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`] = value;
   }
   return { catalog, skipped };
+}
+
+/** The `#,` flag that marks an entry whose msgid and msgstr are ICU messages (Weblate's name for it). */
+export const ICU_FLAG = 'icu-message-format';
+
+/** Options of {@link catalogToPo}. */
+export interface CatalogToPoOptions {
+  /** The catalog's locale, written to the `Language` header. */
+  locale: string;
+  /** The default locale's catalog: its text of each id is written as a `#.` comment for translators. */
+  reference?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Writes an ICU catalog as a gettext `.po` file (with gettext-parser), for translators' tools
+ * (Poedit, Weblate): one entry per id, `context\u0004id` as msgctxt + msgid, the translation
+ * as msgstr, flagged `icu-message-format` so {@link poToCatalog} reads it back unchanged;
+ * obsolete (`#~ `) ids become obsolete entries. Returns the file's UTF-8 bytes.
+ */
+export function catalogToPo(catalog: Readonly<Record<string, string>>, options: CatalogToPoOptions): Uint8Array {
+  const translations: Record<string, Record<string, GetTextTranslation>> = { '': {} };
+  const obsolete: Record<string, Record<string, GetTextTranslation>> = {};
+  translations['']![''] = { msgid: '', msgstr: [''] };
+  for (const [rawKey, value] of Object.entries(catalog)) {
+    const isObsolete = rawKey.startsWith(OBSOLETE_PREFIX);
+    const key = isObsolete ? rawKey.slice(OBSOLETE_PREFIX.length) : rawKey;
+    const cut = key.indexOf(CONTEXT_SEPARATOR);
+    const context = cut === -1 ? '' : key.slice(0, cut);
+    const id = cut === -1 ? key : key.slice(cut + 1);
+    const source = options.reference?.[key];
+    const entry: GetTextTranslation = {
+      msgid: id,
+      msgstr: [value],
+      comments: { flag: ICU_FLAG, ...(source !== undefined && source !== id ? { extracted: source } : {}) },
+      ...(cut === -1 ? {} : { msgctxt: context }),
+    };
+    const table = isObsolete ? obsolete : translations;
+    table[context] ??= {};
+    table[context]![id] = entry;
+  }
+  return po.compile(
+    {
+      charset: 'utf-8',
+      headers: {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'Content-Transfer-Encoding': '8bit',
+        Language: options.locale,
+        'X-Generator': '@adv/i18n',
+      },
+      translations,
+      obsolete,
+    },
+    { sort: true },
+  );
 }

@@ -5,5 +5,5 @@ export type { ExtractedMessage } from './extract.js';
 export { extractFromPaths, extractFromSource } from './extract.js';
 export type { MergeResult } from './merge.js';
 export { mergeCatalog } from './merge.js';
-export type { PoConversion, PoEntry, PoFile, PoToCatalogOptions } from './po.js';
-export { parsePo, parsePoFile, poToCatalog, pythonFormatToIcu } from './po.js';
+export type { CatalogToPoOptions, PoConversion, PoEntry, PoFile, PoToCatalogOptions } from './po.js';
+export { catalogToPo, ICU_FLAG, parsePo, parsePoFile, poToCatalog, pythonFormatToIcu } from './po.js';

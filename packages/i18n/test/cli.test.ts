@@ -310,16 +310,24 @@ msgstr[1] "%(n)d arquivos\\n"
 #~ msgstr "Velho"
 `);
     expect(entries).toEqual([
-      { context: undefined, id: 'Say "hi"\tnow', idPlural: undefined, strings: ['Diga "oi"\tagora'], fuzzy: true },
+      {
+        context: undefined,
+        id: 'Say "hi"\tnow',
+        idPlural: undefined,
+        strings: ['Diga "oi"\tagora'],
+        fuzzy: true,
+        flags: ['python-format', 'fuzzy'],
+      },
       {
         context: undefined,
         id: '%(n)d file',
         idPlural: '%(n)d files',
         strings: ['%(n)d arquivo', '%(n)d arquivos\n'],
         fuzzy: false,
+        flags: [],
       },
-      { context: 'month', id: 'May', idPlural: undefined, strings: ['Maio'], fuzzy: false },
-      { context: 'verb', id: 'May', idPlural: undefined, strings: ['pode'], fuzzy: false },
+      { context: 'month', id: 'May', idPlural: undefined, strings: ['Maio'], fuzzy: false, flags: [] },
+      { context: 'verb', id: 'May', idPlural: undefined, strings: ['pode'], fuzzy: false, flags: [] },
     ]);
   });
 
@@ -387,6 +395,44 @@ msgstr[2] "%(count)d файлов"
   it('keeps a fuzzy flag that is not the first flag', () => {
     const entries = parsePo('#, python-format, fuzzy\nmsgid "a"\nmsgstr "b"\n');
     expect(poToCatalog(entries, 'pt').skipped).toEqual([{ id: 'a', reason: 'fuzzy' }]);
+  });
+});
+
+describe('adv-i18n export-po', () => {
+  it('writes a catalog as a .po file that import-po reads back unchanged (contexts, braces, quotes, obsolete ids)', async () => {
+    const ptBR = {
+      hello: 'Olá, {name}!',
+      'cart.items': "{count, plural, one {# item} other {# itens}} no carrinho d'água",
+      'month\u0004May': 'Maio',
+      'multi.line': 'Linha 1\n"Linha" 2',
+      '#~ gone': 'Antigo',
+    };
+    write(
+      'locale/en.json',
+      JSON.stringify({ hello: 'Hello, {name}!', 'cart.items': '{count, plural, one {# item} other {# items}}' }),
+    );
+    write('locale/pt-BR.json', JSON.stringify(ptBR));
+    expect(await main(['export-po', '--locale', 'pt-br', '--dir', join(dir, 'locale')], out)).toBe(0);
+    const text = readFileSync(join(dir, 'locale/pt-BR.po'), 'utf8');
+    expect(text).toContain('"Language: pt-BR\\n"');
+    expect(text).toContain(
+      '#. {count, plural, one {# item} other {# items}}\n#, icu-message-format\nmsgid "cart.items"',
+    );
+    expect(text).toContain('msgctxt "month"\nmsgid "May"\nmsgstr "Maio"');
+    expect(text).toContain('#~ msgid "gone"');
+    const { entries, headers } = parsePoFile(readFileSync(join(dir, 'locale/pt-BR.po')));
+    expect(headers.Language).toBe('pt-BR');
+    const { catalog, skipped } = poToCatalog(entries, 'pt-BR');
+    const { '#~ gone': _obsolete, ...live } = ptBR;
+    expect({ ...catalog }).toEqual(live);
+    expect(skipped).toEqual([]);
+
+    rmSync(join(dir, 'locale/pt-BR.json'));
+    const args = ['import-po', join(dir, 'locale/pt-BR.po'), '--locale', 'pt-BR', '--dir', join(dir, 'locale')];
+    expect(await main(args, out)).toBe(0);
+    expect(read('locale/pt-BR.json')).toEqual(live);
+    expect(await main(['export-po', '--locale', 'fr', '--dir', join(dir, 'locale')], out)).toBe(1);
+    expect(logs.at(-1)).toBe(`adv-i18n export-po: no catalog for fr in ${join(dir, 'locale')}`);
   });
 });
 

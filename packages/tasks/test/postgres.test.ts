@@ -81,6 +81,30 @@ describe.runIf(postgresUrl)('postgres backend', () => {
       }
     });
 
+    it('writes concurrent enqueues in one group insert, deduplicating a jobId repeated inside it', async () => {
+      const app = createTaskApp({ backend: backendOn(freshSchema()) });
+      try {
+        const runs: number[] = [];
+        const note = app.defineTask('note', (n: number) => {
+          runs.push(n);
+          return n;
+        });
+        const handles = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((n) => note.enqueue(n, n % 2 === 0 ? { jobId: 'shared' } : {})),
+        );
+        expect(handles.filter((handle) => handle.id === 'shared')).toHaveLength(3);
+        expect(await app.stats()).toMatchObject({ waiting: 4 });
+        expect((await app.backend.get('shared'))?.data.payload).toBe(2);
+        await app.process({ concurrency: 2 });
+        expect(await Promise.all(handles.map((handle) => handle.result({ timeout: 10_000 })))).toEqual([
+          1, 2, 3, 2, 5, 2,
+        ]);
+        expect(runs.sort()).toEqual([1, 2, 3, 5]);
+      } finally {
+        await app.close({ timeout: 2000 });
+      }
+    });
+
     it("cancels a job active in another worker: that worker's signal aborts (NOTIFY)", async () => {
       const schema = freshSchema();
       const worker = createTaskApp({ backend: backendOn(schema) });

@@ -41,6 +41,7 @@ import type {
 import { checkInteger, invalid } from '../validate.js';
 import { type PgPoolClientLike, type PgPoolLike, type PgQueryable, PgRunner } from './connection.js';
 import { PgConsumer } from './consumer.js';
+import { PgInserter } from './inserter.js';
 import { type ListenConnection, PgListener } from './listener.js';
 import { PgNotifier } from './notifier.js';
 import { type PostgresBackendOptions, type ResolvedPostgresOptions, resolvePostgresOptions } from './options.js';
@@ -73,6 +74,7 @@ export class PostgresBackend implements TaskBackend {
   readonly #workerId = randomUUID();
   readonly #waiters: PgWaiters;
   readonly #notifier: PgNotifier;
+  readonly #inserter: PgInserter;
   #ready: Promise<void> | undefined;
   #consumer: PgConsumer | undefined;
   #scheduler: PgScheduler | undefined;
@@ -102,6 +104,7 @@ export class PostgresBackend implements TaskBackend {
     this.#sql = statements(quoted);
     this.#channel = channelName(schema, queueName);
     this.#db = new PgRunner(this.#pool, this.#deadlines, unavailableTimeout, () => this.#closed);
+    this.#inserter = new PgInserter(this.#db, this.#sql, queueName);
     this.#notifier = new PgNotifier({
       db: this.#db,
       channel: this.#channel,
@@ -148,26 +151,26 @@ export class PostgresBackend implements TaskBackend {
     const what = `enqueue \`${job.data.task}\``;
     const runAt = now + job.delay;
     const wake = job.delay > 0 ? `d:${runAt}` : 'n';
-    // In the caller's transaction the NOTIFY goes in the same statement (delivered at COMMIT, never
-    // on ROLLBACK); otherwise notifications sent meanwhile are coalesced into one (see #notify).
-    const values = [
-      this.#options.queueName,
-      id,
-      JSON.stringify(job.data),
-      job.priority ?? 0,
-      runAt,
-      job.attempts,
-      now,
-      this.#channel,
-      on ? wake : '',
-    ];
-    const added = await this.#db.query(what, this.#sql.insert, values, on ? { on } : { prepare: true });
-    if (added.length === 0) {
+    const data = JSON.stringify(job.data);
+    const priority = job.priority ?? 0;
+    let inserted: boolean;
+    if (on) {
+      // In the caller's transaction the NOTIFY goes in the same statement: PostgreSQL delivers it
+      // at COMMIT and drops it on ROLLBACK.
+      const values = [this.#options.queueName, id, data, priority, runAt, job.attempts, now, this.#channel, wake];
+      inserted = (await this.#db.query(what, this.#sql.insert, values, { on })).length > 0;
+    } else {
+      inserted = await this.#inserter.insert(
+        { id, data, priority, runAt, attempts: job.attempts, createdAt: now },
+        what,
+      );
+      // notifications sent meanwhile are coalesced into one (see PgNotifier)
+      if (inserted) this.#notifier.send(wake);
+    }
+    if (!inserted) {
       // dedupe: a job with this id is kept already (read in the caller's transaction if given)
       const rows = await this.#db.query(what, this.#sql.get, [this.#options.queueName, id], on ? { on } : {});
       if (rows[0]) return toRecord(rows[0], Date.now());
-    } else if (!on) {
-      this.#notifier.send(wake);
     }
     return {
       id,

@@ -52,6 +52,8 @@ export class PgConsumer {
   #orphans = false;
   /** Whether due jobs may be waiting: set by notifications, timers and full claims. */
   #maybeMore = true;
+  /** Counts wake-ups, so a claim that started before one does not clear `#maybeMore` it set. */
+  #wakes = 0;
   #fetching = false;
   #again = false;
   #stopping = false;
@@ -85,6 +87,7 @@ export class PgConsumer {
   /** A notification or a timer says due jobs may be waiting. */
   wake(): void {
     this.#maybeMore = true;
+    this.#wakes += 1;
     void this.#pump();
   }
 
@@ -176,8 +179,10 @@ export class PgConsumer {
         this.#again = false;
         const free = this.#deps.concurrency - this.#active.size;
         if (free <= 0 || this.#stopping || !this.#maybeMore) break;
+        const wakes = this.#wakes;
         const rows = await this.#claim(free);
-        if (rows.length < free) this.#maybeMore = false;
+        // drained, unless a notification came while the claim ran (its job may have missed it)
+        if (rows.length < free && wakes === this.#wakes) this.#maybeMore = false;
         else this.#again = true;
         for (const row of rows.sort(byQueueOrder)) this.#run(row);
       } while (this.#again);

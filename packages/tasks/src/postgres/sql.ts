@@ -63,6 +63,12 @@ export function statements(s: string) {
   VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)
   ON CONFLICT (queue, id) DO NOTHING RETURNING id
 ) SELECT id, CASE WHEN $9::text = '' THEN NULL ELSE pg_notify($8, $9) END AS notified FROM added`,
+    /** Many jobs in one statement, in array order. $2 ids, $3 data, $4 priorities, $5 run_at, $6 attempts, $7 created_at. */
+    insertMany: `INSERT INTO ${s}.jobs (queue, id, data, status, priority, run_at, attempts, created_at)
+SELECT $1, t.id, t.data::json, 'queued', t.priority, t.run_at, t.attempts, t.created_at
+FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[], $6::int[], $7::bigint[])
+  AS t(id, data, priority, run_at, attempts, created_at)
+ON CONFLICT (queue, id) DO NOTHING RETURNING id`,
     get: `SELECT ${JOB_COLUMNS} FROM ${s}.jobs WHERE queue = $1 AND id = $2`,
     /** $2 ids: those in a final state. */
     finished: `SELECT ${JOB_COLUMNS} FROM ${s}.jobs WHERE queue = $1 AND id = ANY($2::text[]) AND status IN ('completed', 'failed', 'cancelled')`,

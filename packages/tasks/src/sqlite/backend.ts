@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serializeError, TaskError } from '../errors.js';
 import { TaskHandle } from '../handle.js';
@@ -20,22 +19,17 @@ import type {
 } from '../types.js';
 import { checkInteger, invalid } from '../validate.js';
 import { Running, SqliteActiveJob } from './active.js';
-import { backendError, type Connection, isBusy, openConnection, retryBusy } from './connection.js';
+import { backendError, isBusy, retryBusy } from './connection.js';
+import { type Open, TaskFile } from './file.js';
 import { type ResolvedSqliteOptions, resolveSqliteOptions, type SqliteBackendOptions } from './options.js';
-import { ScheduleStore } from './schedules.js';
-import { type ClaimedRow, JobStore } from './store.js';
+import type { ClaimedRow, JobStore } from './store.js';
 import { checkConnection, insertOn, type SqliteConnectionLike } from './transactional.js';
+import { Waiters } from './waiters.js';
 import { ChangeObserver, joinPeers, notifyAdded, notifyFinished } from './wake.js';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 /** Finished jobs between two retention passes. */
 const PRUNE_EVERY = 500;
-
-interface Open {
-  db: Connection;
-  jobs: JobStore;
-  schedules: ScheduleStore;
-}
 
 interface PendingAdd {
   job: NewJob;
@@ -55,12 +49,6 @@ interface PendingOutcome {
   done(): void;
 }
 
-interface Waiter {
-  /** Reads the job again; settles when it finished. */
-  check(): void;
-  fail(error: TaskError): void;
-}
-
 /**
  * Jobs in an SQLite file (better-sqlite3, WAL): they survive restarts and crashes, several worker
  * processes on one machine share them (claims in `BEGIN IMMEDIATE`), a killed worker's jobs run
@@ -77,12 +65,7 @@ export class SqliteBackend implements TaskBackend {
   readonly #key: string;
   /** This instance's worker id, stored on the jobs it claims. */
   readonly #worker = randomUUID();
-  #open: Open | undefined;
-  /** The file's inode when opened: another one (or none) means it was deleted or replaced under us. */
-  #inode: number | undefined;
-  /** The file disappeared while open: do not create an empty one in its place. */
-  #lost = false;
-  #leavePeers: (() => void) | undefined;
+  readonly #file: TaskFile;
   #closing: Promise<void> | undefined;
   #closed = false;
   #processor: ((job: ActiveJob) => Promise<Outcome>) | undefined;
@@ -98,8 +81,7 @@ export class SqliteBackend implements TaskBackend {
   #wake: { at: number; timer: LongTimer } | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #finishedSincePrune = 0;
-  readonly #waiters = new Map<string, Set<Waiter>>();
-  #waiterCheckQueued = false;
+  readonly #waiters: Waiters;
   #drained: (() => void) | undefined;
   readonly #observer: ChangeObserver;
 
@@ -107,6 +89,13 @@ export class SqliteBackend implements TaskBackend {
     this.#o = resolveSqliteOptions(options);
     this.filename = resolve(this.#o.filename);
     this.#key = `${this.filename}\0${this.#o.queueName}`;
+    // Each connection joins this process's instances on the file, to be woken by their enqueues.
+    this.#file = new TaskFile(this.filename, this.#o.queueName, this.#o.synchronous, () =>
+      joinPeers(this.#key, {
+        jobsAdded: () => this.#wakeUp(),
+        jobsFinished: (ids) => this.#jobsFinished(ids),
+      }),
+    );
     this.#observer = new ChangeObserver({
       filename: this.filename,
       dataVersion: () => this.#connect().db.pragma('data_version', { simple: true }) as number,
@@ -114,56 +103,18 @@ export class SqliteBackend implements TaskBackend {
       pollInterval: this.#o.pollInterval,
       watch: this.#o.watch,
     });
+    this.#waiters = new Waiters(
+      (id) => this.#call(`wait for job \`${id}\``, ({ jobs }) => jobs.get(id)),
+      () => {
+        if (!this.#processor) this.#observer.stop();
+      },
+    );
   }
 
-  /**
-   * Opens the file on first use (and again after a failed open: the file may be fixed meanwhile).
-   * Each call first checks that the file is still the one opened (one `stat`): SQLite would go on
-   * writing into a deleted file, and every job written there would be lost at close.
-   */
+  /** The open connection; throws `ERR_BACKEND` once closed, SQLite's error when the file cannot be opened. */
   #connect(): Open {
     if (this.#closed) throw new TaskError('ERR_BACKEND', `The SQLite backend on \`${this.filename}\` is closed`);
-    if (this.#open) {
-      if (this.#currentInode() === this.#inode) return this.#open;
-      this.#disconnect();
-      if (!existsSync(this.filename)) this.#lost = true;
-    }
-    if (this.#lost && !existsSync(this.filename)) {
-      throw new TaskError(
-        'ERR_BACKEND',
-        `The SQLite task database \`${this.filename}\` was deleted while open: nothing is written until it is back (restore it from a backup; an empty file is not created in its place)`,
-      );
-    }
-    const db = openConnection(this.filename, this.#o.synchronous);
-    this.#lost = false;
-    this.#inode = this.#currentInode();
-    const queue = this.#o.queueName;
-    this.#open = { db, jobs: new JobStore(db, queue), schedules: new ScheduleStore(db, queue) };
-    this.#leavePeers = joinPeers(this.#key, {
-      jobsAdded: () => this.#wakeUp(),
-      jobsFinished: (ids) => this.#jobsFinished(ids),
-    });
-    return this.#open;
-  }
-
-  #currentInode(): number | undefined {
-    try {
-      return statSync(this.filename).ino;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Drops the connection (the file went away or was replaced); the next call opens it again. */
-  #disconnect(): void {
-    this.#leavePeers?.();
-    this.#leavePeers = undefined;
-    try {
-      this.#open?.db.close();
-    } catch {
-      // closing a connection to a vanished file can fail: it is dropped either way
-    }
-    this.#open = undefined;
+    return this.#file.connect();
   }
 
   /** Runs `fn` on the open stores, retrying while the file is locked; any failure becomes `ERR_BACKEND`. */
@@ -250,51 +201,9 @@ export class SqliteBackend implements TaskBackend {
     if (!first) throw new TaskError('ERR_NOT_FOUND', `No job \`${id}\` is known to the SQLite backend`);
     if (FINISHED.has(first.status)) return first;
     if (this.#closing) throw this.#closedBeforeFinish(id);
-    return new Promise<JobRecord>((resolvePromise, reject) => {
-      let reading = false;
-      const settle = (error: TaskError | undefined, record?: JobRecord) => {
-        timer.clear();
-        this.#removeWaiter(id, waiter);
-        if (error) reject(error);
-        else resolvePromise(record!);
-      };
-      const waiter: Waiter = {
-        check: () => {
-          if (reading) return;
-          reading = true;
-          this.#call(what, ({ jobs }) => jobs.get(id)).then(
-            (record) => {
-              reading = false;
-              if (!record) settle(new TaskError('ERR_NOT_FOUND', `Job \`${id}\` was removed before it finished`));
-              else if (FINISHED.has(record.status)) settle(undefined, record);
-            },
-            (error: TaskError) => {
-              reading = false;
-              settle(error);
-            },
-          );
-        },
-        fail: (error) => settle(error),
-      };
-      const timer = setLongTimeout(() => {
-        settle(new TaskError('ERR_RESULT_TIMEOUT', `Job \`${id}\` did not finish within ${timeout} ms`));
-      }, timeout);
-      let set = this.#waiters.get(id);
-      if (!set) {
-        set = new Set();
-        this.#waiters.set(id, set);
-      }
-      set.add(waiter);
-      this.#observer.start();
-      waiter.check(); // it may have finished between the first read and now
-    });
-  }
-
-  #removeWaiter(id: string, waiter: Waiter): void {
-    const set = this.#waiters.get(id);
-    set?.delete(waiter);
-    if (set?.size === 0) this.#waiters.delete(id);
-    if (this.#waiters.size === 0 && !this.#processor) this.#observer.stop();
+    const finished = this.#waiters.wait(id, timeout);
+    this.#observer.start();
+    return finished;
   }
 
   #closedBeforeFinish(id: string): TaskError {
@@ -422,10 +331,10 @@ export class SqliteBackend implements TaskBackend {
 
   /** Arms the timer for the next due job, schedule tick or lease expiry. */
   #rearm(now = Date.now()): void {
-    if (!this.#open || this.#closing) return;
+    if (!this.#file.current || this.#closing) return;
     let next: number | undefined;
     try {
-      const { jobs, schedules } = this.#open;
+      const { jobs, schedules } = this.#file.current;
       for (const at of [jobs.nextDue(), schedules.nextFire(), jobs.nextLeaseExpiry()]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
@@ -514,9 +423,8 @@ export class SqliteBackend implements TaskBackend {
   #jobsFinished(ids: readonly string[]): void {
     for (const id of ids) {
       this.#running.get(id)?.abort(new TaskError('ERR_CANCELLED', `Job \`${id}\` was cancelled`));
-      const set = this.#waiters.get(id);
-      if (set) for (const waiter of set) waiter.check();
     }
+    this.#waiters.finished(ids);
   }
 
   /** Another connection committed: look for work, re-arm the timers, and read the jobs someone waits for. */
@@ -528,22 +436,8 @@ export class SqliteBackend implements TaskBackend {
         this.#rearm();
       }
     }
-    if (this.#waiters.size > 0 && !this.#waiterCheckQueued && this.#open) {
-      this.#waiterCheckQueued = true;
-      setImmediate(() => {
-        this.#waiterCheckQueued = false;
-        const ids = [...this.#waiters.keys()];
-        let finished: string[] = [];
-        try {
-          for (let start = 0; start < ids.length; start += 500) {
-            finished = finished.concat(this.#open!.jobs.finishedAmong(ids.slice(start, start + 500)));
-          }
-        } catch {
-          return; // the waiters' own reads report a broken database
-        }
-        for (const id of finished) for (const waiter of this.#waiters.get(id) ?? []) waiter.check();
-      });
-    }
+    const open = this.#file.current;
+    if (open) this.#waiters.sweep((ids) => open.jobs.finishedAmong(ids));
   }
 
   stats(): Promise<TaskStats> {
@@ -609,7 +503,7 @@ export class SqliteBackend implements TaskBackend {
       this.#released.add(running);
       running.abort(new TaskError('ERR_BACKEND', 'Worker shut down'));
       try {
-        this.#open?.jobs.release(running.row, this.#worker, Date.now());
+        this.#file.current?.jobs.release(running.row, this.#worker, Date.now());
       } catch {
         // its lease expires instead
       }
@@ -622,10 +516,9 @@ export class SqliteBackend implements TaskBackend {
         await new Promise((resolve) => setTimeout(resolve, 5)); // locked: each waits up to its busyTimeout
       }
     }
-    for (const [id, set] of this.#waiters) for (const waiter of set) waiter.fail(this.#closedBeforeFinish(id));
-    this.#waiters.clear();
+    this.#waiters.failAll((id) => this.#closedBeforeFinish(id));
     this.#closed = true;
-    this.#disconnect();
+    this.#file.drop();
   }
 }
 

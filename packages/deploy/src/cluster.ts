@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { type Logger, silentLogger } from '@adv/types';
+import { type Logger, type OptionKeys, silentLogger } from '@adv/types';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 
 /** Options of {@link runCluster}. */
 export interface ClusterOptions {
@@ -9,19 +10,19 @@ export interface ClusterOptions {
    * Worker processes to keep running.
    * @defaultValue `os.availableParallelism()`
    */
-  workers?: number;
+  workers?: number | undefined;
   /** Runs in each worker: start the server here (workers share its port through node:cluster). */
   worker: () => unknown;
   /**
    * Runs in a worker when it is asked to stop, before its servers close (e.g. `health.beginShutdown()`,
    * stop consuming queues). The worker exits once its servers have drained and this has settled.
    */
-  onShutdown?: () => unknown;
+  onShutdown?: (() => unknown) | undefined;
   /**
    * Milliseconds a stopping worker may take to drain in-flight requests before it is killed.
    * @defaultValue `30000`
    */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
   /**
    * On a full shutdown (SIGTERM, `shutdown()`), milliseconds the workers keep serving after
    * `onShutdown` ran (call `health.beginShutdown()` there, so `/readyz` answers 503) before they
@@ -30,20 +31,20 @@ export interface ClusterOptions {
    * Rolling restarts need no delay (the other workers keep the port open) and skip it.
    * @defaultValue `0`
    */
-  drainDelayMs?: number;
+  drainDelayMs?: number | undefined;
   /**
    * Delay before replacing a crashed worker; doubles with each crash within a minute (max 30 s),
    * so a crash loop does not spin the CPU.
    * @defaultValue `1000`
    */
-  restartDelayMs?: number;
+  restartDelayMs?: number | undefined;
   /**
    * Handle SIGTERM/SIGINT (graceful shutdown) and SIGHUP (graceful rolling restart) in the primary.
    * @defaultValue `true`
    */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
   /** Where the primary reports forks, exits and restarts (pino or console fit). @defaultValue silent */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Defaults of {@link ClusterOptions}. */
@@ -53,6 +54,17 @@ export const CLUSTER_DEFAULTS = {
   restartDelayMs: 1000,
   handleSignals: true,
 } as const;
+
+const CLUSTER_KEYS: OptionKeys<ClusterOptions> = {
+  workers: true,
+  worker: true,
+  onShutdown: true,
+  shutdownTimeoutMs: true,
+  drainDelayMs: true,
+  restartDelayMs: true,
+  handleSignals: true,
+  logger: true,
+};
 
 /** Control over the workers, returned in the primary. */
 export interface ClusterHandle {
@@ -90,11 +102,12 @@ function exited(worker: Worker): Promise<void> {
  * ```
  */
 export async function runCluster(options: ClusterOptions): Promise<ClusterHandle | undefined> {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  if (typeof options.worker !== 'function')
-    invalidOption('worker', 'a function that starts the server', options.worker);
-  const { shutdownTimeoutMs, drainDelayMs, restartDelayMs, handleSignals } = { ...CLUSTER_DEFAULTS, ...options };
-  const count = options.workers ?? availableParallelism();
+  const o = deployOptions('runCluster', options, CLUSTER_KEYS, { ...CLUSTER_DEFAULTS, logger: silentLogger });
+  const { worker, onShutdown, shutdownTimeoutMs, drainDelayMs, restartDelayMs, handleSignals, logger } = o;
+  if (typeof worker !== 'function') invalidOption('worker', 'a function that starts the server', worker);
+  if (onShutdown !== undefined && typeof onShutdown !== 'function')
+    invalidOption('onShutdown', 'a function', onShutdown);
+  const count = o.workers ?? availableParallelism();
   if (!Number.isInteger(count) || count < 1) invalidOption('workers', 'an integer from 1 and up', count);
   if (!Number.isFinite(shutdownTimeoutMs) || shutdownTimeoutMs <= 0) {
     invalidOption('shutdownTimeoutMs', 'a positive number of milliseconds', shutdownTimeoutMs);
@@ -105,14 +118,13 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
   if (!Number.isFinite(restartDelayMs) || restartDelayMs < 0) {
     invalidOption('restartDelayMs', 'a non-negative number of milliseconds', restartDelayMs);
   }
-  const logger = options.logger ?? silentLogger;
 
   if (cluster.isWorker) {
     const self = cluster.worker;
     let stopping: Promise<unknown> | undefined;
     const beginStop = () => {
       stopping ??= Promise.resolve()
-        .then(() => options.onShutdown?.())
+        .then(() => onShutdown?.())
         .catch((error: unknown) => logger.error({ err: error }, 'onShutdown failed'));
       return stopping;
     };
@@ -131,7 +143,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
     self?.once('disconnect', () => {
       void beginStop().finally(() => process.exit(0));
     });
-    await options.worker();
+    await worker();
     return undefined;
   }
 

@@ -1,5 +1,6 @@
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 import { isSecureRequest, requestHost } from './request-info.js';
 import { resolveSettings, type SecuritySettings } from './settings-schema.js';
 
@@ -11,10 +12,15 @@ export interface CsrfMiddlewareOptions {
    * also accepts privacy tools that strip both headers.
    * @defaultValue `false`
    */
-  allowMissingOrigin?: boolean;
+  allowMissingOrigin?: boolean | undefined;
   /** Requests to skip entirely (Django's `@csrf_exempt`), e.g. a webhook with its own signature check. */
-  exempt?: (request: Request) => boolean;
+  exempt?: ((request: Request) => boolean) | undefined;
 }
+
+/** Defaults of {@link CsrfMiddlewareOptions}. */
+export const CSRF_DEFAULTS = { allowMissingOrigin: false } as const;
+
+const CSRF_KEYS: OptionKeys<CsrfMiddlewareOptions> = { allowMissingOrigin: true, exempt: true };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -63,16 +69,17 @@ export function isTrustedOrigin(origin: string, trusted: readonly string[]): boo
  * const app = compose(securityMiddleware(settings), csrfMiddleware(settings))(handler);
  * ```
  */
-export function csrfMiddleware(settings: SecuritySettings, options: CsrfMiddlewareOptions = {}): Middleware {
+export function csrfMiddleware(settings: SecuritySettings, options?: CsrfMiddlewareOptions): Middleware {
   if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
-  if (options.exempt !== undefined && typeof options.exempt !== 'function') {
-    invalidOption('exempt', 'a function (request) => boolean', options.exempt);
+  const { allowMissingOrigin, exempt } = deployOptions('csrfMiddleware', options, CSRF_KEYS, CSRF_DEFAULTS);
+  if (exempt !== undefined && typeof exempt !== 'function') {
+    invalidOption('exempt', 'a function (request) => boolean', exempt);
   }
   const s = resolveSettings(settings);
   const trusted = s.CSRF_TRUSTED_ORIGINS;
 
   return async function csrfMiddleware(request, next) {
-    if (SAFE_METHODS.has(request.method) || options.exempt?.(request)) return next(request);
+    if (SAFE_METHODS.has(request.method) || exempt?.(request)) return next(request);
     const secure = isSecureRequest(request, s);
     const ownOrigin = originOf(`${secure ? 'https' : 'http'}://${requestHost(request, s)}`);
     const origin = request.headers.get('origin');
@@ -83,7 +90,7 @@ export function csrfMiddleware(settings: SecuritySettings, options: CsrfMiddlewa
     }
     const referer = request.headers.get('referer');
     if (referer === null) {
-      if (options.allowMissingOrigin) return next(request);
+      if (allowMissingOrigin) return next(request);
       return forbidden(secure ? 'Referer checking failed, no Referer' : 'Origin checking failed, no Origin');
     }
     let refererOrigin: string;

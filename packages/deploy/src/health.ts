@@ -1,23 +1,31 @@
-import type { Handler, Middleware, ReadinessCheck } from '@adv/types';
+import type { Handler, Middleware, OptionKeys, ReadinessCheck } from '@adv/types';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 
 /** Options of {@link createHealth}. */
 export interface HealthOptions {
   /** Probes `/readyz` runs in parallel (cache, queue and database pings). */
-  checks?: readonly ReadinessCheck[];
+  checks?: readonly ReadinessCheck[] | undefined;
   /**
    * Milliseconds each check may take before it counts as failed (its signal is aborted).
    * @defaultValue `2000`
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** @defaultValue `'/healthz'` */
-  livenessPath?: string;
+  livenessPath?: string | undefined;
   /** @defaultValue `'/readyz'` */
-  readinessPath?: string;
+  readinessPath?: string | undefined;
 }
 
 /** Defaults of {@link HealthOptions}. */
 export const HEALTH_DEFAULTS = { timeoutMs: 2000, livenessPath: '/healthz', readinessPath: '/readyz' } as const;
+
+const HEALTH_KEYS: OptionKeys<HealthOptions> = {
+  checks: true,
+  timeoutMs: true,
+  livenessPath: true,
+  readinessPath: true,
+};
 
 /** One check's outcome in the `/readyz` body. */
 export interface CheckResult {
@@ -88,8 +96,11 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
  * const app = compose(health.middleware)(handler);
  * ```
  */
-export function createHealth(options: HealthOptions = {}): Health {
-  const { checks = [], timeoutMs, livenessPath, readinessPath } = { ...HEALTH_DEFAULTS, ...options };
+export function createHealth(options?: HealthOptions): Health {
+  const { checks, timeoutMs, livenessPath, readinessPath } = deployOptions('createHealth', options, HEALTH_KEYS, {
+    ...HEALTH_DEFAULTS,
+    checks: [] as readonly ReadinessCheck[],
+  });
   if (!Array.isArray(checks)) invalidOption('checks', 'an array of { name, check(signal) }', checks);
   for (const [i, c] of checks.entries()) {
     if (typeof c?.name !== 'string' || typeof c.check !== 'function') {
@@ -98,6 +109,10 @@ export function createHealth(options: HealthOptions = {}): Health {
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     invalidOption('timeoutMs', 'a positive number of milliseconds', timeoutMs);
+  if (typeof livenessPath !== 'string' || !livenessPath.startsWith('/'))
+    invalidOption('livenessPath', 'a path starting with `/`', livenessPath);
+  if (typeof readinessPath !== 'string' || !readinessPath.startsWith('/'))
+    invalidOption('readinessPath', 'a path starting with `/`', readinessPath);
   let shuttingDown = false;
 
   const run = async () => {
@@ -146,12 +161,22 @@ export interface BackupCheckOptions {
    * Age in seconds from which readiness fails.
    * @defaultValue `86400`
    */
-  maxAgeSeconds?: number;
+  maxAgeSeconds?: number | undefined;
   /** @defaultValue `'backup'` */
-  name?: string;
+  name?: string | undefined;
   /** @defaultValue `Date.now` */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
+
+/** Defaults of {@link BackupCheckOptions}. */
+export const BACKUP_CHECK_DEFAULTS = { maxAgeSeconds: 86_400, name: 'backup' } as const;
+
+const BACKUP_CHECK_KEYS: OptionKeys<BackupCheckOptions> = {
+  lastBackupAt: true,
+  maxAgeSeconds: true,
+  name: true,
+  now: true,
+};
 
 /**
  * A `ReadinessCheck` reporting the age of the last backup (`detail: "last backup 2 h ago"`)
@@ -163,17 +188,22 @@ export interface BackupCheckOptions {
  * ```
  */
 export function backupReadinessCheck(options: BackupCheckOptions): ReadinessCheck {
-  if (typeof options?.lastBackupAt !== 'function')
-    invalidOption('lastBackupAt', 'a function returning a Date, a timestamp or null', options?.lastBackupAt);
-  const maxAge = options.maxAgeSeconds ?? 86_400;
+  const o = deployOptions('backupReadinessCheck', options, BACKUP_CHECK_KEYS, {
+    ...BACKUP_CHECK_DEFAULTS,
+    now: Date.now,
+  });
+  const { lastBackupAt, maxAgeSeconds: maxAge, name, now } = o;
+  if (typeof lastBackupAt !== 'function')
+    invalidOption('lastBackupAt', 'a function returning a Date, a timestamp or null', lastBackupAt);
   if (!Number.isFinite(maxAge) || maxAge <= 0) invalidOption('maxAgeSeconds', 'a positive number of seconds', maxAge);
-  const now = options.now ?? Date.now;
+  if (typeof name !== 'string' || name === '') invalidOption('name', 'a non-empty string', name);
+  if (typeof now !== 'function') invalidOption('now', 'a function returning epoch milliseconds', now);
   const describe = (ms: number) =>
     ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
   return {
-    name: options.name ?? 'backup',
+    name,
     async check() {
-      const last = await options.lastBackupAt();
+      const last = await lastBackupAt();
       if (last === null) throw new Error('no backup has been taken');
       const age = now() - Number(last);
       if (age > maxAge * 1000)

@@ -1,17 +1,18 @@
 export { isPlaceholderSecret } from './checks/adv.js';
 export { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS } from './checks/django.js';
 export { checkDeploy, checkDeployReport, type DeployReport, formatReport, hasFailures } from './checks/index.js';
-export type { BackupStatus, CheckLevel, DeployContext, Finding } from './checks/types.js';
+export type { BackupStatus, CheckLevel, DeployContext, DeployStaticContext, Finding } from './checks/types.js';
 export { LEVEL_ORDER } from './checks/types.js';
 export { type CliIo, main, USAGE } from './cli.js';
 export { CLUSTER_DEFAULTS, type ClusterHandle, type ClusterOptions, runCluster } from './cluster.js';
-export { type CsrfMiddlewareOptions, csrfMiddleware, isTrustedOrigin } from './csrf.js';
+export { CSRF_DEFAULTS, type CsrfMiddlewareOptions, csrfMiddleware, isTrustedOrigin } from './csrf.js';
 export type { DeployErrorCode, SettingsIssue } from './errors.js';
 export { DeployError, SettingsError } from './errors.js';
 export { DOCKERFILE_DEFAULTS, type DockerfileOptions, generateDockerfile } from './generate/dockerfile.js';
-export { generateNginxConfig, NGINX_DEFAULTS, type NginxOptions } from './generate/nginx.js';
+export { generateNginxConfig, NGINX_DEFAULTS, type NginxOptions, type NginxTlsOptions } from './generate/nginx.js';
 export { generateSystemdUnit, SYSTEMD_DEFAULTS, type SystemdOptions } from './generate/systemd.js';
 export {
+  BACKUP_CHECK_DEFAULTS,
   type BackupCheckOptions,
   backupReadinessCheck,
   type CheckResult,

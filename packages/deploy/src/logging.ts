@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import type * as Pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 import { loadPeer } from './peer.js';
 import { withHeaders } from './security.js';
 
@@ -13,28 +14,44 @@ export interface RequestLoggerOptions {
    * The pino logger to write to (a child per request carries `requestId`).
    * @defaultValue `pino()` (JSON lines on stdout)
    */
-  logger?: PinoLogger;
+  logger?: PinoLogger | undefined;
   /**
    * Header carrying the request id in and out.
    * @defaultValue `'x-request-id'`
    */
-  header?: string;
+  header?: string | undefined;
   /**
    * Reuse an incoming id (from your proxy or the calling service) when it is 1-128 characters
    * of `A-Z a-z 0-9 . _ : -`; anything else is replaced, so ids cannot forge log lines.
    * @defaultValue `true`
    */
-  trustIncoming?: boolean;
+  trustIncoming?: boolean | undefined;
   /** @defaultValue `crypto.randomUUID` */
-  generateId?: () => string;
+  generateId?: (() => string) | undefined;
   /**
    * Query parameters whose values are logged as `[redacted]`, on top of the secret-looking
    * names that always are (`token`, `password`, `secret`, `api_key`, `code`, `signature`, … as
    * in password-reset and OAuth links).
    * @defaultValue `[]`
    */
-  redactQuery?: readonly string[];
+  redactQuery?: readonly string[] | undefined;
 }
+
+/** Defaults of {@link RequestLoggerOptions} (`logger`: a new `pino()`). */
+export const REQUEST_LOGGER_DEFAULTS = {
+  header: 'x-request-id',
+  trustIncoming: true,
+  generateId: randomUUID,
+  redactQuery: [],
+} as const;
+
+const REQUEST_LOGGER_KEYS: OptionKeys<RequestLoggerOptions> = {
+  logger: true,
+  header: true,
+  trustIncoming: true,
+  generateId: true,
+  redactQuery: true,
+};
 
 /** pino, an optional peer dependency: loaded only when `requestLogger()` gets no `logger`. */
 export const PINO_PEER = {
@@ -92,20 +109,19 @@ export function getRequestLogger(): PinoLogger | undefined {
  * const app = compose(requestLogger({ logger: pino() }))(handler);
  * ```
  */
-export function requestLogger(options: RequestLoggerOptions = {}): Middleware {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const logger = options.logger ?? loadPeer<typeof Pino>(PINO_PEER).pino();
-  const header = (options.header ?? 'x-request-id').toLowerCase();
-  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(header)) invalidOption('header', 'an HTTP header name', options.header);
-  if (options.generateId !== undefined && typeof options.generateId !== 'function') {
-    invalidOption('generateId', 'a function returning a string', options.generateId);
+export function requestLogger(options?: RequestLoggerOptions): Middleware {
+  const o = deployOptions('requestLogger', options, REQUEST_LOGGER_KEYS, REQUEST_LOGGER_DEFAULTS);
+  if (typeof o.header !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(o.header)) {
+    invalidOption('header', 'an HTTP header name', o.header);
   }
-  if (options.redactQuery !== undefined && !Array.isArray(options.redactQuery)) {
-    invalidOption('redactQuery', 'an array of query parameter names', options.redactQuery);
-  }
-  const redactQuery = new Set((options.redactQuery ?? []).map((name) => String(name).toLowerCase()));
-  const trust = options.trustIncoming ?? true;
-  const generate = options.generateId ?? randomUUID;
+  const header = o.header.toLowerCase();
+  if (typeof o.generateId !== 'function') invalidOption('generateId', 'a function returning a string', o.generateId);
+  if (!Array.isArray(o.redactQuery)) invalidOption('redactQuery', 'an array of query parameter names', o.redactQuery);
+  const redactQuery = new Set(o.redactQuery.map((name) => String(name).toLowerCase()));
+  const trust = o.trustIncoming;
+  const generate = o.generateId;
+  // Last: pino is only needed (and only loaded) when no logger is given.
+  const logger = o.logger ?? loadPeer<typeof Pino>(PINO_PEER).pino();
 
   return async function requestLogger(request, next) {
     const incoming = request.headers.get(header);

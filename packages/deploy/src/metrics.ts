@@ -1,7 +1,8 @@
-import type { Handler, Middleware } from '@adv/types';
+import type { Handler, Middleware, OptionKeys } from '@adv/types';
 import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 import { loadPeer } from './peer.js';
 
 /** prom-client, an optional peer dependency loaded on the first `createMetrics()` (never by the root entry). */
@@ -13,35 +14,35 @@ export interface MetricsOptions {
    * The prom-client registry to register on (pass one to add your own metrics).
    * @defaultValue a new `Registry`
    */
-  registry?: Registry;
+  registry?: Registry | undefined;
   /**
    * Route label of a request. Keep it low-cardinality: the default replaces numeric, UUID and
    * long hex path segments with `:id`, and labels every 404 `unmatched` (so scanners probing
    * random paths cannot grow the series without bound). Pass your router's pattern to keep
    * the route of 404s your handlers answer.
    */
-  route?: (request: Request) => string;
+  route?: ((request: Request) => string) | undefined;
   /**
    * Distinct route labels kept; requests on routes beyond this many are labelled `other`, so
    * memory and scrape size stay bounded whatever the route function returns.
    * @defaultValue `500`
    */
-  maxRoutes?: number;
+  maxRoutes?: number | undefined;
   /**
    * Also collect prom-client's default Node metrics (event-loop lag, heap, GC, handles).
    * @defaultValue `true`
    */
-  defaultMetrics?: boolean;
+  defaultMetrics?: boolean | undefined;
   /**
    * Histogram buckets in seconds.
    * @defaultValue `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`
    */
-  buckets?: number[];
+  buckets?: readonly number[] | undefined;
   /**
    * Path the metrics handler answers on when used through `middleware`.
    * @defaultValue `'/metrics'`
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 /** Defaults of {@link MetricsOptions}. */
@@ -51,6 +52,15 @@ export const METRICS_DEFAULTS = {
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   path: '/metrics',
 } as const;
+
+const METRICS_KEYS: OptionKeys<MetricsOptions> = {
+  registry: true,
+  route: true,
+  maxRoutes: true,
+  defaultMetrics: true,
+  buckets: true,
+  path: true,
+};
 
 /** Default route label: `/users/42/posts/9f1c…` becomes `/users/:id/posts/:id`. */
 export function defaultRoute(request: Request): string {
@@ -83,26 +93,28 @@ export interface Metrics {
  * const app = compose(metrics.middleware)(handler); // GET /metrics answers Prometheus
  * ```
  */
-export function createMetrics(options: MetricsOptions = {}): Metrics {
-  return createMetricsWith(loadPeer<typeof PromClient>(PROM_CLIENT_PEER), options);
+export function createMetrics(options?: MetricsOptions): Metrics {
+  // Options first: a misspelled key is reported even where prom-client is missing.
+  const resolved = resolveMetricsOptions(options);
+  return createMetricsWith(loadPeer<typeof PromClient>(PROM_CLIENT_PEER), resolved);
+}
+
+function resolveMetricsOptions(options: MetricsOptions | undefined) {
+  return deployOptions('createMetrics', options, METRICS_KEYS, { ...METRICS_DEFAULTS, route: defaultRoute });
 }
 
 /** {@link createMetrics} on a given prom-client module (internal: tests load it from elsewhere). */
-export function createMetricsWith(prom: typeof PromClient, options: MetricsOptions = {}): Metrics {
+export function createMetricsWith(prom: typeof PromClient, options?: MetricsOptions): Metrics {
   const { Counter, collectDefaultMetrics, Histogram, Registry } = prom;
-  const {
-    registry = new Registry(),
-    route = defaultRoute,
-    defaultMetrics,
-    buckets,
-    path,
-    maxRoutes,
-  } = { ...METRICS_DEFAULTS, ...options };
+  const o = resolveMetricsOptions(options);
+  const { route, defaultMetrics, buckets, path, maxRoutes } = o;
+  const registry = o.registry ?? new Registry();
   if (!(registry instanceof Registry)) invalidOption('registry', 'a prom-client Registry', registry);
   if (typeof route !== 'function') invalidOption('route', 'a function (request) => string', route);
   if (!Array.isArray(buckets) || buckets.some((b) => !(b > 0)))
     invalidOption('buckets', 'an array of positive numbers', buckets);
   if (!Number.isInteger(maxRoutes) || maxRoutes < 1) invalidOption('maxRoutes', 'a positive integer', maxRoutes);
+  if (typeof path !== 'string' || !path.startsWith('/')) invalidOption('path', 'a path starting with `/`', path);
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
   const routes = new Set<string>();
   const routeLabel = (request: Request, status: number): string => {

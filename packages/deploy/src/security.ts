@@ -1,5 +1,6 @@
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import { invalidOption } from './errors.js';
+import { deployOptions } from './options.js';
 import { effectiveAllowedHosts, isAllowedHost, isSecureRequest, requestHost, splitHost } from './request-info.js';
 import { resolveSettings, type SecuritySettings } from './settings-schema.js';
 
@@ -9,15 +10,17 @@ export interface SecurityMiddlewareOptions {
    * Add `Secure` to every `Set-Cookie` the app sends over HTTPS that lacks it.
    * @defaultValue `settings.SESSION_COOKIE_SECURE`
    */
-  secureCookies?: boolean;
+  secureCookies?: boolean | undefined;
   /**
    * Turns an error thrown below into a response, which then gets the security headers like
    * any other (Django's middleware sees a 500 response, never an exception). Rethrow to let an
    * outer handler deal with it (it then gets no headers from here).
    * @defaultValue logs the error with `console.error` and answers `500 Internal Server Error` (text)
    */
-  onError?: (error: unknown, request: Request) => Response | Promise<Response>;
+  onError?: ((error: unknown, request: Request) => Response | Promise<Response>) | undefined;
 }
+
+const SECURITY_KEYS: OptionKeys<SecurityMiddlewareOptions> = { secureCookies: true, onError: true };
 
 /** The default {@link SecurityMiddlewareOptions.onError}: Hono's, a log line and a plain 500. */
 function internalError(error: unknown): Response {
@@ -62,13 +65,15 @@ export function withHeaders(response: Response, edit: (headers: Headers) => void
  * const app = compose(securityMiddleware(settings), csrfMiddleware(settings))(handler);
  * ```
  */
-export function securityMiddleware(settings: SecuritySettings, options: SecurityMiddlewareOptions = {}): Middleware {
+export function securityMiddleware(settings: SecuritySettings, options?: SecurityMiddlewareOptions): Middleware {
   if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
   const s = resolveSettings(settings);
   const allowed = effectiveAllowedHosts(s);
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const secureCookies = options.secureCookies ?? s.SESSION_COOKIE_SECURE;
-  const onError = options.onError ?? internalError;
+  const o = deployOptions('securityMiddleware', options, SECURITY_KEYS, {
+    secureCookies: s.SESSION_COOKIE_SECURE,
+    onError: internalError,
+  });
+  const { secureCookies, onError } = o;
   if (typeof onError !== 'function') invalidOption('onError', 'a function (error, request) => Response', onError);
   const exempt = s.SECURE_REDIRECT_EXEMPT.map((pattern, index) => {
     try {

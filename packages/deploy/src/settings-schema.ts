@@ -78,8 +78,11 @@ export interface BaseSettings {
   NODE_ENV: string;
 }
 
-/** The settings the security, CSRF and check functions read: any subset, Django's defaults for the rest. */
-export type SecuritySettings = Partial<BaseSettings>;
+/**
+ * The settings the security, CSRF and check functions read: any subset, Django's defaults for
+ * the rest (a setting given as `undefined` takes its default too).
+ */
+export type SecuritySettings = { [K in keyof BaseSettings]?: BaseSettings[K] | undefined };
 
 /** Django's defaults, for settings objects built by hand (tests, `checkDeploy` on a partial object). */
 export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {

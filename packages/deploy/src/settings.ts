@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as util from 'node:util';
+import type { OptionKeys } from '@adv/types';
 import { isPlaceholderSecret } from './checks/adv.js';
 import { isWeakSecretKey, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS } from './checks/django.js';
 import { DeployError, invalidOption, SettingsError, type SettingsIssue } from './errors.js';
+import { deployOptions } from './options.js';
 import { BASE_SETTINGS_PARSERS, type BaseSettings } from './settings-schema.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
@@ -25,32 +27,40 @@ export interface DefineSettingsOptions<Shape extends SettingsSchema = Record<nev
    * `undefined`. A name of a base setting (e.g. `STATIC_ROOT`) replaces its parsing.
    * @example `{ REDIS_URL: z.url().optional(), WORKERS: z.coerce.number().int().default(2) }`
    */
-  schema?: Shape;
+  schema?: Shape | undefined;
   /**
    * Where to read variables from.
    * @defaultValue `process.env`
    */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * A `.env` file to read too; variables already in `env` win (as with dotenv). `false` reads
    * none. A path you name must exist; the default `.env` is read only when present.
    * @defaultValue `'.env'` in the current directory, when it exists
    */
-  envFile?: string | false;
+  envFile?: string | false | undefined;
   /**
    * Extra variable names whose values are secret (never shown in errors, `JSON.stringify` or
    * `console.log`). `SECRET_KEY`, `SECRET_KEY_FALLBACKS` and names containing `SECRET`,
    * `PASSWORD`, `TOKEN`, `PRIVATE`, `CREDENTIAL` or `API_KEY` are always secret.
    */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
   /**
    * Load a weak or placeholder `SECRET_KEY` even with `DEBUG` off. Only for tools that report
    * rather than refuse (`adv-deploy check --deploy` reads the environment with it, so the key
    * shows up as `security.W009` / `adv.E003`); a server must never set it.
    * @defaultValue `false`
    */
-  allowWeakSecretKey?: boolean;
+  allowWeakSecretKey?: boolean | undefined;
 }
+
+const DEFINE_SETTINGS_KEYS: OptionKeys<DefineSettingsOptions> = {
+  schema: true,
+  env: true,
+  envFile: true,
+  secrets: true,
+  allowWeakSecretKey: true,
+};
 
 /** The settings `defineSettings` returns: Django's plus the app's own fields, frozen. */
 export type Settings<Shape extends SettingsSchema = Record<never, never>> = Readonly<
@@ -143,10 +153,19 @@ function validateField(schema: StandardSchemaV1, raw: string | undefined) {
  * ```
  */
 export function defineSettings<Shape extends SettingsSchema = Record<never, never>>(
-  options: DefineSettingsOptions<Shape> = {},
+  options?: DefineSettingsOptions<Shape>,
 ): Settings<Shape> {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const { schema = {} as Shape, env = process.env, envFile, secrets = [], allowWeakSecretKey = false } = options;
+  const { schema, env, envFile, secrets, allowWeakSecretKey } = deployOptions(
+    'defineSettings',
+    options,
+    DEFINE_SETTINGS_KEYS,
+    {
+      schema: {} as Shape,
+      env: process.env,
+      secrets: [],
+      allowWeakSecretKey: false,
+    },
+  );
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     invalidOption('schema', 'an object of Standard Schema validators (zod, valibot, arktype …)', schema);
   }

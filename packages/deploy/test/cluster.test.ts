@@ -225,6 +225,23 @@ describe('runCluster (real processes)', () => {
     expect(await app.exit).toBe(0);
   }, 40_000);
 
+  it('keeps the defaults of options passed as undefined (SIGTERM handled, no drain delay)', async () => {
+    const port = await freePort();
+    const app = start(port, { UNDEFINED_OPTIONS: '1' });
+    await listening(app, 2);
+    app.child.kill('SIGTERM');
+    const shutdown = await app.waitFor((e) => e.event === 'shutdown');
+    expect(shutdown.drainDelayMs).toBe(0);
+    expect(await app.exit).toBe(0); // handled: a graceful exit, not death by the signal
+    expect(app.events.filter((e) => e.event === 'exit')).toHaveLength(2);
+  }, 30_000);
+
+  it('refuses a misspelled option with a did-you-mean, before forking', async () => {
+    await expect(runCluster({ worker: () => {}, drainDelay: 5000 } as never)).rejects.toThrow(
+      /Unknown option `drainDelay` of `runCluster\(\)`; did you mean `drainDelayMs`\?/,
+    );
+  });
+
   it('rejects bad options', async () => {
     await expect(runCluster({ worker: 'x' } as never)).rejects.toThrow(/Expected `worker` to be a function/);
     await expect(runCluster({ worker: () => {}, workers: 1, drainDelayMs: -1 })).rejects.toThrow(

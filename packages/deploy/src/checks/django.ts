@@ -20,7 +20,12 @@ function hasMiddleware(context: DeployContext, name: string): boolean {
   return context.middleware.some((item) => (typeof item === 'string' ? item : item.name) === name);
 }
 
-const warn = (id: string, message: string, hint?: string): Finding => ({ id, level: 'warning', message, hint });
+const warn = (id: string, message: string, hint?: string): Finding => ({
+  id,
+  level: 'warning',
+  message,
+  ...(hint === undefined ? {} : { hint }),
+});
 
 /** Django's `check --deploy` checks, same ids and meaning (see the README for those that do not apply). */
 export const djangoChecks: readonly Check[] = [

@@ -1,11 +1,15 @@
+import type { OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { nestedOptions } from '../options.js';
 import { resolveSettings, type SecuritySettings } from '../settings-schema.js';
 import { advChecks } from './adv.js';
 import { djangoChecks } from './django.js';
 import {
+  type BackupStatus,
   type Check,
   type CheckLevel,
   type DeployContext,
+  type DeployStaticContext,
   type Finding,
   LEVEL_ORDER,
   type ResolvedSettings,
@@ -17,6 +21,40 @@ export interface DeployReport {
   findings: Finding[];
   /** Findings left out by `SILENCED_SYSTEM_CHECKS` or `context.silenced`. */
   silenced: Finding[];
+}
+
+const CONTEXT_KEYS: OptionKeys<DeployContext> = {
+  processes: true,
+  backends: true,
+  middleware: true,
+  health: true,
+  static: true,
+  backup: true,
+  pendingMigrations: true,
+  secrets: true,
+  behindProxy: true,
+  silenced: true,
+  now: true,
+};
+const STATIC_KEYS: OptionKeys<DeployStaticContext> = { root: true, sourceDir: true };
+const BACKUP_KEYS: OptionKeys<BackupStatus> = { lastBackupAt: true, maxAgeSeconds: true };
+
+/**
+ * The context with its shape checked (unknown keys, also in `static` and `backup`, refused with
+ * a did-you-mean) and `undefined` fields dropped, so every check reads an absent field as absent.
+ */
+function resolveContext(name: string, context: DeployContext | undefined): DeployContext {
+  const resolved: DeployContext = nestedOptions(name, 'context', context, CONTEXT_KEYS, {});
+  if (resolved.processes !== undefined && !(Number.isInteger(resolved.processes) && resolved.processes >= 1)) {
+    invalidOption('context.processes', 'an integer from 1 and up', resolved.processes);
+  }
+  if (resolved.static !== undefined) {
+    resolved.static = nestedOptions(name, 'context.static', resolved.static, STATIC_KEYS, {});
+  }
+  if (resolved.backup !== undefined && resolved.backup !== false) {
+    resolved.backup = nestedOptions(name, 'context.backup', resolved.backup, BACKUP_KEYS, {});
+  }
+  return resolved;
 }
 
 /**
@@ -46,15 +84,18 @@ async function runCheck(check: Check, settings: ResolvedSettings, context: Deplo
  * @param settings - the object `defineSettings` returned (or any subset; Django's defaults fill the rest)
  * @param context - facts about the running app: processes, backends, health, static, backups, migrations
  */
-export async function checkDeployReport(
+export async function checkDeployReport(settings: SecuritySettings, context?: DeployContext): Promise<DeployReport> {
+  return report('checkDeployReport', settings, context);
+}
+
+/** {@link checkDeployReport} under the name the user called (for error messages). */
+async function report(
+  name: string,
   settings: SecuritySettings,
-  context: DeployContext = {},
+  options: DeployContext | undefined,
 ): Promise<DeployReport> {
   if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
-  if (typeof context !== 'object' || context === null) invalidOption('context', 'an object', context);
-  if (context.processes !== undefined && !(Number.isInteger(context.processes) && context.processes >= 1)) {
-    invalidOption('context.processes', 'an integer from 1 and up', context.processes);
-  }
+  const context = resolveContext(name, options);
   const resolved = resolveSettings(settings);
   const silencedIds = new Set([...resolved.SILENCED_SYSTEM_CHECKS, ...(context.silenced ?? [])]);
   const all = (
@@ -77,8 +118,8 @@ export async function checkDeployReport(
  * if (findings.some((f) => f.level === 'error')) process.exit(1);
  * ```
  */
-export async function checkDeploy(settings: SecuritySettings, context: DeployContext = {}): Promise<Finding[]> {
-  return (await checkDeployReport(settings, context)).findings;
+export async function checkDeploy(settings: SecuritySettings, context?: DeployContext): Promise<Finding[]> {
+  return (await report('checkDeploy', settings, context)).findings;
 }
 
 /** Whether any finding is at or above `level`. */

@@ -33,7 +33,18 @@ export interface BackupStatus {
    * Age in seconds after which the backup counts as too old.
    * @defaultValue `86400` (one day)
    */
-  maxAgeSeconds?: number;
+  maxAgeSeconds?: number | undefined;
+}
+
+/** The `static` part of a {@link DeployContext}: where the collected files and their sources are. */
+export interface DeployStaticContext {
+  /**
+   * The directory `collectStatic` wrote.
+   * @defaultValue `STATIC_ROOT`
+   */
+  root?: string | undefined;
+  /** The source directory; a file there newer than the manifest fires `adv.W007`. */
+  sourceDir?: string | undefined;
 }
 
 /**
@@ -45,47 +56,47 @@ export interface DeployContext {
    * How many processes serve the app (e.g. `runCluster`'s `workers` × machines).
    * @defaultValue `1`
    */
-  processes?: number;
+  processes?: number | undefined;
   /**
    * Cache, task backend, channel layer … anything with `backendInfo` (`DescribesBackend`).
    * In-memory ones with `processes > 1` fire `adv.E001`.
    * @example `{ cache, tasks: taskBackend, channels: channelLayer }`
    */
-  backends?: Readonly<Record<string, DescribesBackend | undefined>> | readonly DescribesBackend[];
+  backends?: Readonly<Record<string, DescribesBackend | undefined>> | readonly DescribesBackend[] | undefined;
   /**
    * The app's middleware (functions or names). When given, a missing `securityMiddleware` fires
    * `security.W001` and a missing `csrfMiddleware` fires `security.W003`; when absent, both are assumed present.
    */
-  middleware?: readonly (Middleware | string)[];
+  middleware?: readonly (Middleware | string)[] | undefined;
   /**
    * Health endpoints the app serves (pass the object `createHealth()` returns). Absent or
    * without `readinessPath`, `adv.W005` fires.
    */
-  health?: { readonly livenessPath?: string; readonly readinessPath?: string };
+  health?: { readonly livenessPath?: string | undefined; readonly readinessPath?: string | undefined } | undefined;
   /**
    * Static files: `root` defaults to `STATIC_ROOT`; with `sourceDir`, a source file newer
    * than the manifest fires `adv.W007`. When neither `root` nor `STATIC_ROOT` is set, the static checks are skipped.
    */
-  static?: { root?: string; sourceDir?: string };
+  static?: DeployStaticContext | undefined;
   /** Backups of the app's database. Absent fires `adv.W008`; `false` says the app keeps no data. */
-  backup?: BackupStatus | false;
+  backup?: BackupStatus | false | undefined;
   /** Names of migrations not yet applied (or a function returning them); non-empty fires `adv.E010`. */
-  pendingMigrations?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+  pendingMigrations?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>) | undefined;
   /** The app's own secrets (JWT keys, webhook secrets …) to test for weakness (`adv.W004`); values are never printed. */
-  secrets?: Readonly<Record<string, string | undefined>>;
+  secrets?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * Whether a reverse proxy terminates TLS in front of the app: `true` enables `adv.W014`
    * (no `SECURE_PROXY_SSL_HEADER`), `false` enables `adv.W017` (forwarded headers trusted with
    * no proxy to set them); absent skips both.
    */
-  behindProxy?: boolean;
+  behindProxy?: boolean | undefined;
   /** Extra ids to silence, on top of `SILENCED_SYSTEM_CHECKS`. */
-  silenced?: readonly string[];
+  silenced?: readonly string[] | undefined;
   /**
    * Time source for the backup-age check.
    * @defaultValue `Date.now`
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Settings as the checks see them: Django's defaults filled in. */

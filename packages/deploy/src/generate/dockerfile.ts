@@ -1,20 +1,22 @@
+import type { OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { deployOptions } from '../options.js';
 import { checkPath, checkPort, checkWord } from './validate.js';
 
 /** Options of {@link generateDockerfile}. */
 export interface DockerfileOptions {
   /** @defaultValue `'20'` */
-  nodeVersion?: string;
+  nodeVersion?: string | undefined;
   /** Script the app starts from, relative to the app directory. @defaultValue `'dist/server.js'` */
-  entry?: string;
+  entry?: string | undefined;
   /** @defaultValue `3000` */
-  port?: number;
+  port?: number | undefined;
   /** npm script that builds the app (and runs collectStatic). @defaultValue `'build'` */
-  buildScript?: string;
+  buildScript?: string | undefined;
   /** Directories the build produces, copied into the runtime image. @defaultValue `['dist']` */
-  outputs?: readonly string[];
+  outputs?: readonly string[] | undefined;
   /** Path the container HEALTHCHECK requests. @defaultValue `'/healthz'` */
-  healthPath?: string;
+  healthPath?: string | undefined;
 }
 
 /** Defaults of {@link DockerfileOptions}. */
@@ -27,6 +29,15 @@ export const DOCKERFILE_DEFAULTS = {
   healthPath: '/healthz',
 } as const;
 
+const DOCKERFILE_KEYS: OptionKeys<DockerfileOptions> = {
+  nodeVersion: true,
+  entry: true,
+  port: true,
+  buildScript: true,
+  outputs: true,
+  healthPath: true,
+};
+
 /**
  * A multi-stage Dockerfile: production dependencies and the build in separate stages, a slim
  * runtime stage running as the unprivileged `node` user with `NODE_ENV=production`, a
@@ -37,9 +48,8 @@ export const DOCKERFILE_DEFAULTS = {
  * writeFileSync('Dockerfile', generateDockerfile({ entry: 'dist/server.js', port: 8080 }));
  * ```
  */
-export function generateDockerfile(options: DockerfileOptions = {}): string {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const o = { ...DOCKERFILE_DEFAULTS, ...options };
+export function generateDockerfile(options?: DockerfileOptions): string {
+  const o = deployOptions('generateDockerfile', options, DOCKERFILE_KEYS, DOCKERFILE_DEFAULTS);
   checkWord('nodeVersion', o.nodeVersion, /^\d+(\.\d+){0,2}$/);
   checkPath('entry', o.entry, false);
   checkPort('port', o.port);

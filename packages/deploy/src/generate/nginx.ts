@@ -1,4 +1,6 @@
+import type { OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { deployOptions, nestedOptions } from '../options.js';
 import { checkHostName, checkPath, checkPort, checkUpstream } from './validate.js';
 
 /** Options of {@link generateNginxConfig}. */
@@ -9,42 +11,52 @@ export interface NginxOptions {
    * App processes to proxy to.
    * @defaultValue `['127.0.0.1:3000']`
    */
-  upstreams?: readonly string[];
+  upstreams?: readonly string[] | undefined;
   /** Directory `collectStatic` wrote (`STATIC_ROOT`), served by nginx directly. Omit to proxy static files too. */
-  staticRoot?: string;
+  staticRoot?: string | undefined;
   /** @defaultValue `'/static/'` */
-  staticUrl?: string;
+  staticUrl?: string | undefined;
   /**
    * Certificate and key; `false` serves plain HTTP only (behind another TLS terminator).
    * @defaultValue Let's Encrypt paths for the first server name
    */
-  tls?: { certificate: string; certificateKey: string } | false;
+  tls?: NginxTlsOptions | false | undefined;
   /**
    * Port of the plain-HTTP server (the redirect to HTTPS when `tls` is on).
    * @defaultValue `80`
    */
-  httpPort?: number;
+  httpPort?: number | undefined;
   /**
    * Port of the TLS server.
    * @defaultValue `443`
    */
-  httpsPort?: number;
+  httpsPort?: number | undefined;
   /**
    * Also listen on IPv6.
    * @defaultValue `true`
    */
-  ipv6?: boolean;
+  ipv6?: boolean | undefined;
   /**
    * Hex length of content hashes in file names (`collectStatic`'s `hashLength`).
    * @defaultValue `12`
    */
-  hashLength?: number;
+  hashLength?: number | undefined;
   /**
    * Largest request body.
    * @defaultValue `'10m'`
    */
-  clientMaxBodySize?: string;
+  clientMaxBodySize?: string | undefined;
 }
+
+/** The `tls` option of {@link generateNginxConfig}: where the certificate and its key live. */
+export interface NginxTlsOptions {
+  /** Full-chain certificate (`ssl_certificate`), an absolute path. */
+  certificate: string;
+  /** Private key (`ssl_certificate_key`), an absolute path. */
+  certificateKey: string;
+}
+
+const NGINX_TLS_KEYS: OptionKeys<NginxTlsOptions> = { certificate: true, certificateKey: true };
 
 /** Defaults of {@link NginxOptions}. */
 export const NGINX_DEFAULTS = {
@@ -56,6 +68,19 @@ export const NGINX_DEFAULTS = {
   httpsPort: 443,
   ipv6: true,
 } as const;
+
+const NGINX_KEYS: OptionKeys<NginxOptions> = {
+  serverName: true,
+  upstreams: true,
+  staticRoot: true,
+  staticUrl: true,
+  tls: true,
+  httpPort: true,
+  httpsPort: true,
+  ipv6: true,
+  hashLength: true,
+  clientMaxBodySize: true,
+};
 
 /**
  * An nginx site config (for `conf.d/` or `sites-enabled/`): HTTP→HTTPS redirect, TLS with
@@ -69,8 +94,8 @@ export const NGINX_DEFAULTS = {
  * ```
  */
 export function generateNginxConfig(options: NginxOptions): string {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const o = { ...NGINX_DEFAULTS, ...options };
+  const o = deployOptions('generateNginxConfig', options, NGINX_KEYS, NGINX_DEFAULTS);
+  if (o.serverName === undefined) invalidOption('serverName', 'a host name or an array of host names', o.serverName);
   const names = (Array.isArray(o.serverName) ? o.serverName : [o.serverName]).map((n, i) =>
     checkHostName(`serverName[${i}]`, n),
   );
@@ -89,6 +114,7 @@ export function generateNginxConfig(options: NginxOptions): string {
           certificate: `/etc/letsencrypt/live/${names[0]}/fullchain.pem`,
           certificateKey: `/etc/letsencrypt/live/${names[0]}/privkey.pem`,
         });
+  if (tls) nestedOptions('generateNginxConfig', 'tls', tls, NGINX_TLS_KEYS, {});
   if (tls) {
     checkPath('tls.certificate', tls.certificate);
     checkPath('tls.certificateKey', tls.certificateKey);

@@ -1,24 +1,26 @@
+import type { OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { deployOptions } from '../options.js';
 import { checkPath, checkWord } from './validate.js';
 
 /** Options of {@link generateSystemdUnit}. */
 export interface SystemdOptions {
   /** Service name, used in the description. @defaultValue `'app'` */
-  name?: string;
+  name?: string | undefined;
   /** Unprivileged user (and group) the service runs as. @defaultValue `'app'` */
-  user?: string;
+  user?: string | undefined;
   /** App directory. @defaultValue `'/srv/app'` */
-  workingDirectory?: string;
+  workingDirectory?: string | undefined;
   /** Script to start, relative to the app directory. @defaultValue `'dist/server.js'` */
-  entry?: string;
+  entry?: string | undefined;
   /** Node binary. @defaultValue `'/usr/bin/node'` */
-  node?: string;
+  node?: string | undefined;
   /** File with `KEY=value` settings (optional: a leading `-` in the unit). @defaultValue `'/etc/app/env'` */
-  environmentFile?: string;
+  environmentFile?: string | undefined;
   /** Directories the app may write (everything else is read-only). @defaultValue `[]` */
-  writablePaths?: readonly string[];
+  writablePaths?: readonly string[] | undefined;
   /** Seconds systemd waits after SIGTERM before SIGKILL: keep above the drain timeout. @defaultValue `35` */
-  stopTimeoutSeconds?: number;
+  stopTimeoutSeconds?: number | undefined;
 }
 
 /** Defaults of {@link SystemdOptions}. */
@@ -33,6 +35,17 @@ export const SYSTEMD_DEFAULTS = {
   stopTimeoutSeconds: 35,
 } as const;
 
+const SYSTEMD_KEYS: OptionKeys<SystemdOptions> = {
+  name: true,
+  user: true,
+  workingDirectory: true,
+  entry: true,
+  node: true,
+  environmentFile: true,
+  writablePaths: true,
+  stopTimeoutSeconds: true,
+};
+
 /**
  * A hardened systemd service unit: runs as an unprivileged user with `NODE_ENV=production`,
  * settings from an environment file, restart on failure, `systemctl reload` sending SIGHUP
@@ -44,9 +57,8 @@ export const SYSTEMD_DEFAULTS = {
  * writeFileSync('/etc/systemd/system/app.service', generateSystemdUnit({ user: 'app', writablePaths: ['/srv/app/data'] }));
  * ```
  */
-export function generateSystemdUnit(options: SystemdOptions = {}): string {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  const o = { ...SYSTEMD_DEFAULTS, ...options };
+export function generateSystemdUnit(options?: SystemdOptions): string {
+  const o = deployOptions('generateSystemdUnit', options, SYSTEMD_KEYS, SYSTEMD_DEFAULTS);
   checkWord('name', o.name);
   checkWord('user', o.user, /^[a-z_][a-z0-9_-]{0,31}$/);
   checkPath('workingDirectory', o.workingDirectory);

@@ -4,7 +4,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, extname, join, posix, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
+import type { OptionKeys } from '@adv/types';
 import { DeployError, invalidOption } from '../errors.js';
+import { deployOptions } from '../options.js';
 import { MANIFEST_NAME, type StaticManifest } from './manifest.js';
 
 const gzipAsync = promisify(gzip);
@@ -16,23 +18,30 @@ export interface CollectStaticOptions {
    * Hex characters of the MD5 content hash put into each name (Django: 12).
    * @defaultValue `12`
    */
-  hashLength?: number;
+  hashLength?: number | undefined;
   /**
    * Precompressed copies to write next to each compressible file (WhiteNoise's CompressedManifestStaticFilesStorage).
    * @defaultValue `['gzip', 'br']`
    */
-  compress?: readonly ('gzip' | 'br')[];
+  compress?: readonly ('gzip' | 'br')[] | undefined;
   /**
    * Files smaller than this many bytes are not compressed.
    * @defaultValue `256`
    */
-  minCompressBytes?: number;
+  minCompressBytes?: number | undefined;
   /** Stops the run between files (rejecting with the signal's reason); the manifest is written last, so an aborted run leaves the previous manifest in place. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Defaults of {@link CollectStaticOptions}. */
 export const COLLECT_STATIC_DEFAULTS = { hashLength: 12, compress: ['gzip', 'br'], minCompressBytes: 256 } as const;
+
+const COLLECT_STATIC_KEYS: OptionKeys<CollectStaticOptions> = {
+  hashLength: true,
+  compress: true,
+  minCompressBytes: true,
+  signal: true,
+};
 
 /** What {@link collectStatic} did. */
 export interface CollectStaticResult {
@@ -104,11 +113,16 @@ function rewriteCss(name: string, css: string, paths: Record<string, string>): s
 export async function collectStatic(
   src: string,
   dest: string,
-  options: CollectStaticOptions = {},
+  options?: CollectStaticOptions,
 ): Promise<CollectStaticResult> {
   if (typeof src !== 'string' || src === '') invalidOption('src', 'a directory path', src);
   if (typeof dest !== 'string' || dest === '') invalidOption('dest', 'a directory path', dest);
-  const { hashLength, compress, minCompressBytes, signal } = { ...COLLECT_STATIC_DEFAULTS, ...options };
+  const { hashLength, compress, minCompressBytes, signal } = deployOptions(
+    'collectStatic',
+    options,
+    COLLECT_STATIC_KEYS,
+    COLLECT_STATIC_DEFAULTS,
+  );
   if (signal !== undefined && !(signal instanceof AbortSignal)) invalidOption('signal', 'an AbortSignal', signal);
   signal?.throwIfAborted();
   if (!Number.isInteger(hashLength) || hashLength < 6 || hashLength > 32) {
@@ -116,6 +130,9 @@ export async function collectStatic(
   }
   if (!Array.isArray(compress) || compress.some((c) => c !== 'gzip' && c !== 'br')) {
     invalidOption('compress', "an array of 'gzip' and 'br'", compress);
+  }
+  if (!Number.isInteger(minCompressBytes) || minCompressBytes < 0) {
+    invalidOption('minCompressBytes', 'a non-negative integer of bytes', minCompressBytes);
   }
   try {
     if (!(await stat(src)).isDirectory()) throw new Error('not a directory');

@@ -2,8 +2,9 @@ import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { deployOptions } from '../options.js';
 import { loadManifest } from './manifest.js';
 import { contentTypeFor } from './mime.js';
 
@@ -15,16 +16,18 @@ export interface ServeStaticOptions {
    * URL prefix the files live under (`STATIC_URL`).
    * @defaultValue `'/static/'`
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * `max-age` in seconds for files whose name is not hashed (hashed names get a year and `immutable`).
    * @defaultValue `60`
    */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 /** Defaults of {@link ServeStaticOptions}. */
 export const SERVE_STATIC_DEFAULTS = { prefix: '/static/', maxAge: 60 } as const;
+
+const SERVE_STATIC_KEYS: OptionKeys<ServeStaticOptions> = { root: true, prefix: true, maxAge: true };
 
 const YEAR = 31_536_000;
 /** Bodies up to this size are read into memory in one go; larger ones are streamed. */
@@ -136,18 +139,21 @@ function parseRange(header: string, size: number): { start: number; end: number 
  * ```
  */
 export function serveStatic(options: ServeStaticOptions): Middleware {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
-  if (typeof options.root !== 'string' || options.root === '') invalidOption('root', 'a directory path', options.root);
-  const { prefix, maxAge } = { ...SERVE_STATIC_DEFAULTS, ...options };
+  const {
+    root: rootOption,
+    prefix,
+    maxAge,
+  } = deployOptions('serveStatic', options, SERVE_STATIC_KEYS, SERVE_STATIC_DEFAULTS);
+  if (typeof rootOption !== 'string' || rootOption === '') invalidOption('root', 'a directory path', rootOption);
   if (typeof prefix !== 'string' || !prefix.startsWith('/'))
     invalidOption('prefix', 'a path starting with `/`', prefix);
   if (!Number.isInteger(maxAge) || maxAge < 0) invalidOption('maxAge', 'a non-negative integer of seconds', maxAge);
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   let state: Promise<{ root: string; hashed: Set<string> }> | undefined;
   /** Looked-up hashed files (bounded by the manifest's size). */
-  const immutable = new Map<string, { real: string; identity: Stats; br?: Stats; gz?: Stats }>();
+  const immutable = new Map<string, { real: string; identity: Stats; br: Stats | undefined; gz: Stats | undefined }>();
   const load = async () => {
-    const root = await realpath(options.root);
+    const root = await realpath(rootOption);
     const manifest = await loadManifest(root).catch(() => undefined);
     return { root, hashed: new Set(Object.values(manifest?.paths ?? {})) };
   };

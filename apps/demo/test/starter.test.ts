@@ -17,7 +17,8 @@ const exec = promisify(execFile);
  */
 describe('apps/demo copied out as a starter', () => {
   const work = mkdtempSync(join(tmpdir(), 'adv-demo-starter-'));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // The copy holds an installed node_modules: removing it can take long on a busy machine.
+  afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
   it('installs from the packed tarballs, builds, starts with npm start and serves its pages', async () => {
     const native = fromRoot('..', '..', 'node_modules', 'better-sqlite3');

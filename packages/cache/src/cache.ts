@@ -9,15 +9,22 @@ import type {
 import { Engine, type TagVersions } from './engine.js';
 import { CacheError, describeValue } from './errors.js';
 import { safeKey } from './keys.js';
-import type { IncrOptions, SetOptions, VersionOptions } from './options.js';
+import {
+  INCR_OPTION_KEYS,
+  type IncrOptions,
+  SET_OPTION_KEYS,
+  type SetOptions,
+  VERSION_OPTION_KEYS,
+  type VersionOptions,
+} from './options.js';
 import { type Entry, encodeEntry } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
 import {
+  checkCallOptions,
   checkFunction,
   checkInteger,
   checkKey,
   checkKeys,
-  checkOptions,
   checkTags,
   checkTtl,
   toMs,
@@ -72,6 +79,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Returns the fresh value at `key`, or `undefined` (missing, expired, stale or invalidated by a tag). */
   async get<T = unknown>(key: string, options?: VersionOptions): Promise<T | undefined> {
+    checkCallOptions(options, 'get', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
     const read = await this.#e.attempt('get', full, () => this.#e.read(full), undefined);
     const entry = read?.entry;
@@ -80,6 +88,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */
   async set(key: string, value: unknown, options?: SetOptions | CacheWriteOptions): Promise<boolean> {
+    checkCallOptions(options, 'set', SET_OPTION_KEYS);
     const full = this.makeKey(key, (options as SetOptions | undefined)?.version);
     const since = this.#e.epoch;
     const encoded = this.#e.encode(value, options ?? {});
@@ -95,6 +104,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * key exists.
    */
   async add(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    checkCallOptions(options, 'add', SET_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
     const since = this.#e.epoch;
     const encoded = this.#e.encode(value, options ?? {}, undefined, true);
@@ -120,6 +130,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Removes `key`; true when it was there (memory, Redis, memcached). */
   async delete(key: string, options?: VersionOptions): Promise<boolean> {
+    checkCallOptions(options, 'delete', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
     try {
       return await this.#e.attempt('delete', full, () => this.#e.guard(() => this.#e.driver.keyv.delete(full)), false);
@@ -131,12 +142,14 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Whether `key` holds a fresh value. */
   async has(key: string, options?: VersionOptions): Promise<boolean> {
+    checkCallOptions(options, 'has', VERSION_OPTION_KEYS);
     return (await this.get(key, options)) !== undefined;
   }
 
   /** Django's `touch`: gives `key` a new ttl in seconds (default `defaultTtl`). False when missing. */
   async touch(key: string, ttl?: number, options?: VersionOptions): Promise<boolean> {
     checkTtl(ttl);
+    checkCallOptions(options, 'touch', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
     return this.#e.attempt(
       'touch',
@@ -159,6 +172,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Django's `get_many`: a Map of the keys that hold fresh values. */
   async getMany<T = unknown>(keys: readonly string[], options?: VersionOptions): Promise<Map<string, T>> {
     checkKeys(keys);
+    checkCallOptions(options, 'getMany', VERSION_OPTION_KEYS);
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
     const result = new Map<string, T>();
     const reads = await this.#e.attempt('getMany', fulls.join(','), () => this.#e.readMany(fulls), []);
@@ -181,9 +195,10 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         'ERR_INVALID_ARGUMENT',
         `Expected \`entries\` to be an object or [key, value] pairs, got ${describeValue(entries)}`,
       );
+    checkCallOptions(options, 'setMany', SET_OPTION_KEYS);
     const pairs =
       Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, unknown]>)] : Object.entries(entries);
-    const rows: Array<{ key: string; value: string; ttl?: number }> = [];
+    const rows: Array<{ key: string; value: string; ttl?: number | undefined }> = [];
     for (const [key, value] of pairs) {
       const full = this.makeKey(key, options?.version);
       const encoded = this.#e.encode(value, options ?? {});
@@ -212,6 +227,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** Django's `delete_many`. True when the backend reported success. */
   async deleteMany(keys: readonly string[], options?: VersionOptions): Promise<boolean> {
     checkKeys(keys);
+    checkCallOptions(options, 'deleteMany', VERSION_OPTION_KEYS);
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
     if (fulls.length === 0) return true;
     try {
@@ -251,6 +267,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    */
   async incr(key: string, delta = 1, options?: IncrOptions): Promise<number> {
     checkInteger(delta, 'delta');
+    checkCallOptions(options, 'incr', INCR_OPTION_KEYS);
     checkTtl(options?.ttl);
     const full = this.makeKey(key, options?.version);
     const seconds = options?.ttl ?? this.#e.s.defaultTtl;
@@ -270,6 +287,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** `incr(key, -delta)`. */
   decr(key: string, delta = 1, options?: IncrOptions): Promise<number> {
     checkInteger(delta, 'delta');
+    checkCallOptions(options, 'decr', INCR_OPTION_KEYS);
     return this.incr(key, -delta, options);
   }
 
@@ -282,7 +300,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    */
   async getOrSet<T>(key: string, factory: () => T | Promise<T>, options: SetOptions = {}): Promise<T> {
     checkFunction(factory, 'factory', 'ERR_INVALID_ARGUMENT');
-    checkOptions(options);
+    checkCallOptions(options, 'getOrSet', SET_OPTION_KEYS);
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);
@@ -316,6 +334,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    */
   async incrVersion(key: string, delta = 1, options?: VersionOptions): Promise<number> {
     checkInteger(delta, 'delta');
+    checkCallOptions(options, 'incrVersion', VERSION_OPTION_KEYS);
     const version = options?.version ?? this.#e.s.version;
     checkInteger(version, 'version');
     const from = this.makeKey(key, version);
@@ -353,6 +372,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** `incrVersion(key, -delta)`. */
   decrVersion(key: string, delta = 1, options?: VersionOptions): Promise<number> {
     checkInteger(delta, 'delta');
+    checkCallOptions(options, 'decrVersion', VERSION_OPTION_KEYS);
     return this.incrVersion(key, -delta, options);
   }
 

@@ -12,6 +12,6 @@ export { CACHE_PAGE_DEFAULTS, cachePage } from './http/cache-page.js';
 export type { KeyFunction } from './keys.js';
 export { defaultKeyFunction, isSafeKey } from './keys.js';
 export { LruStore } from './lru-store.js';
-export type { CacheOptions, IncrOptions, KeyvStoreLike, SetOptions, VersionOptions } from './options.js';
+export type { CacheOptions, IncrOptions, KeyvStoreLike, L1Options, SetOptions, VersionOptions } from './options.js';
 export { CACHE_DEFAULTS } from './options.js';
 export type { CacheErrorListener, CacheSettings } from './settings.js';

@@ -2,6 +2,8 @@
  * `{% cache ttl name vary... %}…{% endcache %}` for LiquidJS, from `@adv/cache/liquid`.
  * liquidjs is an optional peer dependency: only this entry point imports it.
  */
+
+import { type OptionKeys, resolveOptions } from '@adv/types';
 import {
   type Context,
   type Emitter,
@@ -16,6 +18,7 @@ import {
 } from 'liquidjs';
 import { CacheError, describeValue } from './errors.js';
 import { type FragmentCache, makeFragmentKey } from './fragment.js';
+import { invalidOption } from './validate.js';
 
 type ValueToken = NonNullable<ReturnType<Tokenizer['readValue']>>;
 
@@ -24,8 +27,14 @@ export interface CacheTagOptions {
   /** The cache fragments go to (a `createCache()` cache). */
   cache: FragmentCache;
   /** The tag's name. @defaultValue `'cache'` */
-  tagName?: string;
+  tagName?: string | undefined;
 }
+
+/** Every option of {@link registerCacheTag}. */
+const CACHE_TAG_OPTION_KEYS: OptionKeys<CacheTagOptions> = { cache: true, tagName: true };
+
+/** Defaults of {@link CacheTagOptions}. */
+export const CACHE_TAG_DEFAULTS = { tagName: 'cache' } as const;
 
 /**
  * Registers the `{% cache %}` block tag on a Liquid engine. Arguments are Liquid expressions:
@@ -40,14 +49,24 @@ export interface CacheTagOptions {
  * ```
  */
 export function registerCacheTag(liquid: Liquid, options: CacheTagOptions): void {
-  const cache = options?.cache;
+  const { cache, tagName } = resolveOptions(options, {
+    name: 'registerCacheTag',
+    keys: CACHE_TAG_OPTION_KEYS,
+    defaults: CACHE_TAG_DEFAULTS,
+    error: invalidOption,
+  });
   if (typeof cache?.getOrSet !== 'function') {
     throw new CacheError(
       'ERR_INVALID_OPTION',
       `Expected \`cache\` to be a cache with getOrSet, got ${describeValue(cache)}`,
     );
   }
-  const tagName = options.tagName ?? 'cache';
+  if (typeof tagName !== 'string' || !/^\w+$/.test(tagName)) {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`tagName\` to be a tag name of letters, digits and underscores, got ${describeValue(tagName)}`,
+    );
+  }
   const endName = `end${tagName}`;
 
   class CacheTag extends Tag {

@@ -3,9 +3,11 @@
  * (`npm install @keyv/memcache`, which brings memjs). `createCache({ url: 'memcached://…' })`
  * loads this module by itself on first use; import it to load it at start-up instead.
  */
+import { type OptionKeys, resolveOptions } from '@adv/types';
 import type { CacheDriver } from './drivers/factory.js';
 import { openMemcached } from './drivers/memcached.js';
 import { CacheError, describeValue } from './errors.js';
+import { invalidOption } from './validate.js';
 
 /** Options of {@link memcachedDriver}. */
 export interface MemcachedDriverOptions {
@@ -15,6 +17,9 @@ export interface MemcachedDriverOptions {
    */
   url: string;
 }
+
+/** Every option of {@link memcachedDriver}. */
+const MEMCACHED_DRIVER_OPTION_KEYS: OptionKeys<MemcachedDriverOptions> = { url: true };
 
 /**
  * The memcached backend for `createCache({ driver })` (memjs, binary protocol): `add` and
@@ -30,7 +35,12 @@ export interface MemcachedDriverOptions {
  * ```
  */
 export function memcachedDriver(options: MemcachedDriverOptions): CacheDriver {
-  const url: unknown = options?.url;
+  const { url }: { url: unknown } = resolveOptions(options, {
+    name: 'memcachedDriver',
+    keys: MEMCACHED_DRIVER_OPTION_KEYS,
+    defaults: {},
+    error: invalidOption,
+  });
   if (typeof url !== 'string' || !/^memcached:\/\/\S/.test(url)) {
     throw new CacheError(
       'ERR_INVALID_OPTION',

@@ -1,4 +1,4 @@
-import type { Logger } from '@adv/types';
+import type { Logger, OptionKeys } from '@adv/types';
 import type { CacheDriver } from './drivers/factory.js';
 import type { KeyFunction } from './keys.js';
 
@@ -24,13 +24,13 @@ export interface CacheOptions {
    * (`new KeyvSqlite(...)`, a `Map`). Mutually exclusive with `url`.
    * @defaultValue `'memory'`
    */
-  store?: 'memory' | KeyvStoreLike | Map<unknown, unknown>;
+  store?: 'memory' | KeyvStoreLike | Map<unknown, unknown> | undefined;
   /**
    * The backend as a URL: `memory://`, `redis://host:6379/0`, `rediss://...`,
    * `memcached://host:11211` (several servers: `memcached://h1:11211,h2:11211`).
    * @example `createCache({ url: process.env.REDIS_URL })`
    */
-  url?: string;
+  url?: string | undefined;
   /**
    * The backend as a driver imported from its subpath: `redisDriver({ url })` of
    * `@adv/cache/redis` or `memcachedDriver({ url })` of `@adv/cache/memcached`. Same backend
@@ -38,43 +38,43 @@ export interface CacheOptions {
    * and `store`.
    * @example `createCache({ driver: redisDriver({ url: process.env.REDIS_URL }) })`
    */
-  driver?: CacheDriver;
+  driver?: CacheDriver | undefined;
   /**
    * Django's `KEY_PREFIX`: every stored key starts with `keyPrefix:version:`; `clear()` deletes
    * only keys with this prefix (on Redis and memory).
    * @defaultValue `'adv'`
    */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /**
    * Django's `VERSION`: the default version of every key. Bump it to invalidate everything
    * written by older code without flushing the backend.
    * @defaultValue `1`
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * Django's `KEY_FUNCTION`: builds the stored key from `(key, keyPrefix, version)`. Whatever
    * it returns is hashed if memcached would reject it (over 250 bytes, spaces, control characters).
    * @defaultValue `` (key, prefix, version) => `${prefix}:${version}:${key}` ``
    */
-  keyFunction?: KeyFunction;
+  keyFunction?: KeyFunction | undefined;
   /**
    * Time to live, in **seconds**, of writes that give no `ttl`. `0` keeps entries until evicted
    * (unlike Django's 300 s default, as the `CacheLike` contract says).
    * @defaultValue `0`
    */
-  defaultTtl?: number;
+  defaultTtl?: number | undefined;
   /**
    * Grace period in seconds for `getOrSet` writes that give no `grace`: how long after its ttl an
    * entry may still be served stale while one refresh runs.
    * @defaultValue `0`
    */
-  defaultGrace?: number;
+  defaultGrace?: number | undefined;
   /**
    * Memory backend: the most entries kept before the least recently used is evicted (Django's
    * `MAX_ENTRIES`).
    * @defaultValue `1000`
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * What a backend failure does: `'log'` reports it (logger + `error` event) and falls through
    * (a `get` misses, a `set` returns false, `getOrSet` runs the factory); `'throw'` rejects with
@@ -82,9 +82,9 @@ export interface CacheOptions {
    * hold) always throw.
    * @defaultValue `'log'`
    */
-  onError?: 'log' | 'throw';
+  onError?: 'log' | 'throw' | undefined;
   /** Where backend failures are logged. `console` and pino loggers fit. @defaultValue `console` */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * Network backends: how long one operation may take, in ms, before it counts as a failure.
    * Also the bound of a connect and of `close()`. A call that finds the server unreachable
@@ -92,41 +92,55 @@ export interface CacheOptions {
    * waiting, until a background probe gets an answer (see "When the server is down").
    * @defaultValue `1000`
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Two-tier mode (Redis only): a memory L1 in front of Redis. Reads hit memory first; writes
    * and invalidations in any process drop the L1 copies in every process via Redis pub/sub.
    * `true` uses the defaults.
    * @defaultValue `false`
    */
-  l1?: boolean | { maxEntries?: number; ttl?: number };
+  l1?: boolean | L1Options | undefined;
   /**
    * Whether a custom `store` is shared by several processes (reported in `backendInfo`).
    * @defaultValue `false`
    */
-  shared?: boolean;
+  shared?: boolean | undefined;
+}
+
+/** The `l1` option of {@link CacheOptions}: the memory tier in front of Redis. */
+export interface L1Options {
+  /**
+   * The most entries the memory tier keeps in each process before the least recently used is evicted.
+   * @defaultValue `1000`
+   */
+  maxEntries?: number | undefined;
+  /**
+   * Seconds an entry is kept in the memory tier at most (invalidations drop it sooner).
+   * @defaultValue `60`
+   */
+  ttl?: number | undefined;
 }
 
 /** Per-call version (Django's `version=` argument). */
 export interface VersionOptions {
   /** Version of the key; defaults to the cache's `version`. */
-  version?: number;
+  version?: number | undefined;
 }
 
 /** Options of `set`, `add`, `setMany` and `getOrSet`. */
 export interface SetOptions extends VersionOptions {
   /** Time to live in **seconds**; `0` keeps the entry until evicted. Defaults to `defaultTtl`. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Tags to invalidate the entry by with `invalidateTags`. */
-  tags?: readonly string[];
+  tags?: readonly string[] | undefined;
   /** Seconds after `ttl` during which `getOrSet` serves the stale value while refreshing it. */
-  grace?: number;
+  grace?: number | undefined;
 }
 
 /** Options of `incr`/`decr`. */
 export interface IncrOptions extends VersionOptions {
   /** Seconds to live when the counter is created by this call; an existing counter keeps its expiry. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** Defaults of {@link CacheOptions}, in one place. */
@@ -141,3 +155,33 @@ export const CACHE_DEFAULTS = {
   l1MaxEntries: 1000,
   l1Ttl: 60,
 } as const;
+
+/** Every option of {@link createCache}: the names an unknown key is checked against. */
+export const CACHE_OPTION_KEYS: OptionKeys<CacheOptions> = {
+  store: true,
+  url: true,
+  driver: true,
+  keyPrefix: true,
+  version: true,
+  keyFunction: true,
+  defaultTtl: true,
+  defaultGrace: true,
+  maxEntries: true,
+  onError: true,
+  logger: true,
+  timeout: true,
+  l1: true,
+  shared: true,
+};
+
+/** Every option of the `l1` object. */
+export const L1_OPTION_KEYS: OptionKeys<L1Options> = { maxEntries: true, ttl: true };
+
+/** Options of `get`, `delete`, `has`, `getMany`, `deleteMany`, `touch`, `incrVersion`, `decrVersion`. */
+export const VERSION_OPTION_KEYS: OptionKeys<VersionOptions> = { version: true };
+
+/** Options of `set`, `add`, `setMany`, `getOrSet`. */
+export const SET_OPTION_KEYS: OptionKeys<SetOptions> = { version: true, ttl: true, tags: true, grace: true };
+
+/** Options of `incr`, `decr`. */
+export const INCR_OPTION_KEYS: OptionKeys<IncrOptions> = { version: true, ttl: true };

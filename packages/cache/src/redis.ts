@@ -3,9 +3,11 @@
  * (`npm install @keyv/redis`). `createCache({ url: 'redis://…' })` loads this module by
  * itself on first use; import it to load it at start-up instead.
  */
+import { type OptionKeys, resolveOptions } from '@adv/types';
 import type { CacheDriver } from './drivers/factory.js';
 import { openRedis } from './drivers/redis.js';
 import { CacheError, describeValue } from './errors.js';
+import { invalidOption } from './validate.js';
 
 /** Options of {@link redisDriver}. */
 export interface RedisDriverOptions {
@@ -15,6 +17,9 @@ export interface RedisDriverOptions {
    */
   url: string;
 }
+
+/** Every option of {@link redisDriver}. */
+const REDIS_DRIVER_OPTION_KEYS: OptionKeys<RedisDriverOptions> = { url: true };
 
 /**
  * The Redis backend for `createCache({ driver })`: `add` is `SET NX`, `incr` is `INCRBY`,
@@ -29,7 +34,12 @@ export interface RedisDriverOptions {
  * ```
  */
 export function redisDriver(options: RedisDriverOptions): CacheDriver {
-  const url: unknown = options?.url;
+  const { url }: { url: unknown } = resolveOptions(options, {
+    name: 'redisDriver',
+    keys: REDIS_DRIVER_OPTION_KEYS,
+    defaults: {},
+    error: invalidOption,
+  });
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
     throw new CacheError(
       'ERR_INVALID_OPTION',

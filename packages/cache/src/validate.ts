@@ -1,3 +1,4 @@
+import { unknownOptionMessage } from '@adv/types';
 import { CacheError, type CacheErrorCode, describeValue } from './errors.js';
 
 function fail(code: CacheErrorCode, name: string, expected: string, value: unknown): never {
@@ -67,4 +68,48 @@ export function toMs(seconds: number): number {
 export function checkOptions(options: unknown, name = 'options'): void {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
     fail('ERR_INVALID_ARGUMENT', name, 'an options object', options);
+}
+
+/** The `error` of `resolveOptions` for this package's option objects. */
+export function invalidOption(message: string): CacheError {
+  return new CacheError('ERR_INVALID_OPTION', message);
+}
+
+/**
+ * The per-call options check of a cache method (`cache.set(key, value, { ttl })`): undefined or
+ * an object whose every own key is in `keys`, refused with `ERR_INVALID_ARGUMENT` and the message
+ * of `resolveOptions` otherwise. Hand-rolled rather than `resolveOptions` because it runs on every
+ * call: one `for…in` over a small object, no array or copy (the value checks stay with the caller).
+ */
+export function checkCallOptions(options: unknown, method: string, keys: Readonly<Record<string, true>>): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new CacheError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected the options of \`cache.${method}()\` to be an object, got ${describeValue(options)}`,
+    );
+  }
+  for (const key in options) {
+    if (keys[key] !== true && Object.hasOwn(options, key)) {
+      throw new CacheError('ERR_INVALID_ARGUMENT', unknownOptionMessage(`cache.${method}`, key, Object.keys(keys)));
+    }
+  }
+}
+
+/**
+ * Refuses an unknown key of a nested options object (`createCache({ l1: { … } })`) in the message
+ * shape of `resolveOptions`, naming the keys by their path: `` `l1.ttl` ``.
+ */
+export function checkNestedKeys(
+  options: object,
+  name: string,
+  path: string,
+  keys: Readonly<Record<string, true>>,
+): void {
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(keys, key)) {
+      const valid = Object.keys(keys).map((option) => `${path}.${option}`);
+      throw invalidOption(unknownOptionMessage(name, `${path}.${key}`, valid));
+    }
+  }
 }

@@ -288,7 +288,12 @@ describe('neverCache and cacheControl', () => {
     expect(() => cacheControl({ maxAge: -1 })).toThrow(/Expected `maxAge` to be a whole number of seconds >= 0/);
     expect(() => cacheControl({ maxAge: '60' as never })).toThrow(CacheError);
     expect(() => cacheControl({ public: 'yes' as never })).toThrow(/Expected `public` to be a boolean/);
-    expect(() => cacheControl({ maxage: 60 } as never)).toThrow(/Expected a Cache-Control directive/);
+    expect(() => cacheControl({ maxage: 60 } as never)).toThrow(
+      /^Unknown option `maxage` of `cacheControl\(\)`; did you mean `maxAge`\? Valid options: `maxAge`, `sMaxage`, /,
+    );
+    expect(() => patchCacheControl(new Headers(), { noStor: true } as never)).toThrow(
+      /^Unknown option `noStor` of `patchCacheControl\(\)`; did you mean `noStore`\?/,
+    );
     expect(() => patchCacheControl(new Headers(), { sMaxage: 1.5 })).toThrow(CacheError);
   });
 });

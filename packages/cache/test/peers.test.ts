@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -67,7 +68,11 @@ beforeAll(async () => {
     { timeout: 120_000 },
   );
   copyFileSync(join(packageDir, 'package.json'), join(installed, 'package.json'));
-  link('keyv'); // the one runtime dependency (it brings @keyv/serialize from where it lives)
+  link('keyv'); // a runtime dependency (it brings @keyv/serialize from where it lives)
+  // The other one, `@adv/types` (`resolveOptions`): a workspace package, linked from the repo's
+  // node_modules to its built dist.
+  mkdirSync(join(dir, 'node_modules', '@adv'), { recursive: true });
+  symlinkSync(realpathSync(join(repoModules, '@adv', 'types')), join(dir, 'node_modules', '@adv', 'types'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
 }, 180_000);
 

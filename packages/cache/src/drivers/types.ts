@@ -6,7 +6,7 @@ export interface StringStore {
   get(key: string): Promise<string | undefined>;
   getMany(keys: string[]): Promise<Array<string | undefined>>;
   set(key: string, value: string, ttl?: number): Promise<boolean>;
-  setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<unknown>;
+  setMany(entries: Array<{ key: string; value: string; ttl?: number | undefined }>): Promise<unknown>;
   delete(key: string): Promise<boolean>;
   deleteMany(keys: string[]): Promise<boolean>;
 }

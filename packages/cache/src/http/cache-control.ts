@@ -1,42 +1,56 @@
-import type { Middleware } from '@adv/types';
+import { type Middleware, type OptionKeys, unknownOptionMessage } from '@adv/types';
 import { CacheError, describeValue } from '../errors.js';
 
 /** Cache-Control directives, camel-cased (`maxAge` is `max-age`). Numbers are seconds. */
 export interface CacheControlDirectives {
-  maxAge?: number;
-  sMaxage?: number;
-  public?: boolean;
-  private?: boolean;
-  noCache?: boolean;
-  noStore?: boolean;
-  noTransform?: boolean;
-  mustRevalidate?: boolean;
-  proxyRevalidate?: boolean;
-  immutable?: boolean;
-  staleWhileRevalidate?: number;
-  staleIfError?: number;
+  maxAge?: number | undefined;
+  sMaxage?: number | undefined;
+  public?: boolean | undefined;
+  private?: boolean | undefined;
+  noCache?: boolean | undefined;
+  noStore?: boolean | undefined;
+  noTransform?: boolean | undefined;
+  mustRevalidate?: boolean | undefined;
+  proxyRevalidate?: boolean | undefined;
+  immutable?: boolean | undefined;
+  staleWhileRevalidate?: number | undefined;
+  staleIfError?: number | undefined;
 }
 
 const toHeaderName = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const SECONDS = new Set(['maxAge', 'sMaxage', 'staleWhileRevalidate', 'staleIfError']);
-const FLAGS = new Set([
-  'public',
-  'private',
-  'noCache',
-  'noStore',
-  'noTransform',
-  'mustRevalidate',
-  'proxyRevalidate',
-  'immutable',
-]);
 
-/** Throws `ERR_INVALID_OPTION` unless every directive is known and of its type. */
-function checkDirectives(directives: unknown): asserts directives is CacheControlDirectives {
-  if (typeof directives !== 'object' || directives === null) {
-    throw new CacheError('ERR_INVALID_OPTION', `Expected directives to be an object, got ${describeValue(directives)}`);
+/** Every directive, by its option name. */
+const DIRECTIVE_KEYS: OptionKeys<CacheControlDirectives> = {
+  maxAge: true,
+  sMaxage: true,
+  public: true,
+  private: true,
+  noCache: true,
+  noStore: true,
+  noTransform: true,
+  mustRevalidate: true,
+  proxyRevalidate: true,
+  immutable: true,
+  staleWhileRevalidate: true,
+  staleIfError: true,
+};
+
+/**
+ * Throws `ERR_INVALID_OPTION` unless every directive is known (an unknown one in the message
+ * shape of `resolveOptions`, with a did-you-mean) and of its type. `name` is the caller's.
+ */
+function checkDirectives(directives: unknown, name: string): asserts directives is CacheControlDirectives {
+  if (typeof directives !== 'object' || directives === null || Array.isArray(directives)) {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected the options of \`${name}()\` to be an object of directives, got ${describeValue(directives)}`,
+    );
   }
   for (const [key, value] of Object.entries(directives)) {
+    if (!Object.hasOwn(DIRECTIVE_KEYS, key))
+      throw new CacheError('ERR_INVALID_OPTION', unknownOptionMessage(name, key, Object.keys(DIRECTIVE_KEYS)));
     if (value === undefined) continue;
     if (SECONDS.has(key)) {
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -45,15 +59,8 @@ function checkDirectives(directives: unknown): asserts directives is CacheContro
           `Expected \`${key}\` to be a whole number of seconds >= 0, got ${describeValue(value)}`,
         );
       }
-    } else if (FLAGS.has(key)) {
-      if (typeof value !== 'boolean') {
-        throw new CacheError('ERR_INVALID_OPTION', `Expected \`${key}\` to be a boolean, got ${describeValue(value)}`);
-      }
-    } else {
-      throw new CacheError(
-        'ERR_INVALID_OPTION',
-        `Expected a Cache-Control directive (${[...SECONDS, ...FLAGS].join(', ')}), got \`${key}\``,
-      );
+    } else if (typeof value !== 'boolean') {
+      throw new CacheError('ERR_INVALID_OPTION', `Expected \`${key}\` to be a boolean, got ${describeValue(value)}`);
     }
   }
 }
@@ -108,7 +115,7 @@ function serialize(name: string, value: string | true): string {
  * `private` and `public` exclude each other; an existing lower `max-age` wins.
  */
 export function patchCacheControl(headers: Headers, directives: CacheControlDirectives): void {
-  checkDirectives(directives);
+  checkDirectives(directives, 'patchCacheControl');
   const current = parseCacheControl(headers.get('cache-control'));
   for (const [key, value] of Object.entries(directives)) {
     if (value === undefined || value === false) continue;
@@ -145,7 +152,7 @@ export function mutable(response: Response): Response {
  * ```
  */
 export const cacheControl = (directives: CacheControlDirectives): Middleware => {
-  checkDirectives(directives);
+  checkDirectives(directives, 'cacheControl');
   const resolved = { ...directives };
   return async function cacheControl(request, next) {
     const response = mutable(await next(request));

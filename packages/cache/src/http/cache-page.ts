@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CacheLike, Middleware } from '@adv/types';
+import { type CacheLike, type Middleware, type OptionKeys, resolveOptions } from '@adv/types';
 import { CacheError, describeValue } from '../errors.js';
-import { checkTtl } from '../validate.js';
+import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
 
 /** Options of {@link cachePage}. */
@@ -11,18 +11,28 @@ export interface CachePageOptions {
   /** Seconds a page stays cached, unless the response's own `max-age` says otherwise. */
   ttl: number;
   /** Request headers that always split the cache (besides those named by the response's `Vary`). */
-  varyOn?: readonly string[];
+  varyOn?: readonly string[] | undefined;
   /** Prefix of page keys inside the cache. @defaultValue `'page'` */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /** Also cache requests that carry `Authorization` (off: they would leak between users). @defaultValue `false` */
-  cacheAuthorized?: boolean;
+  cacheAuthorized?: boolean | undefined;
   /**
    * Largest body, in bytes, that is stored. A longer one (or an endless stream) still streams
    * to the client in full; only the copy for the cache is dropped once it passes this size.
    * @defaultValue `5 MiB`
    */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
 }
+
+/** Every option of {@link cachePage}. */
+const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
+  cache: true,
+  ttl: true,
+  varyOn: true,
+  keyPrefix: true,
+  cacheAuthorized: true,
+  maxBodyBytes: true,
+};
 
 /** Defaults of {@link CachePageOptions}. */
 export const CACHE_PAGE_DEFAULTS = {
@@ -151,39 +161,50 @@ async function store(
  * ```
  */
 export const cachePage = (options: CachePageOptions): Middleware => {
-  if (typeof options?.cache?.get !== 'function' || typeof options.cache.set !== 'function') {
+  const o = resolveOptions(options, {
+    name: 'cachePage',
+    keys: CACHE_PAGE_OPTION_KEYS,
+    defaults: CACHE_PAGE_DEFAULTS,
+    error: invalidOption,
+  });
+  if (typeof o.cache?.get !== 'function' || typeof o.cache.set !== 'function') {
     throw new CacheError(
       'ERR_INVALID_OPTION',
-      `Expected \`cache\` to be a cache with get and set, got ${describeValue(options?.cache)}`,
+      `Expected \`cache\` to be a cache with get and set, got ${describeValue(o.cache)}`,
     );
   }
-  checkTtl(options.ttl, 'ttl', 'ERR_INVALID_OPTION');
-  if (
-    options.maxBodyBytes !== undefined &&
-    (typeof options.maxBodyBytes !== 'number' ||
-      !Number.isSafeInteger(options.maxBodyBytes) ||
-      options.maxBodyBytes < 0)
-  ) {
+  // Required: unlike the other options, an absent `ttl` has no default.
+  if (o.ttl === undefined) {
     throw new CacheError(
       'ERR_INVALID_OPTION',
-      `Expected \`maxBodyBytes\` to be a non-negative integer, got ${describeValue(options.maxBodyBytes)}`,
+      'Expected `ttl` to be a non-negative number of seconds, got `undefined` (undefined)',
     );
   }
-  if (
-    options.varyOn !== undefined &&
-    (!Array.isArray(options.varyOn) || options.varyOn.some((name) => typeof name !== 'string' || name === ''))
-  ) {
+  checkTtl(o.ttl, 'ttl', 'ERR_INVALID_OPTION');
+  if (typeof o.maxBodyBytes !== 'number' || !Number.isSafeInteger(o.maxBodyBytes) || o.maxBodyBytes < 0) {
     throw new CacheError(
       'ERR_INVALID_OPTION',
-      `Expected \`varyOn\` to be an array of header names, got ${describeValue(options.varyOn)}`,
+      `Expected \`maxBodyBytes\` to be a non-negative integer, got ${describeValue(o.maxBodyBytes)}`,
     );
   }
-  if (typeof options.ttl !== 'number')
+  if (!Array.isArray(o.varyOn) || o.varyOn.some((name) => typeof name !== 'string' || name === '')) {
     throw new CacheError(
       'ERR_INVALID_OPTION',
-      `Expected \`ttl\` to be a non-negative number of seconds, got ${describeValue(options.ttl)}`,
+      `Expected \`varyOn\` to be an array of header names, got ${describeValue(o.varyOn)}`,
     );
-  const o = { ...CACHE_PAGE_DEFAULTS, ...options };
+  }
+  if (typeof o.keyPrefix !== 'string') {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`keyPrefix\` to be a string, got ${describeValue(o.keyPrefix)}`,
+    );
+  }
+  if (typeof o.cacheAuthorized !== 'boolean') {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`cacheAuthorized\` to be a boolean, got ${describeValue(o.cacheAuthorized)}`,
+    );
+  }
   const { cache } = o;
 
   return async function cachePage(request, next) {

@@ -25,6 +25,8 @@ interface RunResult {
 
 const CONCURRENCY = 16;
 const IN_FLIGHT = 64;
+/** The steady rate of the latency rows: below every side's capacity on 2 busy cores. */
+const RATE = 200;
 
 function stopwatch(): (count: number) => { throughput: number; cpuPerTask: number } {
   const cpu = process.cpuUsage();
@@ -37,6 +39,23 @@ function stopwatch(): (count: number) => { throughput: number; cpuPerTask: numbe
     };
   };
 }
+
+/** How a run enqueues: all at once (64 in flight), or at a steady rate below capacity. */
+type Feed = (count: number, enqueue: (sentAt: number) => Promise<unknown>) => Promise<void>;
+
+/** A steady `rate` per second, one enqueue at a time on schedule (latency then measures a system that keeps up). */
+const paced =
+  (rate: number): Feed =>
+  async (count, enqueue) => {
+    const start = performance.now();
+    const sent: Promise<unknown>[] = [];
+    for (let index = 0; index < count; index++) {
+      const wait = start + (index * 1000) / rate - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      sent.push(enqueue(performance.now()));
+    }
+    await Promise.all(sent);
+  };
 
 async function enqueueAll(count: number, enqueue: (sentAt: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -66,7 +85,7 @@ function doneWhen(count: number): { record: (sentAt: number) => void; all: Promi
   };
 }
 
-async function ours(url: string, count: number): Promise<RunResult> {
+async function ours(url: string, count: number, feed: Feed = enqueueAll): Promise<RunResult> {
   const done = doneWhen(count);
   const schema = `bench_ours_${randomUUID().slice(0, 8)}`;
   const app = createTaskApp({ backend: postgresBackend({ connectionString: url, schema }) });
@@ -75,7 +94,7 @@ async function ours(url: string, count: number): Promise<RunResult> {
   });
   await app.process({ concurrency: CONCURRENCY });
   const stop = stopwatch();
-  await enqueueAll(count, (sentAt) => noop.enqueue({ sentAt }));
+  await feed(count, (sentAt) => noop.enqueue({ sentAt }));
   await done.all;
   const measured = stop(count);
   await app.close();
@@ -87,7 +106,7 @@ async function ours(url: string, count: number): Promise<RunResult> {
  * small jobs here: 16 `work()` loops fetching 16 jobs each at the shortest interval, each
  * batch run in parallel (measured better than 16 loops of one job and one loop of 256).
  */
-async function pgBoss(url: string, count: number): Promise<RunResult> {
+async function pgBoss(url: string, count: number, feed: Feed = enqueueAll): Promise<RunResult> {
   const done = doneWhen(count);
   const schema = `bench_pgboss_${randomUUID().slice(0, 8)}`;
   const boss = new PgBoss({ connectionString: url, schema, max: 20, supervise: false, schedule: false });
@@ -101,17 +120,18 @@ async function pgBoss(url: string, count: number): Promise<RunResult> {
     });
   }
   const stop = stopwatch();
-  await enqueueAll(count, (sentAt) => boss.send(queue, { sentAt }));
+  await feed(count, (sentAt) => boss.send(queue, { sentAt }));
   await done.all;
   const measured = stop(count);
   await boss.stop({ graceful: false, wait: true, timeout: 5000 });
   return { ...measured, latencies: done.latencies };
 }
 
-async function graphile(url: string, count: number): Promise<RunResult> {
+async function graphile(url: string, count: number, feed: Feed = enqueueAll): Promise<RunResult> {
   const done = doneWhen(count);
   const schema = `bench_graphile_${randomUUID().slice(0, 8)}`;
   const pool = new Pool({ connectionString: url, max: 20 });
+  pool.on('error', () => {}); // the server stops at the end of the suite
   const runner = await runGraphile({
     pgPool: pool,
     schema,
@@ -126,7 +146,7 @@ async function graphile(url: string, count: number): Promise<RunResult> {
     },
   });
   const stop = stopwatch();
-  await enqueueAll(count, (sentAt) => runner.addJob('noop', { sentAt }));
+  await feed(count, (sentAt) => runner.addJob('noop', { sentAt }));
   await done.all;
   const measured = stop(count);
   await runner.stop();
@@ -140,8 +160,14 @@ const SIDES = {
   graphile: { name: 'Graphile Worker 0.16', run: graphile },
 } as const;
 
-function rows(count: number, results: Map<keyof typeof SIDES, RunResult>): BenchRow[] {
+function rows(
+  count: number,
+  results: Map<keyof typeof SIDES, RunResult>,
+  steady: Map<keyof typeof SIDES, RunResult>,
+  rate: number,
+): BenchRow[] {
   const mine = results.get('ours');
+  const mineSteady = steady.get('ours');
   const out: BenchRow[] = [];
   const tasks = count.toLocaleString('en-US');
   for (const [key, peer] of results) {
@@ -175,6 +201,18 @@ function rows(count: number, results: Map<keyof typeof SIDES, RunResult>): Bench
         peer: { name: peerName, value: percentile(peer.latencies, p) },
       })),
     );
+    const peerSteady = steady.get(key);
+    if (!mineSteady || !peerSteady) continue;
+    out.push(
+      ...[50, 99].map((p) => ({
+        ...base,
+        case: `postgres vs ${peerName}: enqueue-to-start latency p${p} at a steady ${rate} tasks/s`,
+        unit: 'ms',
+        higherIsBetter: false,
+        ours: { name: SIDES.ours.name, value: percentile(mineSteady.latencies, p) },
+        peer: { name: peerName, value: percentile(peerSteady.latencies, p) },
+      })),
+    );
   }
   return out;
 }
@@ -189,6 +227,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   ) as (keyof typeof SIDES)[];
   const server = await startPostgres();
   const results = new Map<keyof typeof SIDES, RunResult>();
+  const steady = new Map<keyof typeof SIDES, RunResult>();
   try {
     for (const side of sides) await SIDES[side].run(server.url, Math.min(count, 500)); // warm-up
     for (let round = 0; round < rounds; round++) {
@@ -204,8 +243,16 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         });
       }
     }
+    // start latency when the system keeps up: one paced run per side
+    for (const side of sides) {
+      const result = await SIDES[side].run(server.url, quick ? 100 : 2000, paced(RATE));
+      console.log(
+        `tasks-postgres: ${SIDES[side].name} at ${RATE}/s: p50 ${percentile(result.latencies, 50).toFixed(1)} ms, p99 ${percentile(result.latencies, 99).toFixed(1)} ms`,
+      );
+      steady.set(side, result);
+    }
   } finally {
     await server.stop();
   }
-  return rows(count, results);
+  return rows(count, results, steady, RATE);
 }

@@ -81,6 +81,36 @@ describe.runIf(postgresUrl)('postgres backend', () => {
       }
     });
 
+    it('wakes a worker in another backend by NOTIFY, for jobs due now and delayed ones (no polling)', async () => {
+      const schema = freshSchema();
+      // a poll far beyond the result timeout: only LISTEN/NOTIFY can start these jobs in time
+      const worker = createTaskApp({ backend: backendOn(schema, { pollInterval: 600_000 }) });
+      const producer = createTaskApp({ backend: backendOn(schema, { pollInterval: 600_000 }) });
+      try {
+        worker.defineTask('echo', (value: string) => value);
+        const echo = producer.defineTask('echo', (value: string) => `producer never runs ${value}`);
+        await worker.process({ concurrency: 2 });
+        await worker.process().catch(() => {}); // already processing: rejected, nothing changes
+        expect(await (await echo.enqueue('now')).result({ timeout: 10_000 })).toBe('now');
+        expect(await (await echo.enqueue('later', { delay: 300 })).result({ timeout: 10_000 })).toBe('later');
+        const client = await new pg.Pool({ connectionString: postgresUrl as string, max: 1 }).connect();
+        try {
+          await client.query('BEGIN');
+          const handle = await (producer.backend as ReturnType<typeof postgresBackend>).enqueueIn(
+            client,
+            echo,
+            'committed',
+          );
+          await client.query('COMMIT');
+          expect(await handle.result({ timeout: 10_000 })).toBe('committed');
+        } finally {
+          client.release(true);
+        }
+      } finally {
+        await Promise.all([worker.close({ timeout: 2000 }), producer.close({ timeout: 2000 })]);
+      }
+    });
+
     it('writes concurrent enqueues in one group insert, deduplicating a jobId repeated inside it', async () => {
       const app = createTaskApp({ backend: backendOn(freshSchema()) });
       try {

@@ -95,6 +95,7 @@ export class PostgresBackend implements TaskBackend {
         connectionTimeoutMillis: Math.max(1000, Math.min(unavailableTimeout, 10_000)),
         query_timeout: Math.max(1000, unavailableTimeout),
         idleTimeoutMillis: 10_000,
+        allowExitOnIdle: true, // a script that only enqueues exits when done, as with the memory backend
       });
       own.on('error', () => {}); // an idle connection lost (server restart): the pool drops it, calls retry
       this.#pool = own as unknown as PgPoolLike;
@@ -104,7 +105,7 @@ export class PostgresBackend implements TaskBackend {
     this.#sql = statements(quoted);
     this.#channel = channelName(schema, queueName);
     this.#db = new PgRunner(this.#pool, this.#deadlines, unavailableTimeout, () => this.#closed);
-    this.#inserter = new PgInserter(this.#db, this.#sql, queueName);
+    this.#inserter = new PgInserter(this.#db, this.#sql, queueName, this.#channel);
     this.#notifier = new PgNotifier({
       db: this.#db,
       channel: this.#channel,
@@ -161,11 +162,9 @@ export class PostgresBackend implements TaskBackend {
       inserted = (await this.#db.query(what, this.#sql.insert, values, { on })).length > 0;
     } else {
       inserted = await this.#inserter.insert(
-        { id, data, priority, runAt, attempts: job.attempts, createdAt: now },
+        { id, data, priority, runAt, attempts: job.attempts, createdAt: now, wake },
         what,
       );
-      // notifications sent meanwhile are coalesced into one (see PgNotifier)
-      if (inserted) this.#notifier.send(wake);
     }
     if (!inserted) {
       // dedupe: a job with this id is kept already (read in the caller's transaction if given)

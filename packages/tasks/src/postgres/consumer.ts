@@ -55,6 +55,8 @@ export class PgConsumer {
   /** Counts wake-ups, so a claim that started before one does not clear `#maybeMore` it set. */
   #wakes = 0;
   #fetching = false;
+  /** The claim loop running now, if any. */
+  #pumping: Promise<void> = Promise.resolve();
   #again = false;
   #stopping = false;
   #wakeAt = Number.POSITIVE_INFINITY;
@@ -99,7 +101,10 @@ export class PgConsumer {
     const delay = Math.max(0, Math.min(at - Date.now(), this.#deps.options.pollInterval));
     this.#wakeTimer = setTimeout(() => {
       this.#wakeAt = Number.POSITIVE_INFINITY;
-      this.wake();
+      // a timer may fire a millisecond before the wall clock reaches `at`: a claim then would
+      // find the job not yet due, and nothing would wake this worker again before the poll
+      if (Date.now() < at && !this.#stopping) this.wakeAt(at);
+      else this.wake();
     }, delay);
   }
 
@@ -119,6 +124,8 @@ export class PgConsumer {
     this.#stopping = true;
     for (const interval of this.#intervals) clearInterval(interval);
     clearTimeout(this.#wakeTimer);
+    // a claim on its way returns jobs this worker must give back before the pool closes
+    await this.#pumping;
     if (this.#tracked.size === 0) return;
     const idle = new Promise<void>((resolve) => {
       this.#idle = resolve;
@@ -168,12 +175,17 @@ export class PgConsumer {
     );
   }
 
-  async #pump(): Promise<void> {
+  #pump(): Promise<void> {
     if (this.#fetching) {
       this.#again = true;
-      return;
+      return this.#pumping;
     }
     this.#fetching = true;
+    this.#pumping = this.#pumpLoop();
+    return this.#pumping;
+  }
+
+  async #pumpLoop(): Promise<void> {
     try {
       do {
         this.#again = false;
@@ -214,7 +226,14 @@ export class PgConsumer {
 
   #run(row: ClaimedRow): void {
     if (this.#stopping) {
-      void this.#release(row.id);
+      // claimed as the worker began to stop: give it back (close() waits for this)
+      this.#tracked.add(row.id);
+      this.#release(row.id)
+        .catch((error: unknown) => this.#report(error))
+        .finally(() => {
+          this.#tracked.delete(row.id);
+          if (this.#tracked.size === 0) this.#idle?.();
+        });
       return;
     }
     const job = new PgActiveJob(row);

@@ -9,6 +9,8 @@ export interface PendingInsert {
   runAt: number;
   attempts: number;
   createdAt: number;
+  /** `n` (due now) or `d:<ms>` (delayed), for the workers' NOTIFY. */
+  wake: string;
 }
 
 interface Waiting {
@@ -17,23 +19,39 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+/** The notifications a batch needs: `n` if any job is due now, and the earliest delayed time. */
+function wakes(jobs: PendingInsert[]): string[] {
+  let now = false;
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const job of jobs) {
+    if (job.wake === 'n') now = true;
+    else earliest = Math.min(earliest, Number(job.wake.slice(2)));
+  }
+  const payloads = now ? ['n'] : [];
+  if (earliest !== Number.POSITIVE_INFINITY) payloads.push(`d:${earliest}`);
+  return payloads;
+}
+
 /**
  * Group insert: the first enqueue is written at once; enqueues made while it is on its way are
  * gathered and written together in one statement when it returns (as a database's group commit).
  * Under load this turns one statement per job into one per round trip; alone, a job waits for
- * nothing. Each caller learns whether its job was added or its id was already kept.
+ * nothing. The same statement NOTIFYs the workers (once per batch, delivered at its commit).
+ * Each caller learns whether its job was added or its id was already kept.
  */
 export class PgInserter {
   readonly #db: PgRunner;
   readonly #sql: Statements;
   readonly #queue: string;
+  readonly #channel: string;
   #waiting: Waiting[] = [];
   #flushing = false;
 
-  constructor(db: PgRunner, sql: Statements, queue: string) {
+  constructor(db: PgRunner, sql: Statements, queue: string, channel: string) {
     this.#db = db;
     this.#sql = sql;
     this.#queue = queue;
+    this.#channel = channel;
   }
 
   /** Resolves `true` once the job is stored, `false` when a job with its id already was. */
@@ -63,6 +81,8 @@ export class PgInserter {
               jobs.map((job) => job.runAt),
               jobs.map((job) => job.attempts),
               jobs.map((job) => job.createdAt),
+              this.#channel,
+              wakes(jobs),
             ],
             { prepare: true },
           );

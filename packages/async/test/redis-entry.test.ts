@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,9 @@ describe('@adv/async/redis: ioredis is an optional peer dependency', () => {
     temp.push(dir);
     expect(existsSync(join(tmpdir(), 'node_modules'))).toBe(false);
     cpSync(join(packageDir, 'src'), join(dir, 'src'), { recursive: true });
+    // Its one required dependency stays resolvable: only the optional peer is missing.
+    mkdirSync(join(dir, 'node_modules', '@adv'), { recursive: true });
+    symlinkSync(join(packageDir, '..', 'types'), join(dir, 'node_modules', '@adv', 'types'), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(
       join(dir, 'main.ts'),

@@ -33,7 +33,12 @@ describe('redisLayer options', () => {
     expect(() => redisLayer({ url: 'http://x' })).toThrow(
       'Expected `url` to be a redis:// or rediss:// URL, got `http://x` (string)',
     );
-    expect(() => redisLayer(undefined as never)).toThrow(/Expected `options`/);
+    expect(() => redisLayer(undefined as never)).toThrow(
+      'Expected `url` to be a redis:// or rediss:// URL, got `undefined` (undefined)',
+    );
+    expect(() => redisLayer('redis://127.0.0.1:1' as never)).toThrow(
+      'Expected the options of `redisLayer()` to be an object, got `redis://127.0.0.1:1` (string)',
+    );
     expect(() => redisLayer({ url: 'redis://127.0.0.1:1', unavailableTimeout: 0 })).toThrow(
       'Expected `unavailableTimeout` to be a number of milliseconds from 1 and up, got `0` (number)',
     );
@@ -41,7 +46,7 @@ describe('redisLayer options', () => {
 
   it('takes connection options of its own type, and rejects unknown or mistyped ones', () => {
     expect(() => redisLayer({ url: 'redis://127.0.0.1:1', redis: { hostname: 'x' } as never })).toThrow(
-      'Unknown option `redis.hostname`: expected one of host, port, path, username, password, db, tls, connectionName, connectTimeout, family',
+      'Unknown option `redis.hostname` of `redisLayer()`; did you mean `redis.host`? Valid options: `redis.host`, `redis.port`, `redis.path`, `redis.username`, `redis.password`, `redis.db`, `redis.tls`, `redis.connectionName`, `redis.connectTimeout`, `redis.family`.',
     );
     expect(() => redisLayer({ url: 'redis://127.0.0.1:1', redis: { db: '2' as never } })).toThrow(
       'Expected `redis.db` to be a non-negative integer, got `2` (string)',

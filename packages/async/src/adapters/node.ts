@@ -1,17 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Handler, type Logger, type Middleware, silentLogger } from '@adv/types';
+import { type Handler, type Logger, type Middleware, type OptionKeys, type Resolved, silentLogger } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { lazySignal, toRequest } from '../serve/node-request.js';
 import { writeResponse } from '../serve/node-response.js';
-import { invalidOption } from '../validate.js';
+import { asyncOptions, checkCount, checkLogger, invalidOption } from '../validate.js';
 import { captureDownstream } from './capture.js';
 
 /** Options of the Node and Express adapters. */
 export interface NodeAdapterOptions {
   /** Largest request body, in bytes. @defaultValue `Infinity` (the host server decides) */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
   /** Where handler errors are logged. @defaultValue `silentLogger` */
-  logger?: Logger;
+  logger?: Logger | undefined;
+}
+
+const ADAPTER_KEYS: OptionKeys<NodeAdapterOptions> = { bodyLimit: true, logger: true };
+const ADAPTER_DEFAULTS = { bodyLimit: Number.POSITIVE_INFINITY, logger: silentLogger };
+type ResolvedAdapterOptions = Resolved<NodeAdapterOptions, typeof ADAPTER_DEFAULTS>;
+
+/** Resolves and checks adapter options once, when the adapter is made. */
+function adapterOptions(name: string, options: NodeAdapterOptions | undefined): ResolvedAdapterOptions {
+  const o = asyncOptions(name, options, ADAPTER_KEYS, ADAPTER_DEFAULTS);
+  checkCount('bodyLimit', o.bodyLimit, { infinite: true, unit: 'number of bytes' });
+  checkLogger('logger', o.logger);
+  return o;
 }
 
 /** A `node:http` request listener. */
@@ -27,8 +39,8 @@ function failure(error: unknown): Response {
   });
 }
 
-function requestFor(req: IncomingMessage, res: ServerResponse, options: NodeAdapterOptions): Request {
-  const request = toRequest(req, { bodyLimit: options.bodyLimit ?? Number.POSITIVE_INFINITY });
+function requestFor(req: IncomingMessage, res: ServerResponse, options: ResolvedAdapterOptions): Request {
+  const request = toRequest(req, { bodyLimit: options.bodyLimit });
   const abort = lazySignal(request);
   res.once('close', () => {
     if (!res.writableFinished) abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
@@ -46,14 +58,18 @@ function requestFor(req: IncomingMessage, res: ServerResponse, options: NodeAdap
  * http.createServer(toNodeHandler((request) => new Response('hi'))).listen(3000);
  * ```
  */
-export function toNodeHandler(handler: Handler, options: NodeAdapterOptions = {}): NodeHandler {
+export function toNodeHandler(handler: Handler, options?: NodeAdapterOptions): NodeHandler {
   if (typeof handler !== 'function') throw invalidOption('handler', 'a function (request) => Response', handler);
-  const logger = options.logger ?? silentLogger;
+  return nodeHandlerOf(handler, adapterOptions('toNodeHandler', options));
+}
+
+function nodeHandlerOf(handler: Handler, o: ResolvedAdapterOptions): NodeHandler {
+  const { logger } = o;
   return function nodeHandler(req, res) {
     void (async () => {
       let response: Response;
       try {
-        response = await handler(requestFor(req, res, options));
+        response = await handler(requestFor(req, res, o));
       } catch (error) {
         logger.error({ err: error }, 'handler failed');
         response = failure(error);
@@ -80,22 +96,23 @@ export function toNodeHandler(handler: Handler, options: NodeAdapterOptions = {}
  * app.get('/hello', toExpress((request) => new Response('hi')));
  * ```
  */
-export function toExpress(fetchFn: Middleware | Handler, options: NodeAdapterOptions = {}): ExpressMiddleware {
+export function toExpress(fetchFn: Middleware | Handler, options?: NodeAdapterOptions): ExpressMiddleware {
   if (typeof fetchFn !== 'function') throw invalidOption('fetchFn', 'a function (request, next?) => Response', fetchFn);
+  const o = adapterOptions('toExpress', options);
   if (fetchFn.length < 2) {
-    const nodeHandler = toNodeHandler(fetchFn as Handler, options);
+    const nodeHandler = nodeHandlerOf(fetchFn as Handler, o);
     return function expressHandler(req, res) {
       nodeHandler(req, res);
     };
   }
   const middleware = fetchFn as Middleware;
-  const logger = options.logger ?? silentLogger;
+  const { logger } = o;
   return function expressMiddleware(req, res, next) {
     void (async () => {
       let capture: ReturnType<typeof captureDownstream> | undefined;
       let response: Response;
       try {
-        const original = requestFor(req, res, options);
+        const original = requestFor(req, res, o);
         response = await middleware(original, async (request) => {
           // Headers the middleware changed on the request it passes on reach Express too.
           if (request !== original) req.headers = Object.fromEntries(request.headers);

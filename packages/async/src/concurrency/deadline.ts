@@ -1,15 +1,20 @@
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import type { StreamingRequestInit } from '../serve/node-request.js';
-import { checkCount, invalidOption } from '../validate.js';
+import { asyncOptions, checkCount, invalidOption } from '../validate.js';
 
 /** Options of {@link deadline}. */
 export interface DeadlineOptions {
   /** Status of the response sent when the deadline passes. @defaultValue `503` */
-  status?: number;
+  status?: number | undefined;
   /** Body of that response. @defaultValue `'Service Unavailable: deadline exceeded'` */
-  body?: string;
+  body?: string | undefined;
 }
+
+const DEADLINE_KEYS: OptionKeys<DeadlineOptions> = { status: true, body: true };
+
+/** Defaults of {@link DeadlineOptions}. */
+const DEADLINE_DEFAULTS = { status: 503, body: 'Service Unavailable: deadline exceeded' };
 
 /**
  * Per-request deadline middleware: the rest of the chain gets a `request.signal` that aborts
@@ -25,13 +30,13 @@ export interface DeadlineOptions {
  * });
  * ```
  */
-export function deadline(ms: number, options: DeadlineOptions = {}): Middleware {
+export function deadline(ms: number, options?: DeadlineOptions): Middleware {
   if (ms === undefined) throw invalidOption('ms', 'a non-negative number of milliseconds', ms);
   checkCount('ms', ms, { unit: 'number of milliseconds' });
-  const status = options.status ?? 503;
+  const { status, body } = asyncOptions('deadline', options, DEADLINE_KEYS, DEADLINE_DEFAULTS);
   if (!Number.isInteger(status) || status < 200 || status > 599)
     throw invalidOption('status', 'an HTTP status from 200 to 599', status);
-  const body = options.body ?? 'Service Unavailable: deadline exceeded';
+  if (typeof body !== 'string') throw invalidOption('body', 'a string', body);
   return async function deadline(request, next) {
     const controller = new AbortController();
     const error = new AsyncError('ERR_TIMEOUT', `request exceeded its deadline (${ms} ms)`);

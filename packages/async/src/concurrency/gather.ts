@@ -1,6 +1,7 @@
+import type { OptionKeys } from '@adv/types';
 import PQueue from 'p-queue';
 import { AsyncError } from '../errors.js';
-import { abortError, checkCount, checkSignal, invalidOption } from '../validate.js';
+import { abortError, asyncOptions, checkCount, checkSignal, invalidOption } from '../validate.js';
 
 /** A task for {@link gather}: receives a signal that aborts when the gather fails, times out or is cancelled. */
 export type GatherTask<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -8,18 +9,23 @@ export type GatherTask<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 /** Options of {@link gather}. */
 export interface GatherOptions {
   /** Tasks running at once. @defaultValue `Infinity` */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Milliseconds for the whole gather; then it rejects with `ERR_TIMEOUT` and aborts the tasks. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Cancels the whole gather (rejects with `ERR_ABORTED`, aborts running tasks, skips queued ones). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Like asyncio's `return_exceptions`: settle every task and resolve with
    * `PromiseSettledResult`s instead of rejecting on the first failure.
    * @defaultValue `false`
    */
-  settle?: boolean;
+  settle?: boolean | undefined;
 }
+
+const GATHER_KEYS: OptionKeys<GatherOptions> = { concurrency: true, timeout: true, signal: true, settle: true };
+
+/** Defaults of {@link GatherOptions}. */
+const GATHER_DEFAULTS = { concurrency: Number.POSITIVE_INFINITY, settle: false };
 
 /**
  * Runs tasks with a concurrency limit and resolves with their results in order (asyncio.gather
@@ -39,7 +45,7 @@ export function gather<T>(
   options: GatherOptions & { settle: true },
 ): Promise<PromiseSettledResult<T>[]>;
 export function gather<T>(tasks: Iterable<GatherTask<T>>, options?: GatherOptions): Promise<T[]>;
-export async function gather<T>(tasks: Iterable<GatherTask<T>>, options: GatherOptions = {}): Promise<unknown[]> {
+export async function gather<T>(tasks: Iterable<GatherTask<T>>, options?: GatherOptions): Promise<unknown[]> {
   if (tasks === null || typeof (tasks as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw invalidOption('tasks', 'an iterable of functions', tasks);
   }
@@ -47,7 +53,7 @@ export async function gather<T>(tasks: Iterable<GatherTask<T>>, options: GatherO
   for (const [index, task] of list.entries()) {
     if (typeof task !== 'function') throw invalidOption(`tasks[${index}]`, 'a function (signal) => value', task);
   }
-  const { concurrency = Number.POSITIVE_INFINITY, timeout, signal, settle = false } = options;
+  const { concurrency, timeout, signal, settle } = asyncOptions('gather', options, GATHER_KEYS, GATHER_DEFAULTS);
   if (
     !(
       typeof concurrency === 'number' &&
@@ -59,6 +65,7 @@ export async function gather<T>(tasks: Iterable<GatherTask<T>>, options: GatherO
   }
   checkCount('timeout', timeout, { unit: 'number of milliseconds' });
   checkSignal('signal', signal);
+  if (typeof settle !== 'boolean') throw invalidOption('settle', 'a boolean', settle);
   if (signal?.aborted) throw abortError(signal, 'gather()');
 
   const controller = new AbortController();

@@ -1,11 +1,14 @@
+import type { OptionKeys } from '@adv/types';
 import PQueue from 'p-queue';
-import { abortError, checkFunction, checkSignal, invalidOption } from '../validate.js';
+import { abortError, checkFunction, checkOptionKeys, checkSignal, invalidOption } from '../validate.js';
 
 /** Options of one call through a {@link Limit}. */
 export interface LimitCallOptions {
   /** Cancels the call while it waits in the queue (a running call receives the signal to honour). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
+
+const CALL_KEYS: OptionKeys<LimitCallOptions> = { signal: true };
 
 /** A concurrency limiter, as returned by {@link limit}. */
 export interface Limit {
@@ -40,10 +43,11 @@ export function limit(concurrency: number): Limit {
     throw invalidOption('concurrency', 'a number from 1 and up', concurrency);
   }
   const queue = new PQueue({ concurrency });
-  const run = <T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options: LimitCallOptions = {}): Promise<T> => {
+  const run = <T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: LimitCallOptions): Promise<T> => {
     checkFunction('fn', fn);
-    checkSignal('signal', options.signal);
-    const signal = options.signal;
+    checkOptionKeys('limit(concurrency)', options, CALL_KEYS);
+    const signal = options?.signal;
+    checkSignal('signal', signal);
     if (signal?.aborted) return Promise.reject(abortError(signal, 'limit() call'));
     const task = queue.add(() => fn(signal), signal ? { signal } : {}) as Promise<T>;
     return signal

@@ -1,19 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { OptionKeys } from '@adv/types';
 import { AsyncError } from '../errors.js';
-import { abortError, checkCount, checkSignal, invalidOption } from '../validate.js';
+import { abortError, asyncOptions, checkCount, checkOptionKeys, checkSignal, invalidOption } from '../validate.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
   /** Worker threads. @defaultValue `max(1, availableParallelism() - 1)` */
-  size?: number;
+  size?: number | undefined;
 }
 
 /** Options of one offloaded call. */
 export interface OffloadOptions {
   /** Cancels the call: a queued call is dropped; a running one terminates its worker (a fresh one replaces it). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** A pool of worker threads running self-contained functions off the event loop. */
@@ -34,6 +35,9 @@ export interface WorkerPool {
   /** Terminates every thread; pending and running calls reject with `ERR_CLOSED`. */
   destroy(): Promise<void>;
 }
+
+const POOL_KEYS: OptionKeys<WorkerPoolOptions> = { size: true };
+const OFFLOAD_KEYS: OptionKeys<OffloadOptions> = { signal: true };
 
 interface Job {
   id: number;
@@ -62,9 +66,10 @@ interface Slot {
  * const digest = await pool.run((text: string) => require('node:crypto').createHash('sha256').update(text).digest('hex'), ['hi']);
  * ```
  */
-export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
-  checkCount('size', options.size, { min: 1 });
-  const size = options.size ?? Math.max(1, availableParallelism() - 1);
+export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
+  const o = asyncOptions('createWorkerPool', options, POOL_KEYS, {});
+  checkCount('size', o.size, { min: 1 });
+  const size = o.size ?? Math.max(1, availableParallelism() - 1);
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let nextId = 0;
@@ -133,13 +138,18 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     get pending() {
       return queue.length;
     },
-    run(fn, args, callOptions = {}) {
+    run(fn, args, callOptions) {
       if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a self-contained function', fn));
       if (args !== undefined && !Array.isArray(args))
         return Promise.reject(invalidOption('args', 'an array of arguments', args));
-      checkSignal('signal', callOptions.signal);
+      try {
+        checkOptionKeys('pool.run', callOptions, OFFLOAD_KEYS);
+        checkSignal('signal', callOptions?.signal);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       if (destroyed) return Promise.reject(new AsyncError('ERR_CLOSED', 'The worker pool was destroyed'));
-      const signal = callOptions.signal;
+      const signal = callOptions?.signal;
       if (signal?.aborted) return Promise.reject(abortError(signal, 'offload()'));
       if (slots.length === 0) for (let index = 0; index < size; index += 1) slots.push(spawn());
       return new Promise((resolve, reject) => {
@@ -209,6 +219,11 @@ export function offload<A extends unknown[], R>(
   args?: A,
   options?: OffloadOptions,
 ): Promise<Awaited<R>> {
+  try {
+    checkOptionKeys('offload', options, OFFLOAD_KEYS);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   shared ??= createWorkerPool();
   return shared.run(fn, args, options);
 }

@@ -1,7 +1,8 @@
+import type { OptionKeys } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { abortError, checkCount } from '../validate.js';
 import { checkName } from './names.js';
-import { type ChannelLayerEvents, type ChannelLayerOptions, type DroppedMessage, LAYER_DEFAULTS } from './types.js';
+import type { ChannelLayerEvents, ChannelLayerOptions, DroppedMessage } from './types.js';
 
 interface Buffered {
   message: unknown;
@@ -16,12 +17,23 @@ interface ChannelState {
   busy: boolean;
 }
 
-/** Validates the options every layer shares. */
-export function checkLayerOptions(options: ChannelLayerOptions): Required<ChannelLayerOptions> {
-  checkCount('capacity', options.capacity, { min: 1 });
-  checkCount('expiry', options.expiry, { min: 1, unit: 'number of seconds' });
-  checkCount('groupExpiry', options.groupExpiry, { min: 1, unit: 'number of seconds' });
-  return { ...LAYER_DEFAULTS, ...options };
+/** The option names every layer shares (see {@link ChannelLayerOptions}). */
+export const LAYER_KEYS: OptionKeys<ChannelLayerOptions> = { capacity: true, expiry: true, groupExpiry: true };
+
+/** {@link ChannelLayerOptions} with their defaults applied. */
+export interface LayerSettings {
+  readonly capacity: number;
+  readonly expiry: number;
+  readonly groupExpiry: number;
+}
+
+/** Checks the values of the options every layer shares, once resolved (defaults from `LAYER_DEFAULTS`). */
+export function checkLayerOptions(options: LayerSettings): LayerSettings {
+  const { capacity, expiry, groupExpiry } = options;
+  checkCount('capacity', capacity, { min: 1 });
+  checkCount('expiry', expiry, { min: 1, unit: 'number of seconds' });
+  checkCount('groupExpiry', groupExpiry, { min: 1, unit: 'number of seconds' });
+  return { capacity, expiry, groupExpiry };
 }
 
 /**
@@ -37,11 +49,11 @@ export class LocalChannels {
     dropped: new Set(),
     error: new Set(),
   };
-  readonly options: Required<ChannelLayerOptions>;
+  readonly options: LayerSettings;
   dropped = 0;
   closed = false;
 
-  constructor(options: Required<ChannelLayerOptions>) {
+  constructor(options: LayerSettings) {
     this.options = options;
   }
 

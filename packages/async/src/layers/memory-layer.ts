@@ -1,7 +1,8 @@
+import { asyncOptions } from '../validate.js';
 import { parseRemembered } from './json-cache.js';
-import { checkLayerOptions, LocalChannels } from './local-channels.js';
+import { checkLayerOptions, LAYER_KEYS, LocalChannels } from './local-channels.js';
 import { channelName, checkName, token } from './names.js';
-import type { ChannelLayer, ChannelLayerOptions } from './types.js';
+import { type ChannelLayer, type ChannelLayerOptions, LAYER_DEFAULTS } from './types.js';
 
 /** Serialises once so the memory layer accepts exactly what the Redis layer accepts. */
 function roundTrip(message: unknown): unknown {
@@ -22,8 +23,8 @@ function roundTrip(message: unknown): unknown {
  * layer.on('dropped', ({ channel, reason }) => console.warn('dropped', channel, reason));
  * ```
  */
-export function memoryLayer(options: ChannelLayerOptions = {}): ChannelLayer {
-  const local = new LocalChannels(checkLayerOptions(options));
+export function memoryLayer(options?: ChannelLayerOptions): ChannelLayer {
+  const local = new LocalChannels(checkLayerOptions(asyncOptions('memoryLayer', options, LAYER_KEYS, LAYER_DEFAULTS)));
   const processId = token(6);
   return {
     backendInfo: { name: '@adv/async:memory', sharedAcrossProcesses: false },

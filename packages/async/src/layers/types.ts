@@ -41,18 +41,18 @@ export interface ChannelLayerOptions {
    * Most messages a channel buffers while its consumer is busy; more are dropped (`dropped` event).
    * @defaultValue `100`
    */
-  capacity?: number;
+  capacity?: number | undefined;
   /**
    * Seconds a buffered message stays deliverable; older ones are dropped on receive.
    * @defaultValue `60`
    */
-  expiry?: number;
+  expiry?: number | undefined;
   /**
    * Seconds a group membership lives without being renewed by another `groupAdd`
    * (Channels' `group_expiry`): a crashed process cannot leave members behind forever.
    * @defaultValue `86_400`
    */
-  groupExpiry?: number;
+  groupExpiry?: number | undefined;
 }
 
 /** Defaults of {@link ChannelLayerOptions}. */

@@ -8,7 +8,7 @@
  * are the equivalent there), and so does the global `Response` once `overrideGlobalResponse()`
  * has replaced it (see light-response.ts).
  */
-import { invalidOption } from '../validate.js';
+import { checkOptionKeys, invalidOption, RESPONSE_INIT_KEYS } from '../validate.js';
 import { nodeHeaders } from './headers.js';
 
 /** The `Response` this Node shipped with, captured before anything can replace the global. */
@@ -160,7 +160,8 @@ export function lazyParts(response: Response): { body: LazySource; headers: stri
   return { body, headers };
 }
 
-function respond(source: string, init: ResponseInit | undefined, contentType: string): Response {
+function respond(name: string, source: string, init: ResponseInit | undefined, contentType: string): Response {
+  checkOptionKeys(name, init, RESPONSE_INIT_KEYS);
   if (supported) return create(source, init, contentType);
   const headers = new Headers(init?.headers);
   if (!headers.has('content-type')) headers.set('content-type', contentType);
@@ -179,7 +180,7 @@ function respond(source: string, init: ResponseInit | undefined, contentType: st
  */
 export function text(body: string, init?: ResponseInit): Response {
   if (typeof body !== 'string') throw invalidOption('body', 'a string', body);
-  return respond(body, init, 'text/plain; charset=utf-8');
+  return respond('text', body, init, 'text/plain; charset=utf-8');
 }
 
 /**
@@ -195,7 +196,7 @@ export function text(body: string, init?: ResponseInit): Response {
 export function json(value: unknown, init?: ResponseInit): Response {
   const body = JSON.stringify(value);
   if (body === undefined) throw invalidOption('value', 'JSON-serialisable', value);
-  return respond(body, init, 'application/json');
+  return respond('json', body, init, 'application/json');
 }
 
 /**
@@ -210,5 +211,5 @@ export function json(value: unknown, init?: ResponseInit): Response {
  */
 export function html(body: string, init?: ResponseInit): Response {
   if (typeof body !== 'string') throw invalidOption('body', 'a string', body);
-  return respond(body, init, 'text/html; charset=utf-8');
+  return respond('html', body, init, 'text/html; charset=utf-8');
 }

@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Handler, type Logger, silentLogger } from '@adv/types';
+import type { Handler, Logger } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { attachWebSockets, type WebSocketHub } from '../websocket/ws-adapter.js';
 import { overrideGlobalResponse } from './light-response.js';
 import { lazySignal, toRequest } from './node-request.js';
 import { writeResponse } from './node-response.js';
-import { checkServeOptions, nodeTimeouts, SERVE_DEFAULTS, type ServeOptions } from './options.js';
+import { nodeTimeouts, type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './options.js';
 
 /** A running server, as returned by {@link serve}. */
 export interface Server {
@@ -44,7 +44,7 @@ interface InFlight {
 async function errorResponse(
   error: unknown,
   request: Request | undefined,
-  options: ServeOptions,
+  options: ResolvedServeOptions,
   logger: Logger,
 ): Promise<Response> {
   if (request && options.onError) {
@@ -74,52 +74,48 @@ async function errorResponse(
  * process.on('SIGTERM', () => server.close());
  * ```
  */
-export async function serve(handler: Handler, options: ServeOptions = {}): Promise<Server> {
-  checkServeOptions(handler, options);
-  const o = { ...SERVE_DEFAULTS, ...options };
-  const logger = options.logger ?? silentLogger;
+export async function serve(handler: Handler, options?: ServeOptions): Promise<Server> {
+  const o = resolveServeOptions(handler, options);
+  const logger = o.logger;
   const inFlight = new Set<InFlight>();
   let closing = false;
   let drained: (() => void) | undefined;
 
-  const node = createServer(
-    nodeTimeouts(options),
-    async function handleRequest(req: IncomingMessage, res: ServerResponse) {
-      const entry: InFlight = { abort: noop, res };
-      inFlight.add(entry);
-      res.once('close', () => {
-        if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
-        inFlight.delete(entry);
-        if (inFlight.size === 0) drained?.();
-      });
-      if (closing) res.shouldKeepAlive = false;
-      let request: Request | undefined;
-      let response: Response;
-      try {
-        request = toRequest(req, { bodyLimit: o.bodyLimit });
-        entry.abort = lazySignal(request);
-        response = await handler(request);
-        if (!(response instanceof Response)) {
-          throw new TypeError(
-            `Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`,
-          );
-        }
-      } catch (error) {
-        // The rest of an oversize body is not worth reading: close the connection after the 413.
-        if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
-        response = await errorResponse(error, request, options, logger);
+  const node = createServer(nodeTimeouts(o), async function handleRequest(req: IncomingMessage, res: ServerResponse) {
+    const entry: InFlight = { abort: noop, res };
+    inFlight.add(entry);
+    res.once('close', () => {
+      if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+      inFlight.delete(entry);
+      if (inFlight.size === 0) drained?.();
+    });
+    if (closing) res.shouldKeepAlive = false;
+    let request: Request | undefined;
+    let response: Response;
+    try {
+      request = toRequest(req, { bodyLimit: o.bodyLimit });
+      entry.abort = lazySignal(request);
+      response = await handler(request);
+      if (!(response instanceof Response)) {
+        throw new TypeError(
+          `Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`,
+        );
       }
-      if (closing) res.shouldKeepAlive = false;
-      try {
-        await writeResponse(res, response, req.method === 'HEAD');
-      } catch (error) {
-        logger.error({ err: error, url: request?.url }, 'writing the response failed');
-      }
-    },
-  );
+    } catch (error) {
+      // The rest of an oversize body is not worth reading: close the connection after the 413.
+      if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
+      response = await errorResponse(error, request, o, logger);
+    }
+    if (closing) res.shouldKeepAlive = false;
+    try {
+      await writeResponse(res, response, req.method === 'HEAD');
+    } catch (error) {
+      logger.error({ err: error, url: request?.url }, 'writing the response failed');
+    }
+  });
   node.keepAliveTimeout = o.keepAliveTimeout;
-  const hub: WebSocketHub | undefined = options.websocket
-    ? attachWebSockets(node, options.websocket, { logger, isClosing: () => closing })
+  const hub: WebSocketHub | undefined = o.websocket
+    ? attachWebSockets(node, o.websocket, { logger, isClosing: () => closing })
     : undefined;
 
   const restoreResponse = o.overrideGlobalResponse ? overrideGlobalResponse() : noop;
@@ -172,9 +168,10 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     closePromise ??= shutdown();
     return closePromise;
   };
-  if (options.signal) {
-    if (options.signal.aborted) void close();
-    else options.signal.addEventListener('abort', () => void close(), { once: true });
+  const { signal } = o;
+  if (signal) {
+    if (signal.aborted) void close();
+    else signal.addEventListener('abort', () => void close(), { once: true });
   }
 
   return {

@@ -1,4 +1,5 @@
-import { checkCount, checkSignal } from '../validate.js';
+import type { OptionKeys } from '@adv/types';
+import { asyncOptions, checkCount, checkSignal } from '../validate.js';
 import { type ChunkSource, checkSource, iterableStream } from './iterable-stream.js';
 
 /** One Server-Sent Event. A plain string is sent as `data`. */
@@ -20,14 +21,17 @@ export interface SseOptions {
    * dead client is noticed (its write fails, the producer is aborted). `0` disables.
    * @defaultValue `15_000`
    */
-  heartbeat?: number;
+  heartbeat?: number | undefined;
   /** Reconnection delay sent once at the start (`retry:`), in ms. */
-  retry?: number;
+  retry?: number | undefined;
   /** Extra abort source, e.g. `request.signal` when not served by `serve()`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Extra response headers. */
-  headers?: HeadersInit;
+  headers?: HeadersInit | undefined;
 }
+
+const SSE_KEYS: OptionKeys<SseOptions> = { heartbeat: true, retry: true, signal: true, headers: true };
+const SSE_DEFAULTS = { heartbeat: 15_000 };
 
 const encoder = new TextEncoder();
 
@@ -59,20 +63,21 @@ export function formatSse(event: SseEvent | string): string {
  * });
  * ```
  */
-export function sse(source: ChunkSource<SseEvent | string>, options: SseOptions = {}): Response {
+export function sse(source: ChunkSource<SseEvent | string>, options?: SseOptions): Response {
   checkSource(source);
-  checkCount('heartbeat', options.heartbeat, { unit: 'number of milliseconds' });
-  checkCount('retry', options.retry, { unit: 'number of milliseconds' });
-  checkSignal('signal', options.signal);
-  const headers = new Headers(options.headers);
+  const o = asyncOptions('sse', options, SSE_KEYS, SSE_DEFAULTS);
+  checkCount('heartbeat', o.heartbeat, { unit: 'number of milliseconds' });
+  checkCount('retry', o.retry, { unit: 'number of milliseconds' });
+  checkSignal('signal', o.signal);
+  const headers = new Headers(o.headers);
   headers.set('content-type', 'text/event-stream; charset=utf-8');
   headers.set('cache-control', 'no-cache');
   headers.set('x-accel-buffering', 'no');
   const body = iterableStream(source, (event) => encoder.encode(formatSse(event)), {
-    ...(options.signal ? { signal: options.signal } : {}),
-    heartbeat: { every: options.heartbeat ?? 15_000, chunk: encoder.encode(': ping\n\n') },
+    ...(o.signal ? { signal: o.signal } : {}),
+    heartbeat: { every: o.heartbeat, chunk: encoder.encode(': ping\n\n') },
     // A first comment (or retry) flushes the headers so the browser's EventSource opens at once.
-    prelude: encoder.encode(options.retry !== undefined ? `retry: ${options.retry}\n\n` : ': connected\n\n'),
+    prelude: encoder.encode(o.retry !== undefined ? `retry: ${o.retry}\n\n` : ': connected\n\n'),
   });
   return new Response(body, { status: 200, headers });
 }

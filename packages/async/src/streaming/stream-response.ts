@@ -1,3 +1,4 @@
+import { checkOptionKeys, RESPONSE_INIT_KEYS } from '../validate.js';
 import { type ChunkSource, checkSource, iterableStream, toBytes } from './iterable-stream.js';
 
 /**
@@ -14,9 +15,10 @@ import { type ChunkSource, checkSource, iterableStream, toBytes } from './iterab
  * }, { headers: { 'content-type': 'text/csv' } });
  * ```
  */
-export function streamResponse(source: ChunkSource<string | Uint8Array>, init: ResponseInit = {}): Response {
+export function streamResponse(source: ChunkSource<string | Uint8Array>, init?: ResponseInit): Response {
   checkSource(source);
-  const headers = new Headers(init.headers);
+  checkOptionKeys('streamResponse', init, RESPONSE_INIT_KEYS);
+  const headers = new Headers(init?.headers);
   if (!headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8');
   return new Response(iterableStream(source, toBytes), { ...init, headers });
 }

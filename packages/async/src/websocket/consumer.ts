@@ -1,6 +1,7 @@
+import type { OptionKeys } from '@adv/types';
 import type { ChannelLayer } from '../layers/types.js';
-import { checkCount, checkFunction, invalidOption } from '../validate.js';
-import { WEBSOCKET_DEFAULTS, type WebSocketRoute } from './types.js';
+import { asyncOptions, checkCount, checkFunction, invalidOption, nestedOptions } from '../validate.js';
+import { type BackpressureOptions, WEBSOCKET_DEFAULTS, type WebSocketRoute } from './types.js';
 
 /** A route with its defaults resolved, as the adapter uses it. */
 export interface ResolvedRoute<Data> extends WebSocketRoute<Data> {
@@ -26,55 +27,85 @@ export interface ResolvedRoute<Data> extends WebSocketRoute<Data> {
  * ```
  */
 export function consumer<Data = undefined>(route: WebSocketRoute<Data>): WebSocketRoute<Data> {
-  if (route === null || typeof route !== 'object') throw invalidOption('route', 'an object of consumer hooks', route);
-  for (const hook of ['authenticate', 'connect', 'receive', 'disconnect', 'groupMessage'] as const) {
-    checkFunction(hook, route[hook]);
-  }
-  checkCount('maxMessageSize', route.maxMessageSize, { min: 1, unit: 'number of bytes' });
-  checkCount('heartbeatInterval', route.heartbeatInterval, { unit: 'number of milliseconds' });
-  checkCount('maxGroupsPerConnection', route.maxGroupsPerConnection, { min: 1, infinite: true });
-  if (route.allowedHosts !== undefined) {
-    if (
-      !Array.isArray(route.allowedHosts) ||
-      route.allowedHosts.some((item) => typeof item !== 'string' || item === '')
-    ) {
-      throw invalidOption(
-        'allowedHosts',
-        "an array of host names (`example.com`, `.example.com` or `'*'`)",
-        route.allowedHosts,
-      );
-    }
-  }
-  if (route.allowedOrigins !== undefined) {
-    if (!Array.isArray(route.allowedOrigins) || route.allowedOrigins.some((item) => typeof item !== 'string')) {
-      throw invalidOption('allowedOrigins', 'an array of origin or host strings', route.allowedOrigins);
-    }
-  }
-  const backpressure = route.backpressure;
-  if (backpressure !== undefined) {
-    if (backpressure === null || typeof backpressure !== 'object') {
-      throw invalidOption('backpressure', 'an object { limit, policy }', backpressure);
-    }
-    checkCount('backpressure.limit', backpressure.limit, { min: 1, unit: 'number of bytes' });
-    if (backpressure.policy !== undefined && backpressure.policy !== 'drop' && backpressure.policy !== 'close') {
-      throw invalidOption('backpressure.policy', "'drop' or 'close'", backpressure.policy);
-    }
-  }
-  if (route.layer !== undefined && (route.layer === null || typeof route.layer.groupSend !== 'function')) {
-    throw invalidOption('layer', 'a ChannelLayer (memoryLayer() or redisLayer())', route.layer);
-  }
+  checkedRoute(route);
   return route;
 }
 
-/** Applies defaults to a route (after validating it, in case `consumer()` was skipped). */
+/** Every option name of {@link WebSocketRoute}. */
+const ROUTE_KEYS: OptionKeys<WebSocketRoute> = {
+  authenticate: true,
+  connect: true,
+  receive: true,
+  disconnect: true,
+  groupMessage: true,
+  layer: true,
+  allowedOrigins: true,
+  allowedHosts: true,
+  maxGroupsPerConnection: true,
+  maxMessageSize: true,
+  heartbeatInterval: true,
+  backpressure: true,
+};
+
+/** Every option name of {@link BackpressureOptions}. */
+const BACKPRESSURE_KEYS: OptionKeys<BackpressureOptions> = { limit: true, policy: true };
+
+const { backpressure: BACKPRESSURE_DEFAULTS, ...ROUTE_DEFAULTS } = WEBSOCKET_DEFAULTS;
+
+/** Validates a route and applies its defaults, but for `layer` (an explicit `undefined` keeps a default, in `backpressure` too). */
+function checkedRoute<Data>(
+  route: WebSocketRoute<Data>,
+): Omit<ResolvedRoute<Data>, 'layer'> & Pick<WebSocketRoute<Data>, 'layer'> {
+  if (route === null || typeof route !== 'object' || Array.isArray(route)) {
+    throw invalidOption('route', 'an object of consumer hooks', route);
+  }
+  const o = asyncOptions('consumer', route, ROUTE_KEYS as OptionKeys<WebSocketRoute<Data>>, ROUTE_DEFAULTS);
+  for (const hook of ['authenticate', 'connect', 'receive', 'disconnect', 'groupMessage'] as const) {
+    checkFunction(hook, o[hook]);
+  }
+  checkCount('maxMessageSize', o.maxMessageSize, { min: 1, unit: 'number of bytes' });
+  checkCount('heartbeatInterval', o.heartbeatInterval, { unit: 'number of milliseconds' });
+  checkCount('maxGroupsPerConnection', o.maxGroupsPerConnection, { min: 1, infinite: true });
+  if (o.allowedHosts !== undefined) {
+    if (!Array.isArray(o.allowedHosts) || o.allowedHosts.some((item) => typeof item !== 'string' || item === '')) {
+      throw invalidOption(
+        'allowedHosts',
+        "an array of host names (`example.com`, `.example.com` or `'*'`)",
+        o.allowedHosts,
+      );
+    }
+  }
+  if (o.allowedOrigins !== undefined) {
+    if (!Array.isArray(o.allowedOrigins) || o.allowedOrigins.some((item) => typeof item !== 'string')) {
+      throw invalidOption('allowedOrigins', 'an array of origin or host strings', o.allowedOrigins);
+    }
+  }
+  if (o.backpressure === null || (o.backpressure !== undefined && typeof o.backpressure !== 'object')) {
+    throw invalidOption('backpressure', 'an object { limit, policy }', o.backpressure);
+  }
+  const backpressure = nestedOptions(
+    'consumer',
+    'backpressure',
+    o.backpressure,
+    BACKPRESSURE_KEYS,
+    BACKPRESSURE_DEFAULTS,
+  );
+  checkCount('backpressure.limit', backpressure.limit, { min: 1, unit: 'number of bytes' });
+  if (backpressure.policy !== 'drop' && backpressure.policy !== 'close') {
+    throw invalidOption('backpressure.policy', "'drop' or 'close'", backpressure.policy);
+  }
+  if (o.layer !== undefined && (o.layer === null || typeof o.layer.groupSend !== 'function')) {
+    throw invalidOption('layer', 'a ChannelLayer (memoryLayer() or redisLayer())', o.layer);
+  }
+  return { ...o, backpressure };
+}
+
+/**
+ * Validates a route and applies its defaults. `serve` calls it once per route at start-up, so
+ * routes that skipped `consumer()` are checked as well; nothing is checked again per connection
+ * or message.
+ */
 export function resolveRoute<Data>(route: WebSocketRoute<Data>, layer: () => ChannelLayer): ResolvedRoute<Data> {
-  consumer(route);
-  return {
-    ...route,
-    maxGroupsPerConnection: route.maxGroupsPerConnection ?? WEBSOCKET_DEFAULTS.maxGroupsPerConnection,
-    maxMessageSize: route.maxMessageSize ?? WEBSOCKET_DEFAULTS.maxMessageSize,
-    heartbeatInterval: route.heartbeatInterval ?? WEBSOCKET_DEFAULTS.heartbeatInterval,
-    backpressure: { ...WEBSOCKET_DEFAULTS.backpressure, ...route.backpressure },
-    layer: route.layer ?? layer(),
-  };
+  const checked = checkedRoute(route);
+  return { ...checked, layer: checked.layer ?? layer() };
 }

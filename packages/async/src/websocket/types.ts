@@ -70,13 +70,13 @@ export interface BackpressureOptions {
    * Bytes queued on the socket above which a send is refused.
    * @defaultValue `1_048_576`
    */
-  limit?: number;
+  limit?: number | undefined;
   /**
    * `'drop'`: skip the message (`send` returns `false`, group messages raise `dropped` on the
    * layer); `'close'`: close the connection with 1013 (try again later).
    * @defaultValue `'close'`
    */
-  policy?: 'drop' | 'close';
+  policy?: 'drop' | 'close' | undefined;
 }
 
 /** A WebSocket consumer attached to a path (a Channels `AsyncWebsocketConsumer`). */
@@ -85,26 +85,26 @@ export interface WebSocketRoute<Data = unknown> {
    * Decides whether to accept the upgrade, from the request's headers and cookies. Return the
    * connection's `data`, or a `Response` to reject with its status (e.g. 401). Throwing rejects with 500.
    */
-  authenticate?: (request: Request) => Data | Response | Promise<Data | Response>;
+  authenticate?: ((request: Request) => Data | Response | Promise<Data | Response>) | undefined;
   /** Runs once the socket is open; may `groupAdd`. Throwing closes with 1011. */
-  connect?: (ctx: WebSocketContext<Data>) => unknown;
+  connect?: ((ctx: WebSocketContext<Data>) => unknown) | undefined;
   /** Runs for each message, one at a time per connection. Throwing closes with 1011 (1007 for bad JSON). */
-  receive?: (ctx: WebSocketContext<Data>, message: WebSocketMessage) => unknown;
+  receive?: ((ctx: WebSocketContext<Data>, message: WebSocketMessage) => unknown) | undefined;
   /** Runs after the socket closed; groups are left afterwards. */
-  disconnect?: (ctx: WebSocketContext<Data>, event: { code: number; reason: string }) => unknown;
+  disconnect?: ((ctx: WebSocketContext<Data>, event: { code: number; reason: string }) => unknown) | undefined;
   /**
    * Handles a message sent to this connection's channel or one of its groups.
    * @defaultValue sends the message as JSON text
    */
-  groupMessage?: (ctx: WebSocketContext<Data>, message: unknown) => unknown;
+  groupMessage?: ((ctx: WebSocketContext<Data>, message: unknown) => unknown) | undefined;
   /** Channel layer for groups. @defaultValue one `memoryLayer()` shared by the server's routes */
-  layer?: ChannelLayer;
+  layer?: ChannelLayer | undefined;
   /**
    * Allowed `Origin`s: full origins (`https://example.com`), host patterns (`example.com`,
    * `*.example.com`) or `'*'`. A request without `Origin` (not a browser) is allowed.
    * @defaultValue same host as the request's `Host` header
    */
-  allowedOrigins?: readonly string[];
+  allowedOrigins?: readonly string[] | undefined;
   /**
    * Allowed `Host` headers of the upgrade request, with Django's `ALLOWED_HOSTS` rules: exact
    * names (`example.com`), a leading dot for a domain and its subdomains (`.example.com`), or
@@ -114,26 +114,26 @@ export interface WebSocketRoute<Data = unknown> {
    * @defaultValue any Host (no check)
    * @example `['example.com', '.example.com', 'localhost']`
    */
-  allowedHosts?: readonly string[];
+  allowedHosts?: readonly string[] | undefined;
   /**
    * Most groups one connection may be in at once; a `groupAdd` past it throws `AsyncError`
    * `ERR_LIMIT` (left uncaught in a hook, the connection closes with 1008). Bounds the memory
    * one client can make the server hold. `Infinity` disables the limit.
    * @defaultValue `100`
    */
-  maxGroupsPerConnection?: number;
+  maxGroupsPerConnection?: number | undefined;
   /**
    * Largest incoming message in bytes; a larger one closes the connection with 1009.
    * @defaultValue `1_048_576`
    */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /**
    * Milliseconds between pings; a peer that missed the previous pong is dropped. `0` disables.
    * @defaultValue `30_000`
    */
-  heartbeatInterval?: number;
+  heartbeatInterval?: number | undefined;
   /** Slow-consumer policy. */
-  backpressure?: BackpressureOptions;
+  backpressure?: BackpressureOptions | undefined;
 }
 
 /** Defaults of {@link WebSocketRoute}. */

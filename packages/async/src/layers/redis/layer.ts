@@ -1,12 +1,12 @@
 import { AsyncError } from '../../errors.js';
-import { checkCount, invalidOption } from '../../validate.js';
+import { asyncOptions, checkCount, invalidOption } from '../../validate.js';
 import { parseRemembered } from '../json-cache.js';
 import { checkLayerOptions, LocalChannels } from '../local-channels.js';
 import { channelName, checkName, processOf, token } from '../names.js';
 import type { ChannelLayer } from '../types.js';
 import { execOrThrow, type Names, RedisConnections } from './connections.js';
 import { loadIoredis } from './load-ioredis.js';
-import { REDIS_LAYER_DEFAULTS, type RedisLayerOptions, toIoredisOptions } from './options.js';
+import { REDIS_LAYER_KEYS, REDIS_RESOLVE_DEFAULTS, type RedisLayerOptions, toIoredisOptions } from './options.js';
 import { type RemoteControl, RemoteJoins } from './remote.js';
 
 const MAX_TIMER_DELAY = 2_147_483_647;
@@ -39,18 +39,17 @@ function serialise(message: unknown): string {
  * ```
  */
 export function redisLayer(options: RedisLayerOptions): ChannelLayer {
-  if (options === null || typeof options !== 'object')
-    throw invalidOption('options', 'an object with a `url`', options);
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    throw invalidOption('url', 'a redis:// or rediss:// URL', options.url);
+  const o = asyncOptions('redisLayer', options, REDIS_LAYER_KEYS, REDIS_RESOLVE_DEFAULTS);
+  const { url, prefix } = o;
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    throw invalidOption('url', 'a redis:// or rediss:// URL', url);
   }
-  const prefix = options.prefix ?? REDIS_LAYER_DEFAULTS.prefix;
   if (typeof prefix !== 'string' || prefix === '') throw invalidOption('prefix', 'a non-empty string', prefix);
-  checkCount('unavailableTimeout', options.unavailableTimeout, { min: 1, unit: 'number of milliseconds' });
-  const bound = options.unavailableTimeout ?? REDIS_LAYER_DEFAULTS.unavailableTimeout;
+  checkCount('unavailableTimeout', o.unavailableTimeout, { min: 1, unit: 'number of milliseconds' });
+  const bound = o.unavailableTimeout;
   if (bound > MAX_TIMER_DELAY) throw invalidOption('unavailableTimeout', `at most ${MAX_TIMER_DELAY} ms`, bound);
-  const local = new LocalChannels(checkLayerOptions(options));
-  const connection = toIoredisOptions(options.redis);
+  const local = new LocalChannels(checkLayerOptions(o));
+  const connection = toIoredisOptions(o.redis);
   const Redis = loadIoredis();
   const processId = token(6);
   const names: Names = {
@@ -62,7 +61,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
   const groupPrefix = `${prefix}:group:`;
   const ownTopic = processTopic(processId);
   const onError = (error: Error) => local.reportError(error);
-  const redis = new RedisConnections(Redis, options.url, connection, { local, names, bound, ownTopic, onError });
+  const redis = new RedisConnections(Redis, url, connection, { local, names, bound, ownTopic, onError });
   const { pub, sub } = redis;
   const remote = new RemoteJoins({
     redis,

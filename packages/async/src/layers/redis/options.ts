@@ -1,6 +1,7 @@
-import { AsyncError } from '../../errors.js';
-import { invalidOption } from '../../validate.js';
-import type { ChannelLayerOptions } from '../types.js';
+import type { OptionKeys } from '@adv/types';
+import { invalidOption, nestedOptions } from '../../validate.js';
+import { LAYER_KEYS } from '../local-channels.js';
+import { type ChannelLayerOptions, LAYER_DEFAULTS } from '../types.js';
 
 /**
  * Connection options passed to ioredis over what the URL says. Our own small type rather than
@@ -9,28 +10,28 @@ import type { ChannelLayerOptions } from '../types.js';
  */
 export interface RedisConnectionOptions {
   /** Host name or address. @defaultValue from the URL */
-  host?: string;
+  host?: string | undefined;
   /** TCP port. @defaultValue from the URL */
-  port?: number;
+  port?: number | undefined;
   /** A Unix socket path instead of host and port. */
-  path?: string;
+  path?: string | undefined;
   /** ACL user name (Redis 6+). */
-  username?: string;
+  username?: string | undefined;
   /** Password (`AUTH`). */
-  password?: string;
+  password?: string | undefined;
   /** Database index. @defaultValue from the URL, else `0` */
-  db?: number;
+  db?: number | undefined;
   /**
    * TLS: `true`, or options for `node:tls` `connect()` (`ca`, `servername`, …). A `rediss://`
    * URL enables TLS by itself.
    */
-  tls?: boolean | Record<string, unknown>;
+  tls?: boolean | Record<string, unknown> | undefined;
   /** Connection name shown by `CLIENT LIST`. */
-  connectionName?: string;
+  connectionName?: string | undefined;
   /** Milliseconds to wait for the TCP (and TLS) connection before retrying. @defaultValue `10_000` */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /** IP family to resolve `host` to: `4`, `6`, or `0` for either. @defaultValue `0` */
-  family?: 0 | 4 | 6;
+  family?: 0 | 4 | 6 | undefined;
 }
 
 /** Options of {@link redisLayer}. */
@@ -41,9 +42,9 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
    * Prefix of every Redis key and pub/sub channel; layers with the same prefix talk to each other.
    * @defaultValue `'adv:channels'`
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Connection options (TLS, password, …) merged over the URL. */
-  redis?: RedisConnectionOptions;
+  redis?: RedisConnectionOptions | undefined;
   /**
    * The bound of every call that needs Redis, in ms: while Redis is unreachable (not connected
    * yet, or reconnecting) a call waits this long for it, and a sent command waits this long for
@@ -52,13 +53,25 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
    * within it too.
    * @defaultValue `5_000`
    */
-  unavailableTimeout?: number;
+  unavailableTimeout?: number | undefined;
 }
 
 /** Defaults of {@link RedisLayerOptions} (buffer options: `LAYER_DEFAULTS`). */
 export const REDIS_LAYER_DEFAULTS = { prefix: 'adv:channels', unavailableTimeout: 5_000 } as const;
 
-const CONNECTION_KEYS: Record<keyof RedisConnectionOptions, 'string' | 'number' | 'tls' | 'family'> = {
+/** Every option name of {@link RedisLayerOptions}. */
+export const REDIS_LAYER_KEYS: OptionKeys<RedisLayerOptions> = {
+  ...LAYER_KEYS,
+  url: true,
+  prefix: true,
+  redis: true,
+  unavailableTimeout: true,
+};
+
+/** What `redisLayer` resolves its options with: the buffer defaults and its own. */
+export const REDIS_RESOLVE_DEFAULTS = { ...LAYER_DEFAULTS, ...REDIS_LAYER_DEFAULTS };
+
+const CONNECTION_KINDS: Record<keyof RedisConnectionOptions, 'string' | 'number' | 'tls' | 'family'> = {
   host: 'string',
   port: 'number',
   path: 'string',
@@ -71,23 +84,26 @@ const CONNECTION_KEYS: Record<keyof RedisConnectionOptions, 'string' | 'number' 
   family: 'family',
 };
 
+const CONNECTION_KEYS: OptionKeys<RedisConnectionOptions> = {
+  host: true,
+  port: true,
+  path: true,
+  username: true,
+  password: true,
+  db: true,
+  tls: true,
+  connectionName: true,
+  connectTimeout: true,
+  family: true,
+};
+
 /** Validates `redis` and turns it into the options ioredis takes (`tls: true` becomes `{}`). */
-export function toIoredisOptions(redis: unknown): Record<string, unknown> {
-  if (redis === undefined) return {};
-  if (redis === null || typeof redis !== 'object' || Array.isArray(redis)) {
-    throw invalidOption('redis', 'an object of connection options', redis);
-  }
+export function toIoredisOptions(redis: RedisConnectionOptions | undefined): Record<string, unknown> {
+  const resolved = nestedOptions('redisLayer', 'redis', redis, CONNECTION_KEYS, {});
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(redis)) {
-    if (value === undefined) continue;
-    const kind = CONNECTION_KEYS[key as keyof RedisConnectionOptions];
+  for (const [key, value] of Object.entries(resolved) as [keyof RedisConnectionOptions, unknown][]) {
+    const kind = CONNECTION_KINDS[key];
     const name = `redis.${key}`;
-    if (kind === undefined) {
-      throw new AsyncError(
-        'ERR_INVALID_OPTION',
-        `Unknown option \`${name}\`: expected one of ${Object.keys(CONNECTION_KEYS).join(', ')}`,
-      );
-    }
     if (kind === 'string' && typeof value !== 'string') throw invalidOption(name, 'a string', value);
     if (kind === 'number' && !(Number.isInteger(value) && (value as number) >= 0)) {
       throw invalidOption(name, 'a non-negative integer', value);

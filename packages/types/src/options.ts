@@ -60,7 +60,11 @@ export function unknownOptionMessage(name: string, key: string, valid: readonly 
   return `Unknown option \`${key}\` of \`${name}()\`${hint || '.'} Valid options: ${list}.`;
 }
 
-/** The closest candidate to `input` (case-insensitive edit distance), if it is close enough to be a typo. */
+/**
+ * The candidate `input` most likely meant, if any: a case slip or a typo (a small edit distance,
+ * where swapping two neighbouring letters counts as one edit), or an abbreviation (`cert` for
+ * `certificate`).
+ */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   const wanted = input.toLowerCase();
   let best: string | undefined;
@@ -70,19 +74,30 @@ export function didYouMean(input: string, candidates: readonly string[]): string
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   const allowed = wanted.length < 4 ? 1 : Math.max(2, Math.floor(wanted.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  if (wanted.length < 3) return undefined;
+  const abbreviated = candidates.filter((candidate) => candidate.toLowerCase().startsWith(wanted));
+  return abbreviated.length === 1 ? abbreviated[0] : undefined;
 }
 
-/** Levenshtein distance with one rolling row: option names are short, so this is cheap. */
+/**
+ * Optimal string alignment distance (Levenshtein plus adjacent transpositions), on three rolling
+ * rows: option names are short, so this is cheap.
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let row = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, substitution);
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, (before[j - 2] ?? 0) + 1);
+      }
+      next[j] = distance;
     }
-    row = next;
+    [before, row] = [row, next];
   }
   return row[b.length] ?? 0;
 }

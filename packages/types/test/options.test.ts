@@ -72,6 +72,17 @@ describe('didYouMean', () => {
     expect(didYouMean('x', [])).toBeUndefined();
   });
 
+  it('counts two swapped letters as one typo, even in short names', () => {
+    expect(didYouMean('ulr', ['url', 'store'])).toBe('url');
+    expect(didYouMean('tlt', ['ttl'])).toBe('ttl');
+  });
+
+  it('finds the one option an abbreviation starts', () => {
+    expect(didYouMean('cert', ['certificate', 'key'])).toBe('certificate');
+    expect(didYouMean('src', ['srcDir', 'srcMap'])).toBeUndefined();
+    expect(didYouMean('ab', ['abcdefgh'])).toBeUndefined();
+  });
+
   it('says so in the message only when it has a guess', () => {
     expect(unknownOptionMessage('f', 'vary', ['varyOn'])).toContain('did you mean `varyOn`?');
     expect(unknownOptionMessage('f', 'zzz', ['varyOn'])).not.toContain('did you mean');

@@ -26,9 +26,16 @@ const work = mkdtempSync(join(tmpdir(), 'adv-pack-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+// Native peers (better-sqlite3) compile from source here; npm finds Node's headers through its
+// `nodedir` setting, pnpm through the same variable in its environment.
+const nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+const env = { ...process.env, ...(nodedir && nodedir !== 'undefined' ? { npm_config_nodedir: nodedir } : {}) };
 const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+  execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
 const TOOLS = ['typescript@~6.0', '@types/node@20'];
+// READMEs whose every code block runs from the packed tarballs (scripts/doc-tests.mjs); a
+// package joins once its README passes.
+const DOC_TESTED = new Set(['@adv/types', '@adv/i18n']);
 
 const only = process.argv.slice(2);
 const packages = readdirSync(join(root, 'packages'))
@@ -112,6 +119,11 @@ function checkPackage({ dir, manifest }) {
   console.log(`${name}`);
   step('publint', () => run(bin('publint'), ['--strict', tarballOf[name]], dir));
   step('attw (esm-only)', () => run(bin('attw'), [tarballOf[name], '--profile', 'esm-only'], dir));
+  if (DOC_TESTED.has(name)) {
+    step('README doc tests (every code block, from the tarballs)', () =>
+      run('node', [join(root, 'scripts', 'doc-tests.mjs'), dir, tarballs], root),
+    );
+  }
   for (const must of ['LICENSE', 'README.md']) {
     step(`tarball has ${must}`, () => {
       if (!existsSync(join(dir, must))) throw new Error(`${dir}/${must} is missing`);
@@ -155,7 +167,9 @@ function checkPackage({ dir, manifest }) {
   writeFileSync(join(pnpmProject, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   writeFileSync(
     join(pnpmProject, 'pnpm-workspace.yaml'),
-    `overrides:\n  "@adv/types": "file:${tarballOf['@adv/types']}"\n`,
+    // Builds a user would approve for the optional peers: better-sqlite3 (tasks' SQLite backend)
+    // and msgpackr-extract (BullMQ's optional native encoder).
+    `overrides:\n  "@adv/types": "file:${tarballOf['@adv/types']}"\nallowBuilds:\n  better-sqlite3: true\n  msgpackr-extract: true\n`,
   );
   step('pnpm add <tarball>, optional peers, typescript, @types/node', () =>
     run(bin('pnpm'), ['add', '--config.confirmModulesPurge=false', ...locals, ...peers, ...TOOLS], pnpmProject),

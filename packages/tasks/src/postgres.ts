@@ -1,4 +1,10 @@
 export { PostgresBackend, postgresBackend } from './postgres/backend.js';
-export type { PgPoolClientLike, PgPoolLike, PgQueryable, PgResultLike } from './postgres/connection.js';
+export type {
+  PgNamedQuery,
+  PgPoolClientLike,
+  PgPoolLike,
+  PgQueryable,
+  PgResultLike,
+} from './postgres/connection.js';
 export type { PostgresBackendOptions } from './postgres/options.js';
 export { POSTGRES_DEFAULTS } from './postgres/options.js';

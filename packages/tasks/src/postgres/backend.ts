@@ -9,8 +9,11 @@
  * listing by state, no rate limits, and cron schedules have one-minute granularity (no
  * `{ every: 200 }`). Measured on the test server (2 cores, 2,000 no-op jobs, 16 at once, one
  * enqueue at a time with 64 in flight): pg-boss 440-496 jobs/s with p50 enqueue-to-start
- * latency above 1 s (its polling); Graphile Worker 0.16 390-656 jobs/s. This backend: see the
- * README's benchmark table (bench/tasks-postgres).
+ * latency above 1 s (its polling); Graphile Worker 0.16 390-656 jobs/s; a first version of this
+ * backend 700-1,150 jobs/s. The finished backend on bench/tasks-postgres (10,000 jobs, same 2
+ * cores, quieter): about 2,000 jobs/s (1,588-11,080 over six rounds) against pg-boss's 500 and
+ * Graphile Worker's 780-970, and a 2.8-2.9 ms p50 / 10-19 ms p99 start latency at a steady 200
+ * jobs/s (pg-boss 176-206 / 387-408 ms). See the README's benchmark section.
  *
  * Design: one `jobs` table per schema (`queued` rows claimed with `FOR UPDATE SKIP LOCKED` in
  * priority, run-time and insertion order, as many as a worker has free slots in one statement),

@@ -9,7 +9,7 @@ const monorepoServices = fileURLToPath(new URL('../../scripts/test-services.ts',
 const globalSetup = [existsSync(monorepoServices) ? monorepoServices : './test/services.ts'];
 
 /** The suites that exercise the board's data: they run again with the board on PostgreSQL. */
-const ON_BOTH_DATABASES = ['routes', 'tasks', 'realtime', 'scale-out', 'processes', 'e2e'].map(
+const ON_BOTH_DATABASES = ['routes', 'tasks', 'durable-tasks', 'realtime', 'scale-out', 'processes', 'e2e'].map(
   (name) => `test/${name}.test.ts`,
 );
 

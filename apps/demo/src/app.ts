@@ -125,7 +125,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const { settings } = config;
   setDefaultTimeZone(config.timeZone);
-  const db = await openDatabase(options.database ?? config.database);
+  const location = options.database ?? config.database;
+  const db = await openDatabase(location);
   const board = new Board(db);
   if (config.seed) await board.seed();
   // The app backs up only the embedded SQLite file; a PostgreSQL server has its own backups.
@@ -148,12 +149,14 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     chunkDelayMs: config.exportChunkDelayMs,
     baseUrl: () => baseUrl,
     redisUrl: config.redisUrl,
+    database: location,
     digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
     backup: ownsBackups ? config.backup : undefined,
     maintenance: config.maintenance,
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
   // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.
+  await tasks.ready();
   if (options.processTasks ?? true) await tasks.app.process({ concurrency: 4 });
 
   // Signals tie the pieces together: saving invalidates caches, notifies and broadcasts, after commit.

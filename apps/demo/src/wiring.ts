@@ -30,8 +30,9 @@ export interface WiringDeps {
 
 /**
  * Connects the receivers that tie the packages together (Django: a `signals.py` imported from
- * `AppConfig.ready`). Each receiver only registers `onCommit` callbacks, so nothing is
- * invalidated, queued or broadcast for a write that rolls back. The callbacks run after the
+ * `AppConfig.ready`). The comment notification is enqueued in the comment's transaction (see
+ * `enqueueInBlock`); everything else is an `onCommit` callback, so nothing is invalidated or
+ * broadcast for a write that rolls back. The callbacks run after the
  * database block ended (they hold no lock or connection) and each is bounded by `timeoutMs`
  * and robust: with Redis down the comment is saved, the failure logged, the request answered.
  * Returns a disconnect function.
@@ -43,11 +44,16 @@ export function connectReceivers({ board, cache, tasks, groups, logger, timeoutM
     onCommit(() => cache.invalidateTags([TAGS.articleList, TAGS.popular]), robust);
   };
 
-  const onCommentSaved = ({ result, created }: { result?: unknown; created: boolean }) => {
+  const onCommentSaved = async ({ result, created }: { result?: unknown; created: boolean }) => {
     const comment = result as Comment;
     onCommit(() => cache.invalidateTags([TAGS.articleList, TAGS.popular]), robust);
     if (!created) return;
-    onCommit(() => tasks.notifyComment.enqueue({ commentId: comment.id, articleId: comment.articleId }), robust);
+    const notification = { commentId: comment.id, articleId: comment.articleId };
+    // In the comment's own transaction where the backend can (SQLite, PostgreSQL, the BullMQ
+    // outbox): the e-mail's job exists exactly when the comment does. A failure here rolls the
+    // comment back. The memory backend has no transaction to join: it enqueues after COMMIT.
+    if (tasks.enqueueInBlock) await tasks.enqueueInBlock(tasks.notifyComment, notification);
+    else onCommit(() => tasks.notifyComment.enqueue(notification), robust);
     onCommit(() => groups.groupSend(articleGroup(comment.articleId), { type: 'comment', comment }), robust);
   };
 

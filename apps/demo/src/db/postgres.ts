@@ -159,6 +159,10 @@ export class PostgresDatabase implements SqlDatabase {
     }
   }
 
+  blockConnection(): pg.PoolClient | undefined {
+    return openBlockOf<pg.PoolClient>(this)?.connection;
+  }
+
   async ping(): Promise<void> {
     await this.#query('SELECT 1', []);
   }

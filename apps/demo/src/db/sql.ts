@@ -27,6 +27,12 @@ export interface SqlDatabase {
    * `lock: 'migrations'` first takes the schema lock, so processes starting together migrate once.
    */
   atomic<T>(fn: () => T | Promise<T>, options?: { lock?: 'migrations' }): Promise<T>;
+  /**
+   * The connection of the `atomic` block the running code is part of (the better-sqlite3
+   * `Database` on SQLite, the `pg` client on PostgreSQL), or `undefined` outside a block: what a
+   * task backend's `enqueueIn()` writes on, so a job commits or rolls back with the block.
+   */
+  blockConnection(): unknown;
   /** Fails unless the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

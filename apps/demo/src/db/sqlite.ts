@@ -108,6 +108,10 @@ export class SqliteDatabase implements SqlDatabase {
     });
   }
 
+  blockConnection(): Database | undefined {
+    return openBlockOf(this) ? this.native : undefined;
+  }
+
   async ping(): Promise<void> {
     this.native.prepare('SELECT 1').get();
   }

@@ -1,11 +1,21 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTaskApp, memoryBackend, type TaskApp, type TaskBackend } from '@adv/tasks';
+import {
+  createTaskApp,
+  type EnqueueOptions,
+  memoryBackend,
+  type Task,
+  type TaskApp,
+  type TaskBackend,
+} from '@adv/tasks';
 import { bullmqBackend } from '@adv/tasks/bullmq';
+import { type PgQueryable, postgresBackend } from '@adv/tasks/postgres';
+import { type SqliteConnectionLike, sqliteBackend } from '@adv/tasks/sqlite';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
 import type { Board } from '../board.js';
 import { backupDatabase } from '../db/backup.js';
+import type { DatabaseLocation } from '../db/database.js';
 import { type Locale, t, withLocale } from '../i18n.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
@@ -38,8 +48,10 @@ export interface TaskDeps {
   outboxDir: string;
   chunkDelayMs: number;
   baseUrl: () => string;
-  /** Redis URL: BullMQ instead of the in-process backend. */
+  /** Redis URL: BullMQ instead of the database's backend. */
   redisUrl: string | undefined;
+  /** The board's database: its tasks live there too (PostgreSQL, else the SQLite file), unless Redis is set. */
+  database: DatabaseLocation;
   /** When digests go out, and to whom. */
   digest: { cron: string; timeZone: string; to: string };
   /** Backups of the SQLite file: when, where, how many to keep; `undefined` when the database is a server's (no backup task). */
@@ -52,14 +64,59 @@ export const exportGroup = (exportId: string) => `export-${exportId}`;
 export const exportStatusKey = (exportId: string) => `export-status:${exportId}`;
 const LAST_DIGEST_KEY = 'digest:last-article-id';
 
+/** Which backend the demo's tasks run on. */
+export type TaskStore = 'sqlite' | 'postgres' | 'bullmq' | 'memory';
+
 /**
- * The task backend: in process by default, BullMQ on Redis when several processes share the
- * work. Either keeps the newest `keep` finished jobs of each outcome and drops older ones.
+ * Writes a job on the connection of the open `atomic` block of the board's database, so it
+ * commits or rolls back with the block's data.
  */
-function backendFor(redisUrl: string | undefined, keep: number): TaskBackend {
-  return redisUrl
-    ? bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', keepCompleted: keep, keepFailed: keep })
-    : memoryBackend({ keepCompleted: keep, keepFailed: keep });
+type EnqueueIn = <Payload, Result>(
+  connection: unknown,
+  task: Task<Payload, Result>,
+  payload: Payload,
+  options?: EnqueueOptions,
+) => unknown;
+
+/**
+ * The task backend, by configuration: BullMQ on Redis (REDIS_URL) for many processes at high
+ * rates; else the board's own database, so an enqueue is part of the board's transaction:
+ * PostgreSQL (DATABASE_URL) across machines, or the SQLite file (the default; durable, several
+ * processes on one machine). A throwaway `:memory:` board (benchmarks, `check --deploy`) gets the
+ * in-process memory backend. Each keeps the newest `keep` finished jobs of each outcome.
+ */
+function backendFor(
+  redisUrl: string | undefined,
+  database: DatabaseLocation,
+  keep: number,
+): { store: TaskStore; backend: TaskBackend; enqueueIn: EnqueueIn | undefined } {
+  const retention = { keepCompleted: keep, keepFailed: keep };
+  if (redisUrl) {
+    return {
+      store: 'bullmq',
+      backend: bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', ...retention }),
+      enqueueIn: undefined,
+    };
+  }
+  if (database.url !== undefined) {
+    const backend = postgresBackend({ connectionString: database.url, queueName: 'adv-demo', ...retention });
+    return {
+      store: 'postgres',
+      backend,
+      enqueueIn: (connection, task, payload, options) =>
+        backend.enqueueIn(connection as PgQueryable, task, payload, options),
+    };
+  }
+  if (database.file === ':memory:') {
+    return { store: 'memory', backend: memoryBackend(retention), enqueueIn: undefined };
+  }
+  const backend = sqliteBackend({ filename: database.file, queueName: 'adv-demo', ...retention });
+  return {
+    store: 'sqlite',
+    backend,
+    enqueueIn: (connection, task, payload, options) =>
+      backend.enqueueIn(connection as SqliteConnectionLike, task, payload, options),
+  };
 }
 
 /** Removes the files in `dir` (those `accept` takes) last modified more than `hours` ago; returns how many. */
@@ -83,7 +140,8 @@ function removeOlderThan(dir: string, hours: number, accept: (name: string) => b
  */
 export function createTasks(deps: TaskDeps) {
   const { board, mailer, cache, groups, logger } = deps;
-  const app: TaskApp = createTaskApp({ backend: backendFor(deps.redisUrl, deps.maintenance.taskResultsKeep), logger });
+  const chosen = backendFor(deps.redisUrl, deps.database, deps.maintenance.taskResultsKeep);
+  const app: TaskApp = createTaskApp({ backend: chosen.backend, logger });
 
   const notifyComment = app.defineTask(
     'notify-comment',
@@ -214,7 +272,39 @@ export function createTasks(deps: TaskDeps) {
     olderThanHours: deps.maintenance.outboxKeepDays * 24,
   });
 
-  return { app, notifyComment, digest, exportCsv, backup, pruneExports, pruneOutbox, pruneCache };
+  /**
+   * Enqueues `task` inside the open `atomic` block of the board's database, on its connection:
+   * the job exists exactly when the block's data does. `undefined` when the backend cannot
+   * (memory): then enqueue from `onCommit` instead.
+   */
+  const enqueueInBlock = chosen.enqueueIn
+    ? async <Payload, Result>(task: Task<Payload, Result>, payload: Payload, options?: EnqueueOptions) => {
+        const connection = board.db.blockConnection();
+        if (connection === undefined) {
+          throw new Error(`enqueueInBlock(\`${task.name}\`) must run inside an atomic block of the board's database`);
+        }
+        await chosen.enqueueIn!(connection, task, payload, options);
+      }
+    : undefined;
+
+  /** Creates a database backend's tables (before a block first enqueues in them) by reading its counts. */
+  const ready = async () => {
+    if (chosen.enqueueIn) await app.stats();
+  };
+
+  return {
+    app,
+    store: chosen.store,
+    enqueueInBlock,
+    ready,
+    notifyComment,
+    digest,
+    exportCsv,
+    backup,
+    pruneExports,
+    pruneOutbox,
+    pruneCache,
+  };
 }
 
 export type DemoTasks = ReturnType<typeof createTasks>;

@@ -86,17 +86,16 @@ export class PostgresOutboxStore implements OutboxStore {
         `SELECT id, job_id, job, run_at FROM ${this.#table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
-      let sent = 0;
-      for (const row of rows) {
-        try {
-          await send(toRow(row.id, row.job_id, row.job, row.run_at));
-        } catch (error) {
-          sendError = error;
-          break;
-        }
-        sent++;
-        await this.#query('delete a relayed row', client, `DELETE FROM ${this.#table} WHERE id = $1`, [row.id]);
+      const results = await Promise.allSettled(rows.map((row) => send(toRow(row.id, row.job_id, row.job, row.run_at))));
+      const accepted = rows.filter((_, index) => results[index]!.status === 'fulfilled').map((row) => String(row.id));
+      const sent = accepted.length;
+      if (sent > 0) {
+        await this.#query('delete relayed rows', client, `DELETE FROM ${this.#table} WHERE id = ANY($1::bigint[])`, [
+          accepted,
+        ]);
       }
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) sendError = (failure as PromiseRejectedResult).reason;
       await this.#query('commit a relay transaction', client, 'COMMIT');
       if (sendError !== undefined) throw sendError;
       return sent;

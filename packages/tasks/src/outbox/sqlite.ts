@@ -92,14 +92,22 @@ export class SqliteOutboxStore implements OutboxStore {
         throw error;
       }
     });
-    let sent = 0;
+    const results = await Promise.allSettled(rows.map((row) => send(toRow(row.id, row.job_id, row.job, row.run_at))));
+    const accepted = rows.filter((_, index) => results[index]!.status === 'fulfilled').map((row) => row.id);
+    const sent = accepted.length;
     try {
-      for (const row of rows) {
-        await send(toRow(row.id, row.job_id, row.job, row.run_at));
-        sent++;
-        await this.#retry('delete a relayed row', () =>
-          db.prepare(`DELETE FROM ${TABLE} WHERE id = ? AND claimed_by = ?`).run(row.id, this.#owner),
-        );
+      if (sent > 0) {
+        await this.#retry('delete relayed rows', () => {
+          const remove = db.prepare(`DELETE FROM ${TABLE} WHERE id = ? AND claimed_by = ?`);
+          db.exec('BEGIN IMMEDIATE');
+          try {
+            for (const id of accepted) remove.run(id, this.#owner);
+            db.exec('COMMIT');
+          } catch (error) {
+            if (db.inTransaction) db.exec('ROLLBACK');
+            throw error;
+          }
+        });
       }
     } finally {
       if (sent < rows.length) {
@@ -111,6 +119,8 @@ export class SqliteOutboxStore implements OutboxStore {
         ).catch(() => {});
       }
     }
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
     return sent;
   }
 

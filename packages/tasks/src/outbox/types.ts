@@ -61,8 +61,9 @@ export interface OutboxStore {
   init(): Promise<void>;
   /**
    * Claims up to `limit` rows (oldest first) no other relay holds, calls `send` for each in order
-   * and deletes each one `send` accepted; stops at the first rejection (the rest stay for a
-   * later try) and rethrows it. Resolves with the number sent.
+   * (without waiting for one answer before the next call: the backend pipelines them), deletes
+   * the ones `send` accepted and gives the others back; rethrows the first rejection. Resolves
+   * with the number sent.
    */
   relay(limit: number, send: (row: OutboxRow) => Promise<void>): Promise<number>;
   /** Rows waiting (for `pending()`). */

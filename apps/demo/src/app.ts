@@ -342,6 +342,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
       health.beginShutdown();
       disconnectReceivers();
       await layer.close();
+      await tasks.closeOutbox();
       await tasks.app.close({ timeout: 5000 });
       await db.close();
       await cache.close();

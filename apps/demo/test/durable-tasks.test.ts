@@ -3,12 +3,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemo, type Demo } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { databaseEnv, onPostgres } from './databases.js';
 import { BASE, postForm } from './helpers.js';
+
+/** Our own Redis, to stop and start again (the monorepo's scripts/test-services.ts). */
+interface Service {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+const servicesFile = fileURLToPath(new URL('../../../scripts/test-services.ts', import.meta.url));
+const services = inject('redisUrl')
+  ? ((await import(servicesFile)) as { startRedis(port?: number): Promise<Service> })
+  : null;
 
 /** A real SMTP server on loopback that keeps what it receives. */
 const received: { to: string[]; data: string }[] = [];
@@ -33,6 +45,7 @@ let env: Record<string, string>;
 let database: Awaited<ReturnType<typeof databaseEnv>>;
 const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-durable-'));
 const open: Demo[] = [];
+const redises: Service[] = [];
 
 beforeAll(async () => {
   smtp.listen(0, '127.0.0.1');
@@ -48,14 +61,18 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const demo of open) await demo.close().catch(() => {});
+  for (const redis of redises) await redis.stop();
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
 
 /** A demo on the shared data folder (and database): the same app started again after a stop. */
-async function start(processTasks: boolean): Promise<Demo> {
-  const config = loadConfig(env, { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0 });
+async function start(processTasks: boolean, extra: Record<string, string> = {}): Promise<Demo> {
+  const config = loadConfig(
+    { ...env, ...extra },
+    { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0 },
+  );
   const demo = await createDemo(config, { processTasks });
   open.push(demo);
   return demo;
@@ -87,3 +104,35 @@ describe(`tasks survive a restart (${onPostgres ? 'PostgreSQL' : 'SQLite'} backe
     expect(received[0]!.data).toContain('Noor commented on your article');
   });
 });
+
+describe.runIf(services)(
+  `with REDIS_URL: BullMQ and the outbox in the ${onPostgres ? 'PostgreSQL' : 'SQLite'} board`,
+  () => {
+    it('sends the e-mail of a comment saved while Redis was down once Redis is back, exactly once', async () => {
+      received.length = 0;
+      const redis = await services!.startRedis();
+      redises.push(redis);
+      const demo = await start(true, { REDIS_URL: redis.url, DEPENDENCY_TIMEOUT_MS: '500' });
+      expect(demo.tasks.store).toBe('bullmq');
+      await redis.stop();
+
+      const response = await demo.handler(
+        postForm(`${BASE}/articles/1/comments`, { author: 'Omar', body: 'During the outage' }),
+      );
+      expect(response.status).toBe(303);
+      expect((await demo.board.comments.forArticle(1)).map((c) => c.body)).toContain('During the outage');
+      expect(received).toEqual([]);
+
+      redises.push(await services!.startRedis(redis.port));
+      await expect.poll(() => received.length, { timeout: 45_000 }).toBe(1);
+      expect(received[0]!.data).toContain('Omar commented on your article');
+      // Once sent, nothing is left to relay and the job ran once (no second e-mail on a resend).
+      await expect.poll(async () => (await demo.tasks.app.stats()).completed, { timeout: 15_000 }).toBeGreaterThan(0);
+      const notifications = (await demo.tasks.app.list('completed', { end: 100 })).filter(
+        (job) => job.data.task === 'notify-comment',
+      );
+      expect(notifications).toHaveLength(1);
+      expect(received).toHaveLength(1);
+    });
+  },
+);

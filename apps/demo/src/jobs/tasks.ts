@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onCommit } from '@adv/signals';
 import {
   createTaskApp,
   type EnqueueOptions,
@@ -10,12 +11,15 @@ import {
   type TaskBackend,
 } from '@adv/tasks';
 import { bullmqBackend } from '@adv/tasks/bullmq';
+import { createOutbox, type OutboxPgQueryable, type OutboxSqliteDatabase } from '@adv/tasks/outbox';
 import { type PgQueryable, postgresBackend } from '@adv/tasks/postgres';
 import { type SqliteConnectionLike, sqliteBackend } from '@adv/tasks/sqlite';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
+import pg from 'pg';
 import type { Board } from '../board.js';
 import { backupDatabase } from '../db/backup.js';
 import type { DatabaseLocation } from '../db/database.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
 import { type Locale, t, withLocale } from '../i18n.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
@@ -88,15 +92,56 @@ type EnqueueIn = <Payload, Result>(
 function backendFor(
   redisUrl: string | undefined,
   database: DatabaseLocation,
+  board: Board,
+  logger: Logger,
   keep: number,
-): { store: TaskStore; backend: TaskBackend; enqueueIn: EnqueueIn | undefined } {
+): {
+  store: TaskStore;
+  backend: TaskBackend;
+  enqueueIn: EnqueueIn | undefined;
+  start(): Promise<void>;
+  close(): Promise<void>;
+} {
   const retention = { keepCompleted: keep, keepFailed: keep };
+  const nothing = async () => {};
   if (redisUrl) {
-    return {
-      store: 'bullmq',
-      backend: bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', ...retention }),
-      enqueueIn: undefined,
-    };
+    const backend = bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', ...retention });
+    // The outbox: a row in the board's transaction, moved to Redis after COMMIT by a relay in
+    // every process (retrying while Redis is down; the jobId keeps a resent row from running twice).
+    const onError = (error: unknown) => logger.warn({ err: error }, 'task outbox: relay to Redis failed, retrying');
+    if (database.url !== undefined) {
+      const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+      pool.on('error', () => {}); // an idle connection lost: the next checkout reconnects
+      const outbox = createOutbox({ backend, database: pool, onError });
+      return {
+        store: 'bullmq',
+        backend,
+        enqueueIn: async (connection, task, payload, options) => {
+          await outbox.enqueueIn(connection as OutboxPgQueryable, task, payload, options);
+          onCommit(() => outbox.wake()); // the block spans awaits: wake the relay at its COMMIT
+        },
+        start: () => outbox.start(),
+        close: async () => {
+          await outbox.close();
+          await pool.end();
+        },
+      };
+    }
+    if (database.file !== ':memory:' && board.db.dialect === 'sqlite') {
+      const native = (board.db as SqliteDatabase).native as unknown as OutboxSqliteDatabase;
+      const outbox = createOutbox({ backend, database: native, onError });
+      return {
+        store: 'bullmq',
+        backend,
+        enqueueIn: (connection, task, payload, options) => {
+          outbox.enqueueIn(connection as OutboxSqliteDatabase, task, payload, options);
+          onCommit(() => outbox.wake()); // the block spans awaits: wake the relay at its COMMIT
+        },
+        start: () => outbox.start(),
+        close: () => outbox.close(),
+      };
+    }
+    return { store: 'bullmq', backend, enqueueIn: undefined, start: nothing, close: nothing };
   }
   if (database.url !== undefined) {
     const backend = postgresBackend({ connectionString: database.url, queueName: 'adv-demo', ...retention });
@@ -105,10 +150,15 @@ function backendFor(
       backend,
       enqueueIn: (connection, task, payload, options) =>
         backend.enqueueIn(connection as PgQueryable, task, payload, options),
+      // Creates the tables (before a block first enqueues in them) by reading the counts.
+      start: async () => {
+        await backend.stats();
+      },
+      close: nothing,
     };
   }
   if (database.file === ':memory:') {
-    return { store: 'memory', backend: memoryBackend(retention), enqueueIn: undefined };
+    return { store: 'memory', backend: memoryBackend(retention), enqueueIn: undefined, start: nothing, close: nothing };
   }
   const backend = sqliteBackend({ filename: database.file, queueName: 'adv-demo', ...retention });
   return {
@@ -116,6 +166,10 @@ function backendFor(
     backend,
     enqueueIn: (connection, task, payload, options) =>
       backend.enqueueIn(connection as SqliteConnectionLike, task, payload, options),
+    start: async () => {
+      await backend.stats();
+    },
+    close: nothing,
   };
 }
 
@@ -140,7 +194,7 @@ function removeOlderThan(dir: string, hours: number, accept: (name: string) => b
  */
 export function createTasks(deps: TaskDeps) {
   const { board, mailer, cache, groups, logger } = deps;
-  const chosen = backendFor(deps.redisUrl, deps.database, deps.maintenance.taskResultsKeep);
+  const chosen = backendFor(deps.redisUrl, deps.database, board, logger, deps.maintenance.taskResultsKeep);
   const app: TaskApp = createTaskApp({ backend: chosen.backend, logger });
 
   const notifyComment = app.defineTask(
@@ -275,7 +329,7 @@ export function createTasks(deps: TaskDeps) {
   /**
    * Enqueues `task` inside the open `atomic` block of the board's database, on its connection:
    * the job exists exactly when the block's data does. `undefined` when the backend cannot
-   * (memory): then enqueue from `onCommit` instead.
+   * (memory, or BullMQ beside a `:memory:` board): then enqueue from `onCommit` instead.
    */
   const enqueueInBlock = chosen.enqueueIn
     ? async <Payload, Result>(task: Task<Payload, Result>, payload: Payload, options?: EnqueueOptions) => {
@@ -287,16 +341,17 @@ export function createTasks(deps: TaskDeps) {
       }
     : undefined;
 
-  /** Creates a database backend's tables (before a block first enqueues in them) by reading its counts. */
-  const ready = async () => {
-    if (chosen.enqueueIn) await app.stats();
-  };
+  /** Creates the tables a block enqueues in (the backend's, or the outbox's) and starts the outbox relay. */
+  const ready = () => chosen.start();
+  /** Stops the outbox relay (before the app closes the backend). */
+  const closeOutbox = () => chosen.close();
 
   return {
     app,
     store: chosen.store,
     enqueueInBlock,
     ready,
+    closeOutbox,
     notifyComment,
     digest,
     exportCsv,

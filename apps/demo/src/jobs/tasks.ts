@@ -108,7 +108,8 @@ function backendFor(
     const backend = bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', ...retention });
     // The outbox: a row in the board's transaction, moved to Redis after COMMIT by a relay in
     // every process (retrying while Redis is down; the jobId keeps a resent row from running twice).
-    const onError = (error: unknown) => logger.warn({ err: error }, 'task outbox: relay to Redis failed, retrying');
+    const onError = (error: unknown) =>
+      logger.warn({ err: error }, 'task outbox: relay failed (Redis down or the database locked), retrying');
     if (database.url !== undefined) {
       const pool = new pg.Pool({ connectionString: database.url, max: 2 });
       pool.on('error', () => {}); // an idle connection lost: the next checkout reconnects

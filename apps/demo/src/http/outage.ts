@@ -32,9 +32,11 @@ const OUTAGE_CODES = new Set(['ERR_BACKEND', 'ERR_TIMEOUT', 'ERR_CALLBACK_TIMEOU
 export function isOutage(error: unknown, depth = 0): boolean {
   if (error instanceof ServiceUnavailableError || error instanceof DatabaseError) return true;
   if (error === null || typeof error !== 'object' || depth > 3) return false;
-  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  const { code, cause, originalError } = error as { code?: unknown; cause?: unknown; originalError?: unknown };
   if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
   if (error instanceof AggregateError && error.errors.some((inner) => isOutage(inner, depth + 1))) return true;
+  // LiquidJS wraps an error thrown while rendering (a `{% cache %}` fragment's query) in `originalError`.
+  if (originalError !== undefined && isOutage(originalError, depth + 1)) return true;
   return cause !== undefined && isOutage(cause, depth + 1);
 }
 
@@ -51,7 +53,8 @@ export function dependencyOf(error: unknown, depth = 0): Dependency | undefined 
   if (error === null || typeof error !== 'object' || depth > 3) return undefined;
   const known = DEPENDENCY_BY_ERROR[(error as { name?: string }).name ?? ''];
   if (known) return known;
-  const inner = error instanceof AggregateError ? error.errors : [(error as { cause?: unknown }).cause];
+  const { cause, originalError } = error as { cause?: unknown; originalError?: unknown };
+  const inner = error instanceof AggregateError ? error.errors : [cause, originalError];
   for (const candidate of inner) {
     const found = candidate === undefined ? undefined : dependencyOf(candidate, depth + 1);
     if (found) return found;

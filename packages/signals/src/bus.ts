@@ -1,6 +1,7 @@
-import type { Logger } from '@adv/types';
+import type { Logger, OptionKeys } from '@adv/types';
 import type { Emitter } from 'mitt';
 import mittImport from 'mitt';
+import { signalOptions } from './options.js';
 
 /**
  * The observe-everything bus behind {@link onAny}, on mitt.
@@ -33,8 +34,10 @@ export interface OnAnyOptions {
    * Where an observer's own error goes: an observer never breaks a send.
    * @defaultValue `console`
    */
-  logger?: Pick<Logger, 'error'>;
+  logger?: Pick<Logger, 'error'> | undefined;
 }
+
+const ON_ANY_KEYS: OptionKeys<OnAnyOptions> = { logger: true };
 
 type Events = Record<string, SignalEvent>;
 type MittFactory = <E extends Record<string, unknown>>() => Emitter<E>;
@@ -76,7 +79,7 @@ export function onAny(handler: (event: SignalEvent) => void, options: OnAnyOptio
   if (typeof handler !== 'function') {
     throw new TypeError(`Expected \`handler\` to be a function, got \`${String(handler)}\` (${typeof handler})`);
   }
-  const logger = options.logger ?? console;
+  const { logger } = signalOptions('onAny', options, ON_ANY_KEYS, { logger: console });
   const wildcard = (_type: keyof Events, event: SignalEvent): void => {
     try {
       handler(event);

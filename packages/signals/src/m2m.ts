@@ -1,9 +1,11 @@
+import type { OptionKeys } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
 import { type M2mAction, type M2mChangedArgs, m2mChanged } from './model-signals.js';
+import { signalOptions } from './options.js';
 import { assertRunner, type TransactionRunner } from './runner.js';
 import type { Signal } from './signal.js';
 import { inTransactionOn } from './transaction.js';
-import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
+import { assertMethods, overrideMethods } from './wrap.js';
 
 /** A many-to-many relation's data access: add, remove and clear related keys of an instance. */
 export interface M2mRelation<Instance = never, Keys = never> {
@@ -21,28 +23,37 @@ export interface M2mSignalsOptions {
    * The `sender` of every send, what receivers filter on (Django: the "through" model).
    * @defaultValue the relation object itself
    */
-  sender?: unknown;
+  sender?: unknown | undefined;
   /** The model of the related objects, passed as `model`. */
-  model?: unknown;
+  model?: unknown | undefined;
   /**
    * Whether `instance` is on the reverse side of the relation, passed as `reverse`.
    * @defaultValue `false`
    */
-  reverse?: boolean;
+  reverse?: boolean | undefined;
   /** A database alias passed along as `using`. */
-  using?: string;
+  using?: string | undefined;
   /**
    * The connection the relation writes on: outside an `atomic` block on it, each `add`,
    * `remove` and `clear` runs in its own block (see `ModelSignalsOptions.runner`).
    * @defaultValue `undefined` (writes where they are called)
    */
-  runner?: TransactionRunner;
+  runner?: TransactionRunner | undefined;
   /**
    * The signal to send.
    * @defaultValue the built-in {@link m2mChanged}
    */
-  signal?: Signal<M2mChangedArgs>;
+  signal?: Signal<M2mChangedArgs> | undefined;
 }
+
+const M2M_SIGNALS_KEYS: OptionKeys<M2mSignalsOptions> = {
+  sender: true,
+  model: true,
+  reverse: true,
+  using: true,
+  runner: true,
+  signal: true,
+};
 
 type Method<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 
@@ -76,11 +87,11 @@ export function withM2mSignals<R extends M2mRelation>(
   options: M2mSignalsOptions = {},
 ): SignalingRelation<R> {
   assertMethods('relation', relation, ['add', 'remove', 'clear']);
-  assertOptions(options);
-  const sender = options.sender ?? relation;
-  const { model, reverse = false, using, runner } = options;
+  const resolved = signalOptions('withM2mSignals', options, M2M_SIGNALS_KEYS, { reverse: false, signal: m2mChanged });
+  const sender = resolved.sender ?? relation;
+  const { model, reverse, using, runner } = resolved;
   if (runner !== undefined) assertRunner(runner);
-  const changed = options.signal ?? m2mChanged;
+  const changed = resolved.signal;
   const target = relation as unknown as Record<'add' | 'remove' | 'clear', (...args: unknown[]) => unknown>;
 
   const around =

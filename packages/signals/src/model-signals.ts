@@ -10,7 +10,7 @@ export interface PreSaveArgs {
   /** Whether this save inserts a new row (Django's `instance._state.adding`). */
   adding: boolean;
   /** The database alias, when the app uses several. */
-  using?: string;
+  using?: string | undefined;
 }
 
 /** Args of {@link postSave}: sent after a repository wrote an instance. */
@@ -24,7 +24,7 @@ export interface PostSaveArgs {
   /** What the repository's `save` returned (the stored row, an id, ...). */
   result?: unknown;
   /** The database alias, when the app uses several. */
-  using?: string;
+  using?: string | undefined;
 }
 
 /** Args of {@link preDelete} and {@link postDelete}. */
@@ -34,7 +34,7 @@ export interface DeleteArgs {
   /** The instance being (or just) deleted. */
   instance: unknown;
   /** The database alias, when the app uses several. */
-  using?: string;
+  using?: string | undefined;
 }
 
 /** The `action` of an {@link m2mChanged} send, as Django's `pre_add` ... `post_clear`. */
@@ -53,9 +53,9 @@ export interface M2mChangedArgs {
   /** The model of the objects added, removed or cleared. */
   model: unknown;
   /** Primary keys added or removed; `undefined` for the clear actions. */
-  pkSet?: ReadonlySet<unknown>;
+  pkSet?: ReadonlySet<unknown> | undefined;
   /** The database alias, when the app uses several. */
-  using?: string;
+  using?: string | undefined;
 }
 
 /**

@@ -1,6 +1,10 @@
+import type { OptionKeys } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
+import { signalOptions } from './options.js';
 import type { Signal } from './signal.js';
 import type { ConnectOptions, Receiver, SenderOf, SignalArgs } from './signal-types.js';
+
+const CONNECT_KEYS: OptionKeys<ConnectOptions> = { sender: true, dispatchUid: true, weak: true };
 
 /** Bound static methods connected by the decorator, kept alive by their class. */
 const boundByClass = new WeakMap<object, unknown[]>();
@@ -37,6 +41,8 @@ export function receiver<Args extends SignalArgs, Result = unknown>(
   signals: Signal<Args, Result> | readonly Signal<Args, Result>[],
   options: ConnectOptions<SenderOf<Args>> = {},
 ): <F extends Receiver<Args, Result>>(fn: F, context?: MethodDecoratorContext) => F {
+  // Checked once here, so a misspelled key fails where the decorator is written.
+  signalOptions('receiver', options, CONNECT_KEYS, {});
   const list: readonly Signal<Args, Result>[] = Array.isArray(signals) ? signals : [signals as Signal<Args, Result>];
   if (list.length === 0) {
     throw new SignalError('ERR_INVALID_OPTION', 'Expected `signals` to hold at least one signal, got `[]` (object)');

@@ -1,3 +1,4 @@
+import type { OptionKeys } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
 import {
   type DeleteArgs,
@@ -8,10 +9,11 @@ import {
   preDelete,
   preSave,
 } from './model-signals.js';
+import { nestedOptions, signalOptions } from './options.js';
 import { assertRunner, type TransactionRunner } from './runner.js';
 import type { Signal } from './signal.js';
 import { inTransactionOn } from './transaction.js';
-import { assertMethods, assertOptions, overrideMethods } from './wrap.js';
+import { assertMethods, overrideMethods } from './wrap.js';
 
 /** Any data-access object with `save` and `delete`: a repository, a DAO, a model manager. */
 export interface Repository<Instance = never> {
@@ -28,18 +30,18 @@ export interface ModelSignalsOptions<Instance = unknown> {
    * (Django sends the model class).
    * @defaultValue the repository object itself
    */
-  sender?: unknown;
+  sender?: unknown | undefined;
   /**
    * Whether `save(instance)` will insert (sets `preSave`'s `adding` and `postSave`'s
    * `created`), decided before the save runs.
    * @defaultValue `instance.id` is `undefined` or `null`
    */
-  isNew?: (instance: Instance) => boolean;
+  isNew?: ((instance: Instance) => boolean) | undefined;
   /**
    * A database alias passed along as `using`.
    * @defaultValue `undefined`
    */
-  using?: string;
+  using?: string | undefined;
   /**
    * The connection the repository writes on. When given, a `save` or `delete` called outside
    * an {@link atomic} block on this runner runs in its own block (its signals, its write and
@@ -50,18 +52,34 @@ export interface ModelSignalsOptions<Instance = unknown> {
    * @defaultValue `undefined` (writes where they are called)
    * @example withModelSignals(new ArticleRepository(db), { sender: Article, runner })
    */
-  runner?: TransactionRunner;
+  runner?: TransactionRunner | undefined;
   /**
    * The signals to send; the built-in ones by default. Pass your own to keep tests or
    * tenants apart.
    */
-  signals?: {
-    preSave?: Signal<PreSaveArgs>;
-    postSave?: Signal<PostSaveArgs>;
-    preDelete?: Signal<DeleteArgs>;
-    postDelete?: Signal<DeleteArgs>;
-  };
+  signals?:
+    | {
+        preSave?: Signal<PreSaveArgs> | undefined;
+        postSave?: Signal<PostSaveArgs> | undefined;
+        preDelete?: Signal<DeleteArgs> | undefined;
+        postDelete?: Signal<DeleteArgs> | undefined;
+      }
+    | undefined;
 }
+
+const MODEL_SIGNALS_KEYS: OptionKeys<ModelSignalsOptions> = {
+  sender: true,
+  isNew: true,
+  using: true,
+  runner: true,
+  signals: true,
+};
+const MODEL_SIGNAL_KEYS: OptionKeys<NonNullable<ModelSignalsOptions['signals']>> = {
+  preSave: true,
+  postSave: true,
+  preDelete: true,
+  postDelete: true,
+};
 
 type Method<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 
@@ -97,20 +115,26 @@ export function withModelSignals<R extends Repository<never>>(
   options: ModelSignalsOptions<Parameters<R['save']>[0]> = {},
 ): SignalingRepository<R> {
   assertMethods('repository', repository, ['save', 'delete']);
-  assertOptions(options);
-  const isNew = (options.isNew ?? defaultIsNew) as (instance: unknown) => boolean;
+  const resolved = signalOptions('withModelSignals', options, MODEL_SIGNALS_KEYS, { isNew: defaultIsNew });
+  const own = nestedOptions('withModelSignals', 'signals', resolved.signals, MODEL_SIGNAL_KEYS, {
+    preSave,
+    postSave,
+    preDelete,
+    postDelete,
+  });
+  const isNew = resolved.isNew as (instance: unknown) => boolean;
   if (typeof isNew !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`isNew\` to be a function, got ${describeValue(isNew)}`);
   }
-  const sender = options.sender ?? repository;
-  const using = options.using;
-  const runner = options.runner;
+  const sender = resolved.sender ?? repository;
+  const using = resolved.using;
+  const runner = resolved.runner;
   if (runner !== undefined) assertRunner(runner);
   const signals = {
-    preSave: options.signals?.preSave ?? preSave,
-    postSave: options.signals?.postSave ?? postSave,
-    preDelete: options.signals?.preDelete ?? preDelete,
-    postDelete: options.signals?.postDelete ?? postDelete,
+    preSave: own.preSave,
+    postSave: own.postSave,
+    preDelete: own.preDelete,
+    postDelete: own.postDelete,
   };
   const target = repository as unknown as Record<'save' | 'delete', (...args: unknown[]) => unknown>;
 

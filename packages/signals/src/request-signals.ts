@@ -1,5 +1,6 @@
-import type { Logger, Middleware } from '@adv/types';
+import type { Logger, Middleware, OptionKeys } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
+import { nestedOptions, signalOptions } from './options.js';
 import { Signal } from './signal.js';
 import type { RobustResult } from './signal-types.js';
 
@@ -56,14 +57,14 @@ export interface RequestSignalsOptions {
    * The `sender` of the three signals, what receivers filter on.
    * @defaultValue the `requestSignals` factory itself
    */
-  sender?: unknown;
+  sender?: unknown | undefined;
   /**
    * Where the errors of `requestFinished` and `gotRequestException` receivers go: those two
    * are sent robustly, so that a failing receiver neither replaces the response nor masks
    * the handler's error. A `requestStarted` receiver's error propagates (the request fails).
    * @defaultValue `console`
    */
-  logger?: Pick<Logger, 'error'>;
+  logger?: Pick<Logger, 'error'> | undefined;
   /**
    * Send `requestFinished` once the response body has been fully read or cancelled (Django
    * sends it when the response is closed), instead of as soon as the handler returned. The
@@ -71,14 +72,28 @@ export interface RequestSignalsOptions {
    * responses (SSE, large downloads) whose receivers measure or clean up the whole request.
    * @defaultValue `false`
    */
-  waitForBody?: boolean;
+  waitForBody?: boolean | undefined;
   /** The signals to send; the built-in ones by default. */
-  signals?: {
-    requestStarted?: Signal<RequestStartedArgs>;
-    requestFinished?: Signal<RequestFinishedArgs>;
-    gotRequestException?: Signal<GotRequestExceptionArgs>;
-  };
+  signals?:
+    | {
+        requestStarted?: Signal<RequestStartedArgs> | undefined;
+        requestFinished?: Signal<RequestFinishedArgs> | undefined;
+        gotRequestException?: Signal<GotRequestExceptionArgs> | undefined;
+      }
+    | undefined;
 }
+
+const REQUEST_SIGNALS_KEYS: OptionKeys<RequestSignalsOptions> = {
+  sender: true,
+  logger: true,
+  waitForBody: true,
+  signals: true,
+};
+const REQUEST_SIGNAL_KEYS: OptionKeys<NonNullable<RequestSignalsOptions['signals']>> = {
+  requestStarted: true,
+  requestFinished: true,
+  gotRequestException: true,
+};
 
 /**
  * A Fetch middleware that sends the request signals: `requestStarted` before the rest of the
@@ -93,15 +108,21 @@ export interface RequestSignalsOptions {
  * ```
  */
 export function requestSignals(options: RequestSignalsOptions = {}): Middleware {
-  if (options === null || typeof options !== 'object') {
-    throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
-  const sender = options.sender ?? requestSignals;
-  const logger = options.logger ?? console;
-  const started = options.signals?.requestStarted ?? requestStarted;
-  const finished = options.signals?.requestFinished ?? requestFinished;
-  const exception = options.signals?.gotRequestException ?? gotRequestException;
-  const waitForBody = options.waitForBody ?? false;
+  const resolved = signalOptions('requestSignals', options, REQUEST_SIGNALS_KEYS, {
+    logger: console,
+    waitForBody: false,
+  });
+  const own = nestedOptions('requestSignals', 'signals', resolved.signals, REQUEST_SIGNAL_KEYS, {
+    requestStarted,
+    requestFinished,
+    gotRequestException,
+  });
+  const sender = resolved.sender ?? requestSignals;
+  const logger = resolved.logger;
+  const started = own.requestStarted;
+  const finished = own.requestFinished;
+  const exception = own.gotRequestException;
+  const waitForBody = resolved.waitForBody;
   if (typeof waitForBody !== 'boolean') {
     throw new SignalError(
       'ERR_INVALID_OPTION',

@@ -31,27 +31,27 @@ export interface ConnectOptions<Sender = unknown> {
    * subclass sender does not match its base class). `undefined` receives every send.
    * @defaultValue `undefined`
    */
-  sender?: Sender;
+  sender?: Sender | undefined;
   /**
    * A unique id for this connection: a second `connect` with the same id (and sender) is a
    * no-op, so a module that runs twice (hot reload, a test re-import) does not connect twice.
    * @defaultValue `undefined` (the receiver function itself is the id)
    */
-  dispatchUid?: string | symbol;
+  dispatchUid?: string | symbol | undefined;
   /**
    * Hold the receiver through a `WeakRef`: once nothing else references it, it is garbage
    * collected and silently disconnected. Keep a reference to the function you pass.
    * @defaultValue `false` (Django's default is weak; inline arrow functions make that a trap in JS)
    */
-  weak?: boolean;
+  weak?: boolean | undefined;
 }
 
 /** Options of {@link Signal.disconnect}. */
 export interface DisconnectOptions<Sender = unknown> {
   /** The sender the receiver was connected with. */
-  sender?: Sender;
+  sender?: Sender | undefined;
   /** The `dispatchUid` the receiver was connected with. */
-  dispatchUid?: string | symbol;
+  dispatchUid?: string | symbol | undefined;
 }
 
 /** Options of {@link Signal} and {@link signal}. */
@@ -60,5 +60,5 @@ export interface SignalOptions {
    * A name for error messages and {@link onAny} observers.
    * @defaultValue `'signal'`
    */
-  name?: string;
+  name?: string | undefined;
 }

@@ -1,4 +1,4 @@
-import type { SignalLike } from '@adv/types';
+import type { OptionKeys, SignalLike } from '@adv/types';
 import { emitSignalEvent, hasObservers, type SignalEvent } from './bus.js';
 import {
   type AnyReceiver,
@@ -11,6 +11,7 @@ import {
   zip,
 } from './dispatch.js';
 import { describeValue, SignalError, toError } from './errors.js';
+import { signalOptions } from './options.js';
 import type {
   ConnectOptions,
   DisconnectOptions,
@@ -24,6 +25,10 @@ import type {
 } from './signal-types.js';
 
 type Method = SignalEvent['method'];
+
+const SIGNAL_KEYS: OptionKeys<SignalOptions> = { name: true };
+const CONNECT_KEYS: OptionKeys<ConnectOptions> = { sender: true, dispatchUid: true, weak: true };
+const DISCONNECT_KEYS: OptionKeys<DisconnectOptions> = { sender: true, dispatchUid: true };
 
 const ignoreRejection = (): void => {};
 
@@ -49,13 +54,7 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   #registry: FinalizationRegistry<undefined> | undefined;
 
   constructor(options: SignalOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new SignalError(
-        'ERR_INVALID_OPTION',
-        `Expected \`options\` to be an object, got ${describeValue(options)}`,
-      );
-    }
-    const { name = 'signal' } = options;
+    const { name } = signalOptions('Signal', options, SIGNAL_KEYS, { name: 'signal' });
     if (typeof name !== 'string' || name === '') {
       throw new SignalError(
         'ERR_INVALID_OPTION',
@@ -80,13 +79,7 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
         `Expected \`receiver\` to be a function (args) => unknown, got ${describeValue(receiver)}`,
       );
     }
-    if (options === null || typeof options !== 'object') {
-      throw new SignalError(
-        'ERR_INVALID_OPTION',
-        `Expected \`options\` to be an object, got ${describeValue(options)}`,
-      );
-    }
-    const { sender, dispatchUid, weak = false } = options;
+    const { sender, dispatchUid, weak } = signalOptions('connect', options, CONNECT_KEYS, { weak: false });
     assertUid(dispatchUid);
     if (typeof weak !== 'boolean') {
       throw new SignalError('ERR_INVALID_OPTION', `Expected \`weak\` to be a boolean, got ${describeValue(weak)}`);
@@ -140,7 +133,10 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
     target: Receiver<Args, Result> | DisconnectOptions<SenderOf<Args>>,
     options: DisconnectOptions<SenderOf<Args>> = {},
   ): boolean {
-    if (typeof target === 'function') return this.#removeReceiver(target, options?.sender);
+    if (typeof target === 'function') {
+      return this.#removeReceiver(target, signalOptions('disconnect', options, DISCONNECT_KEYS, {}).sender);
+    }
+    if (target !== null && typeof target === 'object') signalOptions('disconnect', target, DISCONNECT_KEYS, {});
     if (target === null || typeof target !== 'object' || target.dispatchUid === undefined) {
       throw new SignalError(
         'ERR_INVALID_OPTION',

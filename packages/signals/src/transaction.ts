@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Logger } from '@adv/types';
+import type { Logger, OptionKeys } from '@adv/types';
 import { describeValue, SignalError } from './errors.js';
+import { signalOptions } from './options.js';
 import { assertRunner, type TransactionRunner } from './runner.js';
 
 /** Options of {@link atomic}. */
@@ -11,13 +12,13 @@ export interface AtomicOptions {
    * `fn` resolves, and are dropped if it rejects (wrap your ORM's own transaction in it).
    * @defaultValue the enclosing block's runner, else none
    */
-  runner?: TransactionRunner;
+  runner?: TransactionRunner | undefined;
   /**
    * Throw `ERR_NOT_DURABLE` if this block is nested in another one on the same runner
    * (Django's `atomic(durable=True)`): for code that must really commit when it returns.
    * @defaultValue `false`
    */
-  durable?: boolean;
+  durable?: boolean | undefined;
   /**
    * Called once when this outermost block's transaction has ended (after `COMMIT`, after
    * `ROLLBACK`, or when `BEGIN` failed), BEFORE any {@link onCommit} callback runs: give the
@@ -34,7 +35,7 @@ export interface AtomicOptions {
    * await atomic(work, { runner, release: () => client.release() });
    * ```
    */
-  release?: () => unknown;
+  release?: (() => unknown) | undefined;
 }
 
 /** Options of {@link onCommit}. */
@@ -44,12 +45,12 @@ export interface OnCommitOptions {
    * from the outermost `atomic` (Django's `on_commit(robust=True)`).
    * @defaultValue `false`
    */
-  robust?: boolean;
+  robust?: boolean | undefined;
   /**
    * Where a robust callback's error is logged.
    * @defaultValue `console`
    */
-  logger?: Pick<Logger, 'error'>;
+  logger?: Pick<Logger, 'error'> | undefined;
   /**
    * Milliseconds the callback may take. When they pass, its `signal` aborts and it counts as
    * failed with `ERR_CALLBACK_TIMEOUT` (logged and skipped if `robust`, else thrown from the
@@ -57,8 +58,11 @@ export interface OnCommitOptions {
    * to a server that may be down (enqueue, broadcast) with it.
    * @defaultValue none: the outermost `atomic` waits as long as the callback takes
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
+
+const ATOMIC_KEYS: OptionKeys<AtomicOptions> = { runner: true, durable: true, release: true };
+const ON_COMMIT_KEYS: OptionKeys<OnCommitOptions> = { robust: true, logger: true, timeout: true };
 
 interface Callback {
   fn: (signal: AbortSignal) => unknown;
@@ -135,10 +139,10 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
   if (typeof fn !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`fn\` to be a function, got ${describeValue(fn)}`);
   }
-  if (options === null || typeof options !== 'object') {
-    throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
+  const { runner, durable, release } = signalOptions('atomic', options, ATOMIC_KEYS, { durable: false });
+  if (typeof durable !== 'boolean') {
+    throw new SignalError('ERR_INVALID_OPTION', `Expected \`durable\` to be a boolean, got ${describeValue(durable)}`);
   }
-  const { runner, durable = false, release } = options;
   if (runner !== undefined) assertRunner(runner);
   if (release !== undefined && typeof release !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`release\` to be a function, got ${describeValue(release)}`);
@@ -331,10 +335,10 @@ export function onCommit(fn: (signal: AbortSignal) => unknown, options: OnCommit
   if (typeof fn !== 'function') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`fn\` to be a function, got ${describeValue(fn)}`);
   }
-  if (options === null || typeof options !== 'object') {
-    throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
-  const { robust = false, logger = console, timeout } = options;
+  const { robust, logger, timeout } = signalOptions('onCommit', options, ON_COMMIT_KEYS, {
+    robust: false,
+    logger: console,
+  });
   if (typeof robust !== 'boolean') {
     throw new SignalError('ERR_INVALID_OPTION', `Expected \`robust\` to be a boolean, got ${describeValue(robust)}`);
   }

@@ -37,10 +37,3 @@ export function assertMethods(name: string, value: unknown, methods: readonly st
     }
   }
 }
-
-/** Throws `ERR_INVALID_OPTION` unless `options` is an object. */
-export function assertOptions(options: unknown): void {
-  if (options === null || typeof options !== 'object') {
-    throw new SignalError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
-}

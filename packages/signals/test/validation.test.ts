@@ -9,7 +9,7 @@ const expectCode = (fn: () => unknown, message: string) => {
 describe('bad inputs get a SignalError with ERR_INVALID_OPTION', () => {
   it('Signal options', () => {
     expectCode(() => new Signal({ name: '' }), 'Expected `name` to be a non-empty string, got `` (string)');
-    expectCode(() => new Signal(null as never), 'Expected `options` to be an object, got `null` (null)');
+    expectCode(() => new Signal(null as never), 'Expected the options of `Signal()` to be an object, got `null`');
   });
 
   it('connect', () => {
@@ -30,7 +30,10 @@ describe('bad inputs get a SignalError with ERR_INVALID_OPTION', () => {
       () => s.connect(() => {}, { weak: 'yes' as never }),
       'Expected `weak` to be a boolean, got `yes` (string)',
     );
-    expectCode(() => s.connect(() => {}, 5 as never), 'Expected `options` to be an object, got `5` (number)');
+    expectCode(
+      () => s.connect(() => {}, 5 as never),
+      'Expected the options of `connect()` to be an object, got `5` (number)',
+    );
   });
 
   it('disconnect', () => {
@@ -60,7 +63,7 @@ describe('bad inputs get a SignalError with ERR_INVALID_OPTION', () => {
     );
     expectCode(
       () => withModelSignals({ save() {}, delete() {} }, null as never),
-      'Expected `options` to be an object, got `null` (null)',
+      'Expected the options of `withModelSignals()` to be an object, got `null`',
     );
   });
 });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server as NodeServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline, Readable } from 'node:stream';
 import type { Middleware } from '@adv/types';
 import { serve as honoServe } from '@hono/node-server';
 import express from 'express';
@@ -126,5 +127,211 @@ describe('toHono', () => {
     );
     expect(() => toExpress(null as never)).toThrow(/Expected `fetchFn`/);
     expect(() => toNodeHandler(undefined as never)).toThrow(/Expected `handler`/);
+  });
+});
+
+describe('toExpress around a streaming Express route', () => {
+  const upper = () =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        controller.enqueue(new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase()));
+      },
+    });
+  /** Upper-cases every body chunk and stamps the head. */
+  const shout: Middleware = async (request, next) => {
+    const response = await next(request);
+    const headers = new Headers(response.headers);
+    headers.set('x-shout', 'yes');
+    headers.delete('content-length');
+    return new Response(response.body?.pipeThrough(upper()) ?? null, { status: response.status, headers });
+  };
+
+  /** A promise with its resolve, to gate a route on what the client has seen. */
+  function gate() {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  }
+
+  async function readAll(response: Response, onChunk?: (text: string) => void): Promise<string> {
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text;
+      text += decoder.decode(value, { stream: true });
+      onChunk?.(text);
+    }
+  }
+
+  it('sends every chunk of several res.write calls through the Response the middleware returned', async () => {
+    const second = gate();
+    const finished = gate();
+    const application = express();
+    application.use(toExpress(shout));
+    application.get('/rows', (_req, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.write('a\n');
+      // The second row only once the client has the first: a buffering adapter would hang here.
+      void second.opened.then(() => {
+        res.write('b\n');
+        res.end('c\n', () => finished.open());
+      });
+    });
+    const url = await listen(createServer(application));
+    const response = await fetch(`${url}/rows`);
+    expect(response.headers.get('x-shout')).toBe('yes');
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    const text = await readAll(response, (sofar) => {
+      if (sofar === 'A\n') second.open();
+    });
+    expect(text).toBe('A\nB\nC\n');
+    await finished.opened;
+  });
+
+  it('streams a slow piped Readable with backpressure, all through the middleware', async () => {
+    const chunk = 'x'.repeat(16_384);
+    const count = 256; // 4 MiB: far past the 64 KiB the capture holds before res.write returns false
+    let drains = 0;
+    const pipelineDone = gate();
+    const application = express();
+    application.use(toExpress(shout));
+    application.get('/big', (_req, res) => {
+      res.on('drain', () => drains++);
+      const source = Readable.from(
+        (async function* () {
+          for (let index = 0; index < count; index++) {
+            // A slow producer: each chunk waits for the event loop to turn.
+            await new Promise((resolve) => setImmediate(resolve));
+            yield chunk;
+          }
+        })(),
+        { objectMode: false },
+      );
+      pipeline(source, res, (error) => (error ? pipelineDone.open() : pipelineDone.open()));
+    });
+    const url = await listen(createServer(application));
+    const response = await fetch(`${url}/big`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let bytes = 0;
+    let allUpper = true;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (value.includes(0x78 /* x */)) allUpper = false;
+    }
+    await pipelineDone.opened;
+    expect(bytes).toBe(chunk.length * count);
+    expect(allUpper).toBe(true);
+    expect(drains).toBeGreaterThan(0);
+  });
+
+  it('destroys the route stream when the client aborts mid-stream, with nothing left pending', {
+    timeout: 30_000,
+  }, async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const destroyed = gate();
+    const routeDone = gate();
+    let pipelineError: unknown;
+    let source: Readable | undefined;
+    const middlewareDone = gate();
+    const tracking: Middleware = async (request, next) => {
+      try {
+        return await shout(request, next);
+      } finally {
+        middlewareDone.open();
+      }
+    };
+    const application = express();
+    application.use(toExpress(tracking));
+    application.get('/endless', (_req, res) => {
+      source = new Readable({
+        read() {
+          this.push('tick\n');
+        },
+      });
+      source.once('close', () => destroyed.open());
+      pipeline(source, res, (error) => {
+        pipelineError = error;
+        routeDone.open();
+      });
+    });
+    const url = await listen(createServer(application));
+    const controller = new AbortController();
+    const response = await fetch(`${url}/endless`, { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('TICK');
+    controller.abort();
+    await reader.read().catch(() => {});
+    await Promise.all([destroyed.opened, routeDone.opened, middlewareDone.opened]);
+    expect(source?.destroyed).toBe(true);
+    expect((pipelineError as NodeJS.ErrnoException | undefined)?.code).toBe('ERR_STREAM_PREMATURE_CLOSE');
+    // Let any stray rejection surface before checking.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps flushHeaders, HEAD, a fixed head after the first write, and a middleware that ignores the body', async () => {
+    const headerError = gate();
+    let caught: unknown;
+    const routeFinished = gate();
+    const application = express();
+    application.use(
+      toExpress(async (request, next) => {
+        const response = await next(request);
+        if (new URL(request.url).pathname === '/replaced') return new Response('replaced', { status: 201 });
+        return shout(request, async () => response);
+      }),
+    );
+    application.get('/events', (_req, res) => {
+      res.setHeader('content-type', 'text/event-stream');
+      res.flushHeaders();
+      res.write('data: one\n\n');
+      try {
+        res.setHeader('x-late', '1');
+      } catch (error) {
+        caught = error;
+      }
+      headerError.open();
+      res.end('data: two\n\n');
+    });
+    application.get('/replaced', (_req, res) => {
+      // More than the capture holds: without the middleware's answer cancelling the unread
+      // body, res.write would keep returning false and this pipeline would never finish.
+      const source = Readable.from(
+        (function* () {
+          for (let index = 0; index < 64; index++) yield 'y'.repeat(16_384);
+        })(),
+      );
+      pipeline(source, res, () => routeFinished.open());
+    });
+    const url = await listen(createServer(application));
+
+    const events = await fetch(`${url}/events`);
+    expect(events.headers.get('content-type')).toBe('text/event-stream');
+    expect(events.headers.get('x-shout')).toBe('yes');
+    expect(await events.text()).toBe('DATA: ONE\n\nDATA: TWO\n\n');
+    await headerError.opened;
+    expect((caught as NodeJS.ErrnoException).code).toBe('ERR_HTTP_HEADERS_SENT');
+    expect(events.headers.get('x-late')).toBeNull();
+
+    const head = await fetch(`${url}/events`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-shout'), await head.text()]).toEqual([200, 'yes', '']);
+
+    const replaced = await fetch(`${url}/replaced`);
+    expect([replaced.status, await replaced.text()]).toEqual([201, 'replaced']);
+    await routeFinished.opened;
+
+    // The connection is still good for another request afterwards.
+    const again = await fetch(`${url}/events`);
+    expect(await again.text()).toBe('DATA: ONE\n\nDATA: TWO\n\n');
   });
 });

@@ -4,7 +4,7 @@ import { AsyncError } from '../errors.js';
 import { lazySignal, toRequest } from '../serve/node-request.js';
 import { writeResponse } from '../serve/node-response.js';
 import { asyncOptions, checkCount, checkLogger, invalidOption } from '../validate.js';
-import { captureDownstream } from './capture.js';
+import { type Capture, captureDownstream } from './capture.js';
 
 /** Options of the Node and Express adapters. */
 export interface NodeAdapterOptions {
@@ -86,8 +86,13 @@ function nodeHandlerOf(handler: Handler, o: ResolvedAdapterOptions): NodeHandler
  * in Express. A middleware's `next(request)` continues the Express chain (with the request's
  * headers copied onto `req.headers`) and resolves with the
  * downstream's response as a streaming Fetch `Response`, which the middleware may change or
- * replace before it is written; a short-circuit response is written directly. The downstream
- * body is buffered while it waits for the middleware (keep it streaming-sized).
+ * replace before it is written; a short-circuit response is written directly. A streamed
+ * downstream (several `res.write` calls, `pipeline(stream, res)`, `res.flushHeaders()`) stays
+ * captured until it calls `res.end`: every chunk goes through the middleware's `Response`, with
+ * backpressure (`res.write` returns `false` and `'drain'` follows, as on a socket). After the
+ * first write the head is fixed: `setHeader`/`writeHead` then throw `ERR_HTTP_HEADERS_SENT`, as
+ * Node does. If the client goes away mid-stream the captured body errors with `ERR_ABORTED`
+ * and `res` is closed, so a `pipeline` destroys its source.
  *
  * @param fetchFn - A `Middleware` `(request, next) => Response` or a `Handler` `(request) => Response`.
  * @example
@@ -109,28 +114,41 @@ export function toExpress(fetchFn: Middleware | Handler, options?: NodeAdapterOp
   const { logger } = o;
   return function expressMiddleware(req, res, next) {
     void (async () => {
-      let capture: ReturnType<typeof captureDownstream> | undefined;
+      let capture: Capture | undefined;
       let response: Response;
       try {
         const original = requestFor(req, res, o);
         response = await middleware(original, async (request) => {
           // Headers the middleware changed on the request it passes on reach Express too.
           if (request !== original) req.headers = Object.fromEntries(request.headers);
-          capture = captureDownstream(res);
+          capture ??= captureDownstream(res);
           next();
           return capture.response;
         });
       } catch (error) {
-        capture?.restore();
+        if (res.destroyed && error instanceof AsyncError && error.code === 'ERR_ABORTED') {
+          capture?.settle();
+          return;
+        }
         logger.error({ err: error }, 'middleware failed');
         response = failure(error);
       }
-      capture?.restore();
-      if (res.headersSent) return;
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      await writeResponse(res, response, req.method === 'HEAD').catch((error: unknown) =>
-        logger.error({ err: error }, 'writing the response failed'),
-      );
+      // The downstream may still be writing (a streamed route): its calls stay captured, and the
+      // middleware's response goes out through the real methods.
+      const sink = capture?.sink ?? res;
+      try {
+        if (sink.headersSent || res.destroyed) {
+          await response.body?.cancel().catch(() => {});
+          return;
+        }
+        for (const name of sink.getHeaderNames()) sink.removeHeader(name);
+        await writeResponse(sink, response, req.method === 'HEAD');
+      } catch (error) {
+        if (!(error instanceof AsyncError && error.code === 'ERR_ABORTED'))
+          logger.error({ err: error }, 'writing the response failed');
+      } finally {
+        capture?.settle();
+      }
     })();
   };
 }

@@ -364,3 +364,62 @@ describe('serve', () => {
     await expect(serve(() => new Response('b'), { port: first.port })).rejects.toThrow(/EADDRINUSE/);
   });
 });
+
+describe('serve: methods a Fetch Request cannot carry', () => {
+  /** Sends `text` on a raw socket and collects everything until the server closes or `stop` matches. */
+  function raw(server: Server, text: string, stop: RegExp): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(server.port, '127.0.0.1', () => socket.write(text));
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+        if (stop.test(received)) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers TRACE with 405 (Allow, no echo) without calling the handler, and keeps the connection', async () => {
+    let calls = 0;
+    const server = await start(() => {
+      calls++;
+      return new Response('ok');
+    });
+    {
+      const answer = await raw(
+        server,
+        `TRACE /secret HTTP/1.1\r\nHost: x\r\nCookie: session=s3cr3t\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        /\r\n\r\nok$/,
+      );
+      const [first, second] = answer.split(/(?=HTTP\/1\.1 )/);
+      expect(first).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+      expect(first).toMatch(/\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i);
+      expect(first).toMatch(/\r\n\r\nMethod Not Allowed$/);
+      expect(answer).not.toContain('s3cr3t');
+      expect(answer).not.toContain('/secret');
+      // The same connection then serves the next request.
+      expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+    }
+    expect(calls).toBe(1);
+    // Node's parser does not know TRACK at all: it answers 400 itself, before serve sees it.
+    const track = await raw(server, 'TRACK / HTTP/1.1\r\nHost: x\r\n\r\n', /$^/);
+    expect(track).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('answers CONNECT with 405 and closes, unless the application listens for it', async () => {
+    const server = await start(() => new Response('ok'));
+    const answer = await raw(server, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', /$^/);
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(answer).toMatch(/\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/);
+    expect(answer).toMatch(/\r\n\r\nMethod Not Allowed$/);
+
+    server.node.on('connect', (_req, socket) => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));
+    const proxied = await raw(server, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', /$^/);
+    expect(proxied).toBe('HTTP/1.1 200 Connection Established\r\n\r\n');
+  });
+});

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { attachWebSockets, type WebSocketHub } from '../websocket/ws-adapter.js';
@@ -35,6 +36,25 @@ export interface Server {
 }
 
 const noop = () => {};
+
+/**
+ * Methods node:http parses but the Fetch standard forbids (it also forbids TRACK, which Node's
+ * parser already refuses with 400) in a `Request` (undici's constructor
+ * throws on them), so no handler can be given one: `serve` answers them itself.
+ */
+const FORBIDDEN_METHODS = new Set(['TRACE', 'CONNECT']);
+/** The `Allow` of that 405: the methods a Fetch handler can be asked about. */
+const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+
+/** 405 without echoing anything of the request (a TRACE echo would leak cookies: cross-site tracing). */
+function methodNotAllowed(res: ServerResponse): void {
+  res.writeHead(405, {
+    allow: ALLOW,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': '18',
+  });
+  res.end('Method Not Allowed');
+}
 
 interface InFlight {
   abort(reason: unknown): void;
@@ -90,6 +110,11 @@ export async function serve(handler: Handler, options?: ServeOptions): Promise<S
       if (inFlight.size === 0) drained?.();
     });
     if (closing) res.shouldKeepAlive = false;
+    if (FORBIDDEN_METHODS.has(req.method ?? '')) {
+      // No Request can carry this method, so the handler (and its middleware) never sees it.
+      methodNotAllowed(res);
+      return;
+    }
     let request: Request | undefined;
     let response: Response;
     try {
@@ -114,6 +139,16 @@ export async function serve(handler: Handler, options?: ServeOptions): Promise<S
     }
   });
   node.keepAliveTimeout = o.keepAliveTimeout;
+  // CONNECT never reaches 'request': without a 'connect' listener Node drops the connection with
+  // no answer. Answer 405 unless the application added its own listener (a proxy).
+  node.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    if (node.listenerCount('connect') > 1) return;
+    socket.on('error', noop);
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nAllow: ${ALLOW}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        'Content-Length: 18\r\nConnection: close\r\n\r\nMethod Not Allowed',
+    );
+  });
   const hub: WebSocketHub | undefined = o.websocket
     ? attachWebSockets(node, o.websocket, { logger, isClosing: () => closing })
     : undefined;

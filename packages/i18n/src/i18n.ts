@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { OptionKeys } from '@adv/types';
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
 import { type Catalog, CONTEXT_SEPARATOR, compileMessage } from './catalog.js';
 import { CatalogRegistry } from './catalog-registry.js';
@@ -7,7 +8,7 @@ import { type Localizer, localizerFor } from './format.js';
 import { LazyMessage } from './lazy.js';
 import { fallbackChain, isValidTimeZone } from './locale-tags.js';
 import { buildTable, type MessageEntry, MessageFormatterPool } from './message-table.js';
-import { resolveOptions } from './options.js';
+import { checkOptionKeys, resolveOptions } from './options.js';
 import type {
   ActivateOptions,
   I18nOptions,
@@ -70,6 +71,9 @@ export const CATALOG_WARNING = 'I18nCatalogWarning';
 
 /** How many distinct untranslated ids keep their compiled message (the cache is then reset). */
 const MAX_UNTRANSLATED = 1000;
+
+/** Checked per call of `withLocale`/`activate`: a key loop, no copy. */
+const ACTIVATE_KEYS: OptionKeys<ActivateOptions> = { timeZone: true };
 
 interface LocaleState {
   readonly locale: string;
@@ -241,9 +245,12 @@ export function createI18n<
       translate(`${context}${CONTEXT_SEPARATOR}${id}`, values, id),
     lazy: (id: string, values?: MessageValues) => new LazyMessage(id, () => translate(id, values)),
     has: (id, locale) => tableOf(locale === undefined ? currentState() : stateOf(supported(locale))).has(id),
-    withLocale: (locale, fn, activateOptions) =>
-      storage.run({ state: stateOf(supported(locale)), timeZone: zone(activateOptions?.timeZone) }, fn),
+    withLocale: (locale, fn, activateOptions) => {
+      checkOptionKeys('withLocale', activateOptions, ACTIVATE_KEYS);
+      return storage.run({ state: stateOf(supported(locale)), timeZone: zone(activateOptions?.timeZone) }, fn);
+    },
     activate: (locale, activateOptions) => {
+      checkOptionKeys('activate', activateOptions, ACTIVATE_KEYS);
       const state = stateOf(supported(locale));
       const timeZone = zone(activateOptions?.timeZone);
       const scope = storage.getStore();

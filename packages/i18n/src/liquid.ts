@@ -1,3 +1,4 @@
+import type { OptionKeys } from '@adv/types';
 import {
   type Context,
   type Emitter,
@@ -15,6 +16,7 @@ import { blocktransId, hashKeys } from './blocktrans.js';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import type { I18n } from './i18n.js';
+import { i18nOptions } from './options.js';
 import type { DateInput, MessageValues } from './types.js';
 
 /** The part of an i18n instance the LiquidJS tags and filters use. */
@@ -39,8 +41,10 @@ export interface LiquidI18nOptions {
    * HTML-escape text values (strings, lazy messages, drops) passed to `trans`/`blocktrans`
    * before they are put into the message (the message itself is trusted). Defaults to on when the engine has `outputEscape`.
    */
-  escapeValues?: boolean;
+  escapeValues?: boolean | undefined;
 }
+
+const LIQUID_KEYS: OptionKeys<LiquidI18nOptions> = { escapeValues: true };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -78,7 +82,8 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
   if (typeof i18n?.t !== 'function') {
     throw new I18nError('ERR_INVALID_OPTION', `Expected \`i18n\` to be an i18n instance, got ${describe(i18n)}`);
   }
-  const escapeValues = options.escapeValues ?? Boolean(liquid.options.outputEscape);
+  const { escapeValues: given } = i18nOptions('registerI18n', options, LIQUID_KEYS, {});
+  const escapeValues = given ?? Boolean(liquid.options.outputEscape);
   const translate = (id: unknown, hash: Record<string, unknown>): string => {
     const { context, ...rest } = hash;
     const values: Record<string, unknown> = {};

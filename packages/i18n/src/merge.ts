@@ -1,4 +1,19 @@
+import type { OptionKeys } from '@adv/types';
 import { type Catalog, CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
+import { i18nOptions } from './options.js';
+
+/** Options of {@link mergeCatalog}. */
+export interface MergeCatalogOptions {
+  /** Whether the catalog is the default locale's: new ids get the id itself as text, else `""`. */
+  isDefault: boolean;
+  /**
+   * Drop ids no longer in the source instead of keeping them under the `#~ ` prefix.
+   * @defaultValue `false`
+   */
+  prune?: boolean | undefined;
+}
+
+const MERGE_CATALOG_KEYS: OptionKeys<MergeCatalogOptions> = { isDefault: true, prune: true };
 
 /** What {@link mergeCatalog} changed. */
 export interface MergeResult {
@@ -15,11 +30,8 @@ export interface MergeResult {
  * source are kept under the `#~ ` prefix (or dropped with `prune`), and an obsolete id that is
  * used again gets its old translation back.
  */
-export function mergeCatalog(
-  existing: Catalog,
-  keys: readonly string[],
-  options: { isDefault: boolean; prune?: boolean },
-): MergeResult {
+export function mergeCatalog(existing: Catalog, keys: readonly string[], options: MergeCatalogOptions): MergeResult {
+  i18nOptions('mergeCatalog', options, MERGE_CATALOG_KEYS, {});
   const wanted = new Set(keys);
   // No prototype: an id such as `__proto__` must stay a plain key.
   const catalog: Record<string, string> = Object.create(null);

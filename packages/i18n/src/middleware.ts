@@ -1,9 +1,10 @@
-import type { Middleware } from '@adv/types';
+import type { Middleware, OptionKeys } from '@adv/types';
 import { describe, I18nError } from './errors.js';
 import { appendVary, firstSegment, readCookie, withHeaders } from './http-util.js';
 import type { I18n } from './i18n.js';
 import { isValidTimeZone } from './locale-tags.js';
 import { createNegotiator } from './negotiate.js';
+import { i18nOptions } from './options.js';
 
 /** The part of an i18n instance the middleware and `setLanguage` use. */
 export type LocaleSource = Pick<
@@ -19,22 +20,22 @@ export interface LocaleMiddlewareOptions {
    * Read the locale from the first path segment (`/pt-br/...`, any case), like Django's `i18n_patterns`.
    * @defaultValue `true`
    */
-  prefix?: boolean;
+  prefix?: boolean | undefined;
   /**
    * Pass the request on with the locale prefix removed (`/pt-br/about` -> `/about`), for routers that do not know about it.
    * @defaultValue `false`
    */
-  stripPrefix?: boolean;
+  stripPrefix?: boolean | undefined;
   /**
    * Cookie that holds the chosen locale (what `setLanguage` writes), or `false` to ignore cookies.
    * @defaultValue `'lang'`
    */
-  cookie?: string | false;
+  cookie?: string | false | undefined;
   /**
    * Use `Accept-Language` when neither prefix nor cookie decide.
    * @defaultValue `true`
    */
-  acceptLanguage?: boolean;
+  acceptLanguage?: boolean | undefined;
   /**
    * The request's time zone (e.g. from a `tz` cookie); invalid or `undefined` results use the instance default.
    * @example (request) => readCookie(request.headers.get('cookie'), 'tz')
@@ -49,6 +50,15 @@ export const LOCALE_MIDDLEWARE_DEFAULTS = {
   cookie: 'lang',
   acceptLanguage: true,
 } as const satisfies Omit<LocaleMiddlewareOptions, 'i18n' | 'timeZone'>;
+
+const LOCALE_MIDDLEWARE_KEYS: OptionKeys<LocaleMiddlewareOptions> = {
+  i18n: true,
+  prefix: true,
+  stripPrefix: true,
+  cookie: true,
+  acceptLanguage: true,
+  timeZone: true,
+};
 
 /**
  * Django's `LocaleMiddleware` for Fetch apps: picks the locale from the URL prefix, then the
@@ -66,7 +76,7 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
   if (typeof i18n?.withLocale !== 'function' || typeof i18n.resolveLocale !== 'function') {
     throw new I18nError('ERR_INVALID_OPTION', `Expected \`i18n\` to be an i18n instance, got ${describe(i18n)}`);
   }
-  const o = { ...LOCALE_MIDDLEWARE_DEFAULTS, ...options };
+  const o = i18nOptions('localeMiddleware', options, LOCALE_MIDDLEWARE_KEYS, LOCALE_MIDDLEWARE_DEFAULTS);
   if (o.cookie !== false && (typeof o.cookie !== 'string' || o.cookie.length === 0)) {
     throw new I18nError(
       'ERR_INVALID_OPTION',

@@ -1,8 +1,65 @@
-import { silentLogger } from '@adv/types';
+import {
+  type OptionKeys,
+  type Resolved,
+  resolveOptions as resolveAdvOptions,
+  silentLogger,
+  unknownOptionMessage,
+} from '@adv/types';
 import type { Catalog } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import { canonicalLocale, isValidTimeZone } from './locale-tags.js';
 import type { I18nOptions } from './types.js';
+
+const optionError = (message: string): I18nError => new I18nError('ERR_INVALID_OPTION', message);
+
+/**
+ * Reads the options object of a public function the one adv way (`resolveOptions` of
+ * `@adv/types`): a non-object is refused, an unknown key is refused with the valid names and a
+ * did-you-mean, and an explicit `undefined` keeps the default. Errors are `ERR_INVALID_OPTION`.
+ * Call it once, in the factory; value checks follow on the result.
+ */
+export function i18nOptions<O extends object, D extends Partial<O>>(
+  name: string,
+  options: O | undefined,
+  keys: OptionKeys<O>,
+  defaults: D,
+): Resolved<O, D> {
+  return resolveAdvOptions(options, { name, keys, defaults, error: optionError });
+}
+
+/**
+ * The shape check of {@link i18nOptions} without building a copy, for option bags passed per
+ * call (`withLocale(locale, fn, { timeZone })`): a loop over the few keys given, no allocation
+ * unless the bag is wrong.
+ */
+export function checkOptionKeys<O extends object>(name: string, options: O | undefined, keys: OptionKeys<O>): void {
+  if (options === undefined) return;
+  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
+    let known = true;
+    for (const key in options) {
+      if (!Object.hasOwn(keys, key)) {
+        known = false;
+        break;
+      }
+    }
+    if (known) return;
+  }
+  i18nOptions(name, options, keys, {});
+}
+
+const I18N_KEYS: OptionKeys<I18nOptions> = {
+  locales: true,
+  defaultLocale: true,
+  messages: true,
+  loadMessages: true,
+  fallback: true,
+  timeZone: true,
+  onMissing: true,
+  onError: true,
+  strict: true,
+  files: true,
+  logger: true,
+};
 
 /** Time zone used when neither the options nor the scope name one. */
 export const DEFAULT_TIME_ZONE = 'UTC';
@@ -24,6 +81,10 @@ export interface ResolvedOptions {
 export function resolveOptions(options: I18nOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new I18nError('ERR_INVALID_OPTION', `Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(I18N_KEYS, key))
+      throw optionError(unknownOptionMessage('createI18n', key, Object.keys(I18N_KEYS)));
   }
   const tag = (name: string, value: unknown): string => {
     const canonical = typeof value === 'string' ? canonicalLocale(value) : undefined;

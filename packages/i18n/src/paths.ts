@@ -1,6 +1,10 @@
+import type { OptionKeys } from '@adv/types';
 import { describe, I18nError } from './errors.js';
 import { firstSegment } from './http-util.js';
 import type { I18n } from './i18n.js';
+import { i18nOptions } from './options.js';
+
+const LOCALIZE_PATH_KEYS: OptionKeys<LocalizePathOptions> = { prefixDefaultLocale: true };
 
 /** Options of {@link localizePath}. */
 export interface LocalizePathOptions {
@@ -8,7 +12,7 @@ export interface LocalizePathOptions {
    * Whether the default locale gets a prefix too (Django's `prefix_default_language`).
    * @defaultValue `true`
    */
-  prefixDefaultLocale?: boolean;
+  prefixDefaultLocale?: boolean | undefined;
 }
 
 /**
@@ -24,6 +28,9 @@ export function localizePath(
   locale: string,
   options: LocalizePathOptions = {},
 ): string {
+  const { prefixDefaultLocale } = i18nOptions('localizePath', options, LOCALIZE_PATH_KEYS, {
+    prefixDefaultLocale: true,
+  });
   const target = i18n.resolveLocale(locale);
   if (target === undefined) {
     throw new I18nError('ERR_UNKNOWN_LOCALE', `Expected \`locale\` to be a supported locale, got ${describe(locale)}`);
@@ -37,8 +44,7 @@ export function localizePath(
   const segment = firstSegment(pathname);
   const bare =
     segment !== undefined && i18n.resolveLocale(segment) !== undefined ? pathname.slice(segment.length + 1) : pathname;
-  const prefix =
-    options.prefixDefaultLocale === false && target === i18n.defaultLocale ? '' : `/${target.toLowerCase()}`;
+  const prefix = prefixDefaultLocale === false && target === i18n.defaultLocale ? '' : `/${target.toLowerCase()}`;
   return `${prefix}${bare || (prefix ? '' : '/')}${rest}`;
 }
 

@@ -1,7 +1,9 @@
+import type { OptionKeys } from '@adv/types';
 import pluralFormsModule from '@tannin/plural-forms';
 import { type GetTextTranslation, po } from 'gettext-parser';
 import { CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
 import { I18nError } from './errors.js';
+import { i18nOptions } from './options.js';
 
 /** One translated entry of a gettext `.po` file. */
 export interface PoEntry {
@@ -167,6 +169,7 @@ export function poToCatalog(
   locale: string,
   options: PoToCatalogOptions = {},
 ): PoConversion {
+  i18nOptions('poToCatalog', options, PO_TO_CATALOG_KEYS, {});
   const catalog: Record<string, string> = Object.create(null);
   const skipped: { id: string; reason: string }[] = [];
   const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
@@ -227,6 +230,9 @@ export function poToCatalog(
 /** The `#,` flag that marks an entry whose msgid and msgstr are ICU messages (Weblate's name for it). */
 export const ICU_FLAG = 'icu-message-format';
 
+const PO_TO_CATALOG_KEYS: OptionKeys<PoToCatalogOptions> = { pluralForms: true };
+const CATALOG_TO_PO_KEYS: OptionKeys<CatalogToPoOptions> = { locale: true, reference: true };
+
 /** Options of {@link catalogToPo}. */
 export interface CatalogToPoOptions {
   /** The catalog's locale, written to the `Language` header. */
@@ -242,6 +248,7 @@ export interface CatalogToPoOptions {
  * obsolete (`#~ `) ids become obsolete entries. Returns the file's UTF-8 bytes.
  */
 export function catalogToPo(catalog: Readonly<Record<string, string>>, options: CatalogToPoOptions): Uint8Array {
+  i18nOptions('catalogToPo', options, CATALOG_TO_PO_KEYS, {});
   const translations: Record<string, Record<string, GetTextTranslation>> = { '': {} };
   const obsolete: Record<string, Record<string, GetTextTranslation>> = {};
   translations['']![''] = { msgid: '', msgstr: [''] };

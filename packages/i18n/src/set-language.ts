@@ -1,7 +1,8 @@
-import type { Handler } from '@adv/types';
+import type { Handler, OptionKeys } from '@adv/types';
 import { describe, I18nError } from './errors.js';
 import { firstSegment } from './http-util.js';
 import type { LocaleSource } from './middleware.js';
+import { i18nOptions } from './options.js';
 import { localizePath } from './paths.js';
 
 /** Options of {@link setLanguage}. */
@@ -12,30 +13,30 @@ export interface SetLanguageOptions {
    * Cookie the chosen locale is written to (the one `localeMiddleware` reads).
    * @defaultValue `'lang'`
    */
-  cookie?: string;
+  cookie?: string | undefined;
   /**
    * Cookie lifetime in seconds.
    * @defaultValue `31536000` (one year)
    */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /**
    * Whether the cookie is `Secure`: `'auto'` sets it when the request URL is https.
    * @defaultValue `'auto'`
    */
-  secure?: boolean | 'auto';
+  secure?: boolean | 'auto' | undefined;
   /**
    * Rewrite a locale prefix in the redirect target to the new locale (`/en/about` -> `/pt-br/about`).
    * @defaultValue `true`
    */
-  prefix?: boolean;
+  prefix?: boolean | undefined;
   /** Other hosts an absolute `next` URL may point to (the request's own host is always allowed). */
-  allowedHosts?: readonly string[];
+  allowedHosts?: readonly string[] | undefined;
   /**
    * Largest request body read, in bytes; a bigger one is answered `413` without being
    * buffered (the form has two short fields; Django caps bodies with `DATA_UPLOAD_MAX_MEMORY_SIZE`).
    * @defaultValue `65536`
    */
-  maxBodySize?: number;
+  maxBodySize?: number | undefined;
 }
 
 /** Defaults of {@link SetLanguageOptions}. */
@@ -47,6 +48,16 @@ export const SET_LANGUAGE_DEFAULTS = {
   allowedHosts: [],
   maxBodySize: 64 * 1024,
 } as const satisfies Omit<SetLanguageOptions, 'i18n'>;
+
+const SET_LANGUAGE_KEYS: OptionKeys<SetLanguageOptions> = {
+  i18n: true,
+  cookie: true,
+  maxAge: true,
+  secure: true,
+  prefix: true,
+  allowedHosts: true,
+  maxBodySize: true,
+};
 
 const MAX_TARGET_LENGTH = 2048;
 
@@ -92,7 +103,7 @@ export function setLanguage(options: SetLanguageOptions): Handler {
       `Expected \`i18n\` to be an i18n instance, got ${describe(options?.i18n)}`,
     );
   }
-  const o = { ...SET_LANGUAGE_DEFAULTS, ...options };
+  const o = i18nOptions('setLanguage', options, SET_LANGUAGE_KEYS, SET_LANGUAGE_DEFAULTS);
   if (typeof o.cookie !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(o.cookie)) {
     throw new I18nError('ERR_INVALID_OPTION', `Expected \`cookie\` to be a cookie name, got ${describe(o.cookie)}`);
   }

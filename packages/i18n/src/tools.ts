@@ -3,7 +3,7 @@
 // extraction needs `oxc-parser`, .po reading needs `gettext-parser`.
 export type { ExtractedMessage } from './extract.js';
 export { extractFromPaths, extractFromSource } from './extract.js';
-export type { MergeResult } from './merge.js';
+export type { MergeCatalogOptions, MergeResult } from './merge.js';
 export { mergeCatalog } from './merge.js';
 export type { CatalogToPoOptions, PoConversion, PoEntry, PoFile, PoToCatalogOptions } from './po.js';
 export { catalogToPo, ICU_FLAG, parsePo, parsePoFile, poToCatalog, pythonFormatToIcu } from './po.js';

@@ -46,21 +46,21 @@ export interface I18nOptions<Default extends string = string, Messages = Record<
    * Catalogs by locale, validated at creation. The default locale's catalog types the message ids.
    * Catalogs may also be given for locales outside `locales` that serve as fallbacks (`pt` for `pt-BR`).
    */
-  messages?: Messages;
+  messages?: Messages | undefined;
   /** Loads a catalog the first time a locale is used (`await i18n.load(locale)`; the middleware does it). */
-  loadMessages?: (locale: string) => Catalog | Promise<Catalog>;
+  loadMessages?: ((locale: string) => Catalog | Promise<Catalog>) | undefined;
   /**
    * Extra fallbacks per locale, tried after the locale itself and before its parent language
    * and the default. The full chain of `pt-BR` is `pt-BR -> pt -> defaultLocale`.
    * @defaultValue `{}`
    * @example { 'pt-BR': ['pt-PT'] }
    */
-  fallback?: Readonly<Record<string, readonly string[]>>;
+  fallback?: Readonly<Record<string, readonly string[]>> | undefined;
   /**
    * Time zone used when none is active (IANA name).
    * @defaultValue `'UTC'`
    */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /**
    * Called when the active locale's own catalog lacks an id; return a string to use it instead
    * of the fallback (or of the id, when no catalog has it).
@@ -70,26 +70,26 @@ export interface I18nOptions<Default extends string = string, Messages = Record<
    * Called when a message or value fails to format; `t` then returns the message source (or the value as text).
    * @defaultValue logs through `logger.error`
    */
-  onError?: (error: I18nError) => void;
+  onError?: ((error: I18nError) => void) | undefined;
   /**
    * Treat catalog warnings (missing translations, unused ids, unused arguments) as errors.
    * @defaultValue `false`
    */
-  strict?: boolean;
+  strict?: boolean | undefined;
   /** Catalog file per locale, named in validation errors (filled in by {@link loadCatalogs}). */
-  files?: Readonly<Record<string, string>>;
+  files?: Readonly<Record<string, string>> | undefined;
   /**
    * Where catalog warnings and format errors go.
    * @defaultValue none: format errors are dropped, and catalog warnings (missing translations,
    * unused ids or arguments) are emitted as one process warning named `I18nCatalogWarning`
    */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Options accepted where the active locale is set. */
 export interface ActivateOptions {
   /** Time zone for dates and times in this scope (IANA name); defaults to the instance's `timeZone`. */
-  timeZone?: string;
+  timeZone?: string | undefined;
 }
 
 /** Date-like inputs of the date and time formatters. */

@@ -33,6 +33,9 @@ const env = { ...process.env, ...(nodedir && nodedir !== 'undefined' ? { npm_con
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
 const TOOLS = ['typescript@~6.0', '@types/node@20'];
+// pnpm runs through npx rather than as a dev dependency: npm 11 leaves pnpm 12's per-platform
+// optional packages out of package-lock.json, which then fails `npm ci`.
+const PNPM = 'pnpm@~12.25';
 // READMEs whose every code block runs from the packed tarballs (scripts/doc-tests.mjs); a
 // package joins once its README passes.
 const DOC_TESTED = new Set(['@adv/types', '@adv/i18n']);
@@ -172,7 +175,11 @@ function checkPackage({ dir, manifest }) {
     `overrides:\n  "@adv/types": "file:${tarballOf['@adv/types']}"\nallowBuilds:\n  better-sqlite3: true\n  msgpackr-extract: true\n`,
   );
   step('pnpm add <tarball>, optional peers, typescript, @types/node', () =>
-    run(bin('pnpm'), ['add', '--config.confirmModulesPurge=false', ...locals, ...peers, ...TOOLS], pnpmProject),
+    run(
+      'npx',
+      ['--yes', PNPM, 'add', '--config.confirmModulesPurge=false', ...locals, ...peers, ...TOOLS],
+      pnpmProject,
+    ),
   );
   writeConsumer(pnpmProject, specifiers);
   step(`pnpm: ESM import of ${specifiers.join(', ')}`, () => run('node', ['consumer.mjs'], pnpmProject));

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningService, startRedis } from '../../../scripts/test-services.js';
 import { bullmqBackend } from '../src/bullmq.js';
 import { createTaskApp, type TaskApp, type TaskError } from '../src/index.js';
-import { createOutbox, type Outbox } from '../src/outbox.js';
+import { createOutbox, type PostgresOutbox, type SqliteOutbox } from '../src/outbox.js';
 
 const redisUrl = inject('redisUrl');
 const postgresUrl = inject('postgresUrl');
@@ -18,7 +18,7 @@ const fixture = fileURLToPath(new URL('./fixtures/outbox-relay.mjs', import.meta
 
 const dirs: string[] = [];
 const apps: TaskApp[] = [];
-const outboxes: Outbox<unknown>[] = [];
+const outboxes: Array<SqliteOutbox | PostgresOutbox> = [];
 const children: ChildProcess[] = [];
 const servers: RunningService[] = [];
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { type OptionKeys, type Resolved, resolveOptions, unknownOptionMessage } from '@adv/types';
+import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
 import { AsyncError } from './errors.js';
 
 const optionError = (message: string): AsyncError => new AsyncError('ERR_INVALID_OPTION', message);
@@ -30,18 +30,7 @@ export function nestedOptions<O extends object, D extends Partial<O>>(
   keys: OptionKeys<O>,
   defaults: D,
 ): Resolved<O, D> {
-  if (options !== undefined) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw invalidOption(path, 'an object', options);
-    }
-    for (const key of Object.keys(options)) {
-      if (!Object.hasOwn(keys, key)) {
-        const valid = Object.keys(keys).map((option) => `${path}.${option}`);
-        throw optionError(unknownOptionMessage(name, `${path}.${key}`, valid));
-      }
-    }
-  }
-  return asyncOptions(name, options, keys, defaults);
+  return resolveOptions(options, { name, path, keys, defaults, error: optionError });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { didYouMean, type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
-import { DeployError, invalidOption } from './errors.js';
+import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
+import { DeployError } from './errors.js';
 
 /** The `ERR_INVALID_OPTION` error `resolveOptions` throws for @adv/deploy. */
 function optionError(message: string): DeployError {
@@ -39,16 +39,5 @@ export function nestedOptions<O extends object, D extends Partial<O>>(
   keys: OptionKeys<O>,
   defaults: D,
 ): Resolved<O, D> {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    invalidOption(path, 'an object', options);
-  }
-  const valid = Object.keys(keys);
-  for (const key of Object.keys(options ?? {})) {
-    if (Object.hasOwn(keys, key)) continue;
-    const guess = didYouMean(key, valid);
-    const hint = guess === undefined ? '.' : `; did you mean \`${path}.${guess}\`?`;
-    const list = valid.map((option) => `\`${path}.${option}\``).join(', ');
-    throw optionError(`Unknown option \`${path}.${key}\` of \`${name}()\`${hint} Valid options: ${list}.`);
-  }
-  return deployOptions(name, options, keys, defaults);
+  return resolveOptions(options, { name, path, keys, defaults, error: optionError });
 }

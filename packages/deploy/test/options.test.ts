@@ -137,11 +137,11 @@ describe('a misspelled option is refused with a did-you-mean', () => {
       'Expected the options of `generateDockerfile()` to be an object, got `node:20` (string)',
     );
     expect((await refusal(() => checkDeploy(settings, 5 as never))).message).toMatch(
-      /^Expected `context` to be an object, got `5` \(number\)$/,
+      /^Expected `context` of `checkDeploy\(\)` to be an object, got `5` \(number\)$/,
     );
     expect(
       (await refusal(() => generateNginxConfig({ serverName: 'example.com', tls: true as never }))).message,
-    ).toMatch(/^Expected `tls` to be an object, got `true` \(boolean\)$/);
+    ).toMatch(/^Expected `tls` of `generateNginxConfig\(\)` to be an object, got `true` \(boolean\)$/);
   });
 
   it('still checks the values, in the `Expected …, got …` shape', async () => {

@@ -1,5 +1,5 @@
-import { type OptionKeys, type Resolved, resolveOptions, unknownOptionMessage } from '@adv/types';
-import { describeValue, SignalError } from './errors.js';
+import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
+import { SignalError } from './errors.js';
 
 const optionError = (message: string): SignalError => new SignalError('ERR_INVALID_OPTION', message);
 
@@ -30,15 +30,5 @@ export function nestedOptions<O extends object, D extends Partial<O>>(
   keys: OptionKeys<O>,
   defaults: D,
 ): Resolved<O, D> {
-  if (options !== undefined && options !== null && typeof options === 'object' && !Array.isArray(options)) {
-    for (const key of Object.keys(options)) {
-      if (!Object.hasOwn(keys, key)) {
-        const valid = Object.keys(keys).map((option) => `${path}.${option}`);
-        throw optionError(unknownOptionMessage(name, `${path}.${key}`, valid));
-      }
-    }
-  } else if (options !== undefined) {
-    throw optionError(`Expected \`${path}\` to be an object, got ${describeValue(options)}`);
-  }
-  return signalOptions(name, options, keys, defaults);
+  return resolveOptions(options, { name, path, keys, defaults, error: optionError });
 }

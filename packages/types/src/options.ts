@@ -15,6 +15,11 @@ export interface ResolveOptionsSpec<O extends object, D extends Partial<O>> {
   readonly defaults: D;
   /** Builds the package's own error (its `ERR_INVALID_OPTION`) from the message. */
   readonly error: (message: string) => Error;
+  /**
+   * Where this bag sits inside the function's options, for one nested in another (`'tls'` of
+   * `generateNginxConfig`): messages then name `tls.certificate`, not `certificate`.
+   */
+  readonly path?: string | undefined;
 }
 
 /** Options with their defaults applied: a defaulted key is never `undefined`. */
@@ -40,30 +45,35 @@ export function resolveOptions<O extends object, D extends Partial<O>>(
   options: O | undefined,
   spec: ResolveOptionsSpec<O, D>,
 ): Resolved<O, D> {
+  const { name, path } = spec;
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw spec.error(`Expected the options of \`${spec.name}()\` to be an object, got ${describeOption(options)}`);
+    const what = path === undefined ? `the options of \`${name}()\`` : `\`${path}\` of \`${name}()\``;
+    throw spec.error(`Expected ${what} to be an object, got ${describeOption(options)}`);
   }
-  const valid = Object.keys(spec.keys);
   const resolved: Record<string, unknown> = { ...spec.defaults };
   for (const [key, value] of Object.entries(options ?? {})) {
-    if (!Object.hasOwn(spec.keys, key)) throw spec.error(unknownOptionMessage(spec.name, key, valid));
+    if (!Object.hasOwn(spec.keys, key)) throw spec.error(unknownOptionMessage(name, key, Object.keys(spec.keys), path));
     if (value !== undefined) resolved[key] = value;
   }
   return resolved as Resolved<O, D>;
 }
 
-/** `Unknown option \`defaultTTL\` of \`createCache()\`; did you mean \`defaultTtl\`? Valid options: …` */
-export function unknownOptionMessage(name: string, key: string, valid: readonly string[]): string {
+/**
+ * `Unknown option \`defaultTTL\` of \`createCache()\`; did you mean \`defaultTtl\`? Valid options: …`;
+ * with a `path`, every name is shown under it (`tls.certificate`).
+ */
+export function unknownOptionMessage(name: string, key: string, valid: readonly string[], path?: string): string {
+  const under = (option: string) => (path === undefined ? option : `${path}.${option}`);
   const guess = didYouMean(key, valid);
-  const hint = guess === undefined ? '' : `; did you mean \`${guess}\`?`;
-  const list = valid.map((option) => `\`${option}\``).join(', ');
-  return `Unknown option \`${key}\` of \`${name}()\`${hint || '.'} Valid options: ${list}.`;
+  const hint = guess === undefined ? '' : `; did you mean \`${under(guess)}\`?`;
+  const list = valid.map((option) => `\`${under(option)}\``).join(', ');
+  return `Unknown option \`${under(key)}\` of \`${name}()\`${hint || '.'} Valid options: ${list}.`;
 }
 
 /**
  * The candidate `input` most likely meant, if any: a case slip or a typo (a small edit distance,
- * where swapping two neighbouring letters counts as one edit), or an abbreviation (`cert` for
- * `certificate`).
+ * where swapping two neighbouring letters counts as one edit), an abbreviation (`cert` for
+ * `certificate`) or a longer spelling (`hostname` for `host`).
  */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   const wanted = input.toLowerCase();
@@ -76,8 +86,11 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const allowed = wanted.length < 4 ? 1 : Math.max(2, Math.floor(wanted.length / 3));
   if (bestDistance <= allowed) return best;
   if (wanted.length < 3) return undefined;
-  const abbreviated = candidates.filter((candidate) => candidate.toLowerCase().startsWith(wanted));
-  return abbreviated.length === 1 ? abbreviated[0] : undefined;
+  const related = candidates.filter((candidate) => {
+    const lower = candidate.toLowerCase();
+    return lower.startsWith(wanted) || (lower.length >= 3 && wanted.startsWith(lower));
+  });
+  return related.length === 1 ? related[0] : undefined;
 }
 
 /**

@@ -83,8 +83,29 @@ describe('didYouMean', () => {
     expect(didYouMean('ab', ['abcdefgh'])).toBeUndefined();
   });
 
+  it('finds the one option a longer spelling starts with', () => {
+    expect(didYouMean('hostname', ['host', 'port'])).toBe('host');
+    expect(didYouMean('portNumber', ['port', 'portal'])).toBe('port');
+  });
+
   it('says so in the message only when it has a guess', () => {
     expect(unknownOptionMessage('f', 'vary', ['varyOn'])).toContain('did you mean `varyOn`?');
     expect(unknownOptionMessage('f', 'zzz', ['varyOn'])).not.toContain('did you mean');
+  });
+});
+
+describe('resolveOptions of a nested bag', () => {
+  const nested = { ...spec, path: 'tls' } as const;
+
+  it('names every option under its path', () => {
+    expect(() => resolveOptions({ defaultTTl: 1 } as DemoOptions, nested)).toThrow(
+      'Unknown option `tls.defaultTTl` of `createDemo()`; did you mean `tls.defaultTtl`? Valid options: `tls.defaultTtl`, `tls.keyPrefix`, `tls.onError`.',
+    );
+  });
+
+  it('refuses a non-object by its path', () => {
+    expect(() => resolveOptions(7 as unknown as DemoOptions, nested)).toThrow(
+      'Expected `tls` of `createDemo()` to be an object, got `7` (number)',
+    );
   });
 });

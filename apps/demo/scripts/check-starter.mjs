@@ -5,10 +5,19 @@
 // port and GETs / and /readyz. Run after `npm run build` at the root:
 //   npm run check:starter -w @adv/demo
 // test/starter.test.ts does the same in `npm test`, reusing the compiled better-sqlite3.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, installStarter, packPackages, startStarter, writeStarter } from './starter.mjs';
+import { freePort, installStarter, packPackages, repoDir, startStarter, writeStarter } from './starter.mjs';
+
+// It packs the monorepo's packages/*: in an app copied out of it there is nothing to pack.
+if (!existsSync(join(repoDir, 'packages', 'types', 'package.json'))) {
+  console.error(
+    'check:starter checks apps/demo from inside the adv monorepo (it packs its packages/*), and this app is not in it.\n' +
+      'A standalone app (npm create adv) has nothing to check here: run npm test.',
+  );
+  process.exit(1);
+}
 
 const work = mkdtempSync(join(tmpdir(), 'adv-starter-'));
 try {

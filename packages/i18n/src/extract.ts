@@ -1,9 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseSync, Visitor } from 'oxc-parser';
-import { blocktransId, hashKeys } from './blocktrans.js';
+import { blocktransId } from './blocktrans.js';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { I18nError } from './errors.js';
+import { blocktransArgs, transArgs } from './tag-args.js';
 
 /** Where an id was found. */
 export interface ExtractedMessage {
@@ -104,17 +105,41 @@ export function extractFromSource(
     }).visit(result.program);
   } else if (TEMPLATES.has(ext)) {
     const quoted = `(?:'([^']*)'|"([^"]*)")`;
-    for (const match of text.matchAll(new RegExp(String.raw`\{%-?\s*trans\s+${quoted}([^%]*)%\}`, 'g'))) {
-      const id = match[1] ?? match[2] ?? '';
-      const context = /context\s*:\s*(?:'([^']*)'|"([^"]*)")/.exec(match[3] ?? '');
-      add(context ? `${context[1] ?? context[2]}${CONTEXT_SEPARATOR}${id}` : id, match.index);
+    /** A quoted literal's text, `undefined` for an expression (a variable is not extracted). */
+    const unquote = (expression: string | undefined) =>
+      expression === undefined
+        ? undefined
+        : /^(?:'([^']*)'|"([^"]*)")$/
+            .exec(expression.trim())
+            ?.slice(1)
+            .find((x) => x !== undefined);
+    const keyOf = (id: string, context: string | undefined) =>
+      context === undefined ? id : `${context}${CONTEXT_SEPARATOR}${id}`;
+    for (const match of text.matchAll(/\{%-?\s*(?:trans|translate)\s+([^%]*?)-?%\}/g)) {
+      let args: ReturnType<typeof transArgs>;
+      try {
+        args = transArgs(match[1] ?? '');
+      } catch {
+        continue; // the template engine reports it
+      }
+      const id = unquote(args.id.split('|')[0]);
+      if (id === undefined || args.noop) continue;
+      const context = args.context === undefined ? undefined : unquote(args.context);
+      if (args.context !== undefined && context === undefined) continue; // a context from a variable
+      add(keyOf(id, context), match.index);
     }
-    for (const match of text.matchAll(/\{%-?\s*blocktrans\b([^%]*?)-?%\}([\s\S]*?)\{%-?\s*endblocktrans\s*-?%\}/g)) {
-      const args = match[1] ?? '';
-      const context = /context\s*[:=]\s*(?:'([^']*)'|"([^"]*)")/.exec(args);
-      const [singular = '', plural] = (match[2] ?? '').split(/\{%-?\s*plural\s*-?%\}/);
-      const id = blocktransId(singular, plural, hashKeys(args));
-      add(context ? `${context[1] ?? context[2]}${CONTEXT_SEPARATOR}${id}` : id, match.index);
+    const blocks = /\{%-?\s*(blocktrans|blocktranslate)\b([^%]*?)-?%\}([\s\S]*?)\{%-?\s*end\1\s*-?%\}/g;
+    for (const match of text.matchAll(blocks)) {
+      let args: ReturnType<typeof blocktransArgs>;
+      try {
+        args = blocktransArgs(match[2] ?? '');
+      } catch {
+        continue;
+      }
+      const context = args.context === undefined ? undefined : unquote(args.context);
+      if (args.context !== undefined && context === undefined) continue;
+      const [singular = '', plural] = (match[3] ?? '').split(/\{%-?\s*plural\s*-?%\}/);
+      add(keyOf(blocktransId(singular, args.count === undefined ? undefined : plural, args), context), match.index);
     }
     for (const match of text.matchAll(new RegExp(String.raw`\{\{-?\s*${quoted}\s*\|\s*t\b`, 'g'))) {
       add(match[1] ?? match[2] ?? '', match.index);

@@ -206,7 +206,9 @@ export function createI18n<
     const literal = entry.message.literal;
     if (literal !== undefined) return literal;
     try {
-      const output: unknown = pool.formatterOf(entry, scope ? scope.timeZone : resolved.timeZone).format(values);
+      const output: unknown = pool
+        .formatterOf(entry, scope ? scope.timeZone : resolved.timeZone, state.locale)
+        .format(values);
       // Object values (a LazyMessage, a Liquid drop) make IntlMessageFormat return parts.
       return typeof output === 'string' ? output : Array.isArray(output) ? output.join('') : String(output);
     } catch (cause) {

@@ -1,21 +1,9 @@
 import type { OptionKeys } from '@adv/types';
-import {
-  type Context,
-  type Emitter,
-  evalToken,
-  Hash,
-  type Liquid,
-  Tag,
-  type TagToken,
-  type TopLevelToken,
-  TypeGuards,
-  toValue,
-  type ValueToken,
-} from 'liquidjs';
-import { blocktransId, hashKeys } from './blocktrans.js';
+import { type Liquid, toValue } from 'liquidjs';
 import { CONTEXT_SEPARATOR } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import type { I18n } from './i18n.js';
+import { blocktransTag, type TagRuntime, transTag } from './liquid-tags.js';
 import { i18nOptions } from './options.js';
 import type { DateInput, MessageValues } from './types.js';
 
@@ -60,10 +48,13 @@ const isText = (value: unknown): boolean =>
  * Adds Django's `{% trans %}` / `{% blocktrans %}` and l10n filters to a LiquidJS engine. The
  * locale and time zone are the active ones (`localeMiddleware` or `withLocale` around `render`).
  *
- * - `{% trans "cart.items" count: cart.size %}`, `{% trans "May" context: "month" %}`
- * - `{% blocktrans count: n %}{count, plural, one {# item} other {# items}}{% endblocktrans %}`:
- *   the trimmed body is the message id (gettext style) and the default-language text; a
- *   Django-style body (`{{ count }} item{% plural %}{{ count }} items`) is turned into that ICU id.
+ * - `{% trans "cart.items" count: cart.size %}`, `{% trans "May" context: "month" %}`; Django's
+ *   `{% trans "May" context "month" as var %}`, `noop` and filters (`"Title"|upcase`) too.
+ * - `{% blocktrans %}Hello {{ name }}{% endblocktrans %}`: Django's block: its body is the message
+ *   id, `{{ name }}` comes from `with name=expr` or the template's scope, `count n=expr` with
+ *   `{% plural %}`, `context "c"`, `trimmed`, `asvar v`; literal braces are text. A body that is
+ *   an ICU message over the bound names (`{% blocktrans count: n %}{count, plural, …}`) is used as is.
+ * - `{% translate %}` / `{% blocktranslate %}` are the same tags under Django's newer names.
  * - filters: `t`, `format_date`, `format_time`, `format_datetime` (a `dateStyle`/`timeStyle` argument),
  *   `format_number`, `format_currency: "BRL"`, `format_percent`, `format_relative: "day"`,
  *   `format_list`, `language_name`.
@@ -84,75 +75,25 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
   }
   const { escapeValues: given } = i18nOptions('registerI18n', options, LIQUID_KEYS, {});
   const escapeValues = given ?? Boolean(liquid.options.outputEscape);
-  const translate = (id: unknown, hash: Record<string, unknown>): string => {
-    const { context, ...rest } = hash;
-    const values: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(rest))
-      values[key] = escapeValues && isText(value) ? escapeHtml(String(value)) : value;
-    if (context === undefined) return i18n.t(String(id), values as MessageValues);
+  const translate = (id: string, values: Record<string, unknown>, context: unknown): string => {
+    if (context === undefined) return i18n.t(id, values as MessageValues);
     // `pgettext` shows the id, not `context\u0004id`, when no catalog has the pair.
-    if (typeof i18n.pgettext === 'function') {
-      return i18n.pgettext(String(context), String(id) as never, values as MessageValues);
-    }
-    return i18n.t(`${String(context)}${CONTEXT_SEPARATOR}${String(id)}`, values as MessageValues);
+    if (typeof i18n.pgettext === 'function')
+      return i18n.pgettext(String(context), id as never, values as MessageValues);
+    return i18n.t(`${String(context)}${CONTEXT_SEPARATOR}${id}`, values as MessageValues);
   };
-  const separator = liquid.options.keyValueSeparator;
-  const isCatalogued = (id: unknown, context: unknown): boolean => {
+  const isCatalogued = (id: string, context: unknown): boolean => {
     if (typeof i18n.has !== 'function') return true;
-    return i18n.has(context === undefined ? String(id) : `${String(context)}${CONTEXT_SEPARATOR}${String(id)}`);
+    return i18n.has(context === undefined ? id : `${String(context)}${CONTEXT_SEPARATOR}${id}`);
   };
-
-  liquid.registerTag(
-    'trans',
-    class TransTag extends Tag {
-      readonly #id: ValueToken;
-      readonly #literal: boolean;
-      readonly #hash: Hash;
-      constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
-        super(token, remain, engine);
-        this.#id = this.tokenizer.readValueOrThrow();
-        this.#literal = TypeGuards.isQuotedToken(this.#id);
-        this.#hash = new Hash(this.tokenizer, separator);
-      }
-      *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
-        const id = yield evalToken(this.#id, ctx);
-        const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;
-        const text = translate(id, hash);
-        // `{% trans variable %}` whose value no catalog has is data, not a trusted message
-        // (Django escapes it too): escape it as `{{ variable }}` would be.
-        const untrusted = escapeValues && !this.#literal && !isCatalogued(id, hash.context);
-        emitter.write(untrusted ? escapeHtml(text) : text);
-      }
-    },
-  );
-
-  liquid.registerTag(
-    'blocktrans',
-    class BlockTransTag extends Tag {
-      readonly #id: string;
-      readonly #hash: Hash;
-      constructor(token: TagToken, remain: TopLevelToken[], engine: Liquid) {
-        super(token, remain, engine);
-        // Django writes `count=n`, Liquid `count: n`: accept both.
-        const djangoArgs = token.args.includes('=') && !token.args.includes(':');
-        this.#hash = new Hash(this.tokenizer, djangoArgs ? '=' : separator);
-        const singular: string[] = [];
-        let plural: string[] | undefined;
-        for (;;) {
-          const next = remain.shift();
-          if (next === undefined) throw new Error(`tag ${token.getText()} not closed`);
-          if (TypeGuards.isTagToken(next) && next.name === 'endblocktrans') break;
-          if (TypeGuards.isTagToken(next) && next.name === 'plural' && plural === undefined) plural = [];
-          else (plural ?? singular).push(next.getText());
-        }
-        this.#id = blocktransId(singular.join(''), plural?.join(''), hashKeys(token.args));
-      }
-      *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
-        const hash = (yield this.#hash.render(ctx)) as Record<string, unknown>;
-        emitter.write(translate(this.#id, hash));
-      }
-    },
-  );
+  const runtime: TagRuntime = { translate, isCatalogued, escapeValues, escapeHtml };
+  const Trans = transTag(runtime);
+  const BlockTrans = blocktransTag(runtime);
+  // Django 3.1 renamed the tags `translate` / `blocktranslate`; both names work there and here.
+  liquid.registerTag('trans', Trans);
+  liquid.registerTag('translate', Trans);
+  liquid.registerTag('blocktrans', BlockTrans);
+  liquid.registerTag('blocktranslate', BlockTrans);
 
   // Like Liquid's own filters (and Django's `date` on None), a nil or empty value renders as
   // nothing rather than as `1/1/1970`, `NaN` or `undefined`; a value that is not a number is
@@ -171,9 +112,14 @@ export function registerI18n(liquid: Liquid, i18n: LiquidI18n, options: LiquidI1
 
   liquid.registerFilter('t', (id: unknown, ...args: unknown[]) => {
     if (blank(toValue(id))) return '';
-    const hash: Record<string, unknown> = {};
-    for (const arg of args) if (Array.isArray(arg) && typeof arg[0] === 'string') hash[arg[0]] = arg[1];
-    return translate(id, hash);
+    const values: Record<string, unknown> = {};
+    let context: unknown;
+    for (const arg of args) {
+      if (!Array.isArray(arg) || typeof arg[0] !== 'string') continue;
+      if (arg[0] === 'context') context = arg[1];
+      else values[arg[0]] = escapeValues && isText(arg[1]) ? escapeHtml(String(arg[1])) : arg[1];
+    }
+    return translate(String(toValue(id)), values, context);
   });
   const style = (value: unknown) => (typeof value === 'string' ? value : undefined) as never;
   liquid.registerFilter('format_date', (value: unknown, dateStyle?: unknown) =>

@@ -10,6 +10,8 @@ export interface MessageEntry {
   formatter: IntlMessageFormat | undefined;
   /** Formatters of date/time messages, one per time zone. */
   byTimeZone: Map<string, IntlMessageFormat> | undefined;
+  /** Formatters for other requested locales on fallback (`pt-PT` served from `pt`), by locale and time zone. */
+  byLocale?: Map<string, IntlMessageFormat> | undefined;
 }
 
 type MessageFormatters = NonNullable<NonNullable<ConstructorParameters<typeof IntlMessageFormat>[3]>['formatters']>;
@@ -41,7 +43,10 @@ function byIdentity<F>(create: (locale: string | string[] | undefined, options: 
   };
 }
 
-function formattersFor(timeZone: string | undefined): MessageFormatters {
+/** The language subtag of a tag: `pt-PT` -> `pt`. */
+const languageOf = (locale: string) => locale.split('-', 1)[0]!.toLowerCase();
+
+function formattersFor(timeZone: string | undefined, pluralLocale?: string): MessageFormatters {
   const getNumberFormat = byIdentity(
     (locales, options) => new Intl.NumberFormat(locales, options as Intl.NumberFormatOptions),
   );
@@ -54,7 +59,7 @@ function formattersFor(timeZone: string | undefined): MessageFormatters {
     const key = `${typeof locales === 'string' ? locales : JSON.stringify(locales ?? null)}\u0000${options?.type ?? 'cardinal'}`;
     let rules = plurals.get(key);
     if (rules === undefined) {
-      rules = new Intl.PluralRules(locales, options);
+      rules = new Intl.PluralRules(pluralLocale ?? locales, options);
       plurals.set(key, rules);
     }
     return rules;
@@ -69,10 +74,29 @@ function formattersFor(timeZone: string | undefined): MessageFormatters {
  */
 export class MessageFormatterPool {
   readonly #base = formattersFor(undefined);
-  readonly #byTimeZone = new Map<string, MessageFormatters>();
+  readonly #shared = new Map<string, MessageFormatters>();
 
-  /** The (cached) formatter of `entry`, for `timeZone` when the message has dates or times. */
-  formatterOf(entry: MessageEntry, timeZone: string): IntlMessageFormat {
+  /**
+   * The (cached) formatter of `entry` for a request in `locale` (default: the entry's own), for
+   * `timeZone` when the message has dates or times. On fallback the message's text comes from
+   * another catalog, but numbers and dates are formatted for the requested locale (`pt-PT`
+   * served from `pt` writes `1234,5` and picks pt-PT's plural forms). When the fallback crosses
+   * languages (a `fr` request shown the `en` text) the plural forms stay the text's language's,
+   * as gettext takes them from the catalog that has the message.
+   */
+  formatterOf(entry: MessageEntry, timeZone: string, locale: string = entry.locale): IntlMessageFormat {
+    if (locale !== entry.locale) {
+      entry.byLocale ??= new Map();
+      const key = entry.message.usesDateTime ? `${locale}\u0000${timeZone}` : locale;
+      let formatter = entry.byLocale.get(key);
+      if (formatter === undefined) {
+        const pluralLocale = languageOf(locale) === languageOf(entry.locale) ? undefined : entry.locale;
+        const zone = entry.message.usesDateTime ? timeZone : undefined;
+        formatter = this.#create(entry, this.#formatters(zone, pluralLocale), locale);
+        entry.byLocale.set(key, formatter);
+      }
+      return formatter;
+    }
     if (!entry.message.usesDateTime) {
       if (entry.formatter === undefined) entry.formatter = this.#create(entry, this.#base);
       return entry.formatter;
@@ -80,19 +104,26 @@ export class MessageFormatterPool {
     entry.byTimeZone ??= new Map();
     let formatter = entry.byTimeZone.get(timeZone);
     if (formatter === undefined) {
-      let formatters = this.#byTimeZone.get(timeZone);
-      if (formatters === undefined) {
-        formatters = formattersFor(timeZone);
-        this.#byTimeZone.set(timeZone, formatters);
-      }
-      formatter = this.#create(entry, formatters);
+      formatter = this.#create(entry, this.#formatters(timeZone, undefined));
       entry.byTimeZone.set(timeZone, formatter);
     }
     return formatter;
   }
 
-  #create(entry: MessageEntry, formatters: MessageFormatters): IntlMessageFormat {
-    return new IntlMessageFormat(entry.message.ast, entry.locale, undefined, { formatters });
+  /** The shared formatters of a time zone (and of a plural-rules locale other than the formatter's). */
+  #formatters(timeZone: string | undefined, pluralLocale: string | undefined): MessageFormatters {
+    if (timeZone === undefined && pluralLocale === undefined) return this.#base;
+    const key = `${timeZone ?? ''}\u0000${pluralLocale ?? ''}`;
+    let formatters = this.#shared.get(key);
+    if (formatters === undefined) {
+      formatters = formattersFor(timeZone, pluralLocale);
+      this.#shared.set(key, formatters);
+    }
+    return formatters;
+  }
+
+  #create(entry: MessageEntry, formatters: MessageFormatters, locale: string = entry.locale): IntlMessageFormat {
+    return new IntlMessageFormat(entry.message.ast, locale, undefined, { formatters });
   }
 }
 

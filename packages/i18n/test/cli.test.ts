@@ -55,6 +55,17 @@ describe('extractFromSource', () => {
     expect(extractFromSource(code, 'a.ts')).toEqual([{ key: 'real.one', file: 'a.ts', line: 8 }]);
   });
 
+  it('issue #17: finds calls with whitespace or comments before the parenthesis', () => {
+    const code =
+      "t ('spaced');\nt\n  ('newline');\ni18n.t /* why */ ('commented');\nlazy\t(`tabbed`);\nconst s = 't (\\'no\\')'; // t ('no')\n";
+    expect(extractFromSource(code, 'a.js').map((m) => [m.key, m.line])).toEqual([
+      ['spaced', 1],
+      ['newline', 2],
+      ['commented', 4],
+      ['tabbed', 5],
+    ]);
+  });
+
   it('handles template literals, context, plural messages, JSX, TS generics and optional calls', () => {
     const code = `import { i18n } from './i18n.js';
 type Id = 'typed.id';
@@ -100,7 +111,7 @@ export const G = <T,>(x: T) => x satisfies T; // generics that look like JSX in 
   it('finds trans, blocktrans and the t filter in templates, with line numbers', () => {
     const template = `<h1>{% trans "home.title" %}</h1>
 {%- trans 'May' context: "month" -%}
-{% blocktrans count: n %}
+{% blocktrans trimmed count: n %}
   {count, plural, one {# item} other {# items}}
 {% endblocktrans %}
 {{ "footer" | t }}

@@ -1,6 +1,8 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import { blocktransId } from '../src/blocktrans.js';
+import { blocktransId, icuLiteral } from '../src/blocktrans.js';
+import { extractFromSource } from '../src/extract.js';
 import { createI18n, I18nError } from '../src/index.js';
 import { registerI18n } from '../src/liquid.js';
 import { spaces } from './fixtures/spaces.js';
@@ -55,6 +57,27 @@ describe('LiquidJS tags and filters', () => {
     expect(await render(template, { n: 3 }, 'pt-BR')).toBe('3 itens');
     const named = '{% blocktrans name: who %}Hello, <b>{{ name }}</b>!{% endblocktrans %}';
     expect(await render(named, { who: 'Ana' }, 'pt-BR')).toBe('Olá, <b>Ana</b>!');
+  });
+
+  it('issue #17: scope values, whitespace as written, trimmed, and literal braces that load as a catalog', async () => {
+    expect(await render('{% blocktrans %}Hello {{ name }}{% endblocktrans %}', { name: 'Ana' })).toBe('Hello Ana');
+    expect(await engine.parseAndRender('{% blocktrans %} Hi {% endblocktrans %}|')).toBe(' Hi |');
+    const trimmed = '{% blocktrans trimmed %}\n  Hello,\n    {{ name }}!\n{% endblocktrans %}';
+    expect(await engine.parseAndRender(trimmed, { name: 'Ana' })).toBe('Hello, Ana!');
+    // The extracted id of a block with literal braces is a valid catalog key and message.
+    const braces = '{% blocktrans %}Use {} or {name} for {{ what }}{% endblocktrans %}';
+    const [id] = extractFromSource(braces, 'page.liquid').map((m) => m.key);
+    expect(id).toBe("Use '{}' or '{'name'}' for {what}");
+    const withBraces = createI18n({
+      locales: ['en', 'pt-BR'],
+      defaultLocale: 'en',
+      messages: { en: { [id!]: id! }, 'pt-BR': { [id!]: "Use '{}' ou '{'name'}' para {what}" } },
+    });
+    const local = new Liquid();
+    registerI18n(local, withBraces);
+    expect(await withBraces.withLocale('pt-BR', () => local.parseAndRender(braces, { what: 'sets' }))).toBe(
+      'Use {} ou {name} para sets',
+    );
   });
 
   it('renders tags whose id is in no catalog yet as source text, not as raw ICU or context keys', async () => {
@@ -131,14 +154,36 @@ describe('LiquidJS tags and filters', () => {
 });
 
 describe('blocktransId', () => {
-  it('keeps ICU bodies and converts Django-style ones, escaping literal braces and apostrophes', () => {
-    expect(blocktransId('  {n, plural, other {# x}}\n', undefined, ['n'])).toBe('{n, plural, other {# x}}');
-    expect(blocktransId("It's {{ name }} {ok}", undefined, ['name'])).toBe("It''s {name} '{'ok'}'");
-    expect(blocktransId('{{ counter }} file', '{{ counter }} files of {{ owner }}', ['counter', 'owner'])).toBe(
-      '{counter, plural, one {# file} other {# files of {owner}}}',
+  const shape = (names: string[], count?: string, trimmed = false) => ({ names, count, trimmed });
+  it('keeps ICU bodies over bound names and converts Django-style ones, escaping literal braces and apostrophes', () => {
+    expect(blocktransId('{n, plural, other {# x}}', undefined, shape(['n'], 'n'))).toBe('{n, plural, other {# x}}');
+    expect(blocktransId("It's {{ name }} {ok}", undefined, shape(['name']))).toBe("It''s {name} '{'ok'}'");
+    expect(
+      blocktransId('{{ counter }} file', '{{ counter }} files of {{ owner }}', shape(['counter', 'owner'], 'counter')),
+    ).toBe('{counter, plural, one {# file} other {# files of {owner}}}');
+    // Text whose braces are not an ICU message over bound names is text, as in Django.
+    expect(blocktransId('Use {} or {name} {{', undefined, shape([]))).toBe("Use '{}' or '{'name'}' '{{'");
+    expect(blocktransId('#1 of {{ n }}', '# {{ n }}', shape(['n'], 'n'))).toBe(
+      "{n, plural, one {'#'1 of #} other {'#' #}}",
     );
-    expect(blocktransId('{{ count }} a', '{{ count }} b', ['x', 'count'])).toBe(
-      '{count, plural, one {# a} other {# b}}',
+  });
+
+  it('keeps whitespace as written unless trimmed (Django trim_whitespace)', () => {
+    expect(blocktransId('  Hello\n  ', undefined, shape([]))).toBe('  Hello\n  ');
+    expect(blocktransId('\n\nThere\n\t are 5  \n\n   comments\n', undefined, shape([], undefined, true))).toBe(
+      'There are 5 comments',
     );
+  });
+
+  it('icuLiteral text renders as itself', () => {
+    const samples = ["'{", "{'", '{{}}', "a'b'c", "''{x}''", '#{#}', "it's {ok}", "'", "''", '{', '}}{{', "'#'"];
+    for (const text of samples) {
+      for (const inPlural of [false, true]) {
+        const message = inPlural ? `{n, plural, other {${icuLiteral(text, true)}}}` : icuLiteral(text);
+        expect(new IntlMessageFormat(message, 'en', undefined, { ignoreTag: true }).format({ n: 2 }), message).toBe(
+          text,
+        );
+      }
+    }
   });
 });

@@ -194,3 +194,32 @@ describe('concurrency isolation', () => {
     for (const { expected, seen } of await Promise.all(runs)) expect(seen).toEqual(Array(5).fill(expected));
   });
 });
+
+describe('formatting locale on fallback (issue #17)', () => {
+  const items = '{n, plural, one {# item} other {# itens}}';
+  const i18n = createI18n({
+    locales: ['en', 'pt', 'pt-PT', 'fr'],
+    defaultLocale: 'en',
+    messages: {
+      en: { items: '{n, plural, one {# item} other {# items}}', total: 'Total: {x, number}' },
+      pt: { items, total: 'Total: {x, number}' },
+    },
+    logger: silentLogger,
+  });
+  const inLocale = (locale: string, id: 'items' | 'total', values: Record<string, number>) =>
+    spaces(i18n.withLocale(locale, () => i18n.t(id, values)));
+
+  it('a pt-PT request served from the pt catalog gets pt-PT plural rules and number format', () => {
+    expect(inLocale('pt', 'items', { n: 0 })).toBe('0 item'); // pt: 0 is "one"
+    expect(inLocale('pt-PT', 'items', { n: 0 })).toBe('0 itens'); // pt-PT: 0 is "other"
+    expect(inLocale('pt', 'total', { x: 12345.5 })).toBe('Total: 12.345,5');
+    expect(inLocale('pt-PT', 'total', { x: 12345.5 })).toBe('Total: 12 345,5');
+    expect(i18n.withLocale('pt-PT', () => i18n.formatNumber(1234.5))).toBe('1234,5');
+  });
+
+  it('across languages the text keeps its own plural forms, numbers follow the request', () => {
+    // fr counts 0 as "one"; the English text falls back with English plurals (gettext's msgid rule).
+    expect(inLocale('fr', 'items', { n: 0 })).toBe('0 items');
+    expect(inLocale('fr', 'total', { x: 12345.5 })).toBe('Total: 12 345,5');
+  });
+});

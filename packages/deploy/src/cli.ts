@@ -36,8 +36,10 @@ Commands:
   nginx --server-name example.com [--server-name www.example.com] [--upstream 127.0.0.1:3000]...
         [--static-root /srv/app/static] [--static-url /static/] [--cert FILE --cert-key FILE | --no-tls]
   dockerfile [--node 20] [--entry dist/server.js] [--port 3000] [--build-script build]
-  systemd [--name app] [--user app] [--dir /srv/app] [--entry dist/server.js] [--env-file /etc/app/env]
-          [--writable /srv/app/data]...
+  systemd [--name app] [--user app] [--dir /srv/app] [--entry dist/server.js]
+          [--environment-file /etc/app/env] [--writable /srv/app/data]...
+      (--env-file is an alias, but Node 20 itself consumes --env-file anywhere on its command
+      line and stops with "node: <file>: not found": write --environment-file.)
   Generators print to stdout, or write --out FILE.
 `;
 
@@ -179,17 +181,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             user: { type: 'string' },
             dir: { type: 'string' },
             entry: { type: 'string' },
+            // systemd's own name (EnvironmentFile=). Node 20 reads `--env-file` wherever it appears,
+            // even after the script, so that spelling only reaches us via `node -- bin.js` or a newer Node.
+            'environment-file': { type: 'string' },
             'env-file': { type: 'string' },
             writable: { type: 'string', multiple: true },
             out: { type: 'string' },
           },
         });
+        if (values['environment-file'] && values['env-file'])
+          throw new DeployError('ERR_CLI_USAGE', 'Pass --environment-file or its alias --env-file, not both');
+        const environmentFile = values['environment-file'] ?? values['env-file'];
         const text = generateSystemdUnit({
           ...(values.name ? { name: values.name } : {}),
           ...(values.user ? { user: values.user } : {}),
           ...(values.dir ? { workingDirectory: values.dir } : {}),
           ...(values.entry ? { entry: values.entry } : {}),
-          ...(values['env-file'] ? { environmentFile: values['env-file'] } : {}),
+          ...(environmentFile ? { environmentFile } : {}),
           ...(values.writable ? { writablePaths: values.writable } : {}),
         });
         await output(text, values.out, io);

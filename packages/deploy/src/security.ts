@@ -2,7 +2,7 @@ import type { Middleware, OptionKeys } from '@adv/types';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 import { effectiveAllowedHosts, isAllowedHost, isSecureRequest, requestHost, splitHost } from './request-info.js';
-import { resolveSettings, type SecuritySettings } from './settings-schema.js';
+import { referrerPolicyHeader, resolveSettings, type SecuritySettings } from './settings-schema.js';
 
 /** Options of {@link securityMiddleware} beyond the settings. */
 export interface SecurityMiddlewareOptions {
@@ -90,7 +90,8 @@ export function securityMiddleware(settings: SecuritySettings, options?: Securit
   }
   const fixed: [string, string][] = [];
   if (s.SECURE_CONTENT_TYPE_NOSNIFF) fixed.push(['x-content-type-options', 'nosniff']);
-  if (s.SECURE_REFERRER_POLICY) fixed.push(['referrer-policy', s.SECURE_REFERRER_POLICY]);
+  const referrerPolicy = referrerPolicyHeader(s.SECURE_REFERRER_POLICY);
+  if (referrerPolicy) fixed.push(['referrer-policy', referrerPolicy]);
   if (s.SECURE_CROSS_ORIGIN_OPENER_POLICY)
     fixed.push(['cross-origin-opener-policy', s.SECURE_CROSS_ORIGIN_OPENER_POLICY]);
   if (s.X_FRAME_OPTIONS) fixed.push(['x-frame-options', s.X_FRAME_OPTIONS]);

@@ -66,8 +66,6 @@ export interface BaseSettings {
   SESSION_COOKIE_SECURE: boolean;
   /** `SESSION_COOKIE_HTTPONLY`. */
   SESSION_COOKIE_HTTPONLY: boolean;
-  /** `CSRF_COOKIE_SECURE`. */
-  CSRF_COOKIE_SECURE: boolean;
   /** `SILENCED_SYSTEM_CHECKS`: comma-separated check ids `checkDeploy` leaves out. */
   SILENCED_SYSTEM_CHECKS: string[];
   /** `STATIC_URL`: URL prefix of static files. */
@@ -78,11 +76,34 @@ export interface BaseSettings {
   NODE_ENV: string;
 }
 
+/** The two policies that, as in Django, may also be `null` (no header) and, for Referrer-Policy, a list. */
+type PolicySettings = 'SECURE_REFERRER_POLICY' | 'SECURE_CROSS_ORIGIN_OPENER_POLICY';
+
 /**
  * The settings the security, CSRF and check functions read: any subset, Django's defaults for
  * the rest (a setting given as `undefined` takes its default too).
  */
-export type SecuritySettings = { [K in keyof BaseSettings]?: BaseSettings[K] | undefined };
+export type SecuritySettings = { [K in Exclude<keyof BaseSettings, PolicySettings>]?: BaseSettings[K] | undefined } & {
+  /**
+   * Referrer-Policy values, comma-separated or as an array (Django takes both); `null` sends no
+   * header (Django's `None`, security.W022). An empty string is an invalid value (security.E023).
+   * @defaultValue `'same-origin'`
+   */
+  SECURE_REFERRER_POLICY?: string | readonly string[] | null | undefined;
+  /**
+   * One of {@link COOP_VALUES}; `null` sends no header (Django's `None`). An empty string is an
+   * invalid value (security.E024).
+   * @defaultValue `'same-origin'`
+   */
+  SECURE_CROSS_ORIGIN_OPENER_POLICY?: string | null | undefined;
+};
+
+/** Settings with Django's defaults filled in, as the middleware and checks read them. */
+export type ResolvedSecuritySettings = Omit<BaseSettings, 'SECRET_KEY' | PolicySettings> & {
+  SECRET_KEY?: string;
+  SECURE_REFERRER_POLICY: string | readonly string[] | null;
+  SECURE_CROSS_ORIGIN_OPENER_POLICY: string | null;
+};
 
 /** Django's defaults, for settings objects built by hand (tests, `checkDeploy` on a partial object). */
 export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {
@@ -106,7 +127,6 @@ export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {
   SECURE_CSP_REPORT_ONLY: undefined,
   SESSION_COOKIE_SECURE: false,
   SESSION_COOKIE_HTTPONLY: true,
-  CSRF_COOKIE_SECURE: false,
   SILENCED_SYSTEM_CHECKS: [],
   STATIC_URL: '/static/',
   STATIC_ROOT: undefined,
@@ -114,12 +134,26 @@ export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {
 };
 
 /** Fills Django's defaults into a partial settings object. */
-export function resolveSettings(
-  settings: SecuritySettings,
-): Omit<BaseSettings, 'SECRET_KEY'> & { SECRET_KEY?: string } {
+export function resolveSettings(settings: SecuritySettings): ResolvedSecuritySettings {
   const resolved: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   for (const [key, value] of Object.entries(settings)) if (value !== undefined) resolved[key] = value;
-  return resolved as Omit<BaseSettings, 'SECRET_KEY'> & { SECRET_KEY?: string };
+  return resolved as ResolvedSecuritySettings;
+}
+
+/**
+ * The Referrer-Policy header value of a setting, as Django's middleware builds it: a string's
+ * comma-separated values trimmed, a list joined with commas; `null` (or empty) sends none.
+ */
+export function referrerPolicyHeader(value: string | readonly string[] | null): string | undefined {
+  if (value === null) return undefined;
+  const header =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((v) => v.trim())
+          .join(',')
+      : value.join(',');
+  return header === '' ? undefined : header;
 }
 
 /** A parsed value, or what is wrong with the raw string (without the value: the caller adds it). */
@@ -217,7 +251,6 @@ export const BASE_SETTINGS_PARSERS: Readonly<Record<keyof BaseSettings, Parser>>
   SECURE_CSP_REPORT_ONLY: text(),
   SESSION_COOKIE_SECURE: flag(false),
   SESSION_COOKIE_HTTPONLY: flag(true),
-  CSRF_COOKIE_SECURE: flag(false),
   SILENCED_SYSTEM_CHECKS: list,
   STATIC_URL: text('/static/'),
   STATIC_ROOT: text(),

@@ -12,6 +12,7 @@ import {
   formatReport,
   hasFailures,
   MANIFEST_NAME,
+  type SecuritySettings,
   securityMiddleware,
 } from '../src/index.js';
 
@@ -29,7 +30,6 @@ const good: Partial<BaseSettings> = {
   SECURE_HSTS_INCLUDE_SUBDOMAINS: true,
   SECURE_HSTS_PRELOAD: true,
   SESSION_COOKIE_SECURE: true,
-  CSRF_COOKIE_SECURE: true,
   NODE_ENV: 'production',
   STATIC_ROOT: staticRoot,
 };
@@ -53,7 +53,7 @@ describe('checkDeploy', () => {
     expect(await checkDeploy(good, goodContext)).toEqual([]);
   });
 
-  const cases: [string, Partial<BaseSettings>, DeployContext][] = [
+  const cases: [string, SecuritySettings, DeployContext][] = [
     ['security.W001', {}, { middleware: [csrfMiddleware(good)] }],
     ['security.W003', {}, { middleware: ['securityMiddleware'] }],
     ['security.W004', { SECURE_HSTS_SECONDS: 0, SECURE_HSTS_PRELOAD: false }, {}],
@@ -64,14 +64,15 @@ describe('checkDeploy', () => {
     ['security.W009', { SECRET_KEY: `django-insecure-${'q8Vt3xN1bL6zR0wYk5Jm2Hc9Pf4Gd7Sa8Ue1Ii3Oo6'}` }, {}],
     ['security.W010', { SESSION_COOKIE_SECURE: false }, {}],
     ['security.W013', { SESSION_COOKIE_HTTPONLY: false }, {}],
-    ['security.W016', { CSRF_COOKIE_SECURE: false }, {}],
     ['security.W018', { DEBUG: true }, {}],
     ['security.W019', { X_FRAME_OPTIONS: 'SAMEORIGIN' }, {}],
     ['security.W020', { ALLOWED_HOSTS: [] }, {}],
     ['security.W021', { SECURE_HSTS_PRELOAD: false }, {}],
-    ['security.W022', { SECURE_REFERRER_POLICY: '' }, {}],
+    ['security.W022', { SECURE_REFERRER_POLICY: null }, {}],
+    ['security.E023', { SECURE_REFERRER_POLICY: '' }, {}],
     ['security.E023', { SECURE_REFERRER_POLICY: 'same-origin, everywhere' }, {}],
     ['security.E024', { SECURE_CROSS_ORIGIN_OPENER_POLICY: 'open' }, {}],
+    ['security.E024', { SECURE_CROSS_ORIGIN_OPENER_POLICY: '' }, {}],
     ['security.W025', { SECRET_KEY_FALLBACKS: ['old'] }, {}],
     ['4_0.E001', { CSRF_TRUSTED_ORIGINS: ['example.com'] }, {}],
     ['adv.E001', {}, { backends: { cache: memory, tasks: redis } }],

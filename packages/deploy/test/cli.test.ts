@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
@@ -136,6 +136,26 @@ describe('adv-deploy CLI', () => {
     expect(JSON.parse(readFileSync(join(cwd, 'out', 'staticfiles.json'), 'utf8')).paths['a.css']).toMatch(
       /^a\.[0-9a-f]{12}\.css$/,
     );
+  });
+
+  it('systemd --environment-file works through the installed bin, which Node 20 would not pass --env-file to', () => {
+    // As a user runs it: the built bin executed through its shebang (`adv-deploy` is a link to it).
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    if (!existsSync(bin)) throw new Error('dist is missing: build @adv/deploy before its tests');
+    const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+    const run = (command: string, args: string[]) => spawnSync(command, args, { env, encoding: 'utf8' });
+    const unit = run(bin, ['systemd', '--environment-file', '/srv/shop/env', '--user', 'shop']);
+    expect(unit.stderr).toBe('');
+    expect(unit.status).toBe(0);
+    expect(unit.stdout).toContain('EnvironmentFile=-/srv/shop/env');
+    expect(unit.stdout).toContain('User=shop');
+    // The --env-file alias reaches the CLI when Node stops reading options at `--`.
+    const alias = run(process.execPath, ['--', bin, 'systemd', '--env-file=/srv/shop/env']);
+    expect(alias.stderr).toBe('');
+    expect(alias.stdout).toContain('EnvironmentFile=-/srv/shop/env');
+    const both = run(process.execPath, ['--', bin, 'systemd', '--environment-file', '/a', '--env-file', '/b']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('Pass --environment-file or its alias --env-file, not both');
   });
 
   it('runs as a real process and sets the exit code', () => {

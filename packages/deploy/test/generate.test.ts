@@ -62,7 +62,29 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     });
     const result = nginxTest(site);
     expect(result.output).toContain('test is successful');
+    expect(result.output).not.toContain('[warn]');
     expect(result.status).toBe(0);
+  });
+
+  it('refuses unknown hosts with a default server (444 / TLS handshake rejected) and hides the version on every server', () => {
+    const site = generateNginxConfig({ serverName: 'example.com', tls });
+    const servers = site.split(/\n(?=server \{)/).filter((block) => block.startsWith('server {'));
+    expect(servers).toHaveLength(4); // default HTTP, default TLS, the redirect, the site
+    for (const server of servers) expect(server).toContain('server_tokens off;');
+    expect(servers[0]).toContain('listen 80 default_server;');
+    expect(servers[0]).toContain('return 444;');
+    expect(servers[1]).toContain('listen 443 ssl http2 default_server;');
+    expect(servers[1]).toContain('ssl_reject_handshake on;');
+    expect(site).not.toMatch(/return 301 https:\/\/\$host[^;]*;[\s\S]*default_server/); // the redirect is not the default
+    const off = generateNginxConfig({ serverName: 'example.com', tls, defaultServer: false });
+    expect(off).not.toContain('default_server');
+    expect(nginxTest(off).status).toBe(0);
+    const plain = nginxTest(generateNginxConfig({ serverName: 'example.com', tls: false }));
+    expect(plain.output).not.toContain('[warn]');
+    expect(plain.status).toBe(0);
+    expect(() => generateNginxConfig({ serverName: 'example.com', defaultServer: 'yes' as never })).toThrow(
+      /Expected `defaultServer` to be a boolean/,
+    );
   });
 
   it('passes `nginx -t` without TLS, and fails on a broken config (the test can fail)', () => {
@@ -95,7 +117,7 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     for (let attempt = 0; attempt < 5 && port === 0; attempt++) {
       const candidate = await freePort();
       const site = generateNginxConfig({
-        serverName: 'localhost',
+        serverName: ['localhost', '127.0.0.1'],
         upstreams: [`127.0.0.1:${appPort}`],
         staticRoot: join(dir, 'static'),
         tls: false,
@@ -157,6 +179,9 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     });
     expect(upgraded.statusCode).toBe(101);
     expect(upgraded.headers['x-seen-connection']).toBe('upgrade'); // the WebSocket map forwarded the upgrade
+    // Another Host reaches the default server: nginx closes the connection without an answer (444).
+    await expect(getWithHost(port, 'evil.example')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect((await getWithHost(port, 'localhost')).statusCode).toBe(200);
   }, 30_000);
 });
 
@@ -197,15 +222,28 @@ describe.runIf(systemdAnalyze)('generateSystemdUnit with the real systemd-analyz
   });
 });
 
+/** GET over plain HTTP/1.1 to 127.0.0.1 with the given Host header. */
+function getWithHost(port: number, host: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/page', headers: { host } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** GET over HTTP/2 + TLS (the fixture certificate is self-signed), with the negotiated protocol. */
 function getHttp2(
   port: number,
   path: string,
+  name = 'localhost',
 ): Promise<{ alpn: string; status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const session = connectHttp2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false, servername: 'localhost' });
+    const session = connectHttp2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false, servername: name });
     session.on('error', reject);
-    const stream = session.request({ ':path': path, ':authority': 'localhost', 'x-forwarded-proto': 'http' });
+    const stream = session.request({ ':path': path, ':authority': name, 'x-forwarded-proto': 'http' });
     let body = '';
     let headers: Record<string, unknown> = {};
     stream.setEncoding('utf8');
@@ -250,7 +288,7 @@ describe.runIf(nginxBinary)('generateNginxConfig over TLS with the real nginx', 
       const candidate: [number, number] = [await freePort(), await freePort()];
       if (candidate[0] === candidate[1]) continue;
       const site = generateNginxConfig({
-        serverName: 'localhost',
+        serverName: ['localhost', '127.0.0.1'],
         upstreams: [`127.0.0.1:${appPort}`],
         staticRoot: join(dir, 'static'),
         tls,
@@ -290,6 +328,11 @@ describe.runIf(nginxBinary)('generateNginxConfig over TLS with the real nginx', 
     const redirect = await fetch(`http://127.0.0.1:${httpPort}/login?next=%2F`, { redirect: 'manual' });
     expect(redirect.status).toBe(301);
     expect(redirect.headers.get('location')).toBe(`https://127.0.0.1:${httpsPort}/login?next=%2F`);
+    expect(redirect.headers.get('server')).toBe('nginx'); // server_tokens off on the plain-HTTP server too
+
+    // Unknown hosts: no redirect over HTTP (444), no handshake over TLS.
+    await expect(getWithHost(httpPort, 'evil.example')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(getHttp2(httpsPort, '/', 'evil.example')).rejects.toThrow(/alert|handshake|SSL|ECONNRESET/i);
   }, 40_000);
 });
 

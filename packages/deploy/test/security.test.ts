@@ -1,13 +1,13 @@
 import { compose } from '@adv/types';
 import { describe, expect, it } from 'vitest';
-import { type BaseSettings, isAllowedHost, isAllowedRequestHost, securityMiddleware } from '../src/index.js';
+import { isAllowedHost, isAllowedRequestHost, type SecuritySettings, securityMiddleware } from '../src/index.js';
 
 const ok = async () => new Response('ok', { headers: { 'set-cookie': 'sid=1; Path=/; HttpOnly' } });
-const app = (settings: Partial<BaseSettings>) => compose(securityMiddleware(settings))(ok);
+const app = (settings: SecuritySettings) => compose(securityMiddleware(settings))(ok);
 const req = (url: string, headers: Record<string, string> = {}) => new Request(url, { headers });
 
 describe('securityMiddleware', () => {
-  const settings: Partial<BaseSettings> = { ALLOWED_HOSTS: ['example.com', '.example.org'] };
+  const settings: SecuritySettings = { ALLOWED_HOSTS: ['example.com', '.example.org'] };
 
   it('accepts allowed hosts, subdomains with a leading dot, ports and trailing dots', async () => {
     for (const host of ['example.com', 'EXAMPLE.com:8443', 'example.org', 'a.b.example.org', 'example.com.']) {
@@ -73,7 +73,7 @@ describe('securityMiddleware', () => {
   });
 
   it('sets the security headers, HSTS only over HTTPS, without overriding the app', async () => {
-    const s: Partial<BaseSettings> = {
+    const s: SecuritySettings = {
       ...settings,
       SECURE_HSTS_SECONDS: 31536000,
       SECURE_HSTS_INCLUDE_SUBDOMAINS: true,
@@ -102,6 +102,23 @@ describe('securityMiddleware', () => {
     );
     expect(off.headers.has('x-content-type-options')).toBe(false);
     expect(off.headers.has('referrer-policy')).toBe(false);
+  });
+
+  it("builds Referrer-Policy and COOP as Django's middleware does: null sends none, lists and spaced strings joined with commas", async () => {
+    const send = async (extra: SecuritySettings) =>
+      (await app({ ...settings, ...extra })(req('https://example.com/'))).headers;
+    const none = await send({ SECURE_REFERRER_POLICY: null, SECURE_CROSS_ORIGIN_OPENER_POLICY: null });
+    expect(none.has('referrer-policy')).toBe(false);
+    expect(none.has('cross-origin-opener-policy')).toBe(false);
+    expect(
+      (await send({ SECURE_REFERRER_POLICY: ['no-referrer', 'strict-origin-when-cross-origin'] })).get(
+        'referrer-policy',
+      ),
+    ).toBe('no-referrer,strict-origin-when-cross-origin');
+    expect((await send({ SECURE_REFERRER_POLICY: 'strict-origin, origin' })).get('referrer-policy')).toBe(
+      'strict-origin,origin',
+    );
+    expect((await send({ SECURE_REFERRER_POLICY: [] })).has('referrer-policy')).toBe(false);
   });
 
   it('works on responses with immutable headers', async () => {

@@ -105,7 +105,7 @@ export const advChecks: readonly Check[] = [
     ),
   (_s, context) =>
     Object.entries(context.secrets ?? {})
-      .filter(([, value]) => !value || value.length < 32 || new Set(value).size < 5 || isPlaceholderSecret(value))
+      .filter(([, value]) => !value || [...value].length < 32 || new Set(value).size < 5 || isPlaceholderSecret(value))
       .map(([name]) => ({
         id: 'adv.W004',
         level: 'warning' as const,

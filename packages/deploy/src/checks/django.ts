@@ -5,11 +5,15 @@ import type { Check, DeployContext, Finding } from './types.js';
 export const SECRET_KEY_MIN_LENGTH = 50;
 export const SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5;
 
-/** Whether a secret is weak by Django's rule: short, repetitive, or Django's generated insecure key. */
+/**
+ * Whether a secret is weak by Django's rule: short, repetitive, or Django's generated insecure
+ * key. Length and distinct characters count code points, as Python's `len` and `set` do (an
+ * emoji is one character, not two UTF-16 units).
+ */
 export function isWeakSecretKey(key: string | undefined): boolean {
   return (
     !key ||
-    key.length < SECRET_KEY_MIN_LENGTH ||
+    [...key].length < SECRET_KEY_MIN_LENGTH ||
     new Set(key).size < SECRET_KEY_MIN_UNIQUE_CHARACTERS ||
     key.startsWith('django-insecure-')
   );
@@ -60,7 +64,7 @@ export const djangoChecks: readonly Check[] = [
           ),
         ],
   (s, context) =>
-    !hasMiddleware(context, 'securityMiddleware') || !s.SECURE_HSTS_SECONDS || s.SECURE_HSTS_INCLUDE_SUBDOMAINS
+    !hasMiddleware(context, 'securityMiddleware') || !s.SECURE_HSTS_SECONDS || s.SECURE_HSTS_INCLUDE_SUBDOMAINS === true
       ? []
       : [
           warn(
@@ -70,7 +74,7 @@ export const djangoChecks: readonly Check[] = [
           ),
         ],
   (s, context) =>
-    !hasMiddleware(context, 'securityMiddleware') || s.SECURE_CONTENT_TYPE_NOSNIFF
+    !hasMiddleware(context, 'securityMiddleware') || s.SECURE_CONTENT_TYPE_NOSNIFF === true
       ? []
       : [
           warn(
@@ -80,7 +84,7 @@ export const djangoChecks: readonly Check[] = [
           ),
         ],
   (s, context) =>
-    !hasMiddleware(context, 'securityMiddleware') || s.SECURE_SSL_REDIRECT
+    !hasMiddleware(context, 'securityMiddleware') || s.SECURE_SSL_REDIRECT === true
       ? []
       : [
           warn(
@@ -100,7 +104,7 @@ export const djangoChecks: readonly Check[] = [
         ]
       : [],
   (s) =>
-    s.SESSION_COOKIE_SECURE
+    s.SESSION_COOKIE_SECURE === true
       ? []
       : [
           warn(
@@ -110,7 +114,7 @@ export const djangoChecks: readonly Check[] = [
           ),
         ],
   (s) =>
-    s.SESSION_COOKIE_HTTPONLY
+    s.SESSION_COOKIE_HTTPONLY === true
       ? []
       : [
           warn(
@@ -119,16 +123,7 @@ export const djangoChecks: readonly Check[] = [
             'Set SESSION_COOKIE_HTTPONLY=true.',
           ),
         ],
-  (s, context) =>
-    !hasMiddleware(context, 'csrfMiddleware') || s.CSRF_COOKIE_SECURE
-      ? []
-      : [
-          warn(
-            'security.W016',
-            'You have csrfMiddleware in your middleware, but you have not set CSRF_COOKIE_SECURE to true. Using a secure-only CSRF cookie makes it more difficult for network traffic sniffers to steal the CSRF token.',
-            'Set CSRF_COOKIE_SECURE=true.',
-          ),
-        ],
+  // security.W016 (CSRF_COOKIE_SECURE) is left out on purpose: csrfMiddleware sets no cookie (see the README).
   (s) =>
     s.DEBUG
       ? [
@@ -160,7 +155,7 @@ export const djangoChecks: readonly Check[] = [
           ),
         ],
   (s, context) =>
-    !hasMiddleware(context, 'securityMiddleware') || !s.SECURE_HSTS_SECONDS || s.SECURE_HSTS_PRELOAD
+    !hasMiddleware(context, 'securityMiddleware') || !s.SECURE_HSTS_SECONDS || s.SECURE_HSTS_PRELOAD === true
       ? []
       : [
           warn(
@@ -171,10 +166,8 @@ export const djangoChecks: readonly Check[] = [
         ],
   (s, context) => {
     if (!hasMiddleware(context, 'securityMiddleware')) return [];
-    const values = s.SECURE_REFERRER_POLICY.split(',')
-      .map((v) => v.trim())
-      .filter(Boolean);
-    if (values.length === 0) {
+    const policy = s.SECURE_REFERRER_POLICY;
+    if (policy === null) {
       return [
         warn(
           'security.W022',
@@ -183,21 +176,23 @@ export const djangoChecks: readonly Check[] = [
         ),
       ];
     }
-    const bad = values.filter((v) => !(REFERRER_POLICY_VALUES as readonly string[]).includes(v));
+    // As Django: a string is split on commas and trimmed, a list taken as is; every value must be valid ('' is not).
+    const values = typeof policy === 'string' ? policy.split(',').map((v) => v.trim()) : [...policy];
+    const bad = [...new Set(values.filter((v) => !(REFERRER_POLICY_VALUES as readonly string[]).includes(v)))];
     return bad.length === 0
       ? []
       : [
           {
             id: 'security.E023',
             level: 'error',
-            message: `You have set the SECURE_REFERRER_POLICY setting to an invalid value (${bad.join(', ')}).`,
-            hint: `Valid values are: ${REFERRER_POLICY_VALUES.join(', ')}.`,
+            message: `You have set the SECURE_REFERRER_POLICY setting to an invalid value (${bad.map((v) => JSON.stringify(v)).join(', ')}).`,
+            hint: `Valid values are: ${[...REFERRER_POLICY_VALUES].sort().join(', ')}.`,
           },
         ];
   },
   (s, context) =>
     !hasMiddleware(context, 'securityMiddleware') ||
-    s.SECURE_CROSS_ORIGIN_OPENER_POLICY === '' ||
+    s.SECURE_CROSS_ORIGIN_OPENER_POLICY === null ||
     (COOP_VALUES as readonly string[]).includes(s.SECURE_CROSS_ORIGIN_OPENER_POLICY)
       ? []
       : [
@@ -205,7 +200,7 @@ export const djangoChecks: readonly Check[] = [
             id: 'security.E024',
             level: 'error',
             message: 'You have set the SECURE_CROSS_ORIGIN_OPENER_POLICY setting to an invalid value.',
-            hint: `Valid values are: ${COOP_VALUES.join(', ')}.`,
+            hint: `Valid values are: ${[...COOP_VALUES].sort().join(', ')}.`,
           },
         ],
   (s) =>

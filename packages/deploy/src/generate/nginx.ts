@@ -42,6 +42,15 @@ export interface NginxOptions {
    */
   hashLength?: number | undefined;
   /**
+   * Add a default server on each port that refuses requests for any other `Host` (HTTP: closes
+   * the connection, nginx's `444`; TLS: rejects the handshake, so no certificate is needed), as
+   * Django's deployment checklist advises: a forged Host never reaches the app. Turn it off when
+   * the machine already has a `default_server` on these ports (Debian's `sites-enabled/default`
+   * has one: remove that file, or set this to `false`).
+   * @defaultValue `true`
+   */
+  defaultServer?: boolean | undefined;
+  /**
    * Largest request body.
    * @defaultValue `'10m'`
    */
@@ -67,6 +76,7 @@ export const NGINX_DEFAULTS = {
   httpPort: 80,
   httpsPort: 443,
   ipv6: true,
+  defaultServer: true,
 } as const;
 
 const NGINX_KEYS: OptionKeys<NginxOptions> = {
@@ -79,11 +89,13 @@ const NGINX_KEYS: OptionKeys<NginxOptions> = {
   httpsPort: true,
   ipv6: true,
   hashLength: true,
+  defaultServer: true,
   clientMaxBodySize: true,
 };
 
 /**
- * An nginx site config (for `conf.d/` or `sites-enabled/`): HTTP→HTTPS redirect, TLS with
+ * An nginx site config (for `conf.d/` or `sites-enabled/`): a default server refusing unknown
+ * hosts, HTTP→HTTPS redirect, TLS with
  * HTTP/2, proxy headers that *replace* client-sent ones (`X-Forwarded-Proto`, `X-Forwarded-For`,
  * `X-Request-Id`), WebSocket upgrade, static files with a year of immutable caching and
  * `gzip_static`, and gzip for proxied text. Pair it with `SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto,https`.
@@ -122,6 +134,9 @@ export function generateNginxConfig(options: NginxOptions): string {
   const httpPort = checkPort('httpPort', o.httpPort);
   const httpsPort = checkPort('httpsPort', o.httpsPort);
   const ipv6 = o.ipv6;
+  if (typeof ipv6 !== 'boolean') invalidOption('ipv6', 'a boolean', ipv6);
+  const defaultServer = o.defaultServer;
+  if (typeof defaultServer !== 'boolean') invalidOption('defaultServer', 'a boolean', defaultServer);
   const listen = (port: number, flags: string) => [
     `    listen ${port}${flags};`,
     ...(ipv6 ? [`    listen [::]:${port}${flags};`] : []),
@@ -134,7 +149,6 @@ export function generateNginxConfig(options: NginxOptions): string {
   const root = staticRoot?.endsWith('/') ? staticRoot : `${staticRoot}/`;
 
   const app = [
-    '    server_tokens off;',
     `    client_max_body_size ${o.clientMaxBodySize};`,
     '',
     ...(staticRoot
@@ -189,18 +203,45 @@ export function generateNginxConfig(options: NginxOptions): string {
     '}',
     '',
   ];
+  const http2 = ' ssl http2';
+  if (defaultServer) {
+    lines.push(
+      "# Requests for any other Host end here (Django's deployment checklist): 444 closes the connection.",
+      'server {',
+      ...listen(httpPort, ' default_server'),
+      '    server_name _;',
+      '    server_tokens off;',
+      '    return 444;',
+      '}',
+      '',
+    );
+    if (tls) {
+      lines.push(
+        '# TLS for any other name is refused in the handshake, so this server needs no certificate.',
+        'server {',
+        ...listen(httpsPort, `${http2} default_server`),
+        '    server_name _;',
+        '    server_tokens off;',
+        '    ssl_reject_handshake on;',
+        '}',
+        '',
+      );
+    }
+  }
   if (tls) {
     lines.push(
       'server {',
       ...listen(httpPort, ''),
       `    server_name ${names.join(' ')};`,
+      '    server_tokens off;',
       '    location /.well-known/acme-challenge/ { root /var/www/letsencrypt; }',
       `    location / { return 301 https://$host${httpsPort === 443 ? '' : `:${httpsPort}`}$request_uri; }`,
       '}',
       '',
       'server {',
-      ...listen(httpsPort, ' ssl http2'),
+      ...listen(httpsPort, http2),
       `    server_name ${names.join(' ')};`,
+      '    server_tokens off;',
       '',
       `    ssl_certificate ${tls.certificate};`,
       `    ssl_certificate_key ${tls.certificateKey};`,
@@ -214,7 +255,16 @@ export function generateNginxConfig(options: NginxOptions): string {
       '}',
     );
   } else {
-    lines.push('server {', ...listen(httpPort, ''), `    server_name ${names.join(' ')};`, '', ...gzip, ...app, '}');
+    lines.push(
+      'server {',
+      ...listen(httpPort, ''),
+      `    server_name ${names.join(' ')};`,
+      '    server_tokens off;',
+      '',
+      ...gzip,
+      ...app,
+      '}',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

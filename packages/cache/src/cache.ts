@@ -8,7 +8,7 @@ import type {
 } from '@adv/types';
 import { Engine, type TagVersions } from './engine.js';
 import { CacheError, describeValue } from './errors.js';
-import { safeKey } from './keys.js';
+import { scopedKey } from './keys.js';
 import {
   INCR_OPTION_KEYS,
   type IncrOptions,
@@ -53,11 +53,14 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     return this.#e.s.version;
   }
 
-  /** Django's `make_key`: the key as stored in the backend (hashed when memcached would reject it). */
+  /**
+   * Django's `make_key`: the key as stored in the backend. A `keyFunction` result that does
+   * not start with `keyPrefix:version:` is stored under `keyPrefix:~` so `clear()` finds it;
+   * hashed when memcached would reject it.
+   */
   makeKey(key: string, version: number = this.#e.s.version): string {
     checkKey(key);
     checkInteger(version, 'version');
-    const head = `${this.#e.s.keyPrefix}:${version}:`;
     const built: unknown = this.#e.s.keyFunction(key, this.#e.s.keyPrefix, version);
     if (typeof built !== 'string' || built.length === 0) {
       throw new CacheError(
@@ -65,7 +68,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         `Expected \`keyFunction\` to return a non-empty string, got ${describeValue(built)}`,
       );
     }
-    return safeKey(built, head);
+    return scopedKey(built, this.#e.s.keyPrefix, version);
   }
 
   /** Subscribes to `error` events (backend failures). Returns a function that unsubscribes. */

@@ -24,12 +24,29 @@ export function isSafeKey(key: string): boolean {
 
 /**
  * Returns `key` when memcached would accept it, or a stable hashed form otherwise: the safe
- * `head` (`prefix:version:`) is kept, so `clear()` by prefix still finds the entry, and the
- * rest becomes `#` + SHA-256 in hex. Never sends an unsafe key to a backend.
+ * `head` (`prefix:version:` or `prefix:~`) is kept, so `clear()` by prefix still finds the
+ * entry, and the rest becomes `#` + SHA-256 in hex. Never sends an unsafe key to a backend.
  */
 export function safeKey(key: string, head: string): string {
   if (isSafeKey(key)) return key;
   const digest = createHash('sha256').update(key).digest('hex');
   const hashed = `${head}#${digest}`;
   return key.startsWith(head) && isSafeKey(hashed) ? hashed : `#${digest}`;
+}
+
+/**
+ * The stored key of what a key function built: as it is when it starts with
+ * `keyPrefix:version:` (the default key function's form), otherwise `keyPrefix:~` + it, so
+ * every key a cache writes starts with `keyPrefix:` and `clear()` (which deletes that prefix)
+ * finds it whatever the key function returns; hashed if memcached would reject it.
+ *
+ * Distinct built keys stay distinct: kept keys continue `keyPrefix:` with a digit or `-` (the
+ * version), moved ones with `~`, and neither can be one of the cache's own keys
+ * (`keyPrefix:tag:…`, `keyPrefix:generation`).
+ */
+export function scopedKey(built: string, keyPrefix: string, version: number): string {
+  const head = `${keyPrefix}:${version}:`;
+  if (built.startsWith(head)) return safeKey(built, head);
+  const moved = `${keyPrefix}:~`;
+  return safeKey(`${moved}${built}`, moved);
 }

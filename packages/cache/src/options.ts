@@ -40,8 +40,8 @@ export interface CacheOptions {
    */
   driver?: CacheDriver | undefined;
   /**
-   * Django's `KEY_PREFIX`: every stored key starts with `keyPrefix:version:`; `clear()` deletes
-   * only keys with this prefix (on Redis and memory).
+   * Django's `KEY_PREFIX`: every stored key starts with `keyPrefix:` (`keyPrefix:version:` with
+   * the default `keyFunction`); `clear()` deletes only keys with this prefix (on Redis and memory).
    * @defaultValue `'adv'`
    */
   keyPrefix?: string | undefined;
@@ -52,8 +52,10 @@ export interface CacheOptions {
    */
   version?: number | undefined;
   /**
-   * Django's `KEY_FUNCTION`: builds the stored key from `(key, keyPrefix, version)`. Whatever
-   * it returns is hashed if memcached would reject it (over 250 bytes, spaces, control characters).
+   * Django's `KEY_FUNCTION`: builds the stored key from `(key, keyPrefix, version)`. A result
+   * that does not start with `keyPrefix:version:` is stored as `keyPrefix:~<result>`, so
+   * `clear()` still finds it; any result is hashed if memcached would reject it (over 250
+   * bytes, spaces, control characters).
    * @defaultValue `` (key, prefix, version) => `${prefix}:${version}:${key}` ``
    */
   keyFunction?: KeyFunction | undefined;

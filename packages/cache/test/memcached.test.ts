@@ -14,6 +14,16 @@ describe.runIf(memcachedUrl)('memcached', () => {
     shared: true,
     scopedClear: true,
     negativeCounters: false,
+    // Every key of a prefix is stored under its namespace generation (see below).
+    async evict(prefix, stored) {
+      const raw = new KeyvMemcache((memcachedUrl ?? '').replace(/^memcached:\/\//, ''));
+      try {
+        const generation = (await raw.client.get(`${prefix}:generation`)).value?.toString();
+        if (!(await raw.client.delete(`${generation}:${stored}`))) throw new Error(`no key \`${stored}\` to evict`);
+      } finally {
+        raw.client.close();
+      }
+    },
   });
 
   describe('clear() by namespace generation', () => {

@@ -67,6 +67,32 @@ describe('keys and payloads', () => {
     expect(cache.makeKey('has space', 2)).toMatch(/^shop:2:#/);
   });
 
+  it('scopes every keyFunction result under `keyPrefix:` so clear() finds it, keeping distinct keys distinct', () => {
+    const results: Record<string, string> = {
+      a: 'shop:1:a', // the default form: kept as it is
+      b: 'b', // no prefix at all
+      c: 'shop/1/c', // the README example's form
+      d: 'shop:tag:menu', // would have been the tag version's key
+      e: 'shop:generation', // would have been memcached's namespace generation
+      f: 'shop:2:f', // another version's head
+      g: 'shop:~b', // what `b` becomes
+      h: 'no space allowed',
+    };
+    const cache = createCache({ keyPrefix: 'shop', keyFunction: (key) => results[key] ?? key });
+    expect(cache.makeKey('a')).toBe('shop:1:a');
+    expect(cache.makeKey('b')).toBe('shop:~b');
+    expect(cache.makeKey('c')).toBe('shop:~shop/1/c');
+    expect(cache.makeKey('d')).toBe('shop:~shop:tag:menu');
+    expect(cache.makeKey('e')).toBe('shop:~shop:generation');
+    expect(cache.makeKey('f')).toBe('shop:~shop:2:f');
+    expect(cache.makeKey('f', 2)).toBe('shop:2:f');
+    expect(cache.makeKey('g')).toBe('shop:~shop:~b');
+    expect(cache.makeKey('h')).toMatch(/^shop:~#[0-9a-f]{64}$/);
+    const stored = Object.keys(results).map((key) => cache.makeKey(key));
+    expect(new Set(stored).size).toBe(stored.length);
+    for (const key of stored) expect(key.startsWith('shop:')).toBe(true);
+  });
+
   it('stores plain integers bare (so INCRBY works) and everything else as JSON', () => {
     expect(encodeEntry({ v: 5 }, true)).toBe('5');
     expect(encodeEntry({ v: 5 }, false)).toBe('{"v":5}');

@@ -17,6 +17,7 @@ import type {
 import { backoffDelay, checkInteger, DEFAULT_BACKOFF } from '../validate.js';
 import { type BullmqBackendOptions, type ResolvedBullmqOptions, resolveBullmqOptions } from './options.js';
 import { toRecord, toScheduleRecord } from './records.js';
+import { repeatStrategy } from './repeat.js';
 
 const CANCELLED_TTL_SECONDS = 86_400;
 const NEVER_ABORTED = new AbortController().signal;
@@ -53,6 +54,7 @@ export class BullmqBackend implements TaskBackend {
     this.#queue = new Queue<JobData>(this.#options.queueName, {
       connection: this.#client,
       prefix: this.#options.prefix,
+      settings: { repeatStrategy },
     });
     this.#queue.on('error', () => {}); // surfaced by the rejected call itself
   }
@@ -282,6 +284,7 @@ export class BullmqBackend implements TaskBackend {
         ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
         ...(limiter === undefined ? {} : { limiter }),
         settings: {
+          repeatStrategy,
           backoffStrategy: (attemptsMade, _type, error, job) =>
             (error && this.#retryDelays.get(error)) ??
             backoffDelay((job?.data as JobData | undefined)?.backoff ?? DEFAULT_BACKOFF, attemptsMade),

@@ -6,8 +6,11 @@
 // TypeScript file that `tsc` type-checks with `skipLibCheck: false`. Installs are lockfile-free:
 // they resolve the newest versions a new user would get, which is how upstream breakage is caught.
 //
-// Usage: node scripts/check-packages.mjs [name ...]   (e.g. `cache tasks`; default: all)
-import { execFileSync } from 'node:child_process';
+// Usage: node scripts/check-packages.mjs [--jobs <n>] [name ...]   (e.g. `cache tasks`; default: all)
+//
+// Packages are checked `--jobs` at a time (default 3: the installs wait on the network more than
+// on the CPU); each package's report is printed whole when it finishes.
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -30,8 +33,21 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 // `nodedir` setting, pnpm through the same variable in its environment.
 const nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
 const env = { ...process.env, ...(nodedir && nodedir !== 'undefined' ? { npm_config_nodedir: nodedir } : {}) };
-const run = (cmd, args, cwd) =>
+const runSync = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
+/** Runs a command; rejects with its stdout and stderr attached, as execFileSync would throw. */
+const run = (cmd, args, cwd) =>
+  new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { cwd, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(Object.assign(error, { stdout, stderr }));
+        else resolve(stdout);
+      },
+    );
+  });
 const TOOLS = ['typescript@~6.0', '@types/node@20'];
 // pnpm runs through npx rather than as a dev dependency: npm 11 leaves pnpm 12's per-platform
 // optional packages out of package-lock.json, which then fails `npm ci`.
@@ -40,7 +56,11 @@ const PNPM = 'pnpm@~12.25';
 // package joins once its README passes.
 const DOC_TESTED = new Set(['@adv/types', '@adv/i18n']);
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const jobsFlag = args.indexOf('--jobs');
+const jobs = jobsFlag === -1 ? 3 : Number(args.splice(jobsFlag, 2)[1]);
+if (!Number.isInteger(jobs) || jobs < 1) throw new Error('--jobs takes a whole number from 1 up, e.g. --jobs 2');
+const only = args;
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({
     dir: join(root, 'packages', dir),
@@ -55,7 +75,7 @@ for (const { dir, manifest } of readdirSync(join(root, 'packages')).map((d) => (
   manifest: JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')),
 }))) {
   if (manifest.private) continue;
-  const out = run('npm', ['pack', '--silent', '--pack-destination', tarballs], dir).trim().split('\n').pop();
+  const out = runSync('npm', ['pack', '--silent', '--pack-destination', tarballs], dir).trim().split('\n').pop();
   tarballOf[manifest.name] = join(tarballs, out);
 }
 
@@ -105,90 +125,123 @@ function writeConsumer(project, specifiers) {
 const failures = [];
 const sizes = [];
 
-function checkPackage({ dir, manifest }) {
-  const name = manifest.name;
-  const step = (label, fn) => {
+/** A step runner that records ok/FAIL lines into `lines` and failures into `failures`. */
+function stepper(name, lines) {
+  return async (label, fn) => {
     try {
-      fn();
-      console.log(`  ok   ${label}`);
+      await fn();
+      lines.push(`  ok   ${label}`);
       return true;
     } catch (error) {
       const detail = [error.stdout, error.stderr, error.message].filter(Boolean).join('\n').trim();
       failures.push(`${name}: ${label}\n${detail}`);
-      console.log(`  FAIL ${label}`);
+      lines.push(`  FAIL ${label}`);
       return false;
     }
   };
-  console.log(`${name}`);
-  step('publint', () => run(bin('publint'), ['--strict', tarballOf[name]], dir));
-  step('attw (esm-only)', () => run(bin('attw'), [tarballOf[name], '--profile', 'esm-only'], dir));
-  if (DOC_TESTED.has(name)) {
-    step('README doc tests (every code block, from the tarballs)', () =>
-      run('node', [join(root, 'scripts', 'doc-tests.mjs'), dir, tarballs], root),
-    );
-  }
+}
+
+/** publint, attw, the files every tarball needs and, where enabled, the README doc tests. */
+async function checkTarball({ dir, manifest }, step) {
+  const name = manifest.name;
+  await step('publint', () => run(bin('publint'), ['--strict', tarballOf[name]], dir));
+  await step('attw (esm-only)', () => run(bin('attw'), [tarballOf[name], '--profile', 'esm-only'], dir));
   for (const must of ['LICENSE', 'README.md']) {
-    step(`tarball has ${must}`, () => {
+    await step(`tarball has ${must}`, () => {
       if (!existsSync(join(dir, must))) throw new Error(`${dir}/${must} is missing`);
     });
   }
+  if (DOC_TESTED.has(name)) {
+    await step('README doc tests (every code block, from the tarballs)', () =>
+      run('node', [join(root, 'scripts', 'doc-tests.mjs'), dir, tarballs], root),
+    );
+  }
+}
 
+/** What a consumer installs: the tarball (and @adv/types'), its optional peers, its entry points. */
+function installPlan(manifest) {
+  const name = manifest.name;
   // @adv/types is the one internal dependency a package may have: install it from its tarball too.
   const locals = [tarballOf[name]];
   if (name !== '@adv/types' && manifest.dependencies?.['@adv/types']) locals.push(tarballOf['@adv/types']);
   // Optional peers (liquidjs for a template subpath, say) are what a user adds to use that
   // subpath, so the consumer adds them after the measurement, at the range the package declares.
   const peers = Object.entries(manifest.peerDependencies ?? {}).map(([peer, range]) => `${peer}@${range}`);
-  const specifiers = entrySpecifiers(manifest);
-  const slug = name.replace('/', '__');
+  return { locals, peers, specifiers: entrySpecifiers(manifest), slug: name.replace('/', '__') };
+}
 
-  const npmProject = join(work, `${slug}-npm`);
-  mkdirSync(npmProject);
-  writeFileSync(join(npmProject, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  const installed = step('npm install <tarball> alone', () =>
-    run('npm', ['install', '--no-audit', '--no-fund', ...locals], npmProject),
+async function checkWithNpm({ manifest }, step, log) {
+  const { locals, peers, specifiers, slug } = installPlan(manifest);
+  const project = join(work, `${slug}-npm`);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const installed = await step('npm install <tarball> alone', () =>
+    run('npm', ['install', '--no-audit', '--no-fund', ...locals], project),
   );
   if (installed) {
-    const count = npmPackageCount(npmProject) - locals.length;
-    const bytes = folderBytes(join(npmProject, 'node_modules'));
-    sizes.push({ name, count, bytes });
-    console.log(`       alone: ${count} dependencies, ${(bytes / 1e6).toFixed(2)} MB installed`);
+    const count = npmPackageCount(project) - locals.length;
+    const bytes = folderBytes(join(project, 'node_modules'));
+    sizes.push({ name: manifest.name, count, bytes });
+    log(`       alone: ${count} dependencies, ${(bytes / 1e6).toFixed(2)} MB installed`);
   }
-  step('npm install of optional peers, typescript, @types/node', () =>
-    run('npm', ['install', '--no-audit', '--no-fund', ...peers, ...TOOLS], npmProject),
+  await step('npm install of optional peers, typescript, @types/node', () =>
+    run('npm', ['install', '--no-audit', '--no-fund', ...peers, ...TOOLS], project),
   );
-  writeConsumer(npmProject, specifiers);
-  step(`npm: ESM import of ${specifiers.join(', ')}`, () => run('node', ['consumer.mjs'], npmProject));
-  step('npm: strict tsc type-check of a TypeScript consumer', () =>
-    run(join(npmProject, 'node_modules', '.bin', 'tsc'), ['-p', '.'], npmProject),
+  writeConsumer(project, specifiers);
+  await step(`npm: ESM import of ${specifiers.join(', ')}`, () => run('node', ['consumer.mjs'], project));
+  await step('npm: strict tsc type-check of a TypeScript consumer', () =>
+    run(join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project),
   );
+}
 
-  // pnpm links only declared dependencies into each package's node_modules: an undeclared
-  // import that npm's hoisting hides fails here.
-  const pnpmProject = join(work, `${slug}-pnpm`);
-  mkdirSync(pnpmProject);
-  writeFileSync(join(pnpmProject, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+// pnpm links only declared dependencies into each package's node_modules: an undeclared
+// import that npm's hoisting hides fails here.
+async function checkWithPnpm({ manifest }, step) {
+  const { locals, peers, specifiers, slug } = installPlan(manifest);
+  const project = join(work, `${slug}-pnpm`);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   writeFileSync(
-    join(pnpmProject, 'pnpm-workspace.yaml'),
+    join(project, 'pnpm-workspace.yaml'),
     // Builds a user would approve for the optional peers: better-sqlite3 (tasks' SQLite backend)
     // and msgpackr-extract (BullMQ's optional native encoder).
     `overrides:\n  "@adv/types": "file:${tarballOf['@adv/types']}"\nallowBuilds:\n  better-sqlite3: true\n  msgpackr-extract: true\n`,
   );
-  step('pnpm add <tarball>, optional peers, typescript, @types/node', () =>
-    run(
-      'npx',
-      ['--yes', PNPM, 'add', '--config.confirmModulesPurge=false', ...locals, ...peers, ...TOOLS],
-      pnpmProject,
-    ),
+  await step('pnpm add <tarball>, optional peers, typescript, @types/node', () =>
+    run('npx', ['--yes', PNPM, 'add', '--config.confirmModulesPurge=false', ...locals, ...peers, ...TOOLS], project),
   );
-  writeConsumer(pnpmProject, specifiers);
-  step(`pnpm: ESM import of ${specifiers.join(', ')}`, () => run('node', ['consumer.mjs'], pnpmProject));
-  step('pnpm: strict tsc type-check of a TypeScript consumer', () =>
-    run(join(pnpmProject, 'node_modules', '.bin', 'tsc'), ['-p', '.'], pnpmProject),
+  writeConsumer(project, specifiers);
+  await step(`pnpm: ESM import of ${specifiers.join(', ')}`, () => run('node', ['consumer.mjs'], project));
+  await step('pnpm: strict tsc type-check of a TypeScript consumer', () =>
+    run(join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project),
   );
 }
 
-for (const pkg of packages) checkPackage(pkg);
+/** The three independent checks of one package run side by side; its report prints whole. */
+async function checkPackage(pkg) {
+  const started = performance.now();
+  const reports = [[], [], []];
+  await Promise.all([
+    checkTarball(pkg, stepper(pkg.manifest.name, reports[0])),
+    checkWithNpm(pkg, stepper(pkg.manifest.name, reports[1]), (line) => reports[1].push(line)),
+    checkWithPnpm(pkg, stepper(pkg.manifest.name, reports[2])),
+  ]);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`${pkg.manifest.name} (${seconds} s)\n${reports.flat().join('\n')}`);
+}
+
+// npx installs pnpm into its cache once, before parallel runs would race to do it.
+runSync('npx', ['--yes', PNPM, '--version'], root);
+// The slowest first (tasks builds better-sqlite3 from source; doc tests run every README block),
+// so the long ones overlap the short ones.
+const cost = ({ manifest }) => (manifest.name === '@adv/tasks' ? 2 : 0) + (DOC_TESTED.has(manifest.name) ? 1 : 0);
+const queue = [...packages].sort((a, b) => cost(b) - cost(a));
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await checkPackage(next);
+  }),
+);
+sizes.sort((a, b) => a.name.localeCompare(b.name));
 
 rmSync(work, { recursive: true, force: true });
 console.log('\nInstalled alone (npm, fresh resolve, without optional peers):');

@@ -41,8 +41,9 @@ const run = (cmd, args, cwd) =>
     execFile(
       cmd,
       args,
-      { cwd, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd, env, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
+        if (error?.killed) error.message = `${error.message}\n(killed by ${error.signal} after the 15-minute bound)`;
         if (error) reject(Object.assign(error, { stdout, stderr }));
         else resolve(stdout);
       },

@@ -1,15 +1,13 @@
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDemo, type Demo } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { databaseEnv, onPostgres } from './databases.js';
 import { BASE, postForm } from './helpers.js';
+import { startSmtp, type TestSmtp } from './smtp-server.js';
 
 /** Our own Redis, to stop and start again (the monorepo's scripts/test-services.ts). */
 interface Service {
@@ -24,39 +22,19 @@ const services =
     ? ((await import(servicesFile)) as { startRedis(port?: number): Promise<Service> })
     : null;
 
-/** A real SMTP server on loopback that keeps what it receives. */
-const received: { to: string[]; data: string }[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      received.push({
-        to: session.envelope.rcptTo.map((r) => r.address),
-        data: Buffer.concat(chunks).toString('utf8'),
-      });
-      callback();
-    });
-  },
-});
-
 let env: Record<string, string>;
 let database: Awaited<ReturnType<typeof databaseEnv>>;
 const dataDir = mkdtempSync(join(tmpdir(), 'adv-demo-durable-'));
 const open: Demo[] = [];
 const redises: Service[] = [];
 
+let smtp: TestSmtp;
 beforeAll(async () => {
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  const { port } = smtp.server.address() as AddressInfo;
+  smtp = await startSmtp();
   database = await databaseEnv();
   env = {
     LOG_LEVEL: 'silent',
-    EMAIL_URL: `smtp://127.0.0.1:${port}`,
+    EMAIL_URL: smtp.url,
     EMAIL_FROM: 'board@example.com',
     ...database.env,
   };
@@ -66,7 +44,7 @@ afterAll(async () => {
   for (const redis of redises) await redis.stop();
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
 });
 
 /** A demo on the shared data folder (and database): the same app started again after a stop. */
@@ -97,13 +75,13 @@ describe(`tasks survive a restart (${onPostgres ? 'PostgreSQL' : 'SQLite'} backe
     expect(response.status).toBe(303);
     expect((await first.tasks.app.stats()).waiting).toBe(1);
     await first.close();
-    expect(received).toEqual([]);
+    expect(smtp.received).toEqual([]);
 
     // The next process (a deploy, a crash and restart) finds the job and sends the e-mail.
     await start(true);
-    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
-    expect(received[0]!.to).toEqual(['ada@example.com']);
-    expect(received[0]!.data).toContain('Noor commented on your article');
+    await expect.poll(() => smtp.received.length, { timeout: 20_000 }).toBe(1);
+    expect(smtp.received[0]!.to).toEqual(['ada@example.com']);
+    expect(smtp.received[0]!.data).toContain('Noor commented on your article');
   });
 });
 
@@ -111,7 +89,7 @@ describe.runIf(services)(
   `with REDIS_URL: BullMQ and the outbox in the ${onPostgres ? 'PostgreSQL' : 'SQLite'} board`,
   () => {
     it('sends the e-mail of a comment saved while Redis was down once Redis is back, exactly once', async () => {
-      received.length = 0;
+      smtp.received.length = 0;
       const redis = await services!.startRedis();
       redises.push(redis);
       const demo = await start(true, { REDIS_URL: redis.url, DEPENDENCY_TIMEOUT_MS: '500' });
@@ -123,18 +101,18 @@ describe.runIf(services)(
       );
       expect(response.status).toBe(303);
       expect((await demo.board.comments.forArticle(1)).map((c) => c.body)).toContain('During the outage');
-      expect(received).toEqual([]);
+      expect(smtp.received).toEqual([]);
 
       redises.push(await services!.startRedis(redis.port));
-      await expect.poll(() => received.length, { timeout: 45_000 }).toBe(1);
-      expect(received[0]!.data).toContain('Omar commented on your article');
+      await expect.poll(() => smtp.received.length, { timeout: 45_000 }).toBe(1);
+      expect(smtp.received[0]!.data).toContain('Omar commented on your article');
       // Once sent, nothing is left to relay and the job ran once (no second e-mail on a resend).
       await expect.poll(async () => (await demo.tasks.app.stats()).completed, { timeout: 15_000 }).toBeGreaterThan(0);
       const notifications = (await demo.tasks.app.list('completed', { end: 100 })).filter(
         (job) => job.data.task === 'notify-comment',
       );
       expect(notifications).toHaveLength(1);
-      expect(received).toHaveLength(1);
+      expect(smtp.received).toHaveLength(1);
     });
   },
 );

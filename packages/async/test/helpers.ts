@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createConnection } from 'node:net';
 import { WebSocket } from 'ws';
 
 /** A test WebSocket client that queues what it receives. */
@@ -13,9 +14,9 @@ export interface TestClient {
 
 export async function connect(
   url: string,
-  options: { headers?: Record<string, string>; origin?: string } = {},
+  options: { headers?: Record<string, string>; origin?: string; protocols?: string[] } = {},
 ): Promise<TestClient> {
-  const ws = new WebSocket(url, { headers: options.headers, origin: options.origin });
+  const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers, origin: options.origin });
   const queue: string[] = [];
   const waiters: ((text: string) => void)[] = [];
   ws.on('message', (data) => {
@@ -75,4 +76,52 @@ export async function until(check: () => boolean | Promise<boolean>, timeout = 1
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(10);
   }
+}
+
+/** An HTTP answer read off a raw socket: status, headers (lower-case names, every value) and body. */
+export interface RawAnswer {
+  status: number;
+  /** The status line and header lines, as sent. */
+  head: string;
+  headers: Map<string, string[]>;
+  body: string;
+}
+
+/**
+ * Writes `request` (a whole raw HTTP request) to `port` on loopback over `node:net` and reads
+ * the answer: up to the end of the head for a `101`, up to `Content-Length` bytes of body when
+ * the answer has one, else until the server closes the socket (we close it once read).
+ */
+export async function rawRequest(port: number, request: string): Promise<RawAnswer> {
+  const socket = createConnection({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  let received = Buffer.alloc(0);
+  const answer = new Promise<Buffer>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = /\r\ncontent-length: *(\d+)\r\n/i.exec(received.subarray(0, end + 2).toString('latin1'));
+      const complete = length !== null && received.length - end - 4 >= Number(length[1]);
+      if (received.subarray(0, 13).toString() === 'HTTP/1.1 101 ' || complete) {
+        socket.destroy();
+        resolve(received);
+      }
+    });
+    socket.once('close', () => resolve(received));
+    socket.once('error', reject);
+  });
+  socket.write(request);
+  const text = (await answer).toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error(`no HTTP answer: ${JSON.stringify(text)}`);
+  const head = text.slice(0, end);
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = new Map<string, string[]>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
+  }
+  return { status: Number(statusLine!.split(' ')[1]), head, headers, body: text.slice(end + 4) };
 }

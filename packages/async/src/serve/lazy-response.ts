@@ -18,6 +18,7 @@ export const SOURCE_KEY = Symbol('adv.source');
 export const INIT_KEY = Symbol('adv.init');
 export const HEADERS_KEY = Symbol('adv.headers');
 export const REAL_KEY = Symbol('adv.response');
+export const HELD_KEY = Symbol('adv.headersHeld');
 
 /** A body kept in memory until needed (`null`: no body). */
 export type LazySource = string | Uint8Array | null;
@@ -36,6 +37,8 @@ export interface LazyFields {
   /** Built on first access to `headers`; until then `init.headers` and the content type stand. */
   [HEADERS_KEY]?: Headers;
   [REAL_KEY]?: Response;
+  /** Set once `headers` was handed out: from then on it is the response's headers for good. */
+  [HELD_KEY]?: boolean;
 }
 
 export function lazyHeaders(self: LazyFields): Headers {
@@ -49,18 +52,41 @@ export function lazyHeaders(self: LazyFields): Headers {
   return headers;
 }
 
+/** Encodes a string body as undici would (UTF-8, lone surrogates replaced). */
+const encoder = new TextEncoder();
+
 function realResponse(self: LazyFields): Response {
   let real = self[REAL_KEY];
   if (real === undefined) {
     const { status, statusText } = self[INIT_KEY];
-    real = new OriginalResponse(self[SOURCE_KEY] as BodyInit | null, {
-      status,
-      statusText,
-      headers: lazyHeaders(self),
-    });
+    const source = self[SOURCE_KEY];
+    // Bytes, not a string: undici then adds no content type of its own, so one the caller
+    // deleted stays deleted.
+    const bytes = typeof source === 'string' ? encoder.encode(source) : source;
+    real = new OriginalResponse(bytes as BodyInit | null, { status, statusText, headers: lazyHeaders(self) });
     self[REAL_KEY] = real;
+    // Nobody holds our `headers` yet: undici's own object becomes the response's headers.
+    // Otherwise the held one stays the response's headers ([SameObject]) and undici's copy
+    // follows it (syncHeaders).
+    if (self[HELD_KEY] !== true) self[HEADERS_KEY] = real.headers;
   }
+  syncHeaders(self, real);
   return real;
+}
+
+/**
+ * Makes undici's header list match the `headers` object the caller holds, when they are not
+ * the same object (a lazy response whose headers were taken before its body was read).
+ */
+function syncHeaders(self: LazyFields, real: Response): void {
+  const ours = self[HEADERS_KEY];
+  const theirs = real.headers;
+  if (ours === undefined || ours === theirs) return;
+  for (const name of new Set(theirs.keys())) theirs.delete(name);
+  ours.forEach((value, name) => {
+    if (name !== 'set-cookie') theirs.append(name, value);
+  });
+  for (const cookie of ours.getSetCookie()) theirs.append('set-cookie', cookie);
 }
 
 /** The prototype of every lazy response: own `status`/`statusText`/`ok`/`headers`, the rest forwarded. */
@@ -83,7 +109,9 @@ Object.defineProperties(lazyPrototype, {
   },
   headers: {
     get(this: LazyFields) {
-      return this[REAL_KEY]?.headers ?? lazyHeaders(this);
+      // [SameObject]: the one `Headers` for the response's whole life, body read or not.
+      this[HELD_KEY] = true;
+      return lazyHeaders(this);
     },
   },
 });

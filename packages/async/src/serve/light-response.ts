@@ -24,42 +24,75 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 /** HTTP's reason-phrase: what undici accepts as `statusText`. */
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-/** A lazy response for `new Response(body, init)`, or `undefined` to leave it to undici. */
-function lightResponse(prototype: object, body: unknown, init: unknown): LazyFields | undefined {
+/** Whether undici takes these bytes as a body: not a shared or resizable buffer. */
+function plainBytes(body: Uint8Array): boolean {
+  const buffer = body.buffer as ArrayBuffer & { resizable?: boolean };
+  return buffer instanceof ArrayBuffer && buffer.resizable !== true;
+}
+
+/**
+ * The init to hand undici when the fast path gives up after reading some of `given`'s
+ * members: those already read as plain values, the rest still read from `given` (once each,
+ * in undici's order: status, statusText, headers).
+ */
+function remainder(given: ResponseInit, read: Partial<Record<'status' | 'statusText' | 'headers', unknown>>): object {
+  const init: Record<string, unknown> = {};
+  for (const key of ['status', 'statusText', 'headers'] as const) {
+    if (key in read) init[key] = read[key];
+    else Object.defineProperty(init, key, { enumerable: true, get: () => given[key] });
+  }
+  return init;
+}
+
+/** Result of the fast path: a lazy response, or what to call undici with instead. */
+type Attempt = { light: LazyFields } | { init: unknown };
+
+/** A lazy response for `new Response(body, init)`, or the init to leave it to undici with. */
+function lightResponse(prototype: object, body: unknown, init: unknown): Attempt {
   let source: LazySource;
   let contentType: string | undefined;
   if (body === undefined || body === null) source = null;
   else if (typeof body === 'string') {
     source = body;
     contentType = 'text/plain;charset=UTF-8'; // undici's default for a string body
-  } else if (body instanceof Uint8Array)
+  } else if (body instanceof Uint8Array && plainBytes(body))
     source = new Uint8Array(body); // undici copies the bytes too
-  else return undefined;
+  else return { init };
   let status = 200;
   let statusText = '';
-  let headersInit: HeadersInit | undefined;
-  if (init !== undefined && init !== null) {
-    if (typeof init !== 'object') return undefined;
-    const given = init as ResponseInit;
-    // Only `undefined` means the default: undici converts `null` (to 0, a RangeError, and "null").
-    if (given.status !== undefined) status = given.status;
-    if (given.statusText !== undefined) statusText = given.statusText;
-    headersInit = given.headers;
-  }
-  if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;
-  if (source !== null && NULL_BODY_STATUS.has(status)) return undefined;
-  if (typeof statusText !== 'string' || !REASON_PHRASE.test(statusText)) return undefined;
   let headers: Headers | undefined;
-  if (headersInit !== undefined) {
+  if (init !== undefined && init !== null) {
+    if (typeof init !== 'object') return { init };
+    // Each member is read once, in undici's order; only `undefined` means the default (undici
+    // converts `null`: to 0, a RangeError, and "null").
+    const given = init as ResponseInit;
+    const givenStatus = given.status;
+    if (givenStatus !== undefined) {
+      if (typeof givenStatus !== 'number') return { init: remainder(given, { status: givenStatus }) };
+      status = givenStatus;
+    }
+    const givenText = given.statusText;
+    if (givenText !== undefined) {
+      if (typeof givenText !== 'string')
+        return { init: remainder(given, { status: givenStatus, statusText: givenText }) };
+      statusText = givenText;
+    }
+    const headersInit = given.headers;
     // Built now so that bad headers throw here, as they would from undici.
-    headers = new Headers(headersInit);
-    if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
+    if (headersInit !== undefined) headers = new Headers(headersInit);
+    const read = { status: givenStatus, statusText: givenText, headers };
+    if (!Number.isInteger(status) || status < 200 || status > 599) return { init: read };
+    if (source !== null && NULL_BODY_STATUS.has(status)) return { init: read };
+    if (!REASON_PHRASE.test(statusText)) return { init: read };
+    if (headers !== undefined && contentType !== undefined && !headers.has('content-type')) {
+      headers.set('content-type', contentType);
+    }
   }
   const self = Object.create(prototype) as LazyFields;
   self[SOURCE_KEY] = source;
-  self[INIT_KEY] = { status, statusText, headers: headersInit, contentType };
+  self[INIT_KEY] = { status, statusText, headers: undefined, contentType };
   if (headers !== undefined) self[HEADERS_KEY] = headers;
-  return self;
+  return { light: self };
 }
 
 /** What `new Response(body, init)` gives once the global is overridden. */
@@ -68,15 +101,16 @@ function construct(
   body: BodyInit | null | undefined,
   init: ResponseInit | undefined,
 ): object {
-  const light = lightResponse(target.prototype as object, body, init);
-  if (light !== undefined) return light;
-  const real = new OriginalResponse(body, init);
+  const attempt = lightResponse(target.prototype as object, body, init);
+  if ('light' in attempt) return attempt.light;
+  const real = new OriginalResponse(body, attempt.init as ResponseInit | undefined);
   if (target === (LightResponse as unknown)) return real;
   // A subclass: keep its prototype, forward everything to the real response.
   const self = Object.create(target.prototype as object) as LazyFields;
   self[SOURCE_KEY] = null;
   self[INIT_KEY] = { status: real.status, statusText: real.statusText, headers: undefined, contentType: undefined };
   self[REAL_KEY] = real;
+  self[HEADERS_KEY] = real.headers;
   return self;
 }
 

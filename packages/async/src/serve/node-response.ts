@@ -70,6 +70,12 @@ export async function writeResponse(res: ServerResponse, response: Response, hea
   const headers = nodeHeaders(response.headers);
   const body = response.body;
   if (body === null || head) {
+    // HEAD gets the Content-Length a GET would, when the body is in memory: the same header
+    // whether the response is undici's own or a lazy one (see lazyParts).
+    const source = head && body !== null ? inMemoryBody(response) : undefined;
+    if (source !== undefined && !hasHeader(headers, 'content-length')) {
+      headers.push('content-length', String(Buffer.byteLength(source)));
+    }
     res.writeHead(response.status, response.statusText || undefined, headers);
     res.end();
     if (body !== null) await body.cancel().catch(() => {});

@@ -85,6 +85,7 @@ export function openConnection<Data>(
   const ctx: WebSocketContext<Data> = {
     request,
     data,
+    protocol: init.protocol,
     channel,
     layer,
     groups,

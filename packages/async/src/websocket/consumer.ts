@@ -41,11 +41,15 @@ const ROUTE_KEYS: OptionKeys<WebSocketRoute> = {
   layer: true,
   allowedOrigins: true,
   allowedHosts: true,
+  protocols: true,
   maxGroupsPerConnection: true,
   maxMessageSize: true,
   heartbeatInterval: true,
   backpressure: true,
 };
+
+/** An RFC 7230 `token`: what a subprotocol name must be. */
+const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Every option name of {@link BackpressureOptions}. */
 const BACKPRESSURE_KEYS: OptionKeys<BackpressureOptions> = { limit: true, policy: true };
@@ -73,6 +77,15 @@ function checkedRoute<Data>(
         "an array of host names (`example.com`, `.example.com` or `'*'`)",
         o.allowedHosts,
       );
+    }
+  }
+  if (o.protocols !== undefined) {
+    const list = o.protocols;
+    if (
+      !Array.isArray(list) ||
+      list.some((item, index) => typeof item !== 'string' || !PROTOCOL_TOKEN.test(item) || list.indexOf(item) !== index)
+    ) {
+      throw invalidOption('protocols', 'an array of distinct subprotocol names (RFC 7230 tokens)', list);
     }
   }
   if (o.allowedOrigins !== undefined) {

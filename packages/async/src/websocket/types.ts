@@ -14,6 +14,8 @@ export interface WebSocketInit {
   readonly readyState: ReadyState;
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;
+  /** The subprotocol selected in the handshake; `''` for none. */
+  readonly protocol: string;
   /** The underlying socket (`ws`'s `WebSocket` on Node). */
   readonly raw: unknown;
 }
@@ -34,6 +36,8 @@ export interface WebSocketContext<Data = unknown> {
   readonly request: Request;
   /** What `authenticate` returned. */
   readonly data: Data;
+  /** The subprotocol selected in the handshake (one of the route's `protocols`); `''` for none. */
+  readonly protocol: string;
   /** This connection's channel name in the channel layer. */
   readonly channel: string;
   /** The channel layer of this route. */
@@ -115,6 +119,15 @@ export interface WebSocketRoute<Data = unknown> {
    * @example `['example.com', '.example.com', 'localhost']`
    */
   allowedHosts?: readonly string[] | undefined;
+  /**
+   * Subprotocols this consumer speaks, in order of preference. The handshake answers with the
+   * first of them the client offered in `Sec-WebSocket-Protocol` (`ctx.protocol`), or with none
+   * when there is no match; a subprotocol the client did not offer is never selected
+   * (RFC 6455 section 4.2.2). Names are RFC 7230 tokens.
+   * @defaultValue none: the handshake selects no subprotocol
+   * @example `['graphql-transport-ws', 'graphql-ws']`
+   */
+  protocols?: readonly string[] | undefined;
   /**
    * Most groups one connection may be in at once; a `groupAdd` past it throws `AsyncError`
    * `ERR_LIMIT` (left uncaught in a hook, the connection closes with 1008). Bounds the memory

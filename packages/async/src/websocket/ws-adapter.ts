@@ -11,6 +11,7 @@ import type { ChannelLayer } from '../layers/types.js';
 import { toRequest } from '../serve/node-request.js';
 import { openConnection } from './connection.js';
 import { type ResolvedRoute, resolveRoute } from './consumer.js';
+import { checkHandshake, selectProtocol } from './handshake.js';
 import { hostAllowed } from './hosts.js';
 import { originAllowed } from './origin.js';
 import type { AnyWebSocketRoute, ReadyState, WebSocketInit } from './types.js';
@@ -31,11 +32,17 @@ interface Mount {
   heartbeat?: NodeJS.Timeout;
 }
 
-function reject(socket: Duplex, status: number, body = STATUS_CODES[status] ?? '', headers?: Headers): void {
+function reject(
+  socket: Duplex,
+  status: number,
+  body = STATUS_CODES[status] ?? '',
+  headers?: Headers | Record<string, string>,
+): void {
   const extra: string[] = [];
-  headers?.forEach((value, name) => {
+  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers ?? {});
+  for (const [name, value] of entries) {
     if (name !== 'content-length' && name !== 'connection') extra.push(`${name}: ${value}\r\n`);
-  });
+  }
   const bytes = Buffer.byteLength(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extra.join('')}Content-Length: ${bytes}\r\n\r\n${body}`,
@@ -68,7 +75,12 @@ export function attachWebSockets(
     const resolved = resolveRoute(route, defaultLayer);
     const mount: Mount = {
       route: resolved,
-      wss: new WebSocketServer({ noServer: true, maxPayload: resolved.maxMessageSize, clientTracking: false }),
+      wss: new WebSocketServer({
+        noServer: true,
+        maxPayload: resolved.maxMessageSize,
+        clientTracking: false,
+        handleProtocols: (offered) => selectProtocol(offered, resolved.protocols),
+      }),
       sockets: new Set(),
     };
     if (resolved.heartbeatInterval > 0) {
@@ -100,6 +112,7 @@ export function attachWebSockets(
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
+      protocol: ws.protocol,
       raw: ws,
     };
     let connection: ReturnType<typeof openConnection>;
@@ -128,6 +141,8 @@ export function attachWebSockets(
     const mount = mounts.get((req.url ?? '/').split('?')[0]!);
     if (mount === undefined) return reject(socket, 404);
     if (options.isClosing()) return reject(socket, 503);
+    const refusal = checkHandshake(req);
+    if (refusal !== undefined) return reject(socket, refusal.status, refusal.message, refusal.headers);
     const allowedHosts = mount.route.allowedHosts;
     if (allowedHosts !== undefined && !hostAllowed(req.headers.host, allowedHosts)) {
       return reject(socket, 400, 'Invalid Host header');

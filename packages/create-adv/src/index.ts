@@ -1,0 +1,15 @@
+export type { CliArgs } from './args.js';
+export { parseArgs, parseBackends, USAGE } from './args.js';
+export type { CreateResult } from './create.js';
+export { assertEmptyTarget, createApp, installApp } from './create.js';
+export type { CreateAdvErrorCode } from './errors.js';
+export { CreateAdvError } from './errors.js';
+export type { NameCheck } from './name.js';
+export { assertAppName, checkAppName, nameFromDirectory } from './name.js';
+export type { Backends, CreateOptions, RenderOptions, TemplateName } from './options.js';
+export { CREATE_DEFAULTS, RENDER_DEFAULTS, TEMPLATES } from './options.js';
+export type { Answers, Asker } from './prompts.js';
+export { DEFAULT_DIRECTORY, resolveAnswers } from './prompts.js';
+export type { AppFiles } from './render.js';
+export { appManifest, renderApp } from './render.js';
+export type { SharedConfig, TemplateDescriptor } from './templates.js';

@@ -7,6 +7,15 @@ import PgBoss from 'pg-boss';
 import { startPostgres } from '../../scripts/test-services.js';
 import { percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
+import {
+  CONCURRENCY,
+  doneWhen,
+  enqueueAll,
+  type Feed,
+  type RunResult,
+  runTaskApp,
+  stopwatch,
+} from '../lib/task-runs.js';
 
 /**
  * PostgreSQL task queues side by side on one throwaway server: @adv/tasks `postgresBackend`,
@@ -16,32 +25,8 @@ import type { BenchRow } from '../lib/report.js';
  * fastest of three rounds. `--tasks-postgres-cases=ours,pgboss,graphile` picks sides.
  */
 
-interface RunResult {
-  throughput: number;
-  /** Enqueue call to handler start, ms. */
-  latencies: number[];
-  cpuPerTask: number;
-}
-
-const CONCURRENCY = 16;
-const IN_FLIGHT = 64;
 /** The steady rate of the latency rows: below every side's capacity on 2 busy cores. */
 const RATE = 200;
-
-function stopwatch(): (count: number) => { throughput: number; cpuPerTask: number } {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  return (count) => {
-    const used = process.cpuUsage(cpu);
-    return {
-      throughput: count / ((performance.now() - started) / 1000),
-      cpuPerTask: (used.user + used.system) / count,
-    };
-  };
-}
-
-/** How a run enqueues: all at once (64 in flight), or at a steady rate below capacity. */
-type Feed = (count: number, enqueue: (sentAt: number) => Promise<unknown>) => Promise<void>;
 
 /** A steady `rate` per second, one enqueue at a time on schedule (latency then measures a system that keeps up). */
 const paced =
@@ -57,48 +42,9 @@ const paced =
     await Promise.all(sent);
   };
 
-async function enqueueAll(count: number, enqueue: (sentAt: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < count) {
-        next += 1;
-        await enqueue(performance.now());
-      }
-    }),
-  );
-}
-
-function doneWhen(count: number): { record: (sentAt: number) => void; all: Promise<void>; latencies: number[] } {
-  const latencies: number[] = [];
-  let resolve!: () => void;
-  const all = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return {
-    latencies,
-    all,
-    record: (sentAt) => {
-      latencies.push(performance.now() - sentAt);
-      if (latencies.length === count) resolve();
-    },
-  };
-}
-
-async function ours(url: string, count: number, feed: Feed = enqueueAll): Promise<RunResult> {
-  const done = doneWhen(count);
+function ours(url: string, count: number, feed: Feed = enqueueAll): Promise<RunResult> {
   const schema = `bench_ours_${randomUUID().slice(0, 8)}`;
-  const app = createTaskApp({ backend: postgresBackend({ connectionString: url, schema }) });
-  const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
-    done.record(sentAt);
-  });
-  await app.process({ concurrency: CONCURRENCY });
-  const stop = stopwatch();
-  await feed(count, (sentAt) => noop.enqueue({ sentAt }));
-  await done.all;
-  const measured = stop(count);
-  await app.close();
-  return { ...measured, latencies: done.latencies };
+  return runTaskApp(createTaskApp({ backend: postgresBackend({ connectionString: url, schema }) }), count, feed);
 }
 
 /**

@@ -13,43 +13,15 @@ import PQueue from 'p-queue';
 import { startRedis } from '../../scripts/test-services.js';
 import { percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
-
-/** One run: tasks/s from the first enqueue to the last completion, and each task's enqueue-to-done latency (ms). */
-interface RunResult {
-  throughput: number;
-  latencies: number[];
-  /** This process's CPU time (user + system) per task, in µs: steadier than wall time on a busy machine. */
-  cpuPerTask: number;
-}
-
-/** Starts a measurement: call the result with the task count once all tasks are done. */
-function stopwatch(): (count: number) => { throughput: number; cpuPerTask: number } {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  return (count) => {
-    const used = process.cpuUsage(cpu);
-    return {
-      throughput: count / ((performance.now() - started) / 1000),
-      cpuPerTask: (used.user + used.system) / count,
-    };
-  };
-}
-
-const CONCURRENCY = 16;
-/** Enqueues in flight at once, as many request handlers would. */
-const IN_FLIGHT = 64;
-
-async function enqueueAll(count: number, enqueue: (sentAt: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < count) {
-        next += 1;
-        await enqueue(performance.now());
-      }
-    }),
-  );
-}
+import {
+  CONCURRENCY,
+  doneWhen,
+  enqueueAll,
+  type Feed,
+  type RunResult,
+  runTaskApp,
+  stopwatch,
+} from '../lib/task-runs.js';
 
 /** Steady load below capacity, so that latency measures how fast a job starts rather than queueing. */
 const PACED_PER_SECOND = 2000;
@@ -71,35 +43,11 @@ async function enqueuePaced(
   await Promise.all(pending);
 }
 
-function doneWhen(count: number): { record: (sentAt: number) => void; all: Promise<void>; latencies: number[] } {
-  const latencies: number[] = [];
-  let resolve!: () => void;
-  const all = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return {
-    latencies,
-    all,
-    record: (sentAt) => {
-      latencies.push(performance.now() - sentAt);
-      if (latencies.length === count) resolve();
-    },
-  };
-}
+const pacedFeed: Feed = (count, enqueue) => enqueuePaced(count, PACED_PER_SECOND, enqueue);
 
-async function oursOnBullmq(url: string, count: number): Promise<RunResult> {
-  const done = doneWhen(count);
-  const app = createTaskApp({ backend: bullmqBackend({ connection: url, queueName: `bench-ours-${randomUUID()}` }) });
-  const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
-    done.record(sentAt);
-  });
-  await app.process({ concurrency: CONCURRENCY });
-  const stop = stopwatch();
-  await enqueueAll(count, (sentAt) => noop.enqueue({ sentAt }));
-  await done.all;
-  const measured = stop(count);
-  await app.close();
-  return { ...measured, latencies: done.latencies };
+function oursOnBullmq(url: string, count: number): Promise<RunResult> {
+  const queueName = `bench-ours-${randomUUID()}`;
+  return runTaskApp(createTaskApp({ backend: bullmqBackend({ connection: url, queueName }) }), count);
 }
 
 async function rawBullmq(url: string, count: number): Promise<RunResult> {
@@ -125,20 +73,8 @@ async function rawBullmq(url: string, count: number): Promise<RunResult> {
   return { ...measured, latencies: done.latencies };
 }
 
-async function oursInMemory(count: number, paced = false): Promise<RunResult> {
-  const done = doneWhen(count);
-  const app = createTaskApp({ backend: memoryBackend() });
-  const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
-    done.record(sentAt);
-  });
-  await app.process({ concurrency: CONCURRENCY });
-  const stop = stopwatch();
-  const enqueue = (sentAt: number) => noop.enqueue({ sentAt });
-  await (paced ? enqueuePaced(count, PACED_PER_SECOND, enqueue) : enqueueAll(count, enqueue));
-  await done.all;
-  const measured = stop(count);
-  await app.close();
-  return { ...measured, latencies: done.latencies };
+function oursInMemory(count: number, paced = false): Promise<RunResult> {
+  return runTaskApp(createTaskApp({ backend: memoryBackend() }), count, paced ? pacedFeed : enqueueAll);
 }
 
 /**
@@ -179,19 +115,8 @@ async function sqliteAcrossProcesses(count: number, perSecond: number, watch: bo
 async function oursOnSqlite(count: number, paced = false): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tasks-sqlite-'));
   try {
-    const done = doneWhen(count);
     const app = createTaskApp({ backend: sqliteBackend({ filename: join(dir, 'tasks.db') }) });
-    const noop = app.defineTask('noop', ({ sentAt }: { sentAt: number }) => {
-      done.record(sentAt);
-    });
-    await app.process({ concurrency: CONCURRENCY });
-    const stop = stopwatch();
-    const enqueue = (sentAt: number) => noop.enqueue({ sentAt });
-    await (paced ? enqueuePaced(count, PACED_PER_SECOND, enqueue) : enqueueAll(count, enqueue));
-    await done.all;
-    const measured = stop(count);
-    await app.close();
-    return { ...measured, latencies: done.latencies };
+    return await runTaskApp(app, count, paced ? pacedFeed : enqueueAll);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

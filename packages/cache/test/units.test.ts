@@ -30,6 +30,38 @@ describe('LruStore', () => {
     expect(store.peek('b')?.value).toBe('2');
   });
 
+  it('is a Map of live strings: iteration, has and forEach skip expired entries and keep the LRU order', () => {
+    const store = new LruStore(10);
+    expect(store).toBeInstanceOf(Map);
+    expect(store.set('a', '1')).toBe(store);
+    store.set('gone', 'x', 1);
+    store.set('b', '2');
+    store.setUntil('old', 'y', Date.now() - 1);
+    expect(store.has('a')).toBe(true);
+    expect(store.has('old')).toBe(false);
+    // `gone` expires after 1 ms: wait on the clock, not on a timer.
+    const start = Date.now();
+    while (Date.now() - start < 3);
+    expect([...store]).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    expect(store.size).toBe(2); // iteration dropped the expired entries
+    store.get('a');
+    expect([...store.keys()]).toEqual(['b', 'a']);
+    expect([...store.values()]).toEqual(['2', '1']);
+    expect([...store.entries()]).toEqual([
+      ['b', '2'],
+      ['a', '1'],
+    ]);
+    const seen: string[] = [];
+    store.forEach((value, key, map) => {
+      seen.push(`${key}=${value}:${map === store}`);
+    });
+    expect(seen).toEqual(['b=2:true', 'a=1:true']);
+    expect([...store.keys()]).toEqual(['b', 'a']); // iterating refreshed nothing
+  });
+
   it('counts tag versions in maxEntries: an evicted version invalidates its entries', async () => {
     const cache = createCache({ maxEntries: 3 });
     await cache.set('a', 1, { tags: ['t'] }); // stores the tag version, then `a`

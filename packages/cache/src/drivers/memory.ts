@@ -7,9 +7,8 @@ import { type Driver, keyvOptions, type StringStore } from './types.js';
 export function memoryDriver(maxEntries: number): Driver {
   // Tag versions are evictable like any entry: a lost version invalidates its entries.
   const store = new LruStore(maxEntries);
-  // keyv takes any Map-like store (sync get/set/delete/clear); its types name only Map and
-  // its adapter type, whose `get` returns a promise.
-  const keyv = new Keyv<string>(store as unknown as Map<string, string>, keyvOptions as never);
+  // An `LruStore` is a `Map`, which keyv takes as a store as it is.
+  const keyv = new Keyv<string>(store, keyvOptions as never);
   return {
     kind: 'memory',
     shared: false,

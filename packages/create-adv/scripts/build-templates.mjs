@@ -47,7 +47,7 @@ export const REWRITES = [
 ];
 
 /** README sections of apps/demo that describe the monorepo, dropped from the app's README. */
-const README_DROPPED_SECTIONS = ['Run it', 'Copy it as a starter', 'Benchmarks', 'Tests'];
+const README_DROPPED_SECTIONS = ['Run it', 'Start a new app from it', 'Benchmarks', 'Tests'];
 
 /** Strings that must not survive in a generated template (each names why). */
 export const MONOREPO_MARKERS = [
@@ -95,6 +95,8 @@ export function boardReadmeBody(readme) {
     .split('\n')
     .slice(1)
     .join('\n')
+    // its pointer to create-adv: the app was made with it
+    .replace(/^Start your own app from it with one command[^]*?```sh\n[^]*?```\n\n?/m, '')
     .trim()
     .replace(/, and the starter to copy:/, ':');
   let body = `## What is in it\n\n${intro}\n\n${kept.join('')}`

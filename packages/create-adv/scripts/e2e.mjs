@@ -196,16 +196,19 @@ try {
     await run('npm', ['run', 'check'], { cwd: app, env: { ...env, ...PRODUCTION } });
 
     const server = start(app, { ...env, PORT: '0', LOG_LEVEL: 'warn' });
+    let pages;
     try {
       const url = await server.url;
       console.log(`npm start: listening on ${url}`);
       await expectPage(`${url}/`, 200, template === 'board' ? 'Welcome to the adv board' : 'Welcome to your adv app');
       await expectPage(`${url}/readyz`, 200, '"status":"ok"');
-    } finally {
-      const code = await server.stop();
-      console.log(`npm start stopped by SIGTERM (exit ${code})`);
-      if (code !== 0 && code !== 'SIGTERM') throw new Error(`npm start exited with ${code}:\n${server.output()}`);
+    } catch (error) {
+      pages = error;
     }
+    const code = await server.stop();
+    console.log(`npm start stopped by SIGTERM (exit ${code})`);
+    if (pages) throw pages;
+    if (code !== 0 && code !== 'SIGTERM') throw new Error(`npm start exited with ${code}:\n${server.output()}`);
     console.log(`\n${template}: created, installed, lint, build, test, check --deploy, start, / and /readyz: OK`);
   }
 } catch (error) {

@@ -140,11 +140,12 @@ export function renderApp(options: RenderOptions): AppFiles {
  * (the app may have no git repository yet), ignoring what the app writes at run time instead.
  */
 function appBiome(biome: Record<string, unknown>): Record<string, unknown> {
-  const { vcs: _vcs, ...rest } = biome;
+  const { vcs: _vcs, $schema: _schema, ...rest } = biome;
   const files = (rest.files ?? {}) as { includes?: string[] };
   const includes = [...(files.includes ?? ['**'])];
   for (const ignored of ['!**/data', '!**/coverage', '!**/.test-results.json']) {
     if (!includes.includes(ignored)) includes.push(ignored);
   }
-  return { ...rest, files: { ...files, includes } };
+  // The schema of the Biome the app installs (its range may pick a newer one than the monorepo's).
+  return { $schema: './node_modules/@biomejs/biome/configuration_schema.json', ...rest, files: { ...files, includes } };
 }

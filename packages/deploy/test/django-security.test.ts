@@ -1,5 +1,6 @@
 // Django's own deploy-check cases, ported: every test of django/django
-// `tests/check_framework/test_security.py` (Django 5.x) whose check id we implement, with its
+// `tests/check_framework/test_security.py` (Django 5.x) whose check id we implement, and the two
+// of `tests/check_framework/test_4_0_compatibility.py` (4_0.E001), with its
 // settings mapped to ours and Django's expected result. Where we differ on purpose, the case
 // says what Django answers, what we answer and why (the README's "Compatibility" table lists
 // the same). The extra cases at the end were run through Django 5.2 itself (`check_*(None)`
@@ -421,6 +422,24 @@ export const DJANGO_SECURITY_CASES: readonly Case[] = [
   ),
 ];
 
+/** Django's `tests/check_framework/test_4_0_compatibility.py` (4_0.E001, one error per origin). */
+export const DJANGO_4_0_CASES: readonly Case[] = [
+  {
+    test: 'CheckCSRFTrustedOrigins.test_invalid_url',
+    ids: ['4_0.E001'],
+    settings: { CSRF_TRUSTED_ORIGINS: ['example.com'] },
+    middleware: [SECURITY, CSRF],
+    django: ['4_0.E001'],
+  },
+  {
+    test: 'CheckCSRFTrustedOrigins.test_valid_urls',
+    ids: ['4_0.E001'],
+    settings: { CSRF_TRUSTED_ORIGINS: ['http://example.com', 'https://example.com'] },
+    middleware: [SECURITY, CSRF],
+    django: [],
+  },
+];
+
 /** Cases not in Django's tests, with the answer Django 5.2 gave when run on them. */
 const EMOJI = '😀😃😄😁😆'; // 5 code points, 10 UTF-16 units
 export const DJANGO_RUN_CASES: readonly Case[] = [
@@ -496,6 +515,12 @@ describe("Django's tests/check_framework/test_security.py, ported", () => {
   );
 });
 
+describe("Django's tests/check_framework/test_4_0_compatibility.py, ported", () => {
+  it.each(DJANGO_4_0_CASES.map((c) => [c.test, c] as const))('%s: same as Django', async (_name, c) => {
+    expect(await ours(c)).toEqual(c.django);
+  });
+});
+
 describe('cases run through Django 5.2 itself', () => {
   it.each(DJANGO_RUN_CASES.map((c) => [c.test, c] as const))('%s: same as Django', async (_name, c) => {
     expect(await ours(c)).toEqual(c.django);
@@ -507,5 +532,6 @@ describe('the counts the README states', () => {
     expect(DJANGO_SECURITY_CASES.length).toBe(72);
     expect(DJANGO_SECURITY_CASES.filter((c) => c.ours).length).toBe(8);
     expect(DJANGO_RUN_CASES.length).toBe(9);
+    expect(DJANGO_4_0_CASES.length).toBe(2);
   });
 });

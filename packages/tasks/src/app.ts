@@ -18,7 +18,7 @@ import type {
   TaskOptions,
   TaskStats,
 } from './types.js';
-import { checkInteger, checkName, checkNonNegative, checkTaskOptions, invalid } from './validate.js';
+import { checkInteger, checkName, checkNonNegative, checkTaskOptions, invalid, readOptions } from './validate.js';
 
 /** Options of {@link createTaskApp}. */
 export interface TaskAppOptions {
@@ -47,6 +47,9 @@ export interface FailedJob {
 }
 
 const LISTABLE = new Set<string>(['waiting', 'active', 'delayed', 'completed', 'failed']);
+const PROCESS_KEYS = { concurrency: true, pruneSchedules: true } as const;
+const RANGE_KEYS = { start: true, end: true } as const;
+const RANGE_DEFAULTS = { start: 0, end: 99 } as const;
 
 interface DeclaredSchedule {
   record: ScheduleRecord;
@@ -68,8 +71,9 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
 
   constructor(options: TaskAppOptions = {}) {
     super();
-    this.backend = options.backend ?? memoryBackend();
-    this.#logger = options.logger ?? silentLogger;
+    const o = readOptions('createTaskApp', options, { backend: true, logger: true }, { logger: silentLogger });
+    this.backend = o.backend ?? memoryBackend();
+    this.#logger = o.logger;
   }
 
   /**
@@ -89,10 +93,10 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
   ): Task<Payload, Result> {
     checkName('name', name);
     if (typeof handler !== 'function') invalid('handler', 'a function (payload, context) => result', handler);
-    checkTaskOptions(options);
+    const checked = checkTaskOptions(options);
     if (this.#tasks.has(name))
       throw new TaskError('ERR_DUPLICATE_TASK', `A task named \`${name}\` is already defined on this app`);
-    const task = new Task<Payload, Result>(name, handler, options, () => this.backend);
+    const task = new Task<Payload, Result>(name, handler, checked, () => this.backend);
     this.#tasks.set(name, task as Task<unknown, unknown>);
     return task;
   }
@@ -139,6 +143,7 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
 
   /** Upserts every declared schedule; with `prune`, removes backend schedules no longer declared. */
   async syncSchedules(options: { prune?: boolean } = {}): Promise<void> {
+    const { prune } = readOptions('syncSchedules', options, { prune: true }, { prune: true });
     for (const { record, task } of this.#schedules.values()) {
       const job = task.prepare(record.payload, {}, []);
       await this.backend.upsertSchedule(record, {
@@ -147,7 +152,7 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
         ...(job.priority === undefined ? {} : { priority: job.priority }),
       });
     }
-    if (options.prune ?? true) {
+    if (prune) {
       for (const existing of await this.backend.schedules()) {
         if (!this.#schedules.has(existing.id)) await this.backend.removeSchedule(existing.id);
       }
@@ -161,10 +166,11 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
 
   /** Starts running jobs in this process (syncing schedules first). Resolves once consuming. */
   async process(options: ProcessJobsOptions = {}): Promise<void> {
-    const concurrency = checkInteger('concurrency', options.concurrency ?? 8, 1);
+    const o = readOptions('process', options, PROCESS_KEYS, { concurrency: 8, pruneSchedules: true });
+    const concurrency = checkInteger('concurrency', o.concurrency, 1);
     if (this.#processing) throw new TaskError('ERR_INVALID_OPTION', 'This app is already processing jobs');
     this.#processing = true;
-    await this.syncSchedules({ prune: options.pruneSchedules ?? true });
+    await this.syncSchedules({ prune: o.pruneSchedules });
     const processor = createProcessor({
       tasks: this.#tasks,
       backend: this.backend,
@@ -201,12 +207,14 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
    */
   list(state: ListableState, options: { start?: number; end?: number } = {}): Promise<JobRecord[]> {
     if (!LISTABLE.has(state)) invalid('state', 'one of waiting, active, delayed, completed, failed', state);
-    return this.backend.list(state, options.start ?? 0, options.end ?? 99);
+    const { start, end } = readOptions('list', options, RANGE_KEYS, RANGE_DEFAULTS);
+    return this.backend.list(state, start, end);
   }
 
   /** The dead-letter view: failed jobs with their errors, most recent first. */
   async failed(options: { start?: number; end?: number } = {}): Promise<FailedJob[]> {
-    const records = await this.backend.list('failed', options.start ?? 0, options.end ?? 99);
+    const { start, end } = readOptions('failed', options, RANGE_KEYS, RANGE_DEFAULTS);
+    const records = await this.backend.list('failed', start, end);
     return records.map((record: JobRecord) => ({
       id: record.id,
       task: record.data.task,
@@ -230,8 +238,9 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
 
   /** Stops processing, lets active jobs finish (up to `timeout` ms), closes the backend. */
   async close(options: { timeout?: number } = {}): Promise<void> {
-    if (options.timeout !== undefined) checkNonNegative('timeout', options.timeout, 'milliseconds');
-    return this.backend.close(options);
+    const { timeout } = readOptions('close', options, { timeout: true });
+    if (timeout === undefined) return this.backend.close();
+    return this.backend.close({ timeout: checkNonNegative('timeout', timeout, 'milliseconds') });
   }
 }
 

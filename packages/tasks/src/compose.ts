@@ -3,7 +3,7 @@ import { DEFAULT_RESULT_TIMEOUT, TaskHandle } from './handle.js';
 import { nextStepId } from './runner.js';
 import type { AnySignature } from './task.js';
 import type { JobStatus } from './types.js';
-import { checkNonNegative, invalid } from './validate.js';
+import { checkNonNegative, invalid, readOptions } from './validate.js';
 
 /** A running chain: one job at a time, each fed the previous result. */
 export class ChainHandle<Result = unknown> {
@@ -21,8 +21,8 @@ export class ChainHandle<Result = unknown> {
    * never run and this rejects with that step's error. `timeout` bounds the whole wait (ms).
    */
   async result(options: { timeout?: number } = {}): Promise<Result> {
-    const deadline =
-      Date.now() + checkNonNegative('timeout', options.timeout ?? DEFAULT_RESULT_TIMEOUT, 'milliseconds');
+    const o = readOptions('result', options, { timeout: true }, { timeout: DEFAULT_RESULT_TIMEOUT });
+    const deadline = Date.now() + checkNonNegative('timeout', o.timeout, 'milliseconds');
     let value: unknown;
     for (const [index, handle] of this.#handles.entries()) {
       const left = deadline - Date.now();

@@ -1,6 +1,6 @@
 import { TaskError, type TaskErrorCode } from './errors.js';
 import type { JobRecord, JobStatus, TaskBackend } from './types.js';
-import { checkNonNegative } from './validate.js';
+import { checkNonNegative, readOptions } from './validate.js';
 
 /** Codes a failed job's stored error keeps when `result()` rethrows it. */
 const KEPT_CODES = new Set<string>(['ERR_EXPIRED', 'ERR_TIME_LIMIT', 'ERR_UNKNOWN_TASK', 'ERR_NOT_SERIALIZABLE']);
@@ -55,7 +55,8 @@ export class TaskHandle<Result = unknown> {
    * `ERR_CANCELLED`, or `ERR_RESULT_TIMEOUT` after `timeout` ms).
    */
   async result(options: { timeout?: number } = {}): Promise<Result> {
-    const timeout = checkNonNegative('timeout', options.timeout ?? DEFAULT_RESULT_TIMEOUT, 'milliseconds');
+    const o = readOptions('result', options, { timeout: true }, { timeout: DEFAULT_RESULT_TIMEOUT });
+    const timeout = checkNonNegative('timeout', o.timeout, 'milliseconds');
     const record = await this.#backend.waitFinished(this.id, timeout);
     return settle<Result>(record);
   }

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { ScheduleSpec } from './types.js';
-import { invalid } from './validate.js';
+import { invalid, readOptions } from './validate.js';
 
 /**
  * Cron nicknames (Vixie cron, croner, cron-parser), matched case-insensitively. `@midnight` is
@@ -41,6 +41,12 @@ export function cronPattern(cron: string): string {
 /** Validates a schedule spec (cron syntax and time zone, or interval), failing fast. */
 export function checkScheduleSpec(spec: ScheduleSpec): ScheduleSpec {
   if (typeof spec !== 'object' || spec === null) invalid('schedule', 'an object { cron, tz } or { every }', spec);
+  // A misspelt key (`timezone`) must not leave a schedule silently in UTC.
+  readOptions(
+    'schedule',
+    spec as Record<string, unknown>,
+    'every' in spec ? { every: true } : { cron: true, tz: true },
+  );
   if ('every' in spec) {
     if (typeof spec.every !== 'number' || !Number.isInteger(spec.every) || spec.every < 1) {
       invalid('every', 'an integer number of milliseconds from 1 and up', spec.every);

@@ -16,7 +16,7 @@ import type {
   TaskHandler,
   TaskOptions,
 } from './types.js';
-import { checkEnqueueOptions, resolveBackoff } from './validate.js';
+import { checkEnqueueOptions, readOptions, resolveBackoff } from './validate.js';
 
 /** A task with its arguments bound, for {@link chain} and {@link group}. */
 export interface Signature<Payload = unknown, Result = unknown> {
@@ -84,7 +84,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
       id: `inline-${randomUUID()}`,
       name: this.name,
       attempt: 1,
-      signal: options.signal ?? new AbortController().signal,
+      signal: readOptions('run', options, { signal: true }).signal ?? new AbortController().signal,
     })) as Result;
   }
 

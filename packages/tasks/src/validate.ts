@@ -1,3 +1,4 @@
+import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
 import { TaskError } from './errors.js';
 import { MAX_TIMER_DELAY } from './timers.js';
 import type { BackoffOptions, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
@@ -14,6 +15,27 @@ function show(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * Reads an options object the one adv way: a non-object or an unknown key is refused with
+ * `ERR_INVALID_OPTION` (the valid names and a did-you-mean), and an explicit `undefined` keeps the
+ * default. `name` is the function as the user calls it; `path` names a nested bag (`backoff`).
+ */
+export function readOptions<O extends object, D extends Partial<O> = Record<never, never>>(
+  name: string,
+  options: O | undefined,
+  keys: OptionKeys<O>,
+  defaults: D = {} as D,
+  path?: string,
+): Resolved<O, D> {
+  return resolveOptions(options, {
+    name,
+    keys,
+    defaults,
+    path,
+    error: (message) => new TaskError('ERR_INVALID_OPTION', message),
+  });
 }
 
 /** Throws the package's one error shape for a bad option. */
@@ -78,10 +100,16 @@ export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object.freeze
   jitter: 0.5,
 });
 
+const BACKOFF_KEYS: OptionKeys<BackoffOptions> = { delay: true, factor: true, maxDelay: true, jitter: true };
+
 export function resolveBackoff(backoff: BackoffOptions | undefined): Required<BackoffOptions> {
-  if (backoff === undefined) return { ...DEFAULT_BACKOFF };
-  if (typeof backoff !== 'object' || backoff === null) invalid('backoff', 'an object', backoff);
-  const resolved = { ...DEFAULT_BACKOFF, ...backoff };
+  const resolved: Required<BackoffOptions> = readOptions(
+    'defineTask',
+    backoff,
+    BACKOFF_KEYS,
+    DEFAULT_BACKOFF,
+    'backoff',
+  );
   checkNonNegative('backoff.delay', resolved.delay, 'milliseconds');
   checkNonNegative('backoff.maxDelay', resolved.maxDelay, 'milliseconds');
   if (typeof resolved.factor !== 'number' || !(resolved.factor >= 1))
@@ -105,28 +133,47 @@ export function backoffDelay(
   return Math.round(raw * (1 - backoff.jitter) + raw * backoff.jitter * random());
 }
 
-function checkRateLimit(value: RateLimit | undefined): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null) invalid('rateLimit', 'an object { max, duration }', value);
-  checkInteger('rateLimit.max', value.max, 1);
-  checkInteger('rateLimit.duration', value.duration, 1);
+/** `{ max, duration }` of a rate limit or limiter, read as the option `path` of `name()`. */
+export function checkRateLimit(name: string, path: string, value: RateLimit | undefined): RateLimit | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) invalid(path, 'an object { max, duration }', value);
+  const { max, duration } = readOptions(name, value, { max: true, duration: true }, {}, path);
+  return { max: checkInteger(`${path}.max`, max, 1), duration: checkInteger(`${path}.duration`, duration, 1) };
 }
 
-/** Validates `defineTask` options, failing fast. */
-export function checkTaskOptions(options: TaskOptions): void {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  if (options.attempts !== undefined) checkInteger('attempts', options.attempts, 1);
-  resolveBackoff(options.backoff);
-  if (options.retryOn !== undefined && typeof options.retryOn !== 'function') {
-    invalid('retryOn', 'a function (error, attempt) => boolean', options.retryOn);
+const TASK_OPTION_KEYS: OptionKeys<TaskOptions> = {
+  attempts: true,
+  backoff: true,
+  retryOn: true,
+  timeLimit: true,
+  rateLimit: true,
+};
+
+/** Validates `defineTask` options, failing fast; returns them without keys left `undefined`. */
+export function checkTaskOptions(options: TaskOptions): TaskOptions {
+  const o: TaskOptions = readOptions('defineTask', options, TASK_OPTION_KEYS);
+  if (o.attempts !== undefined) checkInteger('attempts', o.attempts, 1);
+  resolveBackoff(o.backoff);
+  if (o.retryOn !== undefined && typeof o.retryOn !== 'function') {
+    invalid('retryOn', 'a function (error, attempt) => boolean', o.retryOn);
   }
-  if (options.timeLimit !== undefined) checkInteger('timeLimit', options.timeLimit, 1, MAX_TIMER_DELAY);
-  checkRateLimit(options.rateLimit);
+  if (o.timeLimit !== undefined) checkInteger('timeLimit', o.timeLimit, 1, MAX_TIMER_DELAY);
+  checkRateLimit('defineTask', 'rateLimit', o.rateLimit);
+  return o;
 }
+
+const ENQUEUE_OPTION_KEYS: OptionKeys<EnqueueOptions> = {
+  delay: true,
+  at: true,
+  expiresAt: true,
+  priority: true,
+  jobId: true,
+  attempts: true,
+};
 
 /** Validates `enqueue` options and returns the delay (ms) and expiry they mean. */
-export function checkEnqueueOptions(options: EnqueueOptions, now: number): { delay: number; expiresAt?: number } {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+export function checkEnqueueOptions(given: EnqueueOptions, now: number): { delay: number; expiresAt?: number } {
+  const options: EnqueueOptions = readOptions('enqueue', given, ENQUEUE_OPTION_KEYS);
   if (options.delay !== undefined && options.at !== undefined)
     invalid('delay', 'absent when `at` is given', options.delay);
   let delay = 0;

@@ -1,7 +1,7 @@
 import type { Logger } from '@adv/types';
 import { silentLogger } from '@adv/types';
 import type { TaskApp } from './app.js';
-import { checkInteger } from './validate.js';
+import { checkInteger, readOptions } from './validate.js';
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -16,6 +16,14 @@ export interface StartWorkerOptions {
   /** Where start and shutdown are logged. @defaultValue silentLogger */
   logger?: Logger;
 }
+
+const WORKER_KEYS = { app: true, concurrency: true, shutdownTimeout: true, signals: true, logger: true } as const;
+const WORKER_DEFAULTS = {
+  concurrency: 8,
+  shutdownTimeout: 30_000,
+  signals: ['SIGTERM', 'SIGINT'] as readonly NodeJS.Signals[],
+  logger: silentLogger,
+};
 
 /** A running worker. */
 export interface RunningWorker {
@@ -36,11 +44,10 @@ export interface RunningWorker {
  * ```
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const { app } = options;
-  const logger = options.logger ?? silentLogger;
-  const concurrency = checkInteger('concurrency', options.concurrency ?? 8, 1);
-  const shutdownTimeout = checkInteger('shutdownTimeout', options.shutdownTimeout ?? 30_000, 0);
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const o = readOptions('startWorker', options, WORKER_KEYS, WORKER_DEFAULTS);
+  const { app, logger, signals } = o;
+  const concurrency = checkInteger('concurrency', o.concurrency, 1);
+  const shutdownTimeout = checkInteger('shutdownTimeout', o.shutdownTimeout, 0);
   // Memory backend timers do not hold the process open; a worker should live until told to stop.
   const keepAlive = setInterval(() => {}, 1 << 30);
   let resolveClosed!: () => void;

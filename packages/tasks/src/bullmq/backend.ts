@@ -74,14 +74,16 @@ export class BullmqBackend implements TaskBackend {
     // `#call`). Right after Redis dies ioredis may still say `ready` (it has not read the close
     // yet): a command sent then must not sit in the offline queue or be resent on reconnection,
     // or it would reach Redis after the caller was told ERR_BACKEND.
-    const extra: Partial<RedisOptions> = blocking
+    // Literals, not ioredis's `RedisOptions`: under exactOptionalPropertyTypes that type is not
+    // assignable to ioredis's own constructor (its `replyMapping?` lacks `| undefined`).
+    const extra = blocking
       ? { maxRetriesPerRequest: null }
       : { enableOfflineQueue: false, autoResendUnfulfilledCommands: false };
     const { connection } = this.#options;
     const client =
       typeof connection === 'string'
         ? new Redis(connection, extra)
-        : new Redis({ ...(connection as RedisOptions), ...extra });
+        : new Redis({ ...(connection as Omit<RedisOptions, 'replyMapping'>), ...extra });
     client.on('error', (error: Error) => {
       this.#lastError = error; // ioredis reconnects by itself; calls report it when it lasts
     });

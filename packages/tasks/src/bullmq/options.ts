@@ -1,5 +1,6 @@
+import type { OptionKeys } from '@adv/types';
 import { MAX_TIMER_DELAY } from '../timers.js';
-import { checkInteger, checkName, invalid } from '../validate.js';
+import { checkInteger, checkName, checkRateLimit, invalid, readOptions } from '../validate.js';
 
 /**
  * Redis connection options, passed to ioredis as they are. The common ones are typed here; any
@@ -56,6 +57,26 @@ export interface BullmqBackendOptions {
   unavailableTimeout?: number;
 }
 
+/** Defaults of {@link BullmqBackendOptions}. */
+export const BULLMQ_DEFAULTS = Object.freeze({
+  queueName: 'adv-tasks',
+  prefix: 'bull',
+  unavailableTimeout: 10_000,
+} as const);
+
+const BULLMQ_KEYS: OptionKeys<BullmqBackendOptions> = {
+  connection: true,
+  queueName: true,
+  prefix: true,
+  keepCompleted: true,
+  keepFailed: true,
+  lockDuration: true,
+  stalledInterval: true,
+  maxStalledCount: true,
+  limiter: true,
+  unavailableTimeout: true,
+};
+
 /** Options with their defaults applied. */
 export type ResolvedBullmqOptions = BullmqBackendOptions & {
   queueName: string;
@@ -70,8 +91,11 @@ export function resolveBullmqOptions(options: BullmqBackendOptions): ResolvedBul
   if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
     invalid('connection', 'a redis:// URL or ioredis options', connection);
   }
-  const resolved = { queueName: 'adv-tasks', prefix: 'bull', unavailableTimeout: 10_000, ...options };
+  const resolved: ResolvedBullmqOptions = readOptions('bullmqBackend', options, BULLMQ_KEYS, BULLMQ_DEFAULTS);
   checkName('queueName', resolved.queueName);
+  checkName('prefix', resolved.prefix);
+  const limiter = checkRateLimit('bullmqBackend', 'limiter', resolved.limiter);
+  if (limiter !== undefined) resolved.limiter = limiter;
   for (const key of ['keepCompleted', 'keepFailed', 'maxStalledCount'] as const) {
     if (options[key] !== undefined) checkInteger(key, options[key], 0);
   }

@@ -16,19 +16,19 @@ import type {
   TaskBackend,
   TaskStats,
 } from '../types.js';
-import { checkInteger } from '../validate.js';
+import { checkInteger, readOptions } from '../validate.js';
 import { MEMORY_DEFAULTS, type MemoryBackendOptions } from './options.js';
 
 interface Entry {
   record: JobRecord;
   priority: number;
-  timer?: LongTimer;
-  controller?: AbortController;
+  timer?: LongTimer | undefined;
+  controller?: AbortController | undefined;
   /** Set when the active job is cancelled or interrupted, whether or not its signal exists yet. */
   aborted?: boolean;
   abortReason?: TaskError;
   /** Callers of `waitFinished`, created on first use (most jobs have none). */
-  waiters?: Set<(error?: TaskError) => void>;
+  waiters?: Set<(error?: TaskError) => void> | undefined;
 }
 
 interface ScheduleEntry {
@@ -114,7 +114,7 @@ export class MemoryBackend implements TaskBackend {
   #closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
-    this.#options = { ...MEMORY_DEFAULTS, ...options };
+    this.#options = readOptions('memoryBackend', options, { keepCompleted: true, keepFailed: true }, MEMORY_DEFAULTS);
     checkInteger('keepCompleted', this.#options.keepCompleted, 0);
     checkInteger('keepFailed', this.#options.keepFailed, 0);
   }
@@ -355,7 +355,8 @@ export class MemoryBackend implements TaskBackend {
       () => {
         if (this.#schedules.get(entry.record.id) !== entry || this.#closed) return;
         const { data, attempts, priority } = entry.template;
-        void this.add({ id: `sched-${entry.record.id}-${next}`, data, delay: 0, attempts, priority }).catch(() => {});
+        const job = { id: `sched-${entry.record.id}-${next}`, data, delay: 0, attempts };
+        void this.add(priority === undefined ? job : { ...job, priority }).catch(() => {});
         this.#arm(entry);
       },
       next - now,

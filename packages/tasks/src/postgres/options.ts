@@ -1,5 +1,6 @@
+import type { OptionKeys } from '@adv/types';
 import { MAX_TIMER_DELAY } from '../timers.js';
-import { checkInteger, checkName, invalid } from '../validate.js';
+import { checkInteger, checkName, invalid, readOptions } from '../validate.js';
 import type { PgPoolLike } from './connection.js';
 
 /** Options of {@link postgresBackend}. Give `connectionString` or `pool`, not both. */
@@ -70,6 +71,20 @@ export const POSTGRES_DEFAULTS = Object.freeze({
   maxConnections: 10,
 } as const);
 
+const POSTGRES_KEYS: OptionKeys<PostgresBackendOptions> = {
+  connectionString: true,
+  pool: true,
+  schema: true,
+  queueName: true,
+  keepCompleted: true,
+  keepFailed: true,
+  leaseDuration: true,
+  maxStalledCount: true,
+  pollInterval: true,
+  unavailableTimeout: true,
+  maxConnections: true,
+};
+
 /** Options with their defaults applied. */
 export type ResolvedPostgresOptions = Required<Omit<PostgresBackendOptions, 'connectionString' | 'pool'>> &
   Pick<PostgresBackendOptions, 'connectionString' | 'pool'>;
@@ -90,7 +105,7 @@ export function resolvePostgresOptions(options: PostgresBackendOptions): Resolve
   } else if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
     invalid('connectionString', 'a postgres:// URL (or pass `pool`)', connectionString);
   }
-  const resolved: ResolvedPostgresOptions = { ...POSTGRES_DEFAULTS, ...options };
+  const resolved: ResolvedPostgresOptions = readOptions('postgresBackend', options, POSTGRES_KEYS, POSTGRES_DEFAULTS);
   if (typeof resolved.schema !== 'string' || !/^[a-z_][a-z0-9_]{0,47}$/.test(resolved.schema)) {
     invalid('schema', 'a lower-case identifier of at most 48 characters ([a-z_][a-z0-9_]*)', resolved.schema);
   }

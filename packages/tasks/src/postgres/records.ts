@@ -12,7 +12,7 @@ export interface JobRow {
   created_at: string | number;
   finished_at: string | number | null;
   result: unknown;
-  error: JobRecord['error'] | null;
+  error: NonNullable<JobRecord['error']> | null;
 }
 
 /** The status a row stands for at `now`: a queued job is `delayed` until its run time. */

@@ -1,5 +1,6 @@
+import type { OptionKeys } from '@adv/types';
 import { MAX_TIMER_DELAY } from '../timers.js';
-import { checkInteger, checkName, invalid } from '../validate.js';
+import { checkInteger, checkName, invalid, readOptions } from '../validate.js';
 
 /** Options of {@link sqliteBackend}. */
 export interface SqliteBackendOptions {
@@ -64,6 +65,19 @@ export const SQLITE_DEFAULTS = Object.freeze({
   synchronous: 'normal',
 } as const);
 
+const SQLITE_KEYS: OptionKeys<SqliteBackendOptions> = {
+  filename: true,
+  queueName: true,
+  keepCompleted: true,
+  keepFailed: true,
+  leaseDuration: true,
+  maxStalledCount: true,
+  busyTimeout: true,
+  pollInterval: true,
+  watch: true,
+  synchronous: true,
+};
+
 /** Options with their defaults applied. */
 export type ResolvedSqliteOptions = Required<SqliteBackendOptions>;
 
@@ -74,7 +88,7 @@ export function resolveSqliteOptions(options: SqliteBackendOptions): ResolvedSql
   if (typeof filename !== 'string' || filename.length === 0 || filename.startsWith(':memory:') || filename === '') {
     invalid('filename', 'the path of a database file (not `:memory:`: other processes must see it)', filename);
   }
-  const resolved: ResolvedSqliteOptions = { ...SQLITE_DEFAULTS, ...options };
+  const resolved: ResolvedSqliteOptions = readOptions('sqliteBackend', options, SQLITE_KEYS, SQLITE_DEFAULTS);
   checkName('queueName', resolved.queueName);
   checkInteger('keepCompleted', resolved.keepCompleted, 0);
   checkInteger('keepFailed', resolved.keepFailed, 0);

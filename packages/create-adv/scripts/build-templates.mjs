@@ -96,7 +96,7 @@ export function boardReadmeBody(readme) {
     .slice(1)
     .join('\n')
     // its pointer to create-adv: the app was made with it
-    .replace(/^Start your own app from it with one command[^]*?```sh\n[^]*?```\n\n?/m, '')
+    .replace(/^Start your own app from it with one command[\s\S]*?```sh\n[\s\S]*?```\n\n?/m, '')
     .trim()
     .replace(/, and the starter to copy:/, ':');
   let body = `## What is in it\n\n${intro}\n\n${kept.join('')}`

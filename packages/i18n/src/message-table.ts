@@ -1,5 +1,7 @@
+import { type MessageFormatElement, TYPE } from '@formatjs/icu-messageformat-parser';
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { CompiledMessage } from './catalog.js';
+import { formatPython, type PythonSpec, parsePythonStyle } from './python-format.js';
 
 /** One message as a locale's table sees it: the compiled message and its cached formatters. */
 export interface MessageEntry {
@@ -12,6 +14,30 @@ export interface MessageEntry {
   byTimeZone: Map<string, IntlMessageFormat> | undefined;
   /** Formatters for other requested locales on fallback (`pt-PT` served from `pt`), by locale and time zone. */
   byLocale?: Map<string, IntlMessageFormat> | undefined;
+}
+
+/** Marks the options of a Python-format number style (`{size, number, %.1f}`, from `import-po`). */
+const PYTHON_SPEC = Symbol('python-spec');
+const pythonStyles = new Map<string, object>();
+
+/** The named number formats a message needs for its Python-format styles (one stable object per style). */
+function pythonFormatsOf(elements: readonly MessageFormatElement[], found: Record<string, object> = {}) {
+  for (const element of elements) {
+    if (element.type === TYPE.number && typeof element.style === 'string' && element.style.startsWith('%')) {
+      let options = pythonStyles.get(element.style);
+      if (options === undefined) {
+        const spec = parsePythonStyle(element.style);
+        if (spec === undefined) continue;
+        options = { [PYTHON_SPEC]: spec };
+        pythonStyles.set(element.style, options);
+      }
+      found[element.style] = options;
+    }
+    if (element.type === TYPE.plural || element.type === TYPE.select) {
+      for (const option of Object.values(element.options)) pythonFormatsOf(option.value, found);
+    }
+  }
+  return found;
 }
 
 type MessageFormatters = NonNullable<NonNullable<ConstructorParameters<typeof IntlMessageFormat>[3]>['formatters']>;
@@ -47,9 +73,11 @@ function byIdentity<F>(create: (locale: string | string[] | undefined, options: 
 const languageOf = (locale: string) => locale.split('-', 1)[0]!.toLowerCase();
 
 function formattersFor(timeZone: string | undefined, pluralLocale?: string): MessageFormatters {
-  const getNumberFormat = byIdentity(
-    (locales, options) => new Intl.NumberFormat(locales, options as Intl.NumberFormatOptions),
-  );
+  const getNumberFormat = byIdentity((locales, options) => {
+    const spec = (options as { [PYTHON_SPEC]?: PythonSpec } | undefined)?.[PYTHON_SPEC];
+    if (spec !== undefined) return { format: (value: unknown) => formatPython(spec, value) };
+    return new Intl.NumberFormat(locales, options as Intl.NumberFormatOptions);
+  });
   // Skeletons and style-less `{d, date}` carry no time zone: add the scope's one.
   const getDateTimeFormat = byIdentity(
     (locales, options) => new Intl.DateTimeFormat(locales, timeZone === undefined ? options : { timeZone, ...options }),
@@ -123,7 +151,9 @@ export class MessageFormatterPool {
   }
 
   #create(entry: MessageEntry, formatters: MessageFormatters, locale: string = entry.locale): IntlMessageFormat {
-    return new IntlMessageFormat(entry.message.ast, locale, undefined, { formatters });
+    const python = entry.message.source.includes('%') ? pythonFormatsOf(entry.message.ast) : {};
+    const formats = Object.keys(python).length === 0 ? undefined : { number: python };
+    return new IntlMessageFormat(entry.message.ast, locale, formats as never, { formatters });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { OptionKeys } from '@adv/types';
 import pluralFormsModule from '@tannin/plural-forms';
 import { type GetTextTranslation, po } from 'gettext-parser';
+import { icuLiteral } from './blocktrans.js';
 import { CONTEXT_SEPARATOR, OBSOLETE_PREFIX } from './catalog.js';
 import { I18nError } from './errors.js';
 import { i18nOptions } from './options.js';
@@ -76,31 +77,85 @@ const pluralFormsOf = pluralFormsModule as unknown as (expression: string) => (n
 
 const ORDER = ['zero', 'one', 'two', 'few', 'many', 'other'];
 
+/** Python's conversion specs: `%(name)s`, `%d`, `%-5.1f`, `%%`. */
+const PYTHON_SPEC = /%(?:\((\w+)\))?([#0 +-]*)(\d*)(?:\.(\d*))?([diouxXeEfFgGcrsa%])/g;
+
 /**
- * Converts Python-format text to ICU: `%(name)s` -> `{name}`, `%s` -> `{0}`, `%%` -> `%`, and
- * literal braces and apostrophes escaped; in plural branches the count becomes `#`.
+ * Converts Python-format text to ICU so that it renders as Python's `%` does: `%(name)s`,
+ * `%(n)d` and `%s` (positional, as `{0}`, `{1}`…) become plain `{arguments}` (no grouping);
+ * a spec with flags, width or precision, or a `r`/`f`/`x`/… conversion becomes a number argument
+ * styled by the spec (`%(size).1f` -> `{size, number, %.1f}`), which the message formatter
+ * renders with Python's rules; `%%` is `%`; literal braces, apostrophes (and `#` in plural
+ * branches) are quoted. In plural branches the count stays `{count}`: Python does not group it.
  */
 export function pythonFormatToIcu(text: string, countName?: string): string {
+  const inPlural = countName !== undefined;
+  let out = '';
+  let last = 0;
   let position = 0;
-  const escaped = text.replace(/'/g, "''").replace(/[{}]/g, (brace) => `'${brace}'`);
-  return escaped.replace(
-    /%(?:\((\w+)\))?[#0 +-]*\d*(?:\.\d+)?([sdifgeEGxXr%])/g,
-    (_match, name: string, kind: string) => {
-      if (kind === '%') return '%';
-      const argument = name ?? String(position++);
-      return countName !== undefined && argument === countName ? '#' : `{${argument}}`;
-    },
-  );
+  for (const match of text.matchAll(PYTHON_SPEC)) {
+    const [whole, name, flags = '', width = '', precision, type = 's'] = match;
+    out += icuLiteral(text.slice(last, match.index), inPlural);
+    last = match.index + whole.length;
+    if (type === '%') {
+      out += '%';
+      continue;
+    }
+    const argument = name ?? String(position++);
+    const plain = flags === '' && width === '' && precision === undefined && 'sdiu'.includes(type);
+    out += plain
+      ? `{${argument}}`
+      : `{${argument}, number, %${flags}${width}${precision === undefined ? '' : `.${precision}`}${type}}`;
+  }
+  return out + icuLiteral(text.slice(last), inPlural);
+}
+
+/**
+ * Whether an entry's text is Python-format: flagged `python-format` (as makemessages flags
+ * it), or, in a hand-written file without any format flag, using a spec such as `%(name)s`,
+ * `%d` or `%%`. Other text (`no-python-format`, `c-format`, …) is literal: its `%` and braces
+ * are shown as written.
+ */
+function isPythonFormat(entry: PoEntry): boolean {
+  if (entry.flags.includes('python-format')) return true;
+  if (entry.flags.some((flag) => flag.endsWith('-format'))) return false;
+  return /%(?:\(\w+\))?[#0+-]*\d*(?:\.\d+)?[sdifr%]/.test(`${entry.id}${entry.idPlural ?? ''}`);
 }
 
 /** The ICU plural argument name of a gettext plural: the first `%(name)d`, or `count`. */
 function countNameOf(idPlural: string): string {
-  return /%\((\w+)\)[di]/.exec(idPlural)?.[1] ?? /%\((\w+)\)s/.exec(idPlural)?.[1] ?? 'count';
+  return (
+    /%\((\w+)\)[di]/.exec(idPlural)?.[1] ??
+    /%\((\w+)\)s/.exec(idPlural)?.[1] ??
+    // Django's humanize passes the `%(value).1f` value itself as the count.
+    /%\((\w+)\)[#0 +-]*\d*(?:\.\d*)?[diouxXeEfFgGcrsa]/.exec(idPlural)?.[1] ??
+    'count'
+  );
 }
 
-function plural(forms: readonly string[], categories: readonly string[], countName: string): string {
-  const arms = forms.map((form, i) => `${categories[i]} {${pythonFormatToIcu(form, countName)}}`);
+function plural(forms: readonly string[], categories: readonly string[], countName: string, python: boolean): string {
+  const convert = (form: string) => (python ? pythonFormatToIcu(form, countName) : icuLiteral(form, true));
+  const arms = forms.map((form, i) => `${categories[i]} {${convert(form)}}`);
   return `{${countName}, plural, ${arms.join(' ')}}`;
+}
+
+/**
+ * The catalog key {@link poToCatalog} files an entry under: its msgid converted to ICU (for a
+ * plural, the English `{count, plural, one {…} other {…}}` of msgid/msgid_plural), prefixed by
+ * `context\u0004` when it has a msgctxt. Code calls `t()` with this key.
+ */
+export function poEntryKey(entry: PoEntry): string {
+  let key: string;
+  if (entry.idPlural === undefined) {
+    key = entry.flags.includes(ICU_FLAG)
+      ? entry.id
+      : isPythonFormat(entry)
+        ? pythonFormatToIcu(entry.id)
+        : icuLiteral(entry.id);
+  } else {
+    key = plural([entry.id, entry.idPlural], ['one', 'other'], countNameOf(entry.idPlural), isPythonFormat(entry));
+  }
+  return entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`;
 }
 
 /** Result of {@link poToCatalog}: the ICU catalog and what could not be converted. */
@@ -123,11 +178,13 @@ export interface PoToCatalogOptions {
 const SAMPLES = [...Array.from({ length: 200 }, (_, n) => n), 1000, 10000, 100000, 1000000];
 
 /**
- * For each CLDR category of `locale`, the index of the gettext form `plural` picks for a number
- * of that category. Categories that only fractions reach (ru `other`, cs `many`) have no
+ * For each CLDR category of `locale` (and `=n` for a few numbers that need an exact arm), the index of the gettext form `plural` picks for most
+ * numbers of that category (where CLDR and the file's expression split numbers differently,
+ * the numbers in the minority get the form of their CLDR category: Plural-Forms of lv gives 0
+ * its own form, CLDR counts it with 10 and 11). Categories that only fractions reach (ru `other`, cs `many`) have no
  * integer for gettext's `n`: `other` takes the last form, the others are left to `other`.
  */
-function formIndexByCategory(locale: string, header: string): Map<string, number> | string {
+export function formIndexByCategory(locale: string, header: string): Map<string, number> | string {
   const nplurals = Number(/nplurals\s*=\s*(\d+)/.exec(header)?.[1]);
   const expression = /plural\s*=\s*([^;]+)/.exec(header)?.[1]?.trim();
   if (!Number.isInteger(nplurals) || nplurals < 1 || !expression)
@@ -135,7 +192,9 @@ function formIndexByCategory(locale: string, header: string): Map<string, number
   let pick: (n: number) => number;
   try {
     // @tannin/plural-forms evaluates the C expression without eval (WordPress's Tannin uses it).
-    pick = pluralFormsOf(expression);
+    // @tannin/plural-forms 1.1 drops the else branch of `c?2:1` written without spaces (ro's
+    // header in Django's files): `(n>19)?2:1` gave 2 for every n. Spaced, it parses right.
+    pick = pluralFormsOf(expression.replace(/\s*([?:])\s*/g, ' $1 '));
     for (const n of SAMPLES) {
       const form = Number(pick(n));
       if (!Number.isInteger(form) || form < 0 || form >= nplurals) {
@@ -148,13 +207,34 @@ function formIndexByCategory(locale: string, header: string): Map<string, number
   const rules = new Intl.PluralRules(locale);
   const forms = new Map<string, number>();
   for (const category of ORDER.filter((c) => (rules.resolvedOptions().pluralCategories as string[]).includes(c))) {
-    const sample = SAMPLES.find((n) => rules.select(n) === category);
-    if (sample !== undefined) forms.set(category, Number(pick(sample)));
-    else if (category === 'other') forms.set(category, nplurals - 1);
+    // The form most of the category's numbers get; on a tie, the form of its smallest number
+    // above 0 (pt, fr, hy count 0 as "one", gettext's `n != 1` does not: 1 decides).
+    const votes = new Map<number, number>();
+    for (const n of SAMPLES)
+      if (rules.select(n) === category) votes.set(Number(pick(n)), (votes.get(Number(pick(n))) ?? 0) + 1);
+    if (votes.size === 0) {
+      if (category === 'other') forms.set(category, nplurals - 1);
+      continue;
+    }
+    const most = Math.max(...votes.values());
+    const tied = [...votes].filter(([, count]) => count === most).map(([form]) => form);
+    const positive = SAMPLES.find((n) => n > 0 && rules.select(n) === category && tied.includes(Number(pick(n))));
+    forms.set(category, positive === undefined ? tied[0]! : Number(pick(positive)));
   }
   if (!forms.has('other')) forms.set('other', nplurals - 1);
+  // Numbers the file's expression puts in another form than their CLDR category's get an exact
+  // ICU arm (`=0 {…}`: pt, hi, hy count 0 as "one", their `n != 1` does not), when they are few.
+  const exact = SAMPLES.filter(
+    (n) => forms.get(rules.select(n)) !== undefined && Number(pick(n)) !== forms.get(rules.select(n)),
+  );
+  if (exact.length > 0 && exact.length <= MAX_EXACT_ARMS) {
+    return new Map([...exact.map((n): [string, number] => [`=${n}`, Number(pick(n))]), ...forms]);
+  }
   return forms;
 }
+
+/** At most this many `=n` arms are added to make a plural follow a file's Plural-Forms. */
+const MAX_EXACT_ARMS = 5;
 
 /**
  * Turns `.po` entries into an ICU catalog keyed the way `extract` keys ids: the msgid (for
@@ -185,21 +265,21 @@ export function poToCatalog(
       skipped.push({ id: entry.id, reason: 'untranslated' });
       continue;
     }
-    let key: string;
+    const key = poEntryKey(entry);
     let value: string;
     if (entry.flags.includes(ICU_FLAG) && entry.idPlural === undefined) {
       // Written by catalogToPo: already ICU on both sides.
-      key = entry.id;
       value = entry.strings[0] ?? '';
     } else if (entry.idPlural === undefined) {
-      key = pythonFormatToIcu(entry.id);
-      value = pythonFormatToIcu(entry.strings[0] ?? '');
+      value = isPythonFormat(entry) ? pythonFormatToIcu(entry.strings[0] ?? '') : icuLiteral(entry.strings[0] ?? '');
     } else {
+      const python = isPythonFormat(entry);
       const countName = countNameOf(entry.idPlural);
-      key = plural([entry.id, entry.idPlural], ['one', 'other'], countName);
       if (byHeader !== undefined) {
         const other = byHeader.get('other')!;
-        const arms = [...byHeader].filter(([category, form]) => category === 'other' || form !== other);
+        const arms = [...byHeader].filter(
+          ([category, form]) => category === 'other' || category.startsWith('=') || form !== other,
+        );
         if (arms.some(([, form]) => entry.strings[form] === undefined)) {
           skipped.push({
             id: entry.id,
@@ -211,8 +291,9 @@ export function poToCatalog(
           arms.map(([, form]) => entry.strings[form]!),
           arms.map(([category]) => category),
           countName,
+          python,
         );
-        catalog[entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`] = value;
+        catalog[key] = value;
         continue;
       }
       const target = entry.strings.length === 2 ? ['one', 'other'] : entry.strings.length === 1 ? ['other'] : ordered;
@@ -220,9 +301,9 @@ export function poToCatalog(
         skipped.push({ id: entry.id, reason: `${entry.strings.length} plural forms; ${locale} has ${ordered.length}` });
         continue;
       }
-      value = plural(entry.strings, target, countName);
+      value = plural(entry.strings, target, countName, python);
     }
-    catalog[entry.context === undefined ? key : `${entry.context}${CONTEXT_SEPARATOR}${key}`] = value;
+    catalog[key] = value;
   }
   return { catalog, skipped };
 }

@@ -277,7 +277,9 @@ msgstr "100%% {certeza} d'água"
     expect(catalog).toEqual({
       'Hello {name}': 'Olá {name}',
       'month\u0004May': 'Maio',
-      '{counter, plural, one {# item} other {# items}}': '{counter, plural, one {# item} other {# itens}}',
+      // Python does not group the count: `{counter}`, not `#`.
+      '{counter, plural, one {{counter} item} other {{counter} items}}':
+        '{counter, plural, one {{counter} item} other {{counter} itens}}',
       "100% '{'sure'}'": "100% '{'certeza'}' d''água",
     });
     expect(logs).toContain('skipped "Fuzzy": fuzzy');
@@ -285,7 +287,9 @@ msgstr "100%% {certeza} d'água"
     const { messages, files } = await loadCatalogs(join(dir, 'locale'));
     const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { ...messages, en }, files });
     i18n.activate('pt-BR');
-    expect(i18n.t('{counter, plural, one {# item} other {# items}}', { counter: 3 })).toBe('3 itens');
+    expect(i18n.t('{counter, plural, one {{counter} item} other {{counter} items}}', { counter: 1234 })).toBe(
+      '1234 itens',
+    );
     expect(i18n.t("100% '{'sure'}'")).toBe("100% {certeza} d'água");
   });
 });
@@ -379,8 +383,10 @@ msgstr[2] "%(count)d файлов"
     expect(poToCatalog(entries, 'ru').skipped).toEqual([{ id: '%(count)d file', reason: '3 plural forms; ru has 4' }]);
     const { catalog, skipped } = poToCatalog(entries, 'ru', { pluralForms: headers['Plural-Forms'] });
     expect(skipped).toEqual([]);
-    const key = '{count, plural, one {# file} other {# files}}';
-    expect(catalog).toEqual({ [key]: '{count, plural, one {# файл} few {# файла} other {# файлов}}' });
+    const key = '{count, plural, one {{count} file} other {{count} files}}';
+    expect(catalog).toEqual({
+      [key]: '{count, plural, one {{count} файл} few {{count} файла} other {{count} файлов}}',
+    });
     const i18n = createI18n({
       locales: ['en', 'ru'],
       defaultLocale: 'en',

@@ -39,7 +39,6 @@ const BAD_SETTINGS: Record<string, Record<string, string>> = {
   'security.W005': { SILENCED_SYSTEM_CHECKS: 'security.W021' },
   'security.W021': { SILENCED_SYSTEM_CHECKS: 'security.W005' },
   'security.W010': { SESSION_COOKIE_SECURE: 'false' },
-  'security.W016': { CSRF_COOKIE_SECURE: 'false' },
 };
 /** The checks about the deployment rather than a setting, each fired in its own test. */
 const TESTED_ELSEWHERE: Record<string, string> = {

@@ -35,6 +35,7 @@ Commands:
       Hash, compress and copy static files, writing dest/staticfiles.json.
   nginx --server-name example.com [--server-name www.example.com] [--upstream 127.0.0.1:3000]...
         [--static-root /srv/app/static] [--static-url /static/] [--cert FILE --cert-key FILE | --no-tls]
+        [--no-default-server]   (leave out the server refusing unknown hosts, if the machine has one)
   dockerfile [--node 20] [--entry dist/server.js] [--port 3000] [--build-script build]
   systemd [--name app] [--user app] [--dir /srv/app] [--entry dist/server.js]
           [--environment-file /etc/app/env] [--writable /srv/app/data]...
@@ -133,6 +134,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             cert: { type: 'string' },
             'cert-key': { type: 'string' },
             'no-tls': { type: 'boolean' },
+            'no-default-server': { type: 'boolean' },
             out: { type: 'string' },
           },
         });
@@ -144,6 +146,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           ...(values.upstream ? { upstreams: values.upstream } : {}),
           ...(values['static-root'] ? { staticRoot: values['static-root'] } : {}),
           ...(values['static-url'] ? { staticUrl: values['static-url'] } : {}),
+          ...(values['no-default-server'] ? { defaultServer: false } : {}),
           ...(values['no-tls']
             ? { tls: false as const }
             : values.cert && values['cert-key']

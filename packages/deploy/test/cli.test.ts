@@ -119,6 +119,10 @@ describe('adv-deploy CLI', () => {
     const nginx = await run(['nginx', '--server-name', 'example.com', '--upstream', '127.0.0.1:4000', '--no-tls']);
     expect(nginx.code).toBe(0);
     expect(nginx.stdout).toContain('server 127.0.0.1:4000;');
+    expect(nginx.stdout).toContain('return 444;');
+    const noDefault = await run(['nginx', '--server-name', 'example.com', '--no-default-server']);
+    expect(noDefault.code).toBe(0);
+    expect(noDefault.stdout).not.toContain('default_server');
     const docker = await run(['dockerfile', '--port', '8080', '--out', 'Dockerfile']);
     expect(readFileSync(join(docker.cwd, 'Dockerfile'), 'utf8')).toContain('EXPOSE 8080');
     const unit = await run(['systemd', '--user', 'web', '--writable', '/srv/data']);

@@ -45,7 +45,6 @@ const PRODUCTION = {
   SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
   SECURE_HSTS_SECONDS: '3600',
   SESSION_COOKIE_SECURE: 'true',
-  CSRF_COOKIE_SECURE: 'true',
   SILENCED_SYSTEM_CHECKS: 'security.W005,security.W021',
 };
 

@@ -73,7 +73,6 @@ ${env}    steps:
           SECURE_PROXY_SSL_HEADER: X-Forwarded-Proto,https
           SECURE_HSTS_SECONDS: "3600"
           SESSION_COOKIE_SECURE: "true"
-          CSRF_COOKIE_SECURE: "true"
         run: npm run check
 `;
 }

@@ -80,7 +80,6 @@ export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
   SECURE_PROXY_SSL_HEADER: 'X-Forwarded-Proto,https',
   SECURE_HSTS_SECONDS: '3600',
   SESSION_COOKIE_SECURE: 'true',
-  CSRF_COOKIE_SECURE: 'true',
   // Django warns until subdomains and the preload list are opted into; a first deploy should not.
   SILENCED_SYSTEM_CHECKS: 'security.W005,security.W021',
   LOG_LEVEL: 'silent',

@@ -88,7 +88,7 @@ export function appManifest(
     private: true,
     type: 'module',
     description: descriptor.description,
-    engines: { node: shared.nodeEngine },
+    engines: { node: descriptor.nodeEngine ?? shared.nodeEngine },
     scripts: descriptor.scripts,
     dependencies: sortKeys(dependencies),
     devDependencies: sortKeys(devDependencies),

@@ -11,6 +11,8 @@ export const packageRoot = fileURLToPath(new URL('../', import.meta.url)).replac
 export interface TemplateDescriptor {
   name: TemplateName;
   description: string;
+  /** `engines.node` when the template needs more than the packages do (`util.parseEnv`: 20.12). */
+  nodeEngine?: string;
   /** The `@adv/*` packages the app depends on (versions come from {@link SharedConfig}). */
   adv: string[];
   scripts: Record<string, string>;

@@ -63,6 +63,7 @@ describe.each(CHOICES)('renderApp: %s template, backends %o', (template, backend
     expect(manifest.name).toBe('my-app');
     expect(manifest.private).toBe(true);
     expect(manifest.type).toBe('module');
+    expect(manifest.engines.node).toBe(template === 'minimal' ? '>=20.12' : rootManifest.engines.node);
     const adv = Object.entries(manifest.dependencies as Record<string, string>).filter(([n]) => n.startsWith('@adv/'));
     expect(adv.length).toBeGreaterThanOrEqual(template === 'board' ? 7 : 6);
     for (const [name, spec] of adv) expect(spec).toBe(`^${versionOf(name.slice(5))}`);

@@ -131,9 +131,9 @@ export function blocktransArgs(args: string, tag = 'blocktrans'): BlocktransArgs
       i = next;
     } else if (word === 'context') {
       once('context');
+      // As in Django, the next word is the context whatever it is (`context with` reads `with`).
       const value = list[i + 1];
-      if (value === undefined || BLOCK_KEYWORDS.has(value))
-        throw new TagSyntaxError(`"context" in '${tag}' tag expected exactly one argument.`);
+      if (value === undefined) throw new TagSyntaxError(`"context" in '${tag}' tag expected exactly one argument.`);
       context = value;
       i += 2;
     } else if (word === 'trimmed') {

@@ -4,7 +4,7 @@ export type { ExpressMiddleware, NodeAdapterOptions, NodeHandler } from './adapt
 export { toExpress, toNodeHandler } from './adapters/node.js';
 export type { DeadlineOptions } from './concurrency/deadline.js';
 export { deadline } from './concurrency/deadline.js';
-export type { GatherOptions, GatherTask } from './concurrency/gather.js';
+export type { GatherOptions, GatherTask, TaskResult } from './concurrency/gather.js';
 export { gather } from './concurrency/gather.js';
 export type { Limit, LimitCallOptions } from './concurrency/limit.js';
 export { limit } from './concurrency/limit.js';

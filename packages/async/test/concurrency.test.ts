@@ -1,4 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type AsyncError, createWorkerPool, deadline, gather, limit, offload } from '../src/index.js';
 import { sleep } from './helpers.js';
 
@@ -142,6 +145,19 @@ describe('deadline', () => {
   });
 });
 
+describe('gather of a tuple', () => {
+  it('resolves a tuple typed task by task', async () => {
+    const [user, orders] = await gather([async () => ({ name: 'Ann' }), () => [1, 2]]);
+    // Typed per task: these would not compile against a single T.
+    const name: string = user.name;
+    const count: number = orders.length;
+    expect([name, count]).toEqual(['Ann', 2]);
+    const [first, second] = await gather([() => 1, async () => Promise.reject(new Error('no'))], { settle: true });
+    expect(first).toEqual({ status: 'fulfilled', value: 1 });
+    expect(second.status).toBe('rejected');
+  });
+});
+
 describe('offload', () => {
   const pool = createWorkerPool({ size: 2 });
   afterAll(() => pool.destroy());
@@ -198,6 +214,21 @@ describe('offload', () => {
     await expect(running).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     await expect(pool.run(() => 42)).resolves.toBe(42);
   });
+
+  it('lets the process exit once the pool is idle, and not before a call answers', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/offload-exit.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill();
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    // Before the fix the child never exited (the idle workers held it): this waited forever.
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect([code, out]).toEqual([0, '["HI",5]']);
+  }, 60_000);
 
   it('offload() uses a shared pool', async () => {
     await expect(offload((text: string) => text.toUpperCase(), ['hi'])).resolves.toBe('HI');

@@ -6,6 +6,9 @@ import { abortError, asyncOptions, checkCount, checkSignal, invalidOption } from
 /** A task for {@link gather}: receives a signal that aborts when the gather fails, times out or is cancelled. */
 export type GatherTask<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
+/** What a task resolves with: a tuple of tasks gathers into a tuple of these, each its own type. */
+export type TaskResult<Task> = Task extends (signal: AbortSignal) => infer R ? Awaited<R> : never;
+
 /** Options of {@link gather}. */
 export interface GatherOptions {
   /** Tasks running at once. @defaultValue `Infinity` */
@@ -31,7 +34,8 @@ const GATHER_DEFAULTS = { concurrency: Number.POSITIVE_INFINITY, settle: false }
  * Runs tasks with a concurrency limit and resolves with their results in order (asyncio.gather
  * with limits and cancellation). The first failure rejects and aborts the others' signal.
  *
- * @param tasks - Functions `(signal) => value | Promise`.
+ * @param tasks - Functions `(signal) => value | Promise`; an array literal of tasks gathers
+ *   into a tuple typed task by task (`const [user, orders] = await gather([…, …])`).
  * @param options - `concurrency`, `timeout`, `signal`, `settle`.
  * @example
  * ```ts
@@ -40,6 +44,14 @@ const GATHER_DEFAULTS = { concurrency: Number.POSITIVE_INFINITY, settle: false }
  * });
  * ```
  */
+export function gather<const Tasks extends readonly GatherTask<unknown>[]>(
+  tasks: Tasks,
+  options: GatherOptions & { settle: true },
+): Promise<{ -readonly [K in keyof Tasks]: PromiseSettledResult<TaskResult<Tasks[K]>> }>;
+export function gather<const Tasks extends readonly GatherTask<unknown>[]>(
+  tasks: Tasks,
+  options?: GatherOptions,
+): Promise<{ -readonly [K in keyof Tasks]: TaskResult<Tasks[K]> }>;
 export function gather<T>(
   tasks: Iterable<GatherTask<T>>,
   options: GatherOptions & { settle: true },

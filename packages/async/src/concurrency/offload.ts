@@ -80,7 +80,6 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
   };
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true }), job: undefined };
-    slot.worker.unref();
     slot.worker.on(
       'message',
       (reply: {
@@ -92,6 +91,7 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
         const job = slot.job;
         if (job === undefined || job.id !== reply.id) return;
         slot.job = undefined;
+        slot.worker.unref(); // idle: an idle pool never keeps the process alive
         finish(job);
         if (reply.ok) job.resolve(reply.value);
         else {
@@ -121,6 +121,8 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
     slot.worker.on('exit', (code) => {
       if (slots.includes(slot)) replace(new Error(`worker exited with code ${code}`));
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    slot.worker.unref();
     return slot;
   };
   function dispatch(): void {
@@ -129,6 +131,7 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
       if (slot.job !== undefined) continue;
       const job = queue.shift()!;
       slot.job = job;
+      slot.worker.ref(); // a call in flight keeps the process alive until it answers
       slot.worker.postMessage({ id: job.id, source: job.source, args: job.args });
     }
   }

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
+import { type ChannelLayer, type Server, serve } from '../src/index.js';
 
 /** A test WebSocket client that queues what it receives. */
 export interface TestClient {
@@ -124,4 +126,55 @@ export async function rawRequest(port: number, request: string): Promise<RawAnsw
     headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
   }
   return { status: Number(statusLine!.split(' ')[1]), head, headers, body: text.slice(end + 4) };
+}
+
+/**
+ * The shared fixture of the WebSocket test files: `serve()` through it and the server, the
+ * clients opened with `client()` and the layers passed to `layer()` are all closed after each
+ * test (clients first, then the server, then the layers).
+ */
+export function webSocketSuite() {
+  let server: Server | undefined;
+  const clients: TestClient[] = [];
+  const layers: ChannelLayer[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+    await server?.close();
+    server = undefined;
+    await Promise.all(layers.splice(0).map((layer) => layer.close()));
+  });
+  const url = (path: string) => {
+    if (server === undefined) throw new Error('start the server with suite.serve() first');
+    return `${server.url.replace('http', 'ws')}${path}`;
+  };
+  return {
+    /** `serve()`, remembered for cleanup and for `url()` / `client()`. */
+    async serve(...args: Parameters<typeof serve>): Promise<Server> {
+      server = await serve(...args);
+      return server;
+    },
+    /** The `ws://` URL of `path` on the server. */
+    url,
+    /** A client connected to `path`, terminated after the test. */
+    async client(path: string, options?: Parameters<typeof connect>[1]): Promise<TestClient> {
+      const client = await connect(url(path), options);
+      clients.push(client);
+      return client;
+    },
+    /** Closes `layer` after the test; returns it. */
+    layer<L extends ChannelLayer>(layer: L): L {
+      layers.push(layer);
+      return layer;
+    },
+  };
+}
+
+/** Stops reading a client's socket, so that the server's sends queue up (backpressure). */
+export function pause(client: TestClient): void {
+  (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+}
+
+/** Reads a paused client's socket again. */
+export function resume(client: TestClient): void {
+  (client.ws as unknown as { _socket: { resume(): void } })._socket.resume();
 }

@@ -1,48 +1,27 @@
-import { once } from 'node:events';
-import { createConnection } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ChannelLayer, consumer, memoryLayer, type Server, serve, WEBSOCKET_DEFAULTS } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { consumer, memoryLayer, WEBSOCKET_DEFAULTS } from '../src/index.js';
 import { hostAllowed, hostDomain } from '../src/websocket/hosts.js';
-import { connect, refusedStatus, type TestClient, until } from './helpers.js';
+import { rawRequest, refusedStatus, until, webSocketSuite } from './helpers.js';
 
-let server: Server | undefined;
-const clients: TestClient[] = [];
-const layers: ChannelLayer[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await server?.close();
-  server = undefined;
-  await Promise.all(layers.splice(0).map((layer) => layer.close()));
-});
+const suite = webSocketSuite();
 const http = () => new Response('http');
-const wsUrl = (path: string) => `${server!.url.replace('http', 'ws')}${path}`;
-async function client(path: string, options?: Parameters<typeof connect>[1]): Promise<TestClient> {
-  const c = await connect(wsUrl(path), options);
-  clients.push(c);
-  return c;
-}
+const wsUrl = suite.url;
+const client = suite.client;
 
 /** Sends a raw upgrade request and returns the server's whole answer (it closes the socket on a refusal). */
 async function rawUpgrade(port: number, host: string | undefined): Promise<string> {
-  const socket = createConnection({ host: '127.0.0.1', port });
-  await once(socket, 'connect');
-  socket.write(
+  const answer = await rawRequest(
+    port,
     `GET /ws HTTP/1.1\r\n${host === undefined ? '' : `Host: ${host}\r\n`}Upgrade: websocket\r\nConnection: Upgrade\r\n` +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
   );
-  let answer = '';
-  socket.on('data', (chunk) => {
-    answer += chunk.toString();
-  });
-  await once(socket, 'close');
-  return answer;
+  return `${answer.head}\r\n\r\n${answer.body}`;
 }
 
 describe('maxGroupsPerConnection', () => {
   it('closes a connection that joins one group too many with 1008, and it leaves its groups', async () => {
-    const layer = memoryLayer();
-    layers.push(layer);
-    server = await serve(http, {
+    const layer = suite.layer(memoryLayer());
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -69,7 +48,7 @@ describe('maxGroupsPerConnection', () => {
   });
 
   it('throws ERR_LIMIT that a consumer may catch, keeping the connection', async () => {
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -104,7 +83,7 @@ describe('maxGroupsPerConnection', () => {
 describe('allowedHosts on WebSocket upgrades (DNS rebinding)', () => {
   it("refuses a Host outside the list with 400 before the handshake and before authenticate; Django's matching rules", async () => {
     let authenticated = 0;
-    server = await serve(http, {
+    const server = await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -142,7 +121,7 @@ describe('allowedHosts on WebSocket upgrades (DNS rebinding)', () => {
   });
 
   it("accepts any Host with '*' and without the option", async () => {
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/any': consumer({ allowedHosts: ['*'], connect: (ctx) => ctx.send('hi') }),

@@ -1,33 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ChannelLayer, consumer, type DroppedMessage, memoryLayer, type Server, serve } from '../src/index.js';
-import { connect, refusedStatus, type TestClient, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type ChannelLayer, consumer, type DroppedMessage, memoryLayer } from '../src/index.js';
+import { pause, refusedStatus, resume, until, webSocketSuite } from './helpers.js';
 
-let server: Server | undefined;
-const clients: TestClient[] = [];
-const layers: ChannelLayer[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.ws.terminate();
-  await server?.close();
-  server = undefined;
-  await Promise.all(layers.splice(0).map((layer) => layer.close()));
-});
+const suite = webSocketSuite();
 const http = () => new Response('http still works');
-const wsUrl = (path: string) => `${server!.url.replace('http', 'ws')}${path}`;
-async function client(path: string, options?: Parameters<typeof connect>[1]): Promise<TestClient> {
-  const c = await connect(wsUrl(path), options);
-  clients.push(c);
-  return c;
-}
-function pause(c: TestClient): void {
-  (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-}
-function resume(c: TestClient): void {
-  (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-}
+const wsUrl = suite.url;
+const client = suite.client;
 
 describe('WebSocket consumers', () => {
   it('echoes text, JSON and binary on the same port as HTTP', async () => {
-    server = await serve(http, {
+    const server = await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws/echo': consumer({
@@ -52,12 +34,12 @@ describe('WebSocket consumers', () => {
   });
 
   it('answers 404 for an unknown WebSocket path', async () => {
-    server = await serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
+    await suite.serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
     expect(await refusedStatus(wsUrl('/nope'))).toBe(404);
   });
 
   it('runs authenticate on the upgrade request: a Response rejects, data reaches the context', async () => {
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -75,7 +57,7 @@ describe('WebSocket consumers', () => {
   });
 
   it('rejects a foreign Origin with 403 and accepts allowed ones', async () => {
-    server = await serve(http, {
+    const server = await suite.serve(http, {
       port: 0,
       websocket: {
         '/same': consumer({}),
@@ -92,7 +74,7 @@ describe('WebSocket consumers', () => {
   });
 
   it('closes with 1009 on an oversize message and 1007 on invalid JSON', async () => {
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -111,7 +93,7 @@ describe('WebSocket consumers', () => {
 
   it('closes with 1011 when a hook throws, and runs disconnect', async () => {
     const disconnects: number[] = [];
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -129,9 +111,8 @@ describe('WebSocket consumers', () => {
   });
 
   it('broadcasts to a group, reports presence, and leaves groups on disconnect', async () => {
-    const layer = memoryLayer();
-    layers.push(layer);
-    server = await serve(http, {
+    const layer = suite.layer(memoryLayer());
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/chat': consumer({
@@ -160,8 +141,7 @@ describe('WebSocket consumers', () => {
   it('renews memberships so a connection open longer than groupExpiry keeps receiving its group', {
     timeout: 15_000,
   }, async () => {
-    const inner = memoryLayer({ groupExpiry: 1 });
-    layers.push(inner);
+    const inner = suite.layer(memoryLayer({ groupExpiry: 1 }));
     const adds: { group: string; at: number }[] = [];
     const layer: ChannelLayer = Object.assign(Object.create(inner) as ChannelLayer, {
       groupAdd: (group: string, channel: string) => {
@@ -169,7 +149,7 @@ describe('WebSocket consumers', () => {
         return inner.groupAdd(group, channel);
       },
     });
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/long': consumer({
@@ -194,9 +174,8 @@ describe('WebSocket consumers', () => {
   });
 
   it('custom groupMessage handlers shape what clients receive', async () => {
-    const layer = memoryLayer();
-    layers.push(layer);
-    server = await serve(http, {
+    const layer = suite.layer(memoryLayer());
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -214,7 +193,7 @@ describe('WebSocket consumers', () => {
 
   it('closes a slow consumer with 1013 under the close policy', async () => {
     const results: boolean[] = [];
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -239,12 +218,11 @@ describe('WebSocket consumers', () => {
   });
 
   it('drops group messages to a slow consumer under the drop policy, with a dropped event', async () => {
-    const layer = memoryLayer({ capacity: 1000 });
-    layers.push(layer);
+    const layer = suite.layer(memoryLayer({ capacity: 1000 }));
     const dropped: DroppedMessage[] = [];
     layer.on('dropped', (event) => dropped.push(event));
     let ready = false;
-    server = await serve(http, {
+    await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({
@@ -273,7 +251,7 @@ describe('WebSocket consumers', () => {
 
   it('drops a peer that stops answering pings', async () => {
     const disconnects: number[] = [];
-    server = await serve(http, {
+    const server = await suite.serve(http, {
       port: 0,
       websocket: {
         '/ws': consumer({ heartbeatInterval: 200, disconnect: (_ctx, event) => void disconnects.push(event.code) }),
@@ -291,7 +269,7 @@ describe('WebSocket consumers', () => {
   it('closes with 1011 when the route layer is already closed, and keeps serving', async () => {
     const layer = memoryLayer();
     await layer.close();
-    server = await serve(http, { port: 0, websocket: { '/ws': consumer({ layer }) } });
+    const server = await suite.serve(http, { port: 0, websocket: { '/ws': consumer({ layer }) } });
     const c = await client('/ws');
     expect((await c.closed).code).toBe(1011);
     expect(server.webSockets).toBe(0);
@@ -299,7 +277,7 @@ describe('WebSocket consumers', () => {
   });
 
   it('closes WebSockets with 1001 on graceful shutdown', async () => {
-    server = await serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
+    const server = await suite.serve(http, { port: 0, websocket: { '/ws': consumer({}) } });
     const c = await client('/ws');
     await server.close();
     expect(await c.closed).toEqual({ code: 1001, reason: 'Server shutting down' });

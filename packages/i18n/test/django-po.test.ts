@@ -126,3 +126,20 @@ describe("import-po renders Django's translations as Python's gettext + % does",
     expect(mismatches.length + pluralChoice.length).toBe(0);
   }, 120_000);
 });
+
+describe('deliberate differences from Python (listed in the README)', () => {
+  it('a plain %d given a non-integer writes it whole (Python truncates), kept readable as {n}', () => {
+    const entry: PoEntry = {
+      context: undefined,
+      id: '%(n)d item',
+      idPlural: undefined,
+      strings: ['%(n)d Element'],
+      fuzzy: false,
+      flags: ['python-format'],
+    };
+    const { catalog } = poToCatalog([entry], 'de');
+    expect(catalog).toEqual({ '{n} item': '{n} Element' });
+    const i18n = createI18n({ locales: ['de'], defaultLocale: 'de', messages: { de: catalog }, logger: silentLogger });
+    expect(i18n.t('{n} item', { n: 1.5 })).toBe('1.5 Element'); // Python: "1 Element"
+  });
+});

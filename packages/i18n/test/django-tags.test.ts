@@ -530,6 +530,12 @@ describe('deliberate differences from Django (asserted, listed in the README)', 
     expect(await render(template, { with: 'x' })).toBe('May');
   });
 
+  it('a plural block count renders as ICU `#`: grouped for the locale (Django groups only with USE_THOUSAND_SEPARATOR)', async () => {
+    const template =
+      '{% blocktrans count counter=n %}{{ counter }} result{% plural %}{{ counter }} results{% endblocktrans %}';
+    expect(await render(template, { n: 12345 })).toBe('12,345 results'); // Django: "12345 results"
+  });
+
   it('test_bad_placeholder_1 / _2: a translation with a wrong placeholder is refused when the catalog loads', () => {
     // Django renders the English source at request time ("My name is James."); we fail fast.
     const load = (translation: string) =>

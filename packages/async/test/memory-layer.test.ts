@@ -2,20 +2,16 @@ import { fileURLToPath } from 'node:url';
 import type { DescribesBackend, GroupSender } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { memoryLayer } from '../src/index.js';
-import { channelLayerContract } from './layer-contract.js';
-import { channelLayerOutageContract } from './layer-outage-contract.js';
+import { channelLayerContract, channelLayerOutageContract } from '../src/testing.js';
 
-describe('memoryLayer: channel layer contract', () => {
-  channelLayerContract((options) => memoryLayer(options), { name: '@adv/async:memory', shared: false });
-});
-
-describe('memoryLayer: outage contract', () => {
-  channelLayerOutageContract(it, {
-    make: () => memoryLayer(),
+describe('memoryLayer', () => {
+  channelLayerContract({ it, describe }, (options) => memoryLayer(options), { name: '@adv/async:memory' });
+  channelLayerOutageContract({ it, describe }, () => memoryLayer(), {
     child: {
       entry: fileURLToPath(new URL('../src/index.ts', import.meta.url)),
       factory: 'memoryLayer',
       options: () => ({}),
+      execArgv: ['--import', 'tsx'],
     },
   });
 });

@@ -1,32 +1,41 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { startRedis } from '../../../scripts/test-services.js';
+import { type RunningService, startRedis } from '../../../scripts/test-services.js';
+import type { ChannelLayerOptions } from '../src/index.js';
 import { redisLayer } from '../src/redis.js';
-import { channelLayerContract } from './layer-contract.js';
-import { channelLayerOutageContract } from './layer-outage-contract.js';
+import { channelLayerContract, channelLayerOutageContract, type OutageServerHandle } from '../src/testing.js';
 
 const redisUrl = inject('redisUrl');
 // Own DB and key prefix: packages' suites share the Redis server and run in parallel.
 const prefix = `adv-async-test:${process.pid}`;
 
-describe.runIf(redisUrl)('redisLayer: channel layer contract', () => {
-  channelLayerContract((options) => redisLayer({ url: `${redisUrl}/3`, prefix, ...options }), {
-    name: '@adv/async:redis',
-    shared: true,
-  });
-});
-
-describe.runIf(redisUrl)('redisLayer: outage contract (a Redis of its own, killed and restarted)', () => {
-  channelLayerOutageContract(it, {
-    make: (options, url) => redisLayer({ url: url!, prefix, ...options }),
+describe.runIf(redisUrl)('redisLayer', () => {
+  const factory = (options?: ChannelLayerOptions) => redisLayer({ url: `${redisUrl}/3`, prefix, ...options });
+  channelLayerContract({ it, describe }, factory, { name: '@adv/async:redis', shared: true });
+  // The outage suite runs a Redis of its own, which it kills, freezes and restarts.
+  channelLayerOutageContract({ it, describe }, (options, url) => redisLayer({ url: url!, prefix, ...options }), {
     child: {
       entry: fileURLToPath(new URL('../src/redis.ts', import.meta.url)),
       factory: 'redisLayer',
       options: (url, unavailableTimeout) => ({ url, unavailableTimeout }),
+      execArgv: ['--import', 'tsx'],
     },
-    server: { start: (port) => startRedis(port), url: (port) => `redis://127.0.0.1:${port}` },
+    server: {
+      start: async (port) => processServer(await startRedis(port)),
+      url: (port) => `redis://127.0.0.1:${port}`,
+    },
   });
 });
+
+/** A server process of the test's own, as the outage suite's hooks. */
+function processServer(running: RunningService): OutageServerHandle {
+  return {
+    port: running.port,
+    stop: () => running.stop(),
+    freeze: () => running.process.kill('SIGSTOP'),
+    thaw: () => running.process.kill('SIGCONT'),
+  };
+}
 
 describe('redisLayer options', () => {
   it('needs a redis:// URL', () => {

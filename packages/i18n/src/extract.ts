@@ -115,7 +115,7 @@ export function extractFromSource(
             .find((x) => x !== undefined);
     const keyOf = (id: string, context: string | undefined) =>
       context === undefined ? id : `${context}${CONTEXT_SEPARATOR}${id}`;
-    for (const match of text.matchAll(/\{%-?\s*(?:trans|translate)\s+([^%]*?)-?%\}/g)) {
+    for (const match of text.matchAll(/\{%-?\s*(?:trans|translate)\s+([\s\S]*?)-?%\}/g)) {
       let args: ReturnType<typeof transArgs>;
       try {
         args = transArgs(match[1] ?? '');
@@ -128,7 +128,7 @@ export function extractFromSource(
       if (args.context !== undefined && context === undefined) continue; // a context from a variable
       add(keyOf(id, context), match.index);
     }
-    const blocks = /\{%-?\s*(blocktrans|blocktranslate)\b([^%]*?)-?%\}([\s\S]*?)\{%-?\s*end\1\s*-?%\}/g;
+    const blocks = /\{%-?\s*(blocktrans|blocktranslate)\b([\s\S]*?)-?%\}([\s\S]*?)\{%-?\s*end\1\s*-?%\}/g;
     for (const match of text.matchAll(blocks)) {
       let args: ReturnType<typeof blocktransArgs>;
       try {

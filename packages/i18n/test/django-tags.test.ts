@@ -1,6 +1,7 @@
 import { silentLogger } from '@adv/types';
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
+import { extractFromSource } from '../src/extract.js';
 import { CatalogError, createI18n } from '../src/index.js';
 import { registerI18n } from '../src/liquid.js';
 
@@ -499,6 +500,33 @@ describe("Django's {% translate %} / {% blocktranslate %} tests through our Liqu
       });
     });
   }
+});
+
+describe('adv-i18n extract finds the very ids the tags look up', () => {
+  // Every ported template with literal ids: the keys extraction writes are the keys rendering asks for.
+  const asked: string[] = [];
+  const empty = createI18n({
+    locales: ['en'],
+    defaultLocale: 'en',
+    messages: { en: {} },
+    logger: silentLogger,
+    onMissing: ({ id }) => {
+      asked.push(id);
+      return undefined;
+    },
+  });
+  const liquid = new Liquid({ outputEscape: 'escape' });
+  registerI18n(liquid, empty);
+  const literal = [...BLOCK_CASES, ...TRANS_CASES].filter(
+    ([, template]) => !/context message_context|translate (andrew|somevar)|noop/.test(template),
+  );
+  it.each(literal)('%s: %j', async (_test, template, scope) => {
+    asked.length = 0;
+    await liquid.parseAndRender(template, scope);
+    const extracted = extractFromSource(template, 'page.liquid').map((m) => m.key);
+    expect(extracted.length).toBeGreaterThan(0);
+    expect(asked).toEqual(expect.arrayContaining(extracted));
+  });
 });
 
 describe('deliberate differences from Django (asserted, listed in the README)', () => {

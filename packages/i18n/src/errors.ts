@@ -13,7 +13,12 @@ export type I18nErrorCode =
   /** A source file given to `extractFromSource` (or `adv-i18n extract`) does not parse. */
   | 'ERR_INVALID_SOURCE'
   /** A `.po` file given to `parsePo` (or `adv-i18n import-po`) is malformed. */
-  | 'ERR_INVALID_PO';
+  | 'ERR_INVALID_PO'
+  /**
+   * A `{% trans %}`/`{% blocktrans %}` tag is misused (Django's `TemplateSyntaxError`, same
+   * message): when the template is parsed, or, for a `count` that is not a number, rendered.
+   */
+  | 'ERR_TEMPLATE_SYNTAX';
 
 /** Base error of @adv/i18n: branch on `code`; the original failure is in `cause`. */
 export class I18nError extends Error {

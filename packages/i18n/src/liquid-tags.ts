@@ -46,7 +46,7 @@ function parsed<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof TagSyntaxError) throw new I18nError('ERR_INVALID_OPTION', error.message, { cause: error });
+    if (error instanceof TagSyntaxError) throw new I18nError('ERR_TEMPLATE_SYNTAX', error.message, { cause: error });
     throw error;
   }
 }
@@ -126,12 +126,12 @@ export function blocktransTag(runtime: TagRuntime): TagClass {
         }
         // Django's rule: after `count`, the first tag must be `{% plural %}`.
         if (plural === undefined && args.pluralRequired) {
-          throw new I18nError('ERR_INVALID_OPTION', `'${token.name}' doesn't allow other block tags inside it`);
+          throw new I18nError('ERR_TEMPLATE_SYNTAX', `'${token.name}' doesn't allow other block tags inside it`);
         }
         if (next.name === `end${token.name}`) break;
         const seen = `${next.name} ${next.args}`.trim();
         throw new I18nError(
-          'ERR_INVALID_OPTION',
+          'ERR_TEMPLATE_SYNTAX',
           `'${token.name}' doesn't allow other block tags (seen '${seen}') inside it`,
         );
       }
@@ -161,7 +161,7 @@ export function blocktransTag(runtime: TagRuntime): TagClass {
         const n = toValue(yield value.value(ctx, false));
         if (!this.#hasPlural) put(name, n, isSafe(value));
         else if (typeof n === 'number' || typeof n === 'bigint') values[name] = n;
-        else throw new I18nError('ERR_FORMAT', `'${name}' argument to '${this.#tag}' tag must be a number.`);
+        else throw new I18nError('ERR_TEMPLATE_SYNTAX', `'${name}' argument to '${this.#tag}' tag must be a number.`);
       }
       const context = this.#context === undefined ? undefined : toValue(yield this.#context.value(ctx, false));
       const text = runtime.translate(this.#id, values, context);

@@ -2,7 +2,7 @@ import { silentLogger } from '@adv/types';
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import { extractFromSource } from '../src/extract.js';
-import { CatalogError, createI18n } from '../src/index.js';
+import { CatalogError, createI18n, I18nError } from '../src/index.js';
 import { registerI18n } from '../src/liquid.js';
 
 // Django's i18n template tag tests, ported as cases for our LiquidJS tags: inputs and expected
@@ -500,6 +500,20 @@ describe("Django's {% translate %} / {% blocktranslate %} tests through our Liqu
       });
     });
   }
+});
+
+describe('tag misuse errors', () => {
+  it('are I18nError ERR_TEMPLATE_SYNTAX, as the originalError of LiquidJS parse and render errors', async () => {
+    for (const [template, scope] of [
+      ['{% blocktrans count a %}{% endblocktrans %}', {}],
+      ['{% blocktrans count c=n %}{{ c }}{% plural %}{{ c }}{% endblocktrans %}', { n: '1' }],
+    ] as const) {
+      const error: unknown = await render(template, scope).catch((e: unknown) => e);
+      const original = (error as { originalError?: unknown }).originalError;
+      expect(original).toBeInstanceOf(I18nError);
+      expect((original as I18nError).code).toBe('ERR_TEMPLATE_SYNTAX');
+    }
+  });
 });
 
 describe('adv-i18n extract finds the very ids the tags look up', () => {

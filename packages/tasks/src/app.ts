@@ -23,17 +23,17 @@ import { checkInteger, checkName, checkNonNegative, checkTaskOptions, invalid, r
 /** Options of {@link createTaskApp}. */
 export interface TaskAppOptions {
   /** Where jobs are stored and dispatched. @defaultValue `memoryBackend()` */
-  backend?: TaskBackend;
+  backend?: TaskBackend | undefined;
   /** Receives worker diagnostics (a pino logger or `console` fit). @defaultValue silentLogger */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Options of {@link TaskApp.process}. */
 export interface ProcessJobsOptions {
   /** Jobs run at once in this process. @defaultValue 8 */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Remove backend schedules no longer declared with `app.schedule()`. @defaultValue true */
-  pruneSchedules?: boolean;
+  pruneSchedules?: boolean | undefined;
 }
 
 /** A failed job, as the dead-letter view lists it. */
@@ -142,7 +142,7 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
   }
 
   /** Upserts every declared schedule; with `prune`, removes backend schedules no longer declared. */
-  async syncSchedules(options: { prune?: boolean } = {}): Promise<void> {
+  async syncSchedules(options: { prune?: boolean | undefined } = {}): Promise<void> {
     const { prune } = readOptions('syncSchedules', options, { prune: true }, { prune: true });
     for (const { record, task } of this.#schedules.values()) {
       const job = task.prepare(record.payload, {}, []);
@@ -205,14 +205,17 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
    * for (const job of await app.list('delayed', { end: 9 })) console.log(job.id, job.data.task);
    * ```
    */
-  list(state: ListableState, options: { start?: number; end?: number } = {}): Promise<JobRecord[]> {
+  list(
+    state: ListableState,
+    options: { start?: number | undefined; end?: number | undefined } = {},
+  ): Promise<JobRecord[]> {
     if (!LISTABLE.has(state)) invalid('state', 'one of waiting, active, delayed, completed, failed', state);
     const { start, end } = readOptions('list', options, RANGE_KEYS, RANGE_DEFAULTS);
     return this.backend.list(state, start, end);
   }
 
   /** The dead-letter view: failed jobs with their errors, most recent first. */
-  async failed(options: { start?: number; end?: number } = {}): Promise<FailedJob[]> {
+  async failed(options: { start?: number | undefined; end?: number | undefined } = {}): Promise<FailedJob[]> {
     const { start, end } = readOptions('failed', options, RANGE_KEYS, RANGE_DEFAULTS);
     const records = await this.backend.list('failed', start, end);
     return records.map((record: JobRecord) => ({
@@ -237,7 +240,7 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
   }
 
   /** Stops processing, lets active jobs finish (up to `timeout` ms), closes the backend. */
-  async close(options: { timeout?: number } = {}): Promise<void> {
+  async close(options: { timeout?: number | undefined } = {}): Promise<void> {
     const { timeout } = readOptions('close', options, { timeout: true });
     if (timeout === undefined) return this.backend.close();
     return this.backend.close({ timeout: checkNonNegative('timeout', timeout, 'milliseconds') });

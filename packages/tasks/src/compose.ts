@@ -20,7 +20,7 @@ export class ChainHandle<Result = unknown> {
    * Resolves with the last step's result. If a step fails (after its retries), the steps after it
    * never run and this rejects with that step's error. `timeout` bounds the whole wait (ms).
    */
-  async result(options: { timeout?: number } = {}): Promise<Result> {
+  async result(options: { timeout?: number | undefined } = {}): Promise<Result> {
     const o = readOptions('result', options, { timeout: true }, { timeout: DEFAULT_RESULT_TIMEOUT });
     const deadline = Date.now() + checkNonNegative('timeout', o.timeout, 'milliseconds');
     let value: unknown;
@@ -102,12 +102,12 @@ export class GroupHandle<Results extends unknown[] = unknown[]> {
   }
 
   /** All results in order; rejects with the first failure (the other members still run). */
-  async result(options: { timeout?: number } = {}): Promise<Results> {
+  async result(options: { timeout?: number | undefined } = {}): Promise<Results> {
     return (await Promise.all(this.handles.map((handle) => handle.result(options)))) as Results;
   }
 
   /** Every member's outcome, as `Promise.allSettled` reports them. */
-  settled(options: { timeout?: number } = {}): Promise<PromiseSettledResult<unknown>[]> {
+  settled(options: { timeout?: number | undefined } = {}): Promise<PromiseSettledResult<unknown>[]> {
     return Promise.allSettled(this.handles.map((handle) => handle.result(options)));
   }
 }

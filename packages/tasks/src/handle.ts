@@ -54,7 +54,7 @@ export class TaskHandle<Result = unknown> {
    * (`ERR_TASK_FAILED` with the handler's error as `cause`, `ERR_EXPIRED`, `ERR_TIME_LIMIT`,
    * `ERR_CANCELLED`, or `ERR_RESULT_TIMEOUT` after `timeout` ms).
    */
-  async result(options: { timeout?: number } = {}): Promise<Result> {
+  async result(options: { timeout?: number | undefined } = {}): Promise<Result> {
     const o = readOptions('result', options, { timeout: true }, { timeout: DEFAULT_RESULT_TIMEOUT });
     const timeout = checkNonNegative('timeout', o.timeout, 'milliseconds');
     const record = await this.#backend.waitFinished(this.id, timeout);

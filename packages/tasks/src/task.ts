@@ -8,6 +8,7 @@ import { assertSerializable } from './serialize.js';
 import type {
   BackoffOptions,
   ChainStep,
+  Defined,
   EnqueueOptions,
   JobData,
   NewJob,
@@ -42,7 +43,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
   readonly #handler: TaskHandler<Payload, Result>;
   readonly #backend: () => TaskBackend;
   readonly #limiter: PQueue | undefined;
-  readonly #backoff: Required<BackoffOptions>;
+  readonly #backoff: Defined<BackoffOptions>;
 
   /** @internal Use `app.defineTask()`. */
   constructor(name: string, handler: TaskHandler<Payload, Result>, options: TaskOptions, backend: () => TaskBackend) {
@@ -78,7 +79,7 @@ export class Task<Payload = unknown, Result = unknown> implements EnqueueLike<Pa
    * Runs the handler now, in this process, once: no backend, no retries (Celery's eager mode,
    * for tests and scripts). The time limit applies; the payload must still be serialisable.
    */
-  async run(payload: Payload, options: { signal?: AbortSignal } = {}): Promise<Result> {
+  async run(payload: Payload, options: { signal?: AbortSignal | undefined } = {}): Promise<Result> {
     assertSerializable(payload);
     return (await this.invoke(payload, {
       id: `inline-${randomUUID()}`,

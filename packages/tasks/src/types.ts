@@ -4,28 +4,31 @@ import type { SerializedError } from './errors.js';
 /** Where a job is in its life. `unknown`: never enqueued here, or already removed by retention. */
 export type JobStatus = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 
+/** Every key of `T` present and defined: options with their defaults applied. */
+export type Defined<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 /** Exponential backoff between attempts: `min(maxDelay, delay * factor ** (attempt - 1))`, then jitter. */
 export interface BackoffOptions {
   /**
    * Wait before the first retry, in milliseconds.
    * @defaultValue 1000
    */
-  delay?: number;
+  delay?: number | undefined;
   /**
    * Growth per attempt.
    * @defaultValue 2
    */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * Upper bound of one wait, in milliseconds.
    * @defaultValue 3_600_000 (one hour)
    */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /**
    * Share of each wait that is random, 0 to 1 ("equal jitter": `0.5` waits between 50 % and 100 %).
    * @defaultValue 0.5
    */
-  jitter?: number;
+  jitter?: number | undefined;
 }
 
 /** A rate limit: at most `max` starts per `duration` milliseconds. */
@@ -40,38 +43,38 @@ export interface TaskOptions {
    * Runs per job, counting the first one (Celery's `max_retries + 1`).
    * @defaultValue 1
    */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Wait between attempts. @defaultValue {@link DEFAULT_BACKOFF} */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /**
    * Which errors retry (when attempts remain). Expired, cancelled and unknown-task failures never do.
    * @defaultValue every error retries
    * @example `retryOn: (error) => !(error instanceof ValidationError)`
    */
-  retryOn?: (error: unknown, attempt: number) => boolean;
+  retryOn?: ((error: unknown, attempt: number) => boolean) | undefined;
   /**
    * Hard time limit of one attempt, in milliseconds: the handler's `signal` aborts and the attempt
    * fails with `ERR_TIME_LIMIT` (retried like any error).
    */
-  timeLimit?: number;
+  timeLimit?: number | undefined;
   /** At most `max` starts of this task in any `duration` ms (sliding window), in each worker process (as Celery's `rate_limit`). */
-  rateLimit?: RateLimit;
+  rateLimit?: RateLimit | undefined;
 }
 
 /** Options of `task.enqueue()`. `delay` and `at` exclude each other. */
 export interface EnqueueOptions {
   /** Run no sooner than this many milliseconds from now. */
-  delay?: number;
+  delay?: number | undefined;
   /** Run no sooner than this moment (Celery's ETA). */
-  at?: Date | number;
+  at?: Date | number | undefined;
   /** Drop the job unrun (status `failed`, code `ERR_EXPIRED`) if it has not started by then. */
-  expiresAt?: Date | number;
+  expiresAt?: Date | number | undefined;
   /** 1 (first) to 2,097,152; a job without priority runs before prioritised ones (BullMQ's order). */
-  priority?: number;
+  priority?: number | undefined;
   /** Deduplication id: while a job with this id is kept, enqueuing it again returns the same job. */
-  jobId?: string;
+  jobId?: string | undefined;
   /** Overrides the task's `attempts` for this job. */
-  attempts?: number;
+  attempts?: number | undefined;
 }
 
 /** What the handler receives beside its payload. */
@@ -93,7 +96,7 @@ export type TaskHandler<Payload, Result> = (payload: Payload, context: TaskConte
 export interface ChainStep {
   task: string;
   attempts: number;
-  backoff: Required<BackoffOptions>;
+  backoff: Defined<BackoffOptions>;
   delay?: number;
   priority?: number;
   expiresAt?: number;
@@ -104,7 +107,7 @@ export interface JobData {
   task: string;
   payload: unknown;
   expiresAt?: number;
-  backoff?: Required<BackoffOptions>;
+  backoff?: Defined<BackoffOptions>;
   /** Steps to enqueue after this one, each fed the previous result. */
   chain?: ChainStep[];
   /** The last attempt's error, where the backend keeps it in the job data (BullMQ). */
@@ -221,5 +224,5 @@ export interface TaskBackend extends DescribesBackend {
   /** Resolves when the backend can take work. */
   ping(signal: AbortSignal): Promise<void>;
   /** Stops taking jobs, lets active ones finish (up to `timeout` ms), releases connections. */
-  close(options?: { timeout?: number }): Promise<void>;
+  close(options?: { timeout?: number | undefined }): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
 import { TaskError } from './errors.js';
 import { MAX_TIMER_DELAY } from './timers.js';
-import type { BackoffOptions, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
+import type { BackoffOptions, Defined, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
 
 /** Highest BullMQ priority (2 ** 21). */
 export const MAX_PRIORITY = 2_097_152;
@@ -93,7 +93,7 @@ export function toTime(name: string, value: unknown): number {
 }
 
 /** Defaults of {@link BackoffOptions}. */
-export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object.freeze({
+export const DEFAULT_BACKOFF: Readonly<Defined<BackoffOptions>> = Object.freeze({
   delay: 1000,
   factor: 2,
   maxDelay: 3_600_000,
@@ -102,8 +102,8 @@ export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object.freeze
 
 const BACKOFF_KEYS: OptionKeys<BackoffOptions> = { delay: true, factor: true, maxDelay: true, jitter: true };
 
-export function resolveBackoff(backoff: BackoffOptions | undefined): Required<BackoffOptions> {
-  const resolved: Required<BackoffOptions> = readOptions(
+export function resolveBackoff(backoff: BackoffOptions | undefined): Defined<BackoffOptions> {
+  const resolved: Defined<BackoffOptions> = readOptions(
     'defineTask',
     backoff,
     BACKOFF_KEYS,
@@ -125,7 +125,7 @@ export function resolveBackoff(backoff: BackoffOptions | undefined): Required<Ba
  * (a `jitter` share of the wait is random) so that many failing jobs do not retry in lockstep.
  */
 export function backoffDelay(
-  backoff: Required<BackoffOptions>,
+  backoff: Defined<BackoffOptions>,
   attempt: number,
   random: () => number = Math.random,
 ): number {

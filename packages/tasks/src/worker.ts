@@ -8,13 +8,13 @@ export interface StartWorkerOptions {
   /** The app whose tasks this worker runs. */
   app: TaskApp;
   /** Jobs run at once. @defaultValue 8 */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** How long a shutdown waits for active jobs before aborting them (ms). @defaultValue 30000 */
-  shutdownTimeout?: number;
+  shutdownTimeout?: number | undefined;
   /** Signals that start a graceful shutdown. @defaultValue ['SIGTERM', 'SIGINT'] */
-  signals?: readonly NodeJS.Signals[];
+  signals?: readonly NodeJS.Signals[] | undefined;
   /** Where start and shutdown are logged. @defaultValue silentLogger */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 const WORKER_KEYS = { app: true, concurrency: true, shutdownTimeout: true, signals: true, logger: true } as const;

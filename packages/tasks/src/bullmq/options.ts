@@ -30,21 +30,21 @@ export interface BullmqBackendOptions {
   /** A `redis://` URL or ioredis options. Each role (queue, worker, events) opens its own connection. */
   connection: string | RedisConnectionOptions;
   /** BullMQ queue name shared by producers and workers. @defaultValue `'adv-tasks'` */
-  queueName?: string;
+  queueName?: string | undefined;
   /** Redis key prefix. @defaultValue `'bull'` */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Completed jobs kept for `status()`/`result()`. @defaultValue 1000 */
-  keepCompleted?: number;
+  keepCompleted?: number | undefined;
   /** Failed jobs kept for the dead-letter view. @defaultValue 5000 */
-  keepFailed?: number;
+  keepFailed?: number | undefined;
   /** A job's lock lifetime (ms); a worker that dies loses its jobs to stalled recovery after this. @defaultValue 30000 */
-  lockDuration?: number;
+  lockDuration?: number | undefined;
   /** How often workers look for stalled jobs (ms). @defaultValue 30000 */
-  stalledInterval?: number;
+  stalledInterval?: number | undefined;
   /** Stalls after which a job fails instead of running again. @defaultValue 1 */
-  maxStalledCount?: number;
+  maxStalledCount?: number | undefined;
   /** Queue-wide rate limit shared by every worker (BullMQ's limiter). */
-  limiter?: { max: number; duration: number };
+  limiter?: { max: number; duration: number } | undefined;
   /**
    * How long a call waits for an unreachable Redis (not connected yet, or reconnecting), and then
    * for its answer, before it rejects with `ERR_BACKEND`, in ms. Nothing is sent while Redis is
@@ -54,7 +54,7 @@ export interface BullmqBackendOptions {
    * `result({ timeout })` waits through an outage up to its own timeout.
    * @defaultValue 10000
    */
-  unavailableTimeout?: number;
+  unavailableTimeout?: number | undefined;
 }
 
 /** Defaults of {@link BullmqBackendOptions}. */

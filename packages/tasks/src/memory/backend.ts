@@ -6,6 +6,7 @@ import { jsonCopy } from '../serialize.js';
 import { type LongTimer, setLongTimeout } from '../timers.js';
 import type {
   ActiveJob,
+  Defined,
   JobData,
   JobRecord,
   ListableState,
@@ -99,7 +100,7 @@ class MemoryActiveJob implements ActiveJob {
  */
 export class MemoryBackend implements TaskBackend {
   readonly backendInfo = { name: '@adv/tasks:memory', sharedAcrossProcesses: false } as const;
-  readonly #options: Required<MemoryBackendOptions>;
+  readonly #options: Defined<MemoryBackendOptions>;
   readonly #jobs = new Map<string, Entry>();
   /**
    * Ids of completed and cancelled jobs, oldest first from `#completedHead` (both states are final,

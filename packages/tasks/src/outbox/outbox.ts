@@ -21,23 +21,23 @@ export interface OutboxOptions<Database extends OutboxSqliteDatabase | OutboxPgP
    */
   database: Database;
   /** Schema of the table on PostgreSQL. @defaultValue `'adv_tasks'` */
-  schema?: string;
+  schema?: string | undefined;
   /** Rows claimed and moved per batch. @defaultValue 100 */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** How often the relay looks for rows written by other processes (ms); a local `enqueueIn()` wakes it at once. @defaultValue 500 */
-  pollInterval?: number;
+  pollInterval?: number | undefined;
   /** First wait after the backend refused a job (ms), doubled per failure. @defaultValue 100 */
-  retryDelay?: number;
+  retryDelay?: number | undefined;
   /** Longest wait between tries while the backend is down (ms). @defaultValue 5000 */
-  maxRetryDelay?: number;
+  maxRetryDelay?: number | undefined;
   /** SQLite: how long claimed rows belong to a relay that stopped without giving them back (ms). @defaultValue 30000 */
-  leaseDuration?: number;
+  leaseDuration?: number | undefined;
   /** SQLite: how long a statement waits for another connection's write lock (ms), asynchronously. @defaultValue 5000 */
-  busyTimeout?: number;
+  busyTimeout?: number | undefined;
   /** PostgreSQL: the bound of each statement and connection checkout (ms). @defaultValue 10000 */
-  queryTimeout?: number;
+  queryTimeout?: number | undefined;
   /** Told of every failed try (the backend down, the database locked); logged nowhere else. */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 const KEYS: OptionKeys<OutboxOptions<OutboxPgPool>> = {

@@ -22,10 +22,10 @@ export interface PgPoolClientLike extends PgQueryable {
   query(config: PgNamedQuery): Promise<PgResultLike>;
   /** Returns it to the pool; with an error, the pool drops it. */
   release(error?: Error | boolean): void;
-  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
-  off(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  off(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
   off(event: 'end', listener: () => void): unknown;
 }

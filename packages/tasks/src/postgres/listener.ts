@@ -62,7 +62,7 @@ export class PgListener {
     let disposed = false;
     const onError = (error: Error) => onLost(error);
     const onEnd = () => onLost();
-    const onNotification = (message: { channel: string; payload?: string }) => {
+    const onNotification = (message: { channel: string; payload?: string | undefined }) => {
       if (message.channel === channel) this.#options.onNotify(message.payload ?? '');
     };
     // once only, and without our listeners: a pooled connection goes back to its pool clean

@@ -1,5 +1,6 @@
 import type { OptionKeys } from '@adv/types';
 import { MAX_TIMER_DELAY } from '../timers.js';
+import type { Defined } from '../types.js';
 import { checkInteger, checkName, invalid, readOptions } from '../validate.js';
 import type { PgPoolLike } from './connection.js';
 
@@ -9,53 +10,53 @@ export interface PostgresBackendOptions {
    * A `postgres://` URL: the backend opens its own `pg` pool (and one more connection for LISTEN).
    * @example `'postgres://app@db.internal:5432/app'`
    */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /**
    * Your own `pg.Pool` (or anything with its `query`/`connect` shape) instead of a URL. The backend
    * holds one of its connections for LISTEN while it processes jobs, and never ends the pool:
    * `close()` leaves it to you.
    */
-  pool?: PgPoolLike;
+  pool?: PgPoolLike | undefined;
   /**
    * PostgreSQL schema of the backend's tables (created with them on first use). Lower-case
    * letters, digits and `_`.
    * @defaultValue `'adv_tasks'`
    */
-  schema?: string;
+  schema?: string | undefined;
   /** Queue name: several queues (or apps) can share one schema. @defaultValue `'default'` */
-  queueName?: string;
+  queueName?: string | undefined;
   /** Completed (and cancelled) jobs kept for `status()`/`result()`, oldest dropped first. @defaultValue 1000 */
-  keepCompleted?: number;
+  keepCompleted?: number | undefined;
   /** Failed jobs kept for the dead-letter view, oldest dropped first. @defaultValue 5000 */
-  keepFailed?: number;
+  keepFailed?: number | undefined;
   /**
    * How long a claimed job stays owned by its worker without a heartbeat (ms). A worker renews its
    * jobs' leases every `leaseDuration / 3`; a killed worker's jobs run again elsewhere once their
    * lease expired (any worker on the queue checks every `leaseDuration / 2`).
    * @defaultValue 30000
    */
-  leaseDuration?: number;
+  leaseDuration?: number | undefined;
   /** Lease expiries after which a job fails instead of running again (as BullMQ's `maxStalledCount`). @defaultValue 1 */
-  maxStalledCount?: number;
+  maxStalledCount?: number | undefined;
   /**
    * A worker's fallback look for due jobs when no notification woke it (ms): jobs enqueued by
    * another process wake workers at once through LISTEN/NOTIFY; delayed jobs and retries are
    * timed; this catches what a lost connection missed.
    * @defaultValue 1000
    */
-  pollInterval?: number;
+  pollInterval?: number | undefined;
   /**
    * How long a call waits for an unreachable server (refused or lost connections are retried
    * meanwhile), and then for its answer, before it rejects with `ERR_BACKEND`, in ms. Every
    * statement is safe to send again (an enqueue carries its id), so a retry never adds a job twice.
    * @defaultValue 10000
    */
-  unavailableTimeout?: number;
+  unavailableTimeout?: number | undefined;
   /**
    * Size of the pool the backend opens from `connectionString` (not used with `pool`).
    * @defaultValue 10
    */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
 }
 
 /** Defaults of {@link PostgresBackendOptions}. */
@@ -86,7 +87,7 @@ const POSTGRES_KEYS: OptionKeys<PostgresBackendOptions> = {
 };
 
 /** Options with their defaults applied. */
-export type ResolvedPostgresOptions = Required<Omit<PostgresBackendOptions, 'connectionString' | 'pool'>> &
+export type ResolvedPostgresOptions = Defined<Omit<PostgresBackendOptions, 'connectionString' | 'pool'>> &
   Pick<PostgresBackendOptions, 'connectionString' | 'pool'>;
 
 /** Validates options (failing fast, before anything connects) and applies defaults. */

@@ -1,5 +1,6 @@
 import type { OptionKeys } from '@adv/types';
 import { MAX_TIMER_DELAY } from '../timers.js';
+import type { Defined } from '../types.js';
 import { checkInteger, checkName, invalid, readOptions } from '../validate.js';
 
 /** Options of {@link sqliteBackend}. */
@@ -11,45 +12,45 @@ export interface SqliteBackendOptions {
    */
   filename: string;
   /** Queue name: several queues (or apps) can share one file. @defaultValue `'default'` */
-  queueName?: string;
+  queueName?: string | undefined;
   /** Completed (and cancelled) jobs kept for `status()`/`result()`, oldest dropped first. @defaultValue 1000 */
-  keepCompleted?: number;
+  keepCompleted?: number | undefined;
   /** Failed jobs kept for the dead-letter view, oldest dropped first. @defaultValue 5000 */
-  keepFailed?: number;
+  keepFailed?: number | undefined;
   /**
    * How long a claimed job stays owned by its worker without a heartbeat (ms). A worker renews
    * its jobs' leases every `leaseDuration / 3`; a killed worker's jobs run again elsewhere once
    * their lease expired.
    * @defaultValue 30000
    */
-  leaseDuration?: number;
+  leaseDuration?: number | undefined;
   /** Lease expiries after which a job fails instead of running again (as BullMQ's `maxStalledCount`). @defaultValue 1 */
-  maxStalledCount?: number;
+  maxStalledCount?: number | undefined;
   /**
    * How long one call waits for another connection's write lock (ms), then rejects with
    * `ERR_BACKEND`. The wait never blocks the event loop: a locked database is retried asynchronously.
    * @defaultValue 5000
    */
-  busyTimeout?: number;
+  busyTimeout?: number | undefined;
   /**
    * How often a worker or a `result()` waiter looks for changes made by other processes when no
    * file-watch event woke it (ms). A check is one `PRAGMA data_version`: no query runs unless
    * another connection committed.
    * @defaultValue 200
    */
-  pollInterval?: number;
+  pollInterval?: number | undefined;
   /**
    * Watch the database's directory for writes by other processes (inotify/FSEvents), so that a
    * worker starts a job enqueued elsewhere within milliseconds rather than at the next poll.
    * @defaultValue true
    */
-  watch?: boolean;
+  watch?: boolean | undefined;
   /**
    * SQLite's `synchronous` setting. `'normal'` (WAL's recommended setting) survives any process
    * crash; `'full'` also survives a power loss or an OS crash, at the cost of an fsync per commit.
    * @defaultValue `'normal'`
    */
-  synchronous?: 'normal' | 'full';
+  synchronous?: 'normal' | 'full' | undefined;
 }
 
 /** Defaults of {@link SqliteBackendOptions}. */
@@ -79,7 +80,7 @@ const SQLITE_KEYS: OptionKeys<SqliteBackendOptions> = {
 };
 
 /** Options with their defaults applied. */
-export type ResolvedSqliteOptions = Required<SqliteBackendOptions>;
+export type ResolvedSqliteOptions = Defined<SqliteBackendOptions>;
 
 /** Validates options (failing fast, before the file is opened) and applies defaults. */
 export function resolveSqliteOptions(options: SqliteBackendOptions): ResolvedSqliteOptions {

@@ -1,3 +1,5 @@
+import { icuLiteral } from './blocktrans.js';
+
 /**
  * Python's `%` formatting of one value (printf-style, `str % args`), for messages imported from
  * gettext `.po` files flagged `python-format`. In a catalog the conversion is written as an ICU
@@ -211,4 +213,37 @@ export function formatPython(spec: PythonSpec, value: unknown): string {
     return sign + prefix + '0'.repeat(pad) + body.slice(prefix.length);
   }
   return ' '.repeat(pad) + sign + body;
+}
+
+/** Python's conversion specs: `%(name)s`, `%d`, `%-5.1f`, `%%`. */
+const PYTHON_SPEC = /%(?:\((\w+)\))?([#0 +-]*)(\d*)(?:\.(\d*))?([diouxXeEfFgGcrsa%])/g;
+
+/**
+ * Converts Python-format text to ICU so that it renders as Python's `%` does: `%(name)s`,
+ * `%(n)d` and `%s` (positional, as `{0}`, `{1}`…) become plain `{arguments}` (no grouping);
+ * a spec with flags, width or precision, or a `r`/`f`/`x`/… conversion becomes a number argument
+ * styled by the spec (`%(size).1f` -> `{size, number, %.1f}`), which the message formatter
+ * renders with Python's rules; `%%` is `%`; literal braces, apostrophes (and `#` in plural
+ * branches) are quoted. In plural branches the count stays `{count}`: Python does not group it.
+ */
+export function pythonFormatToIcu(text: string, countName?: string): string {
+  const inPlural = countName !== undefined;
+  let out = '';
+  let last = 0;
+  let position = 0;
+  for (const match of text.matchAll(PYTHON_SPEC)) {
+    const [whole, name, flags = '', width = '', precision, type = 's'] = match;
+    out += icuLiteral(text.slice(last, match.index), inPlural);
+    last = match.index + whole.length;
+    if (type === '%') {
+      out += '%';
+      continue;
+    }
+    const argument = name ?? String(position++);
+    const plain = flags === '' && width === '' && precision === undefined && 'sdiu'.includes(type);
+    out += plain
+      ? `{${argument}}`
+      : `{${argument}, number, %${flags}${width}${precision === undefined ? '' : `.${precision}`}${type}}`;
+  }
+  return out + icuLiteral(text.slice(last), inPlural);
 }

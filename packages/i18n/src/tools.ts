@@ -6,4 +6,5 @@ export { extractFromPaths, extractFromSource } from './extract.js';
 export type { MergeCatalogOptions, MergeResult } from './merge.js';
 export { mergeCatalog } from './merge.js';
 export type { CatalogToPoOptions, PoConversion, PoEntry, PoFile, PoToCatalogOptions } from './po.js';
-export { catalogToPo, ICU_FLAG, parsePo, parsePoFile, poEntryKey, poToCatalog, pythonFormatToIcu } from './po.js';
+export { catalogToPo, ICU_FLAG, parsePo, parsePoFile, poEntryKey, poToCatalog } from './po.js';
+export { pythonFormatToIcu } from './python-format.js';

@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { silentLogger } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { createI18n } from '../src/index.js';
-import { formIndexByCategory, type PoEntry, poEntryKey, poToCatalog } from '../src/po.js';
+import { formIndexByCategory } from '../src/plural-forms.js';
+import { type PoEntry, poEntryKey, poToCatalog } from '../src/po.js';
 
 // Django's own translations (every LC_MESSAGES/django.po of Django 3.2: conf/locale and contrib apps, as Debian's
 // python3-django ships them) and what Python's gettext + `%` renders for each, with the

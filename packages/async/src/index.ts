@@ -21,12 +21,18 @@ export type {
   DropReason,
 } from './layers/types.js';
 export { LAYER_DEFAULTS } from './layers/types.js';
-export { html, json, text } from './serve/lazy-response.js';
-export { isGlobalResponseOverridden, OriginalResponse, overrideGlobalResponse } from './serve/light-response.js';
-export type { ServeOptions } from './serve/options.js';
-export { SERVE_DEFAULTS } from './serve/options.js';
-export type { Server } from './serve/serve.js';
-export { serve } from './serve/serve.js';
+export {
+  html,
+  isGlobalResponseOverridden,
+  json,
+  OriginalResponse,
+  overrideGlobalResponse,
+  text,
+} from './response/index.js';
+export type { ServeOptions } from './server/options.js';
+export { SERVE_DEFAULTS } from './server/options.js';
+export type { Server } from './server/serve.js';
+export { serve } from './server/serve.js';
 export type { ChunkSource } from './streaming/iterable-stream.js';
 export type { SseEvent, SseOptions } from './streaming/sse.js';
 export { formatSse, sse } from './streaming/sse.js';

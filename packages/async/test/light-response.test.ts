@@ -12,7 +12,7 @@ import {
   serve,
   toNodeHandler,
 } from '../src/index.js';
-import { lazyParts } from '../src/serve/lazy-response.js';
+import { lazyParts } from '../src/response/index.js';
 
 const restores: (() => void)[] = [];
 const servers: Server[] = [];

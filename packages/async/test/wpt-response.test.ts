@@ -18,7 +18,7 @@
 import { STATUS_CODES } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OriginalResponse, overrideGlobalResponse, type Server, serve } from '../src/index.js';
-import { lazyParts } from '../src/serve/lazy-response.js';
+import { lazyParts } from '../src/response/index.js';
 
 type R = typeof Response;
 /** How a case reaches a resource served by `serve()` with the `Response` under test. */

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Handler, type Logger, type Middleware, type OptionKeys, type Resolved, silentLogger } from '@adv/types';
+import { lazySignal, toRequest, writeResponse } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
-import { lazySignal, toRequest } from '../serve/node-request.js';
-import { writeResponse } from '../serve/node-response.js';
 import { asyncOptions, checkCount, checkLogger, invalidOption } from '../validate.js';
 import { type Capture, captureDownstream } from './capture.js';
 

@@ -1,6 +1,6 @@
 import type { Middleware, OptionKeys } from '@adv/types';
+import type { StreamingRequestInit } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
-import type { StreamingRequestInit } from '../serve/node-request.js';
 import { asyncOptions, checkCount, invalidOption } from '../validate.js';
 
 /** Options of {@link deadline}. */

@@ -1,7 +1,7 @@
 import { type Logger, type OptionKeys, type Resolved, silentLogger } from '@adv/types';
+import type { overrideGlobalResponse } from '../response/index.js';
 import { asyncOptions, checkCount, checkFunction, checkLogger, checkSignal, invalidOption } from '../validate.js';
 import type { AnyWebSocketRoute } from '../websocket/types.js';
-import type { overrideGlobalResponse } from './light-response.js';
 
 /** Options of {@link serve}. Times are in milliseconds, sizes in bytes. */
 export interface ServeOptions {

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { nodeHeaders } from './headers.js';
-import { lazyParts } from './lazy-response.js';
+import { lazyParts, nodeHeaders } from '../response/index.js';
 
 const nextTick = () => new Promise<'tick'>((resolve) => setImmediate(resolve, 'tick'));
 

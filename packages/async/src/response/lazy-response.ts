@@ -9,7 +9,7 @@
  * has replaced it (see light-response.ts).
  */
 import { checkOptionKeys, invalidOption, RESPONSE_INIT_KEYS } from '../validate.js';
-import { nodeHeaders } from './headers.js';
+import { nodeHeaders } from './node-headers.js';
 
 /** The `Response` this Node shipped with, captured before anything can replace the global. */
 export const OriginalResponse: typeof Response = globalThis.Response;

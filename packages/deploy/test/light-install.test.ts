@@ -81,7 +81,8 @@ describe('installed without optional peers', () => {
   it('the temporary project really cannot resolve pino, prom-client or zod', () => {
     const dir = project('probe');
     const require = createRequire(join(dir, 'node_modules', '@adv', 'deploy', 'dist', 'index.js'));
-    for (const peer of ['pino', 'prom-client', 'zod']) expect(() => require.resolve(peer), peer).toThrow();
+    for (const peer of ['pino', 'prom-client', 'zod', 'busboy', 'file-type', '@aws-sdk/client-s3'])
+      expect(() => require.resolve(peer), peer).toThrow();
   });
 
   it('the root entry works, and the subpaths name the package to install', async () => {
@@ -92,6 +93,13 @@ describe('installed without optional peers', () => {
       import { defineSettings, securityMiddleware, serveStatic, DeployError } from '@adv/deploy';
       import { createMetrics } from '@adv/deploy/metrics';
       import { requestLogger, getRequestId } from '@adv/deploy/logging';
+      import { diskStorage, s3Storage, handleUpload } from '@adv/deploy/media';
+      import { mkdtempSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      const disk = diskStorage({ root: mkdtempSync(join(tmpdir(), 'adv-light-media-')) });
+      await disk.save('a.txt', 'disk works without peers');
+      const upload = await handleUpload(new Request('http://x/', { method: 'POST', body: new FormData() }), { storage: disk, allow: ['image/png'] }).catch((e) => e.message);
       const settings = defineSettings({ envFile: false, env: { SECRET_KEY: 'q8Vt3xN1bL6zR0wYk5Jm2Hc9Pf4Gd7Sa8Ue1Ii3Oo6Ll0Zx5Cv2Bn9Mq4Wr7Ty', ALLOWED_HOSTS: 'example.com' } });
       const secured = await securityMiddleware(settings)(new Request('http://example.com/'), async () => new Response('ok'));
       const caught = (fn) => { try { fn(); return null; } catch (e) { return { isDeployError: e instanceof DeployError, name: e.name, code: e.code, message: e.message }; } };
@@ -105,6 +113,9 @@ describe('installed without optional peers', () => {
         metrics: caught(() => createMetrics()),
         logging: caught(() => requestLogger()),
         loggedWithOwnLogger: lines.length === 1 && (await logged.text()) === logged.headers.get('x-request-id'),
+        disk: await new Response(await disk.open('a.txt')).text(),
+        s3: caught(() => s3Storage({ bucket: 'media' })),
+        upload,
       }));
       `,
     );
@@ -124,6 +135,12 @@ describe('installed without optional peers', () => {
         message: expect.stringContaining('install it with `npm install pino`'),
       }),
       loggedWithOwnLogger: true,
+      disk: 'disk works without peers',
+      s3: expect.objectContaining({
+        code: 'ERR_MISSING_DEPENDENCY',
+        message: expect.stringContaining('install it with `npm install @aws-sdk/client-s3`'),
+      }),
+      upload: expect.stringMatching(/install it with `npm install (busboy|file-type)`/),
     });
   }, 90_000);
 
@@ -144,7 +161,7 @@ describe('installed without optional peers', () => {
       const require = createRequire(import.meta.url);
       const loaded = () => {
         const files = [...urls, ...Object.keys(require.cache)];
-        return ['pino', 'prom-client', 'zod'].filter((name) => files.some((f) => f.includes('/node_modules/' + name + '/')));
+        return ['pino', 'prom-client', 'zod', 'busboy', 'file-type', '@aws-sdk/client-s3'].filter((name) => files.some((f) => f.includes('/node_modules/' + name + '/')));
       };
       const root = await import('@adv/deploy');
       // Messages arrive in order: once a fresh sentinel's resolution arrives, every earlier one has.
@@ -189,6 +206,19 @@ describe('strict consumers (skipLibCheck: false) with only what each entry needs
       const n: number = settings.PORT;
       const hosts: string[] = settings.ALLOWED_HOSTS;
       export const ok = [n, hosts, securityMiddleware(settings), isAllowedRequestHost(new Request('http://x/'), settings)];
+      `,
+    );
+  }, 150_000);
+
+  it('@adv/deploy/media, with none of its peers installed', async () => {
+    const dir = project('types-media', nodeTypes);
+    await typeCheck(
+      dir,
+      `
+      import { diskStorage, s3Storage, handleUpload, serveMedia, signMediaUrl, type Storage, type UploadResult } from '@adv/deploy/media';
+      const storage: Storage = diskStorage({ root: '/srv/media' });
+      export const all = [storage, s3Storage, serveMedia({ storage }), signMediaUrl('a.png', { secretKey: 'k', expiresIn: 60 })];
+      export const upload = (r: Request): Promise<UploadResult> => handleUpload(r, { storage, allow: ['image/png'] });
       `,
     );
   }, 150_000);

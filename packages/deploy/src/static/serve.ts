@@ -102,13 +102,14 @@ function etagOf(s: Stats, encoding: string): string {
   return `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}${encoding ? `-${encoding}` : ''}"`;
 }
 
-function matchesEtag(header: string, etag: string): boolean {
+/** Whether an `If-None-Match` / `If-Range` list names `etag` (weak comparison). */
+export function matchesEtag(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 /** Parses a single `bytes=` range; `undefined` = ignore (serve 200), `null` = unsatisfiable (416). */
-function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
+export function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return undefined; // multiple or malformed ranges: a full 200 is a valid answer
   const [, from = '', to = ''] = match;

@@ -1,0 +1,239 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Middleware } from '@adv/types';
+import { type DeployError, invalidOption } from '../errors.js';
+import { deployOptions } from '../options.js';
+import { matchesEtag, parseRange } from '../static/serve.js';
+import { isMediaName, type Storage } from './storage.js';
+
+/** Options of {@link serveMedia}. */
+export interface ServeMediaOptions {
+  /** Where the files are. */
+  storage: Storage;
+  /**
+   * URL prefix served (`MEDIA_URL`), starting and ending with `/`.
+   * @defaultValue `'/media/'`
+   */
+  prefix?: string | undefined;
+  /** The key signing private URLs (`SECRET_KEY`); without it, private files are never served. */
+  secretKey?: string | undefined;
+  /**
+   * Name prefixes of private files: served only with a valid, unexpired signature ({@link signMediaUrl}).
+   * @defaultValue `['private/']`
+   */
+  privatePrefixes?: readonly string[] | undefined;
+  /**
+   * `Cache-Control` max-age of public files, in seconds.
+   * @defaultValue `3600`
+   */
+  maxAge?: number | undefined;
+}
+
+/** Defaults of {@link serveMedia}. */
+export const SERVE_MEDIA_DEFAULTS = { prefix: '/media/', privatePrefixes: ['private/'], maxAge: 3600 } as const;
+
+/** Types a browser may render inline from an upload: raster images, audio and video (never HTML, SVG, XML or PDF). */
+export const INLINE_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/wav',
+  'audio/webm',
+  'audio/flac',
+  'audio/aac',
+  'audio/mp4',
+]);
+
+/** Headers on every media response, 404s included. */
+const SAFE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; sandbox",
+} as const;
+
+function signature(secretKey: string, name: string, expires: number): string {
+  return createHmac('sha256', `adv.deploy.media:${secretKey}`).update(`${name}\n${expires}`).digest('base64url');
+}
+
+/** Options of {@link signMediaUrl}. */
+export interface SignMediaUrlOptions {
+  /** The key `serveMedia` verifies with (`SECRET_KEY`). */
+  secretKey: string;
+  /** Seconds the URL stays valid. */
+  expiresIn: number;
+  /**
+   * URL prefix, as `serveMedia`'s.
+   * @defaultValue `'/media/'`
+   */
+  prefix?: string | undefined;
+  /**
+   * Clock, in milliseconds.
+   * @defaultValue `Date.now`
+   */
+  now?: (() => number) | undefined;
+}
+
+/**
+ * A URL to a private media file that {@link serveMedia} accepts until it expires:
+ * `/media/<name>?expires=<unix seconds>&signature=<HMAC-SHA256>`, signed with `secretKey`.
+ *
+ * @example
+ * ```ts
+ * const url = signMediaUrl('private/invoice-42.pdf', { secretKey: settings.SECRET_KEY, expiresIn: 300 });
+ * ```
+ */
+export function signMediaUrl(name: string, options: SignMediaUrlOptions): string {
+  const o = deployOptions(
+    'signMediaUrl',
+    options,
+    { secretKey: true, expiresIn: true, prefix: true, now: true },
+    {
+      prefix: SERVE_MEDIA_DEFAULTS.prefix,
+      now: Date.now,
+    },
+  );
+  if (!isMediaName(name)) invalidOption('name', 'a safe media file name', name);
+  if (typeof o.secretKey !== 'string' || o.secretKey.length === 0)
+    invalidOption('secretKey', 'a non-empty string', '…');
+  if (typeof o.expiresIn !== 'number' || !Number.isSafeInteger(o.expiresIn) || o.expiresIn < 1)
+    invalidOption('expiresIn', 'a positive integer (seconds)', o.expiresIn);
+  const expires = Math.floor(o.now() / 1000) + o.expiresIn;
+  const path = o.prefix + name.split('/').map(encodeURIComponent).join('/');
+  return `${path}?expires=${expires}&signature=${signature(o.secretKey, name, expires)}`;
+}
+
+function plain(status: number, text: string, extra: Record<string, string> = {}): Response {
+  return new Response(text, {
+    status,
+    headers: { ...SAFE_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...extra },
+  });
+}
+
+/**
+ * Serves media files from a {@link Storage} under `prefix`, safely: `X-Content-Type-Options:
+ * nosniff` and `Content-Security-Policy: default-src 'none'; sandbox` on every response;
+ * `Content-Disposition: attachment` for anything but raster images, audio and video (an
+ * uploaded HTML or SVG page is downloaded, never rendered); `ETag`/`Last-Modified` with 304s;
+ * single byte ranges (206/416). Files under `privatePrefixes` need a URL from
+ * {@link signMediaUrl}: expired or forged signatures get 403. Other paths go to `next`.
+ *
+ * @example
+ * ```ts
+ * const media = serveMedia({ storage, prefix: '/media/', secretKey: settings.SECRET_KEY });
+ * ```
+ */
+export function serveMedia(options: ServeMediaOptions): Middleware {
+  const o = deployOptions(
+    'serveMedia',
+    options,
+    { storage: true, prefix: true, secretKey: true, privatePrefixes: true, maxAge: true },
+    SERVE_MEDIA_DEFAULTS,
+  );
+  if (typeof (o.storage as Partial<Storage> | undefined)?.stat !== 'function')
+    invalidOption('storage', 'a Storage (diskStorage(), s3Storage() …)', o.storage);
+  if (typeof o.prefix !== 'string' || !o.prefix.startsWith('/') || !o.prefix.endsWith('/'))
+    invalidOption('prefix', 'a path starting and ending with `/`', o.prefix);
+  if (o.secretKey !== undefined && (typeof o.secretKey !== 'string' || o.secretKey.length === 0))
+    invalidOption('secretKey', 'a non-empty string', '…');
+  if (!Array.isArray(o.privatePrefixes) || !o.privatePrefixes.every((p) => typeof p === 'string' && p.length > 0))
+    invalidOption('privatePrefixes', 'an array of non-empty name prefixes', o.privatePrefixes);
+  if (typeof o.maxAge !== 'number' || !Number.isSafeInteger(o.maxAge) || o.maxAge < 0)
+    invalidOption('maxAge', 'a non-negative integer (seconds)', o.maxAge);
+  const { storage, prefix, secretKey, privatePrefixes, maxAge } = o;
+
+  return async function serveMedia(request, next) {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith(prefix)) return next(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return plain(405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+    let name: string;
+    try {
+      name = decodeURIComponent(url.pathname.slice(prefix.length));
+    } catch {
+      return plain(404, 'Not Found');
+    }
+    if (!isMediaName(name)) return plain(404, 'Not Found');
+
+    const isPrivate = privatePrefixes.some((p) => name.startsWith(p));
+    const expiresParam = url.searchParams.get('expires');
+    const given = url.searchParams.get('signature');
+    let expires: number | undefined;
+    if (isPrivate || given !== null) {
+      expires = Number(expiresParam);
+      if (!secretKey || given === null || !Number.isSafeInteger(expires)) return plain(403, 'Forbidden');
+      const wanted = Buffer.from(signature(secretKey, name, expires));
+      const got = Buffer.from(given);
+      if (got.length !== wanted.length || !timingSafeEqual(got, wanted)) return plain(403, 'Forbidden');
+      if (expires * 1000 <= Date.now()) return plain(403, 'Forbidden: this link has expired');
+    }
+
+    let stat: Awaited<ReturnType<Storage['stat']>>;
+    try {
+      stat = await storage.stat(name);
+    } catch (error) {
+      if ((error as DeployError).code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
+      throw error;
+    }
+    if (!stat) return plain(404, 'Not Found');
+
+    const type = stat.contentType;
+    const bare = type.split(';')[0]?.trim().toLowerCase() ?? '';
+    const filename = name.slice(name.lastIndexOf('/') + 1);
+    const cacheControl =
+      expires !== undefined
+        ? `private, max-age=${Math.max(0, Math.min(maxAge, expires - Math.floor(Date.now() / 1000)))}`
+        : `public, max-age=${maxAge}`;
+    const headers = new Headers({
+      ...SAFE_HEADERS,
+      'content-type': type,
+      'content-disposition': INLINE_MEDIA_TYPES.has(bare) ? 'inline' : `attachment; filename="${filename}"`,
+      etag: stat.etag,
+      'last-modified': stat.lastModified.toUTCString(),
+      'cache-control': cacheControl,
+      'accept-ranges': 'bytes',
+    });
+
+    const ifNoneMatch = request.headers.get('if-none-match');
+    const ifModifiedSince = request.headers.get('if-modified-since');
+    const notModified = ifNoneMatch
+      ? matchesEtag(ifNoneMatch, stat.etag)
+      : ifModifiedSince !== null && Date.parse(ifModifiedSince) >= stat.lastModified.getTime();
+    if (notModified) {
+      headers.delete('content-type');
+      return new Response(null, { status: 304, headers });
+    }
+
+    let range: { start: number; end: number } | undefined;
+    const rangeHeader = request.headers.get('range');
+    const ifRange = request.headers.get('if-range');
+    if (rangeHeader && (!ifRange || ifRange.trim() === stat.etag)) {
+      const parsed = parseRange(rangeHeader, stat.size);
+      if (parsed === null) {
+        headers.set('content-range', `bytes */${stat.size}`);
+        return new Response(null, { status: 416, headers });
+      }
+      if (parsed) {
+        range = parsed;
+        headers.set('content-range', `bytes ${parsed.start}-${parsed.end}/${stat.size}`);
+      }
+    }
+    const length = range ? range.end - range.start + 1 : stat.size;
+    headers.set('content-length', String(length));
+    const status = range ? 206 : 200;
+    if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
+    try {
+      return new Response(await storage.open(name, range), { status, headers });
+    } catch (error) {
+      const code = (error as DeployError).code;
+      if (code === 'ERR_MEDIA_NOT_FOUND') return plain(404, 'Not Found');
+      if (code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
+      throw error;
+    }
+  };
+}

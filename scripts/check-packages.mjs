@@ -55,7 +55,15 @@ const TOOLS = ['typescript@~6.0', '@types/node@20'];
 const PNPM = 'pnpm@~12.25';
 // READMEs whose every code block runs from the packed tarballs (scripts/doc-tests.mjs); a
 // package joins once its README passes.
-const DOC_TESTED = new Set(['@adv/types', '@adv/i18n', '@adv/deploy', '@adv/async', '@adv/cache', '@adv/signals']);
+const DOC_TESTED = new Set([
+  '@adv/types',
+  '@adv/i18n',
+  '@adv/deploy',
+  '@adv/async',
+  '@adv/cache',
+  '@adv/signals',
+  '@adv/tasks',
+]);
 
 const args = process.argv.slice(2);
 const jobsFlag = args.indexOf('--jobs');

@@ -221,7 +221,7 @@ export function assemble(parts, code) {
   return { text, blockLine: head.split('\n').length + 1 };
 }
 
-function sh(command, cwd, { timeout = 300_000, env } = {}) {
+function sh(command, cwd, { timeout = 900_000, env } = {}) {
   return execFileSync('sh', ['-ec', command], {
     cwd,
     encoding: 'utf8',

@@ -1,7 +1,7 @@
+import { cacheContract } from '@adv/cache/testing';
 import KeyvMemcache from '@keyv/memcache';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type Cache, type CacheOptions, createCache } from '../src/index.js';
-import { cacheContractSuite } from './contract.js';
 import { quietLogger } from './helpers.js';
 
 const memcachedUrl = inject('memcachedUrl');
@@ -10,12 +10,12 @@ describe.runIf(memcachedUrl)('memcached', () => {
   const factory = (options: CacheOptions) =>
     createCache({ ...options, url: memcachedUrl ?? '', logger: quietLogger, timeout: 5000 });
 
-  cacheContractSuite('memcached', factory, {
+  cacheContract({ describe, it }, factory, {
+    name: 'memcached',
     shared: true,
-    scopedClear: true,
     negativeCounters: false,
     // Every key of a prefix is stored under its namespace generation (see below).
-    async evict(prefix, stored) {
+    async evict(prefix: string, stored: string) {
       const raw = new KeyvMemcache((memcachedUrl ?? '').replace(/^memcached:\/\//, ''));
       try {
         const generation = (await raw.client.get(`${prefix}:generation`)).value?.toString();

@@ -1,9 +1,6 @@
+import { cacheContract } from '@adv/cache/testing';
+import { describe, it } from 'vitest';
 import { createCache } from '../src/index.js';
-import { cacheContractSuite } from './contract.js';
 import { quietLogger } from './helpers.js';
 
-cacheContractSuite('memory', (options) => createCache({ ...options, logger: quietLogger }), {
-  shared: false,
-  scopedClear: true,
-  negativeCounters: true,
-});
+cacheContract({ describe, it }, (options) => createCache({ ...options, logger: quietLogger }), { name: 'memory' });

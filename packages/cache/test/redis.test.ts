@@ -1,7 +1,7 @@
+import { cacheContract } from '@adv/cache/testing';
 import { createClient } from '@keyv/redis';
 import { describe, expect, inject, it } from 'vitest';
 import { createCache } from '../src/index.js';
-import { cacheContractSuite } from './contract.js';
 import { quietLogger } from './helpers.js';
 
 const redisUrl = inject('redisUrl');
@@ -18,20 +18,16 @@ async function evict(_prefix: string, stored: string): Promise<void> {
 }
 
 describe.runIf(redisUrl)('redis', () => {
-  cacheContractSuite(
-    'redis',
-    (options) => createCache({ ...options, url: `${redisUrl}/1`, logger: quietLogger, timeout: 5000 }),
-    {
-      shared: true,
-      scopedClear: true,
-      negativeCounters: true,
-      evict,
-    },
-  );
-  cacheContractSuite(
-    'redis + L1',
-    (options) => createCache({ ...options, url: `${redisUrl}/1`, l1: true, logger: quietLogger, timeout: 5000 }),
-    { shared: true, scopedClear: true, negativeCounters: true, evict },
+  const url = `${redisUrl}/1`;
+  cacheContract({ describe, it }, (options) => createCache({ ...options, url, logger: quietLogger, timeout: 5000 }), {
+    name: 'redis',
+    shared: true,
+    evict,
+  });
+  cacheContract(
+    { describe, it },
+    (options) => createCache({ ...options, url, l1: true, logger: quietLogger, timeout: 5000 }),
+    { name: 'redis + L1', shared: true, evict },
   );
 
   it('clear() leaves no key behind in Redis whatever keyFunction returns', async () => {

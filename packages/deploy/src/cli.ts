@@ -35,6 +35,7 @@ Commands:
       Hash, compress and copy static files, writing dest/staticfiles.json.
   nginx --server-name example.com [--server-name www.example.com] [--upstream 127.0.0.1:3000]...
         [--static-root /srv/app/static] [--static-url /static/] [--cert FILE --cert-key FILE | --no-tls]
+        [--media-root /var/lib/app/media] [--media-url /media/]   (default: MEDIA_ROOT / MEDIA_URL from the environment)
         [--no-default-server]   (leave out the server refusing unknown hosts, if the machine has one)
   dockerfile [--node 20] [--entry dist/server.js] [--port 3000] [--build-script build]
   systemd [--name app] [--user app] [--dir /srv/app] [--entry dist/server.js]
@@ -131,6 +132,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             upstream: { type: 'string', multiple: true },
             'static-root': { type: 'string' },
             'static-url': { type: 'string' },
+            'media-root': { type: 'string' },
+            'media-url': { type: 'string' },
             cert: { type: 'string' },
             'cert-key': { type: 'string' },
             'no-tls': { type: 'boolean' },
@@ -141,11 +144,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (!values['server-name']) throw new DeployError('ERR_CLI_USAGE', 'nginx needs --server-name');
         if (!!values.cert !== !!values['cert-key'])
           throw new DeployError('ERR_CLI_USAGE', 'Pass both --cert and --cert-key');
+        const mediaRoot = values['media-root'] ?? io.env.MEDIA_ROOT;
+        const mediaUrl = values['media-url'] ?? io.env.MEDIA_URL;
         const text = generateNginxConfig({
           serverName: values['server-name'],
           ...(values.upstream ? { upstreams: values.upstream } : {}),
           ...(values['static-root'] ? { staticRoot: values['static-root'] } : {}),
           ...(values['static-url'] ? { staticUrl: values['static-url'] } : {}),
+          ...(mediaRoot ? { mediaRoot } : {}),
+          ...(mediaUrl ? { mediaUrl } : {}),
           ...(values['no-default-server'] ? { defaultServer: false } : {}),
           ...(values['no-tls']
             ? { tls: false as const }

@@ -72,6 +72,12 @@ export interface BaseSettings {
   STATIC_URL: string;
   /** `STATIC_ROOT`: directory `collectStatic` writes to and `serveStatic` reads from. */
   STATIC_ROOT?: string | undefined;
+  /** `MEDIA_URL`: URL prefix of media files (user uploads); must differ from `STATIC_URL` (adv.E022). */
+  MEDIA_URL: string;
+  /** `MEDIA_ROOT`: directory of media files on disk (`diskStorage`); outside `STATIC_ROOT` (adv.E021) and the code (adv.W023). */
+  MEDIA_ROOT?: string | undefined;
+  /** `MEDIA_MAX_UPLOAD_BYTES`: largest accepted upload (pass it to `handleUpload` and nginx); `0` means unbounded (adv.W024). */
+  MEDIA_MAX_UPLOAD_BYTES: number;
   /** `NODE_ENV`: `production` in deployment (adv.W002). */
   NODE_ENV: string;
 }
@@ -130,6 +136,9 @@ export const DEFAULT_SETTINGS: Omit<BaseSettings, 'SECRET_KEY'> = {
   SILENCED_SYSTEM_CHECKS: [],
   STATIC_URL: '/static/',
   STATIC_ROOT: undefined,
+  MEDIA_URL: '/media/',
+  MEDIA_ROOT: undefined,
+  MEDIA_MAX_UPLOAD_BYTES: 10 * 1024 * 1024,
   NODE_ENV: 'development',
 };
 
@@ -254,5 +263,11 @@ export const BASE_SETTINGS_PARSERS: Readonly<Record<keyof BaseSettings, Parser>>
   SILENCED_SYSTEM_CHECKS: list,
   STATIC_URL: text('/static/'),
   STATIC_ROOT: text(),
+  MEDIA_URL: text('/media/'),
+  MEDIA_ROOT: text(),
+  MEDIA_MAX_UPLOAD_BYTES: (raw) => {
+    if (raw === undefined) return ok(10 * 1024 * 1024);
+    return /^\s*\d+\s*$/.test(raw) ? ok(Number(raw)) : fail('expected a whole number of bytes (0 for unbounded)');
+  },
   NODE_ENV: text('development'),
 };

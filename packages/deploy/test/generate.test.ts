@@ -100,6 +100,12 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     mkdirSync(join(dir, 'src'));
     writeFileSync(join(dir, 'src', 'app.js'), `console.log(${JSON.stringify('y'.repeat(3000))});`);
     const { manifest } = await collectStatic(join(dir, 'src'), join(dir, 'static'));
+    mkdirSync(join(dir, 'media', 'uploads'), { recursive: true });
+    writeFileSync(
+      join(dir, 'media', 'uploads', 'cat.png'),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
+    writeFileSync(join(dir, 'media', 'uploads', 'page.html'), '<script>alert(1)</script>');
     const upstream = createServer((request, response) => {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify(request.headers));
@@ -120,6 +126,7 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
         serverName: ['localhost', '127.0.0.1'],
         upstreams: [`127.0.0.1:${appPort}`],
         staticRoot: join(dir, 'static'),
+        mediaRoot: join(dir, 'media'),
         tls: false,
         httpPort: candidate,
         ipv6: false,
@@ -150,6 +157,22 @@ describe.runIf(nginxBinary)('generateNginxConfig with the real nginx', () => {
     const plain = await fetch(`${base}/static/app.js`);
     expect(plain.headers.get('cache-control')).toBe('public, max-age=60');
     expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
+    // Media: the safe headers on every file, inline only for images; private/ goes to the app.
+    const image = await fetch(`${base}/media/uploads/cat.png`);
+    expect(image.status).toBe(200);
+    // (this minimal nginx.conf has no `include mime.types`, so the type is default_type's)
+    expect(image.headers.get('content-type')).toBe('application/octet-stream');
+    expect(image.headers.get('content-disposition')).toBe('inline');
+    const page = await fetch(`${base}/media/uploads/page.html`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-disposition')).toBe('attachment');
+    for (const response of [image, page]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    }
+    expect([403, 405]).toContain((await fetch(`${base}/media/uploads/cat.png`, { method: 'POST' })).status);
+    const privateFile = await fetch(`${base}/media/private/x.pdf`);
+    expect(privateFile.headers.get('content-type')).toBe('application/json'); // answered by the app upstream
     const proxied = await fetch(`${base}/page`, {
       headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '6.6.6.6', 'x-request-id': 'abc' },
     });

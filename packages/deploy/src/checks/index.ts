@@ -4,6 +4,7 @@ import { nestedOptions } from '../options.js';
 import { resolveSettings, type SecuritySettings } from '../settings-schema.js';
 import { advChecks } from './adv.js';
 import { djangoChecks } from './django.js';
+import { mediaChecks } from './media.js';
 import {
   type BackupStatus,
   type Check,
@@ -33,6 +34,7 @@ const CONTEXT_KEYS: OptionKeys<DeployContext> = {
   pendingMigrations: true,
   secrets: true,
   behindProxy: true,
+  codeRoot: true,
   silenced: true,
   now: true,
 };
@@ -99,7 +101,9 @@ async function report(
   const resolved = resolveSettings(settings);
   const silencedIds = new Set([...resolved.SILENCED_SYSTEM_CHECKS, ...(context.silenced ?? [])]);
   const all = (
-    await Promise.all([...djangoChecks, ...advChecks].map((check) => runCheck(check, resolved, context)))
+    await Promise.all(
+      [...djangoChecks, ...advChecks, ...mediaChecks].map((check) => runCheck(check, resolved, context)),
+    )
   ).flat();
   all.sort((a, b) => LEVEL_ORDER[b.level] - LEVEL_ORDER[a.level]);
   return {

@@ -90,6 +90,11 @@ export interface DeployContext {
    * no proxy to set them); absent skips both.
    */
   behindProxy?: boolean | undefined;
+  /**
+   * The directory the app's code is deployed to; a `MEDIA_ROOT` inside it fires `adv.W023`.
+   * @defaultValue `process.cwd()`
+   */
+  codeRoot?: string | undefined;
   /** Extra ids to silence, on top of `SILENCED_SYSTEM_CHECKS`. */
   silenced?: readonly string[] | undefined;
   /**

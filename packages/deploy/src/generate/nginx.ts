@@ -17,6 +17,15 @@ export interface NginxOptions {
   /** @defaultValue `'/static/'` */
   staticUrl?: string | undefined;
   /**
+   * Directory of media files (`MEDIA_ROOT`), served by nginx directly with `serveMedia`'s safe
+   * headers (nosniff, `Content-Security-Policy: default-src 'none'; sandbox`, attachment for
+   * anything but raster images, audio and video). Files under `private/` still go to the app,
+   * which checks their signature. Omit to let the app serve media.
+   */
+  mediaRoot?: string | undefined;
+  /** @defaultValue `'/media/'` */
+  mediaUrl?: string | undefined;
+  /**
    * Certificate and key; `false` serves plain HTTP only (behind another TLS terminator).
    * @defaultValue Let's Encrypt paths for the first server name
    */
@@ -71,6 +80,7 @@ const NGINX_TLS_KEYS: OptionKeys<NginxTlsOptions> = { certificate: true, certifi
 export const NGINX_DEFAULTS = {
   upstreams: ['127.0.0.1:3000'],
   staticUrl: '/static/',
+  mediaUrl: '/media/',
   clientMaxBodySize: '10m',
   hashLength: 12,
   httpPort: 80,
@@ -84,6 +94,8 @@ const NGINX_KEYS: OptionKeys<NginxOptions> = {
   upstreams: true,
   staticRoot: true,
   staticUrl: true,
+  mediaRoot: true,
+  mediaUrl: true,
   tls: true,
   httpPort: true,
   httpsPort: true,
@@ -117,6 +129,8 @@ export function generateNginxConfig(options: NginxOptions): string {
   const upstreams = o.upstreams.map((u, i) => checkUpstream(`upstreams[${i}]`, u));
   const staticRoot = o.staticRoot === undefined ? undefined : checkPath('staticRoot', o.staticRoot);
   const staticUrl = checkPath('staticUrl', o.staticUrl);
+  const mediaRoot = o.mediaRoot === undefined ? undefined : checkPath('mediaRoot', o.mediaRoot);
+  const mediaUrl = checkPath('mediaUrl', o.mediaUrl);
   if (!/^\d+[kmg]?$/i.test(String(o.clientMaxBodySize)))
     invalidOption('clientMaxBodySize', 'a size such as `10m`', o.clientMaxBodySize);
   const tls =
@@ -147,6 +161,45 @@ export function generateNginxConfig(options: NginxOptions): string {
   const id = names[0]?.replace(/[^A-Za-z0-9]/g, '_');
   const location = staticUrl.endsWith('/') ? staticUrl : `${staticUrl}/`;
   const root = staticRoot?.endsWith('/') ? staticRoot : `${staticRoot}/`;
+  const mediaLocation = mediaUrl.endsWith('/') ? mediaUrl : `${mediaUrl}/`;
+  if (mediaRoot && (mediaLocation.startsWith(location) || location.startsWith(mediaLocation)))
+    invalidOption('mediaUrl', `a prefix apart from staticUrl (${location})`, o.mediaUrl);
+  const proxy = [
+    `        proxy_pass http://app_${id};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '        proxy_set_header X-Forwarded-For $remote_addr;',
+    '        proxy_set_header X-Forwarded-Host $host;',
+    '        proxy_set_header X-Request-Id $request_id;',
+  ];
+  // add_header is not inherited by a block that has its own: every block repeats the safe set.
+  const mediaHeaders = (indent: string, disposition: string) => [
+    `${indent}add_header X-Content-Type-Options nosniff always;`,
+    `${indent}add_header Content-Security-Policy "default-src 'none'; sandbox" always;`,
+    `${indent}add_header Content-Disposition "${disposition}" always;`,
+    `${indent}add_header Cache-Control "public, max-age=3600";`,
+  ];
+  const media = mediaRoot
+    ? [
+        `    location ${mediaLocation} {`,
+        `        alias ${mediaRoot.endsWith('/') ? mediaRoot : `${mediaRoot}/`};`,
+        '        access_log off;',
+        '        # user uploads: never sniffed, never run as a page; only raster images, audio and video display inline',
+        '        default_type application/octet-stream;',
+        '        limit_except GET { deny all; }',
+        ...mediaHeaders('        ', 'attachment'),
+        '        location ~* "\\.(png|jpe?g|gif|webp|avif|bmp|mp4|webm|ogv|oga|ogg|mp3|wav|flac|aac|m4a)$" {',
+        ...mediaHeaders('            ', 'inline'),
+        '        }',
+        '    }',
+        '    # private files need a signed URL: the app checks the signature (serveMedia)',
+        `    location ^~ ${mediaLocation}private/ {`,
+        ...proxy,
+        '    }',
+        '',
+      ]
+    : [];
 
   const app = [
     `    client_max_body_size ${o.clientMaxBodySize};`,
@@ -169,6 +222,7 @@ export function generateNginxConfig(options: NginxOptions): string {
           '',
         ]
       : []),
+    ...media,
     '    location / {',
     `        proxy_pass http://app_${id};`,
     '        proxy_http_version 1.1;',

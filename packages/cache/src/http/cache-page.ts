@@ -3,6 +3,7 @@ import { type CacheLike, type Middleware, type OptionKeys, resolveOptions } from
 import { CacheError, describeValue } from '../errors.js';
 import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
+import { fromStore, isStoredPage, matches, notModified, type StoredPage, store } from './stored-page.js';
 
 /** Options of {@link cachePage}. */
 export interface CachePageOptions {
@@ -22,6 +23,18 @@ export interface CachePageOptions {
    * @defaultValue `5 MiB`
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * Tags written with every stored page, so one `cache.invalidateTags([...])` drops all its
+   * variants (every URL, language, ...). A function gets the request and the response that is
+   * about to be stored. Needs a cache with tags (`createCache()`'s do).
+   */
+  tags?: readonly string[] | ((request: Request, response: Response) => readonly string[]) | undefined;
+  /**
+   * Values that split the cache besides the method, the URL and the Vary headers, computed from
+   * the request: the active language or time zone (often from AsyncLocalStorage), a tenant id.
+   * Called on every GET/HEAD; must return an array of strings, synchronously.
+   */
+  keyParts?: ((request: Request) => readonly string[]) | undefined;
 }
 
 /** Every option of {@link cachePage}. */
@@ -32,6 +45,8 @@ const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
   keyPrefix: true,
   cacheAuthorized: true,
   maxBodyBytes: true,
+  tags: true,
+  keyParts: true,
 };
 
 /** Defaults of {@link CachePageOptions}. */
@@ -42,32 +57,16 @@ export const CACHE_PAGE_DEFAULTS = {
   maxBodyBytes: 5 * 1024 * 1024,
 } as const;
 
-interface StoredPage {
-  /** Status, headers, base64 body, storage time in ms. */
-  s: number;
-  h: [string, string][];
-  b: string;
-  t: number;
-}
-
-/** `If-None-Match` handling: weak comparison, as RFC 9110 asks for GET/HEAD. */
-function matches(ifNoneMatch: string | null, etag: string | null): boolean {
-  if (ifNoneMatch === null || etag === null) return false;
-  const bare = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === bare;
-  });
-}
-
 function varyNames(response: Response, varyOn: readonly string[]): string[] {
   const fromResponse = (response.headers.get('vary') ?? '').split(',').map((name) => name.trim().toLowerCase());
   return [...new Set([...fromResponse, ...varyOn.map((name) => name.toLowerCase())])].filter(Boolean).sort();
 }
 
-function pageKey(prefix: string, request: Request, names: readonly string[]): string {
+function pageKey(prefix: string, request: Request, names: readonly string[], parts: readonly string[] | null): string {
   const hash = createHash('sha256');
   for (const name of names) hash.update(`${name}=${request.headers.get(name) ?? ''}\n`);
+  // JSON keeps ['a,b'] and ['a', 'b'] apart; without keyParts, keys are as before.
+  if (parts !== null) hash.update(`\0parts=${JSON.stringify(parts)}`);
   return `${prefix}:page:${request.method}:${request.url}:${hash.digest('hex').slice(0, 32)}`;
 }
 
@@ -81,69 +80,23 @@ function isCacheable(response: Response, maxBodyBytes: number): boolean {
   return !cc.has('private') && !cc.has('no-store') && !cc.has('no-cache');
 }
 
-/** The 304 for `headers` (RFC 9110: the validators and caching headers, no body). */
-function notModified(headers: Headers): Response {
-  const kept = new Headers();
-  for (const name of ['etag', 'cache-control', 'expires', 'vary', 'last-modified', 'age', 'content-location', 'date']) {
-    const value = headers.get(name);
-    if (value !== null) kept.set(name, value);
+/** Throws unless `tags` is an array of non-empty strings (naming the first bad one); returns it. */
+function checkTags(
+  tags: unknown,
+  what: string,
+  code: 'ERR_INVALID_OPTION' | 'ERR_INVALID_ARGUMENT',
+): readonly string[] {
+  if (!Array.isArray(tags)) {
+    throw new CacheError(code, `Expected \`${what}\` to be an array of non-empty strings, got ${describeValue(tags)}`);
   }
-  return new Response(null, { status: 304, headers: kept });
-}
-
-/** Whether a cached value is a page this middleware stored (not a stray value under its key). */
-function isStoredPage(value: unknown): value is StoredPage {
-  const page = value as StoredPage | undefined;
-  return (
-    typeof page === 'object' &&
-    page !== null &&
-    typeof page.s === 'number' &&
-    Array.isArray(page.h) &&
-    typeof page.b === 'string' &&
-    typeof page.t === 'number'
-  );
-}
-
-function fromStore(stored: StoredPage, request: Request): Response {
-  const headers = new Headers(stored.h);
-  headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
-  if (matches(request.headers.get('if-none-match'), headers.get('etag'))) return notModified(headers);
-  const body = request.method === 'HEAD' ? null : Buffer.from(stored.b, 'base64');
-  return new Response(body, { status: stored.s, headers });
-}
-
-async function store(
-  cache: CacheLike,
-  keys: { vary: string; page: string },
-  names: string[],
-  response: Response,
-  body: ReadableStream<Uint8Array> | null,
-  ttl: number,
-  maxBodyBytes: number,
-): Promise<void> {
-  const chunks: Uint8Array[] = [];
-  if (body !== null) {
-    const reader = body.getReader();
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBodyBytes) {
-        // Too long to store: stop copying (the client's branch of the tee goes on).
-        await reader.cancel();
-        return;
-      }
-      chunks.push(value);
-    }
+  const bad = tags.findIndex((tag) => typeof tag !== 'string' || tag === '');
+  if (bad !== -1) {
+    throw new CacheError(
+      code,
+      `Expected \`${what}[${bad}]\` to be a non-empty string, got ${describeValue(tags[bad])}`,
+    );
   }
-  const bytes = Buffer.concat(chunks);
-  const headers = [...response.headers].filter(([name]) => name !== 'content-length');
-  if (!response.headers.has('etag'))
-    headers.push(['etag', `"${createHash('sha256').update(bytes).digest('base64url')}"`]);
-  const page: StoredPage = { s: response.status, h: headers, b: bytes.toString('base64'), t: Date.now() };
-  await cache.set(keys.vary, names, { ttl });
-  await cache.set(keys.page, page, { ttl });
+  return tags;
 }
 
 /**
@@ -153,7 +106,9 @@ async function store(
  * requests with `Authorization` (unless `cacheAuthorized`) are never cached. A cached response
  * gets `Cache-Control: max-age`, `Expires`, a strong `ETag` (answered with 304 on a matching
  * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored; bodies over
- * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy.
+ * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy. `tags`
+ * are written with each page (drop them all with `invalidateTags`); `keyParts(request)` adds
+ * request-derived values (language, time zone, tenant) to the key.
  *
  * @example
  * ```ts
@@ -205,7 +160,30 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       `Expected \`cacheAuthorized\` to be a boolean, got ${describeValue(o.cacheAuthorized)}`,
     );
   }
-  const { cache } = o;
+  if (o.tags !== undefined && typeof o.tags !== 'function') checkTags(o.tags, 'tags', 'ERR_INVALID_OPTION');
+  if (o.keyParts !== undefined && typeof o.keyParts !== 'function') {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`keyParts\` to be a function of the request, got ${describeValue(o.keyParts)}`,
+    );
+  }
+  const { cache, keyParts, tags } = o;
+  /** `keyParts(request)`, checked: a bad result is a bug in the app, so it throws. */
+  const partsOf = (request: Request): readonly string[] | null => {
+    if (keyParts === undefined) return null;
+    const parts = keyParts(request);
+    if (!Array.isArray(parts) || parts.some((part) => typeof part !== 'string')) {
+      throw new CacheError(
+        'ERR_INVALID_ARGUMENT',
+        `Expected \`keyParts(request)\` to return an array of strings, got ${describeValue(parts)}`,
+      );
+    }
+    return parts;
+  };
+  const tagsOf = (request: Request, response: Response): readonly string[] | undefined => {
+    if (typeof tags !== 'function') return tags;
+    return checkTags(tags(request, response), 'tags(request, response)', 'ERR_INVALID_ARGUMENT');
+  };
 
   return async function cachePage(request, next) {
     const method = request.method;
@@ -213,10 +191,11 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       return next(request);
     }
     const varyKey = `${o.keyPrefix}:vary:${method}:${request.url}`;
+    const parts = partsOf(request);
     try {
       const names = await cache.get<string[]>(varyKey);
       if (Array.isArray(names)) {
-        const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names));
+        const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names, parts));
         if (isStoredPage(stored)) return fromStore(stored, request);
       }
     } catch {
@@ -232,17 +211,19 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     const out = mutable(response);
     patchCacheControl(out.headers, { maxAge: ttl });
     if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
-    const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary) };
+    const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts) };
+    const pageTags = tagsOf(request, out);
+    const write = pageTags === undefined ? { ttl } : { ttl, tags: pageTags };
     if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
       // The handler's own ETag matches: answer 304 and store the body it did not have to send.
-      store(cache, keys, vary, out, out.body, ttl, o.maxBodyBytes).catch(() => {});
+      store(cache, keys, vary, out, out.body, write, o.maxBodyBytes).catch(() => {});
       return notModified(out.headers);
     }
     let clientBody: ReadableStream<Uint8Array> | null = null;
     let cacheBody: ReadableStream<Uint8Array> | null = null;
     if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
     // Stored in the background: the client is not kept waiting for the cache.
-    store(cache, keys, vary, out, cacheBody, ttl, o.maxBodyBytes).catch(() => {});
+    store(cache, keys, vary, out, cacheBody, write, o.maxBodyBytes).catch(() => {});
     return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
   };
 };

@@ -54,6 +54,125 @@ interface Slot {
   job: Job | undefined;
 }
 
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string; stack?: string };
+}
+
+/** A pool's threads, its queue and whether it was destroyed. */
+interface PoolState {
+  readonly size: number;
+  readonly slots: Slot[];
+  readonly queue: Job[];
+  nextId: number;
+  destroyed: boolean;
+}
+
+function finish(job: Job): void {
+  if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+}
+
+/** Settles the slot's job with a worker's reply and gives the slot the next job. */
+function onReply(pool: PoolState, slot: Slot, reply: Reply): void {
+  const job = slot.job;
+  if (job === undefined || job.id !== reply.id) return;
+  slot.job = undefined;
+  slot.worker.unref(); // idle: an idle pool never keeps the process alive
+  finish(job);
+  if (reply.ok) job.resolve(reply.value);
+  else {
+    const error = new Error(reply.error?.message ?? 'worker task failed');
+    error.name = reply.error?.name ?? 'Error';
+    if (reply.error?.stack) error.stack = reply.error.stack;
+    job.reject(error);
+  }
+  dispatch(pool);
+}
+
+/** A worker that failed or exited: its job rejects with `ERR_WORKER`, a fresh worker takes its place. */
+function replace(pool: PoolState, slot: Slot, error: Error): void {
+  const job = slot.job;
+  slot.job = undefined;
+  const index = pool.slots.indexOf(slot);
+  if (index >= 0) pool.slots.splice(index, 1);
+  if (job) {
+    finish(job);
+    job.reject(new AsyncError('ERR_WORKER', `offload() worker failed: ${error.message}`, { cause: error }));
+  }
+  if (!pool.destroyed) {
+    pool.slots.push(spawn(pool));
+    dispatch(pool);
+  }
+}
+
+function spawn(pool: PoolState): Slot {
+  const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true }), job: undefined };
+  slot.worker.on('message', (reply: Reply) => onReply(pool, slot, reply));
+  slot.worker.on('error', (error) => replace(pool, slot, error));
+  slot.worker.on('exit', (code) => {
+    if (pool.slots.includes(slot)) replace(pool, slot, new Error(`worker exited with code ${code}`));
+  });
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  slot.worker.unref();
+  return slot;
+}
+
+function dispatch(pool: PoolState): void {
+  for (const slot of pool.slots) {
+    if (pool.queue.length === 0) return;
+    if (slot.job !== undefined) continue;
+    const job = pool.queue.shift()!;
+    slot.job = job;
+    slot.worker.ref(); // a call in flight keeps the process alive until it answers
+    slot.worker.postMessage({ id: job.id, source: job.source, args: job.args });
+  }
+}
+
+/** Queues a checked call; `signal` drops it from the queue or terminates (and replaces) its worker. */
+function enqueue(pool: PoolState, source: string, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+  if (pool.slots.length === 0) for (let index = 0; index < pool.size; index += 1) pool.slots.push(spawn(pool));
+  return new Promise((resolve, reject) => {
+    const job: Job = { id: pool.nextId++, source, args, resolve, reject, signal };
+    if (signal) {
+      job.onAbort = () => {
+        const queued = pool.queue.indexOf(job);
+        if (queued >= 0) pool.queue.splice(queued, 1);
+        const slot = pool.slots.find((candidate) => candidate.job === job);
+        if (slot) {
+          slot.job = undefined;
+          pool.slots.splice(pool.slots.indexOf(slot), 1);
+          void slot.worker.terminate();
+          if (!pool.destroyed) pool.slots.push(spawn(pool));
+        }
+        reject(abortError(signal, 'offload()'));
+        dispatch(pool);
+      };
+      signal.addEventListener('abort', job.onAbort, { once: true });
+    }
+    pool.queue.push(job);
+    dispatch(pool);
+  });
+}
+
+async function destroyPool(pool: PoolState): Promise<void> {
+  pool.destroyed = true;
+  const error = new AsyncError('ERR_CLOSED', 'The worker pool was destroyed');
+  for (const job of pool.queue.splice(0)) {
+    finish(job);
+    job.reject(error);
+  }
+  const running = pool.slots.splice(0);
+  for (const slot of running) {
+    if (slot.job) {
+      finish(slot.job);
+      slot.job.reject(error);
+    }
+  }
+  await Promise.all(running.map((slot) => slot.worker.terminate()));
+}
+
 /**
  * Creates a worker-thread pool. Written by hand (about 100 lines) because `offload(fn)` sends
  * a function's source to an eval'd worker: pools such as piscina (5.x runs on Node 20) load a
@@ -70,76 +189,11 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
   const o = asyncOptions('createWorkerPool', options, POOL_KEYS, {});
   checkCount('size', o.size, { min: 1 });
   const size = o.size ?? Math.max(1, availableParallelism() - 1);
-  const slots: Slot[] = [];
-  const queue: Job[] = [];
-  let nextId = 0;
-  let destroyed = false;
-
-  const finish = (job: Job) => {
-    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
-  };
-  const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true }), job: undefined };
-    slot.worker.on(
-      'message',
-      (reply: {
-        id: number;
-        ok: boolean;
-        value?: unknown;
-        error?: { name: string; message: string; stack?: string };
-      }) => {
-        const job = slot.job;
-        if (job === undefined || job.id !== reply.id) return;
-        slot.job = undefined;
-        slot.worker.unref(); // idle: an idle pool never keeps the process alive
-        finish(job);
-        if (reply.ok) job.resolve(reply.value);
-        else {
-          const error = new Error(reply.error?.message ?? 'worker task failed');
-          error.name = reply.error?.name ?? 'Error';
-          if (reply.error?.stack) error.stack = reply.error.stack;
-          job.reject(error);
-        }
-        dispatch();
-      },
-    );
-    const replace = (error: Error) => {
-      const job = slot.job;
-      slot.job = undefined;
-      const index = slots.indexOf(slot);
-      if (index >= 0) slots.splice(index, 1);
-      if (job) {
-        finish(job);
-        job.reject(new AsyncError('ERR_WORKER', `offload() worker failed: ${error.message}`, { cause: error }));
-      }
-      if (!destroyed) {
-        slots.push(spawn());
-        dispatch();
-      }
-    };
-    slot.worker.on('error', replace);
-    slot.worker.on('exit', (code) => {
-      if (slots.includes(slot)) replace(new Error(`worker exited with code ${code}`));
-    });
-    // After the listeners: adding a 'message' listener refs the worker's port again.
-    slot.worker.unref();
-    return slot;
-  };
-  function dispatch(): void {
-    for (const slot of slots) {
-      if (queue.length === 0) return;
-      if (slot.job !== undefined) continue;
-      const job = queue.shift()!;
-      slot.job = job;
-      slot.worker.ref(); // a call in flight keeps the process alive until it answers
-      slot.worker.postMessage({ id: job.id, source: job.source, args: job.args });
-    }
-  }
-
+  const pool: PoolState = { size, slots: [], queue: [], nextId: 0, destroyed: false };
   return {
     size,
     get pending() {
-      return queue.length;
+      return pool.queue.length;
     },
     run(fn, args, callOptions) {
       if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a self-contained function', fn));
@@ -151,55 +205,13 @@ export function createWorkerPool(options?: WorkerPoolOptions): WorkerPool {
       } catch (error) {
         return Promise.reject(error);
       }
-      if (destroyed) return Promise.reject(new AsyncError('ERR_CLOSED', 'The worker pool was destroyed'));
+      if (pool.destroyed) return Promise.reject(new AsyncError('ERR_CLOSED', 'The worker pool was destroyed'));
       const signal = callOptions?.signal;
       if (signal?.aborted) return Promise.reject(abortError(signal, 'offload()'));
-      if (slots.length === 0) for (let index = 0; index < size; index += 1) slots.push(spawn());
-      return new Promise((resolve, reject) => {
-        const job: Job = {
-          id: nextId++,
-          source: fn.toString(),
-          args: args ?? [],
-          resolve: resolve as (value: unknown) => void,
-          reject,
-          signal,
-        };
-        if (signal) {
-          job.onAbort = () => {
-            const queued = queue.indexOf(job);
-            if (queued >= 0) queue.splice(queued, 1);
-            const slot = slots.find((candidate) => candidate.job === job);
-            if (slot) {
-              slot.job = undefined;
-              slots.splice(slots.indexOf(slot), 1);
-              void slot.worker.terminate();
-              if (!destroyed) slots.push(spawn());
-            }
-            reject(abortError(signal, 'offload()'));
-            dispatch();
-          };
-          signal.addEventListener('abort', job.onAbort, { once: true });
-        }
-        queue.push(job);
-        dispatch();
-      });
+      // The worker replies with what `fn` returned (structured-cloned): the awaited `R`.
+      return enqueue(pool, fn.toString(), args ?? [], signal) as Promise<never>;
     },
-    async destroy() {
-      destroyed = true;
-      const error = new AsyncError('ERR_CLOSED', 'The worker pool was destroyed');
-      for (const job of queue.splice(0)) {
-        finish(job);
-        job.reject(error);
-      }
-      const running = slots.splice(0);
-      for (const slot of running) {
-        if (slot.job) {
-          finish(slot.job);
-          slot.job.reject(error);
-        }
-      }
-      await Promise.all(running.map((slot) => slot.worker.terminate()));
-    },
+    destroy: () => destroyPool(pool),
   };
 }
 

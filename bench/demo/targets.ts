@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Server, serve } from '@adv/async';
 import { createDemo, type Demo } from '../../apps/demo/src/app.js';
 import { loadConfig } from '../../apps/demo/src/config.js';
-import { LAYERS, seedArticles } from './variants.js';
+import { handlerWithout, LAYERS, seedArticles } from './variants.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adv-bench-demo-http-'));
 const running: { demo: Demo; server: Server }[] = [];
@@ -22,9 +22,9 @@ async function start(name: string, pageCacheSeconds: number, skipMiddleware: rea
     { LOG_LEVEL: 'silent', DEBUG: 'false', SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG' },
     { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
   );
-  const demo = await createDemo(config, { skipMiddleware });
+  const demo = await createDemo(config);
   await seedArticles(demo);
-  const server = await serve(demo.handler, { port: 0, host: '127.0.0.1' });
+  const server = await serve(handlerWithout(demo, skipMiddleware), { port: 0, host: '127.0.0.1' });
   running.push({ demo, server });
   ports[name] = server.port;
 }

@@ -75,7 +75,12 @@ function hostChecked(route: AnyWebSocketRoute, security: Middleware): AnyWebSock
 
 /** A running demo: its Fetch handler plus what main.ts and tests need to drive and stop it. */
 export interface Demo {
+  /** `middleware` around `routes`: what the server serves. */
   handler: Handler;
+  /** The middleware stack, outermost first (Django's MIDDLEWARE order). */
+  middleware: readonly Middleware[];
+  /** The routes alone, without any middleware. */
+  routes: Handler;
   config: DemoConfig;
   board: Board;
   db: SqlDatabase;
@@ -114,8 +119,6 @@ export interface DemoOptions {
   requireManifest?: boolean;
   /** Run the task queue in this process. @defaultValue true */
   processTasks?: boolean;
-  /** Names of middleware to leave out (benchmarks measure each layer's cost this way), e.g. `['csrfMiddleware']`. */
-  skipMiddleware?: readonly string[];
   /** The database; `{ file: ':memory:' }` for a throwaway one. @defaultValue `config.database` (DATABASE_URL, else `<dataDir>/board.sqlite3`) */
   database?: DatabaseLocation;
 }
@@ -292,11 +295,12 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     localeMiddleware,
     pageCache,
   ];
-  const skip = new Set(options.skipMiddleware ?? []);
-  const handler = compose(...middleware.filter((m) => !skip.has(m.name)))(routes);
+  const handler = compose(...middleware)(routes);
 
   return {
     handler,
+    middleware,
+    routes,
     config,
     board,
     db,

@@ -1,22 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { OptionKeys } from '@adv/types';
-import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
-import { type Catalog, CONTEXT_SEPARATOR, compileMessage } from './catalog.js';
+import type { IntlShape } from '@formatjs/intl';
+import { type Catalog, CONTEXT_SEPARATOR } from './catalog.js';
 import { CatalogRegistry } from './catalog-registry.js';
-import { describe, I18nError } from './errors.js';
+import type { I18nError } from './errors.js';
 import { type Localizer, localizerFor } from './format.js';
 import { LazyMessage } from './lazy.js';
-import { fallbackChain, isValidTimeZone } from './locale-tags.js';
-import { buildTable, type MessageEntry, MessageFormatterPool } from './message-table.js';
-import { checkOptionKeys, resolveOptions } from './options.js';
-import type {
-  ActivateOptions,
-  I18nOptions,
-  KnownContextId,
-  MessageIdOf,
-  MessageValues,
-  MissingMessage,
-} from './types.js';
+import { activeScope, intlOfScope, scopeMethods } from './locale-scope.js';
+import { createLocaleStates, type Scope } from './locale-state.js';
+import { MessageFormatterPool } from './message-table.js';
+import { type ResolvedOptions, resolveOptions } from './options.js';
+import { createTranslator } from './translator.js';
+import type { ActivateOptions, I18nOptions, KnownContextId, MessageIdOf, MessageValues } from './types.js';
 
 /** An i18n instance: translation, the active locale and time zone, and l10n formatting. */
 export interface I18n<Id extends string = string> extends Localizer {
@@ -69,23 +63,6 @@ export interface I18n<Id extends string = string> extends Localizer {
 /** The `name` of the process warning that reports catalog warnings when no `logger` is given. */
 export const CATALOG_WARNING = 'I18nCatalogWarning';
 
-/** How many distinct untranslated ids keep their compiled message (the cache is then reset). */
-const MAX_UNTRANSLATED = 1000;
-
-/** Checked per call of `withLocale`/`activate`: a key loop, no copy. */
-const ACTIVATE_KEYS: OptionKeys<ActivateOptions> = { timeZone: true };
-
-interface LocaleState {
-  readonly locale: string;
-  readonly chain: readonly string[];
-  table: Map<string, MessageEntry> | undefined;
-}
-
-interface Scope {
-  state: LocaleState;
-  timeZone: string;
-}
-
 /**
  * Creates an i18n instance. Catalogs given in `messages` are validated now (a malformed message,
  * an argument the default message lacks, a non-string value: {@link CatalogError} listing file,
@@ -104,141 +81,24 @@ export function createI18n<
   Messages extends { readonly [locale: string]: Catalog } = Record<string, Catalog>,
 >(options: I18nOptions<Default, Messages>): I18n<MessageIdOf<Messages[Default]>> {
   const resolved = resolveOptions(options as I18nOptions);
-  const { locales, defaultLocale, logger } = resolved;
-  const onMissing = options.onMissing;
+  const { locales, defaultLocale, logger, timeZone } = resolved;
   const onError =
     options.onError ?? ((error: I18nError) => logger.error({ err: error, code: error.code }, error.message));
-  const byLowercase = new Map(locales.map((locale) => [locale.toLowerCase(), locale]));
-  const known = new Set([...locales, ...Object.keys(resolved.messages), ...Object.values(resolved.fallback).flat()]);
-  // Without a logger, catalog warnings (a locale missing keys, an unused argument) still show:
-  // as a Node process warning, printed once on stderr and silenced by passing a `logger`.
-  const onWarnings =
-    options.logger === undefined && typeof globalThis.process?.emitWarning === 'function'
-      ? (text: string) => process.emitWarning(text, { type: CATALOG_WARNING, code: 'ADV_I18N_CATALOG' })
-      : (text: string) => logger.warn(text);
-  const registry = new CatalogRegistry({ ...resolved, onWarnings });
-  const pool = new MessageFormatterPool();
-  const intlCache = createIntlCache();
-  const intls = new Map<string, IntlShape>();
-  const states = new Map<string, LocaleState>();
+  const registry = new CatalogRegistry({ ...resolved, onWarnings: catalogWarnings(options.logger, logger) });
+  const states = createLocaleStates(resolved, registry);
   const storage = new AsyncLocalStorage<Scope>();
-
-  const stateOf = (locale: string): LocaleState => {
-    let state = states.get(locale);
-    if (!state) {
-      state = { locale, chain: fallbackChain(locale, defaultLocale, known, resolved.fallback), table: undefined };
-      states.set(locale, state);
-    }
-    return state;
-  };
-  registry.onChange = () => {
-    for (const state of states.values()) state.table = undefined;
-  };
-  for (const locale of locales) stateOf(locale);
-  const defaultState = stateOf(defaultLocale);
-  const tableOf = (state: LocaleState) =>
-    (state.table ??= buildTable(state.chain, (locale) => registry.entries(locale)));
-
-  const supported = (locale: string): string => {
-    const found = typeof locale === 'string' ? byLowercase.get(locale.toLowerCase()) : undefined;
-    if (found === undefined) {
-      throw new I18nError(
-        'ERR_UNKNOWN_LOCALE',
-        `Expected \`locale\` to be one of ${locales.map((l) => `\`${l}\``).join(', ')}, got ${describe(locale)}`,
-      );
-    }
-    return found;
-  };
-  const zone = (timeZone: string | undefined): string => {
-    if (timeZone === undefined) return resolved.timeZone;
-    if (!isValidTimeZone(timeZone)) {
-      throw new I18nError(
-        'ERR_INVALID_OPTION',
-        `Expected \`timeZone\` to be an IANA time zone, got ${describe(timeZone)}`,
-      );
-    }
-    return timeZone;
-  };
-  const currentState = () => storage.getStore()?.state ?? defaultState;
-  const currentTimeZone = () => storage.getStore()?.timeZone ?? resolved.timeZone;
-
-  const missing = (id: string, state: LocaleState, entry: MessageEntry | undefined): string | undefined => {
-    if (!onMissing) return undefined;
-    const event: MissingMessage = { id, locale: state.locale, fallbackLocale: entry?.locale };
-    return onMissing(event);
-  };
-
-  // Ids no catalog has, compiled as messages of the default locale (gettext returns the msgid).
-  const untranslated = new Map<string, MessageEntry | null>();
-  const untranslatedEntry = (source: string): MessageEntry | undefined => {
-    let entry = untranslated.get(source);
-    if (entry === undefined) {
-      try {
-        entry = { locale: defaultLocale, message: compileMessage(source), formatter: undefined, byTimeZone: undefined };
-      } catch {
-        entry = null; // Not ICU (a key such as `a.{b`): shown as is.
-      }
-      if (untranslated.size >= MAX_UNTRANSLATED) untranslated.clear();
-      untranslated.set(source, entry);
-    }
-    return entry ?? undefined;
-  };
-
-  /**
-   * Looks `key` up along the active chain and formats it. When no catalog has it, `source`
-   * (the id itself, without a pgettext context) is formatted as a message of the default
-   * locale, like gettext returning the msgid: `{% blocktrans %}` and ICU ids render as text,
-   * not as raw ICU, before they are extracted into a catalog.
-   */
-  const translate = (key: string, values: MessageValues | undefined, source: string = key): string => {
-    const scope = storage.getStore();
-    const state = scope ? scope.state : defaultState;
-    let entry = (state.table ?? tableOf(state)).get(key);
-    if (entry === undefined || entry.locale !== state.locale) {
-      const replacement = missing(key, state, entry);
-      if (replacement !== undefined) return replacement;
-      if (entry === undefined) {
-        if (typeof source !== 'string') return String(source);
-        entry = untranslatedEntry(source);
-        if (entry === undefined) return source;
-      }
-    }
-    const literal = entry.message.literal;
-    if (literal !== undefined) return literal;
-    try {
-      const output: unknown = pool
-        .formatterOf(entry, scope ? scope.timeZone : resolved.timeZone, state.locale)
-        .format(values);
-      // Object values (a LazyMessage, a Liquid drop) make IntlMessageFormat return parts.
-      return typeof output === 'string' ? output : Array.isArray(output) ? output.join('') : String(output);
-    } catch (cause) {
-      onError(
-        new I18nError('ERR_FORMAT', `Could not format message ${JSON.stringify(key)} in ${entry.locale}`, { cause }),
-      );
-      return entry.message.source;
-    }
-  };
-
-  const intl = (): IntlShape => {
-    const locale = currentState().locale;
-    const timeZone = currentTimeZone();
-    const key = `${locale}\u0000${timeZone}`;
-    let shape = intls.get(key);
-    if (!shape) {
-      shape = createIntl(
-        {
-          locale,
-          timeZone,
-          defaultLocale,
-          onError: (error) => onError(new I18nError('ERR_FORMAT', error.message, { cause: error })),
-        },
-        intlCache,
-      );
-      intls.set(key, shape);
-    }
-    return shape;
-  };
-
+  const active = activeScope(storage, states, timeZone);
+  const translate = createTranslator({
+    storage,
+    states,
+    pool: new MessageFormatterPool(),
+    defaultLocale,
+    timeZone,
+    onMissing: options.onMissing,
+    onError,
+  });
+  const intl = intlOfScope(active, defaultLocale, onError);
+  const chainOf = (locale: string) => states.stateOf(states.supported(locale)).chain;
   const i18n: I18n = {
     locales,
     defaultLocale,
@@ -246,36 +106,26 @@ export function createI18n<
     pgettext: (context: string, id: string, values?: MessageValues) =>
       translate(`${context}${CONTEXT_SEPARATOR}${id}`, values, id),
     lazy: (id: string, values?: MessageValues) => new LazyMessage(id, () => translate(id, values)),
-    has: (id, locale) => tableOf(locale === undefined ? currentState() : stateOf(supported(locale))).has(id),
-    withLocale: (locale, fn, activateOptions) => {
-      checkOptionKeys('withLocale', activateOptions, ACTIVATE_KEYS);
-      return storage.run({ state: stateOf(supported(locale)), timeZone: zone(activateOptions?.timeZone) }, fn);
-    },
-    activate: (locale, activateOptions) => {
-      checkOptionKeys('activate', activateOptions, ACTIVATE_KEYS);
-      const state = stateOf(supported(locale));
-      const timeZone = zone(activateOptions?.timeZone);
-      const scope = storage.getStore();
-      if (scope) {
-        scope.state = state;
-        scope.timeZone = timeZone;
-      } else storage.enterWith({ state, timeZone });
-    },
-    deactivate: () => {
-      const scope = storage.getStore();
-      if (scope) {
-        scope.state = defaultState;
-        scope.timeZone = resolved.timeZone;
-      }
-    },
-    getLocale: () => currentState().locale,
-    getTimeZone: currentTimeZone,
-    resolveLocale: (tag) => (typeof tag === 'string' ? byLowercase.get(tag.toLowerCase()) : undefined),
-    fallbackChain: (locale) => stateOf(supported(locale)).chain,
-    load: (locale) => registry.load(stateOf(supported(locale)).chain),
-    isLoaded: (locale) => registry.isLoaded(stateOf(supported(locale)).chain),
+    has: (id, locale) =>
+      states.tableOf(locale === undefined ? active.state() : states.stateOf(states.supported(locale))).has(id),
+    ...scopeMethods(storage, states, active, timeZone),
+    resolveLocale: states.resolveLocale,
+    fallbackChain: chainOf,
+    load: (locale) => registry.load(chainOf(locale)),
+    isLoaded: (locale) => registry.isLoaded(chainOf(locale)),
     intl,
     ...localizerFor(intl),
   };
   return i18n as unknown as I18n<MessageIdOf<Messages[Default]>>;
+}
+
+/**
+ * Where catalog warnings (a locale missing keys, an unused argument) go: the `logger` when one
+ * was given; without one they still show, as a Node process warning printed once on stderr.
+ */
+function catalogWarnings(given: I18nOptions['logger'], logger: ResolvedOptions['logger']): (text: string) => void {
+  if (given === undefined && typeof globalThis.process?.emitWarning === 'function') {
+    return (text) => process.emitWarning(text, { type: CATALOG_WARNING, code: 'ADV_I18N_CATALOG' });
+  }
+  return (text) => logger.warn(text);
 }

@@ -55,7 +55,11 @@ describe('liquidjs, oxc-parser and gettext-parser as optional peers', { timeout:
         'check 0',
         'adv-i18n extract needs the oxc-parser package: npm install --save-dev oxc-parser',
         'extract 1',
-        'adv-i18n import-po needs gettext-parser and @tannin/plural-forms (@tannin/plural-forms is missing): npm install --save-dev gettext-parser @tannin/plural-forms',
+        // Both peers are hidden here; which failed import Node reports first varies with the
+        // order the loader resolves po.js's imports in, so either name is right.
+        expect.stringMatching(
+          /^adv-i18n import-po needs gettext-parser and @tannin\/plural-forms \((gettext-parser|@tannin\/plural-forms) is missing\): npm install --save-dev gettext-parser @tannin\/plural-forms$/,
+        ),
         'import-po 1',
         'liquid.js ERR_MODULE_NOT_FOUND',
         'tools.js ERR_MODULE_NOT_FOUND',

@@ -124,9 +124,19 @@ describe('adv-deploy CLI', () => {
     expect(noDefault.code).toBe(0);
     expect(noDefault.stdout).not.toContain('default_server');
     expect(nginx.stdout).not.toContain('/media/');
-    const media = await run(['nginx', '--server-name', 'example.com', '--no-tls'], { MEDIA_ROOT: '/var/lib/app/media' });
+    const media = await run(['nginx', '--server-name', 'example.com', '--no-tls'], {
+      MEDIA_ROOT: '/var/lib/app/media',
+    });
     expect(media.stdout).toContain('location /media/ {\n        alias /var/lib/app/media/;');
-    const flags = await run(['nginx', '--server-name', 'example.com', '--media-root', '/m', '--media-url', '/uploads/']);
+    const flags = await run([
+      'nginx',
+      '--server-name',
+      'example.com',
+      '--media-root',
+      '/m',
+      '--media-url',
+      '/uploads/',
+    ]);
     expect(flags.stdout).toContain('location /uploads/ {\n        alias /m/;');
     const docker = await run(['dockerfile', '--port', '8080', '--out', 'Dockerfile']);
     expect(readFileSync(join(docker.cwd, 'Dockerfile'), 'utf8')).toContain('EXPOSE 8080');

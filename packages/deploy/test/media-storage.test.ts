@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskStorage } from '../src/media/disk.js';
+import { storageFromUrl } from '../src/media/from-url.js';
 import { s3Storage } from '../src/media/s3.js';
 import { type RunningS3, startS3 } from './media/s3-server.js';
 import { storageContractSuite } from './media/storage-suite.js';
@@ -89,5 +90,58 @@ describe('s3Storage on s3rver', () => {
       credentials: s3.credentials,
     });
     await expect(down.exists('x.txt')).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+  });
+});
+
+describe('storageFromUrl', () => {
+  let s3: RunningS3;
+  beforeAll(async () => {
+    s3 = await startS3();
+    await s3.createBucket('from-url');
+  }, 60_000);
+  afterAll(async () => {
+    await s3?.stop();
+  });
+
+  it('unset: the disk default; file: a disk root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adv-media-url-'));
+    roots.push(dir);
+    const fallback = storageFromUrl(undefined, { root: dir, baseUrl: '/files/' });
+    await fallback.save('a.txt', 'a');
+    expect(readdirSync(dir)).toEqual(['a.txt']);
+    expect(fallback.url('a.txt')).toBe('/files/a.txt');
+    const other = mkdtempSync(join(tmpdir(), 'adv-media-url-'));
+    roots.push(other);
+    const file = storageFromUrl(`file://${other}`, { root: dir });
+    await file.save('b.txt', 'b');
+    expect(readdirSync(other)).toEqual(['b.txt']);
+    expect(storageFromUrl('', { root: dir }).url('x.png')).toBe('/media/x.png');
+  });
+
+  it('s3+http: an S3-compatible server with credentials, bucket and key prefix', async () => {
+    const { port } = new URL(s3.endpoint);
+    const storage = storageFromUrl(`s3+http://S3RVER:S3RVER@127.0.0.1:${port}/from-url/media/`, { root: '/unused' });
+    await storage.save('x.txt', 'through the URL');
+    expect(await storage.size('x.txt')).toBe(15);
+    expect(storage.url('x.txt')).toBe(`http://127.0.0.1:${port}/from-url/media/x.txt`);
+    const own = s3Storage({ bucket: 'from-url', client: s3.client });
+    expect(await own.exists('media/x.txt')).toBe(true);
+  });
+
+  it('s3: AWS S3 by bucket and region; bad URLs name the problem without the secret', () => {
+    const aws = storageFromUrl('s3://my-bucket/uploads/?region=eu-west-1', { root: '/unused' });
+    expect(aws.url('a.png')).toBe('https://my-bucket.s3.eu-west-1.amazonaws.com/uploads/a.png');
+    const cdn = storageFromUrl('s3://my-bucket?baseUrl=https://cdn.example.com/', { root: '/unused' });
+    expect(cdn.url('a.png')).toBe('https://cdn.example.com/a.png');
+    expect(() => storageFromUrl('ftp://KEY:TOPSECRET@host/bucket', { root: '/unused' })).toThrow(
+      'Expected `url` to be a file:, s3:, s3+http: or s3+https: URL, got ftp://host/bucket',
+    );
+    expect(() => storageFromUrl('s3+http://KEY:TOPSECRET@host:9000/', { root: '/unused' })).toThrow(/to name a bucket/);
+    expect(() => storageFromUrl('not a url', { root: '/unused' })).toThrow(/not a URL/);
+    try {
+      storageFromUrl('ftp://KEY:TOPSECRET@host/bucket', { root: '/unused' });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('TOPSECRET');
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 export { UploadError, type UploadErrorReason } from '../errors.js';
 export { DISK_STORAGE_DEFAULTS, type DiskStorageOptions, diskStorage } from '../media/disk.js';
+export { storageFromUrl } from '../media/from-url.js';
 export { S3_STORAGE_DEFAULTS, type S3ClientLike, type S3StorageOptions, s3Storage } from '../media/s3.js';
 export {
   INLINE_MEDIA_TYPES,

@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
+  // Our tests import the published subpath, run from source (no build needed, one TaskError class).
+  resolve: { alias: { '@adv/tasks/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) } },
   test: {
     name: 'tasks',
     include: ['test/**/*.test.ts'],

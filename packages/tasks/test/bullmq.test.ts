@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { backendContract } from '@adv/tasks/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { bullmqBackend } from '../src/bullmq.js';
 import { createTaskApp, type TaskApp } from '../src/index.js';
-import { taskBackendSuite } from './contract.js';
 
 const redisUrl = inject('redisUrl');
 const backendOn = (queueName: string) =>
@@ -10,7 +10,10 @@ const backendOn = (queueName: string) =>
 
 describe.runIf(redisUrl)('bullmq backend', () => {
   // A fresh queue per test: suites of other packages share this Redis in parallel.
-  taskBackendSuite('bullmq', () => backendOn(`contract-${randomUUID()}`));
+  backendContract({ describe, it }, () => backendOn(`contract-${randomUUID()}`), {
+    name: 'bullmq',
+    backendName: '@adv/tasks:bullmq',
+  });
 
   it('applies the queue-wide limiter to every worker on the queue', { timeout: 30_000 }, async () => {
     const queue = `limiter-${randomUUID()}`;

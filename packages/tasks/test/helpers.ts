@@ -1,4 +1,4 @@
-import { type TaskApp, type TaskBackend, TaskError } from '../src/index.js';
+import { TaskError } from '../src/index.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,11 +34,3 @@ export async function rejectionCode(promise: Promise<unknown>): Promise<string |
 
 /** Fast, jitter-free retries for tests. */
 export const FAST = { delay: 10, jitter: 0 };
-
-/** What each group of contract tests gets from the suite. */
-export interface SuiteContext {
-  /** An app on a fresh backend (or on `backend`), closed after the test. */
-  newApp(backend?: TaskBackend): TaskApp;
-  /** A fresh backend. */
-  factory(): TaskBackend;
-}

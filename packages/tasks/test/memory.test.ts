@@ -1,9 +1,9 @@
+import { backendContract } from '@adv/tasks/testing';
 import { describe, expect, it } from 'vitest';
 import { createTaskApp, memoryBackend } from '../src/index.js';
-import { taskBackendSuite } from './contract.js';
 import { rejection, until } from './helpers.js';
 
-taskBackendSuite('memory', () => memoryBackend());
+backendContract({ describe, it }, () => memoryBackend(), { name: 'memory', backendName: '@adv/tasks:memory' });
 
 describe('memory backend retention', () => {
   it('keeps the last keepCompleted finished jobs and the last keepFailed failed ones, oldest dropped first', async () => {

@@ -1,50 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTaskApp, type TaskApp } from '../src/index.js';
 import { postgresBackend } from '../src/postgres.js';
 import { until } from './helpers.js';
+import { type Child, requireBuiltCli, startWorkerProcess, stop } from './worker-process.js';
 
 const postgresUrl = inject('postgresUrl');
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/postgres-worker-tasks.mjs', import.meta.url));
-// The children run the built CLI, as users do (turbo builds before testing).
-if (postgresUrl && !existsSync(cli))
-  throw new Error(`${cli} is missing: run \`npx tsc -p packages/tasks\` before these tests`);
+if (postgresUrl) requireBuiltCli();
 
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-}
-
-async function startChild(schema: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, [cli, 'worker', '--module', fixture, '--concurrency', '2'], {
-    env: { ...process.env, DATABASE_URL: postgresUrl as string, SCHEMA: schema, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  await until(() => output.includes('worker started') || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
-  return { process: child, output: () => output };
-}
-
-async function stop(child: Child, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.process.exitCode;
-  const exited = once(child.process, 'exit');
-  child.process.kill(signal);
-  const [code] = (await exited) as [number | null];
-  return code;
-}
+/** Starts `adv-tasks worker` on the fixture for `schema` and waits until it is consuming. */
+const startChild = (schema: string, env: Record<string, string> = {}) =>
+  startWorkerProcess(fixture, { DATABASE_URL: postgresUrl as string, SCHEMA: schema, ...env }, 30_000);
 
 describe.runIf(postgresUrl)('worker processes on PostgreSQL', { timeout: 90_000 }, () => {
   const children: Child[] = [];

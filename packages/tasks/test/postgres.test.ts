@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { backendContract } from '@adv/tasks/testing';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { createTaskApp, type TaskApp, TaskError } from '../src/index.js';
 import { postgresBackend } from '../src/postgres.js';
-import { taskBackendSuite } from './contract.js';
 import { rejection, until } from './helpers.js';
 
 const postgresUrl = inject('postgresUrl');
@@ -13,7 +13,10 @@ const backendOn = (schema: string, extra: Record<string, unknown> = {}) =>
   postgresBackend({ connectionString: postgresUrl as string, schema, maxConnections: 4, ...extra });
 
 describe.runIf(postgresUrl)('postgres backend', () => {
-  taskBackendSuite('postgres', () => backendOn(freshSchema()));
+  backendContract({ describe, it }, () => backendOn(freshSchema()), {
+    name: 'postgres',
+    backendName: '@adv/tasks:postgres',
+  });
 
   describe('shared across workers', { timeout: 30_000 }, () => {
     const apps: TaskApp[] = [];

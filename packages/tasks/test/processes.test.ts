@@ -1,52 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { bullmqBackend } from '../src/bullmq.js';
 import { createTaskApp, type TaskApp } from '../src/index.js';
-import { until } from './contract.js';
+import { until } from './helpers.js';
+import { type Child, cli, requireBuiltCli, startWorkerProcess, stop } from './worker-process.js';
 
 const redisUrl = inject('redisUrl');
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/worker-tasks.mjs', import.meta.url));
 const defaultAppFixture = fileURLToPath(new URL('./fixtures/default-app.mjs', import.meta.url));
-// The children run the built CLI, as users do (turbo builds before testing).
-if (redisUrl && !existsSync(cli))
-  throw new Error(`${cli} is missing: run \`npx tsc -p packages/tasks\` before these tests`);
+if (redisUrl) requireBuiltCli();
 
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-}
-
-/** Starts `adv-tasks worker` in a child process and waits until it reports it is consuming. */
-async function startChild(queue: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, [cli, 'worker', '--module', fixture, '--concurrency', '2'], {
-    env: { ...process.env, REDIS_URL: redisUrl as string, QUEUE: queue, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  await until(() => output.includes('worker started') || child.exitCode !== null, 20_000);
-  if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
-  return { process: child, output: () => output };
-}
-
-async function stop(child: Child, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.process.exitCode;
-  const exited = once(child.process, 'exit');
-  child.process.kill(signal);
-  const [code] = (await exited) as [number | null];
-  return code;
-}
+/** Starts `adv-tasks worker` on the fixture for `queue` and waits until it is consuming. */
+const startChild = (queue: string, env: Record<string, string> = {}) =>
+  startWorkerProcess(fixture, { REDIS_URL: redisUrl as string, QUEUE: queue, ...env }, 20_000);
 
 describe.runIf(redisUrl)('worker processes on BullMQ', { timeout: 60_000 }, () => {
   const children: Child[] = [];

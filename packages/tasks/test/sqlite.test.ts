@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { backendContract } from '@adv/tasks/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTaskApp } from '../src/index.js';
 import { type SqliteBackendOptions, sqliteBackend } from '../src/sqlite.js';
-import { taskBackendSuite } from './contract.js';
 import { rejection } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adv-tasks-sqlite-'));
@@ -12,7 +12,10 @@ let files = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A fresh file per backend, as the BullMQ suite takes a fresh queue per backend.
-taskBackendSuite('sqlite', () => sqliteBackend({ filename: join(dir, `contract-${++files}.db`) }));
+backendContract({ describe, it }, () => sqliteBackend({ filename: join(dir, `contract-${++files}.db`) }), {
+  name: 'sqlite',
+  backendName: '@adv/tasks:sqlite',
+});
 
 describe('sqlite backend options', () => {
   it('fails fast on bad options, before opening anything', () => {

@@ -1,23 +1,31 @@
-import { CronExpressionParser } from 'cron-parser';
-import { expect, it } from 'vitest';
-import { chain, createTaskApp, group, TaskError } from '../src/index.js';
-import { rejection, type SuiteContext, sleep, until } from './helpers.js';
-
 /** Contract: chains, groups, rate limits, schedules, stats, shutdown, readiness and inline runs. */
-export function workflowContract({ newApp, factory }: SuiteContext): void {
-  it('chains tasks, feeding each result to the next', async () => {
+import assert from 'node:assert/strict';
+import { CronExpressionParser } from 'cron-parser';
+import { createTaskApp } from '../app.js';
+import { chain, group } from '../compose.js';
+import { type ContractTest, rejection, sleep, until } from './runner.js';
+
+export function workflowTests(test: ContractTest): void {
+  chainAndGroupTests(test);
+  rateLimitTests(test);
+  scheduleTests(test);
+  inspectionTests(test);
+}
+
+function chainAndGroupTests(test: ContractTest): void {
+  test('chains tasks, feeding each result to the next', async ({ newApp }) => {
     const app = newApp();
     const add = app.defineTask('add', ({ a, b }: { a: number; b: number }) => a + b);
     const double = app.defineTask('double', (n: number) => n * 2);
     const show = app.defineTask('show', (n: number) => `= ${n}`);
     await app.process();
     const handle = await chain<string>(add.with({ a: 1, b: 2 }), double.with(), show.with()).enqueue();
-    expect(handle.ids).toHaveLength(3);
-    expect(await handle.result({ timeout: 10_000 })).toBe('= 6');
-    expect(await handle.statuses()).toEqual(['completed', 'completed', 'completed']);
+    assert.equal(handle.ids.length, 3);
+    assert.equal(await handle.result({ timeout: 10_000 }), '= 6');
+    assert.deepEqual(await handle.statuses(), ['completed', 'completed', 'completed']);
   });
 
-  it('stops a chain at a failing step: later steps never run', async () => {
+  test('stops a chain at a failing step: later steps never run', async ({ newApp }) => {
     const app = newApp();
     let lastRan = false;
     const one = app.defineTask('one', () => 1);
@@ -30,12 +38,12 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     await app.process();
     const handle = await chain(one.with(undefined), broken.with(), last.with()).enqueue();
     const error = await rejection(handle.result({ timeout: 10_000 }));
-    expect((error.cause as Error).message).toBe('step 2 broke');
-    expect((await handle.statuses())[2]).toBe('unknown');
-    expect(lastRan).toBe(false);
+    assert.equal((error.cause as Error).message, 'step 2 broke');
+    assert.equal((await handle.statuses())[2], 'unknown');
+    assert.equal(lastRan, false);
   });
 
-  it('runs a group in parallel and collects results in order; a failure rejects result()', async () => {
+  test('runs a group in parallel and collects results in order; a failure rejects result()', async ({ newApp }) => {
     const app = newApp();
     const square = app.defineTask('square', (n: number) => {
       if (n < 0) throw new Error('negative');
@@ -43,13 +51,18 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     });
     await app.process({ concurrency: 4 });
     const ok = await group<number[]>([1, 2, 3].map((n) => square.with(n))).enqueue();
-    expect(await ok.result({ timeout: 10_000 })).toEqual([1, 4, 9]);
+    assert.deepEqual(await ok.result({ timeout: 10_000 }), [1, 4, 9]);
     const mixed = await group([square.with(2), square.with(-1)]).enqueue();
-    expect((await rejection(mixed.result({ timeout: 10_000 }))).code).toBe('ERR_TASK_FAILED');
-    expect((await mixed.settled({ timeout: 10_000 })).map((entry) => entry.status)).toEqual(['fulfilled', 'rejected']);
+    assert.equal((await rejection(mixed.result({ timeout: 10_000 }))).code, 'ERR_TASK_FAILED');
+    assert.deepEqual(
+      (await mixed.settled({ timeout: 10_000 })).map((entry) => entry.status),
+      ['fulfilled', 'rejected'],
+    );
   });
+}
 
-  it('rate-limits a task: at most `max` starts per `duration`', async () => {
+function rateLimitTests(test: ContractTest): void {
+  test('rate-limits a task: at most `max` starts per `duration`', async ({ newApp }) => {
     const app = newApp();
     const starts: number[] = [];
     const limited = app.defineTask(
@@ -66,12 +79,14 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     // Sliding window: any 3 consecutive starts span at least `duration` (lower bounds only: a
     // slow machine can only make gaps longer; 50 ms of slack for timer granularity).
     for (let index = 0; index + 2 < starts.length; index++) {
-      expect(starts[index + 2]! - starts[index]!).toBeGreaterThanOrEqual(250);
+      assert.ok(starts[index + 2]! - starts[index]! >= 250, `starts ${starts.join(', ')}`);
     }
-    expect(starts[4]! - starts[0]!).toBeGreaterThanOrEqual(550);
+    assert.ok(starts[4]! - starts[0]! >= 550, `starts ${starts.join(', ')}`);
   });
 
-  it('stops waiting for the rate limit when cancelled, and drops a job whose turn comes after expiresAt', async () => {
+  test('stops waiting for the rate limit when cancelled, and drops a job whose turn comes after expiresAt', async ({
+    newApp,
+  }) => {
     const app = newApp();
     const ran: string[] = [];
     const limited = app.defineTask(
@@ -83,18 +98,22 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
       { rateLimit: { max: 1, duration: 1000 } },
     );
     await app.process({ concurrency: 4 });
-    expect(await (await limited.enqueue('first')).result({ timeout: 10_000 })).toBe('first');
+    assert.equal(await (await limited.enqueue('first')).result({ timeout: 10_000 }), 'first');
     // Both now wait for the next slot, about a second after the first start.
     const cancelled = await limited.enqueue('cancelled');
     const stale = await limited.enqueue('stale', { expiresAt: Date.now() + 50 });
     await until(async () => (await cancelled.status()) === 'active');
-    expect(await cancelled.cancel()).toBe(true);
-    expect((await rejection(cancelled.result({ timeout: 10_000 }))).code).toBe('ERR_CANCELLED');
-    expect((await rejection(stale.result({ timeout: 10_000 }))).code).toBe('ERR_EXPIRED');
-    expect(ran).toEqual(['first']);
+    assert.equal(await cancelled.cancel(), true);
+    assert.equal((await rejection(cancelled.result({ timeout: 10_000 }))).code, 'ERR_CANCELLED');
+    assert.equal((await rejection(stale.result({ timeout: 10_000 }))).code, 'ERR_EXPIRED');
+    assert.deepEqual(ran, ['first']);
   });
+}
 
-  it('fires an interval schedule repeatedly; upserts are idempotent and undeclared schedules are pruned', async () => {
+function scheduleTests(test: ContractTest): void {
+  test('fires an interval schedule repeatedly; upserts are idempotent and undeclared schedules are pruned', async ({
+    newApp,
+  }) => {
     const app = newApp();
     const ticks: string[] = [];
     const tick = app.defineTask('tick', (label: string, { id }) => {
@@ -106,19 +125,25 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     await app.syncSchedules();
     await app.syncSchedules();
     const listed = await app.schedules();
-    expect(listed.map((s) => s.id).sort()).toEqual(['heartbeat', 'nightly']);
+    assert.deepEqual(listed.map((s) => s.id).sort(), ['heartbeat', 'nightly']);
     const nightly = listed.find((s) => s.id === 'nightly');
-    expect(nightly?.spec).toEqual({ cron: '0 3 * * *', tz: 'Europe/Paris' });
+    assert.deepEqual(nightly?.spec, { cron: '0 3 * * *', tz: 'Europe/Paris' });
     await until(() => ticks.length >= 2);
-    expect(new Set(ticks).size).toBe(ticks.length);
-    expect(ticks.every((entry) => entry.startsWith('hb:'))).toBe(true);
+    assert.equal(new Set(ticks).size, ticks.length);
+    assert.ok(
+      ticks.every((entry) => entry.startsWith('hb:')),
+      `ticks ${ticks.join(', ')}`,
+    );
     const other = createTaskApp({ backend: app.backend });
     other.defineTask('tick', () => {});
     await other.syncSchedules();
-    expect(await app.schedules()).toEqual([]);
+    assert.deepEqual(await app.schedules(), []);
   });
 
-  it('replaces a schedule whose spec changed in a redeploy, without a second copy or a stale tick', async () => {
+  test('replaces a schedule whose spec changed in a redeploy, without a second copy or a stale tick', async ({
+    newApp,
+    factory,
+  }) => {
     const backend = factory();
     const before = newApp(backend);
     const tickBefore = before.defineTask('tick', () => {});
@@ -126,44 +151,53 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     before.schedule('retired', { every: 60_000 }, tickBefore, 'old');
     await before.syncSchedules();
     await before.syncSchedules(); // a restart with the same code changes nothing
-    expect((await before.schedules()).map((s) => s.id).sort()).toEqual(['report', 'retired']);
+    assert.deepEqual((await before.schedules()).map((s) => s.id).sort(), ['report', 'retired']);
 
     const after = newApp(backend); // the next deploy, on the same backend
     const tickAfter = after.defineTask('tick', () => {});
     after.schedule('report', { cron: '0 3 * * *', tz: 'Europe/Paris' }, tickAfter, 'v2');
     await after.syncSchedules();
     const listed = await after.schedules();
-    expect(listed.map(({ id, spec, payload }) => ({ id, spec, payload }))).toEqual([
-      { id: 'report', spec: { cron: '0 3 * * *', tz: 'Europe/Paris' }, payload: 'v2' },
-    ]);
+    assert.deepEqual(
+      listed.map(({ id, spec, payload }) => ({ id, spec, payload })),
+      [{ id: 'report', spec: { cron: '0 3 * * *', tz: 'Europe/Paris' }, payload: 'v2' }],
+    );
     // The next fire time is the new spec's, not one left over from the interval.
     const next = CronExpressionParser.parse('0 3 * * *', { tz: 'Europe/Paris' }).next().getTime();
-    expect(listed[0]?.next).toBe(next);
+    assert.equal(listed[0]?.next, next);
   });
+}
 
-  it('lists jobs by state, most recent first', async () => {
+function inspectionTests(test: ContractTest): void {
+  test('lists jobs by state, most recent first', async ({ newApp }) => {
     const app = newApp();
     const job = app.defineTask('listed', (n: number) => n);
     const later = await job.enqueue(9, { delay: 60_000 });
     const first = await job.enqueue(1);
     await sleep(5);
     const second = await job.enqueue(2, { priority: 3 });
-    expect((await app.list('delayed')).map((record) => record.id)).toEqual([later.id]);
-    expect((await app.list('waiting')).map((record) => [record.id, record.data.payload])).toEqual([
-      [second.id, 2],
-      [first.id, 1],
-    ]);
-    expect(await app.list('waiting', { start: 1, end: 1 })).toHaveLength(1);
+    assert.deepEqual(
+      (await app.list('delayed')).map((record) => record.id),
+      [later.id],
+    );
+    assert.deepEqual(
+      (await app.list('waiting')).map((record) => [record.id, record.data.payload]),
+      [
+        [second.id, 2],
+        [first.id, 1],
+      ],
+    );
+    assert.equal((await app.list('waiting', { start: 1, end: 1 })).length, 1);
     await app.process();
     await second.result({ timeout: 10_000 });
     await first.result({ timeout: 10_000 });
     const done = await app.list('completed');
-    expect(done.map((record) => record.id).sort()).toEqual([first.id, second.id].sort());
-    expect(done.every((record) => record.status === 'completed')).toBe(true);
-    expect(() => app.list('stalled' as never)).toThrow('Expected `state` to be one of waiting');
+    assert.deepEqual(done.map((record) => record.id).sort(), [first.id, second.id].sort());
+    assert.ok(done.every((record) => record.status === 'completed'));
+    assert.throws(() => app.list('stalled' as never), /Expected `state` to be one of waiting/);
   });
 
-  it('counts jobs by state', async () => {
+  test('counts jobs by state', async ({ newApp }) => {
     const app = newApp();
     const ok = app.defineTask('ok', () => 1);
     const bad = app.defineTask('bad', () => {
@@ -173,10 +207,10 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     await app.process();
     await (await ok.enqueue(undefined)).result({ timeout: 10_000 });
     await rejection((await bad.enqueue(undefined)).result({ timeout: 10_000 }));
-    expect(await app.stats()).toEqual({ waiting: 0, active: 0, delayed: 1, completed: 1, failed: 1 });
+    assert.deepEqual(await app.stats(), { waiting: 0, active: 0, delayed: 1, completed: 1, failed: 1 });
   });
 
-  it('lets an active job finish on close()', async () => {
+  test('lets an active job finish on close()', async ({ newApp }) => {
     const app = newApp();
     let finished = false;
     let started = false;
@@ -189,22 +223,22 @@ export function workflowContract({ newApp, factory }: SuiteContext): void {
     await slow.enqueue(undefined);
     await until(() => started);
     await app.close({ timeout: 10_000 });
-    expect(finished).toBe(true);
-    await expect(app.readinessCheck().check(new AbortController().signal)).rejects.toThrow(TaskError);
+    assert.equal(finished, true);
+    await assert.rejects(app.readinessCheck().check(new AbortController().signal), { name: 'TaskError' });
   });
 
-  it('offers a readiness check', async () => {
+  test('offers a readiness check', async ({ newApp }) => {
     const app = newApp();
     const check = app.readinessCheck();
-    expect(check.name).toBe('tasks');
-    await expect(check.check(new AbortController().signal)).resolves.toBeUndefined();
+    assert.equal(check.name, 'tasks');
+    assert.equal(await check.check(new AbortController().signal), undefined);
   });
 
-  it('runs a task inline with run(), under its time limit', async () => {
+  test('runs a task inline with run(), under its time limit', async ({ newApp }) => {
     const app = newApp();
     const greet = app.defineTask('greet', (name: string) => `hi ${name}`);
-    expect(await greet.run('ada')).toBe('hi ada');
+    assert.equal(await greet.run('ada'), 'hi ada');
     const hang = app.defineTask('hang-inline', () => new Promise(() => {}), { timeLimit: 50 });
-    expect((await rejection(hang.run(undefined))).code).toBe('ERR_TIME_LIMIT');
+    assert.equal((await rejection(hang.run(undefined))).code, 'ERR_TIME_LIMIT');
   });
 }

@@ -67,106 +67,137 @@ const BLOCK_KEYWORDS = new Set(['with', 'count', 'context', 'trimmed', 'asvar'])
 export function blocktransArgs(args: string, tag = 'blocktrans'): BlocktransArgs {
   const leadingTrimmed = /^\s*trimmed\s*,?\s*(?=[\w-]+\s*:(?!:))/.exec(args);
   const hash = leadingTrimmed ? args.slice(leadingTrimmed[0].length) : args;
-  if (isLiquidHash(hash)) {
-    const all = liquidHash(hash);
-    const trimmed = leadingTrimmed !== null || all.some((b) => b.name === 'trimmed' && b.expression === 'true');
-    const context = all.find((b) => b.name === 'context')?.expression;
-    const bindings = all.filter((b) => b.name !== 'context' && !(b.name === 'trimmed' && b.expression === 'true'));
-    const countBinding = bindings.find((b) => b.name === 'count') ?? bindings[0];
-    return {
-      names: bindings.map((b) => b.name),
-      count: countBinding?.name,
-      trimmed,
-      bindings: bindings.filter((b) => b !== countBinding),
-      countBinding,
-      context,
-      asvar: undefined,
-      pluralRequired: false,
-    };
-  }
-  const list = words(args);
-  const bindings: Binding[] = [];
-  let countBinding: Binding | undefined;
-  let context: string | undefined;
-  let asvar: string | undefined;
-  let trimmed = false;
-  const seen = new Set<string>();
-  const once = (option: string) => {
-    if (seen.has(option)) throw new TagSyntaxError(`The '${option}' option was specified more than once.`);
-    seen.add(option);
+  return isLiquidHash(hash) ? liquidBlocktransArgs(hash, leadingTrimmed !== null) : djangoBlocktransArgs(args, tag);
+}
+
+/** LiquidJS's `count: n, name: expr, context: "c"` (`trimmed` before it, or `trimmed: true`). */
+function liquidBlocktransArgs(hash: string, leadingTrimmed: boolean): BlocktransArgs {
+  const all = liquidHash(hash);
+  const trimmed = leadingTrimmed || all.some((b) => b.name === 'trimmed' && b.expression === 'true');
+  const context = all.find((b) => b.name === 'context')?.expression;
+  const bindings = all.filter((b) => b.name !== 'context' && !(b.name === 'trimmed' && b.expression === 'true'));
+  const countBinding = bindings.find((b) => b.name === 'count') ?? bindings[0];
+  return {
+    names: bindings.map((b) => b.name),
+    count: countBinding?.name,
+    trimmed,
+    bindings: bindings.filter((b) => b !== countBinding),
+    countBinding,
+    context,
+    asvar: undefined,
+    pluralRequired: false,
   };
-  /** `name=expr` words, or the legacy `expr as name [and expr as name]`, from `i` on. */
-  const readBindings = (i: number): [Binding[], number] => {
-    const found: Binding[] = [];
-    for (;;) {
-      const word = list[i];
-      if (word === undefined || BLOCK_KEYWORDS.has(word)) break;
-      const kw = /^(\w+)=([\s\S]+)$/.exec(word);
-      if (kw) {
-        found.push({ name: kw[1]!, expression: kw[2]! });
-        i += 1;
-      } else if (list[i + 1] === 'as' && list[i + 2] !== undefined) {
-        found.push({ name: list[i + 2]!, expression: word });
-        i += 3;
-        if (list[i] === 'and') i += 1;
-      } else break;
-    }
-    return [found, i];
+}
+
+/** What the Django form of `{% blocktrans %}` has read so far. */
+interface DjangoBlocktrans {
+  readonly tag: string;
+  readonly list: readonly string[];
+  readonly bindings: Binding[];
+  countBinding: Binding | undefined;
+  context: string | undefined;
+  asvar: string | undefined;
+  trimmed: boolean;
+  /** The options given, each allowed once. */
+  readonly seen: Set<string>;
+}
+
+/** Django's `with a=b c=d`, `count n=expr`, `context expr`, `trimmed`, `asvar name` (and the legacy forms). */
+function djangoBlocktransArgs(args: string, tag: string): BlocktransArgs {
+  const state: DjangoBlocktrans = {
+    tag,
+    list: words(args),
+    bindings: [],
+    countBinding: undefined,
+    context: undefined,
+    asvar: undefined,
+    trimmed: false,
+    seen: new Set(),
   };
   let i = 0;
-  while (i < list.length) {
-    const word = list[i]!;
-    if (word === 'with') {
-      once('with');
-      const [found, next] = readBindings(i + 1);
-      if (found.length === 0) throw new TagSyntaxError(`"with" in '${tag}' tag needs at least one keyword argument.`);
-      bindings.push(...found);
-      i = next;
-    } else if (word === 'count') {
-      once('count');
-      const [found, next] = readBindings(i + 1);
-      if (found.length !== 1)
-        throw new TagSyntaxError(`"count" in '${tag}' tag expected exactly one keyword argument.`);
-      countBinding = found[0];
-      i = next;
-    } else if (word === 'context') {
-      once('context');
-      // As in Django, the next word is the context whatever it is (`context with` reads `with`).
-      const value = list[i + 1];
-      if (value === undefined) throw new TagSyntaxError(`"context" in '${tag}' tag expected exactly one argument.`);
-      context = value;
-      i += 2;
-    } else if (word === 'trimmed') {
-      once('trimmed');
-      trimmed = true;
-      i += 1;
-    } else if (word === 'asvar') {
-      once('asvar');
-      asvar = list[i + 1];
-      if (asvar === undefined)
-        throw new TagSyntaxError(`No argument provided to the '${tag}' tag for the asvar option.`);
-      i += 2;
-    } else {
-      // Our own shorthand: a bare `name=expr` binds like `with` (`count=n` names the count `count`).
-      const [found, next] = readBindings(i);
-      if (found.length === 0) throw new TagSyntaxError(`Unknown argument for '${tag}' tag: '${word}'.`);
-      for (const binding of found) {
-        if (binding.name === 'count' && countBinding === undefined) countBinding = binding;
-        else bindings.push(binding);
-      }
-      i = next;
-    }
-  }
+  while (i < state.list.length) i = readBlocktransOption(state, i);
+  const { bindings, countBinding } = state;
   return {
     names: [...bindings, ...(countBinding ? [countBinding] : [])].map((b) => b.name),
     count: countBinding?.name,
-    trimmed,
+    trimmed: state.trimmed,
     bindings,
     countBinding,
-    context,
-    asvar,
-    pluralRequired: seen.has('count'),
+    context: state.context,
+    asvar: state.asvar,
+    pluralRequired: state.seen.has('count'),
   };
+}
+
+/** Reads the option at word `i` into `state`; returns the index of the word after it. */
+function readBlocktransOption(state: DjangoBlocktrans, i: number): number {
+  const { list, tag } = state;
+  const word = list[i]!;
+  const once = (option: string) => {
+    if (state.seen.has(option)) throw new TagSyntaxError(`The '${option}' option was specified more than once.`);
+    state.seen.add(option);
+  };
+  if (word === 'with') {
+    once('with');
+    const [found, next] = readBindings(list, i + 1);
+    if (found.length === 0) throw new TagSyntaxError(`"with" in '${tag}' tag needs at least one keyword argument.`);
+    state.bindings.push(...found);
+    return next;
+  }
+  if (word === 'count') {
+    once('count');
+    const [found, next] = readBindings(list, i + 1);
+    if (found.length !== 1) throw new TagSyntaxError(`"count" in '${tag}' tag expected exactly one keyword argument.`);
+    state.countBinding = found[0];
+    return next;
+  }
+  if (word === 'context') {
+    once('context');
+    // As in Django, the next word is the context whatever it is (`context with` reads `with`).
+    const value = list[i + 1];
+    if (value === undefined) throw new TagSyntaxError(`"context" in '${tag}' tag expected exactly one argument.`);
+    state.context = value;
+    return i + 2;
+  }
+  if (word === 'trimmed') {
+    once('trimmed');
+    state.trimmed = true;
+    return i + 1;
+  }
+  if (word === 'asvar') {
+    once('asvar');
+    state.asvar = list[i + 1];
+    if (state.asvar === undefined)
+      throw new TagSyntaxError(`No argument provided to the '${tag}' tag for the asvar option.`);
+    return i + 2;
+  }
+  // Our own shorthand: a bare `name=expr` binds like `with` (`count=n` names the count `count`).
+  const [found, next] = readBindings(list, i);
+  if (found.length === 0) throw new TagSyntaxError(`Unknown argument for '${tag}' tag: '${word}'.`);
+  for (const binding of found) {
+    if (binding.name === 'count' && state.countBinding === undefined) state.countBinding = binding;
+    else state.bindings.push(binding);
+  }
+  return next;
+}
+
+/** `name=expr` words, or the legacy `expr as name [and expr as name]`, from word `i` on. */
+function readBindings(list: readonly string[], i: number): [Binding[], number] {
+  const found: Binding[] = [];
+  for (;;) {
+    const word = list[i];
+    if (word === undefined || BLOCK_KEYWORDS.has(word)) break;
+    const kw = /^(\w+)=([\s\S]+)$/.exec(word);
+    if (kw) {
+      found.push({ name: kw[1]!, expression: kw[2]! });
+      i += 1;
+    } else if (list[i + 1] === 'as' && list[i + 2] !== undefined) {
+      found.push({ name: list[i + 2]!, expression: word });
+      i += 3;
+      if (list[i] === 'and') i += 1;
+    } else break;
+  }
+  return [found, i];
 }
 
 /**

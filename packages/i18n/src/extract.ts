@@ -72,80 +72,100 @@ export function extractFromSource(
   functions: readonly string[] = ['t', 'lazy'],
 ): ExtractedMessage[] {
   const found: ExtractedMessage[] = [];
-  const lineOf = (index: number) => text.slice(0, index).split('\n').length;
-  const add = (key: string, index: number) => found.push({ key, file, line: lineOf(index) });
+  const add: AddMessage = (key, index) => found.push({ key, file, line: lineOf(text, index) });
   const ext = extname(file);
   const lang = LANG[ext as keyof typeof LANG];
-  if (lang !== undefined) {
-    const result = parseSync(file, text, { lang, sourceType: 'unambiguous' });
-    const error = result.errors.find((e) => e.severity === 'Error');
-    if (error) {
-      const at = error.labels[0]?.start ?? 0;
-      const column = at - text.lastIndexOf('\n', at - 1);
-      throw new I18nError(
-        'ERR_INVALID_SOURCE',
-        `${file}:${lineOf(at)}:${column}: ${error.message}; fix the syntax error (or exclude the file) before extracting`,
-      );
-    }
-    const names = new Set(functions);
-    new Visitor({
-      CallExpression(call) {
-        const node = call as unknown as Node;
-        const name = calleeName(node.callee);
-        const [first, second] = node.arguments ?? [];
-        if (name === 'pgettext') {
-          const context = literal(first);
-          const id = literal(second);
-          if (context !== undefined && id !== undefined) add(`${context}${CONTEXT_SEPARATOR}${id}`, node.start);
-        } else if (name !== undefined && names.has(name)) {
-          const id = literal(first);
-          if (id !== undefined) add(id, node.start);
-        }
-      },
-    }).visit(result.program);
-  } else if (TEMPLATES.has(ext)) {
-    const quoted = `(?:'([^']*)'|"([^"]*)")`;
-    /** A quoted literal's text, `undefined` for an expression (a variable is not extracted). */
-    const unquote = (expression: string | undefined) =>
-      expression === undefined
-        ? undefined
-        : /^(?:'([^']*)'|"([^"]*)")$/
-            .exec(expression.trim())
-            ?.slice(1)
-            .find((x) => x !== undefined);
-    const keyOf = (id: string, context: string | undefined) =>
-      context === undefined ? id : `${context}${CONTEXT_SEPARATOR}${id}`;
-    for (const match of text.matchAll(/\{%-?\s*(?:trans|translate)\s+([\s\S]*?)-?%\}/g)) {
-      let args: ReturnType<typeof transArgs>;
-      try {
-        args = transArgs(match[1] ?? '');
-      } catch {
-        continue; // the template engine reports it
-      }
-      const id = unquote(args.id.split('|')[0]);
-      if (id === undefined || args.noop) continue;
-      const context = args.context === undefined ? undefined : unquote(args.context);
-      if (args.context !== undefined && context === undefined) continue; // a context from a variable
-      add(keyOf(id, context), match.index);
-    }
-    const blocks = /\{%-?\s*(blocktrans|blocktranslate)\b([\s\S]*?)-?%\}([\s\S]*?)\{%-?\s*end\1\s*-?%\}/g;
-    for (const match of text.matchAll(blocks)) {
-      let args: ReturnType<typeof blocktransArgs>;
-      try {
-        args = blocktransArgs(match[2] ?? '');
-      } catch {
-        continue;
-      }
-      const context = args.context === undefined ? undefined : unquote(args.context);
-      if (args.context !== undefined && context === undefined) continue;
-      const [singular = '', plural] = (match[3] ?? '').split(/\{%-?\s*plural\s*-?%\}/);
-      add(keyOf(blocktransId(singular, args.count === undefined ? undefined : plural, args), context), match.index);
-    }
-    for (const match of text.matchAll(new RegExp(String.raw`\{\{-?\s*${quoted}\s*\|\s*t\b`, 'g'))) {
-      add(match[1] ?? match[2] ?? '', match.index);
-    }
-  }
+  if (lang !== undefined) extractFromCode(text, file, lang, functions, add);
+  else if (TEMPLATES.has(ext)) extractFromTemplate(text, add);
   return found.filter((message) => message.key.length > 0);
+}
+
+/** Records a message id found at a character index of the file. */
+type AddMessage = (key: string, index: number) => void;
+
+/** The 1-based line of a character index. */
+const lineOf = (text: string, index: number) => text.slice(0, index).split('\n').length;
+
+/** Ids of `t`/`lazy`/`pgettext` calls with literal arguments, from oxc-parser's syntax tree. */
+function extractFromCode(
+  text: string,
+  file: string,
+  lang: (typeof LANG)[keyof typeof LANG],
+  functions: readonly string[],
+  add: AddMessage,
+): void {
+  const result = parseSync(file, text, { lang, sourceType: 'unambiguous' });
+  const error = result.errors.find((e) => e.severity === 'Error');
+  if (error) {
+    const at = error.labels[0]?.start ?? 0;
+    const column = at - text.lastIndexOf('\n', at - 1);
+    throw new I18nError(
+      'ERR_INVALID_SOURCE',
+      `${file}:${lineOf(text, at)}:${column}: ${error.message}; fix the syntax error (or exclude the file) before extracting`,
+    );
+  }
+  const names = new Set(functions);
+  new Visitor({
+    CallExpression(call) {
+      const node = call as unknown as Node;
+      const name = calleeName(node.callee);
+      const [first, second] = node.arguments ?? [];
+      if (name === 'pgettext') {
+        const context = literal(first);
+        const id = literal(second);
+        if (context !== undefined && id !== undefined) add(`${context}${CONTEXT_SEPARATOR}${id}`, node.start);
+      } else if (name !== undefined && names.has(name)) {
+        const id = literal(first);
+        if (id !== undefined) add(id, node.start);
+      }
+    },
+  }).visit(result.program);
+}
+
+/** A quoted literal's text, `undefined` for an expression (a variable is not extracted). */
+const unquote = (expression: string | undefined) =>
+  expression === undefined
+    ? undefined
+    : /^(?:'([^']*)'|"([^"]*)")$/
+        .exec(expression.trim())
+        ?.slice(1)
+        .find((x) => x !== undefined);
+
+const keyOf = (id: string, context: string | undefined) =>
+  context === undefined ? id : `${context}${CONTEXT_SEPARATOR}${id}`;
+
+/** Ids of a LiquidJS template: `{% trans %}`, `{% blocktrans %}` blocks and `{{ "id" | t }}`. */
+function extractFromTemplate(text: string, add: AddMessage): void {
+  for (const match of text.matchAll(/\{%-?\s*(?:trans|translate)\s+([\s\S]*?)-?%\}/g)) {
+    let args: ReturnType<typeof transArgs>;
+    try {
+      args = transArgs(match[1] ?? '');
+    } catch {
+      continue; // the template engine reports it
+    }
+    const id = unquote(args.id.split('|')[0]);
+    if (id === undefined || args.noop) continue;
+    const context = args.context === undefined ? undefined : unquote(args.context);
+    if (args.context !== undefined && context === undefined) continue; // a context from a variable
+    add(keyOf(id, context), match.index);
+  }
+  const blocks = /\{%-?\s*(blocktrans|blocktranslate)\b([\s\S]*?)-?%\}([\s\S]*?)\{%-?\s*end\1\s*-?%\}/g;
+  for (const match of text.matchAll(blocks)) {
+    let args: ReturnType<typeof blocktransArgs>;
+    try {
+      args = blocktransArgs(match[2] ?? '');
+    } catch {
+      continue;
+    }
+    const context = args.context === undefined ? undefined : unquote(args.context);
+    if (args.context !== undefined && context === undefined) continue;
+    const [singular = '', plural] = (match[3] ?? '').split(/\{%-?\s*plural\s*-?%\}/);
+    add(keyOf(blocktransId(singular, args.count === undefined ? undefined : plural, args), context), match.index);
+  }
+  const quoted = `(?:'([^']*)'|"([^"]*)")`;
+  for (const match of text.matchAll(new RegExp(String.raw`\{\{-?\s*${quoted}\s*\|\s*t\b`, 'g'))) {
+    add(match[1] ?? match[2] ?? '', match.index);
+  }
 }
 
 /** Walks files and directories (skipping node_modules, dist, .git) and extracts from each. */

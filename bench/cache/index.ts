@@ -1,12 +1,14 @@
 /**
  * @adv/cache beside raw keyv, cache-manager 7 and Bentocache 1.6, in one process and run:
  * get (hit), set and getOrSet (hit) on memory and on Redis, the two-tier mode against
- * Bentocache's L1+Redis, and a stampede (1,000 concurrent misses on one key).
+ * Bentocache's L1+Redis, a stampede (1,000 concurrent misses on one key), and a cachePage hit
+ * beside the raw handler (page.ts).
  */
 
 import { startRedis } from '../../scripts/test-services.js';
 import { measureOps } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
+import { pageRows } from './page.js';
 import { bentocache, type Contender, cacheManager, ours, rawKeyv } from './peers.js';
 
 const VALUE = { id: 42, name: 'Ada Lovelace', roles: ['admin', 'editor'], active: true };
@@ -96,6 +98,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   } finally {
     await Promise.all(memory.map((c) => c.close()));
   }
+
+  rows.push(...(await pageRows(quick)));
 
   const redis = await startRedis();
   const connection = { host: '127.0.0.1', port: redis.port };

@@ -50,6 +50,19 @@ describe('cachePage tags', () => {
     }
   });
 
+  it('a hit after the page was stored again serves the new body, not a decoded copy of the old one', async () => {
+    const { cache, hit } = app((_request, render) => new Response(`render ${render} ${'x'.repeat(4000)}`), {
+      tags: ['page'],
+    });
+    const before = await hit('http://x/');
+    expect(await hit('http://x/')).toBe(before); // decoded once, served from the kept bytes
+    await cache.invalidateTags(['page']);
+    const after = await hit('http://x/'); // rendered, stored again, then a hit
+    expect(after).not.toBe(before);
+    expect(after.startsWith('render ')).toBe(true);
+    expect(await hit('http://x/')).toBe(after);
+  });
+
   it('a tags function gets the request and the response about to be stored', async () => {
     const seen: string[] = [];
     const { cache, hit, once } = app(

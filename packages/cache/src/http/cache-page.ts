@@ -3,7 +3,7 @@ import { type CacheLike, type Middleware, type OptionKeys, resolveOptions } from
 import { CacheError, describeValue } from '../errors.js';
 import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
-import { fromStore, isStoredPage, matches, notModified, type StoredPage, store } from './stored-page.js';
+import { DecodedBodies, fromStore, isStoredPage, matches, notModified, type StoredPage, store } from './stored-page.js';
 
 /** Options of {@link cachePage}. */
 export interface CachePageOptions {
@@ -48,6 +48,9 @@ const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
   tags: true,
   keyParts: true,
 };
+
+/** Bytes of decoded page bodies a `cachePage` middleware keeps for its hits (base64 + bytes). */
+const DECODED_BODIES_BYTES = 8 * 1024 * 1024;
 
 /** Defaults of {@link CachePageOptions}. */
 export const CACHE_PAGE_DEFAULTS = {
@@ -168,6 +171,7 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     );
   }
   const { cache, keyParts, tags } = o;
+  const bodies = new DecodedBodies(DECODED_BODIES_BYTES);
   /** `keyParts(request)`, checked: a bad result is a bug in the app, so it throws. */
   const partsOf = (request: Request): readonly string[] | null => {
     if (keyParts === undefined) return null;
@@ -195,8 +199,9 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     try {
       const names = await cache.get<string[]>(varyKey);
       if (Array.isArray(names)) {
-        const stored = await cache.get<StoredPage>(pageKey(o.keyPrefix, request, names, parts));
-        if (isStoredPage(stored)) return fromStore(stored, request);
+        const key = pageKey(o.keyPrefix, request, names, parts);
+        const stored = await cache.get<StoredPage>(key);
+        if (isStoredPage(stored)) return fromStore(stored, request, key, bodies);
       }
     } catch {
       // A failing cache (even one set to `onError: 'throw'`, which has reported it) never

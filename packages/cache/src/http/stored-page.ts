@@ -44,12 +44,52 @@ export function isStoredPage(value: unknown): value is StoredPage {
   );
 }
 
+/**
+ * The decoded bodies of the pages a middleware served last, so a hit does not decode the same
+ * base64 again (a CPU profile of 8 KB page hits put that decoding at about 10%). An entry is
+ * used only while the stored base64 text is the very same (a page stored again with another
+ * body decodes anew); at most `maxBytes` of base64 + bytes are kept, oldest dropped first.
+ * Sharing the bytes is safe: `new Response(bytes)` copies them.
+ */
+export class DecodedBodies {
+  readonly #entries = new Map<string, { base64: string; bytes: Buffer<ArrayBuffer> }>();
+  #size = 0;
+  constructor(readonly maxBytes: number) {}
+
+  /** The bytes of `base64`, stored under the page key `key`. */
+  decode(key: string, base64: string): Buffer<ArrayBuffer> {
+    const known = this.#entries.get(key);
+    if (known !== undefined && known.base64 === base64) return known.bytes;
+    const bytes = Buffer.from(base64, 'base64');
+    if (known !== undefined) this.#drop(key, known);
+    const size = base64.length + bytes.byteLength;
+    if (size > this.maxBytes) return bytes;
+    this.#entries.set(key, { base64, bytes });
+    this.#size += size;
+    for (const [oldKey, old] of this.#entries) {
+      if (this.#size <= this.maxBytes) break;
+      this.#drop(oldKey, old);
+    }
+    return bytes;
+  }
+
+  /** How many pages are kept (for tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #drop(key: string, entry: { base64: string; bytes: Buffer<ArrayBuffer> }): void {
+    this.#entries.delete(key);
+    this.#size -= entry.base64.length + entry.bytes.byteLength;
+  }
+}
+
 /** The response for a stored page: a 304 on a matching `If-None-Match`, no body for HEAD. */
-export function fromStore(stored: StoredPage, request: Request): Response {
+export function fromStore(stored: StoredPage, request: Request, key: string, bodies: DecodedBodies): Response {
   const headers = new Headers(stored.h);
   headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
   if (matches(request.headers.get('if-none-match'), headers.get('etag'))) return notModified(headers);
-  const body = request.method === 'HEAD' ? null : Buffer.from(stored.b, 'base64');
+  const body = request.method === 'HEAD' ? null : bodies.decode(key, stored.b);
   return new Response(body, { status: stored.s, headers });
 }
 

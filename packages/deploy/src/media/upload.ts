@@ -221,7 +221,7 @@ async function receive(request: Request, o: ResolvedUpload): Promise<UploadResul
 
   const controller = new AbortController();
   const saved: string[] = [];
-  const files: UploadedFile[] = [];
+  const slots: (UploadedFile | null)[] = [];
   const fields: Record<string, string> = {};
   const pending: Promise<void>[] = [];
   const active = new Set<Readable>();
@@ -289,9 +289,11 @@ async function receive(request: Request, o: ResolvedUpload): Promise<UploadResul
       return;
     }
     active.add(stream);
+    const index = slots.length;
+    slots.push(null); // saves finish in any order: each file keeps its place in the request
     const work = saveFile(field, stream, info.filename).then(
       (file) => {
-        if (file) files.push(file);
+        slots[index] = file;
       },
       (error: unknown) => {
         if (error instanceof UploadError) fail(error);
@@ -387,7 +389,7 @@ async function receive(request: Request, o: ResolvedUpload): Promise<UploadResul
     await Promise.all(pending);
     // busboy may report a truncated body only after its last file ended
     if (failure) throw failure;
-    return { files, fields };
+    return { files: slots.filter((file): file is UploadedFile => file !== null), fields };
   } catch (error) {
     if (!failure)
       fail(error instanceof UploadError ? error : new UploadError('malformed', String(error), { cause: error }));

@@ -1,8 +1,7 @@
 /** Test helpers: a tiny node:http bridge serving a Fetch handler, and real image bytes. */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { crc32, deflateSync } from 'node:zlib';
 
 export interface Served {
@@ -10,6 +9,31 @@ export interface Served {
   /** Resolves when the handler of the `n`-th request (from 1) has settled, response written or not. */
   settled(n: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The request body as a web stream. Cancelling it drains the rest instead of destroying the
+ * socket, so the client still reads the error response (a 413 sent before the body ended).
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (!cancelled) controller.enqueue(new Uint8Array(chunk));
+      });
+      req.on('end', () => {
+        if (!cancelled) controller.close();
+      });
+      req.on('close', () => {
+        if (!cancelled && !req.complete) controller.error(new Error('the client went away mid-body'));
+      });
+    },
+    cancel() {
+      cancelled = true;
+      req.resume();
+    },
+  });
 }
 
 export async function serveFetch(handler: (request: Request) => Promise<Response>): Promise<Served> {
@@ -29,7 +53,7 @@ export async function serveFetch(handler: (request: Request) => Promise<Response
       method: req.method ?? 'GET',
       headers,
       signal: controller.signal,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+      ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
     } as RequestInit);
     handler(request)
       .then(async (response) => {

@@ -95,7 +95,7 @@ export class DashboardMetrics {
     const current = Math.floor(this.#now() / MINUTE);
     const out: MinuteCounts[] = [];
     for (let m = current - RING_MINUTES + 1; m <= current; m++) {
-      const slot = this.#ring[m % RING_MINUTES]!;
+      const slot = this.#ring[slotOf(m)]!;
       out.push(slot.minute === m ? { ...slot, minute: m * MINUTE } : { minute: m * MINUTE, completed: 0, failed: 0 });
     }
     return out;
@@ -139,10 +139,15 @@ export class DashboardMetrics {
 
   #slot(): MinuteCounts {
     const minute = Math.floor(this.#now() / MINUTE);
-    const slot = this.#ring[minute % RING_MINUTES]!;
+    const slot = this.#ring[slotOf(minute)]!;
     if (slot.minute !== minute) Object.assign(slot, { minute, completed: 0, failed: 0 });
     return slot;
   }
+}
+
+/** The ring index of a minute (non-negative for any minute, clocks before 1970 included). */
+function slotOf(minute: number): number {
+  return ((minute % RING_MINUTES) + RING_MINUTES) % RING_MINUTES;
 }
 
 /** Nearest-rank percentile of an ascending array. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import PQueue from 'p-queue';
 import { serializeError, TaskError } from '../errors.js';
 import { nextFireTime } from '../schedule.js';
 import { jsonCopy } from '../serialize.js';
@@ -19,9 +18,11 @@ import type {
 } from '../types.js';
 import { checkInteger, readOptions } from '../validate.js';
 import { MEMORY_DEFAULTS, type MemoryBackendOptions } from './options.js';
+import { RunQueue } from './run-queue.js';
 
 interface Entry {
   record: JobRecord;
+  /** The job's `priority` (0 when it has none): the lowest runs first. */
   priority: number;
   timer?: LongTimer | undefined;
   controller?: AbortController | undefined;
@@ -110,7 +111,7 @@ export class MemoryBackend implements TaskBackend {
   #completedHead = 0;
   readonly #failed = new Set<string>();
   readonly #schedules = new Map<string, ScheduleEntry>();
-  readonly #queue = new PQueue({ autoStart: false, concurrency: 1 });
+  readonly #queue = new RunQueue<Entry>((entry) => this.#run(entry));
   #processor: ((job: ActiveJob) => Promise<Outcome>) | undefined;
   #closed = false;
 
@@ -135,7 +136,7 @@ export class MemoryBackend implements TaskBackend {
       attempts: job.attempts,
       createdAt: Date.now(),
     };
-    const entry: Entry = { record, priority: -(job.priority ?? 0) };
+    const entry: Entry = { record, priority: job.priority ?? 0 };
     this.#jobs.set(id, entry);
     if (job.delay > 0) this.#delay(entry, job.delay);
     else this.#push(entry);
@@ -286,7 +287,7 @@ export class MemoryBackend implements TaskBackend {
 
   #push(entry: Entry): void {
     entry.record.status = 'waiting';
-    void this.#queue.add(() => this.#run(entry), { priority: entry.priority });
+    this.#queue.push(entry, entry.priority);
   }
 
   async #run(entry: Entry): Promise<void> {

@@ -22,6 +22,8 @@ import { type CacheContractFactory, contractTest, type TestRunner } from './runn
 import { tagTests } from './tags.js';
 
 export type { CacheContractOptions } from './options.js';
+export type { OutageServer, OutageSubject } from './outage.js';
+export { outageContract } from './outage.js';
 export type { CacheContractFactory, ContractCache, TestRunner } from './runner.js';
 
 /**

@@ -188,7 +188,10 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
       const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
       if (receiver === undefined) continue;
       const result = receiver(args);
-      if (isThenable(result)) throw this.#asyncError(receiver, 'returned a promise', result);
+      // Only objects and functions can be thenables: a primitive result skips the `then` lookup.
+      if ((typeof result === 'object' || typeof result === 'function') && isThenable(result)) {
+        throw this.#asyncError(receiver, 'returned a promise', result);
+      }
       results[count++] = [receiver, result];
     }
     if (count < results.length) results.length = count;

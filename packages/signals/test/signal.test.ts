@@ -237,6 +237,37 @@ describe('async receivers', () => {
     );
   });
 
+  it('send checks every object or function result for a then method, and passes primitives and plain objects through', () => {
+    // The send loop only looks up `then` on objects and functions: a thenable of either kind is still refused.
+    // biome-ignore lint/suspicious/noThenProperty: a thenable function is what this test sends
+    const thenableFunction = Object.assign(() => {}, { then: (resolve: (value: string) => void) => resolve('late') });
+    // biome-ignore lint/suspicious/noThenProperty: a thenable object is what this test sends
+    const thenableObject = { then: () => {} };
+    for (const returned of [thenableObject, thenableFunction]) {
+      const saved = signal<SavedArgs>();
+      saved.connect(() => returned);
+      expect(() => saved.send(Article, { id: 1 })).toThrowError(
+        expect.objectContaining({ code: 'ERR_ASYNC_RECEIVER', message: expect.stringContaining('returned a promise') }),
+      );
+    }
+    // biome-ignore lint/suspicious/noThenProperty: a `then` that is not a function is not a thenable
+    const plain = { then: 'not a function' };
+    const fn = () => 1;
+    const saved = signal<SavedArgs>();
+    for (const value of [0, '', null, undefined, false, 1n, Symbol.for('s'), plain, fn]) saved.connect(() => value);
+    expect(saved.send(Article, { id: 1 }).map(([, result]) => result)).toEqual([
+      0,
+      '',
+      null,
+      undefined,
+      false,
+      1n,
+      Symbol.for('s'),
+      plain,
+      fn,
+    ]);
+  });
+
   it('a promise a sync send cannot await never becomes an unhandled rejection', async () => {
     const saved = signal<SavedArgs>();
     saved.connect(function failsLater() {

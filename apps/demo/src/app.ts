@@ -15,7 +15,7 @@ import {
 } from '@adv/deploy';
 import { requestLogger } from '@adv/deploy/logging';
 import { createMetrics, type Metrics } from '@adv/deploy/metrics';
-import { type CacheLike, compose, type Handler, type Middleware } from '@adv/types';
+import { compose, type Handler, type Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
@@ -39,21 +39,6 @@ const APP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST'];
 
 /** Readiness checks the app serves without (degraded): cache, task queue, channel layer. */
 const DEGRADABLE = ['cache', 'tasks', 'channels'] as const;
-
-/** Request header carrying the negotiated language and time zone, so cached pages vary on them. */
-const VARY_HEADER = 'x-demo-locale';
-
-/**
- * A `CacheLike` view of `cache` whose writes carry `tags` (cachePage stores through the plain
- * contract; the tags let one `invalidateTags` drop every cached variant of the page).
- */
-function taggedWrites(cache: Cache, tags: readonly string[]): CacheLike {
-  return {
-    get: (key) => cache.get(key),
-    set: (key, value, options) => cache.set(key, value, { ...options, tags: [...(options?.tags ?? []), ...tags] }),
-    delete: (key) => cache.delete(key),
-  };
-}
 
 /**
  * A WebSocket route that refuses an upgrade whose Host is not in ALLOWED_HOSTS (a DNS-rebinding
@@ -199,20 +184,22 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     dependencyTimeoutMs: config.dependencyTimeoutMs,
   });
 
-  // Django's cache_page on the article list. Pages are keyed by URL and the language + time
-  // zone marker below; every page write carries the list's tag so a save drops all variants.
+  // Django's cache_page on the article list. Pages are keyed by URL, language and time zone;
+  // every page write carries the list's tag so a save drops all variants.
   const listPages = cachePage({
-    cache: taggedWrites(cache, [TAGS.articleList]),
+    cache,
     ttl: config.pageCacheSeconds,
-    varyOn: [VARY_HEADER],
+    tags: [TAGS.articleList],
+    // The negotiated language and time zone are in the key, not in a header of the request.
+    keyParts: () => {
+      const { locale, timeZone } = current();
+      return [locale, timeZone];
+    },
   });
   const pageCache: Middleware = async function articleListCache(request, next) {
     const { pathname } = new URL(request.url);
     if (pathname !== '/' || config.pageCacheSeconds === 0) return next(request);
-    const { locale, timeZone } = current();
-    const headers = new Headers(request.headers);
-    headers.set(VARY_HEADER, `${locale};${timeZone}`);
-    const response = await listPages(new Request(request, { headers }), next);
+    const response = await listPages(request, next);
     // Cached on the server, revalidated by browsers (ETag -> 304): a new article shows at once.
     response.headers.set('cache-control', 'no-cache');
     response.headers.delete('expires');

@@ -21,34 +21,34 @@ const get = (path: string, headers: Record<string, string> = {}) => new Request(
 const post = (path: string, headers: Record<string, string> = { 'sec-fetch-site': 'same-origin', origin: ORIGIN }) =>
   new Request(`${ORIGIN}${BASE}${path}`, { method: 'POST', headers });
 
-/** Reads SSE `update` events until `predicate` holds for one; returns it. */
-async function nextUpdate(
-  body: ReadableStream<Uint8Array>,
-  predicate: (data: { stats: Record<string, number>; charts: Record<string, string> }) => boolean,
-) {
+type Update = { stats: Record<string, number>; charts: Record<string, string> };
+
+/** A reader of SSE `update` events: `next(predicate)` reads until one matches and returns it. */
+function sseUpdates(body: ReadableStream<Uint8Array>) {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error('stream ended');
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const match = /^event: update\ndata: (.*)$/s.exec(frame);
-        if (match) {
-          const data = JSON.parse(match[1]!);
-          if (predicate(data)) return data;
+  return {
+    async next(predicate: (data: Update) => boolean): Promise<Update> {
+      for (;;) {
+        let end = buffer.indexOf('\n\n');
+        while (end !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const match = /^event: update\ndata: (.*)$/s.exec(frame);
+          if (match) {
+            const data = JSON.parse(match[1]!) as Update;
+            if (predicate(data)) return data;
+          }
+          end = buffer.indexOf('\n\n');
         }
-        end = buffer.indexOf('\n\n');
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        buffer += decoder.decode(value, { stream: true });
       }
-    }
-  } finally {
-    await reader.cancel();
-  }
+    },
+    cancel: () => reader.cancel(),
+  };
 }
 
 const backends: [string, boolean, () => TaskBackend | undefined][] = [
@@ -223,14 +223,17 @@ for (const [name, available, factory] of backends) {
       const { echo } = setup();
       const response = await dashboard(get('/events'));
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-      const body = response.body!;
-      const [first, rest] = body.tee();
-      const initial = await nextUpdate(first, () => true);
-      expect(initial.stats).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
-      expect(initial.charts['chart-throughput']).toContain('<svg');
-      await echo.enqueue(1, { delay: 60_000 });
-      const later = await nextUpdate(rest, (data) => data.stats.delayed === 1);
-      expect(later.stats.delayed).toBe(1);
+      const updates = sseUpdates(response.body!);
+      try {
+        const initial = await updates.next(() => true);
+        expect(initial.stats).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+        expect(initial.charts['chart-throughput']).toContain('<svg');
+        await echo.enqueue(1, { delay: 60_000 });
+        const later = await updates.next((data) => data.stats.delayed === 1);
+        expect(later.stats.delayed).toBe(1);
+      } finally {
+        await updates.cancel();
+      }
     });
 
     it('lists per-task numbers and schedules', async () => {

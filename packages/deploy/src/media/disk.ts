@@ -10,13 +10,13 @@ import { contentTypeFor } from '../static/mime.js';
 import {
   assertMediaName,
   bytesOf,
-  joinUrl,
   type MediaBody,
   type MediaStat,
   notFound,
   type OpenRange,
   type SaveOptions,
   type Storage,
+  statDerived,
   unavailable,
 } from './storage.js';
 
@@ -127,21 +127,6 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       }
     },
 
-    async exists(name: string) {
-      return (await statOf(name)) !== null;
-    },
-
-    url(name: string) {
-      assertMediaName(name);
-      return joinUrl(baseUrl, name);
-    },
-
-    async size(name: string) {
-      const s = await statOf(name);
-      if (!s) throw notFound(name);
-      return s.size;
-    },
-
-    stat: statOf,
+    ...statDerived(statOf, baseUrl),
   };
 }

@@ -12,13 +12,13 @@ import { loadPeer } from '../peer.js';
 import {
   assertMediaName,
   bytesOf,
-  joinUrl,
   type MediaBody,
   type MediaStat,
   notFound,
   type OpenRange,
   type SaveOptions,
   type Storage,
+  statDerived,
   unavailable,
 } from './storage.js';
 
@@ -208,21 +208,6 @@ export function s3Storage(options: S3StorageOptions): Storage {
       return true;
     },
 
-    async exists(name: string) {
-      return (await statOf(name)) !== null;
-    },
-
-    url(name: string) {
-      assertMediaName(name);
-      return joinUrl(baseUrl, name);
-    },
-
-    async size(name: string) {
-      const s = await statOf(name);
-      if (!s) throw notFound(name);
-      return s.size;
-    },
-
-    stat: statOf,
+    ...statDerived(statOf, baseUrl),
   };
 }

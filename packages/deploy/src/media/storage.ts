@@ -124,3 +124,28 @@ export async function* bytesOf(body: MediaBody): AsyncGenerator<Uint8Array> {
 export function joinUrl(baseUrl: string, name: string): string {
   return baseUrl + name.split('/').map(encodeURIComponent).join('/');
 }
+
+/**
+ * The members every backend derives from its own `stat` and base URL alone (`exists`, `url`,
+ * `size`, `stat`), so disk and S3 answer them the same way.
+ */
+export function statDerived(
+  statOf: (name: string) => Promise<MediaStat | null>,
+  baseUrl: string,
+): Pick<Storage, 'exists' | 'url' | 'size' | 'stat'> {
+  return {
+    async exists(name: string) {
+      return (await statOf(name)) !== null;
+    },
+    url(name: string) {
+      assertMediaName(name);
+      return joinUrl(baseUrl, name);
+    },
+    async size(name: string) {
+      const stat = await statOf(name);
+      if (!stat) throw notFound(name);
+      return stat.size;
+    },
+    stat: statOf,
+  };
+}

@@ -95,7 +95,7 @@ describe('overrideGlobalResponse()', () => {
     // null is not "absent" to undici: it converts it, and so the light one leaves it to undici.
     expect(() => new Response('x', { status: null as unknown as number })).toThrow(RangeError);
     expect(new Response('x', { statusText: null as unknown as string }).statusText).toBe('null');
-    expect(new Response('x', { status: undefined, statusText: undefined }).status).toBe(200);
+    expect(new Response('x', { status: undefined, statusText: undefined } as unknown as ResponseInit).status).toBe(200);
   });
 
   it('gives fetch() results, streams and subclasses instanceof Response', async () => {

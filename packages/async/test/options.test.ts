@@ -293,14 +293,14 @@ describe('an explicit `undefined` keeps the default', () => {
 
   // `ResponseInit` is the DOM's type: a caller under exactOptionalPropertyTypes casts, as here.
   it('streamResponse, text, json and html: status and headers', async () => {
-    const streamed = streamResponse(['a', 'b'], { status: undefined, headers: undefined } as ResponseInit);
+    const streamed = streamResponse(['a', 'b'], { status: undefined, headers: undefined } as unknown as ResponseInit);
     expect(streamed.status).toBe(200);
     expect(streamed.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await streamed.text()).toBe('ab');
     for (const response of [
-      text('x', { status: undefined } as ResponseInit),
-      json(1, { statusText: undefined } as ResponseInit),
-      html('x', { headers: undefined } as ResponseInit),
+      text('x', { status: undefined } as unknown as ResponseInit),
+      json(1, { statusText: undefined } as unknown as ResponseInit),
+      html('x', { headers: undefined } as unknown as ResponseInit),
     ]) {
       expect(response.status).toBe(200);
     }

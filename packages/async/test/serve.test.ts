@@ -147,7 +147,14 @@ describe('serve', () => {
 
   it('answers 500 (not a hang) when the handler returns a Response whose body was already read', async () => {
     const logged: { err?: Error }[] = [];
-    const logger = { debug() {}, info() {}, warn() {}, error: (fields: { err?: Error }) => logged.push(fields) };
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (fields: unknown) => {
+        logged.push(fields as { err?: Error });
+      },
+    };
     const server = await start(
       async (request) => {
         const response = new Response('used once');

@@ -1131,7 +1131,7 @@ add(
   add(
     f,
     'a view on a SharedArrayBuffer is not a body',
-    (R) => outcome(() => new R(new Uint8Array(new SharedArrayBuffer(4)))),
+    (R) => outcome(() => new R(new Uint8Array(new SharedArrayBuffer(4)) as unknown as BodyInit)),
     throws('TypeError'),
   );
   add(

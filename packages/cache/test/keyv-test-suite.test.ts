@@ -27,7 +27,7 @@ vitest.describe("LruStore: where it deliberately differs from keyv's default sto
     }
     const entries = async (keyv: Keyv) => {
       const seen: Array<[string, unknown]> = [];
-      for await (const entry of keyv.iterator?.() ?? []) seen.push(entry as [string, unknown]);
+      for await (const entry of keyv.iterator?.(undefined) ?? []) seen.push(entry as [string, unknown]);
       return seen;
     };
     vitest.expect(await map.get('b')).toBe(2);

@@ -12,7 +12,8 @@ import { memcachedDriver } from '../src/memcached.js';
 import { redisDriver } from '../src/redis.js';
 import { quietLogger } from './helpers.js';
 
-const redisUrl = inject('redisUrl');
+// test-services provides it; in CI a Redis that cannot start fails the run before this file.
+const redisUrl = inject('redisUrl') as string;
 
 const opened: Cache[] = [];
 const open = (...args: Parameters<typeof createCache>): Cache => {

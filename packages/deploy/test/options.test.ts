@@ -75,7 +75,12 @@ const calls: [string, () => unknown, string, string][] = [
     'allowMissingOrign',
     'allowMissingOrigin',
   ],
-  ['defineSettings', () => defineSettings(bad({ envfile: false })), 'envfile', 'envFile'],
+  [
+    'defineSettings',
+    () => defineSettings(bad<Parameters<typeof defineSettings>[0]>({ envfile: false })),
+    'envfile',
+    'envFile',
+  ],
   ['generateDockerfile', () => generateDockerfile(bad({ nodeVerison: '22' })), 'nodeVerison', 'nodeVersion'],
   [
     'generateNginxConfig',

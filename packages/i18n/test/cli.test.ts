@@ -283,7 +283,7 @@ msgstr "100%% {certeza} d'água"
       "100% '{'sure'}'": "100% '{'certeza'}' d''água",
     });
     expect(logs).toContain('skipped "Fuzzy": fuzzy');
-    const en = Object.fromEntries(Object.keys(catalog).map((key) => [key, key.split('\u0004').pop()]));
+    const en = Object.fromEntries(Object.keys(catalog).map((key) => [key, key.split('\u0004').pop() ?? key]));
     const { messages, files } = await loadCatalogs(join(dir, 'locale'));
     const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { ...messages, en }, files });
     i18n.activate('pt-BR');

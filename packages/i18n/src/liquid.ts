@@ -4,6 +4,7 @@ import { CONTEXT_SEPARATOR } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import type { I18n } from './i18n.js';
 import {
+  type LiquidFormatter,
   registerDateFilters,
   registerListFilters,
   registerNumberFilters,
@@ -14,20 +15,7 @@ import { i18nOptions } from './options.js';
 import type { MessageValues } from './types.js';
 
 /** The part of an i18n instance the LiquidJS tags and filters use. */
-export type LiquidI18n = Pick<
-  I18n,
-  | 't'
-  | 'formatDate'
-  | 'formatTime'
-  | 'formatDateTime'
-  | 'formatNumber'
-  | 'formatCurrency'
-  | 'formatPercent'
-  | 'formatRelativeTime'
-  | 'formatList'
-  | 'formatDisplayName'
-> &
-  Partial<Pick<I18n, 'pgettext' | 'has'>>;
+export type LiquidI18n = Pick<I18n, 't'> & LiquidFormatter & Partial<Pick<I18n, 'pgettext' | 'has'>>;
 
 /** Options of {@link registerI18n}. */
 export interface LiquidI18nOptions {

@@ -1,7 +1,7 @@
 import type { OptionKeys } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { abortError, checkCount } from '../validate.js';
-import { checkName } from './names.js';
+import { channelName, checkName } from './names.js';
 import type { ChannelLayerEvents, ChannelLayerOptions, DroppedMessage } from './types.js';
 
 interface Buffered {
@@ -59,6 +59,15 @@ export class LocalChannels {
 
   assertOpen(): void {
     if (this.closed) throw new AsyncError('ERR_CLOSED', 'The channel layer is closed');
+  }
+
+  /** A new channel name of process `processId` (Channels' `new_channel`), opened here. */
+  newChannel(processId: string, prefix: string): string {
+    this.assertOpen();
+    const channel = channelName(processId, prefix);
+    checkName('channel', channel);
+    this.open(channel);
+    return channel;
   }
 
   open(channel: string): void {

@@ -1,7 +1,7 @@
 import { asyncOptions } from '../validate.js';
 import { parseRemembered } from './json-cache.js';
 import { checkLayerOptions, LAYER_KEYS, LocalChannels } from './local-channels.js';
-import { channelName, checkName, token } from './names.js';
+import { checkName, token } from './names.js';
 import { type ChannelLayer, type ChannelLayerOptions, LAYER_DEFAULTS } from './types.js';
 
 /** Serialises once so the memory layer accepts exactly what the Redis layer accepts. */
@@ -29,13 +29,7 @@ export function memoryLayer(options?: ChannelLayerOptions): ChannelLayer {
   return {
     backendInfo: { name: '@adv/async:memory', sharedAcrossProcesses: false },
     groupExpiry: local.options.groupExpiry,
-    newChannel(prefix = 'ws') {
-      local.assertOpen();
-      const channel = channelName(processId, prefix);
-      checkName('channel', channel);
-      local.open(channel);
-      return channel;
-    },
+    newChannel: (prefix = 'ws') => local.newChannel(processId, prefix),
     async send(channel, message) {
       checkName('channel', channel);
       local.assertOpen();

@@ -5,7 +5,7 @@
  */
 import { parseRemembered } from '../json-cache.js';
 import type { LocalChannels } from '../local-channels.js';
-import { channelName, checkName, processOf } from '../names.js';
+import { checkName, processOf } from '../names.js';
 import type { ChannelLayer } from '../types.js';
 import { execOrThrow, type Names, type RedisConnections } from './connections.js';
 import type { RemoteControl, RemoteJoins } from './remote.js';
@@ -86,13 +86,7 @@ export function channelMethods(ctx: LayerContext): Pick<ChannelLayer, 'newChanne
   const { local, redis, processId, onError } = ctx;
   const { pub } = redis;
   return {
-    newChannel(channelPrefix = 'ws') {
-      local.assertOpen();
-      const channel = channelName(processId, channelPrefix);
-      checkName('channel', channel);
-      local.open(channel);
-      return channel;
-    },
+    newChannel: (channelPrefix = 'ws') => local.newChannel(processId, channelPrefix),
     async send(channel, message) {
       checkName('channel', channel);
       local.assertOpen();

@@ -199,6 +199,9 @@ export class PgRunner {
           throw error;
         } finally {
           client.off('error', onError);
+          // A broken connection goes to the pool to be ended, without a listener of the pool's:
+          // the server's late FATAL (57P01 at shutdown) on its socket must not crash the process.
+          if (broken) client.on('error', () => {});
           client.release(broken);
         }
       } catch (error) {

@@ -89,6 +89,16 @@ export const demoSettingsShape = {
    * code 1 anyway (a dependency that is down must not keep a stopping process alive).
    */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+  /**
+   * Password of the `/admin/` area (tasks dashboard, cache, realtime, health, deploy checks,
+   * backups); unset or empty: the area is off and its pages say how to turn it on. Hashed with
+   * scrypt at start and never logged (a secret setting: redacted in errors and logs).
+   */
+  ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || value.length >= 12, 'expected at least 12 characters'),
   /** pino level of the request and app logs. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 };

@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { Hono } from 'hono';
 import { measureOps, percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
+import { mediaRows } from './media.js';
 
 type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -113,9 +114,11 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const csrfOps = await medianOps({ withCsrf: () => withCsrf(csrfPost), bare: () => bare(csrfPost) }, quick);
 
   const files = await staticFiles(quick);
+  const media = await mediaRows(quick);
 
   return [
     ...files,
+    ...media,
     {
       suite: 'deploy',
       case: 'security headers on an HTTPS GET (helmet defaults)',

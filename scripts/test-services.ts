@@ -30,9 +30,10 @@ import {
   readFileSync,
   rmSync,
 } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@adv/types/testing';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -52,16 +53,9 @@ export interface RunningService {
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
 
-/** Asks the OS for a free loopback TCP port. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
-  return address.port;
-}
+// Asks the OS for a free loopback TCP port: the one helper of `@adv/types/testing` (built
+// before any test runs: turbo's `test` depends on `^build`), re-exported for the tests here.
+export { freePort };
 
 export function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;

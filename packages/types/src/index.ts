@@ -10,8 +10,16 @@ export type {
   SignalLike,
   TagInvalidator,
 } from './contracts.js';
+export { AdvError, describeValue } from './errors.js';
+export { withHeaders } from './headers.js';
 export type { Handler, Middleware, Next } from './http.js';
 export type { Logger, LogMethod } from './logger.js';
 export { silentLogger } from './logger.js';
-export type { OptionKeys, Resolved, ResolveOptionsSpec } from './options.js';
-export { didYouMean, resolveOptions, unknownOptionMessage } from './options.js';
+export type { OptionKeys, OptionReaders, Resolved, ResolveOptionsSpec } from './options.js';
+export {
+  didYouMean,
+  expectedMessage,
+  optionReaders,
+  resolveOptions,
+  unknownOptionMessage,
+} from './options.js';

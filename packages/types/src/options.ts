@@ -1,3 +1,5 @@
+import { describeValue } from './errors.js';
+
 /**
  * Every option a function takes, each marked `true`. Written as a mapped type so that leaving a
  * key out (or naming one the options type does not have) is a compile error: the list of valid
@@ -48,7 +50,9 @@ export function resolveOptions<O extends object, D extends Partial<O>>(
   const { name, path } = spec;
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     const what = path === undefined ? `the options of \`${name}()\`` : `\`${path}\` of \`${name}()\``;
-    throw spec.error(`Expected ${what} to be an object, got ${describeOption(options)}`);
+    // `null` is named alone here (its type would only repeat it): messages users already match on.
+    const got = options === null ? '`null`' : describeValue(options);
+    throw spec.error(`Expected ${what} to be an object, got ${got}`);
   }
   const resolved: Record<string, unknown> = { ...spec.defaults };
   for (const [key, value] of Object.entries(options ?? {})) {
@@ -56,6 +60,79 @@ export function resolveOptions<O extends object, D extends Partial<O>>(
     if (value !== undefined) resolved[key] = value;
   }
   return resolved as Resolved<O, D>;
+}
+
+/** {@link resolveOptions} bound to a package's error class: see {@link optionReaders}. */
+export interface OptionReaders<E extends Error = Error> {
+  /** {@link resolveOptions} of a public function's options: `read('cachePage', options, KEYS, DEFAULTS)`. */
+  read<O extends object, D extends Partial<O>>(
+    name: string,
+    options: O | undefined,
+    keys: OptionKeys<O>,
+    defaults: D,
+  ): Resolved<O, D>;
+  /** {@link resolveOptions} of a bag nested in the options: messages name `path.option`. */
+  readNested<O extends object, D extends Partial<O>>(
+    name: string,
+    path: string,
+    options: O | undefined,
+    keys: OptionKeys<O>,
+    defaults: D,
+  ): Resolved<O, D>;
+  /**
+   * The shape check of `read` without building a copy, for a bag passed on every call
+   * (`limiter(fn, { signal })`): a loop over the few keys given, no allocation unless it is wrong.
+   */
+  checkKeys<O extends object>(name: string, options: O | undefined, keys: OptionKeys<O>): void;
+  /** The error for a bad value: ``Expected `timeout` to be a positive number, got `-1` (number)``. */
+  invalid(name: string, expected: string, value: unknown): E;
+}
+
+/**
+ * Binds {@link resolveOptions} to a package's error class once, so that its option readers are
+ * one line: every bad option then throws that class with code `ERR_INVALID_OPTION`.
+ *
+ * @example
+ * ```ts
+ * export const { read: cacheOptions, invalid: invalidOption } = optionReaders(CacheError);
+ * const o = cacheOptions('cachePage', options, { ttl: true, varyOn: true }, { varyOn: [] });
+ * ```
+ */
+export function optionReaders<E extends Error>(
+  ErrorClass: new (code: 'ERR_INVALID_OPTION', message: string) => E,
+): OptionReaders<E> {
+  const error = (message: string): E => new ErrorClass('ERR_INVALID_OPTION', message);
+  const read = <O extends object, D extends Partial<O>>(
+    name: string,
+    options: O | undefined,
+    keys: OptionKeys<O>,
+    defaults: D,
+  ): Resolved<O, D> => resolveOptions(options, { name, keys, defaults, error });
+  return {
+    read,
+    readNested: (name, path, options, keys, defaults) => resolveOptions(options, { name, path, keys, defaults, error }),
+    checkKeys(name, options, keys) {
+      if (options === undefined) return;
+      if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
+        let known = true;
+        for (const key in options) {
+          if (!Object.hasOwn(keys, key)) {
+            known = false;
+            break;
+          }
+        }
+        if (known) return;
+      }
+      // The slow path builds the shared message (and ignores inherited keys, as resolveOptions does).
+      read(name, options, keys, {});
+    },
+    invalid: (name, expected, value) => error(expectedMessage(name, expected, value)),
+  };
+}
+
+/** The one message shape for a bad value: ``Expected `ttl` to be a non-negative number, got `-1` (number)``. */
+export function expectedMessage(name: string, expected: string, value: unknown): string {
+  return `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`;
 }
 
 /**
@@ -113,10 +190,4 @@ function editDistance(a: string, b: string): number {
     [before, row] = [row, next];
   }
   return row[b.length] ?? 0;
-}
-
-function describeOption(value: unknown): string {
-  if (value === null) return '`null`';
-  if (Array.isArray(value)) return 'an array';
-  return `\`${String(value)}\` (${typeof value})`;
 }

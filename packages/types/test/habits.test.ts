@@ -1,0 +1,148 @@
+// The shared runtime habits, tested once here instead of in every package.
+import { describe, expect, it } from 'vitest';
+import { AdvError, describeValue, expectedMessage, optionReaders, withHeaders } from '../src/index.js';
+import { freePort } from '../src/testing.js';
+
+type DemoCode = 'ERR_INVALID_OPTION' | 'ERR_BACKEND';
+/** Declared the way every package declares its error class. */
+class DemoError extends AdvError<DemoCode> {
+  override readonly name = 'DemoError';
+}
+
+describe('AdvError', () => {
+  it('carries the subclass literal name, the code and the cause', () => {
+    const cause = new Error('root');
+    const error = new DemoError('ERR_BACKEND', 'down', { cause });
+    expect(error).toBeInstanceOf(DemoError);
+    expect(error).toBeInstanceOf(AdvError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('DemoError');
+    expect(error.code).toBe('ERR_BACKEND');
+    expect(error.cause).toBe(cause);
+    expect(String(error)).toBe('DemoError: down');
+    expect(error.stack).toContain('down');
+    expect(Object.hasOwn(new DemoError('ERR_BACKEND', 'm'), 'cause')).toBe(false);
+  });
+
+  it('is an AdvError by name when not subclassed', () => {
+    expect(String(new AdvError('ERR_X', 'm'))).toBe('AdvError: m');
+  });
+});
+
+describe('describeValue', () => {
+  it.each([
+    [-1, '`-1` (number)'],
+    [Number.NaN, '`NaN` (number)'],
+    ['', '`` (string)'],
+    ['not a tag!', '`not a tag!` (string)'],
+    [null, '`null` (null)'],
+    [undefined, '`undefined` (undefined)'],
+    [true, '`true` (boolean)'],
+    [10n, '`10n` (bigint)'],
+    [Symbol('s'), '`Symbol(s)` (symbol)'],
+    [[], '`[]` (array)'],
+    [['en', 1], '`["en",1]` (array)'],
+    [{ secret: 'x' }, '`[object Object]` (object)'],
+    [new Map(), '`[object Map]` (object)'],
+    [function named() {}, '`[function named]` (function)'],
+    [() => {}, '`[function anonymous]` (function)'],
+  ])('renders %s as %s', (value, expected) => {
+    expect(describeValue(value)).toBe(expected);
+  });
+
+  it('falls back to the object tag when rendering throws', () => {
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    expect(describeValue(cycle)).toBe('`[object Array]` (array)');
+    expect(describeValue(Object.create(null))).toBe('`[object Object]` (object)');
+  });
+
+  it('cuts what it shows at 80 characters', () => {
+    const shown = describeValue('x'.repeat(200));
+    expect(shown).toBe(`\`${'x'.repeat(77)}...\` (string)`);
+    expect(describeValue('x'.repeat(80))).toBe(`\`${'x'.repeat(80)}\` (string)`);
+  });
+});
+
+describe('optionReaders', () => {
+  const { read, readNested, checkKeys, invalid } = optionReaders(DemoError);
+  interface Bag {
+    ttl?: number | undefined;
+    prefix?: string | undefined;
+  }
+  const keys = { ttl: true, prefix: true } as const;
+
+  it('reads options with defaults, refusing with the package error', () => {
+    expect(read<Bag, { prefix: string }>('f', { ttl: 1, prefix: undefined }, keys, { prefix: 'adv' })).toEqual({
+      ttl: 1,
+      prefix: 'adv',
+    });
+    const call = () => read('f', { tll: 1 } as Bag, keys, {});
+    expect(call).toThrow(DemoError);
+    expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(call).toThrow('Unknown option `tll` of `f()`; did you mean `ttl`? Valid options: `ttl`, `prefix`.');
+  });
+
+  it('names a nested bag by its path', () => {
+    expect(() => readNested('f', 'l1', { tll: 1 } as Bag, keys, {})).toThrow(
+      'Unknown option `l1.tll` of `f()`; did you mean `l1.ttl`?',
+    );
+  });
+
+  it('checks keys without copying, and refuses what read refuses', () => {
+    expect(checkKeys('f', undefined, keys)).toBeUndefined();
+    expect(checkKeys('f', { ttl: 1 }, keys)).toBeUndefined();
+    expect(checkKeys('f', Object.create({ inherited: 1 }) as object, keys)).toBeUndefined();
+    expect(() => checkKeys('f', { zzz: 1 } as object, keys)).toThrow(DemoError);
+    expect(() => checkKeys('f', [] as object, keys)).toThrow(
+      'Expected the options of `f()` to be an object, got `[]` (array)',
+    );
+    expect(() => checkKeys('f', null as unknown as object, keys)).toThrow(
+      /^Expected the options of `f\(\)` to be an object, got `null`$/,
+    );
+  });
+
+  it('builds the one bad-value message', () => {
+    const error = invalid('ttl', 'a non-negative number', -1);
+    expect(error).toBeInstanceOf(DemoError);
+    expect(error.code).toBe('ERR_INVALID_OPTION');
+    expect(error.message).toBe('Expected `ttl` to be a non-negative number, got `-1` (number)');
+    expect(expectedMessage('ttl', 'a number', 'x')).toBe('Expected `ttl` to be a number, got `x` (string)');
+  });
+});
+
+describe('withHeaders', () => {
+  it('edits mutable headers in place', () => {
+    const response = new Response('hi', { status: 201 });
+    expect(withHeaders(response, (headers) => headers.set('x-a', '1'))).toBe(response);
+    expect(response.headers.get('x-a')).toBe('1');
+  });
+
+  it('edits a copy of a response with immutable headers, keeping status and body', async () => {
+    const redirect = Response.redirect('https://example.com/next', 302);
+    const copy = withHeaders(redirect, (headers) => headers.set('x-a', '1'));
+    expect(copy).not.toBe(redirect);
+    expect(copy.status).toBe(302);
+    expect(copy.headers.get('location')).toBe('https://example.com/next');
+    expect(copy.headers.get('x-a')).toBe('1');
+    expect(redirect.headers.get('x-a')).toBeNull();
+  });
+
+  it('turns a network error into a 502 that gets the headers', async () => {
+    const answered = withHeaders(Response.error(), (headers) => headers.set('x-a', '1'));
+    expect(answered.status).toBe(502);
+    expect(answered.headers.get('x-a')).toBe('1');
+    expect(await answered.text()).toBe('Bad Gateway');
+  });
+});
+
+describe('freePort', () => {
+  it('returns a loopback port nothing listens on', async () => {
+    const { createServer } = await import('node:net');
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    const server = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    await new Promise((resolve) => server.close(resolve));
+  });
+});

@@ -1,3 +1,5 @@
+import { AdvError, describeValue } from '@adv/types';
+
 /**
  * Machine-readable reason of a {@link SignalError}.
  *
@@ -22,26 +24,9 @@ export type SignalErrorCode =
   | 'ERR_ROLLBACK_FAILED'
   | 'ERR_CALLBACK_TIMEOUT';
 
-/** Base error of @adv/signals: branch on `code`; the original failure is in `cause`. */
-export class SignalError extends Error {
+/** Base error of @adv/signals: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class SignalError extends AdvError<SignalErrorCode> {
   override readonly name = 'SignalError';
-  readonly code: SignalErrorCode;
-
-  constructor(code: SignalErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
-
-/** Renders a value for an error message: `` `-1` (number) ``. */
-export function describeValue(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'function' ? `[function ${value.name || 'anonymous'}]` : String(value);
-  } catch {
-    shown = Object.prototype.toString.call(value);
-  }
-  return `\`${shown}\` (${value === null ? 'null' : typeof value})`;
 }
 
 /** Wraps a thrown non-Error so that `instanceof Error` tells a failure from a result. */
@@ -51,3 +36,6 @@ export function toError(value: unknown): Error {
     cause: value,
   });
 }
+
+// The one rule of `@adv/types` (re-exported so that every module here keeps importing it from errors.js).
+export { describeValue };

@@ -17,6 +17,8 @@ export type {
   ChannelLayer,
   ChannelLayerEvents,
   ChannelLayerOptions,
+  ChannelLayerStats,
+  ChannelLayerWithStats,
   DroppedMessage,
   DropReason,
 } from './layers/types.js';

@@ -5,7 +5,7 @@ import { memoryLayer } from '../src/index.js';
 import { channelLayerContract, channelLayerOutageContract } from '../src/testing.js';
 
 describe('memoryLayer', () => {
-  channelLayerContract({ it, describe }, (options) => memoryLayer(options), { name: '@adv/async:memory' });
+  channelLayerContract({ it, describe }, (options) => memoryLayer(options), { name: '@adv/async:memory', stats: true });
   channelLayerOutageContract({ it, describe }, () => memoryLayer(), {
     child: {
       entry: fileURLToPath(new URL('../src/index.ts', import.meta.url)),

@@ -11,7 +11,7 @@ const prefix = `adv-async-test:${process.pid}`;
 
 describe.runIf(redisUrl)('redisLayer', () => {
   const factory = (options?: ChannelLayerOptions) => redisLayer({ url: `${redisUrl}/3`, prefix, ...options });
-  channelLayerContract({ it, describe }, factory, { name: '@adv/async:redis', shared: true });
+  channelLayerContract({ it, describe }, factory, { name: '@adv/async:redis', shared: true, stats: true });
   // The outage suite runs a Redis of its own, which it kills, freezes and restarts.
   channelLayerOutageContract({ it, describe }, (options, url) => redisLayer({ url: url!, prefix, ...options }), {
     child: {

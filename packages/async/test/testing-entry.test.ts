@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { memoryLayer } from '../src/index.js';
+import { type ChannelLayer, type ChannelLayerOptions, memoryLayer } from '../src/index.js';
 import { channelLayerContract, channelLayerOutageContract, type TestRunner } from '../src/testing.js';
 
 const run = promisify(execFile);
@@ -48,11 +48,35 @@ describe('@adv/async/testing', () => {
     const local = recorder();
     channelLayerContract(local.runner, () => memoryLayer());
     expect(local.groups).toEqual(['channel layer contract']);
-    expect(local.names).toHaveLength(11);
+    expect(local.names).toHaveLength(12);
     const shared = recorder();
     channelLayerContract(shared.runner, () => memoryLayer(), { shared: true, title: 'mine' });
     expect(shared.groups).toEqual(['mine']);
-    expect(shared.names).toHaveLength(13);
+    expect(shared.names).toHaveLength(14);
+  });
+
+  it('checks stats() when the layer has it, requires it with stats: true, and passes a layer without it otherwise', async () => {
+    const withoutStats = (options?: ChannelLayerOptions) => {
+      const layer: ChannelLayer = memoryLayer(options);
+      delete layer.stats;
+      return layer;
+    };
+    const statsBody = (factory: (options?: ChannelLayerOptions) => ChannelLayer, options?: { stats: boolean }) => {
+      const bodies = new Map<string, () => Promise<void>>();
+      channelLayerContract({ it: (name, body) => bodies.set(name, body as () => Promise<void>) }, factory, options);
+      const name = [...bodies.keys()].find((key) => key.includes('stats()'));
+      return bodies.get(name!)!;
+    };
+    await statsBody((options) => memoryLayer(options), { stats: true })();
+    await statsBody(withoutStats)();
+    await expect(statsBody(withoutStats, { stats: true })()).rejects.toThrow('the layer has no stats() method');
+    // A layer whose stats() miscounts fails the test.
+    const miscounting = (options?: ChannelLayerOptions) => {
+      const layer = memoryLayer(options);
+      const real = layer.stats;
+      return { ...layer, stats: () => ({ ...real(), sent: 0 }) };
+    };
+    await expect(statsBody(miscounting)()).rejects.toThrow(/Expected values to be strictly deep-equal/);
   });
 
   it('registers the outage tests the hooks allow: none, the child only, or all five', () => {

@@ -2,7 +2,13 @@ import type { OptionKeys } from '@adv/types';
 import { AsyncError } from '../errors.js';
 import { abortError, checkCount } from '../validate.js';
 import { channelName, checkName } from './names.js';
-import type { ChannelLayerEvents, ChannelLayerOptions, DroppedMessage } from './types.js';
+import type {
+  ChannelLayerEvents,
+  ChannelLayerOptions,
+  ChannelLayerStats,
+  DroppedMessage,
+  DropReason,
+} from './types.js';
 
 interface Buffered {
   message: unknown;
@@ -51,6 +57,11 @@ export class LocalChannels {
   };
   readonly options: LayerSettings;
   dropped = 0;
+  /** Drops by reason (see `stats()`); `dropped` is their sum. */
+  readonly #droppedBy: Record<DropReason, number> = { capacity: 0, expired: 0, backpressure: 0, closed: 0 };
+  /** Messages sent by this process's `send`/`groupSend` (the layer counts them) and handed to its consumers. */
+  sent = 0;
+  received = 0;
   closed = false;
 
   constructor(options: LayerSettings) {
@@ -93,6 +104,7 @@ export class LocalChannels {
     if (state.waiter !== undefined) {
       const waiter = state.waiter;
       state.waiter = undefined;
+      this.received += 1;
       waiter(message);
       return;
     }
@@ -117,6 +129,7 @@ export class LocalChannels {
   /** Calls the push listener; a returned promise marks the channel busy until it settles. */
   #dispatch(state: ChannelState, channel: string, message: unknown): void {
     let result: unknown;
+    this.received += 1;
     try {
       result = state.listener!(message);
     } catch (error) {
@@ -173,7 +186,10 @@ export class LocalChannels {
     const now = Date.now();
     while (state.queue.length > 0) {
       const next = state.queue.shift()!;
-      if (next.expiresAt > now) return Promise.resolve(next.message);
+      if (next.expiresAt > now) {
+        this.received += 1;
+        return Promise.resolve(next.message);
+      }
       this.reportDropped({ channel, reason: 'expired', message: next.message });
     }
     if (state.waiter !== undefined || state.listener !== undefined) {
@@ -239,7 +255,38 @@ export class LocalChannels {
 
   reportDropped(event: DroppedMessage): void {
     this.dropped += 1;
+    // A reason from outside the union (an untyped caller) still counts in the total.
+    if (Object.hasOwn(this.#droppedBy, event.reason)) this.#droppedBy[event.reason] += 1;
     for (const listener of this.#listeners.dropped) listener(event);
+  }
+
+  /** The local part of `stats()`: walks channels and memberships (O(channels + members)), reads the counters. */
+  stats(): Omit<ChannelLayerStats, 'backend'> {
+    let consumers = 0;
+    let buffered = 0;
+    for (const state of this.#channels.values()) {
+      if (state.listener !== undefined || state.waiter !== undefined) consumers += 1;
+      buffered += state.queue.length;
+    }
+    let groups = 0;
+    let members = 0;
+    const now = Date.now();
+    for (const channels of this.groups.values()) {
+      let live = 0;
+      for (const expiresAt of channels.values()) if (expiresAt > now) live += 1;
+      if (live > 0) groups += 1;
+      members += live;
+    }
+    return {
+      channels: this.#channels.size,
+      consumers,
+      groups,
+      members,
+      buffered,
+      sent: this.sent,
+      received: this.received,
+      dropped: { total: this.dropped, ...this.#droppedBy },
+    };
   }
 
   reportError(error: Error): void {

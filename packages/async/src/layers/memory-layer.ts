@@ -2,7 +2,9 @@ import { asyncOptions } from '../validate.js';
 import { parseRemembered } from './json-cache.js';
 import { checkLayerOptions, LAYER_KEYS, LocalChannels } from './local-channels.js';
 import { checkName, token } from './names.js';
-import { type ChannelLayer, type ChannelLayerOptions, LAYER_DEFAULTS } from './types.js';
+import { type ChannelLayerOptions, type ChannelLayerWithStats, LAYER_DEFAULTS } from './types.js';
+
+const BACKEND_NAME = '@adv/async:memory';
 
 /** Serialises once so the memory layer accepts exactly what the Redis layer accepts. */
 function roundTrip(message: unknown): unknown {
@@ -23,17 +25,18 @@ function roundTrip(message: unknown): unknown {
  * layer.on('dropped', ({ channel, reason }) => console.warn('dropped', channel, reason));
  * ```
  */
-export function memoryLayer(options?: ChannelLayerOptions): ChannelLayer {
+export function memoryLayer(options?: ChannelLayerOptions): ChannelLayerWithStats {
   const local = new LocalChannels(checkLayerOptions(asyncOptions('memoryLayer', options, LAYER_KEYS, LAYER_DEFAULTS)));
   const processId = token(6);
   return {
-    backendInfo: { name: '@adv/async:memory', sharedAcrossProcesses: false },
+    backendInfo: { name: BACKEND_NAME, sharedAcrossProcesses: false },
     groupExpiry: local.options.groupExpiry,
     newChannel: (prefix = 'ws') => local.newChannel(processId, prefix),
     async send(channel, message) {
       checkName('channel', channel);
       local.assertOpen();
       local.deliver(channel, roundTrip(message));
+      local.sent += 1;
     },
     receive: (channel, signal) => local.receive(channel, signal),
     subscribe: (channel, listener) => local.subscribe(channel, listener),
@@ -53,6 +56,7 @@ export function memoryLayer(options?: ChannelLayerOptions): ChannelLayer {
       checkName('group', group);
       local.assertOpen();
       local.deliverToGroup(group, roundTrip(message));
+      local.sent += 1;
     },
     async groupMembers(group) {
       checkName('group', group);
@@ -69,6 +73,7 @@ export function memoryLayer(options?: ChannelLayerOptions): ChannelLayer {
     get dropped() {
       return local.dropped;
     },
+    stats: () => ({ ...local.stats(), backend: { name: BACKEND_NAME, up: true, downSince: null } }),
     on: (event, listener) => local.on(event, listener),
     async close() {
       local.closeAll();

@@ -24,6 +24,42 @@ export interface DroppedMessage {
   message: unknown;
 }
 
+/**
+ * What {@link ChannelLayer.stats} returns: a snapshot of this process's side of the layer, read
+ * from counters the layer keeps anyway (no backend round trip, nothing added per message beyond
+ * an increment). Counters (`sent`, `received`, `dropped`) count from the layer's creation.
+ */
+export interface ChannelLayerStats {
+  /** Open channels of this process (one per WebSocket connection, plus any from `newChannel`). */
+  channels: number;
+  /** Open channels with a consumer attached now: a `subscribe` listener or a pending `receive`. */
+  consumers: number;
+  /** Groups with at least one unexpired member in this process. */
+  groups: number;
+  /** Unexpired group memberships of this process's channels (a channel in two groups counts twice). */
+  members: number;
+  /** Messages waiting in channel buffers for a busy consumer. */
+  buffered: number;
+  /** Messages this process sent: each successful `send` and `groupSend` call counts once. */
+  sent: number;
+  /** Messages handed to a consumer of this process (a `receive` resolved or a listener called). */
+  received: number;
+  /** Messages dropped, in total and by reason (`total` equals `layer.dropped`). */
+  dropped: { total: number } & Record<DropReason, number>;
+  /** The backend as this process last saw it. */
+  backend: {
+    /** `backendInfo.name`. */
+    name: string;
+    /**
+     * `false` while the layer knows its server is unreachable (Redis: a connection is not ready,
+     * so calls that need Redis would fail with `ERR_BACKEND`); always `true` for memory.
+     */
+    up: boolean;
+    /** Epoch ms since which the server has been unreachable; `null` while `up`. */
+    downSince: number | null;
+  };
+}
+
 /** Events of a {@link ChannelLayer}, by name. */
 export interface ChannelLayerEvents {
   /** A message was dropped (never silently): also counted in `layer.dropped`. */
@@ -104,6 +140,12 @@ export interface ChannelLayer extends GroupSender, DescribesBackend {
   reportDropped(event: DroppedMessage): void;
   /** Messages dropped so far (all reasons). */
   readonly dropped: number;
+  /**
+   * A snapshot of counts for dashboards and metrics (see {@link ChannelLayerStats}); synchronous
+   * and cheap, it never waits for the backend. Optional for layers written elsewhere; the
+   * memory and Redis layers have it (their return type, {@link ChannelLayerWithStats}, says so).
+   */
+  stats?(): ChannelLayerStats;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof ChannelLayerEvents>(event: E, listener: ChannelLayerEvents[E]): () => void;
   /**
@@ -112,4 +154,9 @@ export interface ChannelLayer extends GroupSender, DescribesBackend {
    * is down. Further calls reject with `ERR_CLOSED`.
    */
   close(): Promise<void>;
+}
+
+/** A {@link ChannelLayer} whose `stats()` is present: what `memoryLayer()` and `redisLayer()` return. */
+export interface ChannelLayerWithStats extends ChannelLayer {
+  stats(): ChannelLayerStats;
 }

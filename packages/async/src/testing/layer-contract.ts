@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { OptionKeys } from '@adv/types';
-import type { ChannelLayer, ChannelLayerOptions, DroppedMessage } from '../layers/types.js';
+import type { ChannelLayer, ChannelLayerOptions, ChannelLayerStats, DroppedMessage } from '../layers/types.js';
 import { asyncOptions } from '../validate.js';
 import { inGroup, sleep, type TestRunner, until } from './runner.js';
 
@@ -21,13 +21,20 @@ export interface ChannelLayerContractOptions {
    */
   shared?: boolean | undefined;
   /**
+   * Whether the layer must have the optional `stats()`: `true` fails the stats test when it is
+   * missing; by default the stats assertions run when the layer has `stats()` and are left out
+   * when it has none.
+   * @defaultValue `undefined` (checked when present)
+   */
+  stats?: boolean | undefined;
+  /**
    * Title of the `describe` group, when the runner's `describe` is passed.
    * @defaultValue `'channel layer contract'`
    */
   title?: string | undefined;
 }
 
-const KEYS: OptionKeys<ChannelLayerContractOptions> = { name: true, shared: true, title: true };
+const KEYS: OptionKeys<ChannelLayerContractOptions> = { name: true, shared: true, stats: true, title: true };
 const DEFAULTS = { shared: false, title: 'channel layer contract' } as const;
 
 type Make = (options?: ChannelLayerOptions) => Promise<ChannelLayer>;
@@ -90,7 +97,7 @@ type Register = (name: string, body: (make: Make) => Promise<void>) => unknown;
 function singleProcessTests(
   test: Register,
   factory: ChannelLayerFactory,
-  o: { name?: string | undefined; shared: boolean },
+  o: { name?: string | undefined; shared: boolean; stats?: boolean | undefined },
 ) {
   test('describes its backend (DescribesBackend)', async (make) => {
     const { backendInfo } = await make();
@@ -101,6 +108,67 @@ function singleProcessTests(
   messagingTests(test);
   dropTests(test);
   errorTests(test, factory);
+  statsTest(test, o.stats);
+}
+
+/** The layer's `stats()` when it has one (the method is optional in `ChannelLayer`). */
+const statsOf = (layer: ChannelLayer): ChannelLayerStats | undefined => layer.stats?.();
+
+function statsTest(test: Register, required: boolean | undefined) {
+  test('counts channels, consumers, groups, members, messages and drops in stats()', async (make) => {
+    const layer = await make({ capacity: 2 });
+    if (layer.stats === undefined) {
+      assert.notEqual(required, true, 'the layer has no stats() method');
+      return;
+    }
+    assert.equal(typeof layer.stats, 'function');
+    const [a, b] = [layer.newChannel(), layer.newChannel()];
+    await layer.groupAdd('stats', a);
+    await layer.groupAdd('stats', b);
+    await layer.groupAdd('stats-other', a);
+    await layer.send(a, 1);
+    await layer.groupSend('stats', 2);
+    await layer.send(a, 3); // a's buffer holds 2 already: dropped (capacity)
+    const counts = (stats: ChannelLayerStats) => {
+      const { backend, dropped, ...rest } = stats;
+      return { ...rest, dropped: { ...dropped } };
+    };
+    const noDrops = { capacity: 0, expired: 0, backpressure: 0, closed: 0 };
+    assert.deepEqual(counts(layer.stats()), {
+      channels: 2,
+      consumers: 0,
+      groups: 2,
+      members: 3,
+      buffered: 3,
+      sent: 3,
+      received: 0,
+      dropped: { ...noDrops, total: 1, capacity: 1 },
+    });
+    assert.equal(await layer.receive(a), 1);
+    const pushed: unknown[] = [];
+    layer.subscribe(b, (message) => void pushed.push(message));
+    assert.deepEqual(pushed, [2]);
+    assert.equal(await layer.receive(a), 2);
+    const controller = new AbortController();
+    const waiting = layer.receive(a, controller.signal).catch(() => 'aborted');
+    assert.deepEqual(
+      { ...counts(layer.stats()), dropped: undefined },
+      { channels: 2, consumers: 2, groups: 2, members: 3, buffered: 0, sent: 3, received: 3, dropped: undefined },
+    );
+    controller.abort();
+    assert.equal(await waiting, 'aborted');
+    layer.closeChannel(a);
+    layer.reportDropped({ channel: b, reason: 'backpressure', message: 'x' });
+    const after = layer.stats();
+    assert.deepEqual(
+      [after.channels, after.consumers, after.groups, after.members],
+      [1, 1, 1, 1],
+      'channels, consumers, groups, members after closeChannel',
+    );
+    assert.deepEqual(after.dropped, { ...noDrops, total: 2, capacity: 1, backpressure: 1 });
+    assert.equal(after.dropped.total, layer.dropped);
+    assert.deepEqual(after.backend, { name: layer.backendInfo.name, up: true, downSince: null });
+  });
 }
 
 function messagingTests(test: Register) {
@@ -212,6 +280,7 @@ function dropTests(test: Register) {
       { channel: 'nobody.ws!abc', reason: 'closed', message: { n: 3 } },
     ]);
     assert.equal(layer.dropped, 3);
+    assert.equal(statsOf(layer)?.dropped.closed ?? 3, 3);
   });
 
   test('drops expired messages on receive', async (make) => {
@@ -224,6 +293,7 @@ function dropTests(test: Register) {
     await layer.send(channel, 'fresh');
     assert.equal(await layer.receive(channel), 'fresh');
     assert.deepEqual(dropped, [{ channel, reason: 'expired', message: 'old' }]);
+    assert.equal(statsOf(layer)?.dropped.expired ?? 1, 1);
   });
 }
 

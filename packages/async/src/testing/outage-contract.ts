@@ -191,9 +191,16 @@ function killedTest(runner: TestRunner, make: Make, server: OutageServer, report
         await two.groupSend('room', 'before');
         assert.equal(await one.receive(member), 'before');
 
+        assert.equal(one.stats?.().backend.up ?? true, true);
         await running.stop(); // SIGKILL: no goodbye on the sockets' other end
         const settled = await everyCall(one, one.newChannel(), remote);
         assertBackendErrors(settled);
+        if (one.stats) {
+          // The connection is gone, so the layer knows: stats() says so (and since when).
+          const { up, downSince } = one.stats().backend;
+          assert.equal(up, false);
+          assert.ok(typeof downSince === 'number' && downSince <= Date.now(), `downSince ${downSince}`);
+        }
         report(`killed, unavailableTimeout ${BOUND} ms`, settled);
         // Local members got the group message before the publish failed (documented), and a
         // channel of this process still gets direct messages: neither needs the server.
@@ -213,6 +220,7 @@ function killedTest(runner: TestRunner, make: Make, server: OutageServer, report
         }, 30_000);
         await two.send(member, 'direct after');
         assert.equal(await one.receive(member), 'direct after');
+        if (one.stats) assert.deepEqual([one.stats().backend.up, one.stats().backend.downSince], [true, null]);
         const late = one.newChannel();
         await one.groupAdd('room', late);
         assert.deepEqual((await two.groupMembers('room')).sort(), [late, member].sort());
@@ -237,6 +245,7 @@ function lateServerTest(runner: TestRunner, make: Make, server: OutageServer) {
         const channel = layer.newChannel();
         await assert.rejects(layer.groupAdd('late', channel), backendError);
         await assert.rejects(layer.groupMembers('late'), backendError);
+        assert.equal(layer.stats?.().backend.up ?? false, false);
         running = await server.start(port);
         await until(
           async () =>

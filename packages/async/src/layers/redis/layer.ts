@@ -2,7 +2,7 @@ import { AsyncError } from '../../errors.js';
 import { asyncOptions, checkCount, invalidOption } from '../../validate.js';
 import { checkLayerOptions, LocalChannels } from '../local-channels.js';
 import { token } from '../names.js';
-import type { ChannelLayer } from '../types.js';
+import type { ChannelLayerWithStats } from '../types.js';
 import { type Names, RedisConnections } from './connections.js';
 import { loadIoredis } from './load-ioredis.js';
 import { channelMethods, groupMethods, type LayerContext, membership, topicListener } from './methods.js';
@@ -10,6 +10,7 @@ import { REDIS_LAYER_KEYS, REDIS_RESOLVE_DEFAULTS, type RedisLayerOptions, toIor
 import { RemoteJoins } from './remote.js';
 
 const MAX_TIMER_DELAY = 2_147_483_647;
+const BACKEND_NAME = '@adv/async:redis';
 
 /** Resolves and checks the options of `redisLayer()` (the one adv way: unknown keys refused). */
 function resolveRedisLayerOptions(options: RedisLayerOptions) {
@@ -46,7 +47,7 @@ function resolveRedisLayerOptions(options: RedisLayerOptions) {
  * await layer.groupSend('chat', { text: 'hello from any process' });
  * ```
  */
-export function redisLayer(options: RedisLayerOptions): ChannelLayer {
+export function redisLayer(options: RedisLayerOptions): ChannelLayerWithStats {
   const o = resolveRedisLayerOptions(options);
   const { url, prefix } = o;
   const local = new LocalChannels(checkLayerOptions(o));
@@ -73,7 +74,7 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
 
   let closing: Promise<void> | undefined;
   return {
-    backendInfo: { name: '@adv/async:redis', sharedAcrossProcesses: true },
+    backendInfo: { name: BACKEND_NAME, sharedAcrossProcesses: true },
     groupExpiry: local.options.groupExpiry,
     ...channelMethods(ctx),
     ...groupMethods(ctx),
@@ -82,6 +83,11 @@ export function redisLayer(options: RedisLayerOptions): ChannelLayer {
     reportDropped: (event) => local.reportDropped(event),
     get dropped() {
       return local.dropped;
+    },
+    stats() {
+      const since = [redis.pub.downSince, redis.sub.downSince].filter((at): at is number => at !== null);
+      const downSince = since.length === 0 ? null : Math.min(...since);
+      return { ...local.stats(), backend: { name: BACKEND_NAME, up: downSince === null, downSince } };
     },
     on: (event, listener) => local.on(event, listener),
     close() {

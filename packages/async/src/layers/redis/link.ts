@@ -25,15 +25,26 @@ export class RedisLink {
   #closed = false;
   /** The last connection error ioredis reported, for the message when Redis is unreachable. */
   #lastError: Error | undefined;
+  /** Epoch ms since which the connection has not been ready (from creation until the first `ready`). */
+  #downSince: number | null = Date.now();
 
   constructor(client: RedisClient) {
     this.client = client;
     client.on('ready', () => {
+      this.#downSince = null;
       for (const wake of [...this.#readyWaiters]) wake();
+    });
+    client.on('close', () => {
+      this.#downSince ??= Date.now();
     });
     client.on('error', (error: Error) => {
       this.#lastError = error;
     });
+  }
+
+  /** Epoch ms since which the connection has not been ready; `null` while it is. */
+  get downSince(): number | null {
+    return this.ready ? null : (this.#downSince ?? Date.now());
   }
 
   /** Whether commands can be sent now. */

@@ -94,6 +94,7 @@ export function channelMethods(ctx: LayerContext): Pick<ChannelLayer, 'newChanne
       const owner = processOf(channel);
       if (owner === processId) {
         local.deliver(channel, parseRemembered(text));
+        local.sent += 1;
         return;
       }
       const receivers = await pub.call(
@@ -101,6 +102,7 @@ export function channelMethods(ctx: LayerContext): Pick<ChannelLayer, 'newChanne
         () => pub.client.publish(ctx.names.processTopic(owner), `[${JSON.stringify(channel)},${text}]`),
         redis.deadline(),
       );
+      local.sent += 1;
       // No process listens on the owner's topic (it exited): the message is dropped, not lost silently.
       if (receivers === 0) local.reportDropped({ channel, reason: 'closed', message: JSON.parse(text) });
     },
@@ -118,9 +120,7 @@ type GroupMethods = Pick<ChannelLayer, 'groupAdd' | 'groupDiscard' | 'groupSend'
 /** `groupAdd`, `groupDiscard`, `groupSend` and `groupMembers`. */
 export function groupMethods(ctx: LayerContext): GroupMethods {
   const { local, redis, processId, remote, names } = ctx;
-  const { pub } = redis;
-  const { membersKey } = names;
-  const { joinLocally, leaveLocally } = ctx.membership;
+  const [{ pub }, { membersKey }, { joinLocally, leaveLocally }] = [redis, names, ctx.membership];
   return {
     async groupAdd(group, channel) {
       checkName('group', group);
@@ -177,6 +177,7 @@ export function groupMethods(ctx: LayerContext): GroupMethods {
         () => pub.client.publish(names.groupTopic(group), `${processId} ${text}`),
         redis.deadline(),
       );
+      local.sent += 1;
     },
     async groupMembers(group) {
       checkName('group', group);

@@ -11,6 +11,7 @@ import { Task } from './task.js';
 import type {
   JobRecord,
   ListableState,
+  RemoveResult,
   ScheduleRecord,
   ScheduleSpec,
   TaskBackend,
@@ -231,6 +232,53 @@ export class TaskApp extends EventEmitter<TaskEventMap> implements DescribesBack
   /** Re-queues a failed job with fresh attempts. */
   retryFailed(id: string): Promise<void> {
     return this.backend.retry(id);
+  }
+
+  /**
+   * Deletes a job that is not running: `'removed'`, `'not-found'` (never enqueued, or removed
+   * already), or `'active'` (it runs now and is left alone; cancel it, or remove it once it
+   * finished). A removed job never runs, and its id can be enqueued again.
+   *
+   * @example
+   * ```ts
+   * if ((await app.remove(id)) === 'active') await app.handle(id).cancel();
+   * ```
+   */
+  remove(id: string): Promise<RemoveResult> {
+    if (typeof id !== 'string' || id === '') invalid('id', 'a non-empty string', id);
+    return this.backend.remove(id);
+  }
+
+  /** Whether the backend can pause its queue (`pause`, `resume` and `isPaused` all work). */
+  get canPause(): boolean {
+    const { pause, resume, isPaused } = this.backend;
+    return typeof pause === 'function' && typeof resume === 'function' && typeof isPaused === 'function';
+  }
+
+  /**
+   * Pauses the queue: workers in every process start no job until {@link TaskApp.resume}; running
+   * jobs finish, and enqueues are kept. Rejects with `ERR_BACKEND` where the backend cannot
+   * pause (see {@link TaskApp.canPause}).
+   */
+  async pause(): Promise<void> {
+    await this.#pausable('pause').pause();
+  }
+
+  /** Lets workers start jobs again after {@link TaskApp.pause}. */
+  async resume(): Promise<void> {
+    await this.#pausable('resume').resume();
+  }
+
+  /** Whether the queue is paused (`false` where the backend cannot pause). */
+  async isPaused(): Promise<boolean> {
+    return this.canPause ? this.#pausable('read the pause of').isPaused() : false;
+  }
+
+  #pausable(what: string): Required<Pick<TaskBackend, 'pause' | 'resume' | 'isPaused'>> {
+    if (!this.canPause) {
+      throw new TaskError('ERR_BACKEND', `Cannot ${what} the queue: backend \`${this.backendInfo.name}\` cannot pause`);
+    }
+    return this.backend as Required<Pick<TaskBackend, 'pause' | 'resume' | 'isPaused'>>;
   }
 
   /** A readiness probe for `/readyz`: pings the backend. */

@@ -1,5 +1,5 @@
 import { TaskError, type TaskErrorCode } from './errors.js';
-import type { JobRecord, JobStatus, TaskBackend } from './types.js';
+import type { JobRecord, JobStatus, RemoveResult, TaskBackend } from './types.js';
 import { checkNonNegative, readOptions } from './validate.js';
 
 /** Codes a failed job's stored error keeps when `result()` rethrows it. */
@@ -64,6 +64,11 @@ export class TaskHandle<Result = unknown> {
   /** Cancels the job if it has not finished; resolves whether it was cancelled. */
   cancel(): Promise<boolean> {
     return this.#backend.cancel(this.id);
+  }
+
+  /** Deletes the job unless it is running: `'removed'`, `'not-found'` or `'active'` (see {@link TaskBackend.remove}). */
+  remove(): Promise<RemoveResult> {
+    return this.#backend.remove(this.id);
   }
 
   /** Re-queues a failed job with fresh attempts (the dead-letter "retry" button). */

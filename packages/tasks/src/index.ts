@@ -23,6 +23,7 @@ export type {
   Outcome,
   ProcessOptions,
   RateLimit,
+  RemoveResult,
   ScheduleRecord,
   ScheduleSpec,
   TaskBackend,

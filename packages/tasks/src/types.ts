@@ -180,7 +180,16 @@ export interface ScheduleRecord {
   payload: unknown;
   /** Next fire time (ms since epoch) when the backend knows it. */
   next?: number;
+  /** The last tick that fired, when the backend knows it: its time and the id of the job it enqueued. */
+  last?: { at: number; jobId: string };
 }
+
+/**
+ * What {@link TaskBackend.remove} did: `removed`; `not-found` when no job has that id (never
+ * enqueued, or already removed by another caller or by retention); `active` when the job is
+ * running and was left alone (cancel it first, or remove it once it finished).
+ */
+export type RemoveResult = 'removed' | 'not-found' | 'active';
 
 /** Options of {@link TaskBackend.process}. */
 export interface ProcessOptions {
@@ -212,6 +221,22 @@ export interface TaskBackend extends DescribesBackend {
   list(state: ListableState, start: number, end: number): Promise<JobRecord[]>;
   /** Moves a failed job back to waiting with fresh attempts. */
   retry(id: string): Promise<void>;
+  /**
+   * Deletes a job that is not running (waiting, delayed, completed, failed or cancelled): it is
+   * never run, `get` no longer finds it and its id can be enqueued again. An active job is
+   * refused (`'active'`), never interrupted.
+   */
+  remove(id: string): Promise<RemoveResult>;
+  /**
+   * Pauses the queue: no worker, in any process, starts a job until {@link TaskBackend.resume};
+   * running jobs finish and enqueues are kept. Optional, with `resume` and `isPaused`: a backend
+   * without all three cannot pause (`app.canPause` is `false`).
+   */
+  pause?(): Promise<void>;
+  /** Lets workers start jobs again after {@link TaskBackend.pause}. */
+  resume?(): Promise<void>;
+  /** Whether the queue is paused. */
+  isPaused?(): Promise<boolean>;
   /** Creates or replaces a periodic schedule by id (idempotent). */
   upsertSchedule(
     schedule: ScheduleRecord,

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { bullmqBackend } from '../src/bullmq.js';
 import { tasksDashboard } from '../src/dashboard/index.js';
-import { createTaskApp, type TaskApp, type TaskBackend, TaskError } from '../src/index.js';
+import { createTaskApp, memoryBackend, type TaskApp, type TaskBackend, TaskError } from '../src/index.js';
 import { postgresBackend } from '../src/postgres.js';
 import { sqliteBackend } from '../src/sqlite.js';
+import { until } from './helpers.js';
 
 const ORIGIN = 'http://dash.test';
 const BASE = '/admin/tasks';
@@ -197,6 +198,52 @@ for (const [name, available, factory] of backends) {
       expect(page).toContain('Retried 3 job(s).&lt;b&gt;');
     });
 
+    it('deletes a failed job; deleting it again, or a job that is not finished, gives a clear 404 or 409', async () => {
+      const { fail, echo } = setup();
+      await app.process();
+      const handle = await fail.enqueue(1);
+      await settle(handle.id);
+      const action = `/jobs/${encodeURIComponent(handle.id)}/delete`;
+      expect(await (await dashboard(get('/failed'))).text()).toContain(`action="${BASE}${action}"`);
+      expect(await (await dashboard(get(`/jobs/${encodeURIComponent(handle.id)}`))).text()).toContain(
+        '>Delete</button>',
+      );
+      const deleted = await dashboard(post(action));
+      expect(deleted.status).toBe(303);
+      expect(deleted.headers.get('location')).toBe(
+        `${BASE}/failed?message=${encodeURIComponent(`Deleted job ${handle.id}.`)}`,
+      );
+      expect(await handle.status()).toBe('unknown');
+      expect((await app.stats()).failed).toBe(0);
+      // Another click (or worker) got there first: a message, not a crash.
+      const again = await dashboard(post(action));
+      expect(again.status).toBe(404);
+      expect(await again.text()).toContain('it was removed (by another click, or by retention)');
+      const later = await echo.enqueue(3, { delay: 60_000 });
+      const refused = await dashboard(post(`/jobs/${encodeURIComponent(later.id)}/delete`));
+      expect(refused.status).toBe(409);
+      expect(await refused.text()).toContain('is delayed now, not finished: nothing deleted');
+      expect(await later.status()).toBe('delayed');
+    });
+
+    it('pauses and resumes the queue (the backend can: the buttons show)', async () => {
+      const { echo } = setup();
+      expect(app.canPause).toBe(true);
+      await app.process();
+      expect(await (await dashboard(get('/'))).text()).toContain('Queue: <b data-paused="false">running</b>');
+      expect((await dashboard(post('/queue/pause', { 'sec-fetch-site': 'cross-site' }))).status).toBe(403);
+      expect(await app.isPaused()).toBe(false);
+      const paused = await dashboard(post('/queue/pause'));
+      expect(paused.status).toBe(303);
+      expect(await app.isPaused()).toBe(true);
+      const tasksPage = await (await dashboard(get('/tasks'))).text();
+      expect(tasksPage).toContain('<b data-paused="true">paused</b>');
+      expect(tasksPage).toContain(`action="${BASE}/queue/resume"`);
+      const handle = await echo.enqueue('after resume');
+      expect((await dashboard(post('/queue/resume'))).status).toBe(303);
+      expect(await handle.result({ timeout: 20_000 })).toBe('after resume');
+    });
+
     it('refuses cross-site and header-less POSTs (CSRF)', async () => {
       const { fail } = setup();
       await app.process();
@@ -239,6 +286,11 @@ for (const [name, available, factory] of backends) {
     it('lists per-task numbers and schedules', async () => {
       const { echo, flaky } = setup();
       app.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Paris' }, echo, '<b>');
+      app.schedule(
+        'beat',
+        { every: 100 },
+        app.defineTask('beat', () => 'tock'),
+      );
       await app.process();
       await settle((await echo.enqueue(1)).id);
       await settle((await flaky.enqueue(undefined)).id);
@@ -247,7 +299,13 @@ for (const [name, available, factory] of backends) {
         /<tr><td>echo<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td><\/tr>/,
       );
       expect(tasks).toContain('<tr><td>flaky</td><td>1</td><td>0</td><td>1</td><td>0</td><td>–</td><td>–</td></tr>');
-      const schedules = await (await dashboard(get('/schedules'))).text();
+      let schedules = '';
+      await until(async () => {
+        schedules = await (await dashboard(get('/schedules'))).text();
+        return schedules.includes('<span data-outcome="completed">completed</span>');
+      }, 20_000);
+      expect(schedules).toContain('<th>Last fire</th>');
+      expect(schedules).toMatch(/<code>every 100 ms<\/code><\/td><td>–<\/td>\n<td>[\d: -]+Z<\/td><td>[\d: -]+Z<\/td>/);
       expect(schedules).toContain('<code>0 3 * * *</code></td><td>Europe/Paris</td>');
       expect(schedules).toContain('&quot;&lt;b&gt;&quot;');
       expect(schedules).toMatch(/<td>\d{4}-\d\d-\d\d \d\d:00:00Z<\/td>/);
@@ -274,6 +332,26 @@ describe('tasksDashboard options', () => {
       );
     }
     expect(() => tasksDashboard({ app, authorize: () => true, basePath: undefined })).not.toThrow(TaskError);
+  });
+
+  it('hides pause and resume where the backend cannot pause, and refuses them with 409', async () => {
+    const backend = memoryBackend();
+    Object.defineProperty(backend, 'pause', { value: undefined });
+    const app = createTaskApp({ backend });
+    expect(app.canPause).toBe(false);
+    const dashboard = tasksDashboard({ app, authorize: () => true });
+    const html = await (await dashboard(new Request('http://dash.test/'))).text();
+    expect(html).not.toContain('Queue:');
+    expect(html).not.toContain('/queue/pause');
+    const request = new Request('http://dash.test/queue/pause', {
+      method: 'POST',
+      headers: { origin: 'http://dash.test' },
+    });
+    const refused = await dashboard(request);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('cannot pause its queue');
+    dashboard.close();
+    await app.close();
   });
 
   it('accepts a trusted origin on actions (behind a proxy)', async () => {

@@ -10,6 +10,7 @@ import type {
   NewJob,
   Outcome,
   ProcessOptions,
+  RemoveResult,
   ScheduleRecord,
   TaskBackend,
   TaskStats,
@@ -308,6 +309,7 @@ export class BullmqBackend implements TaskBackend {
     job: Job<JobData>,
     signal?: AbortSignal,
   ): Promise<unknown> {
+    if (job.repeatJobKey !== undefined && job.id !== undefined) await this.#recordFired(job.repeatJobKey, job);
     let data = job.data;
     if (data.error !== undefined) {
       const { error: _previous, ...rest } = data;
@@ -377,6 +379,35 @@ export class BullmqBackend implements TaskBackend {
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 
+  remove(id: string): Promise<RemoveResult> {
+    return this.#call(`remove job \`${id}\``, () => this.#remove(id));
+  }
+
+  async #remove(id: string): Promise<RemoveResult> {
+    const state = await this.#queue.getJobState(id);
+    if (state === 'active') return 'active';
+    if (state === 'unknown') {
+      // A cancelled job is only its marker: removing it forgets the cancellation.
+      return (await this.#client.del(this.#cancelKey(id))) === 1 ? 'removed' : 'not-found';
+    }
+    // 0: BullMQ found it locked, i.e. a worker took it between the two calls.
+    if ((await this.#queue.remove(id)) === 0) return 'active';
+    await this.#client.del(this.#cancelKey(id));
+    return 'removed';
+  }
+
+  pause(): Promise<void> {
+    return this.#call('pause the queue', () => this.#queue.pause());
+  }
+
+  resume(): Promise<void> {
+    return this.#call('resume the queue', () => this.#queue.resume());
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.#call('read whether the queue is paused', () => this.#queue.isPaused());
+  }
+
   async upsertSchedule(
     schedule: ScheduleRecord,
     template: { data: JobData; attempts: number; priority?: number },
@@ -392,12 +423,17 @@ export class BullmqBackend implements TaskBackend {
   }
 
   removeSchedule(id: string): Promise<boolean> {
-    return this.#call(`remove schedule \`${id}\``, () => this.#queue.removeJobScheduler(id));
+    return this.#call(`remove schedule \`${id}\``, async () => {
+      await this.#client.hdel(this.#firedKey(), id);
+      return this.#queue.removeJobScheduler(id);
+    });
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
-    const schedulers = await this.#call('list schedules', () => this.#queue.getJobSchedulers(0, -1, true));
-    return schedulers.map((json) => toScheduleRecord(json));
+    const [schedulers, fired] = await this.#call('list schedules', () =>
+      Promise.all([this.#queue.getJobSchedulers(0, -1, true), this.#client.hgetall(this.#firedKey())]),
+    );
+    return schedulers.map((json) => toScheduleRecord(json, fired[json.key]));
   }
 
   async ping(signal: AbortSignal): Promise<void> {
@@ -444,6 +480,17 @@ export class BullmqBackend implements TaskBackend {
 
   #assertOpen(): void {
     if (this.#closed) throw new TaskError('ERR_BACKEND', 'The BullMQ backend is closed');
+  }
+
+  /** Remembers a schedule's tick as its last (BullMQ keeps only the next one); a lost write only loses that line of the view. */
+  async #recordFired(scheduler: string, job: Job<JobData>): Promise<void> {
+    const tick = Number(job.id?.slice(job.id.lastIndexOf(':') + 1));
+    const at = Number.isFinite(tick) && tick > 0 ? tick : job.timestamp;
+    await this.#client.hset(this.#firedKey(), scheduler, JSON.stringify({ at, jobId: job.id })).catch(() => {});
+  }
+
+  #firedKey(): string {
+    return `${this.#options.prefix}:${this.#options.queueName}:adv-schedule-fired`;
   }
 
   #cancelKey(id: string): string {

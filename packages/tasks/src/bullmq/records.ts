@@ -41,7 +41,7 @@ export function toRecord(job: Job<JobData>, state: string): JobRecord {
 }
 
 /** A BullMQ job scheduler as a {@link ScheduleRecord}. */
-export function toScheduleRecord(json: JobSchedulerJson<JobData>): ScheduleRecord {
+export function toScheduleRecord(json: JobSchedulerJson<JobData>, fired?: string): ScheduleRecord {
   const spec = json.every
     ? { every: Number(json.every) }
     : { cron: json.pattern ?? '', ...(json.tz ? { tz: json.tz } : {}) };
@@ -51,5 +51,6 @@ export function toScheduleRecord(json: JobSchedulerJson<JobData>): ScheduleRecor
     task: json.template?.data?.task ?? json.name,
     payload: json.template?.data?.payload,
     ...(json.next === undefined ? {} : { next: json.next }),
+    ...(fired === undefined ? {} : { last: JSON.parse(fired) as { at: number; jobId: string } }),
   };
 }

@@ -60,10 +60,10 @@ export function tasksDashboard(options: TasksDashboardOptions): TasksDashboard {
         return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET, HEAD, POST' } });
       }
       if (path === '/events') return live(o, metrics, streams, request.signal);
-      if (path === '/') return render(await overview(o.app, metrics));
-      if (path === '/tasks') return render(tasks(metrics));
+      if (path === '/') return render(await overview(o.app, metrics, o.basePath, url));
+      if (path === '/tasks') return render(await tasks(o.app, metrics, o.basePath));
       if (path === '/failed') return render(await failed(o.app, metrics, o.basePath, url));
-      if (path === '/schedules') return render(await schedules(o.app));
+      if (path === '/schedules') return render(await schedules(o.app, o.basePath));
       const id = jobId(path);
       if (id !== undefined) return render(job(await o.app.backend.get(id), id, metrics, o.basePath, url));
       return render(notFound('This address is not part of the dashboard.'));
@@ -109,14 +109,47 @@ async function act(o: ResolvedDashboardOptions, path: string, render: (view: Vie
       `Retried ${retried} job(s)${skipped ? `; ${skipped} had changed meanwhile and were left as they are` : ''}.`,
     );
   }
-  const id = jobId(path, '/retry');
-  if (id === undefined) return render(notFound('No such action.'));
+  if (path === '/queue/pause' || path === '/queue/resume') {
+    if (!o.app.canPause) return render(conflict(`Backend \`${o.app.backendInfo.name}\` cannot pause its queue.`));
+    if (path === '/queue/pause') await o.app.pause();
+    else await o.app.resume();
+    return back('/', path === '/queue/pause' ? 'Paused: workers start no new job.' : 'Resumed.');
+  }
+  const retry = jobId(path, '/retry');
+  if (retry !== undefined) return retryJob(o, retry, render, back);
+  const remove = jobId(path, '/delete');
+  if (remove !== undefined) return deleteJob(o, remove, render, back);
+  return render(notFound('No such action.'));
+}
+
+type Back = (to: string, text: string) => Response;
+const gone = (id: string) =>
+  notFound(`No job \`${id}\`: it was never enqueued here, or it was removed (by another click, or by retention).`);
+
+async function retryJob(o: ResolvedDashboardOptions, id: string, render: (view: View) => Response, back: Back) {
   const record = await o.app.backend.get(id);
-  if (!record) return render(notFound(`No job \`${id}\`: it was never enqueued here, or retention removed it.`));
+  if (!record) return render(gone(id));
   if (await retryIfFailed(o, id)) return back(`/jobs/${encodeURIComponent(id)}`, 'Retried: the job is waiting again.');
   const now = (await o.app.backend.get(id))?.status ?? 'removed';
   return render(conflict(`Job \`${id}\` is ${now} now, not failed: nothing to retry (it changed meanwhile).`));
 }
+
+/** Deletes a finished job; one that runs or waits again (retried meanwhile) is left alone. */
+async function deleteJob(o: ResolvedDashboardOptions, id: string, render: (view: View) => Response, back: Back) {
+  const record = await o.app.backend.get(id);
+  if (!record) return render(gone(id));
+  if (!FINISHED.has(record.status)) {
+    return render(
+      conflict(`Job \`${id}\` is ${record.status} now, not finished: nothing deleted (it changed meanwhile).`),
+    );
+  }
+  const result = await o.app.remove(id);
+  if (result === 'not-found') return render(gone(id));
+  if (result === 'active') return render(conflict(`Job \`${id}\` started running again meanwhile: nothing deleted.`));
+  return back(record.status === 'failed' ? '/failed' : '/', `Deleted job ${id}.`);
+}
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
 /** Retries a failed job; `false` when it is no longer failed (another worker or click got there first). */
 async function retryIfFailed(o: ResolvedDashboardOptions, id: string): Promise<boolean> {

@@ -13,6 +13,7 @@ export interface View {
 
 /** Failed jobs shown per page. */
 export const FAILED_PAGE = 50;
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const STATES: (keyof TaskStats)[] = ['waiting', 'active', 'delayed', 'failed', 'completed'];
 
 const e = escapeHtml;
@@ -31,8 +32,17 @@ function jobLink(base: string, id: string): string {
   return `<a href="${e(`${base}/jobs/${encodeURIComponent(id)}`)}">${e(truncate(id, 60))}</a>`;
 }
 
-export async function overview(app: TaskApp, metrics: DashboardMetrics): Promise<View> {
-  const stats = await app.stats();
+/** The queue's state with a pause or resume button, where the backend can pause (`app.canPause`). */
+async function queueState(app: TaskApp, base: string): Promise<string> {
+  if (!app.canPause) return '';
+  const paused = await app.isPaused();
+  return `<p class="queue">Queue: <b data-paused="${paused}">${paused ? 'paused' : 'running'}</b> ${
+    paused ? button(base, '/queue/resume', 'Resume') : button(base, '/queue/pause', 'Pause')
+  }</p>`;
+}
+
+export async function overview(app: TaskApp, metrics: DashboardMetrics, base: string, url: URL): Promise<View> {
+  const [stats, state] = await Promise.all([app.stats(), queueState(app, base)]);
   const counts = STATES.map((s) => `<div class="count">${s}<b data-state="${s}">${stats[s]}</b></div>`).join('');
   const svgs = Object.entries(charts(metrics.lastHour()))
     .map(([id, svg]) => `<figure id="${id}">${svg}</figure>`)
@@ -41,12 +51,13 @@ export async function overview(app: TaskApp, metrics: DashboardMetrics): Promise
     status: 200,
     title: 'Overview',
     live: true,
-    body: `<div class="counts">${counts}</div><div class="charts">${svgs}</div>
+    body: `${message(url.searchParams.get('message'))}${state}<div class="counts">${counts}</div><div class="charts">${svgs}</div>
 <p>Charts count the jobs this process ran over the last hour; counts come from the backend.</p>`,
   };
 }
 
-export function tasks(metrics: DashboardMetrics): View {
+export async function tasks(app: TaskApp, metrics: DashboardMetrics, base: string): Promise<View> {
+  const state = await queueState(app, base);
   const rows = metrics
     .tasks()
     .map(
@@ -57,7 +68,7 @@ export function tasks(metrics: DashboardMetrics): View {
   return {
     status: 200,
     title: 'Tasks',
-    body: `<p>Runs in this process since the dashboard started.</p><table><thead><tr><th>Task</th><th>Runs</th>
+    body: `${state}<p>Runs in this process since the dashboard started.</p><table><thead><tr><th>Task</th><th>Runs</th>
 <th>Completed</th><th>Failures</th><th>Retries</th><th>p50</th><th>p95</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="7">No task has run yet.</td></tr>'}</tbody></table>`,
   };
@@ -74,7 +85,8 @@ export async function failed(app: TaskApp, metrics: DashboardMetrics, base: stri
 <td><b>${e(error.name)}${error.code ? ` (${e(error.code)})` : ''}</b>: ${e(truncate(error.message, 500))}
 ${stack ? `<details><summary>stack</summary><pre>${e(truncate(stack, 4000))}</pre></details>` : ''}</td>
 <td><pre>${e(truncate(showJson(job.data.payload)))}</pre></td><td>${job.attemptsMade}/${job.attempts}</td>
-<td>${showTime(job.finishedAt)}</td><td>${button(base, `/jobs/${encodeURIComponent(job.id)}/retry`, 'Retry')}</td></tr>`;
+<td>${showTime(job.finishedAt)}</td><td>${button(base, `/jobs/${encodeURIComponent(job.id)}/retry`, 'Retry')}
+${button(base, `/jobs/${encodeURIComponent(job.id)}/delete`, 'Delete')}</td></tr>`;
     })
     .join('');
   const pager = [
@@ -90,21 +102,33 @@ ${stack ? `<details><summary>stack</summary><pre>${e(truncate(stack, 4000))}</pr
   };
 }
 
-export async function schedules(app: TaskApp): Promise<View> {
-  const rows = (await app.schedules())
-    .map((s) => {
+export async function schedules(app: TaskApp, base: string): Promise<View> {
+  const list = await app.schedules();
+  const lastJobs = await Promise.all(list.map((s) => (s.last ? app.backend.get(s.last.jobId) : undefined)));
+  const rows = list
+    .map((s, index) => {
       const spec = 'cron' in s.spec ? s.spec.cron : `every ${s.spec.every} ms`;
       const tz = 'cron' in s.spec ? (s.spec.tz ?? 'UTC') : '–';
       return `<tr><td>${e(s.id)}</td><td>${e(s.task)}</td><td><code>${e(spec)}</code></td><td>${e(tz)}</td>
-<td>${showTime(s.next)}</td><td><pre>${e(truncate(showJson(s.payload)))}</pre></td></tr>`;
+<td>${showTime(s.next)}</td><td>${showTime(s.last?.at)}</td><td>${lastOutcome(s.last?.jobId, lastJobs[index], base)}</td>
+<td><pre>${e(truncate(showJson(s.payload)))}</pre></td></tr>`;
     })
     .join('');
   return {
     status: 200,
     title: 'Schedules',
-    body: `<table><thead><tr><th>Id</th><th>Task</th><th>Spec</th><th>Time zone</th><th>Next fire</th><th>Payload</th></tr></thead>
-<tbody>${rows || '<tr><td colspan="6">No schedules.</td></tr>'}</tbody></table>`,
+    body: `<table><thead><tr><th>Id</th><th>Task</th><th>Spec</th><th>Time zone</th><th>Next fire</th><th>Last fire</th>
+<th>Last outcome</th><th>Payload</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="8">No schedules.</td></tr>'}</tbody></table>`,
   };
+}
+
+/** The status of the job a schedule's last tick enqueued, with its error when it failed. */
+function lastOutcome(id: string | undefined, record: JobRecord | undefined, base: string): string {
+  if (id === undefined) return '–';
+  if (!record) return `${e(truncate(id, 60))}: removed`;
+  const error = record.status === 'failed' && record.error ? `: ${e(truncate(record.error.message, 200))}` : '';
+  return `<span data-outcome="${e(record.status)}">${e(record.status)}</span>${error} (${jobLink(base, id)})`;
 }
 
 export function job(
@@ -131,6 +155,7 @@ export function job(
 <tr><th>Attempts</th><td>${record.attemptsMade}/${record.attempts}</td></tr>
 <tr><th>Created</th><td>${showTime(record.createdAt)}</td></tr><tr><th>Finished</th><td>${showTime(record.finishedAt)}</td></tr>
 </table>${record.status === 'failed' ? button(base, `/jobs/${encodeURIComponent(record.id)}/retry`, 'Retry') : ''}
+${FINISHED.has(record.status) ? button(base, `/jobs/${encodeURIComponent(record.id)}/delete`, 'Delete') : ''}
 <h2>Payload</h2><pre>${e(showJson(record.data.payload, 2))}</pre>${outcome}`,
   };
 }

@@ -12,6 +12,7 @@ import type {
   NewJob,
   Outcome,
   ProcessOptions,
+  RemoveResult,
   ScheduleRecord,
   TaskBackend,
   TaskStats,
@@ -104,10 +105,11 @@ export class MemoryBackend implements TaskBackend {
   readonly #options: Defined<MemoryBackendOptions>;
   readonly #jobs = new Map<string, Entry>();
   /**
-   * Ids of completed and cancelled jobs, oldest first from `#completedHead` (both states are final,
-   * so a FIFO array does: evicting from a `Set` would skip over its deleted slots every time).
+   * Completed and cancelled jobs, oldest first from `#completedHead` (both states are final, so a
+   * FIFO array does: evicting from a `Set` would skip over its deleted slots every time). Entries,
+   * not ids: a job removed and enqueued again under its id is not the entry evicted here.
    */
-  #completed: string[] = [];
+  #completed: Entry[] = [];
   #completedHead = 0;
   readonly #failed = new Set<string>();
   readonly #schedules = new Map<string, ScheduleEntry>();
@@ -215,6 +217,36 @@ export class MemoryBackend implements TaskBackend {
     this.#push(entry);
   }
 
+  async remove(id: string): Promise<RemoveResult> {
+    const entry = this.#jobs.get(id);
+    if (!entry) return 'not-found';
+    if (entry.record.status === 'active') return 'active';
+    entry.timer?.clear();
+    entry.record.status = 'unknown'; // a copy still in the run queue is skipped
+    this.#jobs.delete(id);
+    this.#failed.delete(id);
+    if (entry.waiters) {
+      const error = new TaskError('ERR_NOT_FOUND', `Job \`${id}\` was removed before it finished`);
+      for (const waiter of entry.waiters) waiter(error);
+      entry.waiters = undefined;
+    }
+    return 'removed';
+  }
+
+  async pause(): Promise<void> {
+    this.#assertOpen();
+    this.#queue.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.#assertOpen();
+    this.#queue.resume();
+  }
+
+  async isPaused(): Promise<boolean> {
+    return this.#queue.paused;
+  }
+
   async upsertSchedule(schedule: ScheduleRecord, template: ScheduleEntry['template']): Promise<void> {
     this.#assertOpen();
     const key = JSON.stringify([schedule.spec, schedule.task, schedule.payload, template]);
@@ -222,6 +254,7 @@ export class MemoryBackend implements TaskBackend {
     if (current?.key === key) return; // identical: keep the running timer, so re-registering never skips or doubles a tick
     current?.timer?.clear();
     const entry: ScheduleEntry = { record: jsonCopy(schedule), template: jsonCopy(template), key };
+    if (current?.record.last) entry.record.last = current.record.last;
     this.#schedules.set(schedule.id, entry);
     this.#arm(entry);
   }
@@ -235,7 +268,7 @@ export class MemoryBackend implements TaskBackend {
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
-    return [...this.#schedules.values()].map((entry) => ({ ...entry.record }));
+    return [...this.#schedules.values()].map((entry) => jsonCopy(entry.record));
   }
 
   async ping(signal: AbortSignal): Promise<void> {
@@ -318,18 +351,19 @@ export class MemoryBackend implements TaskBackend {
     entry.record.status = status;
     entry.record.finishedAt = Date.now();
     if (status === 'failed') this.#keepFailed(entry.record.id);
-    else this.#keepCompleted(entry.record.id); // cancelled jobs share the completed jobs' retention
+    else this.#keepCompleted(entry); // cancelled jobs share the completed jobs' retention
     if (entry.waiters) {
       for (const waiter of entry.waiters) waiter();
       entry.waiters = undefined;
     }
   }
 
-  #keepCompleted(id: string): void {
+  #keepCompleted(entry: Entry): void {
     const ids = this.#completed;
-    ids.push(id);
+    ids.push(entry);
     while (ids.length - this.#completedHead > this.#options.keepCompleted) {
-      this.#jobs.delete(ids[this.#completedHead]!);
+      const old = ids[this.#completedHead]!;
+      if (this.#jobs.get(old.record.id) === old) this.#jobs.delete(old.record.id);
       this.#completedHead += 1;
     }
     if (this.#completedHead >= 1024 && this.#completedHead * 2 >= ids.length) {
@@ -358,6 +392,7 @@ export class MemoryBackend implements TaskBackend {
         if (this.#schedules.get(entry.record.id) !== entry || this.#closed) return;
         const { data, attempts, priority } = entry.template;
         const job = { id: `sched-${entry.record.id}-${next}`, data, delay: 0, attempts };
+        entry.record.last = { at: next, jobId: job.id };
         void this.add(priority === undefined ? job : { ...job, priority }).catch(() => {});
         this.#arm(entry);
       },

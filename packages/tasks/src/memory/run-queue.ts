@@ -20,6 +20,7 @@ export class RunQueue<T> {
   concurrency = 1;
   readonly #run: (item: T) => Promise<void>;
   #started = false;
+  #paused = false;
   #running = 0;
   #size = 0;
   readonly #buckets = new Map<number, Bucket<T>>();
@@ -59,6 +60,22 @@ export class RunQueue<T> {
     this.#drain();
   }
 
+  /** Whether starts are paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Starts nothing more until `resume()`; running items go on. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Starts items again after `pause()`. */
+  resume(): void {
+    this.#paused = false;
+    this.#drain();
+  }
+
   /** Drops every waiting item; running ones go on. */
   clear(): void {
     this.#buckets.clear();
@@ -74,7 +91,7 @@ export class RunQueue<T> {
   }
 
   #drain(): void {
-    while (this.#started && this.#running < this.concurrency && this.#size > 0) {
+    while (this.#started && !this.#paused && this.#running < this.concurrency && this.#size > 0) {
       const item = this.#shift();
       this.#running += 1;
       this.#run(item).then(this.#finished, this.#finished);

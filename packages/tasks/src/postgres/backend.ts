@@ -37,6 +37,7 @@ import type {
   NewJob,
   Outcome,
   ProcessOptions,
+  RemoveResult,
   ScheduleRecord,
   TaskBackend,
   TaskStats,
@@ -371,6 +372,33 @@ export class PostgresBackend implements TaskBackend {
     const rows = await this.#query(`retry job \`${id}\``, this.#sql.retry, [this.#options.queueName, id, Date.now()]);
     if (rows.length === 0) throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
     this.#notifier.send('n');
+  }
+
+  async remove(id: string): Promise<RemoveResult> {
+    const rows = (await this.#query(`remove job \`${id}\``, this.#sql.remove, [
+      this.#options.queueName,
+      id,
+    ])) as unknown as { status: string; removed: boolean }[];
+    const row = rows[0];
+    if (!row) return 'not-found';
+    if (!row.removed) return 'active';
+    this.#waiters.kick(id);
+    return 'removed';
+  }
+
+  async pause(): Promise<void> {
+    await this.#query('pause the queue', this.#sql.pause, [this.#options.queueName]);
+  }
+
+  async resume(): Promise<void> {
+    const rows = await this.#query('resume the queue', this.#sql.resume, [this.#options.queueName]);
+    if (rows.length > 0) this.#notifier.send('n'); // workers of every process claim again
+  }
+
+  async isPaused(): Promise<boolean> {
+    return (
+      (await this.#query('read whether the queue is paused', this.#sql.paused, [this.#options.queueName])).length > 0
+    );
   }
 
   async upsertSchedule(

@@ -43,6 +43,8 @@ export function toScheduleRecord(row: {
   task: string;
   payload: unknown;
   next_at: number;
+  last_at?: number | null;
+  last_job?: string | null;
 }): ScheduleRecord {
   return {
     id: row.id,
@@ -50,6 +52,7 @@ export function toScheduleRecord(row: {
     task: row.task,
     payload: row.payload ?? undefined,
     next: Number(row.next_at),
+    ...(row.last_at == null || row.last_job == null ? {} : { last: { at: Number(row.last_at), jobId: row.last_job } }),
   };
 }
 

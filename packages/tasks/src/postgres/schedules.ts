@@ -79,9 +79,10 @@ export class PgScheduler {
         const due = (await client.query(sql.dueSchedules, [queue, now])).rows as DueRow[];
         for (const row of due) {
           const { data, attempts, priority } = row.template;
+          const id = `sched-${row.id}-${row.next_at}`;
           await client.query(sql.insert, [
             queue,
-            `sched-${row.id}-${row.next_at}`,
+            id,
             JSON.stringify(data),
             priority ?? 0,
             now,
@@ -90,7 +91,8 @@ export class PgScheduler {
             channel,
             'n',
           ]);
-          await client.query(sql.advanceSchedule, [queue, row.id, nextFireTime(row.spec, Math.max(now, row.next_at))]);
+          const next = nextFireTime(row.spec, Math.max(now, row.next_at));
+          await client.query(sql.advanceSchedule, [queue, row.id, next, row.next_at, id]);
         }
       },
       wait,

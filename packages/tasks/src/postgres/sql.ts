@@ -48,6 +48,14 @@ CREATE TABLE IF NOT EXISTS ${s}.schedules (
   PRIMARY KEY (queue, id)
 );
 CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.paused (queue text PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS ${s}.schedule_fired (
+  queue text NOT NULL,
+  id text NOT NULL,
+  at bigint NOT NULL,
+  job text NOT NULL,
+  PRIMARY KEY (queue, id)
+);
 INSERT INTO ${s}.meta (key, value) VALUES ('version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO NOTHING;
 `;
 }
@@ -56,6 +64,13 @@ const JOB_COLUMNS = 'id, data, status, run_at, attempts, attempts_made, created_
 
 /** The statements of one schema. `$1` is always the queue name. */
 export function statements(s: string) {
+  return { ...writeStatements(s), ...workerStatements(s), ...viewStatements(s), ...scheduleStatements(s) };
+}
+
+export type Statements = ReturnType<typeof statements>;
+
+/** Enqueue, read, and what a caller does to one job. */
+function writeStatements(s: string) {
   return {
     /** $2 id, $3 data, $4 priority, $5 run_at, $6 attempts, $7 created_at, $8 channel, $9 notify payload ('' = none). */
     insert: `WITH added AS (
@@ -79,12 +94,34 @@ export function statements(s: string) {
 )
 SELECT added.id, w.n FROM added CROSS JOIN (SELECT count(*) AS n FROM woken) w`,
     get: `SELECT ${JOB_COLUMNS} FROM ${s}.jobs WHERE queue = $1 AND id = $2`,
-    /** $2 ids: those in a final state. */
-    finished: `SELECT ${JOB_COLUMNS} FROM ${s}.jobs WHERE queue = $1 AND id = ANY($2::text[]) AND status IN ('completed', 'failed', 'cancelled')`,
-    /** $2 worker, $3 now, $4 lease, $5 how many. */
+    /** $2 ids: those in a final state, and those gone (every column but `id` null). */
+    finished: `SELECT w.id, j.data, j.status, j.run_at, j.attempts, j.attempts_made, j.created_at, j.finished_at,
+  j.result, j.error FROM unnest($2::text[]) AS w(id) LEFT JOIN ${s}.jobs j ON j.queue = $1 AND j.id = w.id
+WHERE j.id IS NULL OR j.status IN ('completed', 'failed', 'cancelled')`,
+    /** $2 id, $3 now: the state the job was in when cancelled (no row: nothing to cancel). */
+    cancel: `UPDATE ${s}.jobs j SET status = 'cancelled', finished_at = $3, run_at = j.run_at
+FROM (SELECT id, status FROM ${s}.jobs WHERE queue = $1 AND id = $2 AND status IN ('queued', 'active') FOR UPDATE) old
+WHERE j.queue = $1 AND j.id = old.id
+RETURNING old.status`,
+    /** $2 id, $3 now. */
+    retry: `UPDATE ${s}.jobs SET status = 'queued', attempts_made = 0, stalls = 0, error = NULL, finished_at = NULL,
+  result = NULL, run_at = $3, locked_by = NULL, locked_until = NULL
+WHERE queue = $1 AND id = $2 AND status = 'failed' RETURNING id`,
+    /** $2 id: the job's status (no row: no such job), and whether it was deleted (not while active). */
+    remove: `WITH target AS (SELECT id, status FROM ${s}.jobs WHERE queue = $1 AND id = $2 FOR UPDATE),
+gone AS (DELETE FROM ${s}.jobs j USING target t WHERE j.queue = $1 AND j.id = t.id AND t.status <> 'active' RETURNING j.id)
+SELECT target.status, EXISTS (SELECT 1 FROM gone) AS removed FROM target`,
+  };
+}
+
+/** What workers run: claims, outcomes, leases. */
+function workerStatements(s: string) {
+  return {
+    /** $2 worker, $3 now, $4 lease, $5 how many. Nothing while the queue is paused. */
     claim: `UPDATE ${s}.jobs j SET status = 'active', locked_by = $2, locked_until = $3::bigint + $4::bigint
 FROM (
   SELECT id FROM ${s}.jobs WHERE queue = $1 AND status = 'queued' AND run_at <= $3
+    AND NOT EXISTS (SELECT 1 FROM ${s}.paused WHERE queue = $1)
   ORDER BY priority, run_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED
 ) next
 WHERE j.queue = $1 AND j.id = next.id
@@ -121,15 +158,12 @@ WHERE queue = $1 AND locked_by = $2 AND status = 'active' AND NOT (id = ANY($3::
   stalls = stalls + 1, run_at = $2, locked_by = NULL, locked_until = NULL
 WHERE queue = $1 AND status = 'active' AND locked_until < $2
 RETURNING status`,
-    /** $2 id, $3 now: the state the job was in when cancelled (no row: nothing to cancel). */
-    cancel: `UPDATE ${s}.jobs j SET status = 'cancelled', finished_at = $3, run_at = j.run_at
-FROM (SELECT id, status FROM ${s}.jobs WHERE queue = $1 AND id = $2 AND status IN ('queued', 'active') FOR UPDATE) old
-WHERE j.queue = $1 AND j.id = old.id
-RETURNING old.status`,
-    /** $2 id, $3 now. */
-    retry: `UPDATE ${s}.jobs SET status = 'queued', attempts_made = 0, stalls = 0, error = NULL, finished_at = NULL,
-  result = NULL, run_at = $3, locked_by = NULL, locked_until = NULL
-WHERE queue = $1 AND id = $2 AND status = 'failed' RETURNING id`,
+  };
+}
+
+/** Counts, lists, retention and pausing: what the app and the dashboard read. */
+function viewStatements(s: string) {
+  return {
     /** $2 now. */
     stats: `SELECT status, (status = 'queued' AND run_at > $2) AS later, count(*)::int AS n
 FROM ${s}.jobs WHERE queue = $1 GROUP BY 1, 2`,
@@ -142,21 +176,33 @@ ORDER BY coalesce(finished_at, created_at) DESC, seq DESC OFFSET $5 LIMIT $6`,
     trim: `DELETE FROM ${s}.jobs WHERE queue = $1 AND status = ANY($2::text[]) AND finished_at < (
   SELECT finished_at FROM ${s}.jobs WHERE queue = $1 AND status = ANY($2::text[])
   ORDER BY finished_at DESC OFFSET $3 LIMIT 1)`,
+    pause: `INSERT INTO ${s}.paused (queue) VALUES ($1) ON CONFLICT (queue) DO NOTHING`,
+    resume: `DELETE FROM ${s}.paused WHERE queue = $1 RETURNING queue`,
+    paused: `SELECT queue FROM ${s}.paused WHERE queue = $1`,
+  };
+}
+
+/** Periodic schedules: stored with their next fire time (and their last tick), fired under a row lock. */
+function scheduleStatements(s: string) {
+  return {
     /** $2 id, $3 spec, $4 task, $5 payload, $6 template, $7 key, $8 next_at. */
     upsertSchedule: `INSERT INTO ${s}.schedules (queue, id, spec, task, payload, template, key, next_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (queue, id) DO UPDATE SET spec = EXCLUDED.spec, task = EXCLUDED.task, payload = EXCLUDED.payload,
   template = EXCLUDED.template, key = EXCLUDED.key, next_at = EXCLUDED.next_at
 WHERE ${s}.schedules.key <> EXCLUDED.key`,
-    removeSchedule: `DELETE FROM ${s}.schedules WHERE queue = $1 AND id = $2 RETURNING id`,
-    schedules: `SELECT id, spec, task, payload, next_at::float8 AS next_at FROM ${s}.schedules WHERE queue = $1 ORDER BY id`,
+    removeSchedule: `WITH forgotten AS (DELETE FROM ${s}.schedule_fired WHERE queue = $1 AND id = $2)
+DELETE FROM ${s}.schedules WHERE queue = $1 AND id = $2 RETURNING id`,
+    schedules: `SELECT s.id, s.spec, s.task, s.payload, s.next_at::float8 AS next_at, f.at::float8 AS last_at, f.job AS last_job
+FROM ${s}.schedules s LEFT JOIN ${s}.schedule_fired f ON f.queue = s.queue AND f.id = s.id WHERE s.queue = $1 ORDER BY s.id`,
     /** Due schedules, locked so that one worker fires each tick. $2 now. */
     dueSchedules: `SELECT id, spec, template, next_at::float8 AS next_at FROM ${s}.schedules
 WHERE queue = $1 AND next_at <= $2 FOR UPDATE SKIP LOCKED`,
-    /** $2 id, $3 next_at. */
-    advanceSchedule: `UPDATE ${s}.schedules SET next_at = $3 WHERE queue = $1 AND id = $2`,
+    /** $2 id, $3 next_at, $4 the tick fired, $5 its job's id. */
+    advanceSchedule: `WITH fired AS (
+  INSERT INTO ${s}.schedule_fired (queue, id, at, job) VALUES ($1, $2, $4, $5)
+  ON CONFLICT (queue, id) DO UPDATE SET at = EXCLUDED.at, job = EXCLUDED.job
+) UPDATE ${s}.schedules SET next_at = $3 WHERE queue = $1 AND id = $2`,
     nextSchedule: `SELECT min(next_at)::float8 AS at FROM ${s}.schedules WHERE queue = $1`,
   };
 }
-
-export type Statements = ReturnType<typeof statements>;

@@ -1,4 +1,4 @@
-import type { TaskError } from '../errors.js';
+import { TaskError } from '../errors.js';
 import type { JobRecord } from '../types.js';
 import type { PgRunner } from './connection.js';
 import { type JobRow, toRecord } from './records.js';
@@ -19,7 +19,7 @@ interface Waiter {
 
 /**
  * `result()` waits of this process: one query every `interval` ms asks for all of them at once
- * which jobs reached a final state, and a job finished or cancelled by this process is asked
+ * which jobs reached a final state (or were removed), and a job finished or cancelled by this process is asked
  * about at once (`kick`). Waits go on through an outage: their own timeout bounds them.
  */
 export class PgWaiters {
@@ -112,6 +112,11 @@ export class PgWaiters {
           const set = this.#waiting.get(row.id);
           if (!set) continue;
           this.#waiting.delete(row.id);
+          if ((row.status as string | null) === null) {
+            const gone = new TaskError('ERR_NOT_FOUND', `Job \`${row.id}\` was removed before it finished`);
+            for (const waiter of set) waiter.reject(gone);
+            continue;
+          }
           const record = toRecord(row, now);
           for (const waiter of set) waiter.resolve(record);
         }

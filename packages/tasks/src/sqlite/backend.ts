@@ -13,6 +13,7 @@ import type {
   NewJob,
   Outcome,
   ProcessOptions,
+  RemoveResult,
   ScheduleRecord,
   TaskBackend,
   TaskStats,
@@ -452,6 +453,24 @@ export class SqliteBackend implements TaskBackend {
     const moved = await this.#call(`retry job \`${id}\``, ({ jobs }) => jobs.retry(id, Date.now()));
     if (!moved) throw new TaskError('ERR_NOT_FOUND', `No failed job \`${id}\` to retry`);
     notifyAdded(this.#key);
+  }
+
+  async remove(id: string): Promise<RemoveResult> {
+    const result = await this.#call(`remove job \`${id}\``, ({ jobs }) => jobs.remove(id), true);
+    if (result === 'removed') notifyFinished(this.#key, [id]); // its waiters in this process read it: gone
+    return result;
+  }
+
+  async pause(): Promise<void> {
+    await this.#call('pause the queue', ({ jobs }) => jobs.setPaused(true));
+  }
+
+  async resume(): Promise<void> {
+    if (await this.#call('resume the queue', ({ jobs }) => jobs.setPaused(false))) notifyAdded(this.#key);
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.#call('read whether the queue is paused', ({ jobs }) => jobs.paused());
   }
 
   async upsertSchedule(

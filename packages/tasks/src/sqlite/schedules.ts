@@ -19,6 +19,8 @@ interface ScheduleRow {
   template: string;
   key: string;
   next: number;
+  last_at: number | null;
+  last_job: string | null;
 }
 
 /** The periodic schedules of one queue: stored with their next fire time, fired in a write transaction. */
@@ -37,7 +39,15 @@ export class ScheduleStore {
            payload = excluded.payload, template = excluded.template, key = excluded.key, next = excluded.next`,
       ),
       remove: db.prepare(`DELETE FROM adv_tasks_schedules WHERE queue = ? AND id = ?`),
-      all: db.prepare(`SELECT * FROM adv_tasks_schedules WHERE queue = ? ORDER BY id`),
+      forget: db.prepare(`DELETE FROM adv_tasks_schedule_fired WHERE queue = ? AND id = ?`),
+      all: db.prepare(
+        `SELECT s.*, f.at AS last_at, f.job AS last_job FROM adv_tasks_schedules s
+         LEFT JOIN adv_tasks_schedule_fired f ON f.queue = s.queue AND f.id = s.id WHERE s.queue = ? ORDER BY s.id`,
+      ),
+      fired: db.prepare(
+        `INSERT INTO adv_tasks_schedule_fired (queue, id, at, job) VALUES (?, ?, ?, ?)
+         ON CONFLICT (queue, id) DO UPDATE SET at = excluded.at, job = excluded.job`,
+      ),
       due: db.prepare(`SELECT * FROM adv_tasks_schedules WHERE queue = ? AND next <= ?`),
       setNext: db.prepare(`UPDATE adv_tasks_schedules SET next = ? WHERE queue = ? AND id = ?`),
       nextFire: db.prepare(`SELECT min(next) FROM adv_tasks_schedules WHERE queue = ?`).pluck(),
@@ -62,6 +72,7 @@ export class ScheduleStore {
   }
 
   remove(id: string): boolean {
+    this.#s.forget!.run(this.queue, id);
     return this.#s.remove!.run(this.queue, id).changes > 0;
   }
 
@@ -72,6 +83,7 @@ export class ScheduleStore {
       task: row.task,
       payload: row.payload === null ? undefined : JSON.parse(row.payload),
       next: row.next,
+      ...(row.last_at === null || row.last_job === null ? {} : { last: { at: row.last_at, jobId: row.last_job } }),
     }));
   }
 
@@ -84,8 +96,10 @@ export class ScheduleStore {
     const jobs: (NewJob & { id: string })[] = [];
     for (const row of this.#s.due!.all(this.queue, now) as ScheduleRow[]) {
       const template = JSON.parse(row.template) as ScheduleTemplate;
+      const id = `sched-${row.id}-${row.next}`;
+      this.#s.fired!.run(this.queue, row.id, row.next, id);
       jobs.push({
-        id: `sched-${row.id}-${row.next}`,
+        id,
         data: template.data,
         delay: 0,
         attempts: template.attempts,

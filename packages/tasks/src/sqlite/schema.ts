@@ -41,6 +41,15 @@ export const SCHEMA: readonly string[] = [
     next INTEGER NOT NULL,
     PRIMARY KEY (queue, id)
   )`,
+  // Added later (same schema version: created where missing, nothing else changes).
+  `CREATE TABLE IF NOT EXISTS adv_tasks_paused (queue TEXT PRIMARY KEY)`,
+  `CREATE TABLE IF NOT EXISTS adv_tasks_schedule_fired (
+    queue TEXT NOT NULL,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    PRIMARY KEY (queue, id)
+  )`,
   `INSERT INTO adv_tasks_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT (key) DO NOTHING`,
 ];
 

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SerializedError } from '../errors.js';
-import type { JobData, JobRecord, JobStatus, ListableState, NewJob, TaskStats } from '../types.js';
+import type { JobData, JobRecord, JobStatus, ListableState, NewJob, RemoveResult, TaskStats } from '../types.js';
 import type { Connection } from './connection.js';
 import { INSERT_JOB } from './schema.js';
 
@@ -113,6 +113,11 @@ export class JobStore {
            finished_at = NULL, error = NULL, result = NULL
          WHERE ${q} AND id = @id AND state = 'failed'`,
       ),
+      state: prepare(`SELECT state FROM adv_tasks_jobs WHERE ${q} AND id = @id`).pluck(),
+      remove: prepare(`DELETE FROM adv_tasks_jobs WHERE ${q} AND id = @id AND state <> 'active'`),
+      paused: prepare(`SELECT 1 FROM adv_tasks_paused WHERE queue = @queue`).pluck(),
+      pause: prepare(`INSERT INTO adv_tasks_paused (queue) VALUES (@queue) ON CONFLICT (queue) DO NOTHING`),
+      resume: prepare(`DELETE FROM adv_tasks_paused WHERE queue = @queue`),
       counts: prepare(`SELECT state, count(*) AS n FROM adv_tasks_jobs WHERE ${q} GROUP BY state`),
       listByCreated: prepare(
         `SELECT ${COLUMNS} FROM adv_tasks_jobs WHERE ${q} AND state = @state
@@ -126,8 +131,10 @@ export class JobStore {
         `SELECT run_at FROM adv_tasks_jobs WHERE ${q} AND state = @state ORDER BY run_at DESC LIMIT 1 OFFSET @keep`,
       ).pluck(),
       prune: prepare(`DELETE FROM adv_tasks_jobs WHERE ${q} AND state = @state AND run_at < @cutoff`),
+      // Finished, or gone (removed): either way its waiters have something to read.
       finished: prepare(
-        `SELECT id FROM adv_tasks_jobs WHERE ${q} AND ${FINISHED} AND id IN (SELECT value FROM json_each(@ids))`,
+        `SELECT value FROM json_each(@ids) WHERE NOT EXISTS (
+           SELECT 1 FROM adv_tasks_jobs WHERE ${q} AND id = value AND NOT (${FINISHED}))`,
       ).pluck(),
     };
   }
@@ -168,7 +175,7 @@ export class JobStore {
   claim(limit: number, now: number, until: number, worker: string): ClaimedRow[] {
     const queue = this.queue;
     this.#s.promote!.run({ queue, now });
-    if (limit <= 0) return [];
+    if (limit <= 0 || this.paused()) return [];
     const rows = this.#s.ready!.all({ queue, limit }) as ClaimedRow[];
     if (rows.length === 0) return rows;
     this.#s.claim!.run({ until, worker, seqs: JSON.stringify(rows.map((row) => row.seq)) });
@@ -244,6 +251,25 @@ export class JobStore {
     return this.#s.cancel!.run({ queue: this.queue, id, now }).changes > 0;
   }
 
+  /** Deletes a job that is not active (run it in a write transaction). */
+  remove(id: string): RemoveResult {
+    const state = this.#s.state!.get({ queue: this.queue, id }) as string | undefined;
+    if (state === undefined) return 'not-found';
+    if (state === 'active') return 'active';
+    this.#s.remove!.run({ queue: this.queue, id });
+    return 'removed';
+  }
+
+  /** Whether the queue is paused (workers claim nothing). */
+  paused(): boolean {
+    return this.#s.paused!.get({ queue: this.queue }) !== undefined;
+  }
+
+  /** Pauses (`true`) or resumes the queue; returns whether that changed anything. */
+  setPaused(paused: boolean): boolean {
+    return (paused ? this.#s.pause! : this.#s.resume!).run({ queue: this.queue }).changes > 0;
+  }
+
   retry(id: string, now: number): boolean {
     return this.#s.retry!.run({ queue: this.queue, id, now }).changes > 0;
   }
@@ -274,7 +300,7 @@ export class JobStore {
     if (cutoff !== undefined) this.#s.prune!.run({ queue: this.queue, state, cutoff });
   }
 
-  /** Which of `ids` are finished (completed, failed or cancelled). */
+  /** Which of `ids` are finished (completed, failed or cancelled) or no longer exist. */
   finishedAmong(ids: readonly string[]): string[] {
     return this.#s.finished!.all({ queue: this.queue, ids: JSON.stringify(ids) }) as string[];
   }

@@ -14,6 +14,7 @@
  * ```
  */
 import { TaskError } from '../errors.js';
+import { pauseTests, removeTests, scheduleViewTests } from './admin.js';
 import { jobTests } from './jobs.js';
 import { type BackendContractOptions, resolveContractOptions } from './options.js';
 import { type BackendFactory, contractTest, type TestRunner } from './runner.js';
@@ -23,7 +24,7 @@ export type { BackendContractOptions } from './options.js';
 export type { BackendFactory, TestRunner } from './runner.js';
 
 /**
- * Registers the task backend contract (28 tests; the slowest wait a second or two for
+ * Registers the task backend contract (33 tests; the slowest wait a second or two for
  * delays, rate limits and schedules) under `describe('task backend contract: <name>')`.
  * `factory` builds a fresh backend for each app a test opens: for a backend shared across
  * processes, give each a fresh queue (or schema, or file). Throws `ERR_INVALID_OPTION` on bad
@@ -41,5 +42,8 @@ export function backendContract(runner: TestRunner, factory: BackendFactory, opt
     const test = contractTest(runner, factory, resolved.timeout);
     jobTests(test, resolved);
     workflowTests(test);
+    removeTests(test);
+    pauseTests(test);
+    scheduleViewTests(test);
   });
 }

@@ -14,6 +14,7 @@ import {
   staticUrl,
 } from '@adv/deploy';
 import { requestLogger } from '@adv/deploy/logging';
+import type { Storage } from '@adv/deploy/media';
 import { createMetrics, type Metrics } from '@adv/deploy/metrics';
 import { compose, type Handler, type Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
@@ -27,6 +28,7 @@ import { errorPages } from './http/errors.js';
 import { current, localeMiddleware, setDefaultTimeZone } from './i18n.js';
 import { mailerFor } from './jobs/mail.js';
 import { createTasks, type DemoTasks } from './jobs/tasks.js';
+import { createMedia, type DemoMedia } from './media.js';
 import { fromRoot } from './paths.js';
 import { dependencyReadiness } from './readiness.js';
 import { ARTICLE_SOCKET_PATH, articleConsumer, createLayer } from './realtime.js';
@@ -71,6 +73,8 @@ export interface Demo {
   db: SqlDatabase;
   cache: Cache;
   tasks: DemoTasks;
+  /** Uploaded images: storage (disk or S3), upload limits, serving. */
+  media: DemoMedia;
   /** The channel layer (groups of open pages). */
   layer: ChannelLayer;
   /** WebSocket consumers by path, for `serve({ websocket })`. */
@@ -106,6 +110,8 @@ export interface DemoOptions {
   processTasks?: boolean;
   /** The database; `{ file: ':memory:' }` for a throwaway one. @defaultValue `config.database` (DATABASE_URL, else `<dataDir>/board.sqlite3`) */
   database?: DatabaseLocation;
+  /** Where uploaded images are stored. @defaultValue `storageFromUrl(MEDIA_STORAGE_URL, { root: MEDIA_ROOT })` */
+  mediaStorage?: Storage;
 }
 
 /** Builds the demo app from its configuration. */
@@ -126,6 +132,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   let baseUrl = `http://${config.host}:${config.port}`;
   // The channel layer carries comments and export progress to open pages (Redis with REDIS_URL).
   const layer = createLayer(config.redisUrl);
+  // Uploaded images: on disk (MEDIA_ROOT) by default, in S3 with MEDIA_STORAGE_URL.
+  const media = createMedia(config, options.mediaStorage);
   const tasks = createTasks({
     board,
     cache,
@@ -141,6 +149,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     digest: { cron: config.digestCron, timeZone: config.timeZone, to: config.digestTo },
     backup: ownsBackups ? config.backup : undefined,
     maintenance: config.maintenance,
+    media: { storage: media.storage, maxPixels: config.media.maxPixels, backupRoot: media.diskRoot },
   });
   // Every web process also works the queue (in-process backend: the only way; BullMQ: each
   // process takes its share). A dedicated worker is `adv-tasks worker` on the same tasks.
@@ -179,6 +188,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     engine,
     tasks,
     cache,
+    media,
     exportDir: join(config.dataDir, 'exports'),
     logger,
     dependencyTimeoutMs: config.dependencyTimeoutMs,
@@ -277,6 +287,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     security,
     allowedMethods,
     serveStatic({ root: config.staticRoot, prefix: settings.STATIC_URL }),
+    // Uploaded images under MEDIA_URL (nginx serves them itself in front of one machine's disk).
+    media.middleware,
     csrfMiddleware(settings),
     errorPages(logger, config.debug),
     localeMiddleware,
@@ -293,6 +305,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     db,
     cache,
     tasks,
+    media,
     layer,
     websocket: {
       // @adv/async checks the Host header itself; when X-Forwarded-Host is trusted (the Host header

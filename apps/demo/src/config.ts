@@ -39,6 +39,14 @@ export const demoSettingsShape = {
     .optional(),
   /** PostgreSQL connections each process keeps in its pool. */
   DATABASE_POOL_SIZE: int(10, 1),
+  /**
+   * Where uploaded images go: unset keeps them on disk in MEDIA_ROOT (default `DATA_DIR/media`),
+   * one machine's setup; `s3://bucket/prefix/?region=…` or `s3+https://KEY:SECRET@host/bucket/`
+   * puts them in S3 (or an S3-compatible server), which several machines share.
+   */
+  MEDIA_STORAGE_URL: z.string().optional(),
+  /** Largest image (width x height, in pixels) the thumbnail task decodes; a larger one fails (a decompression bomb). */
+  THUMBNAIL_MAX_PIXELS: int(40_000_000, 1),
   /** With it, cache, tasks and the channel layer move to Redis and several processes can share the work. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /**
@@ -123,6 +131,14 @@ export interface DemoConfig {
   backup: { cron: string; keep: number; maxAgeHours: number; dir: string };
   digestTo: string;
   maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
+  /** Uploaded images: where (MEDIA_ROOT on disk unless MEDIA_STORAGE_URL), under which URL, how large. */
+  media: {
+    root: string;
+    url: string;
+    storageUrl: string | undefined;
+    maxUploadBytes: number;
+    maxPixels: number;
+  };
   exportChunkDelayMs: number;
   pageCacheSeconds: number;
   /** DEPENDENCY_TIMEOUT_MS: the bound on a request's calls to the cache, queue and channel layer. */
@@ -197,6 +213,13 @@ export function loadConfig(
       exportKeepHours: settings.EXPORT_KEEP_HOURS,
       outboxKeepDays: settings.OUTBOX_KEEP_DAYS,
       taskResultsKeep: settings.TASK_RESULTS_KEEP,
+    },
+    media: {
+      root: settings.MEDIA_ROOT ?? join(dataDir, 'media'),
+      url: settings.MEDIA_URL,
+      storageUrl: settings.MEDIA_STORAGE_URL?.trim() || undefined,
+      maxUploadBytes: settings.MEDIA_MAX_UPLOAD_BYTES,
+      maxPixels: settings.THUMBNAIL_MAX_PIXELS,
     },
     exportChunkDelayMs: settings.EXPORT_CHUNK_DELAY_MS,
     pageCacheSeconds: settings.PAGE_CACHE_SECONDS,

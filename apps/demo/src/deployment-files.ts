@@ -22,6 +22,9 @@ export function deploymentFiles(): Record<string, string> {
     serverName: ['board.example.com'],
     upstreams: ['127.0.0.1:3000'],
     staticRoot: '/srv/adv-demo/dist/static',
+    // Uploaded images on this machine's disk (MEDIA_ROOT, by default DATA_DIR/media), served by
+    // nginx with serveMedia's headers; with MEDIA_STORAGE_URL (S3) drop it: the app serves them.
+    mediaRoot: '/srv/adv-demo/data/media',
   });
   return { Dockerfile: dockerfile, 'deploy/nginx.conf': nginx };
 }

@@ -5,12 +5,14 @@ import { Readable } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
 import type { Liquid } from 'liquidjs';
 import type { Board } from './board.js';
+import { readArticleForm } from './http/article-form.js';
 import { readForm } from './http/forms.js';
 import { type BoundedOptions, bounded, orFallback, ServiceUnavailableError } from './http/outage.js';
 import { Router } from './http/router.js';
 import { current, setLanguage, t } from './i18n.js';
 import type { DemoTasks, ExportStatus } from './jobs/tasks.js';
 import { exportStatusKey } from './jobs/tasks.js';
+import type { DemoMedia } from './media.js';
 import { renderPage } from './views/render.js';
 
 /** What the routes need. */
@@ -24,6 +26,8 @@ export interface RouteDeps {
     incr(key: string, by?: number): Promise<number>;
     delete(key: string): Promise<unknown>;
   };
+  /** Uploaded images: the new-article form stores them, the article page links them. */
+  media: DemoMedia;
   exportDir: string;
   logger: Logger;
   /** The bound on each call to the cache and the queue (DEPENDENCY_TIMEOUT_MS). */
@@ -70,17 +74,30 @@ export function createRoutes(deps: RouteDeps): Routes {
   router.add('GET', '/articles/new', (request) => page(request, 'new-article', { form: {}, errors: [] }));
 
   router.add('POST', '/articles', async (request) => {
-    const form = await readForm<{ author: string; email: string; title: string; body: string }>(request, [
-      { name: 'author', label: 'form.name', max: 80 },
-      { name: 'email', label: 'form.email', max: 120, email: true },
-      { name: 'title', label: 'form.title', max: 160 },
-      { name: 'body', label: 'form.body', max: 20_000 },
-    ]);
-    if (!form.ok) return page(request, 'new-article', { form: form.values, errors: form.errors }, { status: 400 });
+    const form = await readArticleForm(request, deps.media);
+    if (!form.ok) {
+      const init = { status: form.status, ...(form.headers ? { headers: form.headers } : {}) };
+      return page(request, 'new-article', { form: form.values, errors: form.errors }, init);
+    }
     const { author, email, title, body } = form.data;
-    const article = await board.createArticle({ title, body, authorName: author, authorEmail: email });
+    const article = await board.createArticle({
+      title,
+      body,
+      authorName: author,
+      authorEmail: email,
+      image: form.image,
+    });
     return redirect(`${current().prefix}/articles/${article.id}`);
   });
+
+  /** The article's image for the page: the thumbnail once the task made it, the original until then. */
+  const imageOf = (article: { image: string | null; thumbnail: string | null }) =>
+    article.image === null
+      ? undefined
+      : {
+          original: deps.media.url(article.image),
+          thumbnail: article.thumbnail === null ? undefined : deps.media.url(article.thumbnail),
+        };
 
   const articleId = (raw: string | undefined) => (/^\d{1,12}$/.test(raw ?? '') ? Number(raw) : Number.NaN);
 
@@ -95,6 +112,7 @@ export function createRoutes(deps: RouteDeps): Routes {
     );
     return page(request, 'article', {
       article,
+      image: imageOf(article),
       comments: await board.comments.forArticle(article.id),
       views,
       form: {},
@@ -133,7 +151,7 @@ export function createRoutes(deps: RouteDeps): Routes {
       return page(
         request,
         'article',
-        { article, comments, views, form: form.values, errors: form.errors },
+        { article, image: imageOf(article), comments, views, form: form.values, errors: form.errors },
         { status: 400 },
       );
     }

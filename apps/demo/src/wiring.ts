@@ -1,8 +1,8 @@
 import { onCommit, postSave } from '@adv/signals';
 import type { CacheLike, GroupSender, Logger, TagInvalidator } from '@adv/types';
 import type { Board } from './board.js';
-import type { Comment } from './db/repositories.js';
-import type { DemoTasks } from './jobs/tasks.js';
+import type { Article, Comment } from './db/repositories.js';
+import { type DemoTasks, thumbnailJobId } from './jobs/tasks.js';
 
 /** Cache tags the pages are stored under. */
 export const TAGS = {
@@ -40,8 +40,15 @@ export interface WiringDeps {
 export function connectReceivers({ board, cache, tasks, groups, logger, timeoutMs }: WiringDeps): () => void {
   const robust = { robust: true, logger, timeout: timeoutMs };
 
-  const onArticleSaved = () => {
+  const onArticleSaved = async ({ result, created }: { result?: unknown; created: boolean }) => {
     onCommit(() => cache.invalidateTags([TAGS.articleList, TAGS.popular]), robust);
+    const article = result as Article;
+    if (!created || !article.image) return;
+    // The thumbnail job is part of the article's transaction where the backend can, as a
+    // comment's e-mail is: an article with an image always gets its thumbnail made.
+    const options = { jobId: thumbnailJobId(article.id) };
+    if (tasks.enqueueInBlock) await tasks.enqueueInBlock(tasks.thumbnail, { articleId: article.id }, options);
+    else onCommit(() => tasks.thumbnail.enqueue({ articleId: article.id }, options), robust);
   };
 
   const onCommentSaved = async ({ result, created }: { result?: unknown; created: boolean }) => {

@@ -1,13 +1,22 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backupDatabase, listBackups, RestoreError, restoreBackup } from '../src/db/backup.js';
+import { backupDatabase, listBackups, mediaBackupOf, RestoreError, restoreBackup } from '../src/db/backup.js';
 import { openDatabase } from '../src/db/database.js';
 import { ArticleRepository, CommentRepository } from '../src/db/repositories.js';
 import { fromRoot } from '../src/paths.js';
@@ -111,6 +120,61 @@ describe('backups of the embedded database', () => {
     expect(kept.map((b) => b.at.toISOString())).toEqual(['2026-01-01T00:04:00.000Z', '2026-01-01T00:03:00.000Z']);
   });
 
+  it('copies the media files with the database, restores them, and keeps the replaced ones', async () => {
+    const file = join(dir, 'board.sqlite3');
+    const media = join(dir, 'media');
+    mkdirSync(join(media, 'uploads'), { recursive: true });
+    mkdirSync(join(media, 'thumbnails'), { recursive: true });
+    writeFileSync(join(media, 'uploads', 'a.png'), 'image a');
+    writeFileSync(join(media, 'thumbnails', 'a.webp'), 'thumbnail a');
+    // An upload being written (diskStorage's temporary name): not part of the backup.
+    writeFileSync(join(media, 'uploads', '.tmp-123'), 'half');
+    const db = await openDatabase({ file });
+    await new ArticleRepository(db).create({
+      title: 'with image',
+      body: 'b',
+      authorName: 'A',
+      authorEmail: 'a@example.com',
+      image: 'uploads/a.png',
+    });
+    const backups = join(dir, 'backups');
+    const taken = await backupDatabase(db, backups, { keep: 2, mediaRoot: media });
+    expect(taken.media).toBe(mediaBackupOf(taken.file));
+    expect(taken.mediaFiles).toBe(2);
+    expect(listBackups(backups)[0]?.media).toBe(taken.media);
+    expect(readdirSync(taken.media!, { recursive: true }).map(String).sort()).toEqual([
+      'thumbnails',
+      'thumbnails/a.webp',
+      'uploads',
+      'uploads/a.png',
+    ]);
+
+    // Later: a new upload, and the old image lost.
+    writeFileSync(join(media, 'uploads', 'b.png'), 'image b');
+    rmSync(join(media, 'uploads', 'a.png'));
+    await db.close();
+    const restored = await restoreBackup(taken.file, file, { mediaRoot: media });
+    expect(restored.mediaFiles).toBe(2);
+    expect(readFileSync(join(media, 'uploads', 'a.png'), 'utf8')).toBe('image a');
+    expect(existsSync(join(media, 'uploads', 'b.png'))).toBe(false);
+    expect(readFileSync(join(`${media}.before-restore`, 'uploads', 'b.png'), 'utf8')).toBe('image b');
+    const reopened = await openDatabase({ file });
+    expect((await new ArticleRepository(reopened).latest(1))[0]?.image).toBe('uploads/a.png');
+    await reopened.close();
+
+    // Retention removes a dropped backup's media copy with it.
+    const again = await openDatabase({ file });
+    for (let i = 0; i < 2; i++)
+      await backupDatabase(again, backups, { keep: 2, mediaRoot: media, now: new Date(Date.now() + (i + 1) * 60_000) });
+    await again.close();
+    expect(existsSync(taken.media!)).toBe(false);
+    expect(readdirSync(backups).sort()).toEqual(
+      listBackups(backups)
+        .flatMap((b) => [b.file, b.media!].map((f) => f.slice(backups.length + 1)))
+        .sort(),
+    );
+  });
+
   it('rejects a bad keep value and files that are not backups of this app', async () => {
     const db = await openDatabase({ file: ':memory:' });
     await expect(backupDatabase(db, dir, { keep: 0 })).rejects.toThrow(
@@ -164,9 +228,13 @@ describe('npm run backup / npm run restore (dist/backup.js)', () => {
       authorEmail: 'a@x.org',
     });
     await db.close();
+    // An uploaded image in MEDIA_ROOT (DATA_DIR/media by default) goes into the backup too.
+    mkdirSync(join(dir, 'media', 'uploads'), { recursive: true });
+    writeFileSync(join(dir, 'media', 'uploads', 'x.png'), 'image');
     const taken = await run(['backup']);
     expect(taken.code).toBe(0);
     const backupFile = /backed up to (\S+)/.exec(taken.stdout)![1]!;
+    expect(taken.stdout).toContain(`1 media files to ${mediaBackupOf(backupFile)}`);
     expect(listBackups(join(dir, 'backups')).map((b) => b.file)).toEqual([backupFile]);
     expect((await run(['restore'])).stdout).toContain(backupFile);
 
@@ -188,6 +256,7 @@ describe('npm run backup / npm run restore (dist/backup.js)', () => {
     const restored = await run(['restore', backupFile]);
     expect(restored.code).toBe(0);
     expect(restored.stdout).toContain('1 articles, 0 comments');
+    expect(restored.stdout).toContain(`restored 1 media files to ${join(dir, 'media')}`);
     expect(titles(file)).toEqual(['in the backup']);
     expect(titles(`${file}.before-restore`)).toEqual(['in the backup', 'only in the WAL']);
   });

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS, pendingMigrations } from './migrations.js';
@@ -11,6 +11,42 @@ export interface BackupFile {
   /** When it was taken (from its name). */
   at: Date;
   bytes: number;
+  /** The copy of the media files (MEDIA_ROOT) taken with it, or `undefined` when there is none. */
+  media?: string | undefined;
+  /** How many media files that copy holds. */
+  mediaFiles?: number | undefined;
+}
+
+/** The media folder that goes with the database backup `file` (`board-<stamp>.media`). */
+export const mediaBackupOf = (file: string) => file.replace(/\.sqlite3$/, '.media');
+
+/** Number of files under `dir`, recursively. */
+function countFiles(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+}
+
+/**
+ * Copies the media files under `root` to `target` (under a temporary name, renamed at the end);
+ * temporary files of uploads still being written (`.name.uuid.tmp`, dot files) are left out.
+ */
+function copyMedia(root: string, target: string): number {
+  const partial = `${target}.part`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  if (existsSync(root)) {
+    cpSync(root, partial, {
+      recursive: true,
+      filter: (source) =>
+        !source
+          .slice(root.length)
+          .split(/[\\/]/)
+          .some((segment) => segment.startsWith('.')),
+    });
+  }
+  rmSync(target, { recursive: true, force: true });
+  renameSync(partial, target);
+  return countFiles(target);
 }
 
 const NAME = /^board-(\d{8}T\d{6}(?:\d{3})?Z)\.sqlite3$/;
@@ -27,11 +63,11 @@ export function listBackups(dir: string): BackupFile[] {
   return readdirSync(dir)
     .map((name) => ({ name, match: NAME.exec(name) }))
     .filter((entry) => entry.match !== null)
-    .map(({ name, match }) => ({
-      file: join(dir, name),
-      at: parseStamp(match![1]!),
-      bytes: statSync(join(dir, name)).size,
-    }))
+    .map(({ name, match }) => {
+      const file = join(dir, name);
+      const media = existsSync(mediaBackupOf(file)) ? mediaBackupOf(file) : undefined;
+      return { file, at: parseStamp(match![1]!), bytes: statSync(file).size, media };
+    })
     .sort((a, b) => b.at.getTime() - a.at.getTime());
 }
 
@@ -42,13 +78,18 @@ export function listBackups(dir: string): BackupFile[] {
  * it may never finish). Then keeps the newest `keep` files. Written under a temporary name and
  * renamed, so a crash never leaves a half backup that looks complete.
  *
+ * With `mediaRoot` (MEDIA_ROOT of disk storage) the media files are copied to
+ * `board-<stamp>.media/` beside it, after the snapshot: files are only ever added under new
+ * names, so every image the snapshot refers to is in the copy. Media in S3 are not copied (turn
+ * on the bucket's versioning or replication instead).
+ *
  * SQLite only: a PostgreSQL server is backed up by its own tools (`pg_dump`, pgBackRest, a
  * provider's point-in-time recovery), which this throws a {@link DatabaseError} to say.
  */
 export async function backupDatabase(
   db: SqlDatabase,
   dir: string,
-  options: { keep: number; now?: Date },
+  options: { keep: number; now?: Date; mediaRoot?: string | undefined },
 ): Promise<BackupFile> {
   if (!Number.isInteger(options.keep) || options.keep < 1) {
     throw new TypeError(
@@ -67,8 +108,17 @@ export async function backupDatabase(
   rmSync(partial, { force: true });
   await db.run('VACUUM INTO ?', [partial]);
   renameSync(partial, file);
-  for (const old of listBackups(dir).slice(options.keep)) rmSync(old.file, { force: true });
-  return { file, at, bytes: statSync(file).size };
+  const mediaFiles = options.mediaRoot === undefined ? undefined : copyMedia(options.mediaRoot, mediaBackupOf(file));
+  for (const old of listBackups(dir).slice(options.keep)) {
+    rmSync(old.file, { force: true });
+    rmSync(mediaBackupOf(old.file), { recursive: true, force: true });
+  }
+  return {
+    file,
+    at,
+    bytes: statSync(file).size,
+    ...(mediaFiles === undefined ? {} : { media: mediaBackupOf(file), mediaFiles }),
+  };
 }
 
 /**
@@ -96,15 +146,26 @@ export class RestoreError extends Error {
   override readonly name = 'RestoreError';
 }
 
+/** Puts the media copy `source` in place of `root`, keeping the current files as `<root>.before-restore`. */
+function restoreMedia(source: string, root: string): number {
+  const kept = `${root}.before-restore`;
+  rmSync(kept, { recursive: true, force: true });
+  if (existsSync(root)) renameSync(root, kept);
+  cpSync(source, root, { recursive: true });
+  return countFiles(root);
+}
+
 /**
  * Restores `backup` over the database at `target` (stop the app first): checks the backup's
  * integrity and schema, keeps the current database as `<target>.before-restore`, drops stale
- * WAL files, then copies the backup in place.
+ * WAL files, then copies the backup in place. With `mediaRoot`, the media copy taken with the
+ * backup (if any) replaces MEDIA_ROOT, whose files are kept as `<mediaRoot>.before-restore`.
  */
 export async function restoreBackup(
   backup: string,
   target: string,
-): Promise<{ rows: { articles: number; comments: number } }> {
+  options: { mediaRoot?: string | undefined } = {},
+): Promise<{ rows: { articles: number; comments: number }; mediaFiles?: number }> {
   if (!existsSync(backup)) throw new RestoreError(`No backup at \`${backup}\``);
   let rows: { articles: number; comments: number };
   try {
@@ -131,5 +192,7 @@ export async function restoreBackup(
   if (existsSync(target)) keepPrevious(target);
   for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
   copyFileSync(backup, target);
-  return { rows };
+  const media = mediaBackupOf(backup);
+  if (options.mediaRoot === undefined || media === backup || !existsSync(media)) return { rows };
+  return { rows, mediaFiles: restoreMedia(media, options.mediaRoot) };
 }

@@ -49,6 +49,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX comments_article ON comments(article_id, created_at);
     `),
   },
+  {
+    id: 2,
+    name: 'article images',
+    // Storage names (`uploads/<uuid>.png`, `thumbnails/<uuid>.webp`), never paths or URLs: the
+    // storage (disk or S3) turns them into URLs, so moving the files to S3 needs no data change.
+    sql: forEachDialect(`
+      ALTER TABLE articles ADD COLUMN image TEXT;
+      ALTER TABLE articles ADD COLUMN thumbnail TEXT;
+    `),
+  },
 ];
 
 const TABLE_EXISTS: Record<Dialect, string> = {

@@ -9,6 +9,10 @@ export interface Article {
   authorEmail: string;
   createdAt: string;
   commentCount: number;
+  /** Storage name of the uploaded image, or `null`. */
+  image: string | null;
+  /** Storage name of its thumbnail once the thumbnail task made it, else `null`. */
+  thumbnail: string | null;
 }
 
 /** A comment on an article. */
@@ -26,6 +30,8 @@ export interface NewArticle {
   body: string;
   authorName: string;
   authorEmail: string;
+  /** Storage name of an uploaded image (from `handleUpload`). */
+  image?: string | null | undefined;
 }
 
 /** An article to save: without `id` it is inserted, with one its title and body are updated. */
@@ -50,7 +56,7 @@ export interface NewComment {
 // Quoted aliases keep their case on PostgreSQL (which folds unquoted names to lower case);
 // the CAST makes COUNT a number there too (it is a bigint, which node-postgres returns as text).
 const ARTICLE_COLUMNS = `a.id, a.title, a.body, a.created_at AS "createdAt", au.name AS "authorName", au.email AS "authorEmail",
-  (SELECT CAST(COUNT(*) AS INTEGER) FROM comments c WHERE c.article_id = a.id) AS "commentCount"`;
+  a.image, a.thumbnail, (SELECT CAST(COUNT(*) AS INTEGER) FROM comments c WHERE c.article_id = a.id) AS "commentCount"`;
 const ARTICLES = `SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN authors au ON au.id = a.author_id`;
 const COMMENTS =
   'SELECT id, article_id AS "articleId", author_name AS "authorName", body, created_at AS "createdAt" FROM comments';
@@ -101,6 +107,16 @@ export class ArticleRepository {
     return (await this.get(draft.id))!;
   }
 
+  /**
+   * Records the thumbnail of an article's image, if the image is still `image` (an edit may have
+   * replaced it meanwhile); returns whether it did. No signal: only the article page shows it.
+   */
+  async setThumbnail(id: number, image: string, thumbnail: string): Promise<boolean> {
+    return (
+      (await this.db.run('UPDATE articles SET thumbnail = ? WHERE id = ? AND image = ?', [thumbnail, id, image])) > 0
+    );
+  }
+
   /** Deletes an article and its comments. */
   async delete(article: { id: number }): Promise<boolean> {
     return (await this.db.run('DELETE FROM articles WHERE id = ?', [article.id])) > 0;
@@ -114,8 +130,8 @@ export class ArticleRepository {
         [input.authorName, input.authorEmail],
       );
       const article = await this.db.get<{ id: number }>(
-        'INSERT INTO articles (author_id, title, body, created_at) VALUES (?, ?, ?, ?) RETURNING id',
-        [author!.id, input.title, input.body, now.toISOString()],
+        'INSERT INTO articles (author_id, title, body, created_at, image) VALUES (?, ?, ?, ?, ?) RETURNING id',
+        [author!.id, input.title, input.body, now.toISOString(), input.image ?? null],
       );
       return article!.id;
     });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Storage } from '@adv/deploy/media';
 import { onCommit } from '@adv/signals';
 import {
   createTaskApp,
@@ -23,6 +24,7 @@ import type { SqliteDatabase } from '../db/sqlite.js';
 import { type Locale, t, withLocale } from '../i18n.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
+import { makeThumbnail, ThumbnailError } from './thumbnail.js';
 
 /** Where an export stands; kept in the cache so a late subscriber gets it at once. */
 export interface ExportStatus {
@@ -62,10 +64,17 @@ export interface TaskDeps {
   backup: { cron: string; keep: number; dir: string } | undefined;
   /** Retention of maintenance: export files, outbox e-mails, finished job records. */
   maintenance: { exportKeepHours: number; outboxKeepDays: number; taskResultsKeep: number };
+  /**
+   * Uploaded images: the storage the thumbnails go to, the pixel limit of an image the thumbnail
+   * task decodes, and the disk directory backups copy (`undefined` when the files are in S3).
+   */
+  media: { storage: Storage; maxPixels: number; backupRoot: string | undefined };
 }
 
 export const exportGroup = (exportId: string) => `export-${exportId}`;
 export const exportStatusKey = (exportId: string) => `export-status:${exportId}`;
+/** The job id of an article's thumbnail (one per article: enqueuing it twice returns the same job). */
+export const thumbnailJobId = (articleId: number) => `thumbnail-${articleId}`;
 const LAST_DIGEST_KEY = 'digest:last-article-id';
 
 /** Which backend the demo's tasks run on. */
@@ -276,6 +285,26 @@ export function createTasks(deps: TaskDeps) {
     { attempts: 1, timeLimit: 120_000 },
   );
 
+  // The thumbnail of an article's image, made off the request path. An image sharp refuses
+  // (over THUMBNAIL_MAX_PIXELS, or not decodable) fails at once, unretried: the page keeps
+  // showing the original. A storage that is down is retried with backoff.
+  const thumbnail = app.defineTask(
+    'thumbnail',
+    async ({ articleId }: { articleId: number }, { signal }) => {
+      const article = await board.articles.get(articleId);
+      if (!article?.image) return { made: false };
+      const made = await makeThumbnail(deps.media.storage, article.image, { maxPixels: deps.media.maxPixels, signal });
+      await board.articles.setThumbnail(article.id, article.image, made.name);
+      return { made: true, name: made.name, bytes: made.bytes };
+    },
+    {
+      attempts: 3,
+      backoff: { delay: 2000 },
+      timeLimit: 60_000,
+      retryOn: (error) => !(error instanceof ThumbnailError),
+    },
+  );
+
   // Only with backup settings: a PostgreSQL server has backups of its own (pg_dump, pgBackRest,
   // a provider's point-in-time recovery), so there is no task for it.
   const backupSettings = deps.backup;
@@ -284,9 +313,12 @@ export function createTasks(deps: TaskDeps) {
     app.defineTask(
       'backup-db',
       async () => {
-        const taken = await backupDatabase(board.db, backupSettings.dir, { keep: backupSettings.keep });
-        logger.info({ file: taken.file, bytes: taken.bytes }, 'database backed up');
-        return { file: taken.file, bytes: taken.bytes };
+        const taken = await backupDatabase(board.db, backupSettings.dir, {
+          keep: backupSettings.keep,
+          mediaRoot: deps.media.backupRoot,
+        });
+        logger.info({ file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles }, 'database backed up');
+        return { file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles };
       },
       { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
     );
@@ -356,6 +388,7 @@ export function createTasks(deps: TaskDeps) {
     notifyComment,
     digest,
     exportCsv,
+    thumbnail,
     backup,
     pruneExports,
     pruneOutbox,

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -9,6 +9,7 @@ import { createDemo, type Demo } from '../../apps/demo/src/app.js';
 import { loadConfig } from '../../apps/demo/src/config.js';
 import { type ScratchDatabase, scratchPostgres } from '../../apps/demo/test/scratch-postgres.js';
 import type { BenchRow } from '../lib/report.js';
+import { fileLogger } from '../stacks/common.js';
 import { handlerWithout, LAYERS, seedArticles } from './variants.js';
 
 /**
@@ -73,14 +74,15 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     const dataDir = join(root, name);
     const config = loadConfig(
       {
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: 'info',
         DEBUG: 'false',
         SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG',
         ...env,
       },
       { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
     );
-    const demo = await createDemo(config);
+    // Every request logged to a file, as in production.
+    const demo = await createDemo(config, { logger: fileLogger(join(dataDir, 'requests.log')) });
     demos.push(demo);
     await seedArticles(demo);
     return skipMiddleware.length === 0 ? demo : { ...demo, handler: handlerWithout(demo, skipMiddleware) };
@@ -132,7 +134,7 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
         higherIsBetter: true,
         ours: { name: 'full stack', value: ops.cached ?? Number.NaN },
         peer: { name: `without ${layer}`, value: ops[layer] ?? Number.NaN },
-        note: 'below 1.00x = what the layer costs',
+        note: `below 1.00x = what the layer costs; share of the stack ${fmt((1 - ops.cached! / ops[layer]!) * 100, 1)}%`,
       });
     }
     return rows;
@@ -143,24 +145,52 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
   }
 }
 
-/** The HTTP targets (targets.ts) in a child process: `{ variant: port }` and a stop function. */
-async function startTargets(): Promise<{ ports: Record<string, number>; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', targets], {
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ; 100 on Linux unless `getconf` says otherwise). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN where there is no /proc. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): state is [0], utime [11], stime [12].
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Target {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** One target (targets.ts) in a child process of its own: its port, its pid (for its CPU time), a stop function. */
+async function startTarget(name: string): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', targets, name], {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
       out += chunk;
-      const match = /PORTS (\{.*\})\n/.exec(out);
-      if (match) resolve(JSON.parse(match[1]!) as Record<string, number>);
+      const match = /PORT (\d+)\n/.exec(out);
+      if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bench/demo targets exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench/demo target ${name} exited with ${code}`)));
   });
   return {
-    ports,
+    port,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -172,29 +202,73 @@ async function startTargets(): Promise<{ ports: Record<string, number>; stop(): 
   };
 }
 
+/** Median and range of samples. */
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+function stat(values: readonly number[]): Stat {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';
+const range = (s: Stat, digits = 0) => `${fmt(s.min, digits)}-${fmt(s.max, digits)}`;
+
+/** The stacks of the goal rows (always run) and the rest (full runs only). */
+const GOAL_TARGETS = ['raw', 'cached', 'express', 'fastify'] as const;
+const FULL_TARGETS = [
+  'uncached',
+  'express-uncached',
+  'fastify-uncached',
+  ...LAYERS.map((layer) => `without-${layer}`),
+] as const;
+
+interface Measured {
+  rps: Stat;
+  p99: Stat;
+  /** Server CPU per request, ms. */
+  cpu: Stat;
+}
+
 /**
- * The same variants over real HTTP with autocannon: requests/s and p99 latency of each, visited
- * in turn round after round (rotating the order) so load spikes on a shared machine hit all
- * alike; each value is the variant's median round.
+ * Each target over real HTTP with autocannon: requests/s, p99 latency and the server process's
+ * CPU per request (from /proc/<pid>/stat before and after the run), visited in turn round after
+ * round (rotating the order) so load spikes on a shared machine hit all alike; each value is the
+ * median round, the range is min-max of the rounds.
  */
-async function httpRows(quick: boolean): Promise<BenchRow[]> {
-  const { ports, stop } = await startTargets();
-  const names = Object.keys(ports);
-  const rps: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  const p99: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+async function measureHttp(names: readonly string[], quick: boolean): Promise<Record<string, Measured>> {
+  const started = await Promise.allSettled(names.map((name) => startTarget(name)));
+  const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  const samples = Object.fromEntries(
+    names.map((name) => [name, { rps: [] as number[], p99: [] as number[], cpu: [] as number[] }]),
+  );
   try {
+    if (failed) throw failed.reason;
+    const targetsByName = Object.fromEntries(names.map((name, i) => [name, running[i]!]));
     const rounds = quick ? 1 : 5;
     for (let round = -1; round < rounds; round++) {
       for (let step = 0; step < names.length; step++) {
         const name = names[(step + Math.max(round, 0)) % names.length]!;
+        const target = targetsByName[name]!;
+        const cpuBefore = cpuMs(target.pid);
         const result = await autocannon({
-          url: `http://127.0.0.1:${ports[name]}/`,
+          url: `http://127.0.0.1:${target.port}/`,
           headers: { 'accept-language': 'en' },
           connections: CONNECTIONS,
           pipelining: 1,
           // Round -1 warms every server (and fills its page cache) and is not recorded.
-          ...(quick || round < 0 ? { amount: quick ? 200 : 2000 } : { duration: 3 }),
+          ...(quick || round < 0 ? { amount: quick ? 300 : 2000 } : { duration: 3 }),
         });
+        const cpu = cpuMs(target.pid) - cpuBefore;
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(`bench/demo: ${name} answered ${result.non2xx} non-2xx and ${result.errors} errors`);
         }
@@ -202,57 +276,88 @@ async function httpRows(quick: boolean): Promise<BenchRow[]> {
           // Total over elapsed wall time: right for short fixed-amount runs too (autocannon's
           // average and duration count whole seconds).
           const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
-          rps[name]!.push(result.requests.total / seconds);
-          p99[name]!.push(result.latency.p99);
+          samples[name]!.rps.push(result.requests.total / seconds);
+          samples[name]!.p99.push(result.latency.p99);
+          samples[name]!.cpu.push(cpu / result.requests.total);
         }
       }
     }
   } finally {
-    await stop();
+    await Promise.all(running.map((target) => target.stop()));
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const value = (samples: Record<string, number[]>, name: string) => median(samples[name]!);
-  const rows: BenchRow[] = [];
-  const pair = (caseName: string, ours: [string, string], peer: [string, string], note?: string) => {
-    rows.push({
-      suite: 'demo',
-      case: caseName,
-      unit: 'req/s',
-      higherIsBetter: true,
-      ours: { name: ours[1], value: value(rps, ours[0]) },
-      peer: { name: peer[1], value: value(rps, peer[0]) },
-      ...(note ? { note } : {}),
-    });
-    rows.push({
-      suite: 'demo',
-      case: caseName,
-      unit: 'ms p99',
-      higherIsBetter: false,
-      ours: { name: ours[1], value: value(p99, ours[0]) },
-      peer: { name: peer[1], value: value(p99, peer[0]) },
-      ...(note ? { note } : {}),
-    });
-  };
-  pair(
-    `HTTP (autocannon, ${CONNECTIONS} connections): GET / article list, full middleware stack`,
-    ['cached', 'cachePage'],
-    ['uncached', 'rendered each time'],
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => [name, { rps: stat(s.rps), p99: stat(s.p99), cpu: stat(s.cpu) }]),
   );
+}
+
+const STACK_NAMES: Record<string, string> = {
+  raw: 'node:http hello world',
+  cached: 'adv demo (cachePage)',
+  uncached: 'adv demo (rendered each time)',
+  express: 'Express 5 + helmet + pino-http + prom-client + route-cache',
+  fastify: 'Fastify 5 + @fastify/helmet + @fastify/caching + fastify-metrics + page-cache hooks',
+  'express-uncached': 'Express 5 stack, rendered each time',
+  'fastify-uncached': 'Fastify 5 stack, rendered each time',
+};
+
+/** The HTTP rows: the goal row (demo vs hello world), the demo vs Express and Fastify, and (full runs) each layer's cost. */
+async function httpRows(quick: boolean): Promise<BenchRow[]> {
+  const loadBefore = loadavg()[0]!;
+  const names = quick ? [...GOAL_TARGETS] : [...GOAL_TARGETS, ...FULL_TARGETS];
+  const m = await measureHttp(names, quick);
+  const load = `load avg ${fmt(loadBefore, 1)}->${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores`;
+  const rounds = quick ? 1 : 5;
+  const rows: BenchRow[] = [];
+  const pair = (caseName: string, ours: string, peer: string, units: ('rps' | 'cpu' | 'p99')[], note = '') => {
+    for (const unit of units) {
+      const spec = {
+        rps: { unit: 'req/s', higher: true, digits: 0 },
+        cpu: { unit: 'server CPU ms/req', higher: false, digits: 3 },
+        p99: { unit: 'ms p99', higher: false, digits: 0 },
+      }[unit];
+      const o = m[ours]![unit];
+      const p = m[peer]![unit];
+      rows.push({
+        suite: 'demo',
+        case: caseName,
+        unit: spec.unit,
+        higherIsBetter: spec.higher,
+        ours: { name: STACK_NAMES[ours] ?? ours, value: o.median },
+        peer: { name: STACK_NAMES[peer] ?? peer, value: p.median },
+        note: `${note}median of ${rounds}; ranges ${range(o, spec.digits)} vs ${range(p, spec.digits)}; ${load}`,
+      });
+    }
+  };
+  const http = `HTTP (autocannon, ${CONNECTIONS} connections, request log to a file)`;
+  pair(
+    `${http}: cached GET /, full production stack vs hello world`,
+    'cached',
+    'raw',
+    ['rps', 'cpu'],
+    'goal >= 0.50x; ',
+  );
+  pair(`${http}: cached GET /, the same page on Express`, 'cached', 'express', ['rps', 'cpu', 'p99']);
+  pair(`${http}: cached GET /, the same page on Fastify`, 'cached', 'fastify', ['rps', 'cpu', 'p99']);
+  if (quick) return rows;
+  pair(`${http}: GET / rendered each time, vs Express`, 'uncached', 'express-uncached', ['rps', 'cpu']);
+  pair(`${http}: GET / rendered each time, vs Fastify`, 'uncached', 'fastify-uncached', ['rps', 'cpu']);
+  pair(`${http}: GET /, cachePage vs rendered each time`, 'cached', 'uncached', ['rps', 'cpu']);
+  const full = m.cached!.cpu.median;
   for (const layer of LAYERS) {
-    pair(
-      `HTTP: cached GET /, cost of ${layer}`,
-      ['cached', 'full stack'],
-      [layer, `without ${layer}`],
-      'below 1.00x = what the layer costs',
-    );
+    const without = m[`without-${layer}`]!.cpu.median;
+    const share = `share of the stack's CPU ${fmt(((full - without) / full) * 100, 1)}%; `;
+    STACK_NAMES[`without-${layer}`] = `without ${layer}`;
+    pair(`HTTP: cached GET /, cost of ${layer}`, 'cached', `without-${layer}`, ['rps', 'cpu'], share);
   }
   return rows;
 }
 
 /**
  * The demo's article list, cached (`cachePage`) vs rendered on every request, and the cached
- * page with each middleware removed in turn: first through the Fetch handler in process (the
- * app's own cost, no sockets), then over HTTP with autocannon (requests/s and p99).
+ * page with each middleware removed in turn, first through the Fetch handler in process (the
+ * app's own cost, no sockets); then over HTTP with autocannon, each server in a process of its
+ * own (requests/s, server CPU per request, p99): the demo beside a node:http hello world and
+ * beside the same page on Express and on Fastify (bench/stacks).
  */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   return [...(await inProcessRows(quick)), ...(await httpRows(quick))];

@@ -1,44 +1,89 @@
 /**
- * The demo apps the HTTP benchmark drives, served from a process of their own so autocannon
- * (in the parent) does not share their event loop: the app with the page cache, without it,
- * and with the page cache but one middleware removed, for each middleware.
- * Usage: node --import tsx targets.ts   (prints `PORTS {"cached": n, …}`, stops on SIGTERM)
+ * One server the HTTP benchmark drives, in a process of its own so autocannon (in the parent)
+ * does not share its event loop and the server's CPU time can be read from /proc/<pid>/stat.
+ * Usage: node --import tsx targets.ts <target>   (prints `PORT n`, stops on SIGTERM)
+ * Targets: `raw` (node:http hello world), `cached` / `uncached` (the demo, page cache on/off),
+ * `without-<layer>` (cached, one middleware removed), `express` / `fastify` (the same page on
+ * those stacks, bench/stacks) and `express-uncached` / `fastify-uncached`.
+ * Every stack logs each request to a file with pino (the production setup), LOG_LEVEL info.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Server, serve } from '@adv/async';
-import { createDemo, type Demo } from '../../apps/demo/src/app.js';
-import { loadConfig } from '../../apps/demo/src/config.js';
-import { handlerWithout, LAYERS, seedArticles } from './variants.js';
+import { fileLogger, PAGE_CACHE_SECONDS } from '../stacks/common.js';
+import { LAYERS } from './variants.js';
 
-const root = mkdtempSync(join(tmpdir(), 'adv-bench-demo-http-'));
-const running: { demo: Demo; server: Server }[] = [];
-const ports: Record<string, number> = {};
+// Each target imports only what it serves (a raw hello world need not load the demo).
 
-async function start(name: string, pageCacheSeconds: number, skipMiddleware: readonly string[] = []) {
-  const dataDir = join(root, name);
+const target = process.argv[2] ?? '';
+const root = mkdtempSync(join(tmpdir(), `adv-bench-${target}-`));
+const logFile = join(root, 'requests.log');
+const closers: (() => Promise<unknown>)[] = [];
+
+async function startDemo(pageCacheSeconds: number, skip: readonly string[]): Promise<number> {
+  const { serve } = await import('@adv/async');
+  const { createDemo } = await import('../../apps/demo/src/app.js');
+  const { loadConfig } = await import('../../apps/demo/src/config.js');
+  const { handlerWithout, seedArticles } = await import('./variants.js');
   const config = loadConfig(
-    { LOG_LEVEL: 'silent', DEBUG: 'false', SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG' },
-    { dataDir, staticRoot: join(dataDir, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
+    { LOG_LEVEL: 'info', DEBUG: 'false', SECRET_KEY: 'bench-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG' },
+    { dataDir: root, staticRoot: join(root, 'static'), exportChunkDelayMs: 0, pageCacheSeconds },
   );
-  const demo = await createDemo(config);
+  const demo = await createDemo(config, { logger: fileLogger(logFile) });
+  closers.push(() => demo.close());
   await seedArticles(demo);
-  const server = await serve(handlerWithout(demo, skipMiddleware), { port: 0, host: '127.0.0.1' });
-  running.push({ demo, server });
-  ports[name] = server.port;
+  const server = await serve(handlerWithout(demo, skip), { port: 0, host: '127.0.0.1' });
+  closers.unshift(() => server.close());
+  return server.port;
 }
 
-await start('cached', 300);
-await start('uncached', 0);
-for (const layer of LAYERS) await start(layer, 300, [layer]);
-process.stdout.write(`PORTS ${JSON.stringify(ports)}\n`);
+async function startStack(kind: 'express' | 'fastify', pageCache: boolean): Promise<number> {
+  const { openArticlePage } = await import('../stacks/page.js');
+  const page = await openArticlePage(root);
+  closers.push(() => page.close());
+  if (kind === 'express') {
+    const { expressStack, listen } = await import('../stacks/express.js');
+    const server = await listen(expressStack({ page, logFile, pageCache }));
+    closers.unshift(() => new Promise((resolve) => server.close(resolve)));
+    return (server.address() as { port: number }).port;
+  }
+  const { fastifyStack } = await import('../stacks/fastify.js');
+  const app = await fastifyStack({ page, logFile, pageCache });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  closers.unshift(() => app.close());
+  return (app.server.address() as { port: number }).port;
+}
+
+async function startRaw(): Promise<number> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('Hello World');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  return (server.address() as { port: number }).port;
+}
+
+async function start(): Promise<number> {
+  if (target === 'raw') return startRaw();
+  if (target === 'cached') return startDemo(PAGE_CACHE_SECONDS, []);
+  if (target === 'uncached') return startDemo(0, []);
+  if (target === 'express' || target === 'fastify') return startStack(target, true);
+  if (target === 'express-uncached') return startStack('express', false);
+  if (target === 'fastify-uncached') return startStack('fastify', false);
+  const layer = target.replace(/^without-/, '');
+  if (target.startsWith('without-') && (LAYERS as readonly string[]).includes(layer)) {
+    return startDemo(PAGE_CACHE_SECONDS, [layer]);
+  }
+  throw new Error(`bench/demo targets: unknown target ${JSON.stringify(target)}`);
+}
+
+process.stdout.write(`PORT ${await start()}\n`);
 
 process.once('SIGTERM', async () => {
-  for (const { demo, server } of running) {
-    await server.close();
-    await demo.close();
-  }
+  for (const close of closers) await close();
   rmSync(root, { recursive: true, force: true });
   process.exit(0);
 });

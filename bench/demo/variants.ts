@@ -5,8 +5,10 @@ import type { Demo } from '../../apps/demo/src/app.js';
 export const LAYERS = [
   'requestLogger',
   'metrics',
+  'dependencyReadiness',
   'health',
   'securityMiddleware',
+  'allowedMethods',
   'serveStatic',
   'csrfMiddleware',
   'errorPages',
@@ -14,7 +16,7 @@ export const LAYERS = [
 ] as const;
 
 /** Twenty more articles (22 with the seeded two), the same in every variant. */
-export async function seedArticles(demo: Demo): Promise<void> {
+export async function seedArticles(demo: Pick<Demo, 'board'>): Promise<void> {
   for (let i = 0; i < 20; i++) {
     await demo.board.articles.create({
       title: `Article ${i}`,

@@ -1,6 +1,8 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { type Logger, type OptionKeys, silentLogger } from '@adv/types';
+import { ClusterPrimary } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 
@@ -84,26 +86,12 @@ export interface ClusterHandle {
   shutdown(): Promise<void>;
 }
 
-const SHUTDOWN_MESSAGE = 'adv-deploy:shutdown';
+/** {@link ClusterOptions} checked, with the defaults filled in and `workers` counted. */
+export type ResolvedCluster = ReturnType<typeof resolveClusterOptions>;
 
-function exited(worker: Worker): Promise<void> {
-  return worker.isDead() ? Promise.resolve() : new Promise((resolve) => worker.once('exit', () => resolve()));
-}
-
-/**
- * Gunicorn's job on node:cluster: runs `worker` in N processes sharing one port, replaces
- * crashed workers (with backoff), restarts them gracefully one by one on SIGHUP, and on
- * SIGTERM drains in-flight requests before exiting. Resolves with a {@link ClusterHandle} in
- * the primary and `undefined` in workers (after `worker()` has run).
- *
- * @example
- * ```ts
- * await runCluster({ workers: 4, worker: () => serve(app, { port: 3000 }) });
- * ```
- */
-export async function runCluster(options: ClusterOptions): Promise<ClusterHandle | undefined> {
+function resolveClusterOptions(options: ClusterOptions) {
   const o = deployOptions('runCluster', options, CLUSTER_KEYS, { ...CLUSTER_DEFAULTS, logger: silentLogger });
-  const { worker, onShutdown, shutdownTimeoutMs, drainDelayMs, restartDelayMs, handleSignals, logger } = o;
+  const { worker, onShutdown, shutdownTimeoutMs, drainDelayMs, restartDelayMs } = o;
   if (typeof worker !== 'function') invalidOption('worker', 'a function that starts the server', worker);
   if (onShutdown !== undefined && typeof onShutdown !== 'function')
     invalidOption('onShutdown', 'a function', onShutdown);
@@ -118,169 +106,40 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterHandle
   if (!Number.isFinite(restartDelayMs) || restartDelayMs < 0) {
     invalidOption('restartDelayMs', 'a non-negative number of milliseconds', restartDelayMs);
   }
+  return { ...o, worker, count };
+}
 
+/**
+ * Gunicorn's job on node:cluster: runs `worker` in N processes sharing one port, replaces
+ * crashed workers (with backoff), restarts them gracefully one by one on SIGHUP, and on
+ * SIGTERM drains in-flight requests before exiting. Resolves with a {@link ClusterHandle} in
+ * the primary and `undefined` in workers (after `worker()` has run).
+ *
+ * @example
+ * ```ts
+ * await runCluster({ workers: 4, worker: () => serve(app, { port: 3000 }) });
+ * ```
+ */
+export async function runCluster(options: ClusterOptions): Promise<ClusterHandle | undefined> {
+  const o = resolveClusterOptions(options);
   if (cluster.isWorker) {
-    const self = cluster.worker;
-    let stopping: Promise<unknown> | undefined;
-    const beginStop = () => {
-      stopping ??= Promise.resolve()
-        .then(() => onShutdown?.())
-        .catch((error: unknown) => logger.error({ err: error }, 'onShutdown failed'));
-      return stopping;
-    };
-    process.on('message', (message) => {
-      if (message === SHUTDOWN_MESSAGE) void beginStop();
-    });
-    // Ctrl-C reaches every process of the group, and a signal may target one worker: drain
-    // instead of dying mid-request (the primary coordinates a full shutdown).
-    const onSignal = () => {
-      void beginStop();
-      if (self?.isConnected()) self.disconnect();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    // The primary's disconnect() closes this worker's servers, waits for in-flight requests, then the IPC channel.
-    self?.once('disconnect', () => {
-      void beginStop().finally(() => process.exit(0));
-    });
-    await worker();
+    await runWorker(o);
     return undefined;
   }
-
-  const stopping = new Set<Worker>();
-  /** Workers forked by a rolling restart that have not listened yet: not replaced when they die. */
-  const trial = new Set<Worker>();
-  /** Pending crash replacements: they keep the primary alive (even with no worker left) until shutdown clears them. */
-  const replacements = new Set<NodeJS.Timeout>();
-  const crashes: number[] = [];
-  let shuttingDown = false;
-  let restarting: Promise<void> | undefined;
-  let stoppingAll: Promise<void> | undefined;
-
-  const fork = () => {
-    const worker = cluster.fork();
-    logger.info({ event: 'fork', pid: worker.process.pid }, 'worker forked');
-    worker.once('listening', () => {
-      trial.delete(worker);
-      logger.info({ event: 'listening', pid: worker.process.pid }, 'worker listening');
-    });
-    worker.once('exit', (code, signal) => {
-      const planned = stopping.delete(worker);
-      if (planned || shuttingDown) {
-        logger.info({ event: 'exit', pid: worker.process.pid, code, signal }, 'worker stopped');
-        return;
-      }
-      if (trial.delete(worker)) {
-        // The new version died before listening: the rolling restart stops and the old workers keep serving.
-        logger.error(
-          { event: 'restart-failed', pid: worker.process.pid, code, signal },
-          'new worker exited before listening; keeping the running workers',
-        );
-        return;
-      }
-      const now = Date.now();
-      crashes.push(now);
-      while (crashes.length > 0 && (crashes[0] ?? 0) < now - 60_000) crashes.shift();
-      const delay = Math.min(restartDelayMs * 2 ** (crashes.length - 1), 30_000);
-      logger.error(
-        { event: 'crash', pid: worker.process.pid, code, signal, restartInMs: delay },
-        'worker exited unexpectedly; replacing it',
-      );
-      const timer = setTimeout(() => {
-        replacements.delete(timer);
-        if (!shuttingDown) fork();
-      }, delay);
-      replacements.add(timer);
-    });
-    return worker;
-  };
-
-  const stop = async (worker: Worker) => {
-    if (worker.isDead()) return;
-    stopping.add(worker);
-    const done = exited(worker);
-    const killer = setTimeout(() => {
-      logger.warn({ event: 'kill', pid: worker.process.pid }, 'worker did not drain in time; killing it');
-      worker.process.kill('SIGKILL');
-    }, shutdownTimeoutMs);
-    try {
-      if (worker.isConnected()) {
-        worker.send(SHUTDOWN_MESSAGE);
-        worker.disconnect();
-      } else {
-        worker.process.kill('SIGTERM');
-      }
-    } catch {
-      worker.process.kill('SIGTERM');
-    }
-    await done;
-    clearTimeout(killer);
-  };
-
-  const current = () =>
-    Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !stopping.has(w) && !w.isDead());
-
+  const primary = new ClusterPrimary(o);
   const handle: ClusterHandle = {
     get pids() {
-      return current().map((w) => w.process.pid ?? 0);
+      return primary.current().map((w) => w.process.pid ?? 0);
     },
-    restart() {
-      // A second SIGHUP while one rolling restart runs joins it instead of doubling the workers.
-      restarting ??= (async () => {
-        logger.info({ event: 'restart' }, 'graceful restart');
-        for (const old of current()) {
-          if (shuttingDown) return;
-          const fresh = fork();
-          trial.add(fresh);
-          const listened = await new Promise<boolean>((resolve) => {
-            fresh.once('listening', () => resolve(true));
-            fresh.once('exit', () => resolve(false));
-          });
-          if (!listened) return; // keep `old` and the rest: never trade working workers for broken ones
-          await stop(old);
-        }
-      })().finally(() => {
-        restarting = undefined;
-      });
-      return restarting;
-    },
-    shutdown() {
-      stoppingAll ??= (async () => {
-        shuttingDown = true;
-        for (const timer of replacements) clearTimeout(timer);
-        replacements.clear();
-        logger.info({ event: 'shutdown', drainDelayMs }, 'graceful shutdown');
-        const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
-        if (drainDelayMs > 0) {
-          // Readiness first: every worker runs onShutdown and keeps serving while the load balancer notices.
-          for (const w of workers) {
-            try {
-              if (w.isConnected()) w.send(SHUTDOWN_MESSAGE);
-            } catch {
-              // already disconnecting: stop() below handles it
-            }
-          }
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            new Promise((resolve) => {
-              timer = setTimeout(resolve, drainDelayMs);
-            }),
-            Promise.all(workers.map(exited)),
-          ]);
-          clearTimeout(timer);
-        }
-        await Promise.all(workers.map(stop));
-      })();
-      return stoppingAll;
-    },
+    restart: () => primary.restart(),
+    shutdown: () => primary.shutdown(),
   };
-
-  if (handleSignals) {
+  if (o.handleSignals) {
     const onStop = () => void handle.shutdown();
     process.once('SIGTERM', onStop);
     process.once('SIGINT', onStop);
     process.on('SIGHUP', () => void handle.restart());
   }
-  for (let i = 0; i < count; i++) fork();
+  for (let i = 0; i < o.count; i++) primary.fork();
   return handle;
 }

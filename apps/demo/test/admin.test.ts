@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Handler } from '@adv/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cell, flatten } from '../src/admin/html.js';
 import { AdminOptionError, adminArea } from '../src/admin/index.js';
 import { SlidingWindowLimiter } from '../src/admin/rate-limit.js';
 import { PasswordVerifier, SessionSigner } from '../src/admin/session.js';
@@ -309,6 +310,27 @@ describe('the admin area', () => {
   });
 });
 
+describe('the admin area while the app shuts down', () => {
+  it('ends the tasks dashboard live stream, so it does not hold a stopping server open', async () => {
+    const t = await adminDemo();
+    try {
+      const { cookie } = await signIn(t.handler);
+      const response = await get(t.handler, '/admin/tasks/events', cookie);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body!.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toMatch(/^event: update/);
+      t.demo.health.beginShutdown();
+      // The stream ends at its next chunk (the dashboard writes at least a ping per second).
+      let result = await reader.read();
+      while (!result.done) result = await reader.read();
+      expect(result.done).toBe(true);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
 describe('admin building blocks', () => {
   it('rejects unknown and bad options', async () => {
     const demo = await testDemo();
@@ -330,6 +352,19 @@ describe('admin building blocks', () => {
     } finally {
       await demo.cleanup();
     }
+  });
+
+  it('escapes and cuts table values, and flattens nested stats', () => {
+    const huge = `<img src=x onerror=alert(1)>${'y'.repeat(2000)}`;
+    const html = cell(huge);
+    expect(html.startsWith('&lt;img src=x onerror=alert(1)&gt;')).toBe(true);
+    expect(html).toContain(`… (${huge.length} characters)`);
+    expect(html.length).toBeLessThan(600);
+    expect(flatten({ totals: { hits: 3, misses: 1 }, backend: { name: '<b>' } })).toEqual([
+      ['totals.hits', 3],
+      ['totals.misses', 1],
+      ['backend.name', '<b>'],
+    ]);
   });
 
   it('the sliding window counts attempts and says when the next one is allowed', () => {

@@ -38,6 +38,11 @@ export class Breaker {
     return this.#down !== undefined;
   }
 
+  /** Since when the backend is known down; undefined while it is up. */
+  get since(): Date | undefined {
+    return this.#down?.since;
+  }
+
   /** A fresh error for a call made while the backend is known down; undefined when calls may go through. */
   refusal(): CacheError | undefined {
     const down = this.#down;

@@ -6,7 +6,7 @@ import type {
   ReadinessCheck,
   TagInvalidator,
 } from '@adv/types';
-import { Engine, type TagVersions } from './engine.js';
+import { type CacheEngine, Engine, type PreparedWrite, type TagVersions } from './engine.js';
 import { CacheError, describeValue } from './errors.js';
 import { scopedKey } from './keys.js';
 import {
@@ -17,8 +17,9 @@ import {
   VERSION_OPTION_KEYS,
   type VersionOptions,
 } from './options.js';
-import { type Entry, encodeEntry } from './payload.js';
+import type { Entry } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
+import type { CacheStats, OperationCounter } from './stats.js';
 import {
   checkCallOptions,
   checkFunction,
@@ -37,20 +38,24 @@ import {
 export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** What backend this cache runs on, for deploy checks. */
   readonly backendInfo: BackendInfo;
-  readonly #e: Engine;
+  /** Everything below the API goes through this interface (see {@link CacheEngine}). */
+  readonly #e: CacheEngine;
+  /** Per-operation counters of `stats()` (the engine's), held here for the hot path. */
+  readonly #ops: CacheEngine['stats']['ops'];
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #refreshing = new Set<string>();
 
   /** Use {@link createCache}. */
   constructor(settings: CacheSettings) {
     this.#e = new Engine(settings);
+    this.#ops = this.#e.stats.ops;
     const kind = settings.l1 ? 'redis+l1' : settings.driver.kind;
     this.backendInfo = Object.freeze({ name: `@adv/cache:${kind}`, sharedAcrossProcesses: settings.driver.shared });
   }
 
   /** The cache-wide default version (Django's `VERSION`). */
   get version(): number {
-    return this.#e.s.version;
+    return this.#e.config.version;
   }
 
   /**
@@ -58,17 +63,18 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * not start with `keyPrefix:version:` is stored under `keyPrefix:~` so `clear()` finds it;
    * hashed when memcached would reject it.
    */
-  makeKey(key: string, version: number = this.#e.s.version): string {
+  makeKey(key: string, version: number = this.#e.config.version): string {
     checkKey(key);
     checkInteger(version, 'version');
-    const built: unknown = this.#e.s.keyFunction(key, this.#e.s.keyPrefix, version);
+    const { keyFunction, keyPrefix } = this.#e.config;
+    const built: unknown = keyFunction(key, keyPrefix, version);
     if (typeof built !== 'string' || built.length === 0) {
       throw new CacheError(
         'ERR_INVALID_OPTION',
         `Expected \`keyFunction\` to return a non-empty string, got ${describeValue(built)}`,
       );
     }
-    return scopedKey(built, this.#e.s.keyPrefix, version);
+    return scopedKey(built, keyPrefix, version);
   }
 
   /** Subscribes to `error` events (backend failures). Returns a function that unsubscribes. */
@@ -76,23 +82,34 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkFunction(listener, 'listener', 'ERR_INVALID_ARGUMENT');
     if (event !== 'error')
       throw new CacheError('ERR_INVALID_ARGUMENT', `Expected \`event\` to be \`error\`, got \`${String(event)}\``);
-    this.#e.listeners.add(listener);
-    return () => this.#e.listeners.delete(listener);
+    return this.#e.onError(listener);
   }
 
   /** Returns the fresh value at `key`, or `undefined` (missing, expired, stale or invalidated by a tag). */
   async get<T = unknown>(key: string, options?: VersionOptions): Promise<T | undefined> {
     checkCallOptions(options, 'get', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
-    const read = await this.#e.attempt('get', full, () => this.#e.read(full), undefined);
+    return this.#fresh<T>(full, 'get', this.#ops.get);
+  }
+
+  /** The fresh value at `full`, counted as a hit or a miss of `counter`. */
+  async #fresh<T>(full: string, op: 'get' | 'has', counter: OperationCounter): Promise<T | undefined> {
+    counter.calls++;
+    const read = await this.#e.attempt(op, full, () => this.#e.read(full), undefined);
     const entry = read?.entry;
-    return entry !== undefined && (entry.f === undefined || entry.f > Date.now()) ? (entry.v as T) : undefined;
+    if (entry !== undefined && (entry.f === undefined || entry.f > Date.now())) {
+      counter.hits++;
+      return entry.v as T;
+    }
+    counter.misses++;
+    return undefined;
   }
 
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */
   async set(key: string, value: unknown, options?: SetOptions | CacheWriteOptions): Promise<boolean> {
     checkCallOptions(options, 'set', SET_OPTION_KEYS);
     const full = this.makeKey(key, (options as SetOptions | undefined)?.version);
+    this.#ops.set.calls++;
     const since = this.#e.epoch;
     const encoded = this.#e.encode(value, options ?? {});
     const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
@@ -109,44 +126,41 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   async add(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     checkCallOptions(options, 'add', SET_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
+    const counter = this.#ops.add;
+    counter.calls++;
     const since = this.#e.epoch;
-    const encoded = this.#e.encode(value, options ?? {}, undefined, true);
+    const encoded = this.#e.encode(value, options ?? {}, undefined, true, 'add');
     const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
     if (payload === undefined) return false; // not reached: a strict encode throws instead
-    return this.#e.attempt(
-      'add',
-      full,
-      async () => {
-        let added = await this.#e.guard(() => this.#e.driver.add(full, payload, this.#e.storeTtl(ttlMs)));
-        if (!added && this.#e.keepsExpiry) {
-          // memcached expires to the second: an entry past its exact expiry still blocks ADD.
-          const { raw, entry } = await this.#e.read(full);
-          if (raw !== undefined && entry === undefined) added = await this.#e.write(full, payload, ttlMs, since);
-        }
-        if (added) this.#e.s.l1?.invalidate([full]);
-        return added;
-      },
-      false,
-      true,
-    );
+    const added = await this.#e.attempt('add', full, () => this.#e.insert(full, payload, ttlMs, since), false, true);
+    // The key was there (a hit) when nothing was added.
+    if (added) counter.misses++;
+    else counter.hits++;
+    return added;
   }
 
   /** Removes `key`; true when it was there (memory, Redis, memcached). */
   async delete(key: string, options?: VersionOptions): Promise<boolean> {
     checkCallOptions(options, 'delete', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
+    const counter = this.#ops.delete;
+    counter.calls++;
     try {
-      return await this.#e.attempt('delete', full, () => this.#e.guard(() => this.#e.driver.keyv.delete(full)), false);
+      const deleted = await this.#e.attempt('delete', full, () => this.#e.remove(full), false);
+      if (deleted) counter.hits++;
+      else counter.misses++;
+      return deleted;
     } finally {
       // After the backend: a copy read meanwhile from the old value is dropped too.
-      this.#e.s.l1?.invalidate([full]);
+      this.#e.forget([full]);
     }
   }
 
   /** Whether `key` holds a fresh value. */
   async has(key: string, options?: VersionOptions): Promise<boolean> {
     checkCallOptions(options, 'has', VERSION_OPTION_KEYS);
-    return (await this.get(key, options)) !== undefined;
+    const full = this.makeKey(key, options?.version);
+    return (await this.#fresh(full, 'has', this.#ops.has)) !== undefined;
   }
 
   /** Django's `touch`: gives `key` a new ttl in seconds (default `defaultTtl`). False when missing. */
@@ -154,22 +168,27 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkTtl(ttl);
     checkCallOptions(options, 'touch', VERSION_OPTION_KEYS);
     const full = this.makeKey(key, options?.version);
-    return this.#e.attempt(
+    const counter = this.#ops.touch;
+    counter.calls++;
+    const touched = await this.#e.attempt(
       'touch',
       full,
       async () => {
         const since = this.#e.epoch;
         const { entry } = await this.#e.read(full);
         if (entry === undefined) return false;
-        const seconds = ttl ?? this.#e.s.defaultTtl;
+        const seconds = ttl ?? this.#e.config.defaultTtl;
         const ttlMs = seconds > 0 ? toMs(seconds) : undefined;
         const next: Entry = { v: entry.v, ...(entry.g ? { g: entry.g } : {}) };
         if (ttlMs && this.#e.keepsExpiry) next.e = Date.now() + ttlMs;
-        await this.#e.write(full, encodeEntry(next, this.#e.driver.nativeTtl), ttlMs, since);
+        await this.#e.rewrite(full, next, ttlMs, since);
         return true;
       },
       false,
     );
+    if (touched) counter.hits++;
+    else counter.misses++;
+    return touched;
   }
 
   /** Django's `get_many`: a Map of the keys that hold fresh values. */
@@ -177,6 +196,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkKeys(keys);
     checkCallOptions(options, 'getMany', VERSION_OPTION_KEYS);
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
+    const counter = this.#ops.getMany;
+    counter.calls++;
     const result = new Map<string, T>();
     const reads = await this.#e.attempt('getMany', fulls.join(','), () => this.#e.readMany(fulls), []);
     const now = Date.now();
@@ -185,6 +206,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       if (entry !== undefined && (entry.f === undefined || entry.f > now))
         result.set(keys[index] as string, entry.v as T);
     }
+    counter.hits += result.size;
+    counter.misses += keys.length - result.size;
     return result;
   }
 
@@ -199,31 +222,23 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         `Expected \`entries\` to be an object or [key, value] pairs, got ${describeValue(entries)}`,
       );
     checkCallOptions(options, 'setMany', SET_OPTION_KEYS);
+    this.#ops.setMany.calls++;
     const pairs =
       Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, unknown]>)] : Object.entries(entries);
-    const rows: Array<{ key: string; value: string; ttl?: number | undefined }> = [];
+    const rows: PreparedWrite[] = [];
     for (const [key, value] of pairs) {
       const full = this.makeKey(key, options?.version);
-      const encoded = this.#e.encode(value, options ?? {});
+      const encoded = this.#e.encode(value, options ?? {}, undefined, false, 'setMany');
       const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
       if (payload === undefined) return false;
-      rows.push({ key: full, value: payload, ttl: this.#e.storeTtl(ttlMs) });
+      rows.push({ key: full, payload, ttlMs });
     }
     if (rows.length === 0) return true;
     const fulls = rows.map((row) => row.key);
     try {
-      return await this.#e.attempt(
-        'setMany',
-        fulls.join(','),
-        async () => {
-          // Some stores (Redis) resolve setMany with nothing: only an explicit false is a failure.
-          const results: unknown = await this.#e.guard(() => this.#e.driver.keyv.setMany(rows));
-          return !Array.isArray(results) || results.every((ok) => ok !== false);
-        },
-        false,
-      );
+      return await this.#e.attempt('setMany', fulls.join(','), () => this.#e.writeMany(rows), false);
     } finally {
-      this.#e.s.l1?.invalidate(fulls);
+      this.#e.forget(fulls);
     }
   }
 
@@ -232,16 +247,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkKeys(keys);
     checkCallOptions(options, 'deleteMany', VERSION_OPTION_KEYS);
     const fulls = keys.map((key) => this.makeKey(key, options?.version));
+    this.#ops.deleteMany.calls++;
     if (fulls.length === 0) return true;
     try {
-      return await this.#e.attempt(
-        'deleteMany',
-        fulls.join(','),
-        () => this.#e.guard(() => this.#e.driver.keyv.deleteMany(fulls)),
-        false,
-      );
+      return await this.#e.attempt('deleteMany', fulls.join(','), () => this.#e.removeMany(fulls), false);
     } finally {
-      this.#e.s.l1?.invalidate(fulls);
+      this.#e.forget(fulls);
     }
   }
 
@@ -251,15 +262,11 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * generation of the prefix, so every older entry is a miss in every process (never `flush_all`).
    */
   async clear(): Promise<void> {
+    this.#ops.clear.calls++;
     try {
-      await this.#e.attempt(
-        'clear',
-        `${this.#e.s.keyPrefix}:*`,
-        () => this.#e.guard(() => this.#e.driver.clear(`${this.#e.s.keyPrefix}:`), 60_000),
-        undefined,
-      );
+      await this.#e.attempt('clear', `${this.#e.config.keyPrefix}:*`, () => this.#e.clearAll(), undefined);
     } finally {
-      this.#e.s.l1?.invalidate();
+      this.#e.forget();
     }
   }
 
@@ -273,17 +280,18 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkCallOptions(options, 'incr', INCR_OPTION_KEYS);
     checkTtl(options?.ttl);
     const full = this.makeKey(key, options?.version);
-    const seconds = options?.ttl ?? this.#e.s.defaultTtl;
+    const seconds = options?.ttl ?? this.#e.config.defaultTtl;
     const ttlMs = seconds > 0 ? toMs(seconds) : undefined;
     if (this.#e.closed) throw new CacheError('ERR_CLOSED', 'Cannot `incr`: the cache was closed');
+    this.#ops.incr.calls++;
     try {
       // No value to fall back to: a backend failure rejects whatever `onError` says.
-      return await this.#e.guard(() => this.#e.driver.incr(full, delta, ttlMs));
+      return await this.#e.increment(full, delta, ttlMs);
     } catch (error) {
       if (error instanceof CacheError && error.code === 'ERR_NOT_INTEGER') throw error;
       throw this.#e.report(error, 'incr', full, true);
     } finally {
-      this.#e.s.l1?.invalidate([full]);
+      this.#e.forget([full]);
     }
   }
 
@@ -308,6 +316,8 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     checkTtl(options.grace, 'grace');
     checkTags(options.tags);
     const full = this.makeKey(key, options.version);
+    const counter = this.#ops.getOrSet;
+    counter.calls++;
     // Callers arriving while the read or the factory runs share it: one factory call per stampede.
     const running = this.#inflight.get(full);
     if (running !== undefined) return running as Promise<T>;
@@ -317,10 +327,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         const read = await this.#e.attempt('getOrSet', full, () => this.#e.read(full), undefined);
         const entry = read?.entry;
         if (entry !== undefined) {
+          counter.hits++;
           if (entry.f === undefined || entry.f > Date.now()) return entry.v as T;
           this.#refresh(full, factory, options);
           return entry.v as T;
         }
+        counter.misses++;
         return await this.#produce(full, factory, options);
       } finally {
         this.#inflight.delete(full);
@@ -338,10 +350,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   async incrVersion(key: string, delta = 1, options?: VersionOptions): Promise<number> {
     checkInteger(delta, 'delta');
     checkCallOptions(options, 'incrVersion', VERSION_OPTION_KEYS);
-    const version = options?.version ?? this.#e.s.version;
+    const version = options?.version ?? this.#e.config.version;
     checkInteger(version, 'version');
     const from = this.makeKey(key, version);
     const to = this.makeKey(key, version + delta);
+    const counter = this.#ops.incrVersion;
+    counter.calls++;
     const since = this.#e.epoch;
     const moved = await this.#e.attempt(
       'incrVersion',
@@ -350,18 +364,17 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
         const { entry } = await this.#e.read(from);
         const now = Date.now();
         if (entry === undefined || (entry.f !== undefined && entry.f <= now)) return false;
-        const remaining = this.#e.driver.remainingTtl;
-        let ttlMs: number | undefined;
-        if (entry.e !== undefined) ttlMs = entry.e - now;
-        else if (remaining) ttlMs = await this.#e.guard(() => remaining.call(this.#e.driver, from));
+        const ttlMs = entry.e !== undefined ? entry.e - now : await this.#e.remainingTtl(from);
         if (ttlMs !== undefined && ttlMs <= 0) return false;
-        const stored = await this.#e.write(to, encodeEntry(entry, this.#e.driver.nativeTtl), ttlMs, since);
-        if (stored) await this.#e.guard(() => this.#e.driver.keyv.delete(from));
-        this.#e.s.l1?.invalidate([from]);
+        const stored = await this.#e.rewrite(to, entry, ttlMs, since);
+        if (stored) await this.#e.remove(from);
+        this.#e.forget([from]);
         return stored;
       },
       undefined,
     );
+    if (moved === true) counter.hits++;
+    else counter.misses++;
     if (moved === false)
       throw new CacheError('ERR_NOT_FOUND', `Expected \`${key}\` to be in the cache at version ${version}`);
     if (moved === undefined)
@@ -386,11 +399,12 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     checkKeys(tags, 'tags');
+    this.#ops.invalidateTags.calls++;
     try {
       await this.#e.attempt('invalidateTags', tags.join(','), () => this.#e.bumpTags(tags), undefined);
     } finally {
       // After the new versions are in: other processes' reads from then on see them.
-      this.#e.s.l1?.invalidate();
+      this.#e.forget();
     }
   }
 
@@ -406,7 +420,31 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * ```
    */
   pruneExpired(): number {
-    return (this.#e.driver.pruneExpired?.() ?? 0) + (this.#e.s.l1?.pruneExpired() ?? 0);
+    return this.#e.pruneExpired();
+  }
+
+  /**
+   * Counts since the cache was created or {@link resetStats} last ran: calls, hits, misses and
+   * errors per operation, hits and misses per tier (the two-tier L1, the backend), and whether
+   * the backend is known down right now. Counting costs a few integer increments per call.
+   *
+   * @example
+   * ```ts
+   * const { totals, backend } = cache.stats();
+   * const hitRatio = totals.hits / Math.max(1, totals.hits + totals.misses);
+   * ```
+   */
+  stats(): CacheStats {
+    const downSince = this.#e.downSince()?.getTime() ?? null;
+    return this.#e.stats.snapshot(
+      { name: this.backendInfo.name, down: downSince !== null, downSince },
+      this.#e.twoTier,
+    );
+  }
+
+  /** Zeroes the counters of {@link stats} and restarts its `since`. */
+  resetStats(): void {
+    this.#e.stats.reset();
   }
 
   /** A readiness probe (`/readyz`): pings the backend, honouring the abort signal. */
@@ -426,28 +464,15 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
 
   /** Connects now (operations otherwise connect lazily) and, in two-tier mode, subscribes to invalidations. */
   async connect(): Promise<void> {
-    await this.#e.guard(() => this.#e.driver.ping());
-    await this.#e.s.l1?.subscribe();
+    await this.#e.connect();
   }
 
   /**
    * Closes connections and timers, within the cache's `timeout` even when the server is gone,
    * and leaves nothing that keeps the process alive. The cache cannot be used afterwards.
    */
-  async close(): Promise<void> {
-    if (this.#e.closed) return;
-    this.#e.closed = true;
-    this.#e.breaker?.close();
-    const bound = this.#e.s.timeout ?? 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, bound * 2);
-      timer.unref();
-    });
-    const closing = this.#e.driver
-      .close(bound)
-      .catch((error: unknown) => this.#e.s.logger.warn({ err: error }, '@adv/cache: closing the backend failed'));
-    await Promise.race([closing, late]).finally(() => clearTimeout(timer));
+  close(): Promise<void> {
+    return this.#e.close();
   }
 
   /**
@@ -464,10 +489,10 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     }
     const value = await factory();
     if (value !== undefined) {
-      const encoded = this.#e.encode(value, options, versions);
+      const encoded = this.#e.encode(value, options, versions, false, 'getOrSet');
       const { payload, ttlMs } = encoded instanceof Promise ? await encoded : encoded;
       if (payload !== undefined)
-        await this.#e.attempt('set', full, () => this.#e.write(full, payload, ttlMs, since), false);
+        await this.#e.attempt('getOrSet', full, () => this.#e.write(full, payload, ttlMs, since), false);
     }
     return value;
   }
@@ -478,7 +503,7 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     this.#refreshing.add(full);
     this.#produce(full, factory, options)
       .catch((error: unknown) => {
-        this.#e.s.logger.warn({ err: error, key: full }, '@adv/cache: refresh failed; serving the stale value');
+        this.#e.config.logger.warn({ err: error, key: full }, '@adv/cache: refresh failed; serving the stale value');
       })
       .finally(() => this.#refreshing.delete(full));
   }

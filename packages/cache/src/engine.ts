@@ -6,6 +6,92 @@ import { safeKey } from './keys.js';
 import type { SetOptions } from './options.js';
 import { decodeEntry, type Entry, encodeEntry, exceeds } from './payload.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
+import { StatsCounters } from './stats.js';
+
+/** The settings `Cache` reads itself: key building, the default ttl, the logger. */
+export type EngineConfig = Readonly<
+  Pick<CacheSettings, 'keyPrefix' | 'version' | 'keyFunction' | 'defaultTtl' | 'logger'>
+>;
+
+/** A prepared write of `setMany`: a full key, its stored string and its ttl in ms. */
+export interface PreparedWrite {
+  key: string;
+  payload: string;
+  ttlMs: number | undefined;
+}
+
+/**
+ * What `Cache` needs of its engine, and all it uses: stored strings in and out by full key
+ * (the backend and the two-tier L1 behind them), tag versions, error handling and counters.
+ * Keys are full keys (`makeKey`'s result); ttls are in ms. Every backend call made through
+ * these members is bounded by the cache's `timeout` and refused at once while the backend is
+ * known down, unless it says otherwise.
+ */
+export interface CacheEngine {
+  /** The settings `Cache` builds keys and defaults from. */
+  readonly config: EngineConfig;
+  /** The counters of `stats()`. */
+  readonly stats: StatsCounters;
+  /** Whether `close()` ran. */
+  readonly closed: boolean;
+  /** Whether entries carry their own expiry (`e`), see {@link Engine.keepsExpiry}. */
+  readonly keepsExpiry: boolean;
+  /** Whether an L1 memory copy sits in front of the backend. */
+  readonly twoTier: boolean;
+  /** The L1 epoch to pass to the writes, taken before a value or its tag versions are read. */
+  readonly epoch: number;
+  /** Since when the backend is known down; undefined while it is up (or it cannot be down). */
+  downSince(): Date | undefined;
+  /** Adds an `error` event listener; returns a function that removes it. */
+  onError(listener: CacheErrorListener): () => void;
+  /** Builds the stored string of `value` (see {@link Engine.encode}). */
+  encode(
+    value: unknown,
+    options: SetOptions,
+    versions?: TagVersions,
+    strict?: boolean,
+    op?: string,
+  ): Encoded | Promise<Encoded>;
+  /** Reads one key through L1 and the backend; checks expiry and tag versions. */
+  read(full: string): Promise<Read>;
+  /** Reads several keys: L1 first, then one round trip for the rest. */
+  readMany(fulls: readonly string[]): Promise<Read[]>;
+  /** Stores a prepared string and refreshes the L1 copies (see {@link Engine.write}). */
+  write(full: string, payload: string, ttlMs: number | undefined, since: number): Promise<boolean>;
+  /** Stores an entry read before, as it is (see {@link Engine.write}). */
+  rewrite(full: string, entry: Entry, ttlMs: number | undefined, since: number): Promise<boolean>;
+  /** Stores prepared strings in one round trip; true unless the store reported a failure. */
+  writeMany(writes: readonly PreparedWrite[]): Promise<boolean>;
+  /** Stores `payload` only if `full` holds no live entry; true when stored. */
+  insert(full: string, payload: string, ttlMs: number | undefined, since: number): Promise<boolean>;
+  /** Deletes one key from the backend; true when it was there. Leaves L1 to {@link forget}. */
+  remove(full: string): Promise<boolean>;
+  /** Deletes keys from the backend. Leaves L1 to {@link forget}. */
+  removeMany(fulls: readonly string[]): Promise<boolean>;
+  /** Adds `delta` to the integer at `full` (missing: 0) and returns the result. */
+  increment(full: string, delta: number, ttlMs: number | undefined): Promise<number>;
+  /** Milliseconds `full` has left in a store that expires keys itself; undefined when it cannot tell. */
+  remainingTtl(full: string): Promise<number | undefined>;
+  /** The tag versions a tagged write records, creating missing ones. */
+  tagVersionsForWrite(tags: readonly string[]): Promise<Record<string, string>>;
+  /** Gives each tag a new version. */
+  bumpTags(tags: readonly string[]): Promise<void>;
+  /** Deletes every key of the cache's prefix (bounded by 60 s, not `timeout`). */
+  clearAll(): Promise<void>;
+  /** Drops the L1 copies of `fulls` (all when absent) in every process; no-op without L1. */
+  forget(fulls?: readonly string[]): void;
+  /** Frees expired entries of the memory backend and of L1; returns how many. */
+  pruneExpired(): number;
+  /** Pings the backend and, with L1, subscribes to invalidations. */
+  connect(): Promise<void>;
+  /** Closes the backend within the bound, even when it is gone. Idempotent. */
+  close(): Promise<void>;
+  /** Runs a backend operation, reporting a failure and falling back (see {@link Engine.attempt}). */
+  attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R, rethrow?: boolean): Promise<R>;
+  /** Reports a failure (event, log, counters); throws it when `rethrow`. */
+  report(error: unknown, op: string, key: string, rethrow: boolean): CacheError;
+}
+
 import { checkOptions, checkTags, checkTtl, toMs } from './validate.js';
 
 /** A value ready to store, and its ttl in ms. */
@@ -36,7 +122,7 @@ export interface Read {
  * The backend side of a {@link Cache}: reads and writes of stored strings, expiry, tag
  * versions, the L1 copy, timeouts and error reporting. Internal: `Cache` is the API.
  */
-export class Engine {
+export class Engine implements CacheEngine {
   /** Resolved settings. */
   readonly s: CacheSettings;
   /** The backend. */
@@ -47,11 +133,16 @@ export class Engine {
   readonly tagHead: string;
   /** Set by `close()`. */
   closed = false;
+  /** The settings `Cache` reads (the same object as {@link s}). */
+  readonly config: EngineConfig;
   /** Network backends: the "known down" state that makes calls fail at once during an outage. */
   readonly breaker: Breaker | undefined;
+  /** Counters of `stats()`: calls, hits, misses and errors per operation and per tier. */
+  readonly stats = new StatsCounters();
 
   constructor(settings: CacheSettings) {
     this.s = settings;
+    this.config = settings;
     this.driver = settings.driver;
     this.tagHead = `${settings.keyPrefix}:tag:`;
     const timeout = settings.timeout;
@@ -76,6 +167,20 @@ export class Engine {
     return !this.driver.nativeTtl || this.driver.kind === 'memcached' || this.s.l1 !== undefined;
   }
 
+  /** Whether an L1 memory copy sits in front of the backend. */
+  get twoTier(): boolean {
+    return this.s.l1 !== undefined;
+  }
+
+  downSince(): Date | undefined {
+    return this.breaker?.since;
+  }
+
+  onError(listener: CacheErrorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Where a tag's version lives: `prefix:tag:name` (hashed if unsafe), outside every key version. */
   tagKey(tag: string): string {
     return safeKey(`${this.tagHead}${tag}`, this.tagHead);
@@ -91,7 +196,13 @@ export class Engine {
    * backend. Synchronous unless tags need their versions read: the memory hot path stays cheap.
    * `versions` are the tag versions read before the value was computed (see {@link TagVersions}).
    */
-  encode(value: unknown, options: SetOptions, versions?: TagVersions, strict = false): Encoded | Promise<Encoded> {
+  encode(
+    value: unknown,
+    options: SetOptions,
+    versions?: TagVersions,
+    strict = false,
+    op = 'set',
+  ): Encoded | Promise<Encoded> {
     checkOptions(options);
     checkTtl(options.ttl);
     checkTtl(options.grace, 'grace');
@@ -107,29 +218,29 @@ export class Engine {
       if (this.keepsExpiry) entry.e = now + ttlMs;
     }
     const tags = options.tags;
-    if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs, strict);
+    if (tags === undefined || tags.length === 0) return this.#finish(entry, ttlMs, strict, op);
     if (versions === null) return { payload: undefined, ttlMs };
     if (versions !== undefined) {
       entry.g = versions;
-      return this.#finish(entry, ttlMs, strict);
+      return this.#finish(entry, ttlMs, strict, op);
     }
     encodeEntry(entry, false); // fail fast on values JSON cannot hold, before a backend call
-    return this.attempt('set', tags.join(','), () => this.tagVersionsForWrite(tags), undefined, strict).then((read) => {
+    return this.attempt(op, tags.join(','), () => this.tagVersionsForWrite(tags), undefined, strict).then((read) => {
       if (read === undefined) return { payload: undefined, ttlMs };
       entry.g = read;
-      return this.#finish(entry, ttlMs, strict);
+      return this.#finish(entry, ttlMs, strict, op);
     });
   }
 
   /** `strict`: a value too large throws whatever `onError` says (for `add`, whose `false` means "exists"). */
-  #finish(entry: Entry, ttlMs: number | undefined, strict: boolean): Encoded {
+  #finish(entry: Entry, ttlMs: number | undefined, strict: boolean, op: string): Encoded {
     const payload = encodeEntry(entry, this.driver.nativeTtl);
     if (exceeds(payload, this.driver.maxValueBytes)) {
       const error = new CacheError(
         'ERR_VALUE_TOO_LARGE',
         `Expected the stored value to fit in ${this.driver.maxValueBytes} bytes (the ${this.driver.kind} limit), got ${Buffer.byteLength(payload)} bytes`,
       );
-      this.report(error, 'set', '', strict || this.s.onError === 'throw');
+      this.report(error, op, '', strict || this.s.onError === 'throw');
       return { payload: undefined, ttlMs };
     }
     return { payload, ttlMs };
@@ -204,7 +315,79 @@ export class Engine {
     return ok !== false;
   }
 
-  /** One key: the hot path, without the arrays of `readMany`. */
+  rewrite(full: string, entry: Entry, ttlMs: number | undefined, since: number): Promise<boolean> {
+    return this.write(full, encodeEntry(entry, this.driver.nativeTtl), ttlMs, since);
+  }
+
+  async writeMany(writes: readonly PreparedWrite[]): Promise<boolean> {
+    const rows = writes.map(({ key, payload, ttlMs }) => ({ key, value: payload, ttl: this.storeTtl(ttlMs) }));
+    // Some stores (Redis) resolve setMany with nothing: only an explicit false is a failure.
+    const results: unknown = await this.guard(() => this.driver.keyv.setMany(rows));
+    return !Array.isArray(results) || results.every((ok) => ok !== false);
+  }
+
+  async insert(full: string, payload: string, ttlMs: number | undefined, since: number): Promise<boolean> {
+    let added = await this.guard(() => this.driver.add(full, payload, this.storeTtl(ttlMs)));
+    if (!added && this.keepsExpiry) {
+      // memcached expires to the second: an entry past its exact expiry still blocks ADD.
+      const { raw, entry } = await this.read(full);
+      if (raw !== undefined && entry === undefined) added = await this.write(full, payload, ttlMs, since);
+    }
+    if (added) this.s.l1?.invalidate([full]);
+    return added;
+  }
+
+  remove(full: string): Promise<boolean> {
+    return this.guard(() => this.driver.keyv.delete(full));
+  }
+
+  removeMany(fulls: readonly string[]): Promise<boolean> {
+    return this.guard(() => this.driver.keyv.deleteMany([...fulls]));
+  }
+
+  increment(full: string, delta: number, ttlMs: number | undefined): Promise<number> {
+    return this.guard(() => this.driver.incr(full, delta, ttlMs));
+  }
+
+  async remainingTtl(full: string): Promise<number | undefined> {
+    const remaining = this.driver.remainingTtl;
+    return remaining ? await this.guard(() => remaining.call(this.driver, full)) : undefined;
+  }
+
+  clearAll(): Promise<void> {
+    return this.guard(() => this.driver.clear(`${this.s.keyPrefix}:`), 60_000);
+  }
+
+  forget(fulls?: readonly string[]): void {
+    this.s.l1?.invalidate(fulls);
+  }
+
+  pruneExpired(): number {
+    return (this.driver.pruneExpired?.() ?? 0) + (this.s.l1?.pruneExpired() ?? 0);
+  }
+
+  async connect(): Promise<void> {
+    await this.guard(() => this.driver.ping());
+    await this.s.l1?.subscribe();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.breaker?.close();
+    const bound = this.s.timeout ?? 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, bound * 2);
+      timer.unref();
+    });
+    const closing = this.driver
+      .close(bound)
+      .catch((error: unknown) => this.s.logger.warn({ err: error }, '@adv/cache: closing the backend failed'));
+    await Promise.race([closing, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** One key: the hot path, without the arrays of `readMany`. Counts the key per tier. */
   async read(full: string): Promise<Read> {
     const l1 = this.s.l1;
     const since = this.epoch;
@@ -213,13 +396,27 @@ export class Engine {
     let entry = decodeEntry(raw);
     const now = Date.now();
     if (entry !== undefined && entry.e !== undefined && entry.e <= now) entry = undefined;
-    if (entry === undefined || cached !== undefined) return { key: full, raw, entry };
+    const stats = this.stats;
+    if (cached !== undefined) {
+      if (entry === undefined) stats.l1.misses++;
+      else stats.l1.hits++;
+      return { key: full, raw, entry };
+    }
+    if (l1 !== undefined) stats.l1.misses++;
+    if (entry === undefined) {
+      stats.l2.misses++;
+      return { key: full, raw, entry };
+    }
     if (entry.g !== undefined) {
       const versions = await this.tagVersions(Object.keys(entry.g));
       for (const tag in entry.g) {
-        if (versions[tag] !== entry.g[tag]) return { key: full, raw, entry: undefined };
+        if (versions[tag] !== entry.g[tag]) {
+          stats.l2.misses++;
+          return { key: full, raw, entry: undefined };
+        }
       }
     }
+    stats.l2.hits++;
     l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now, since);
     return { key: full, raw, entry };
   }
@@ -260,6 +457,7 @@ export class Engine {
         }
       }
     }
+    this.#countMany(reads, fromBackend);
     if (l1) {
       for (const read of missing) {
         const entry = read.entry;
@@ -268,6 +466,23 @@ export class Engine {
       }
     }
     return reads;
+  }
+
+  /** Counts the keys of a `readMany` per tier: those not `fromBackend` came from L1. */
+  #countMany(reads: readonly Read[], fromBackend: ReadonlySet<Read>): void {
+    const { l1, l2 } = this.stats;
+    const twoTier = this.s.l1 !== undefined;
+    for (const read of reads) {
+      const found = read.entry !== undefined;
+      if (!fromBackend.has(read)) {
+        if (found) l1.hits++;
+        else l1.misses++;
+        continue;
+      }
+      if (twoTier) l1.misses++;
+      if (found) l2.hits++;
+      else l2.misses++;
+    }
   }
 
   /**
@@ -295,6 +510,7 @@ export class Engine {
             `Cache backend (${this.driver.kind}) failed during \`${op}\`${key ? ` of \`${key}\`` : ''}: ${(error as Error)?.message ?? String(error)}`,
             { cause: error },
           );
+    this.stats.error(op, wrapped.code !== 'ERR_VALUE_TOO_LARGE');
     for (const listener of this.listeners) {
       try {
         listener(wrapped);

@@ -15,3 +15,4 @@ export { LruStore } from './lru-store.js';
 export type { CacheOptions, IncrOptions, KeyvStoreLike, L1Options, SetOptions, VersionOptions } from './options.js';
 export { CACHE_DEFAULTS } from './options.js';
 export type { CacheErrorListener, CacheSettings } from './settings.js';
+export type { CacheOperation, CacheOperationStats, CacheStats, CacheTierStats } from './stats.js';

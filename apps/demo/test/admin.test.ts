@@ -349,6 +349,9 @@ describe('admin building blocks', () => {
       expect(() => adminArea({ ...base, loginAttemptsPerMinute: 0 })).toThrow(/loginAttemptsPerMinute/);
       expect(() => adminArea({ ...base, settings: { ...base.settings, SECRET_KEY: '' } })).toThrow(/SECRET_KEY/);
       adminArea({ ...base, basePath: undefined }).close();
+      // CSRF_TRUSTED_ORIGINS entries the tasks dashboard would refuse (wildcards, upper case) do not stop the start.
+      const origins = ['https://*.example.com', 'https://Board.example.com', 'https://ok.example.com'];
+      adminArea({ ...base, settings: { ...base.settings, CSRF_TRUSTED_ORIGINS: origins } }).close();
     } finally {
       await demo.cleanup();
     }

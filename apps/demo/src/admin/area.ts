@@ -92,8 +92,8 @@ export function adminArea(options: AdminAreaOptions): AdminArea {
     app: o.tasks,
     basePath: `${o.basePath}/tasks`,
     authorize: async (request) => (await sessions.of(request)) !== undefined,
-    // The dashboard takes exact origins; wildcard entries are checked by the origin check before it.
-    trustedOrigins: (o.settings.CSRF_TRUSTED_ORIGINS ?? []).filter((origin) => !origin.includes('*')),
+    // The dashboard takes exact origins only; the rest (`https://*.example.com`) pass the origin check before it.
+    trustedOrigins: (o.settings.CSRF_TRUSTED_ORIGINS ?? []).filter(isExactOrigin),
   });
   const actions = adminActions(o, {
     audit,
@@ -163,6 +163,15 @@ HTTPS: the session cookie is then marked Secure.</p>`;
     return htmlResponse(layout({ base: o.basePath, title: 'Admin area is off', body }), 404);
   } as AdminArea;
   return Object.assign(area, { enabled: false, audit, close() {} });
+}
+
+/** Whether `entry` is an origin as the tasks dashboard accepts it (`https://example.com`, no wildcard or path). */
+function isExactOrigin(entry: string): boolean {
+  try {
+    return new URL(entry).origin === entry;
+  } catch {
+    return false;
+  }
 }
 
 /** The client a login attempt counts against (see `AdminAreaOptions.clientKey`). */

@@ -1,3 +1,5 @@
+import { AdvError, describeValue, expectedMessage } from '@adv/types';
+
 /** Machine-readable reason of a {@link DeployError}. */
 export type DeployErrorCode =
   | 'ERR_INVALID_OPTION'
@@ -17,15 +19,9 @@ export type DeployErrorCode =
   /** An upload was refused: see {@link UploadError}'s `reason` and `status`. */
   | 'ERR_UPLOAD';
 
-/** Base error of @adv/deploy: branch on `code`; the original failure is in `cause`. */
-export class DeployError extends Error {
+/** Base error of @adv/deploy: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class DeployError extends AdvError<DeployErrorCode> {
   override readonly name: string = 'DeployError';
-  readonly code: DeployErrorCode;
-
-  constructor(code: DeployErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** One invalid or missing setting, as reported by {@link SettingsError}. */
@@ -57,21 +53,12 @@ export class SettingsError extends DeployError {
   }
 }
 
-/** Describes a value for an error message: `` `-1` (number) ``. */
-export function describeValue(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
-  return `\`${shown}\` (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
-}
+// The one rule of `@adv/types` (re-exported so that every module here keeps importing it from errors.js).
+export { describeValue };
 
 /** Throws the p-queue-shaped `Expected ...` error for a bad option. */
 export function invalidOption(name: string, expected: string, value: unknown): never {
-  throw new DeployError('ERR_INVALID_OPTION', `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`);
+  throw new DeployError('ERR_INVALID_OPTION', expectedMessage(name, expected, value));
 }
 
 /** Why {@link UploadError} refused an upload. */

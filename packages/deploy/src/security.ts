@@ -1,4 +1,4 @@
-import type { Middleware, OptionKeys } from '@adv/types';
+import { type Middleware, type OptionKeys, withHeaders } from '@adv/types';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 import { effectiveAllowedHosts, isAllowedHost, isSecureRequest, requestHost, splitHost } from './request-info.js';
@@ -34,23 +34,9 @@ function internalError(error: unknown): Response {
 const badRequest = () =>
   new Response('Bad Request (400)', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
-/**
- * Sets headers on a response, copying it first when its headers are immutable (e.g. from
- * `fetch`, `Response.redirect` or `Response.error()`, whose network error becomes a 502).
- */
-export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
-  try {
-    edit(response.headers);
-    return response;
-  } catch {
-    const copy =
-      response.type === 'error'
-        ? new Response('Bad Gateway', { status: 502, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-        : new Response(response.body, response);
-    edit(copy.headers);
-    return copy;
-  }
-}
+// Sets headers on a response, copying it first when its headers are immutable (`fetch`,
+// `Response.redirect`; `Response.error()` becomes a 502): the one of `@adv/types`, still exported here.
+export { withHeaders };
 
 /**
  * Django's SecurityMiddleware (+ host validation, clickjacking and cookie flags) as one Fetch

@@ -3,6 +3,8 @@ import type { Handler } from '@adv/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cell, flatten } from '../src/admin/html.js';
 import { AdminOptionError, adminArea } from '../src/admin/index.js';
+import { resolveAdminOptions } from '../src/admin/options.js';
+import { cachePanel, watchPanelState } from '../src/admin/panels.js';
 import { SlidingWindowLimiter } from '../src/admin/rate-limit.js';
 import { PasswordVerifier, SessionSigner } from '../src/admin/session.js';
 import { listBackups } from '../src/db/backup.js';
@@ -368,6 +370,31 @@ describe('admin building blocks', () => {
       ['totals.misses', 1],
       ['backend.name', '<b>'],
     ]);
+  });
+
+  it('shows the hit ratio and counters of a cache with stats(), escaped', async () => {
+    const demo = await testDemo();
+    try {
+      const stats = { totals: { hits: 3, misses: 1, errors: 0 }, backend: { name: '<b>redis</b>', down: false } };
+      const cache = { backendInfo: demo.cache.backendInfo, stats: () => stats };
+      const options = resolveAdminOptions({
+        settings: demo.config.settings,
+        tasks: demo.tasks.app,
+        cache,
+        layer: demo.layer,
+        health: demo.health,
+        deployCheck: () => Promise.reject(new Error('unused')),
+        logger: demo.logger,
+      });
+      const { state, stop } = watchPanelState(options);
+      const { body } = cachePanel(options, state);
+      stop();
+      expect(body).toContain('Hit ratio: <strong>75.0%</strong> of 4 keys read.');
+      expect(body).toContain('<td>totals.hits</td><td>3</td>');
+      expect(body).toContain('&lt;b&gt;redis&lt;/b&gt;');
+    } finally {
+      await demo.cleanup();
+    }
   });
 
   it('the sliding window counts attempts and says when the next one is allowed', () => {

@@ -1,3 +1,5 @@
+import { AdvError, describeValue } from '@adv/types';
+
 /** Machine-readable reason of a {@link I18nError}. */
 export type I18nErrorCode =
   /** An option passed to a factory is of the wrong type or out of range. */
@@ -20,15 +22,9 @@ export type I18nErrorCode =
    */
   | 'ERR_TEMPLATE_SYNTAX';
 
-/** Base error of @adv/i18n: branch on `code`; the original failure is in `cause`. */
-export class I18nError extends Error {
+/** Base error of @adv/i18n: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class I18nError extends AdvError<I18nErrorCode> {
   override readonly name: string = 'I18nError';
-  readonly code: I18nErrorCode;
-
-  constructor(code: I18nErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** One problem found in a catalog, located by file (when known), locale and key. */
@@ -67,14 +63,6 @@ export class CatalogError extends I18nError {
   }
 }
 
-/** Describes a value for an error message the p-queue way: `` `-1` (number) ``. */
-export function describe(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
-  return `\`${shown}\` (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
-}
+// Describes a value for an error message the p-queue way, `` `-1` (number) ``: the one rule of
+// `@adv/types`, under the name the modules here import.
+export { describeValue as describe };

@@ -29,24 +29,8 @@ export function appendVary(headers: Headers, names: readonly string[]): void {
   if (added.length > 0) headers.set('Vary', current ? `${current}, ${added.join(', ')}` : added.join(', '));
 }
 
-/**
- * Runs `edit` on the response's headers; when they are immutable (`Response.redirect()`,
- * a `fetch()` result), on a copy of the response instead.
- */
-export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
-  try {
-    edit(response.headers);
-    return response;
-  } catch {
-    try {
-      const copy = new Response(response.body, response);
-      edit(copy.headers);
-      return copy;
-    } catch {
-      return response;
-    }
-  }
-}
+// Runs `edit` on a response's headers, on a copy when they are immutable: the one of `@adv/types`.
+export { withHeaders } from '@adv/types';
 
 /** The first path segment, if any: `/pt-br/about` -> `pt-br`. */
 export function firstSegment(pathname: string): string | undefined {

@@ -1,51 +1,16 @@
-import {
-  type OptionKeys,
-  type Resolved,
-  resolveOptions as resolveAdvOptions,
-  silentLogger,
-  unknownOptionMessage,
-} from '@adv/types';
+import { type OptionKeys, optionReaders, silentLogger, unknownOptionMessage } from '@adv/types';
 import type { Catalog } from './catalog.js';
 import { describe, I18nError } from './errors.js';
 import { canonicalLocale, isValidTimeZone } from './locale-tags.js';
 import type { I18nOptions } from './types.js';
 
-const optionError = (message: string): I18nError => new I18nError('ERR_INVALID_OPTION', message);
-
 /**
- * Reads the options object of a public function the one adv way (`resolveOptions` of
- * `@adv/types`): a non-object is refused, an unknown key is refused with the valid names and a
- * did-you-mean, and an explicit `undefined` keeps the default. Errors are `ERR_INVALID_OPTION`.
- * Call it once, in the factory; value checks follow on the result.
+ * `i18nOptions(name, options, keys, defaults)` reads the options object of a public function the
+ * one adv way (`resolveOptions` of `@adv/types`), throwing `I18nError` `ERR_INVALID_OPTION`; call
+ * it once, in the factory. `checkOptionKeys(name, options, keys)` is its shape check without a
+ * copy, for bags passed per call (`withLocale(locale, fn, { timeZone })`).
  */
-export function i18nOptions<O extends object, D extends Partial<O>>(
-  name: string,
-  options: O | undefined,
-  keys: OptionKeys<O>,
-  defaults: D,
-): Resolved<O, D> {
-  return resolveAdvOptions(options, { name, keys, defaults, error: optionError });
-}
-
-/**
- * The shape check of {@link i18nOptions} without building a copy, for option bags passed per
- * call (`withLocale(locale, fn, { timeZone })`): a loop over the few keys given, no allocation
- * unless the bag is wrong.
- */
-export function checkOptionKeys<O extends object>(name: string, options: O | undefined, keys: OptionKeys<O>): void {
-  if (options === undefined) return;
-  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
-    let known = true;
-    for (const key in options) {
-      if (!Object.hasOwn(keys, key)) {
-        known = false;
-        break;
-      }
-    }
-    if (known) return;
-  }
-  i18nOptions(name, options, keys, {});
-}
+export const { read: i18nOptions, checkKeys: checkOptionKeys } = optionReaders(I18nError);
 
 const I18N_KEYS: OptionKeys<I18nOptions> = {
   locales: true,
@@ -84,7 +49,7 @@ export function resolveOptions(options: I18nOptions): ResolvedOptions {
   }
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(I18N_KEYS, key))
-      throw optionError(unknownOptionMessage('createI18n', key, Object.keys(I18N_KEYS)));
+      throw new I18nError('ERR_INVALID_OPTION', unknownOptionMessage('createI18n', key, Object.keys(I18N_KEYS)));
   }
   // Checked in this order, so the first bad option is the one reported.
   const { locales, defaultLocale } = resolveLocales(options);

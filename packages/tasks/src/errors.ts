@@ -1,3 +1,5 @@
+import { AdvError } from '@adv/types';
+
 /** Machine-readable reason of a {@link TaskError}. */
 export type TaskErrorCode =
   /** An option or argument has the wrong type or range. */
@@ -23,15 +25,9 @@ export type TaskErrorCode =
   /** The backend is closed, or its server could not be reached. */
   | 'ERR_BACKEND';
 
-/** Base error of @adv/tasks: branch on `code`; the original failure is in `cause`. */
-export class TaskError extends Error {
+/** Base error of @adv/tasks: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class TaskError extends AdvError<TaskErrorCode> {
   override readonly name = 'TaskError';
-  readonly code: TaskErrorCode;
-
-  constructor(code: TaskErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** Error codes after which a job is never retried, whatever `retryOn` says. */

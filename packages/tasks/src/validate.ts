@@ -1,21 +1,10 @@
-import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
+import { expectedMessage, type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
 import { TaskError } from './errors.js';
 import { MAX_TIMER_DELAY } from './timers.js';
 import type { BackoffOptions, Defined, EnqueueOptions, RateLimit, TaskOptions } from './types.js';
 
 /** Highest BullMQ priority (2 ** 21). */
 export const MAX_PRIORITY = 2_097_152;
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /**
  * Reads an options object the one adv way: a non-object or an unknown key is refused with
@@ -38,12 +27,9 @@ export function readOptions<O extends object, D extends Partial<O> = Record<neve
   });
 }
 
-/** Throws the package's one error shape for a bad option. */
+/** Throws the package's one error shape for a bad option (`expectedMessage` of `@adv/types`). */
 export function invalid(name: string, expected: string, value: unknown): never {
-  throw new TaskError(
-    'ERR_INVALID_OPTION',
-    `Expected \`${name}\` to be ${expected}, got \`${show(value)}\` (${value === null ? 'null' : typeof value})`,
-  );
+  throw new TaskError('ERR_INVALID_OPTION', expectedMessage(name, expected, value));
 }
 
 export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

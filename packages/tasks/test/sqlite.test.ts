@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendContract } from '@adv/tasks/testing';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTaskApp } from '../src/index.js';
 import { type SqliteBackendOptions, sqliteBackend } from '../src/sqlite.js';
@@ -15,6 +16,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 backendContract({ describe, it }, () => sqliteBackend({ filename: join(dir, `contract-${++files}.db`) }), {
   name: 'sqlite',
   backendName: '@adv/tasks:sqlite',
+});
+
+describe('sqlite backend on a file made by an older version', () => {
+  it('adds the tables it lacks (pause, schedule ticks) and keeps the jobs', async () => {
+    const filename = join(dir, `older-${++files}.db`);
+    const before = createTaskApp({ backend: sqliteBackend({ filename }) });
+    const kept = await before.defineTask('kept', () => 'ok').enqueue(undefined, { delay: 60_000 });
+    await before.close();
+    const db = new Database(filename);
+    db.exec('DROP TABLE adv_tasks_paused; DROP TABLE adv_tasks_schedule_fired');
+    db.close();
+    const app = createTaskApp({ backend: sqliteBackend({ filename }) });
+    try {
+      expect(await app.handle(kept.id).status()).toBe('delayed');
+      await app.pause();
+      expect(await app.isPaused()).toBe(true);
+      expect(await app.schedules()).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('sqlite backend options', () => {

@@ -28,7 +28,7 @@ describe('backendContract', () => {
     const { runner, suites, tests } = recorder();
     backendContract(runner, () => memoryBackend(), { name: 'memory', timeout: 5000 });
     expect(suites).toEqual(['task backend contract: memory']);
-    expect(tests.size).toBe(33);
+    expect(tests.size).toBe(32);
     expect([...tests.values()].every((test) => test.timeout === 5000)).toBe(true);
     const defaults = recorder();
     backendContract(defaults.runner, () => memoryBackend());

@@ -47,7 +47,8 @@ export function openConnection(filename: string, synchronous: 'normal' | 'full')
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'adv_tasks_schedules'`);
+    // The table added last: a file made by an older version gets the tables it lacks (all IF NOT EXISTS).
+    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'adv_tasks_schedule_fired'`);
     if (!exists.get()) db.transaction(() => createSchema((sql) => db.prepare(sql).run())).immediate();
     const version = Number(
       db.prepare(`SELECT value FROM adv_tasks_meta WHERE key = 'schema_version'`).pluck().get() ?? SCHEMA_VERSION,

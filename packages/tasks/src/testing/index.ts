@@ -24,7 +24,7 @@ export type { BackendContractOptions } from './options.js';
 export type { BackendFactory, TestRunner } from './runner.js';
 
 /**
- * Registers the task backend contract (33 tests; the slowest wait a second or two for
+ * Registers the task backend contract (32 tests; the slowest wait a second or two for
  * delays, rate limits and schedules) under `describe('task backend contract: <name>')`.
  * `factory` builds a fresh backend for each app a test opens: for a backend shared across
  * processes, give each a fresh queue (or schema, or file). Throws `ERR_INVALID_OPTION` on bad

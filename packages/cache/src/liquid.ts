@@ -36,19 +36,8 @@ const CACHE_TAG_OPTION_KEYS: OptionKeys<CacheTagOptions> = { cache: true, tagNam
 /** Defaults of {@link CacheTagOptions}. */
 export const CACHE_TAG_DEFAULTS = { tagName: 'cache' } as const;
 
-/**
- * Registers the `{% cache %}` block tag on a Liquid engine. Arguments are Liquid expressions:
- * the ttl in seconds, the fragment name, then any values the fragment varies on. The body is
- * rendered once per ttl and key; rendering must be async (`parseAndRender`, `renderFile`).
- *
- * @example
- * ```ts
- * const liquid = new Liquid();
- * registerCacheTag(liquid, { cache });
- * await liquid.parseAndRender('{% cache 300 "sidebar" user.id %}{{ user.name }}{% endcache %}', { user });
- * ```
- */
-export function registerCacheTag(liquid: Liquid, options: CacheTagOptions): void {
+/** The options of {@link registerCacheTag} with their defaults, each checked (`ERR_INVALID_OPTION`). */
+function resolveTagOptions(options: CacheTagOptions): { cache: FragmentCache; tagName: string } {
   const { cache, tagName } = resolveOptions(options, {
     name: 'registerCacheTag',
     keys: CACHE_TAG_OPTION_KEYS,
@@ -67,6 +56,23 @@ export function registerCacheTag(liquid: Liquid, options: CacheTagOptions): void
       `Expected \`tagName\` to be a tag name of letters, digits and underscores, got ${describeValue(tagName)}`,
     );
   }
+  return { cache, tagName };
+}
+
+/**
+ * Registers the `{% cache %}` block tag on a Liquid engine. Arguments are Liquid expressions:
+ * the ttl in seconds, the fragment name, then any values the fragment varies on. The body is
+ * rendered once per ttl and key; rendering must be async (`parseAndRender`, `renderFile`).
+ *
+ * @example
+ * ```ts
+ * const liquid = new Liquid();
+ * registerCacheTag(liquid, { cache });
+ * await liquid.parseAndRender('{% cache 300 "sidebar" user.id %}{{ user.name }}{% endcache %}', { user });
+ * ```
+ */
+export function registerCacheTag(liquid: Liquid, options: CacheTagOptions): void {
+  const { cache, tagName } = resolveTagOptions(options);
   const endName = `end${tagName}`;
 
   class CacheTag extends Tag {

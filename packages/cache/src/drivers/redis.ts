@@ -38,47 +38,56 @@ async function shut(client: RedisClientType | undefined, timeoutMs: number): Pro
   if (client.isOpen) client.destroy();
 }
 
+/** The command connection: one connect shared by every caller, none after `close()`. */
+interface Link {
+  /** Undefined when connected; otherwise the connect under way (started if needed). */
+  ready(): Promise<void> | undefined;
+  /** The client, once connected. */
+  connected(): Promise<RedisClientType>;
+  /** Set by the driver's `close()`: no connect starts afterwards. */
+  closed: boolean;
+}
+
 /**
- * Redis through `@keyv/redis` (node-redis underneath). node-redis does not reconnect by itself
- * here (its reconnect delay is a timer that would keep a closed process alive): a lost or
- * refused connection fails the command at once, the cache marks the backend down, and the
- * next command or the cache's background probe connects again. Commands never queue while
- * disconnected (`disableOfflineQueue`). `add` is `SET NX`, `incr` is `INCRBY`, `clear` is
- * `SCAN` + `UNLINK` (never `KEYS`).
+ * One connect for all callers: with the offline queue disabled, a command sent while the
+ * connect is under way would fail, so every command waits for `ready()` first.
  */
-export function openRedis(options: RedisConnectionOptions): Driver {
-  const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: options.connectTimeout, reconnectStrategy: false },
-  }) as unknown as RedisClientType;
-  client.on('error', options.onConnectionError);
-  const adapter = new KeyvRedis(client, { throwOnConnectError: true, throwOnErrors: true });
-  const keyv = new Keyv<string>(adapter, keyvOptions as never);
-  keyv.on('error', () => {}); // each command reports its own failure to the cache
-  let closed = false;
-
-  // One connect for all callers: with the offline queue disabled, a command sent while the
-  // connect is under way would fail, so every command waits for `ready()` first.
+function link(client: RedisClientType): Link {
   let connecting: Promise<void> | undefined;
-  const ready = (): Promise<void> | undefined => {
-    if (client.isReady) return undefined;
-    if (connecting === undefined && !client.isOpen && !closed) {
-      connecting = client
-        .connect()
-        .then(() => undefined)
-        .finally(() => {
-          connecting = undefined;
-        });
-    }
-    return connecting;
+  const state: Link = {
+    closed: false,
+    ready() {
+      if (client.isReady) return undefined;
+      if (connecting === undefined && !client.isOpen && !state.closed) {
+        connecting = client
+          .connect()
+          .then(() => undefined)
+          .finally(() => {
+            connecting = undefined;
+          });
+      }
+      return connecting;
+    },
+    async connected() {
+      await state.ready();
+      return client;
+    },
   };
-  const connected = async (): Promise<RedisClientType> => {
-    await ready();
-    return client;
-  };
+  return state;
+}
 
-  // The L1 subscriber: a second connection, reconnected here with a backoff on unref'd timers.
+/** The L1 invalidation bus and its subscriber connection. */
+interface Bus {
+  bus: MessageBus;
+  /** Stops resubscribing and closes the subscriber within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Pub/sub for the L1: publishes on the command connection, subscribes on a second one that is
+ * reconnected here with a backoff on unref'd timers (they never keep a process alive).
+ */
+function redisBus(client: RedisClientType, conn: Link, onConnectionError: (error: unknown) => void): Bus {
   let subscriber: RedisClientType | undefined;
   const listeners = new Map<string, (message: string) => void>();
   const resyncs = new Set<() => void>();
@@ -93,7 +102,7 @@ export function openRedis(options: RedisConnectionOptions): Driver {
       if (!sub.isOpen) {
         if (sub.listenerCount('error') === 0) {
           sub.on('error', (error: unknown) => {
-            options.onConnectionError(error);
+            onConnectionError(error);
             if (!sub.isOpen) scheduleResubscribe(); // the connection is gone: node-redis gave up on it
           });
         }
@@ -116,7 +125,7 @@ export function openRedis(options: RedisConnectionOptions): Driver {
     return subscribing;
   };
   const scheduleResubscribe = (): void => {
-    if (closed || retry !== undefined || listeners.size === 0) return;
+    if (conn.closed || retry !== undefined || listeners.size === 0) return;
     const delay = Math.min(50 * 2 ** failures++, MAX_RESUBSCRIBE_DELAY_MS);
     retry = setTimeout(() => {
       retry = undefined;
@@ -125,27 +134,30 @@ export function openRedis(options: RedisConnectionOptions): Driver {
     retry.unref();
   };
 
-  const bus: MessageBus = {
-    async publish(channel, message) {
-      await (await connected()).publish(channel, message);
+  return {
+    bus: {
+      async publish(channel, message) {
+        await (await conn.connected()).publish(channel, message);
+      },
+      async subscribe(channel, listener, onResync) {
+        listeners.set(channel, listener);
+        if (onResync) resyncs.add(onResync);
+        if (subscriber?.isReady) await subscriber.subscribe(channel, listener);
+        else await subscribeAll();
+      },
     },
-    async subscribe(channel, listener, onResync) {
-      listeners.set(channel, listener);
-      if (onResync) resyncs.add(onResync);
-      if (subscriber?.isReady) await subscriber.subscribe(channel, listener);
-      else await subscribeAll();
+    close(timeoutMs) {
+      clearTimeout(retry);
+      return shut(subscriber, timeoutMs);
     },
   };
+}
 
+/** The commands beyond keyv's: `SET NX`, `INCRBY`, `PTTL`, `SCAN` + `UNLINK`, `PING`. */
+function redisCommands(
+  connected: () => Promise<RedisClientType>,
+): Pick<Driver, 'add' | 'incr' | 'remainingTtl' | 'clear' | 'ping'> {
   return {
-    kind: 'redis',
-    shared: true,
-    keyv: keyv as unknown as StringStore,
-    nativeTtl: true,
-    maxValueBytes: 512 * 1024 * 1024,
-    bus,
-    ready,
-    isOutage: () => !client.isReady,
     async add(key, payload, ttlMs) {
       const redis = await connected();
       const reply = await redis.set(key, payload, ttlMs ? { NX: true, PX: Math.ceil(ttlMs) } : { NX: true });
@@ -180,10 +192,42 @@ export function openRedis(options: RedisConnectionOptions): Driver {
     async ping() {
       await (await connected()).ping();
     },
+  };
+}
+
+/**
+ * Redis through `@keyv/redis` (node-redis underneath). node-redis does not reconnect by itself
+ * here (its reconnect delay is a timer that would keep a closed process alive): a lost or
+ * refused connection fails the command at once, the cache marks the backend down, and the
+ * next command or the cache's background probe connects again. Commands never queue while
+ * disconnected (`disableOfflineQueue`). `add` is `SET NX`, `incr` is `INCRBY`, `clear` is
+ * `SCAN` + `UNLINK` (never `KEYS`).
+ */
+export function openRedis(options: RedisConnectionOptions): Driver {
+  const client = createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: options.connectTimeout, reconnectStrategy: false },
+  }) as unknown as RedisClientType;
+  client.on('error', options.onConnectionError);
+  const adapter = new KeyvRedis(client, { throwOnConnectError: true, throwOnErrors: true });
+  const keyv = new Keyv<string>(adapter, keyvOptions as never);
+  keyv.on('error', () => {}); // each command reports its own failure to the cache
+  const conn = link(client);
+  const pubsub = redisBus(client, conn, options.onConnectionError);
+  return {
+    kind: 'redis',
+    shared: true,
+    keyv: keyv as unknown as StringStore,
+    nativeTtl: true,
+    maxValueBytes: 512 * 1024 * 1024,
+    bus: pubsub.bus,
+    ready: conn.ready,
+    isOutage: () => !client.isReady,
+    ...redisCommands(conn.connected),
     async close(timeoutMs) {
-      closed = true;
-      clearTimeout(retry);
-      await Promise.all([shut(client, timeoutMs), shut(subscriber, timeoutMs)]);
+      conn.closed = true;
+      await Promise.all([shut(client, timeoutMs), pubsub.close(timeoutMs)]);
     },
   };
 }

@@ -102,23 +102,8 @@ function checkTags(
   return tags;
 }
 
-/**
- * Django's `cache_page`: caches GET and HEAD 200 responses for `ttl` seconds. The key holds the
- * method, the full URL and the request headers named by the response's `Vary` and by `varyOn`.
- * Responses with `Set-Cookie` or `Cache-Control: private / no-store / no-cache`, `Vary: *`, and
- * requests with `Authorization` (unless `cacheAuthorized`) are never cached. A cached response
- * gets `Cache-Control: max-age`, `Expires`, a strong `ETag` (answered with 304 on a matching
- * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored; bodies over
- * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy. `tags`
- * are written with each page (drop them all with `invalidateTags`); `keyParts(request)` adds
- * request-derived values (language, time zone, tenant) to the key.
- *
- * @example
- * ```ts
- * const app = compose(cachePage({ cache, ttl: 60, varyOn: ['accept-language'] }))(handler);
- * ```
- */
-export const cachePage = (options: CachePageOptions): Middleware => {
+/** The options of {@link cachePage} with their defaults, each checked (`ERR_INVALID_OPTION`). */
+function resolvePageOptions(options: CachePageOptions) {
   const o = resolveOptions(options, {
     name: 'cachePage',
     keys: CACHE_PAGE_OPTION_KEYS,
@@ -170,6 +155,69 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       `Expected \`keyParts\` to be a function of the request, got ${describeValue(o.keyParts)}`,
     );
   }
+  return o;
+}
+
+/** What the middleware needs once the handler answered: the resolved options, the key parts and tags. */
+interface Storing {
+  o: ReturnType<typeof resolvePageOptions>;
+  tagsOf: (request: Request, response: Response) => readonly string[] | undefined;
+}
+
+/**
+ * The handler's response, stored when cacheable: `max-age`, `Expires` and the key set, the body
+ * teed (streamed to the client while a copy goes to the cache in the background), a 304 when
+ * the handler's own ETag matches `If-None-Match`.
+ */
+function storeAndAnswer(
+  { o, tagsOf }: Storing,
+  request: Request,
+  response: Response,
+  varyKey: string,
+  parts: readonly string[] | null,
+): Response {
+  if (!isCacheable(response, o.maxBodyBytes)) return response;
+  const ownMaxAge = parseCacheControl(response.headers.get('cache-control')).get('max-age');
+  const ttl = typeof ownMaxAge === 'string' && /^\d+$/.test(ownMaxAge) ? Number(ownMaxAge) : o.ttl;
+  const vary = varyNames(response, o.varyOn);
+  if (ttl <= 0 || vary.includes('*')) return response;
+  const out = mutable(response);
+  patchCacheControl(out.headers, { maxAge: ttl });
+  if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
+  const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts) };
+  const pageTags = tagsOf(request, out);
+  const write = pageTags === undefined ? { ttl } : { ttl, tags: pageTags };
+  if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
+    // The handler's own ETag matches: answer 304 and store the body it did not have to send.
+    store(o.cache, keys, vary, out, out.body, write, o.maxBodyBytes).catch(() => {});
+    return notModified(out.headers);
+  }
+  let clientBody: ReadableStream<Uint8Array> | null = null;
+  let cacheBody: ReadableStream<Uint8Array> | null = null;
+  if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
+  // Stored in the background: the client is not kept waiting for the cache.
+  store(o.cache, keys, vary, out, cacheBody, write, o.maxBodyBytes).catch(() => {});
+  return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
+}
+
+/**
+ * Django's `cache_page`: caches GET and HEAD 200 responses for `ttl` seconds. The key holds the
+ * method, the full URL and the request headers named by the response's `Vary` and by `varyOn`.
+ * Responses with `Set-Cookie` or `Cache-Control: private / no-store / no-cache`, `Vary: *`, and
+ * requests with `Authorization` (unless `cacheAuthorized`) are never cached. A cached response
+ * gets `Cache-Control: max-age`, `Expires`, a strong `ETag` (answered with 304 on a matching
+ * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored; bodies over
+ * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy. `tags`
+ * are written with each page (drop them all with `invalidateTags`); `keyParts(request)` adds
+ * request-derived values (language, time zone, tenant) to the key.
+ *
+ * @example
+ * ```ts
+ * const app = compose(cachePage({ cache, ttl: 60, varyOn: ['accept-language'] }))(handler);
+ * ```
+ */
+export const cachePage = (options: CachePageOptions): Middleware => {
+  const o = resolvePageOptions(options);
   const { cache, keyParts, tags } = o;
   const bodies = new DecodedBodies(DECODED_BODIES_BYTES);
   /** `keyParts(request)`, checked: a bad result is a bug in the app, so it throws. */
@@ -188,6 +236,8 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     if (typeof tags !== 'function') return tags;
     return checkTags(tags(request, response), 'tags(request, response)', 'ERR_INVALID_ARGUMENT');
   };
+
+  const storing: Storing = { o, tagsOf };
 
   return async function cachePage(request, next) {
     const method = request.method;
@@ -208,27 +258,6 @@ export const cachePage = (options: CachePageOptions): Middleware => {
       // breaks the page: render it as if uncached.
     }
     const response = await next(request);
-    if (!isCacheable(response, o.maxBodyBytes)) return response;
-    const ownMaxAge = parseCacheControl(response.headers.get('cache-control')).get('max-age');
-    const ttl = typeof ownMaxAge === 'string' && /^\d+$/.test(ownMaxAge) ? Number(ownMaxAge) : o.ttl;
-    const vary = varyNames(response, o.varyOn);
-    if (ttl <= 0 || vary.includes('*')) return response;
-    const out = mutable(response);
-    patchCacheControl(out.headers, { maxAge: ttl });
-    if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
-    const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts) };
-    const pageTags = tagsOf(request, out);
-    const write = pageTags === undefined ? { ttl } : { ttl, tags: pageTags };
-    if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
-      // The handler's own ETag matches: answer 304 and store the body it did not have to send.
-      store(cache, keys, vary, out, out.body, write, o.maxBodyBytes).catch(() => {});
-      return notModified(out.headers);
-    }
-    let clientBody: ReadableStream<Uint8Array> | null = null;
-    let cacheBody: ReadableStream<Uint8Array> | null = null;
-    if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
-    // Stored in the background: the client is not kept waiting for the cache.
-    store(cache, keys, vary, out, cacheBody, write, o.maxBodyBytes).catch(() => {});
-    return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
+    return storeAndAnswer(storing, request, response, varyKey, parts);
   };
 };

@@ -4,7 +4,8 @@ import type { CacheLike, DescribesBackend, TagInvalidator } from '@adv/types';
 import type { ResolvedContractOptions } from './options.js';
 import { type ContractTest, sleep } from './runner.js';
 
-export function basicTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+/** Values, copies and expiry. */
+function valueTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
   test('satisfies the @adv/types contracts and describes its backend', async (make) => {
     const cache = make();
     const asContracts: CacheLike & TagInvalidator & DescribesBackend = cache;
@@ -69,7 +70,10 @@ export function basicTests(test: (name: string, body: ContractTest) => void, opt
     await sleep(450);
     assert.equal(await cache.get('k'), undefined);
   });
+}
 
+/** add, delete, has, touch, and the many-key calls. */
+function singleKeyTests(test: (name: string, body: ContractTest) => void): void {
   test('add stores only when absent', async (make) => {
     const cache = make();
     assert.equal(await cache.add('k', 1), true);
@@ -119,7 +123,10 @@ export function basicTests(test: (name: string, body: ContractTest) => void, opt
     assert.deepEqual([...(await cache.getMany(['a', 'b', 'c'])).keys()], ['b']);
     assert.equal((await cache.getMany([])).size, 0);
   });
+}
 
+/** clear, and (scoped stores) what it leaves to other prefixes. */
+function clearTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
   test('clear removes every kind of entry of this cache; writes after it are readable', async (make) => {
     const cache = make();
     const other = make();
@@ -152,4 +159,10 @@ export function basicTests(test: (name: string, body: ContractTest) => void, opt
       assert.equal(await other.incr('n'), 6);
     }
   });
+}
+
+export function basicTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+  valueTests(test, options);
+  singleKeyTests(test);
+  clearTests(test, options);
 }

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { type ContractTest, sleep } from './runner.js';
 
-export function getOrSetTests(test: (name: string, body: ContractTest) => void): void {
+/** One factory per stampede; factory errors. */
+function stampedeTests(test: (name: string, body: ContractTest) => void): void {
   test('getOrSet runs one factory for concurrent misses and caches its result', async (make) => {
     const cache = make();
     let calls = 0;
@@ -37,7 +38,10 @@ export function getOrSetTests(test: (name: string, body: ContractTest) => void):
     assert.equal(await cache.getOrSet('u', () => undefined), undefined);
     assert.equal(await cache.has('u'), false);
   });
+}
 
+/** Stale-while-revalidate within grace, and bad input. */
+function graceTests(test: (name: string, body: ContractTest) => void): void {
   test('grace: serves the stale value while one refresh runs, and keeps it when the refresh fails', async (make) => {
     const cache = make();
     assert.equal(await cache.getOrSet('k', () => 'v1', { ttl: 0.2, grace: 30 }), 'v1');
@@ -101,4 +105,9 @@ export function getOrSetTests(test: (name: string, body: ContractTest) => void):
     await assert.rejects(cache.setMany(5 as never), /Expected `entries` to be an object or \[key, value\] pairs/);
     assert.equal(await cache.get('k'), undefined);
   });
+}
+
+export function getOrSetTests(test: (name: string, body: ContractTest) => void): void {
+  stampedeTests(test);
+  graceTests(test);
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ResolvedContractOptions } from './options.js';
 import { type ContractTest, sleep, uniquePrefix } from './runner.js';
 
-export function keyTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+/** incr and decr. */
+function counterTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
   test('incr and decr: missing counts as 0, set integers count, atomic under concurrency', async (make) => {
     const cache = make();
     assert.equal(await cache.incr('n'), 1);
@@ -30,7 +31,10 @@ export function keyTests(test: (name: string, body: ContractTest) => void, optio
     await cache.set('s', 'text');
     await assert.rejects(cache.incr('s'), { code: 'ERR_NOT_INTEGER' });
   });
+}
 
+/** Versions and incrVersion. */
+function versionTests(test: (name: string, body: ContractTest) => void): void {
   test('versions: keys are per version; incrVersion moves a value', async (make) => {
     const cache = make();
     await cache.set('k', 'v1');
@@ -60,7 +64,10 @@ export function keyTests(test: (name: string, body: ContractTest) => void, optio
     await v3.set('x', 1);
     assert.ok(v3.makeKey('x').includes(':3:'), `expected a version-3 key, got ${v3.makeKey('x')}`);
   });
+}
 
+/** Key prefixes, key functions, and keys memcached would reject. */
+function keyBuildingTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
   test('keyPrefix isolates caches; keyFunction builds keys', async (make) => {
     const one = make();
     const two = make();
@@ -110,4 +117,10 @@ export function keyTests(test: (name: string, body: ContractTest) => void, optio
       assert.ok(![...stored].some((char) => char.charCodeAt(0) <= 0x20 || char.charCodeAt(0) === 0x7f));
     }
   });
+}
+
+export function keyTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+  counterTests(test, options);
+  versionTests(test);
+  keyBuildingTests(test, options);
 }

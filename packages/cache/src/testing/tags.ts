@@ -12,7 +12,8 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-export function tagTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+/** Tags within one instance. */
+function localTagTests(test: (name: string, body: ContractTest) => void): void {
   test('tags: invalidateTags drops tagged entries only', async (make) => {
     const cache = make();
     await cache.set('a', 1, { tags: ['users'] });
@@ -50,10 +51,10 @@ export function tagTests(test: (name: string, body: ContractTest) => void, optio
     assert.equal(await cache.getOrSet('price', () => 'new price', { ttl: 60, tags: ['product'] }), 'new price');
     assert.equal(await cache.get('price'), 'new price');
   });
+}
 
-  // Registered only for shared stores: two memory caches never share data.
-  if (!options.shared) return;
-
+/** Shared stores: what one instance sees of another's writes, clears and lost tag versions. */
+function sharedTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
   test('tags and writes are seen by another instance on the same backend', async (make) => {
     const prefix = uniquePrefix('shared');
     const one = make({}, prefix);
@@ -117,4 +118,10 @@ export function tagTests(test: (name: string, body: ContractTest) => void, optio
     await cache.set('c', 3, { tags: ['t'] });
     assert.equal(await cache.get('c'), 3);
   });
+}
+
+export function tagTests(test: (name: string, body: ContractTest) => void, options: ResolvedContractOptions): void {
+  localTagTests(test);
+  // Registered only for shared stores: two memory caches never share data.
+  if (options.shared) sharedTests(test, options);
 }

@@ -12,13 +12,18 @@ type SavedArgs = { sender: typeof Article; id: number };
  * ops/s: on a shared 2-core machine, load that comes and goes otherwise lands on whichever
  * task happens to be running and swings a single 1-second run's ratios by 3x either way.
  */
-async function measureRounds(tasks: Record<string, () => unknown>, quick: boolean): Promise<Record<string, number>> {
+async function measureRounds(
+  tasks: Record<string, () => unknown>,
+  quick: boolean,
+  rounds: Record<string, number[]> = {},
+): Promise<Record<string, number>> {
   const names = Object.keys(tasks);
-  const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  const samples = rounds;
+  for (const name of names) samples[name] = [];
   // Warm every task up first, so the one measured first is not the one paying for the JIT.
   for (const name of names) for (let index = 0; index < 5000; index++) await tasks[name]!();
-  const rounds = quick ? 1 : 7;
-  for (let round = 0; round < rounds; round++) {
+  const count = quick ? 1 : 7;
+  for (let round = 0; round < count; round++) {
     const order = names.map((_, index) => names[(index + round) % names.length]!);
     const ops = await measureOps(Object.fromEntries(order.map((name) => [name, tasks[name]!])), {
       quick,
@@ -52,15 +57,20 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         sink += id + index;
       });
     }
+    const samples: Record<string, number[]> = {};
     const ops = await measureRounds(
       {
         signal: () => {
           sink += saved.send(Article, { id: 1 }).length;
         },
+        emit: () => {
+          sink += saved.emit(Article, { id: 1 });
+        },
         mitt: () => emitter.emit('saved', { id: 1 }),
         eventEmitter: () => events.emit('saved', { id: 1 }),
       },
       quick,
+      samples,
     );
     const ours = { name: 'Signal.send (sender filter + results)', value: ops.signal ?? Number.NaN };
     rows.push(
@@ -80,6 +90,15 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         higherIsBetter: true,
         ours,
         peer: { name: 'EventEmitter emit', value: ops.eventEmitter ?? Number.NaN },
+      },
+      {
+        suite: 'signals',
+        case: `send to ${count} receiver${count === 1 ? '' : 's'}, no results`,
+        unit: 'ops/s',
+        higherIsBetter: true,
+        ours: { name: 'Signal.emit (sender filter, count only)', value: ops.emit ?? Number.NaN },
+        peer: { name: 'mitt emit', value: ops.mitt ?? Number.NaN },
+        note: `goal: >= 0.8x; ${ratioRange(samples, 'emit', 'mitt')}`,
       },
     );
   }
@@ -119,4 +138,12 @@ async function asendRow(quick: boolean): Promise<BenchRow> {
     ours: { name: 'Signal.asend (sender filter + results)', value: ops.signal ?? Number.NaN },
     peer: { name: 'EventEmitter + Promise.all(listeners)', value: ops.eventEmitter ?? Number.NaN },
   };
+}
+
+/** Median and range of the per-round ratio ours / peer (each round measured both, back to back). */
+function ratioRange(samples: Record<string, number[]>, ours: string, peer: string): string {
+  const ratios = samples[ours]!.map((value, round) => value / samples[peer]![round]!).filter(Number.isFinite);
+  if (ratios.length === 0) return 'no rounds';
+  const fixed = (value: number) => value.toFixed(2);
+  return `per-round ratio median ${fixed(percentile(ratios, 50))}x, range ${fixed(Math.min(...ratios))}–${fixed(Math.max(...ratios))}x over ${ratios.length} rounds`;
 }

@@ -21,7 +21,7 @@ export interface SignalEvent {
   /** The sending signal's `name` (`'postSave'`, or the name given to `signal()`). */
   signal: string;
   /** How it was sent. */
-  method: 'send' | 'sendRobust' | 'asend' | 'asendRobust';
+  method: 'send' | 'emit' | 'sendRobust' | 'asend' | 'asendRobust';
   /** The sender passed to the send method. */
   sender: unknown;
   /** The args object the receivers get: `{ sender, ...payload }`. */

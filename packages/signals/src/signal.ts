@@ -199,6 +199,41 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   }
 
   /**
+   * {@link Signal.send} without the results: calls every matching receiver in connection
+   * order, the same way (a receiver that throws stops it; an async receiver is
+   * `ERR_ASYNC_RECEIVER`, thrown before any receiver runs), and returns how many receivers it
+   * called. For fire-and-forget notifications in hot code, where building the
+   * `[receiver, result]` pairs `send` returns would be most of the cost (mitt's `emit` returns
+   * nothing either). Observers of {@link onAny} see it as `method: 'emit'`.
+   *
+   * @returns The number of receivers called.
+   * @example
+   * ```ts
+   * cacheInvalidated.emit(Article, { key: `article:${id}` });
+   * ```
+   */
+  emit(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): number;
+  emit(sender: unknown, payload?: object): number {
+    const connections = this.#live();
+    if (this.#asyncCount > 0) this.#assertNoAsync(connections, sender);
+    const args = buildArgs(sender, payload) as Args;
+    if (hasObservers()) this.#observe('emit', sender, args);
+    let count = 0;
+    for (let index = 0; index < connections.length; index++) {
+      const connection = connections[index]!;
+      if (connection.sender !== undefined && connection.sender !== sender) continue;
+      const receiver = (connection.receiver ?? connection.ref!.deref()) as Receiver<Args, Result> | undefined;
+      if (receiver === undefined) continue;
+      const result = receiver(args);
+      if ((typeof result === 'object' || typeof result === 'function') && isThenable(result)) {
+        throw this.#asyncError(receiver, 'returned a promise', result);
+      }
+      count++;
+    }
+    return count;
+  }
+
+  /**
    * Calls every matching receiver in connection order, even after one throws, and returns
    * each one's result or `Error` (a thrown non-Error is wrapped in a `SignalError` with
    * code `ERR_RECEIVER_FAILED`). Never throws because of a receiver.

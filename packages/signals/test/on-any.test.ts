@@ -14,6 +14,7 @@ describe('onAny (mitt)', () => {
     });
     a.send('x', { n: 1 });
     b.sendRobust(null);
+    a.emit('w', { n: 4 });
     await a.asend('y', { n: 2 });
     await b.asendRobust(null);
     stop();
@@ -22,6 +23,7 @@ describe('onAny (mitt)', () => {
     expect(events.map(({ signal, method, sender }) => `${signal}.${method}(${sender})`)).toEqual([
       'a.send(x)',
       'b.sendRobust(null)',
+      'a.emit(w)',
       'a.asend(y)',
       'b.asendRobust(null)',
     ]);

@@ -379,3 +379,57 @@ describe('Signal class', () => {
     expect(signal().name).toBe('signal');
   });
 });
+
+describe('emit: send without the results', () => {
+  it('calls the same receivers as send, in order, with one args object, and returns how many it called', () => {
+    const saved = signal<SavedArgs>({ name: 'saved' });
+    const calls: string[] = [];
+    saved.connect(({ id, sender }) => {
+      calls.push(`all:${id}:${sender === Article}`);
+      return 'a';
+    });
+    saved.connect(({ id }) => void calls.push(`article:${id}`), { sender: Article });
+    saved.connect(({ id }) => void calls.push(`comment:${id}`), { sender: Comment });
+    const weakReceiver = ({ id }: SavedArgs) => void calls.push(`weak:${id}`);
+    saved.connect(weakReceiver, { weak: true });
+    expect(saved.emit(Article, { id: 1, sender: Comment } as never)).toBe(3);
+    expect(saved.emit(Comment, { id: 2 })).toBe(3);
+    expect(saved.emit(SpecialArticle, { id: 3 })).toBe(2);
+    expect(signal().emit(Article)).toBe(0);
+    expect(calls).toEqual([
+      'all:1:true',
+      'article:1',
+      'weak:1',
+      'all:2:false',
+      'comment:2',
+      'weak:2',
+      'all:3:false',
+      'weak:3',
+    ]);
+  });
+
+  it('stops at the first error, and refuses async receivers before any runs, as send does', () => {
+    const saved = signal<SavedArgs>({ name: 'saved' });
+    const seen: string[] = [];
+    saved.connect(() => void seen.push('first'));
+    saved.connect(() => {
+      throw new Error('boom');
+    });
+    saved.connect(() => void seen.push('never'));
+    expect(() => saved.emit(Article, { id: 1 })).toThrow('boom');
+    expect(seen).toEqual(['first']);
+
+    const withAsync = signal<SavedArgs>({ name: 'withAsync' });
+    withAsync.connect(() => void seen.push('sync'));
+    withAsync.connect(async function notifyAsync() {});
+    expect(() => withAsync.emit(Article, { id: 1 })).toThrowError(
+      expect.objectContaining({ code: 'ERR_ASYNC_RECEIVER', message: expect.stringContaining('`notifyAsync`') }),
+    );
+    const promising = signal<SavedArgs>({ name: 'promising' });
+    promising.connect(() => Promise.resolve('late'));
+    expect(() => promising.emit(Article, { id: 1 })).toThrowError(
+      expect.objectContaining({ code: 'ERR_ASYNC_RECEIVER', message: expect.stringContaining('returned a promise') }),
+    );
+    expect(seen).toEqual(['first']);
+  });
+});

@@ -39,6 +39,9 @@ describe('public types', () => {
   it('send checks the sender and the payload; sendRobust types errors in', () => {
     const paid = signal<PaidArgs, number>();
     paid.send(Order, { orderId: 'o1', amount: 3 });
+    expectTypeOf(paid.emit(Order, { orderId: 'o1', amount: 3 })).toEqualTypeOf<number>();
+    // @ts-expect-error the payload is checked as send's is
+    paid.emit(Order, { orderId: 'o1' });
     // @ts-expect-error amount is missing
     paid.send(Order, { orderId: 'o1' });
     // @ts-expect-error the sender must be the Order class

@@ -1,3 +1,5 @@
+import { AdvError } from '@adv/types';
+
 /** Machine-readable reason of an {@link AsyncError}. */
 export type AsyncErrorCode =
   /** An option or argument failed validation (a programmer error). */
@@ -24,13 +26,7 @@ export type AsyncErrorCode =
   /** A per-connection limit was exceeded (e.g. `maxGroupsPerConnection`). */
   | 'ERR_LIMIT';
 
-/** Base error of @adv/async: branch on `code`; the original failure is in `cause`. */
-export class AsyncError extends Error {
+/** Base error of @adv/async: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class AsyncError extends AdvError<AsyncErrorCode> {
   override readonly name = 'AsyncError';
-  readonly code: AsyncErrorCode;
-
-  constructor(code: AsyncErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,74 +1,26 @@
-import { type OptionKeys, type Resolved, resolveOptions } from '@adv/types';
+import { type OptionKeys, optionReaders } from '@adv/types';
 import { AsyncError } from './errors.js';
 
-const optionError = (message: string): AsyncError => new AsyncError('ERR_INVALID_OPTION', message);
-
 /**
- * Reads the options object of a public function the one adv way (`resolveOptions` of
- * `@adv/types`): a non-object is refused, an unknown key is refused with the valid names and a
- * did-you-mean, and an explicit `undefined` keeps the default. Errors are `ERR_INVALID_OPTION`.
- * Call it once, in the factory; value checks follow on the result.
+ * The option readers of @adv/async, `resolveOptions` of `@adv/types` bound to `AsyncError`
+ * (`ERR_INVALID_OPTION`):
+ * - `asyncOptions(name, options, keys, defaults)` reads a public function's options: a
+ *   non-object is refused, an unknown key is refused with the valid names and a did-you-mean, an
+ *   explicit `undefined` keeps the default. Call it once, in the factory; value checks follow.
+ * - `nestedOptions(name, path, …)` reads an object inside the options (`backpressure`, `redis`),
+ *   naming keys by their path (``Unknown option `backpressure.limt` of `consumer()`; did you
+ *   mean `backpressure.limit`?``).
+ * - `checkOptionKeys(name, options, keys)` is the shape check without a copy, for bags passed on
+ *   every call (`limiter(fn, { signal })`, `text(body, init)`).
+ * - `invalidOption(name, expectation, value)` is the one message shape for a bad value:
+ *   ``Expected `name` to be …, got `v` (type)``.
  */
-export function asyncOptions<O extends object, D extends Partial<O>>(
-  name: string,
-  options: O | undefined,
-  keys: OptionKeys<O>,
-  defaults: D,
-): Resolved<O, D> {
-  return resolveOptions(options, { name, keys, defaults, error: optionError });
-}
-
-/**
- * {@link asyncOptions} for an object inside the options (`backpressure`, `redis`): names are
- * reported with their path (``Unknown option `backpressure.limt` of `consumer()`; did you mean
- * `backpressure.limit`?``).
- */
-export function nestedOptions<O extends object, D extends Partial<O>>(
-  name: string,
-  path: string,
-  options: O | undefined,
-  keys: OptionKeys<O>,
-  defaults: D,
-): Resolved<O, D> {
-  return resolveOptions(options, { name, path, keys, defaults, error: optionError });
-}
-
-/**
- * The shape check of {@link asyncOptions} without building a resolved copy, for option bags
- * passed on every call (`limiter(fn, { signal })`, `text(body, init)`): a loop over the few keys
- * given, no allocation unless the bag is wrong.
- */
-export function checkOptionKeys<O extends object>(name: string, options: O | undefined, keys: OptionKeys<O>): void {
-  if (options === undefined) return;
-  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
-    let known = true;
-    for (const key in options) {
-      if (!Object.hasOwn(keys, key)) {
-        known = false;
-        break;
-      }
-    }
-    if (known) return;
-  }
-  // The slow path builds the shared message (and ignores inherited keys, as resolveOptions does).
-  asyncOptions(name, options, keys, {});
-}
-
-/** Renders a value the way p-queue's messages do: `` `-1` (number) ``. */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : typeof value === 'function' ? 'function' : String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return `\`${text}\` (${typeof value})`;
-}
-
-/** The one message shape for a bad option: ``Expected `name` to be …, got `v` (type)``. */
-export function invalidOption(name: string, expectation: string, value: unknown): AsyncError {
-  return new AsyncError('ERR_INVALID_OPTION', `Expected \`${name}\` to be ${expectation}, got ${shown(value)}`);
-}
+export const {
+  read: asyncOptions,
+  readNested: nestedOptions,
+  checkKeys: checkOptionKeys,
+  invalid: invalidOption,
+} = optionReaders(AsyncError);
 
 /** The option names of a Fetch `ResponseInit`, for the functions that take one (`text`, `streamResponse`, …). */
 export const RESPONSE_INIT_KEYS: OptionKeys<ResponseInit> = { status: true, statusText: true, headers: true };

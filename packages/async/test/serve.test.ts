@@ -430,3 +430,84 @@ describe('serve: methods a Fetch Request cannot carry', () => {
     expect(proxied).toBe('HTTP/1.1 200 Connection Established\r\n\r\n');
   });
 });
+
+describe('serve: the synchronous fast path', () => {
+  /** Whether each request's response was already finished when `serve()`'s listener returned. */
+  function watchWrittenAtOnce(server: Server): boolean[] {
+    const atOnce: boolean[] = [];
+    // Runs right after serve()'s own 'request' listener, in the same tick.
+    server.node.on('request', (_req, res) => atOnce.push(res.writableEnded));
+    return atOnce;
+  }
+
+  it('writes a lazy response returned synchronously before the listener returns, the same as the general path', async () => {
+    let seen: Request | undefined;
+    const handler = (request: Request) => {
+      seen = request;
+      const init = { status: 201, headers: { 'x-path': new URL(request.url).pathname } };
+      return request.url.endsWith('/async')
+        ? Promise.resolve(new Response('héllo', init))
+        : new Response('héllo', init);
+    };
+    const server = await start(handler);
+    const atOnce = watchWrittenAtOnce(server);
+    const answers = [];
+    for (const path of ['/sync', '/async']) {
+      const response = await fetch(`${server.url}${path}`);
+      answers.push({
+        status: response.status,
+        type: response.headers.get('content-type'),
+        length: response.headers.get('content-length'),
+        path: response.headers.get('x-path'),
+        body: await response.text(),
+      });
+    }
+    const head = await fetch(`${server.url}/sync`, { method: 'HEAD' });
+    expect(atOnce).toEqual([true, false, true]);
+    const expected = { status: 201, type: 'text/plain;charset=UTF-8', length: '6', body: 'héllo' };
+    expect(answers).toEqual([
+      { ...expected, path: '/sync' },
+      { ...expected, path: '/async' },
+    ]);
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([201, '6', '']);
+    await until(() => server.inFlight === 0);
+    // The signal of a request answered in full is never aborted, even when first read afterwards.
+    expect(seen?.signal.aborted).toBe(false);
+  });
+
+  it('leaves undici responses, errors and a server closing during the handler to the general path', async () => {
+    let server!: Server;
+    const logged: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (fields: unknown) => logged.push(fields) };
+    server = await start(
+      (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/stream') return new Response(new Blob(['from a blob']));
+        if (path === '/throw') throw new Error('boom');
+        if (path === '/close') void server.close();
+        return new Response(path);
+      },
+      { logger },
+    );
+    const atOnce = watchWrittenAtOnce(server);
+    const agent = new Agent({ keepAlive: true });
+    const get = (path: string) =>
+      new Promise<{ status: number; connection: unknown; body: string }>((resolve, reject) => {
+        httpRequest(`${server.url}${path}`, { agent }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await get('/stream')).toEqual({ status: 200, connection: 'keep-alive', body: 'from a blob' });
+    expect(await get('/throw')).toMatchObject({ status: 500, body: 'Internal Server Error' });
+    expect(await get('/close')).toEqual({ status: 200, connection: 'close', body: '/close' });
+    expect(atOnce).toEqual([false, false, false]);
+    expect(logged).toHaveLength(1);
+    agent.destroy();
+  });
+});

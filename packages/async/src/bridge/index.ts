@@ -4,6 +4,9 @@
  * the `node:http` / Express adapters use it through this module only; it depends on
  * `response/` (to write lazy responses from memory) and on nothing above it.
  */
+
+export type { SignalSource } from './lazy-request.js';
+export { setLazySignal } from './lazy-request.js';
 export type { StreamingRequestInit } from './node-request.js';
 export { lazySignal, toRequest } from './node-request.js';
-export { writeResponse } from './node-response.js';
+export { writeFromMemory, writeResponse } from './node-response.js';

@@ -18,8 +18,13 @@ const REAL_KEY = Symbol('adv.request');
 
 const SIGNAL_KEY = Symbol('adv.signal');
 
+/** What gives a request its `signal` on first read (the server's in-flight entry, or the adapter's). */
+export interface SignalSource {
+  signal(): AbortSignal;
+}
+
 interface LazyFields {
-  [SIGNAL_KEY]?: () => AbortSignal;
+  [SIGNAL_KEY]?: SignalSource;
   [URL_KEY]: string;
   [INIT_KEY]: { method: string };
   [RAW_KEY]: string[];
@@ -75,7 +80,7 @@ Object.defineProperties(lazyPrototype, {
   signal: {
     get(this: LazyFields) {
       const own = this[SIGNAL_KEY];
-      return own === undefined ? realRequest(this).signal : own();
+      return own === undefined ? realRequest(this).signal : own.signal();
     },
   },
 });
@@ -141,12 +146,14 @@ export function lazyRequest(url: string, method: string, rawHeaders: string[]): 
   return supported ? create(url, method, rawHeaders) : undefined;
 }
 
-/** Gives a lazy request its `signal` getter without redefining a property; false if not lazy. */
-export function setLazySignal(request: Request, get: () => AbortSignal): boolean {
+/**
+ * Gives `request` a `signal` from `source`, read on first use: on a lazy request through its
+ * own slot (no property defined per request), on a real one as an own getter.
+ */
+export function setLazySignal(request: Request, source: SignalSource): void {
   const self = request as unknown as Partial<LazyFields>;
-  if (self[URL_KEY] === undefined) return false;
-  self[SIGNAL_KEY] = get;
-  return true;
+  if (self[URL_KEY] !== undefined) self[SIGNAL_KEY] = source;
+  else Object.defineProperty(request, 'signal', { configurable: true, enumerable: true, get: () => source.signal() });
 }
 
 export { headersFrom };

@@ -129,16 +129,15 @@ export function toRequest(
 export function lazySignal(request: Request): (reason: unknown) => void {
   let controller: AbortController | undefined;
   let abortedWith: { reason: unknown } | undefined;
-  const signal = () => {
-    if (controller === undefined) {
-      controller = new AbortController();
-      if (abortedWith) controller.abort(abortedWith.reason);
-    }
-    return controller.signal;
-  };
-  if (!setLazySignal(request, signal)) {
-    Object.defineProperty(request, 'signal', { configurable: true, enumerable: true, get: signal });
-  }
+  setLazySignal(request, {
+    signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (abortedWith) controller.abort(abortedWith.reason);
+      }
+      return controller.signal;
+    },
+  });
   return (reason) => {
     if (abortedWith) return;
     abortedWith = { reason };

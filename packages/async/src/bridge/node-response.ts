@@ -51,21 +51,27 @@ function hasHeader(flat: readonly string[], name: string): boolean {
 }
 
 /**
+ * Writes `response` at once if it is a lazy one (`text()`, `json()`, `html()` and the light
+ * global `Response`): from memory, without building undici's `Response` or its stream.
+ * Returns `false`, having written nothing, for any other response.
+ */
+export function writeFromMemory(res: ServerResponse, response: Response, head: boolean): boolean {
+  const lazy = lazyParts(response);
+  if (lazy === undefined) return false;
+  res.writeHead(response.status, response.statusText || undefined, lazy.headers);
+  if (head || lazy.body === null) res.end();
+  else res.end(lazy.body);
+  return true;
+}
+
+/**
  * Writes a Fetch `Response` to a Node `ServerResponse`, streaming its body with backpressure.
  * A body that is complete after its first chunk is sent with a `Content-Length`; anything
  * longer streams chunked as it is produced (so SSE events leave at once). If the client goes
  * away mid-stream, the body is cancelled, which reaches the producer (see `streamResponse`).
  */
 export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
-  const lazy = lazyParts(response);
-  if (lazy !== undefined) {
-    // text() / json() / html() and the light global Response: written from memory, the undici
-    // Response (and its ReadableStream) is never built.
-    res.writeHead(response.status, response.statusText || undefined, lazy.headers);
-    if (head || lazy.body === null) res.end();
-    else res.end(lazy.body);
-    return;
-  }
+  if (writeFromMemory(res, response, head)) return;
   const headers = nodeHeaders(response.headers);
   const body = response.body;
   if (body === null || head) {

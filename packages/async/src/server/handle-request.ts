@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as NodeServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
-import { lazySignal, toRequest, writeResponse } from '../bridge/index.js';
+import { setLazySignal, toRequest, writeFromMemory, writeResponse } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
 import type { InFlightRequests } from './in-flight.js';
 import type { ResolvedServeOptions } from './options.js';
@@ -60,13 +60,26 @@ async function errorResponse(
   });
 }
 
+/** Whether the handler's result must be awaited (anything with a `then`: a promise). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function notAResponse(response: unknown): TypeError {
+  return new TypeError(`Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`);
+}
+
 /**
  * The `node:http` request listener of `serve()`: bridges the request to `handler`, answers its
  * errors (413, `onError`, 500) and writes the response, keeping `requests` up to date.
+ *
+ * Fast path: a handler that returns (not a promise of) a lazy response (`new Response('…')`
+ * under the light global, `text()`, `json()`, `html()`) is answered synchronously: no promise,
+ * no microtask. Everything else goes through `finish`, with the same behaviour as before.
  */
 export function requestListener(handler: Handler, o: ResolvedServeOptions, requests: InFlightRequests) {
-  const logger = o.logger;
-  return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const finish = finisher(o);
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const entry = requests.track(res);
     if (requests.closing) res.shouldKeepAlive = false;
     if (FORBIDDEN_METHODS.has(req.method ?? '')) {
@@ -75,16 +88,42 @@ export function requestListener(handler: Handler, o: ResolvedServeOptions, reque
       return;
     }
     let request: Request | undefined;
-    let response: Response;
+    let result: unknown;
     try {
       request = toRequest(req, { bodyLimit: o.bodyLimit });
-      entry.abort = lazySignal(request);
-      response = await handler(request);
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`,
-        );
+      setLazySignal(request, entry);
+      result = handler(request);
+    } catch (error) {
+      void finish(req, res, request, Promise.reject(error), requests);
+      return;
+    }
+    if (!isThenable(result) && result instanceof Response && !requests.closing) {
+      try {
+        if (writeFromMemory(res, result, req.method === 'HEAD')) return;
+      } catch (error) {
+        o.logger.error({ err: error, url: request?.url }, 'writing the response failed');
+        return;
       }
+    }
+    void finish(req, res, request, result, requests);
+  };
+}
+
+/** The general path of `handleRequest`: awaits the result, answers errors, writes any response. */
+function finisher(o: ResolvedServeOptions) {
+  const logger = o.logger;
+  return async function finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: Request | undefined,
+    result: unknown,
+    requests: InFlightRequests,
+  ): Promise<void> {
+    let response: Response;
+    try {
+      const awaited = await result;
+      if (!(awaited instanceof Response)) throw notAResponse(awaited);
+      response = awaited;
     } catch (error) {
       // The rest of an oversize body is not worth reading: close the connection after the 413.
       if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;

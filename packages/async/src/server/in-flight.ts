@@ -1,12 +1,48 @@
 import type { ServerResponse } from 'node:http';
 import { AsyncError } from '../errors.js';
 
-const noop = () => {};
+/** Where a response keeps its entry, so one shared `close` listener serves every request. */
+const ENTRY = Symbol('adv.inFlight');
 
-/** One request being handled: its response, and how to abort its `request.signal`. */
-export interface InFlight {
-  abort(reason: unknown): void;
-  res: ServerResponse;
+/**
+ * One request being handled: its response, and its `request.signal`, made only if something
+ * reads it (an `AbortController` per request is a real share of a hello-world response).
+ */
+export class InFlight {
+  readonly res: ServerResponse;
+  readonly requests: InFlightRequests;
+  #controller: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+
+  constructor(res: ServerResponse, requests: InFlightRequests) {
+    this.res = res;
+    this.requests = requests;
+  }
+
+  /** Aborts the request's signal (now, or when it is first read); later calls do nothing. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = { reason };
+    this.#controller?.abort(reason);
+  }
+
+  /** The request's `signal` (see `SignalSource` in lazy-request.ts). */
+  signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#aborted.reason);
+    }
+    return this.#controller.signal;
+  }
+}
+
+/** The one `close` listener of every tracked response (`this` is the response). */
+function onResponseClose(this: ServerResponse & { [ENTRY]?: InFlight | undefined }): void {
+  const entry = this[ENTRY];
+  if (entry === undefined) return;
+  this[ENTRY] = undefined;
+  if (!this.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
+  entry.requests.untrack(entry);
 }
 
 /** The requests a server is handling, and whether it is shutting down. */
@@ -22,14 +58,17 @@ export class InFlightRequests {
 
   /** Tracks `res` until it closes; a client that leaves before the end aborts the request. */
   track(res: ServerResponse): InFlight {
-    const entry: InFlight = { abort: noop, res };
+    const entry = new InFlight(res, this);
     this.#entries.add(entry);
-    res.once('close', () => {
-      if (!res.writableFinished) entry.abort(new AsyncError('ERR_ABORTED', 'client disconnected'));
-      this.#entries.delete(entry);
-      if (this.#entries.size === 0) this.#drained?.();
-    });
+    (res as ServerResponse & { [ENTRY]?: InFlight | undefined })[ENTRY] = entry;
+    res.on('close', onResponseClose);
     return entry;
+  }
+
+  /** Forgets a closed response's entry. */
+  untrack(entry: InFlight): void {
+    this.#entries.delete(entry);
+    if (this.#entries.size === 0) this.#drained?.();
   }
 
   /** Resolves once no request is in flight. */

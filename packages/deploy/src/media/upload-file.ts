@@ -26,10 +26,16 @@ export interface UploadedFile {
 
 export const SAMPLE_BYTES = 4100; // file-type's reasonableDetectionSizeInBytes
 
-export type FileTypeModule = typeof import('file-type');
+type FileTypeModule = typeof import('file-type');
+
+/**
+ * `file-type`'s `fileTypeFromBuffer`, typed here so that no declaration of this package names
+ * `file-type` (an optional peer: a strict consumer without it must still compile).
+ */
+export type DetectType = (sample: Uint8Array) => Promise<{ ext: string; mime: string } | undefined>;
 let fileTypeModule: Promise<FileTypeModule> | undefined;
 /** Loads `file-type` once; a missing install throws `ERR_MISSING_DEPENDENCY` naming it. */
-export function loadFileType(): Promise<FileTypeModule> {
+export function loadFileType(): Promise<{ fileTypeFromBuffer: DetectType }> {
   fileTypeModule ??= import('file-type').catch((error: unknown) => {
     fileTypeModule = undefined;
     if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes("'file-type'")) {
@@ -54,7 +60,7 @@ function displayName(filename: string | undefined): string {
 /** What a file part is saved with: the resolved options, the request's abort signal, and the list of names saved so far (removed on failure). */
 export interface FilePartContext {
   o: ResolvedUpload;
-  fileTypeFromBuffer: FileTypeModule['fileTypeFromBuffer'];
+  fileTypeFromBuffer: DetectType;
   signal: AbortSignal;
   saved: string[];
 }

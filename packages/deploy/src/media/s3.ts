@@ -80,6 +80,35 @@ function statusOf(error: unknown): number | undefined {
  * ```
  */
 export function s3Storage(options: S3StorageOptions): Storage {
+  const o = resolveS3Options(options);
+  const sdk = loadPeer<typeof S3>(PEER);
+  const client = o.client ?? createClient(sdk, o);
+  const s3: S3Context = {
+    sdk,
+    bucket: o.bucket,
+    keyOf: (name) => {
+      assertMediaName(name);
+      return o.keyPrefix + name;
+    },
+    send: sender(client),
+  };
+  const statOf = (name: string) => statObject(s3, name);
+  return {
+    save: (name: string, body: MediaBody, saveOptions?: SaveOptions) => saveObject(s3, name, body, saveOptions),
+    open: (name: string, range?: OpenRange) => openObject(s3, name, range),
+    async delete(name: string) {
+      if (!(await statOf(name))) return false;
+      await s3.send(
+        new sdk.DeleteObjectCommand({ Bucket: s3.bucket, Key: s3.keyOf(name) }),
+        `delete ${JSON.stringify(name)}`,
+      );
+      return true;
+    },
+    ...statDerived(statOf, baseUrlOf(o)),
+  };
+}
+
+function resolveS3Options(options: S3StorageOptions) {
   const o = deployOptions(
     's3Storage',
     options,
@@ -103,30 +132,45 @@ export function s3Storage(options: S3StorageOptions): Storage {
     invalidOption('endpoint', 'an http(s) URL', o.endpoint);
   if (o.baseUrl !== undefined && (typeof o.baseUrl !== 'string' || !o.baseUrl.endsWith('/')))
     invalidOption('baseUrl', 'a URL prefix ending with `/`', o.baseUrl);
-  const sdk = loadPeer<typeof S3>(PEER);
-  const pathStyle = o.forcePathStyle ?? o.endpoint !== undefined;
-  const client: S3ClientLike =
-    o.client ??
-    (new sdk.S3Client({
-      region: o.region,
-      forcePathStyle: pathStyle,
-      // Plain PUTs with a Content-Length: S3-compatible servers do not all take aws-chunked bodies.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-      ...(o.credentials ? { credentials: o.credentials } : {}),
-    }) as S3ClientLike);
-  const bucket = o.bucket;
-  const baseUrl =
+  return o;
+}
+
+type ResolvedS3 = ReturnType<typeof resolveS3Options>;
+
+/** An `S3Client` from the options: path-style with an `endpoint`, checksums only where required. */
+function createClient(sdk: typeof S3, o: ResolvedS3): S3ClientLike {
+  return new sdk.S3Client({
+    region: o.region,
+    forcePathStyle: o.forcePathStyle ?? o.endpoint !== undefined,
+    // Plain PUTs with a Content-Length: S3-compatible servers do not all take aws-chunked bodies.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+  }) as S3ClientLike;
+}
+
+/** `baseUrl`, else the bucket's own URL (path-style under `endpoint`, else virtual-hosted on AWS). */
+function baseUrlOf(o: ResolvedS3): string {
+  return (
     o.baseUrl ??
     (o.endpoint
-      ? `${o.endpoint.replace(/\/+$/, '')}/${bucket}/${o.keyPrefix}`
-      : `https://${bucket}.s3.${o.region}.amazonaws.com/${o.keyPrefix}`);
-  const keyOf = (name: string) => {
-    assertMediaName(name);
-    return o.keyPrefix + name;
-  };
-  const send = async <T>(command: unknown, action: string, signal?: AbortSignal): Promise<T> => {
+      ? `${o.endpoint.replace(/\/+$/, '')}/${o.bucket}/${o.keyPrefix}`
+      : `https://${o.bucket}.s3.${o.region}.amazonaws.com/${o.keyPrefix}`)
+  );
+}
+
+/** What the object operations share: the SDK, the bucket, name → key, and a `send` that types failures. */
+interface S3Context {
+  sdk: typeof S3;
+  bucket: string;
+  keyOf(name: string): string;
+  send<T>(command: unknown, action: string, signal?: AbortSignal): Promise<T>;
+}
+
+/** `client.send` where a failure other than a 404 or an abort becomes `ERR_STORAGE_UNAVAILABLE`. */
+function sender(client: S3ClientLike): S3Context['send'] {
+  return async <T>(command: unknown, action: string, signal?: AbortSignal): Promise<T> => {
     try {
       return (await client.send(command, signal ? { abortSignal: signal } : undefined)) as T;
     } catch (error) {
@@ -134,80 +178,72 @@ export function s3Storage(options: S3StorageOptions): Storage {
       throw error instanceof Error && statusOf(error) === 404 ? error : unavailable('S3', action, error);
     }
   };
+}
 
-  async function statOf(name: string): Promise<MediaStat | null> {
-    const key = keyOf(name);
-    let head: S3.HeadObjectCommandOutput;
-    try {
-      head = await send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }), `stat ${JSON.stringify(name)}`);
-    } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw error;
-    }
-    return {
-      size: head.ContentLength ?? 0,
-      lastModified: head.LastModified ?? new Date(0),
-      etag: head.ETag ?? `"${(head.ContentLength ?? 0).toString(16)}"`,
-      contentType: head.ContentType ?? 'application/octet-stream',
-    };
+async function statObject(s3: S3Context, name: string): Promise<MediaStat | null> {
+  const key = s3.keyOf(name);
+  let head: S3.HeadObjectCommandOutput;
+  try {
+    head = await s3.send(new s3.sdk.HeadObjectCommand({ Bucket: s3.bucket, Key: key }), `stat ${JSON.stringify(name)}`);
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
   }
-
   return {
-    async save(name: string, body: MediaBody, saveOptions?: SaveOptions) {
-      const key = keyOf(name);
-      const signal = saveOptions?.signal;
-      signal?.throwIfAborted();
-      const spool = join(tmpdir(), `adv-media-${randomUUID()}`);
-      try {
-        await pipeline(
-          Readable.from(bytesOf(body)),
-          createWriteStream(spool, { flags: 'wx' }),
-          signal ? { signal } : {},
-        );
-        const { size } = await stat(spool);
-        await send(
-          new sdk.PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: createReadStream(spool),
-            ContentLength: size,
-            ContentType: saveOptions?.contentType ?? 'application/octet-stream',
-          }),
-          `save ${JSON.stringify(name)}`,
-          signal,
-        );
-        return { name, size };
-      } finally {
-        await rm(spool, { force: true });
-      }
-    },
-
-    async open(name: string, range?: OpenRange) {
-      const key = keyOf(name);
-      let out: S3.GetObjectCommandOutput;
-      try {
-        out = await send(
-          new sdk.GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
-          }),
-          `open ${JSON.stringify(name)}`,
-        );
-      } catch (error) {
-        if (statusOf(error) === 404) throw notFound(name, error);
-        throw error;
-      }
-      const stream = out.Body as unknown as Readable;
-      return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
-    },
-
-    async delete(name: string) {
-      if (!(await statOf(name))) return false;
-      await send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: keyOf(name) }), `delete ${JSON.stringify(name)}`);
-      return true;
-    },
-
-    ...statDerived(statOf, baseUrl),
+    size: head.ContentLength ?? 0,
+    lastModified: head.LastModified ?? new Date(0),
+    etag: head.ETag ?? `"${(head.ContentLength ?? 0).toString(16)}"`,
+    contentType: head.ContentType ?? 'application/octet-stream',
   };
+}
+
+/** Spools the body to a temporary file (S3 needs the length up front), then PUTs it: a failed or aborted upload creates no object. */
+async function saveObject(
+  s3: S3Context,
+  name: string,
+  body: MediaBody,
+  saveOptions?: SaveOptions,
+): Promise<{ name: string; size: number }> {
+  const key = s3.keyOf(name);
+  const signal = saveOptions?.signal;
+  signal?.throwIfAborted();
+  const spool = join(tmpdir(), `adv-media-${randomUUID()}`);
+  try {
+    await pipeline(Readable.from(bytesOf(body)), createWriteStream(spool, { flags: 'wx' }), signal ? { signal } : {});
+    const { size } = await stat(spool);
+    await s3.send(
+      new s3.sdk.PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        Body: createReadStream(spool),
+        ContentLength: size,
+        ContentType: saveOptions?.contentType ?? 'application/octet-stream',
+      }),
+      `save ${JSON.stringify(name)}`,
+      signal,
+    );
+    return { name, size };
+  } finally {
+    await rm(spool, { force: true });
+  }
+}
+
+async function openObject(s3: S3Context, name: string, range?: OpenRange): Promise<ReadableStream<Uint8Array>> {
+  const key = s3.keyOf(name);
+  let out: S3.GetObjectCommandOutput;
+  try {
+    out = await s3.send(
+      new s3.sdk.GetObjectCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+      }),
+      `open ${JSON.stringify(name)}`,
+    );
+  } catch (error) {
+    if (statusOf(error) === 404) throw notFound(name, error);
+    throw error;
+  }
+  const stream = out.Body as unknown as Readable;
+  return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
 }

@@ -7,6 +7,15 @@ import type { ResolvedContractOptions } from './options.js';
 import { type ContractTest, FAST, rejection, sleep, until } from './runner.js';
 
 export function jobTests(test: ContractTest, options: ResolvedContractOptions): void {
+  enqueueTests(test, options);
+  orderTests(test);
+  failureTests(test);
+  cancelTests(test);
+  inputTests(test);
+}
+
+/** Enqueue, delays and ETAs. */
+function enqueueTests(test: ContractTest, options: ResolvedContractOptions): void {
   test('enqueues, runs and returns the result; a task satisfies EnqueueLike', async ({ newApp }) => {
     const app = newApp();
     const add = app.defineTask('add', ({ a, b }: { a: number; b: number }) => a + b);
@@ -58,7 +67,10 @@ export function jobTests(test: ContractTest, options: ResolvedContractOptions): 
       [far.id],
     );
   });
+}
 
+/** Deduplication, priority and retries with backoff. */
+function orderTests(test: ContractTest): void {
   test('deduplicates by jobId: the second enqueue returns the same job, which runs once', async ({ newApp }) => {
     const app = newApp();
     let runs = 0;
@@ -108,7 +120,10 @@ export function jobTests(test: ContractTest, options: ResolvedContractOptions): 
     assert.equal(await (await flaky.enqueue(undefined)).result({ timeout: 10_000 }), 'ok');
     assert.deepEqual(events, ['active:1', 'retrying:1', 'active:2', 'retrying:2', 'active:3', 'completed:3']);
   });
+}
 
+/** RetryOn and the dead-letter view, time limits, expiry. */
+function failureTests(test: ContractTest): void {
   test('does not retry errors retryOn rejects; the dead-letter view lists them and retries them', async ({
     newApp,
   }) => {
@@ -177,7 +192,10 @@ export function jobTests(test: ContractTest, options: ResolvedContractOptions): 
     assert.equal(runs, 0);
     assert.equal(await handle.status(), 'failed');
   });
+}
 
+/** Cancelling delayed and active jobs. */
+function cancelTests(test: ContractTest): void {
   test('cancels a delayed job: it never runs and result() rejects with ERR_CANCELLED', async ({ newApp }) => {
     const app = newApp();
     let runs = 0;
@@ -242,7 +260,10 @@ export function jobTests(test: ContractTest, options: ResolvedContractOptions): 
     await sleep(200);
     assert.equal(nextRan, false);
   });
+}
 
+/** Unknown tasks and values that cannot be serialised. */
+function inputTests(test: ContractTest): void {
   test('fails a job whose task this worker does not define (ERR_UNKNOWN_TASK), without crashing', async ({
     newApp,
     factory,

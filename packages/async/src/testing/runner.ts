@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-
 /**
  * The parts of a test runner the contract suites use: vitest's, jest's and `node:test`'s
  * `it` and `describe` all fit, so the suites import no runner of their own.
@@ -29,13 +26,5 @@ export async function until(check: () => boolean | Promise<boolean>, timeout = 1
   }
 }
 
-/** Asks the OS for a free loopback TCP port (nothing listens on it once this resolves). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
-  return address.port;
-}
+// A free loopback TCP port (nothing listens on it once it resolves): the one of `@adv/types/testing`.
+export { freePort } from '@adv/types/testing';

@@ -3,7 +3,7 @@ import { type CacheLike, type Middleware, type OptionKeys, resolveOptions } from
 import { CacheError, describeValue } from '../errors.js';
 import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
-import { DecodedBodies, fromStore, isStoredPage, matches, notModified, type StoredPage, store } from './stored-page.js';
+import { fromStore, isStoredPage, matches, notModified, PreparedPages, type StoredPage, store } from './stored-page.js';
 
 /** Options of {@link cachePage}. */
 export interface CachePageOptions {
@@ -49,8 +49,8 @@ const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
   keyParts: true,
 };
 
-/** Bytes of decoded page bodies a `cachePage` middleware keeps for its hits (base64 + bytes). */
-const DECODED_BODIES_BYTES = 8 * 1024 * 1024;
+/** Bytes of prepared pages a `cachePage` middleware keeps for its hits (base64 + bytes). */
+const PREPARED_PAGES_BYTES = 8 * 1024 * 1024;
 
 /** Defaults of {@link CachePageOptions}. */
 export const CACHE_PAGE_DEFAULTS = {
@@ -65,12 +65,47 @@ function varyNames(response: Response, varyOn: readonly string[]): string[] {
   return [...new Set([...fromResponse, ...varyOn.map((name) => name.toLowerCase())])].filter(Boolean).sort();
 }
 
-function pageKey(prefix: string, request: Request, names: readonly string[], parts: readonly string[] | null): string {
-  const hash = createHash('sha256');
-  for (const name of names) hash.update(`${name}=${request.headers.get(name) ?? ''}\n`);
+/**
+ * The digests of the vary inputs a middleware hashed last: a hit does not hash the same header
+ * values again. Only inputs up to `MAX_INPUT` characters are kept, at most `MAX_ENTRIES` (then
+ * it starts over).
+ */
+export class VaryDigests {
+  static readonly MAX_INPUT = 512;
+  static readonly MAX_ENTRIES = 1000;
+  readonly #digests = new Map<string, string>();
+
+  /** The first 32 hex digits of the SHA-256 of `input`. */
+  digest(input: string): string {
+    const known = this.#digests.get(input);
+    if (known !== undefined) return known;
+    const digest = createHash('sha256').update(input).digest('hex').slice(0, 32);
+    if (input.length <= VaryDigests.MAX_INPUT) {
+      if (this.#digests.size >= VaryDigests.MAX_ENTRIES) this.#digests.clear();
+      this.#digests.set(input, digest);
+    }
+    return digest;
+  }
+
+  /** How many digests are kept (for tests). */
+  get size(): number {
+    return this.#digests.size;
+  }
+}
+
+/** The page key: method, URL and a digest of the Vary header values and the key parts. */
+export function pageKey(
+  prefix: string,
+  request: Request,
+  names: readonly string[],
+  parts: readonly string[] | null,
+  digests: VaryDigests,
+): string {
+  let input = '';
+  for (const name of names) input += `${name}=${request.headers.get(name) ?? ''}\n`;
   // JSON keeps ['a,b'] and ['a', 'b'] apart; without keyParts, keys are as before.
-  if (parts !== null) hash.update(`\0parts=${JSON.stringify(parts)}`);
-  return `${prefix}:page:${request.method}:${request.url}:${hash.digest('hex').slice(0, 32)}`;
+  if (parts !== null) input += `\0parts=${JSON.stringify(parts)}`;
+  return `${prefix}:page:${request.method}:${request.url}:${digests.digest(input)}`;
 }
 
 function isCacheable(response: Response, maxBodyBytes: number): boolean {
@@ -161,6 +196,7 @@ function resolvePageOptions(options: CachePageOptions) {
 /** What the middleware needs once the handler answered: the resolved options, the key parts and tags. */
 interface Storing {
   o: ReturnType<typeof resolvePageOptions>;
+  digests: VaryDigests;
   tagsOf: (request: Request, response: Response) => readonly string[] | undefined;
 }
 
@@ -170,7 +206,7 @@ interface Storing {
  * the handler's own ETag matches `If-None-Match`.
  */
 function storeAndAnswer(
-  { o, tagsOf }: Storing,
+  { o, digests, tagsOf }: Storing,
   request: Request,
   response: Response,
   varyKey: string,
@@ -184,7 +220,7 @@ function storeAndAnswer(
   const out = mutable(response);
   patchCacheControl(out.headers, { maxAge: ttl });
   if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
-  const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts) };
+  const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts, digests) };
   const pageTags = tagsOf(request, out);
   const write = pageTags === undefined ? { ttl } : { ttl, tags: pageTags };
   if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
@@ -219,7 +255,7 @@ function storeAndAnswer(
 export const cachePage = (options: CachePageOptions): Middleware => {
   const o = resolvePageOptions(options);
   const { cache, keyParts, tags } = o;
-  const bodies = new DecodedBodies(DECODED_BODIES_BYTES);
+  const pages = new PreparedPages(PREPARED_PAGES_BYTES);
   /** `keyParts(request)`, checked: a bad result is a bug in the app, so it throws. */
   const partsOf = (request: Request): readonly string[] | null => {
     if (keyParts === undefined) return null;
@@ -237,7 +273,8 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     return checkTags(tags(request, response), 'tags(request, response)', 'ERR_INVALID_ARGUMENT');
   };
 
-  const storing: Storing = { o, tagsOf };
+  const digests = new VaryDigests();
+  const storing: Storing = { o, digests, tagsOf };
 
   return async function cachePage(request, next) {
     const method = request.method;
@@ -249,9 +286,9 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     try {
       const names = await cache.get<string[]>(varyKey);
       if (Array.isArray(names)) {
-        const key = pageKey(o.keyPrefix, request, names, parts);
+        const key = pageKey(o.keyPrefix, request, names, parts, digests);
         const stored = await cache.get<StoredPage>(key);
-        if (isStoredPage(stored)) return fromStore(stored, request, key, bodies);
+        if (isStoredPage(stored)) return fromStore(stored, request, key, pages);
       }
     } catch {
       // A failing cache (even one set to `onError: 'throw'`, which has reported it) never

@@ -44,33 +44,60 @@ export function isStoredPage(value: unknown): value is StoredPage {
   );
 }
 
+/** A stored page made ready to answer from, once: what every hit of it would otherwise rebuild. */
+interface Prepared {
+  /** The stored page it was built from (used while the page read is the same). */
+  from: StoredPage;
+  /** The stored headers as `Headers` normalises them (lower-cased, combined, sorted), without `age`. */
+  base: [string, string][];
+  /** `base` plus `age` at {@link age} seconds: the init of every hit's Response in that second. */
+  headers: [string, string][];
+  /** The `age` value in `headers`. */
+  age: number;
+  /** The page's `ETag`, for `If-None-Match`. */
+  etag: string | null;
+  /** The decoded body (`new Response(bytes)` copies it: sharing is safe). */
+  bytes: Buffer<ArrayBuffer>;
+}
+
 /**
- * The decoded bodies of the pages a middleware served last, so a hit does not decode the same
- * base64 again (a CPU profile of 8 KB page hits put that decoding at about 10%). An entry is
- * used only while the stored base64 text is the very same (a page stored again with another
- * body decodes anew); at most `maxBytes` of base64 + bytes are kept, oldest dropped first.
- * Sharing the bytes is safe: `new Response(bytes)` copies them.
+ * The pages a middleware served last, prepared for their hits: the body decoded from base64
+ * once (a CPU profile of 8 KB page hits put that decoding at about 10%) and the header list
+ * built once (a hit used to build a `Headers`, set `age` on it, then have `Response` copy it
+ * again). An entry is used only while the page read is the very same (body text, headers,
+ * status and storage time): a page stored again is prepared anew. At most `maxBytes` of base64
+ * + bytes are kept, oldest dropped first.
  */
-export class DecodedBodies {
-  readonly #entries = new Map<string, { base64: string; bytes: Buffer<ArrayBuffer> }>();
+export class PreparedPages {
+  readonly #entries = new Map<string, Prepared>();
   #size = 0;
   constructor(readonly maxBytes: number) {}
 
-  /** The bytes of `base64`, stored under the page key `key`. */
-  decode(key: string, base64: string): Buffer<ArrayBuffer> {
+  /** The prepared form of `stored`, read under the page key `key`. */
+  prepare(key: string, stored: StoredPage): Prepared {
     const known = this.#entries.get(key);
-    if (known !== undefined && known.base64 === base64) return known.bytes;
-    const bytes = Buffer.from(base64, 'base64');
+    if (known !== undefined && samePage(known.from, stored)) return known;
     if (known !== undefined) this.#drop(key, known);
-    const size = base64.length + bytes.byteLength;
-    if (size > this.maxBytes) return bytes;
-    this.#entries.set(key, { base64, bytes });
+    const headers = new Headers(stored.h);
+    headers.delete('age');
+    const base = [...headers];
+    const page: Prepared = {
+      from: stored,
+      base,
+      headers: [...base, ['age', '0']],
+      age: 0,
+      etag: headers.get('etag'),
+      bytes: Buffer.from(stored.b, 'base64'),
+    };
+    const size = stored.b.length + page.bytes.byteLength;
+    if (size > this.maxBytes) return page;
+    this.#entries.set(key, page);
     this.#size += size;
     for (const [oldKey, old] of this.#entries) {
       if (this.#size <= this.maxBytes) break;
       this.#drop(oldKey, old);
     }
-    return bytes;
+    return page;
   }
 
   /** How many pages are kept (for tests). */
@@ -78,19 +105,38 @@ export class DecodedBodies {
     return this.#entries.size;
   }
 
-  #drop(key: string, entry: { base64: string; bytes: Buffer<ArrayBuffer> }): void {
+  #drop(key: string, page: Prepared): void {
     this.#entries.delete(key);
-    this.#size -= entry.base64.length + entry.bytes.byteLength;
+    this.#size -= page.from.b.length + page.bytes.byteLength;
   }
 }
 
+/** Whether two reads hold the same page (strings a memory cache shares compare by pointer). */
+function samePage(a: StoredPage, b: StoredPage): boolean {
+  if (a.b !== b.b || a.t !== b.t || a.s !== b.s || a.h.length !== b.h.length) return false;
+  for (let i = 0; i < a.h.length; i++) {
+    const x = a.h[i] as [string, string];
+    const y = b.h[i] as [string, string];
+    if (x[0] !== y[0] || x[1] !== y[1]) return false;
+  }
+  return true;
+}
+
+/** `page.headers` with `age` set to `age` (a new list when the age moved on: responses built before keep theirs). */
+function headersAt(page: Prepared, age: number): [string, string][] {
+  if (page.age !== age) {
+    page.headers = [...page.base, ['age', String(age)]];
+    page.age = age;
+  }
+  return page.headers;
+}
+
 /** The response for a stored page: a 304 on a matching `If-None-Match`, no body for HEAD. */
-export function fromStore(stored: StoredPage, request: Request, key: string, bodies: DecodedBodies): Response {
-  const headers = new Headers(stored.h);
-  headers.set('age', String(Math.max(0, Math.floor((Date.now() - stored.t) / 1000))));
-  if (matches(request.headers.get('if-none-match'), headers.get('etag'))) return notModified(headers);
-  const body = request.method === 'HEAD' ? null : bodies.decode(key, stored.b);
-  return new Response(body, { status: stored.s, headers });
+export function fromStore(stored: StoredPage, request: Request, key: string, pages: PreparedPages): Response {
+  const page = pages.prepare(key, stored);
+  const headers = headersAt(page, Math.max(0, Math.floor((Date.now() - stored.t) / 1000)));
+  if (matches(request.headers.get('if-none-match'), page.etag)) return notModified(new Headers(headers));
+  return new Response(request.method === 'HEAD' ? null : page.bytes, { status: stored.s, headers });
 }
 
 /** Reads `body` (up to `maxBodyBytes`) and stores the page and its Vary names. */

@@ -1,0 +1,155 @@
+/**
+ * The cachePage hit path (#18): each middleware prepares a stored page once (header list, ETag,
+ * decoded body) and hashes the same Vary values once. A fast path is still a path: these check
+ * that what it serves is what the page stored says, and that a page stored again, or a clock
+ * that moved on, is never answered from an old preparation.
+ */
+import { createHash } from 'node:crypto';
+import { compose } from '@adv/types';
+import { describe, expect, it, vi } from 'vitest';
+import { pageKey, VaryDigests } from '../src/http/cache-page.js';
+import { fromStore, PreparedPages, type StoredPage } from '../src/http/stored-page.js';
+import { cachePage, createCache } from '../src/index.js';
+import { quietLogger } from './helpers.js';
+
+const page = (body: string, headers: [string, string][], t = Date.now()): StoredPage => ({
+  s: 200,
+  h: headers,
+  b: Buffer.from(body).toString('base64'),
+  t,
+});
+
+describe('PreparedPages and fromStore', () => {
+  it('answers with the stored status, headers and body, and Age from the storage time', async () => {
+    const pages = new PreparedPages(1024 * 1024);
+    const stored = page('<p>hello</p>', [
+      ['content-type', 'text/html'],
+      ['etag', '"v1"'],
+      ['age', '999'], // an upstream Age is replaced, not combined
+    ]);
+    stored.t = Date.now() - 5_500;
+    const response = fromStore(stored, new Request('http://x/'), 'k', pages);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('<p>hello</p>');
+    expect([...response.headers]).toEqual([
+      ['age', '5'],
+      ['content-type', 'text/html'],
+      ['etag', '"v1"'],
+    ]);
+    const head = fromStore(stored, new Request('http://x/', { method: 'HEAD' }), 'k', pages);
+    expect(head.body).toBeNull();
+    expect(head.headers.get('etag')).toBe('"v1"');
+    const notModified = fromStore(
+      stored,
+      new Request('http://x/', { headers: { 'if-none-match': 'W/"v1"' } }),
+      'k',
+      pages,
+    );
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('age')).toBe('5');
+    expect(notModified.headers.get('content-type')).toBeNull();
+    expect(pages.size).toBe(1);
+  });
+
+  it('prepares a page again when it was stored again (body, headers, status or time changed)', async () => {
+    const pages = new PreparedPages(1024 * 1024);
+    const t = Date.now();
+    const request = () => new Request('http://x/');
+    const first = page('one', [['content-language', 'en']], t);
+    expect(await fromStore(first, request(), 'k', pages).text()).toBe('one');
+    // A copy with the same content (a cache returns a new object per read) is the same page.
+    expect(await fromStore(structuredClone(first), request(), 'k', pages).text()).toBe('one');
+    const body = page('two', [['content-language', 'en']], t);
+    expect(await fromStore(body, request(), 'k', pages).text()).toBe('two');
+    const headers = page('two', [['content-language', 'pt-BR']], t);
+    expect(fromStore(headers, request(), 'k', pages).headers.get('content-language')).toBe('pt-BR');
+    const status = { ...headers, s: 203 };
+    expect(fromStore(status, request(), 'k', pages).status).toBe(203);
+    const later = { ...status, h: [...status.h, ['etag', '"later"']] as [string, string][], t: t + 1 };
+    expect(fromStore(later, request(), 'k', pages).headers.get('etag')).toBe('"later"');
+    expect(pages.size).toBe(1);
+  });
+
+  it('moves Age on with the clock without touching responses already built', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const pages = new PreparedPages(1024 * 1024);
+      const stored = page('x', [['content-type', 'text/plain']], 1_000_000);
+      const first = fromStore(stored, new Request('http://x/'), 'k', pages);
+      vi.setSystemTime(1_000_000 + 61_000);
+      const second = fromStore(stored, new Request('http://x/'), 'k', pages);
+      expect(first.headers.get('age')).toBe('0');
+      expect(second.headers.get('age')).toBe('61');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps at most maxBytes of pages, oldest dropped first; a page too large is served, not kept', async () => {
+    const body = 'b'.repeat(300);
+    const one = page(body, []);
+    const size = one.b.length + 300;
+    const pages = new PreparedPages(size * 2);
+    for (const key of ['a', 'b', 'c']) fromStore(one, new Request('http://x/'), key, pages);
+    expect(pages.size).toBe(2);
+    const large = new PreparedPages(size - 1);
+    expect(await fromStore(one, new Request('http://x/'), 'a', large).text()).toBe(body);
+    expect(large.size).toBe(0);
+  });
+});
+
+describe('VaryDigests and pageKey', () => {
+  it('gives the keys pages were stored under before (SHA-256 of the Vary values and key parts)', () => {
+    const request = new Request('http://x/list?page=2', { headers: { 'accept-language': 'pt-BR', 'x-tenant': 'a' } });
+    const names = ['accept-language', 'x-tenant'];
+    const hash = createHash('sha256');
+    for (const name of names) hash.update(`${name}=${request.headers.get(name) ?? ''}\n`);
+    hash.update(`\0parts=${JSON.stringify(['UTC'])}`);
+    const expected = `page:page:GET:http://x/list?page=2:${hash.digest('hex').slice(0, 32)}`;
+    const digests = new VaryDigests();
+    expect(pageKey('page', request, names, ['UTC'], digests)).toBe(expected);
+    expect(pageKey('page', request, names, ['UTC'], digests)).toBe(expected); // from the memo
+    expect(pageKey('page', request, names, ['UTC', ''], digests)).not.toBe(expected);
+    expect(pageKey('page', request, names, null, digests)).not.toBe(expected);
+  });
+
+  it('keeps only short inputs, and at most MAX_ENTRIES of them', () => {
+    const digests = new VaryDigests();
+    const long = 'x'.repeat(VaryDigests.MAX_INPUT + 1);
+    expect(digests.digest(long)).toBe(createHash('sha256').update(long).digest('hex').slice(0, 32));
+    expect(digests.size).toBe(0);
+    for (let i = 0; i < VaryDigests.MAX_ENTRIES; i++) digests.digest(`v${i}`);
+    expect(digests.size).toBe(VaryDigests.MAX_ENTRIES);
+    digests.digest('one more');
+    expect(digests.size).toBe(1);
+    expect(digests.digest('v1')).toBe(createHash('sha256').update('v1').digest('hex').slice(0, 32));
+  });
+
+  it('a middleware serves every Vary variant its own page, hit after hit', async () => {
+    const cache = createCache({ logger: quietLogger });
+    let renders = 0;
+    const run = compose(cachePage({ cache, ttl: 60 }))(async (request) => {
+      renders++;
+      return new Response(`lang=${request.headers.get('accept-language')}`, { headers: { vary: 'Accept-Language' } });
+    });
+    const get = async (language: string) =>
+      (await run(new Request('http://x/', { headers: { 'accept-language': language } }))).text();
+    expect(await get('en')).toBe('lang=en');
+    await vi.waitFor(async () => {
+      const before = renders;
+      expect(await get('en')).toBe('lang=en');
+      expect(renders).toBe(before);
+    });
+    expect(await get('pt')).toBe('lang=pt');
+    await vi.waitFor(async () => {
+      const before = renders;
+      expect(await get('pt')).toBe('lang=pt');
+      expect(renders).toBe(before);
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(await get('en')).toBe('lang=en');
+      expect(await get('pt')).toBe('lang=pt');
+    }
+    await cache.close();
+  });
+});

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from '@adv/types';
 import { type DeployError, invalidOption } from '../errors.js';
+import { isNotModified, notModifiedResponse, selectRange } from '../http/conditional.js';
 import { deployOptions } from '../options.js';
-import { matchesEtag, parseRange } from '../static/serve.js';
-import { isMediaName, type Storage } from './storage.js';
+import { isMediaName, type MediaStat, type Storage } from './storage.js';
 
 /** Options of {@link serveMedia}. */
 export interface ServeMediaOptions {
@@ -129,6 +129,47 @@ function plain(status: number, text: string, extra: Record<string, string> = {})
  * ```
  */
 export function serveMedia(options: ServeMediaOptions): Middleware {
+  const { storage, prefix, secretKey, privatePrefixes, maxAge } = resolveServeMediaOptions(options);
+
+  return async function serveMedia(request, next) {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith(prefix)) return next(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return plain(405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+    const name = nameOf(url.pathname.slice(prefix.length));
+    if (name === undefined) return plain(404, 'Not Found');
+    const access = checkAccess(url, name, privatePrefixes, secretKey);
+    if (access instanceof Response) return access;
+
+    let stat: MediaStat | null;
+    try {
+      stat = await storage.stat(name);
+    } catch (error) {
+      if ((error as DeployError).code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
+      throw error;
+    }
+    if (!stat) return plain(404, 'Not Found');
+
+    const headers = mediaHeaders(name, stat, cacheControl(maxAge, access.expires));
+    if (isNotModified(request, stat.etag, stat.lastModified.getTime())) return notModifiedResponse(headers);
+    const { status, start, end } = selectRange(request, stat.etag, stat.size, headers);
+    if (status === 416) return new Response(null, { status, headers });
+    const range = status === 206 ? { start, end } : undefined;
+    const length = range ? range.end - range.start + 1 : stat.size;
+    headers.set('content-length', String(length));
+    if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
+    try {
+      return new Response(await storage.open(name, range), { status, headers });
+    } catch (error) {
+      const code = (error as DeployError).code;
+      if (code === 'ERR_MEDIA_NOT_FOUND') return plain(404, 'Not Found');
+      if (code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
+      throw error;
+    }
+  };
+}
+
+function resolveServeMediaOptions(options: ServeMediaOptions) {
   const o = deployOptions(
     'serveMedia',
     options,
@@ -145,95 +186,60 @@ export function serveMedia(options: ServeMediaOptions): Middleware {
     invalidOption('privatePrefixes', 'an array of non-empty name prefixes', o.privatePrefixes);
   if (typeof o.maxAge !== 'number' || !Number.isSafeInteger(o.maxAge) || o.maxAge < 0)
     invalidOption('maxAge', 'a non-negative integer (seconds)', o.maxAge);
-  const { storage, prefix, secretKey, privatePrefixes, maxAge } = o;
+  return o;
+}
 
-  return async function serveMedia(request, next) {
-    const url = new URL(request.url);
-    if (!url.pathname.startsWith(prefix)) return next(request);
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      return plain(405, 'Method Not Allowed', { allow: 'GET, HEAD' });
-    let name: string;
-    try {
-      name = decodeURIComponent(url.pathname.slice(prefix.length));
-    } catch {
-      return plain(404, 'Not Found');
-    }
-    if (!isMediaName(name)) return plain(404, 'Not Found');
+/** The media name of a URL path under the prefix, or `undefined` (404) when it is not a safe name. */
+function nameOf(encoded: string): string | undefined {
+  let name: string;
+  try {
+    name = decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+  return isMediaName(name) ? name : undefined;
+}
 
-    const isPrivate = privatePrefixes.some((p) => name.startsWith(p));
-    const expiresParam = url.searchParams.get('expires');
-    const given = url.searchParams.get('signature');
-    let expires: number | undefined;
-    if (isPrivate || given !== null) {
-      expires = Number(expiresParam);
-      if (!secretKey || given === null || !Number.isSafeInteger(expires)) return plain(403, 'Forbidden');
-      const wanted = Buffer.from(signature(secretKey, name, expires));
-      const got = Buffer.from(given);
-      if (got.length !== wanted.length || !timingSafeEqual(got, wanted)) return plain(403, 'Forbidden');
-      if (expires * 1000 <= Date.now()) return plain(403, 'Forbidden: this link has expired');
-    }
+/**
+ * A private file (or any URL carrying a signature) needs a valid, unexpired signature: a 403
+ * otherwise. Resolves with the signature's expiry (unix seconds), if any.
+ */
+function checkAccess(
+  url: URL,
+  name: string,
+  privatePrefixes: readonly string[],
+  secretKey: string | undefined,
+): { expires: number | undefined } | Response {
+  const isPrivate = privatePrefixes.some((p) => name.startsWith(p));
+  const given = url.searchParams.get('signature');
+  if (!isPrivate && given === null) return { expires: undefined };
+  const expires = Number(url.searchParams.get('expires'));
+  if (!secretKey || given === null || !Number.isSafeInteger(expires)) return plain(403, 'Forbidden');
+  const wanted = Buffer.from(signature(secretKey, name, expires));
+  const got = Buffer.from(given);
+  if (got.length !== wanted.length || !timingSafeEqual(got, wanted)) return plain(403, 'Forbidden');
+  if (expires * 1000 <= Date.now()) return plain(403, 'Forbidden: this link has expired');
+  return { expires };
+}
 
-    let stat: Awaited<ReturnType<Storage['stat']>>;
-    try {
-      stat = await storage.stat(name);
-    } catch (error) {
-      if ((error as DeployError).code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
-      throw error;
-    }
-    if (!stat) return plain(404, 'Not Found');
+/** Public files: `maxAge`; a signed URL: private, and never cached past its expiry. */
+function cacheControl(maxAge: number, expires: number | undefined): string {
+  return expires !== undefined
+    ? `private, max-age=${Math.max(0, Math.min(maxAge, expires - Math.floor(Date.now() / 1000)))}`
+    : `public, max-age=${maxAge}`;
+}
 
-    const type = stat.contentType;
-    const bare = type.split(';')[0]?.trim().toLowerCase() ?? '';
-    const filename = name.slice(name.lastIndexOf('/') + 1);
-    const cacheControl =
-      expires !== undefined
-        ? `private, max-age=${Math.max(0, Math.min(maxAge, expires - Math.floor(Date.now() / 1000)))}`
-        : `public, max-age=${maxAge}`;
-    const headers = new Headers({
-      ...SAFE_HEADERS,
-      'content-type': type,
-      'content-disposition': INLINE_MEDIA_TYPES.has(bare) ? 'inline' : `attachment; filename="${filename}"`,
-      etag: stat.etag,
-      'last-modified': stat.lastModified.toUTCString(),
-      'cache-control': cacheControl,
-      'accept-ranges': 'bytes',
-    });
-
-    const ifNoneMatch = request.headers.get('if-none-match');
-    const ifModifiedSince = request.headers.get('if-modified-since');
-    const notModified = ifNoneMatch
-      ? matchesEtag(ifNoneMatch, stat.etag)
-      : ifModifiedSince !== null && Date.parse(ifModifiedSince) >= stat.lastModified.getTime();
-    if (notModified) {
-      headers.delete('content-type');
-      return new Response(null, { status: 304, headers });
-    }
-
-    let range: { start: number; end: number } | undefined;
-    const rangeHeader = request.headers.get('range');
-    const ifRange = request.headers.get('if-range');
-    if (rangeHeader && (!ifRange || ifRange.trim() === stat.etag)) {
-      const parsed = parseRange(rangeHeader, stat.size);
-      if (parsed === null) {
-        headers.set('content-range', `bytes */${stat.size}`);
-        return new Response(null, { status: 416, headers });
-      }
-      if (parsed) {
-        range = parsed;
-        headers.set('content-range', `bytes ${parsed.start}-${parsed.end}/${stat.size}`);
-      }
-    }
-    const length = range ? range.end - range.start + 1 : stat.size;
-    headers.set('content-length', String(length));
-    const status = range ? 206 : 200;
-    if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
-    try {
-      return new Response(await storage.open(name, range), { status, headers });
-    } catch (error) {
-      const code = (error as DeployError).code;
-      if (code === 'ERR_MEDIA_NOT_FOUND') return plain(404, 'Not Found');
-      if (code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
-      throw error;
-    }
-  };
+/** The safe headers of a media response: nosniff, the sandbox CSP, inline only for raster images, audio and video. */
+function mediaHeaders(name: string, stat: MediaStat, cacheControl: string): Headers {
+  const bare = stat.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  const filename = name.slice(name.lastIndexOf('/') + 1);
+  return new Headers({
+    ...SAFE_HEADERS,
+    'content-type': stat.contentType,
+    'content-disposition': INLINE_MEDIA_TYPES.has(bare) ? 'inline' : `attachment; filename="${filename}"`,
+    etag: stat.etag,
+    'last-modified': stat.lastModified.toUTCString(),
+    'cache-control': cacheControl,
+    'accept-ranges': 'bytes',
+  });
 }

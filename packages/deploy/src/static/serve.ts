@@ -4,6 +4,7 @@ import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Middleware, OptionKeys } from '@adv/types';
 import { invalidOption } from '../errors.js';
+import { isNotModified, notModifiedResponse, selectRange } from '../http/conditional.js';
 import { deployOptions } from '../options.js';
 import { loadManifest } from './manifest.js';
 import { contentTypeFor } from './mime.js';
@@ -102,31 +103,6 @@ function etagOf(s: Stats, encoding: string): string {
   return `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}${encoding ? `-${encoding}` : ''}"`;
 }
 
-/** Whether an `If-None-Match` / `If-Range` list names `etag` (weak comparison). */
-export function matchesEtag(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
-
-/** Parses a single `bytes=` range; `undefined` = ignore (serve 200), `null` = unsatisfiable (416). */
-export function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined; // multiple or malformed ranges: a full 200 is a valid answer
-  const [, from = '', to = ''] = match;
-  if (from === '' && to === '') return undefined;
-  let start: number;
-  let end: number;
-  if (from === '') {
-    start = Math.max(0, size - Number(to));
-    end = size - 1;
-  } else {
-    start = Number(from);
-    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  }
-  if (start >= size || start > end || size === 0) return null;
-  return { start, end };
-}
-
 /**
  * WhiteNoise for Fetch: serves collected static files under `prefix` with a year of
  * `immutable` caching for hashed names, `ETag`/`Last-Modified` and 304s, single byte ranges,
@@ -140,109 +116,34 @@ export function parseRange(header: string, size: number): { start: number; end: 
  * ```
  */
 export function serveStatic(options: ServeStaticOptions): Middleware {
-  const {
-    root: rootOption,
-    prefix,
-    maxAge,
-  } = deployOptions('serveStatic', options, SERVE_STATIC_KEYS, SERVE_STATIC_DEFAULTS);
-  if (typeof rootOption !== 'string' || rootOption === '') invalidOption('root', 'a directory path', rootOption);
-  if (typeof prefix !== 'string' || !prefix.startsWith('/'))
-    invalidOption('prefix', 'a path starting with `/`', prefix);
-  if (!Number.isInteger(maxAge) || maxAge < 0) invalidOption('maxAge', 'a non-negative integer of seconds', maxAge);
-  const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  let state: Promise<{ root: string; hashed: Set<string> }> | undefined;
-  /** Looked-up hashed files (bounded by the manifest's size). */
-  const immutable = new Map<string, { real: string; identity: Stats; br: Stats | undefined; gz: Stats | undefined }>();
-  const load = async () => {
-    const root = await realpath(rootOption);
-    const manifest = await loadManifest(root).catch(() => undefined);
-    return { root, hashed: new Set(Object.values(manifest?.paths ?? {})) };
-  };
+  const { root, base, maxAge } = resolveServeStaticOptions(options);
+  const files = new StaticRoot(root);
 
   return async function serveStatic(request, next) {
     const url = new URL(request.url);
     if (!url.pathname.startsWith(base) || (request.method !== 'GET' && request.method !== 'HEAD')) return next(request);
     const segments = safeSegments(url.pathname.slice(base.length));
     if (!segments) return notFound();
-    state ??= load();
-    let root: string;
-    let hashed: Set<string>;
-    try {
-      ({ root, hashed } = await state);
-    } catch {
-      state = undefined; // root missing: retry on the next request, let the app answer this one
-      return next(request);
-    }
-    const relative = segments.join('/');
-    const isHashed = hashed.has(relative);
-    let info = isHashed ? immutable.get(relative) : undefined;
-    if (!info) {
-      const file = join(root, ...segments);
-      if (!file.startsWith(root + sep)) return notFound();
-      let real: string;
-      try {
-        real = await realpath(file);
-      } catch {
-        return next(request);
-      }
-      if (!real.startsWith(root + sep)) return notFound(); // a symlink pointing out of root
-      const [identity, br, gz] = await Promise.all([statFile(real), statFile(`${real}.br`), statFile(`${real}.gz`)]);
-      if (!identity) return next(request);
-      info = { real, identity, br, gz };
-      // A hashed name's content never changes (WhiteNoise caches the same): skip the file system next time.
-      if (isHashed) immutable.set(relative, info);
-    }
-    const { real, identity, br, gz } = info;
-
-    const rangeHeader = request.headers.get('range');
-    // Ranges are served from the identity file (byte offsets of a compressed copy mean nothing to the client).
-    const weights = rangeHeader ? { br: 0, gzip: 0 } : encodingWeights(request.headers.get('accept-encoding'));
-    let encoding = '';
-    let served = identity;
-    let path = real;
-    // The highest q-value wins; brotli on a tie (smaller).
-    const brWeight = br ? weights.br : 0;
-    const gzWeight = gz ? weights.gzip : 0;
-    if (brWeight > 0 && brWeight >= gzWeight && br) [encoding, served, path] = ['br', br, `${real}.br`];
-    else if (gzWeight > 0 && gz) [encoding, served, path] = ['gzip', gz, `${real}.gz`];
-
+    const found = await files.find(segments);
+    if (found === 'not-found') return notFound();
+    if (found === 'next') return next(request);
+    const { info, isHashed, relative } = found;
+    const { encoding, served, path } = chooseEncoding(request, info);
     const etag = etagOf(served, encoding);
+    const lastModified = Math.floor(info.identity.mtimeMs / 1000) * 1000;
     const headers = new Headers({
-      'content-type': contentTypeFor(extname(real)),
+      'content-type': contentTypeFor(extname(info.real)),
       etag,
-      'last-modified': new Date(Math.floor(identity.mtimeMs / 1000) * 1000).toUTCString(),
+      'last-modified': new Date(lastModified).toUTCString(),
       'cache-control': isHashed ? `public, max-age=${YEAR}, immutable` : `public, max-age=${maxAge}`,
       'accept-ranges': 'bytes',
     });
-    if (br || gz) headers.set('vary', 'Accept-Encoding');
+    if (info.br || info.gz) headers.set('vary', 'Accept-Encoding');
     if (encoding) headers.set('content-encoding', encoding);
+    if (isNotModified(request, etag, lastModified)) return notModifiedResponse(headers);
 
-    const ifNoneMatch = request.headers.get('if-none-match');
-    const ifModifiedSince = request.headers.get('if-modified-since');
-    const notModified = ifNoneMatch
-      ? matchesEtag(ifNoneMatch, etag)
-      : ifModifiedSince !== null && Date.parse(ifModifiedSince) >= Math.floor(identity.mtimeMs / 1000) * 1000;
-    if (notModified) {
-      headers.delete('content-type');
-      return new Response(null, { status: 304, headers });
-    }
-
-    let start = 0;
-    let end = served.size - 1;
-    let status = 200;
-    const ifRange = request.headers.get('if-range');
-    if (rangeHeader && (!ifRange || ifRange.trim() === etag)) {
-      const range = parseRange(rangeHeader, served.size);
-      if (range === null) {
-        headers.set('content-range', `bytes */${served.size}`);
-        return new Response(null, { status: 416, headers });
-      }
-      if (range) {
-        ({ start, end } = range);
-        status = 206;
-        headers.set('content-range', `bytes ${start}-${end}/${served.size}`);
-      }
-    }
+    const { status, start, end } = selectRange(request, etag, served.size, headers);
+    if (status === 416) return new Response(null, { status, headers });
     headers.set('content-length', String(Math.max(0, end - start + 1)));
     if (request.method === 'HEAD' || served.size === 0) return new Response(null, { status, headers });
     const length = end - start + 1;
@@ -251,10 +152,107 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       // into a buffer costs far less than a file stream bridged to a web stream.
       const body = await readRange(path, start, length);
       if (body) return new Response(body, { status, headers });
-      immutable.delete(relative);
+      files.forget(relative);
       return next(request); // the file vanished since it was looked up (a redeploy): let the app answer
     }
     const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
     return new Response(stream, { status, headers });
   };
+}
+
+function resolveServeStaticOptions(options: ServeStaticOptions): { root: string; base: string; maxAge: number } {
+  const { root, prefix, maxAge } = deployOptions('serveStatic', options, SERVE_STATIC_KEYS, SERVE_STATIC_DEFAULTS);
+  if (typeof root !== 'string' || root === '') invalidOption('root', 'a directory path', root);
+  if (typeof prefix !== 'string' || !prefix.startsWith('/'))
+    invalidOption('prefix', 'a path starting with `/`', prefix);
+  if (!Number.isInteger(maxAge) || maxAge < 0) invalidOption('maxAge', 'a non-negative integer of seconds', maxAge);
+  return { root, base: prefix.endsWith('/') ? prefix : `${prefix}/`, maxAge };
+}
+
+/** A file found under the root: its real path and the stats of it and of its precompressed copies. */
+interface StaticFile {
+  real: string;
+  identity: Stats;
+  br: Stats | undefined;
+  gz: Stats | undefined;
+}
+
+/**
+ * The collected files: the real root and the manifest's hashed names, loaded on first use (and
+ * again after a failure), and the hashed files already looked up, whose content never changes.
+ */
+class StaticRoot {
+  private state: Promise<{ root: string; hashed: Set<string> }> | undefined;
+  /** Looked-up hashed files (bounded by the manifest's size). */
+  private readonly immutable = new Map<string, StaticFile>();
+
+  constructor(private readonly rootOption: string) {}
+
+  private async load(): Promise<{ root: string; hashed: Set<string> }> {
+    const root = await realpath(this.rootOption);
+    const manifest = await loadManifest(root).catch(() => undefined);
+    return { root, hashed: new Set(Object.values(manifest?.paths ?? {})) };
+  }
+
+  /** Drops a cached hashed file that vanished (a redeploy). */
+  forget(relative: string): void {
+    this.immutable.delete(relative);
+  }
+
+  /**
+   * The file at `segments`; `'not-found'` for a path leaving the root, `'next'` when the root or
+   * the file is missing (the app answers).
+   */
+  async find(
+    segments: readonly string[],
+  ): Promise<{ info: StaticFile; isHashed: boolean; relative: string } | 'not-found' | 'next'> {
+    this.state ??= this.load();
+    let root: string;
+    let hashed: Set<string>;
+    try {
+      ({ root, hashed } = await this.state);
+    } catch {
+      this.state = undefined; // root missing: retry on the next request, let the app answer this one
+      return 'next';
+    }
+    const relative = segments.join('/');
+    const isHashed = hashed.has(relative);
+    const cached = isHashed ? this.immutable.get(relative) : undefined;
+    if (cached) return { info: cached, isHashed, relative };
+    const info = await lookUp(root, segments);
+    if (typeof info === 'string') return info;
+    // A hashed name's content never changes (WhiteNoise caches the same): skip the file system next time.
+    if (isHashed) this.immutable.set(relative, info);
+    return { info, isHashed, relative };
+  }
+}
+
+/** Resolves `segments` under `root` (symlinks leaving it refused) and stats the file and its `.br`/`.gz` copies. */
+async function lookUp(root: string, segments: readonly string[]): Promise<StaticFile | 'not-found' | 'next'> {
+  const file = join(root, ...segments);
+  if (!file.startsWith(root + sep)) return 'not-found';
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return 'next';
+  }
+  if (!real.startsWith(root + sep)) return 'not-found'; // a symlink pointing out of root
+  const [identity, br, gz] = await Promise.all([statFile(real), statFile(`${real}.br`), statFile(`${real}.gz`)]);
+  if (!identity) return 'next';
+  return { real, identity, br, gz };
+}
+
+/** The copy to send: the highest q-value of `Accept-Encoding` wins, brotli on a tie; ranges always get the identity file. */
+function chooseEncoding(request: Request, info: StaticFile): { encoding: string; served: Stats; path: string } {
+  const { real, identity, br, gz } = info;
+  // Ranges are served from the identity file (byte offsets of a compressed copy mean nothing to the client).
+  const weights = request.headers.get('range')
+    ? { br: 0, gzip: 0 }
+    : encodingWeights(request.headers.get('accept-encoding'));
+  const brWeight = br ? weights.br : 0;
+  const gzWeight = gz ? weights.gzip : 0;
+  if (brWeight > 0 && brWeight >= gzWeight && br) return { encoding: 'br', served: br, path: `${real}.br` };
+  if (gzWeight > 0 && gz) return { encoding: 'gzip', served: gz, path: `${real}.gz` };
+  return { encoding: '', served: identity, path: real };
 }

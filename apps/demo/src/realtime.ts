@@ -1,7 +1,8 @@
 import { type AnyWebSocketRoute, type ChannelLayer, consumer, memoryLayer } from '@adv/async';
 import { redisLayer } from '@adv/async/redis';
-import type { CacheLike } from '@adv/types';
+import type { CacheLike, Middleware } from '@adv/types';
 import type { Board } from './board.js';
+import type { DemoConfig } from './config.js';
 import { type ExportStatus, exportGroup, exportStatusKey } from './jobs/tasks.js';
 import { articleGroup } from './wiring.js';
 
@@ -52,4 +53,40 @@ export function articleConsumer(
       if (status) ctx.sendJson({ type: 'export', exportId, ...status });
     },
   });
+}
+
+/**
+ * A WebSocket route that refuses an upgrade whose Host is not in ALLOWED_HOSTS (a DNS-rebinding
+ * page could otherwise open a socket the same Host over HTTP gets 400 for). The verdict is the
+ * HTTP security middleware's own (same matching: ports, `.example.com`, X-Forwarded-Host), so
+ * the two can never disagree; only its 400 counts (its HTTPS redirect is for pages).
+ */
+function hostChecked(route: AnyWebSocketRoute, security: Middleware): AnyWebSocketRoute {
+  const { authenticate } = route;
+  return {
+    ...route,
+    async authenticate(request: Request) {
+      const verdict = await security(request, async () => new Response(null, { status: 204 }));
+      if (verdict.status === 400) return verdict;
+      return authenticate ? authenticate(request) : undefined;
+    },
+  };
+}
+
+/**
+ * The article page's WebSocket route. @adv/async checks the Host header itself; when
+ * X-Forwarded-Host is trusted (the Host header is then the proxy's) or the list is empty (DEBUG's
+ * localhost defaults apply), only the security middleware's verdict (hostChecked) can judge the upgrade.
+ */
+export function articleSocket(
+  config: DemoConfig,
+  parts: { board: Board; layer: ChannelLayer; cache: CacheLike },
+  security: Middleware,
+) {
+  const { settings } = config;
+  const hosts =
+    settings.USE_X_FORWARDED_HOST || settings.ALLOWED_HOSTS.length === 0
+      ? {}
+      : { allowedHosts: settings.ALLOWED_HOSTS };
+  return hostChecked(articleConsumer(parts.board, parts.layer, parts.cache, hosts), security);
 }

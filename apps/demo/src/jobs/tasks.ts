@@ -2,29 +2,18 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Storage } from '@adv/deploy/media';
-import { onCommit } from '@adv/signals';
-import {
-  createTaskApp,
-  type EnqueueOptions,
-  memoryBackend,
-  type Task,
-  type TaskApp,
-  type TaskBackend,
-} from '@adv/tasks';
-import { bullmqBackend } from '@adv/tasks/bullmq';
-import { createOutbox, type OutboxPgQueryable, type OutboxSqliteDatabase } from '@adv/tasks/outbox';
-import { type PgQueryable, postgresBackend } from '@adv/tasks/postgres';
-import { type SqliteConnectionLike, sqliteBackend } from '@adv/tasks/sqlite';
+import { createTaskApp, type EnqueueOptions, type Task, type TaskApp } from '@adv/tasks';
 import type { CacheLike, GroupSender, Logger } from '@adv/types';
-import pg from 'pg';
 import type { Board } from '../board.js';
 import { backupDatabase } from '../db/backup.js';
 import type { DatabaseLocation } from '../db/database.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
 import { type Locale, t, withLocale } from '../i18n.js';
+import { backendFor, type ChosenBackend } from './backend.js';
 import { csvLine } from './csv.js';
 import type { Mailer } from './mail.js';
 import { makeThumbnail, ThumbnailError } from './thumbnail.js';
+
+export type { TaskStore } from './backend.js';
 
 /** Where an export stands; kept in the cache so a late subscriber gets it at once. */
 export interface ExportStatus {
@@ -77,112 +66,6 @@ export const exportStatusKey = (exportId: string) => `export-status:${exportId}`
 export const thumbnailJobId = (articleId: number) => `thumbnail-${articleId}`;
 const LAST_DIGEST_KEY = 'digest:last-article-id';
 
-/** Which backend the demo's tasks run on. */
-export type TaskStore = 'sqlite' | 'postgres' | 'bullmq' | 'memory';
-
-/**
- * Writes a job on the connection of the open `atomic` block of the board's database, so it
- * commits or rolls back with the block's data.
- */
-type EnqueueIn = <Payload, Result>(
-  connection: unknown,
-  task: Task<Payload, Result>,
-  payload: Payload,
-  options?: EnqueueOptions,
-) => unknown;
-
-/**
- * The task backend, by configuration: BullMQ on Redis (REDIS_URL) for many processes at high
- * rates; else the board's own database, so an enqueue is part of the board's transaction:
- * PostgreSQL (DATABASE_URL) across machines, or the SQLite file (the default; durable, several
- * processes on one machine). A throwaway `:memory:` board (benchmarks, `check --deploy`) gets the
- * in-process memory backend. Each keeps the newest `keep` finished jobs of each outcome.
- */
-function backendFor(
-  redisUrl: string | undefined,
-  database: DatabaseLocation,
-  board: Board,
-  logger: Logger,
-  keep: number,
-): {
-  store: TaskStore;
-  backend: TaskBackend;
-  enqueueIn: EnqueueIn | undefined;
-  start(): Promise<void>;
-  close(): Promise<void>;
-} {
-  const retention = { keepCompleted: keep, keepFailed: keep };
-  const nothing = async () => {};
-  if (redisUrl) {
-    const backend = bullmqBackend({ connection: redisUrl, queueName: 'adv-demo', ...retention });
-    // The outbox: a row in the board's transaction, moved to Redis after COMMIT by a relay in
-    // every process (retrying while Redis is down; the jobId keeps a resent row from running twice).
-    const onError = (error: unknown) =>
-      logger.warn({ err: error }, 'task outbox: relay failed (Redis down or the database locked), retrying');
-    if (database.url !== undefined) {
-      const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-      pool.on('error', () => {}); // an idle connection lost: the next checkout reconnects
-      const outbox = createOutbox({ backend, database: pool, onError });
-      return {
-        store: 'bullmq',
-        backend,
-        enqueueIn: async (connection, task, payload, options) => {
-          await outbox.enqueueIn(connection as OutboxPgQueryable, task, payload, options);
-          onCommit(() => outbox.wake()); // the block spans awaits: wake the relay at its COMMIT
-        },
-        start: () => outbox.start(),
-        close: async () => {
-          await outbox.close();
-          await pool.end();
-        },
-      };
-    }
-    if (database.file !== ':memory:' && board.db.dialect === 'sqlite') {
-      const native = (board.db as SqliteDatabase).native as unknown as OutboxSqliteDatabase;
-      const outbox = createOutbox({ backend, database: native, onError });
-      return {
-        store: 'bullmq',
-        backend,
-        enqueueIn: (connection, task, payload, options) => {
-          outbox.enqueueIn(connection as OutboxSqliteDatabase, task, payload, options);
-          onCommit(() => outbox.wake()); // the block spans awaits: wake the relay at its COMMIT
-        },
-        start: () => outbox.start(),
-        close: () => outbox.close(),
-      };
-    }
-    return { store: 'bullmq', backend, enqueueIn: undefined, start: nothing, close: nothing };
-  }
-  if (database.url !== undefined) {
-    const backend = postgresBackend({ connectionString: database.url, queueName: 'adv-demo', ...retention });
-    return {
-      store: 'postgres',
-      backend,
-      enqueueIn: (connection, task, payload, options) =>
-        backend.enqueueIn(connection as PgQueryable, task, payload, options),
-      // Creates the tables (before a block first enqueues in them) by reading the counts.
-      start: async () => {
-        await backend.stats();
-      },
-      close: nothing,
-    };
-  }
-  if (database.file === ':memory:') {
-    return { store: 'memory', backend: memoryBackend(retention), enqueueIn: undefined, start: nothing, close: nothing };
-  }
-  const backend = sqliteBackend({ filename: database.file, queueName: 'adv-demo', ...retention });
-  return {
-    store: 'sqlite',
-    backend,
-    enqueueIn: (connection, task, payload, options) =>
-      backend.enqueueIn(connection as SqliteConnectionLike, task, payload, options),
-    start: async () => {
-      await backend.stats();
-    },
-    close: nothing,
-  };
-}
-
 /** Removes the files in `dir` (those `accept` takes) last modified more than `hours` ago; returns how many. */
 function removeOlderThan(dir: string, hours: number, accept: (name: string) => boolean = () => true): number {
   const cutoff = Date.now() - hours * 3600_000;
@@ -197,16 +80,9 @@ function removeOlderThan(dir: string, hours: number, accept: (name: string) => b
   return removed;
 }
 
-/**
- * The demo's tasks on `@adv/tasks` (Celery's job): a notification e-mail per comment (retried
- * with backoff), a periodic digest (Celery beat) and a CSV export that reports progress over
- * the channel layer.
- */
-export function createTasks(deps: TaskDeps) {
-  const { board, mailer, cache, groups, logger } = deps;
-  const chosen = backendFor(deps.redisUrl, deps.database, board, logger, deps.maintenance.taskResultsKeep);
-  const app: TaskApp = createTaskApp({ backend: chosen.backend, logger });
-
+/** Defines the comment notification and the periodic digest (Celery beat). */
+function defineMailTasks(app: TaskApp, deps: TaskDeps) {
+  const { board, mailer, cache } = deps;
   const notifyComment = app.defineTask(
     'notify-comment',
     async ({ commentId }: { commentId: number; articleId: number }) => {
@@ -247,36 +123,52 @@ export function createTasks(deps: TaskDeps) {
     { attempts: 3, timeLimit: 60_000 },
   );
   app.schedule('digest', { cron: deps.digest.cron, tz: deps.digest.timeZone }, digest, { to: deps.digest.to });
+  return { notifyComment, digest };
+}
 
-  const exportCsv = app.defineTask(
+/** Writes an article's comments to `<exportDir>/<exportId>.csv` in chunks, reporting each step through `report`. */
+async function writeExport(
+  deps: TaskDeps,
+  { articleId, exportId, locale, timeZone }: ExportPayload,
+  signal: AbortSignal,
+  report: (status: ExportStatus) => Promise<void>,
+): Promise<number> {
+  mkdirSync(deps.exportDir, { recursive: true });
+  const comments = await deps.board.comments.forArticle(articleId);
+  const partial = join(deps.exportDir, `${exportId}.csv.part`);
+  // A BOM so spreadsheet programs read the file as UTF-8.
+  writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone }, () => t('csv.header'))}\r\n`);
+  const chunk = Math.max(1, Math.ceil(comments.length / 10));
+  await report({ state: 'running', percent: 0 });
+  for (let i = 0; i < comments.length; i += chunk) {
+    signal.throwIfAborted();
+    const lines = comments
+      .slice(i, i + chunk)
+      .map((c) => csvLine([c.id, c.authorName, c.createdAt, c.body]))
+      .join('');
+    await appendFile(partial, lines);
+    if (deps.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, deps.chunkDelayMs));
+    const done = Math.min(i + chunk, comments.length);
+    await report({ state: 'running', percent: Math.round((done / comments.length) * 100) });
+  }
+  renameSync(partial, join(deps.exportDir, `${exportId}.csv`));
+  return comments.length;
+}
+
+/** Defines the CSV export, which reports its progress in the cache and over the channel layer. */
+function defineExportTask(app: TaskApp, deps: TaskDeps) {
+  return app.defineTask(
     'export-csv',
-    async ({ articleId, exportId, locale, timeZone }: ExportPayload, { signal }) => {
+    async (payload: ExportPayload, { signal }) => {
+      const { exportId } = payload;
       const report = async (status: ExportStatus) => {
-        await cache.set(exportStatusKey(exportId), status, { ttl: 3600 });
-        await groups.groupSend(exportGroup(exportId), { type: 'export', exportId, ...status });
+        await deps.cache.set(exportStatusKey(exportId), status, { ttl: 3600 });
+        await deps.groups.groupSend(exportGroup(exportId), { type: 'export', exportId, ...status });
       };
       try {
-        mkdirSync(deps.exportDir, { recursive: true });
-        const comments = await board.comments.forArticle(articleId);
-        const partial = join(deps.exportDir, `${exportId}.csv.part`);
-        // A BOM so spreadsheet programs read the file as UTF-8.
-        writeFileSync(partial, `\ufeff${withLocale({ locale, timeZone }, () => t('csv.header'))}\r\n`);
-        const chunk = Math.max(1, Math.ceil(comments.length / 10));
-        await report({ state: 'running', percent: 0 });
-        for (let i = 0; i < comments.length; i += chunk) {
-          signal.throwIfAborted();
-          const lines = comments
-            .slice(i, i + chunk)
-            .map((c) => csvLine([c.id, c.authorName, c.createdAt, c.body]))
-            .join('');
-          await appendFile(partial, lines);
-          if (deps.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, deps.chunkDelayMs));
-          const done = Math.min(i + chunk, comments.length);
-          await report({ state: 'running', percent: Math.round((done / comments.length) * 100) });
-        }
-        renameSync(partial, join(deps.exportDir, `${exportId}.csv`));
+        const rows = await writeExport(deps, payload, signal, report);
         await report({ state: 'done', percent: 100, url: `/exports/${exportId}.csv` });
-        return { rows: comments.length };
+        return { rows };
       } catch (error) {
         await report({ state: 'failed', percent: 0 });
         throw error;
@@ -284,16 +176,21 @@ export function createTasks(deps: TaskDeps) {
     },
     { attempts: 1, timeLimit: 120_000 },
   );
+}
 
-  // The thumbnail of an article's image, made off the request path. An image sharp refuses
-  // (over THUMBNAIL_MAX_PIXELS, or not decodable) fails at once, unretried: the page keeps
-  // showing the original. A storage that is down is retried with backoff.
-  const thumbnail = app.defineTask(
+/**
+ * Defines the thumbnail of an article's image, made off the request path. An image sharp refuses
+ * (over THUMBNAIL_MAX_PIXELS, or not decodable) fails at once, unretried: the page keeps showing
+ * the original. A storage that is down is retried with backoff.
+ */
+function defineThumbnailTask(app: TaskApp, deps: TaskDeps) {
+  const { board, media } = deps;
+  return app.defineTask(
     'thumbnail',
     async ({ articleId }: { articleId: number }, { signal }) => {
       const article = await board.articles.get(articleId);
       if (!article?.image) return { made: false };
-      const made = await makeThumbnail(deps.media.storage, article.image, { maxPixels: deps.media.maxPixels, signal });
+      const made = await makeThumbnail(media.storage, article.image, { maxPixels: media.maxPixels, signal });
       await board.articles.setThumbnail(article.id, article.image, made.name);
       return { made: true, name: made.name, bytes: made.bytes };
     },
@@ -304,34 +201,40 @@ export function createTasks(deps: TaskDeps) {
       retryOn: (error) => !(error instanceof ThumbnailError),
     },
   );
+}
 
-  // Only with backup settings: a PostgreSQL server has backups of its own (pg_dump, pgBackRest,
-  // a provider's point-in-time recovery), so there is no task for it.
-  const backupSettings = deps.backup;
-  const backup =
-    backupSettings &&
-    app.defineTask(
-      'backup-db',
-      async () => {
-        const taken = await backupDatabase(board.db, backupSettings.dir, {
-          keep: backupSettings.keep,
-          mediaRoot: deps.media.backupRoot,
-        });
-        logger.info({ file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles }, 'database backed up');
-        return { file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles };
-      },
-      { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
-    );
-  if (backup && backupSettings) {
-    app.schedule('backup-db', { cron: backupSettings.cron, tz: deps.digest.timeZone }, backup);
-  }
+/**
+ * Defines the scheduled backup, only with backup settings: a PostgreSQL server has backups of its
+ * own (pg_dump, pgBackRest, a provider's point-in-time recovery), so there is no task for it.
+ */
+function defineBackupTask(app: TaskApp, deps: TaskDeps) {
+  const settings = deps.backup;
+  if (!settings) return undefined;
+  const backup = app.defineTask(
+    'backup-db',
+    async () => {
+      const taken = await backupDatabase(deps.board.db, settings.dir, {
+        keep: settings.keep,
+        mediaRoot: deps.media.backupRoot,
+      });
+      deps.logger.info({ file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles }, 'database backed up');
+      return { file: taken.file, bytes: taken.bytes, mediaFiles: taken.mediaFiles };
+    },
+    { attempts: 3, backoff: { delay: 10_000 }, timeLimit: 10 * 60_000 },
+  );
+  app.schedule('backup-db', { cron: settings.cron, tz: deps.digest.timeZone }, backup);
+  return backup;
+}
 
-  // Maintenance (Django's clearsessions-style chores), each a task of its own so its runs show
-  // in the task stats and listings: export files (the export task's results) and the e-mail
-  // outbox (the mail log) are pruned by age, and the memory cache's expired entries are swept
-  // (Redis expires its own: there the task finds nothing). Finished job records are capped by
-  // the task backend itself (`TASK_RESULTS_KEEP`).
-  const pruneCache = app.defineTask('prune-cache', async () => ({ removed: cache.pruneExpired?.() ?? 0 }), {
+/**
+ * Defines the maintenance (Django's clearsessions-style chores), each a task of its own so its
+ * runs show in the task stats and listings: export files (the export task's results) and the
+ * e-mail outbox (the mail log) are pruned by age, and the memory cache's expired entries are
+ * swept (Redis expires its own: there the task finds nothing). Finished job records are capped
+ * by the task backend itself (`TASK_RESULTS_KEEP`).
+ */
+function defineMaintenanceTasks(app: TaskApp, deps: TaskDeps) {
+  const pruneCache = app.defineTask('prune-cache', async () => ({ removed: deps.cache.pruneExpired?.() ?? 0 }), {
     attempts: 1,
     timeLimit: 60_000,
   });
@@ -358,33 +261,47 @@ export function createTasks(deps: TaskDeps) {
   app.schedule('prune-outbox', { cron: '43 4 * * *', tz: deps.digest.timeZone }, pruneOutbox, {
     olderThanHours: deps.maintenance.outboxKeepDays * 24,
   });
+  return { pruneCache, pruneExports, pruneOutbox };
+}
 
-  /**
-   * Enqueues `task` inside the open `atomic` block of the board's database, on its connection:
-   * the job exists exactly when the block's data does. `undefined` when the backend cannot
-   * (memory, or BullMQ beside a `:memory:` board): then enqueue from `onCommit` instead.
-   */
-  const enqueueInBlock = chosen.enqueueIn
-    ? async <Payload, Result>(task: Task<Payload, Result>, payload: Payload, options?: EnqueueOptions) => {
-        const connection = board.db.blockConnection();
-        if (connection === undefined) {
-          throw new Error(`enqueueInBlock(\`${task.name}\`) must run inside an atomic block of the board's database`);
-        }
-        await chosen.enqueueIn!(connection, task, payload, options);
-      }
-    : undefined;
+/**
+ * Enqueues `task` inside the open `atomic` block of the board's database, on its connection:
+ * the job exists exactly when the block's data does. `undefined` when the backend cannot
+ * (memory, or BullMQ beside a `:memory:` board): then enqueue from `onCommit` instead.
+ */
+function enqueueInBlockOf(chosen: ChosenBackend, board: Board) {
+  const { enqueueIn } = chosen;
+  if (!enqueueIn) return undefined;
+  return async <Payload, Result>(task: Task<Payload, Result>, payload: Payload, options?: EnqueueOptions) => {
+    const connection = board.db.blockConnection();
+    if (connection === undefined) {
+      throw new Error(`enqueueInBlock(\`${task.name}\`) must run inside an atomic block of the board's database`);
+    }
+    await enqueueIn(connection, task, payload, options);
+  };
+}
 
-  /** Creates the tables a block enqueues in (the backend's, or the outbox's) and starts the outbox relay. */
-  const ready = () => chosen.start();
-  /** Stops the outbox relay (before the app closes the backend). */
-  const closeOutbox = () => chosen.close();
-
+/**
+ * The demo's tasks on `@adv/tasks` (Celery's job): a notification e-mail per comment (retried
+ * with backoff), a periodic digest (Celery beat), a CSV export that reports progress over
+ * the channel layer, thumbnails of article images, backups and maintenance.
+ */
+export function createTasks(deps: TaskDeps) {
+  const chosen = backendFor(deps.redisUrl, deps.database, deps.board, deps.logger, deps.maintenance.taskResultsKeep);
+  const app: TaskApp = createTaskApp({ backend: chosen.backend, logger: deps.logger });
+  const { notifyComment, digest } = defineMailTasks(app, deps);
+  const exportCsv = defineExportTask(app, deps);
+  const thumbnail = defineThumbnailTask(app, deps);
+  const backup = defineBackupTask(app, deps);
+  const { pruneCache, pruneExports, pruneOutbox } = defineMaintenanceTasks(app, deps);
   return {
     app,
     store: chosen.store,
-    enqueueInBlock,
-    ready,
-    closeOutbox,
+    enqueueInBlock: enqueueInBlockOf(chosen, deps.board),
+    /** Creates the tables a block enqueues in (the backend's, or the outbox's) and starts the outbox relay. */
+    ready: () => chosen.start(),
+    /** Stops the outbox relay (before the app closes the backend). */
+    closeOutbox: () => chosen.close(),
     notifyComment,
     digest,
     exportCsv,

@@ -115,14 +115,39 @@ export async function collectStatic(
   dest: string,
   options?: CollectStaticOptions,
 ): Promise<CollectStaticResult> {
+  const o = resolveCollectOptions(src, dest, options);
+  const { hashLength, signal } = o;
+  await checkSource(src);
+  const names = (await walk(src)).sort();
+  const paths: Record<string, string> = {};
+  let compressed = 0;
+  // Each content is compressed once (zlib runs on the libuv pool, so a few files at a time use
+  // every core) and written under both names.
+  const emit = async (name: string, content: Buffer) => {
+    signal?.throwIfAborted();
+    const variants = await compressedVariants(name, content, o);
+    compressed += await writeCopies(dest, new Set([name, paths[name] ?? name]), content, variants);
+  };
+  await inParallel(
+    names.filter((n) => !isCss(n)),
+    async (name) => {
+      const content = await readFile(join(src, name));
+      paths[name] = hashedName(name, content, hashLength);
+      await emit(name, content);
+    },
+  );
+  const css = await hashCss(src, names.filter(isCss), paths, hashLength);
+  await inParallel([...css], ([name, content]) => emit(name, content));
+  signal?.throwIfAborted();
+  const manifest = await writeManifest(dest, paths);
+  return { manifest, files: names.length, compressed };
+}
+
+function resolveCollectOptions(src: string, dest: string, options: CollectStaticOptions | undefined) {
   if (typeof src !== 'string' || src === '') invalidOption('src', 'a directory path', src);
   if (typeof dest !== 'string' || dest === '') invalidOption('dest', 'a directory path', dest);
-  const { hashLength, compress, minCompressBytes, signal } = deployOptions(
-    'collectStatic',
-    options,
-    COLLECT_STATIC_KEYS,
-    COLLECT_STATIC_DEFAULTS,
-  );
+  const o = deployOptions('collectStatic', options, COLLECT_STATIC_KEYS, COLLECT_STATIC_DEFAULTS);
+  const { hashLength, compress, minCompressBytes, signal } = o;
   if (signal !== undefined && !(signal instanceof AbortSignal)) invalidOption('signal', 'an AbortSignal', signal);
   signal?.throwIfAborted();
   if (!Number.isInteger(hashLength) || hashLength < 6 || hashLength > 32) {
@@ -134,6 +159,10 @@ export async function collectStatic(
   if (!Number.isInteger(minCompressBytes) || minCompressBytes < 0) {
     invalidOption('minCompressBytes', 'a non-negative integer of bytes', minCompressBytes);
   }
+  return o;
+}
+
+async function checkSource(src: string): Promise<void> {
   try {
     if (!(await stat(src)).isDirectory()) throw new Error('not a directory');
   } catch (error) {
@@ -141,71 +170,88 @@ export async function collectStatic(
       cause: error,
     });
   }
+}
 
-  const names = (await walk(src)).sort();
-  const isCss = (name: string) => extname(name).toLowerCase() === '.css';
-  const paths: Record<string, string> = {};
-  let compressed = 0;
-  // Each content is compressed once (zlib runs on the libuv pool, so a few files at a time use
-  // every core) and written under both names.
-  const emit = async (name: string, content: Buffer) => {
-    signal?.throwIfAborted();
-    const compressible = content.length >= minCompressBytes && !INCOMPRESSIBLE.has(extname(name).toLowerCase());
-    const variants: [string, Buffer][] = [];
-    if (compressible) {
-      for (const kind of compress) {
-        const packed =
-          kind === 'gzip'
-            ? await gzipAsync(content, { level: 9 })
-            : await brotliAsync(content, {
-                params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
-              });
-        if (packed.length < content.length * 0.95) variants.push([kind === 'gzip' ? 'gz' : 'br', packed]); // else not worth a variant
-      }
+const isCss = (name: string) => extname(name).toLowerCase() === '.css';
+
+/** The `.gz` / `.br` copies worth writing: compressible files only, and only where 5% smaller or better. */
+async function compressedVariants(
+  name: string,
+  content: Buffer,
+  o: { compress: readonly ('gzip' | 'br')[]; minCompressBytes: number },
+): Promise<[string, Buffer][]> {
+  const variants: [string, Buffer][] = [];
+  if (content.length < o.minCompressBytes || INCOMPRESSIBLE.has(extname(name).toLowerCase())) return variants;
+  for (const kind of o.compress) {
+    const packed =
+      kind === 'gzip'
+        ? await gzipAsync(content, { level: 9 })
+        : await brotliAsync(content, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
+          });
+    if (packed.length < content.length * 0.95) variants.push([kind === 'gzip' ? 'gz' : 'br', packed]); // else not worth a variant
+  }
+  return variants;
+}
+
+/** Writes `content` and its variants under each of `outs` (relative `/` names); resolves with the variants written. */
+async function writeCopies(
+  dest: string,
+  outs: ReadonlySet<string>,
+  content: Buffer,
+  variants: readonly [string, Buffer][],
+): Promise<number> {
+  let written = 0;
+  for (const out of outs) {
+    const file = join(dest, ...out.split('/'));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    for (const [suffix, packed] of variants) {
+      await writeFile(`${file}.${suffix}`, packed);
+      written++;
     }
-    for (const out of new Set([name, paths[name] ?? name])) {
-      const file = join(dest, ...out.split('/'));
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, content);
-      for (const [suffix, packed] of variants) {
-        await writeFile(`${file}.${suffix}`, packed);
-        compressed++;
-      }
-    }
-  };
-  const inParallel = async <T>(items: readonly T[], work: (item: T) => Promise<void>) => {
-    let next = 0;
-    const lanes = Math.max(1, Math.min(items.length, availableParallelism() + 1));
-    let failed = false;
-    // Every lane stops at its next item once one fails, and the call settles only when all have
-    // (no write lands in `dest` after collectStatic has rejected).
-    const results = await Promise.allSettled(
-      Array.from({ length: lanes }, async () => {
-        while (!failed && next < items.length) {
-          try {
-            await work(items[next++] as T);
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
+  }
+  return written;
+}
+
+/**
+ * Runs `work` on the items a few at a time (one lane per core, plus one). Every lane stops at its
+ * next item once one fails, and the call settles only when all have (no write lands in `dest`
+ * after collectStatic has rejected).
+ */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Math.max(1, Math.min(items.length, availableParallelism() + 1));
+  let failed = false;
+  const results = await Promise.allSettled(
+    Array.from({ length: lanes }, async () => {
+      while (!failed && next < items.length) {
+        try {
+          await work(items[next++] as T);
+        } catch (error) {
+          failed = true;
+          throw error;
         }
-      }),
-    );
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
-  };
-  await inParallel(
-    names.filter((n) => !isCss(n)),
-    async (name) => {
-      const content = await readFile(join(src, name));
-      paths[name] = hashedName(name, content, hashLength);
-      await emit(name, content);
-    },
+      }
+    }),
   );
-  // CSS may reference CSS (@import, url()): rewrite and re-hash until the names settle, at
-  // most 5 passes (Django's max_post_process_passes).
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+/**
+ * CSS may reference CSS (@import, url()): rewrites and re-hashes until the names settle, at most
+ * 5 passes (Django's max_post_process_passes). Sets the CSS files' hashed names in `paths` and
+ * resolves with their rewritten contents.
+ */
+async function hashCss(
+  src: string,
+  names: readonly string[],
+  paths: Record<string, string>,
+  hashLength: number,
+): Promise<Map<string, Buffer>> {
   const css = new Map<string, string>();
-  for (const name of names.filter(isCss)) css.set(name, await readFile(join(src, name), 'utf8'));
+  for (const name of names) css.set(name, await readFile(join(src, name), 'utf8'));
   const output = new Map<string, Buffer>();
   for (let pass = 0; pass < 5; pass++) {
     let changed = false;
@@ -220,13 +266,15 @@ export async function collectStatic(
     }
     if (!changed) break;
   }
-  await inParallel([...output], ([name, content]) => emit(name, content));
-  signal?.throwIfAborted();
-  // Files finish in any order: sort, so the manifest and its hash depend on the content alone.
+  return output;
+}
+
+/** Writes `staticfiles.json`, sorted (files finish in any order) so the manifest and its hash depend on the content alone. */
+async function writeManifest(dest: string, paths: Record<string, string>): Promise<StaticManifest> {
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const hash = createHash('md5').update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
   const manifest: StaticManifest = { version: '1.1', paths: sorted, hash };
   await mkdir(dest, { recursive: true });
   await writeFile(join(dest, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, files: names.length, compressed };
+  return manifest;
 }

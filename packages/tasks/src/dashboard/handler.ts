@@ -29,7 +29,8 @@ export function isSameOrigin(request: Request, trusted: ReadonlySet<string>): bo
 
 /**
  * The tasks dashboard as a Fetch handler: overview with live counts and charts, per-task numbers,
- * failed jobs with retry and retry-all, schedules, and a page per job.
+ * failed jobs with retry, delete and retry-all, pause and resume of the queue where the backend
+ * can (`app.canPause`), schedules with their next and last fire, and a page per job.
  *
  * @example
  * ```ts

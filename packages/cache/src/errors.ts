@@ -1,3 +1,5 @@
+import { AdvError, describeValue } from '@adv/types';
+
 /**
  * Machine-readable reason of a {@link CacheError}:
  * - `ERR_INVALID_OPTION`: a bad option passed to `createCache`, `cachePage` and friends.
@@ -22,25 +24,11 @@ export type CacheErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_MISSING_PEER';
 
-/** Base error of @adv/cache: branch on `code`; the original failure is in `cause`. */
-export class CacheError extends Error {
+/** Base error of @adv/cache: branch on `code`; the original failure is in `cause` (see `AdvError`). */
+export class CacheError extends AdvError<CacheErrorCode> {
   override readonly name = 'CacheError';
-  readonly code: CacheErrorCode;
-
-  constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
-/** Renders a value for an error message: `\`-1\` (number)`. */
-export function describeValue(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? value : typeof value === 'bigint' ? `${value}n` : String(value);
-  } catch {
-    shown = Object.prototype.toString.call(value);
-  }
-  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
-  return `\`${shown}\` (${value === null ? 'null' : typeof value})`;
-}
+// Renders a value for an error message, `` `-1` (number) ``: the one rule of `@adv/types`
+// (re-exported so that every module here keeps importing it from errors.js).
+export { describeValue };

@@ -1,8 +1,8 @@
-import { unknownOptionMessage } from '@adv/types';
+import { expectedMessage, unknownOptionMessage } from '@adv/types';
 import { CacheError, type CacheErrorCode, describeValue } from './errors.js';
 
 function fail(code: CacheErrorCode, name: string, expected: string, value: unknown): never {
-  throw new CacheError(code, `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`);
+  throw new CacheError(code, expectedMessage(name, expected, value));
 }
 
 /** Throws unless `value` is a finite number of seconds >= 0 (or undefined). */

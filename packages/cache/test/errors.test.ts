@@ -1,14 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { AdvError } from '@adv/types';
+import { expect, it } from 'vitest';
 import { CacheError } from '../src/index.js';
 
-describe('CacheError', () => {
-  it('carries a literal name, a code and the cause', () => {
-    const cause = new Error('root');
-    const error = new CacheError('ERR_INVALID_OPTION', 'bad option', { cause });
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe('CacheError');
-    expect(error.code).toBe('ERR_INVALID_OPTION');
-    expect(error.cause).toBe(cause);
-    expect(String(error)).toBe('CacheError: bad option');
-  });
+// What AdvError does (code, cause, instanceof) is tested once, in @adv/types: here only the name this package gives it.
+it('CacheError is the AdvError named CacheError', () => {
+  const error = new CacheError('ERR_INVALID_OPTION', 'bad option');
+  expect([error instanceof AdvError, String(error)]).toEqual([true, 'CacheError: bad option']);
 });

@@ -1,4 +1,4 @@
-import { type Middleware, type OptionKeys, unknownOptionMessage } from '@adv/types';
+import { type Middleware, type OptionKeys, unknownOptionMessage, withHeaders } from '@adv/types';
 import { CacheError, describeValue } from '../errors.js';
 
 /** Cache-Control directives, camel-cased (`maxAge` is `max-age`). Numbers are seconds. */
@@ -132,15 +132,17 @@ export function patchCacheControl(headers: Headers, directives: CacheControlDire
   headers.set('cache-control', [...current].map(([name, value]) => serialize(name, value)).join(', '));
 }
 
-/** A response whose headers can be changed (some, like `Response.redirect`, are immutable). */
+/**
+ * A response whose headers can be changed: `withHeaders` of `@adv/types` copies one whose headers
+ * are immutable (`Response.redirect`), found by a probe write.
+ */
 export function mutable(response: Response): Response {
-  try {
-    response.headers.set('x-adv-probe', '1');
-    response.headers.delete('x-adv-probe');
-    return response;
-  } catch {
-    return new Response(response.body, response);
-  }
+  return withHeaders(response, probeWrite);
+}
+
+function probeWrite(headers: Headers): void {
+  headers.set('x-adv-probe', '1');
+  headers.delete('x-adv-probe');
 }
 
 /**

@@ -5,8 +5,7 @@
  * processes that the subject starts, kills, freezes and thaws.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '@adv/types/testing';
 import { createCache } from '../create-cache.js';
 import type { CacheOptions } from '../options.js';
 import { type ContractCache, eventually, type TestRunner, uniquePrefix } from './runner.js';
@@ -37,16 +36,6 @@ export interface OutageSubject {
 const NEVER = 600_000;
 const RECOVERY_MS = 20_000;
 const backendError = { name: 'CacheError', code: 'ERR_BACKEND' };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
-  return address.port;
-}
 
 /** Every call's documented result while the backend is down (`onError: 'log'` and `'throw'`). */
 async function expectOutageResults(log: ContractCache, strict: ContractCache): Promise<void> {

@@ -16,6 +16,7 @@ import type { Storage } from '@adv/deploy/media';
 import { createMetrics, type Metrics } from '@adv/deploy/metrics';
 import { compose, type Handler, type Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
+import { demoAdmin } from './admin/index.js';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { type DatabaseLocation, openDatabase } from './db/database.js';
@@ -170,6 +171,8 @@ interface StackParts {
   allowedMethods: Middleware;
   media: DemoMedia;
   cache: Cache;
+  /** The /admin/ area (src/admin), before CSRF: it runs the same origin check itself, to audit what it refuses. */
+  admin: Middleware;
 }
 
 /**
@@ -189,6 +192,7 @@ function middlewareStack(config: DemoConfig, parts: StackParts): Middleware[] {
     serveStatic({ root: config.staticRoot, prefix: settings.STATIC_URL }),
     // Uploaded images under MEDIA_URL (nginx serves them itself in front of one machine's disk).
     parts.media.middleware,
+    parts.admin,
     csrfMiddleware(settings),
     errorPages(parts.logger, config.debug),
     localeMiddleware,
@@ -278,7 +282,9 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const security = securityMiddleware(settings);
   const { allowedMethods, notAllowed } = methodGuards(routes);
 
-  const middleware = middlewareStack(config, { logger, metrics, health, security, allowedMethods, media, cache });
+  const admin = demoAdmin({ config, db, cache, tasks, layer, health, logger, degradable: DEGRADABLE });
+  const stackParts = { logger, metrics, health, security, allowedMethods, media, cache, admin };
+  const middleware = middlewareStack(config, stackParts);
   const handler = compose(...middleware)(routes);
   const backends = { cache, tasks, layer, db };
   const backedUpAt = ownsBackups ? lastBackupAt : undefined;
@@ -305,6 +311,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     },
     async close() {
       health.beginShutdown();
+      admin.close();
       disconnectReceivers();
       await closeBackends(backends);
     },

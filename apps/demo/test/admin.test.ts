@@ -95,6 +95,30 @@ describe('the admin area without ADMIN_PASSWORD', () => {
   });
 });
 
+describe('the admin area in the demo (app.ts)', () => {
+  it('is mounted at /admin/: off without ADMIN_PASSWORD, a sign-in form with it', async () => {
+    const off = await testDemo();
+    try {
+      const response = await get(off.handler, '/admin/');
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain('ADMIN_PASSWORD');
+    } finally {
+      await off.cleanup();
+    }
+    const on = await testDemo({}, { ADMIN_PASSWORD: PASSWORD });
+    try {
+      expect((await get(on.handler, '/admin/tasks/')).headers.get('location')).toBe('/admin/login');
+      const { response, cookie } = await signIn(on.handler);
+      expect(response.status).toBe(303);
+      expect((await get(on.handler, '/admin/tasks/', cookie)).status).toBe(200);
+      // The demo's middleware (security headers) wraps it.
+      expect((await get(on.handler, '/admin/login')).headers.get('x-frame-options')).toBe('DENY');
+    } finally {
+      await on.cleanup();
+    }
+  });
+});
+
 describe('the admin area', () => {
   let t: AdminDemo;
   beforeAll(async () => {

@@ -1,8 +1,10 @@
-import { createI18n, createNegotiator } from '@adv/i18n';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createI18n, createNegotiator, localeMiddleware } from '@adv/i18n';
 import { createIntl, createIntlCache } from '@formatjs/intl';
 import i18next from 'i18next';
 import ICU from 'i18next-icu';
 import Negotiator from 'negotiator';
+import { measureOps, percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
 
 // One message with a plural and a number, as the issue asks, in pt-BR.
@@ -124,7 +126,59 @@ async function negotiationRows(quick: boolean): Promise<BenchRow[]> {
   ];
 }
 
+/**
+ * `localeMiddleware` around a handler that returns a small page, per request, beside the floor
+ * any locale middleware pays: an `AsyncLocalStorage.run` around `next` (no negotiation, no
+ * headers). Requests as the demo's: a locale prefix, a cookie header without the locale cookie,
+ * Accept-Language. Each row also gives the cost over calling the handler alone (µs a request).
+ */
+export async function middlewareRows(quick: boolean): Promise<BenchRow[]> {
+  const i18n = createI18n({ locales: ['en', 'pt-BR'], defaultLocale: 'en', messages: { en, 'pt-BR': ptBR } });
+  const middleware = localeMiddleware({ i18n });
+  const storage = new AsyncLocalStorage<{ locale: string }>();
+  const handler = async (request: Request) =>
+    new Response(`<p>${request.method} ${i18n.getLocale()}</p>`, { headers: { 'content-type': 'text/html' } });
+  const floorHandler = async (request: Request) =>
+    new Response(`<p>${request.method} ${storage.getStore()?.locale}</p>`, {
+      headers: { 'content-type': 'text/html' },
+    });
+  const headers = { cookie: 'sessionid=abc; csrftoken=def', 'accept-language': 'pt-BR,pt;q=0.9,en;q=0.8' };
+  const requests = ['/', '/pt-br/', '/articles/42'].map((path) => new Request(`http://localhost${path}`, { headers }));
+  let n = 0;
+  const next = () => requests[n++ % requests.length]!;
+  const tasks = {
+    ours: () => middleware(next(), handler),
+    floor: () => storage.run({ locale: 'en' }, () => floorHandler(next())),
+    bare: () => handler(next()),
+  };
+  const samples: Record<string, number[]> = { ours: [], floor: [], bare: [] };
+  for (let round = 0; round < (quick ? 1 : 7); round++) {
+    const names = Object.keys(tasks) as (keyof typeof tasks)[];
+    const order = names.map((_, index) => names[(index + round) % names.length]!);
+    const ops = await measureOps(Object.fromEntries(order.map((name) => [name, tasks[name]])), {
+      quick,
+      time: quick ? 100 : 300,
+    });
+    for (const name of names) samples[name]!.push(ops[name] ?? Number.NaN);
+  }
+  const median = (name: string) => percentile(samples[name]!, 50);
+  const overhead = (name: string) => ((1 / median(name) - 1 / median('bare')) * 1e6).toFixed(2);
+  const ratios = samples.ours!.map((value, round) => value / samples.floor![round]!);
+  const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x`;
+  return [
+    {
+      suite: 'i18n',
+      case: 'localeMiddleware per request (prefix, cookie, Accept-Language)',
+      unit: 'req/s',
+      higherIsBetter: true,
+      ours: { name: 'localeMiddleware + handler', value: median('ours') },
+      peer: { name: 'AsyncLocalStorage.run + handler (the floor)', value: median('floor') },
+      note: `per-round ratio median ${percentile(ratios, 50).toFixed(2)}x, range ${range}; over the handler alone: ours ${overhead('ours')} µs, floor ${overhead('floor')} µs a request`,
+    },
+  ];
+}
+
 /** @adv/i18n beside raw @formatjs/intl and i18next (+ICU) for messages, and negotiator for negotiation. */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
-  return [...(await messageRows(quick)), ...(await negotiationRows(quick))];
+  return [...(await messageRows(quick)), ...(await negotiationRows(quick)), ...(await middlewareRows(quick))];
 }

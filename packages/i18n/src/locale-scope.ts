@@ -13,6 +13,24 @@ const ACTIVATE_KEYS: OptionKeys<ActivateOptions> = { timeZone: true };
 /** The methods of an i18n instance that read or change the active locale and time zone. */
 export type ScopeMethods = Pick<I18n, 'withLocale' | 'activate' | 'deactivate' | 'getLocale' | 'getTimeZone'>;
 
+/**
+ * The scope `localeMiddleware` runs a request in, without `withLocale`'s per-call checks and
+ * wrapper: `runScoped(locale, timeZone, next, request)` runs `next(request)` with `locale` (a
+ * supported locale) and `timeZone` (a valid zone, or `undefined` for the default) active, and
+ * returns its result with the scope, whose `state.locale` is the final locale after the handler
+ * (an `activate()` inside it changes that scope). Internal: found on the instance by this symbol;
+ * an i18n-like object without it gets the public `withLocale` path.
+ */
+export const RUN_SCOPED = Symbol('adv.i18n.runScoped');
+
+/** See {@link RUN_SCOPED}. */
+export type RunScoped = <A, R>(
+  locale: string,
+  timeZone: string | undefined,
+  fn: (arg: A) => R,
+  arg: A,
+) => { result: R; scope: Scope };
+
 /** The active locale's state and time zone, read from `storage` (the defaults outside any scope). */
 export interface ActiveScope {
   state(): LocaleState;
@@ -33,8 +51,12 @@ export function scopeMethods(
   states: LocaleStates,
   active: ActiveScope,
   timeZone: string,
-): ScopeMethods {
+): ScopeMethods & { [RUN_SCOPED]: RunScoped } {
   return {
+    [RUN_SCOPED]: (locale, zone, fn, arg) => {
+      const scope: Scope = { state: states.stateOf(states.supported(locale)), timeZone: zone ?? timeZone };
+      return { result: storage.run(scope, fn, arg), scope };
+    },
     withLocale: (locale, fn, options) => {
       checkOptionKeys('withLocale', options, ACTIVATE_KEYS);
       return storage.run(

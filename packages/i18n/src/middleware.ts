@@ -2,6 +2,7 @@ import type { Middleware, OptionKeys } from '@adv/types';
 import { describe, I18nError } from './errors.js';
 import { appendVary, firstSegment, readCookie, withHeaders } from './http-util.js';
 import type { I18n } from './i18n.js';
+import { RUN_SCOPED, type RunScoped } from './locale-scope.js';
 import { isValidTimeZone } from './locale-tags.js';
 import { createNegotiator } from './negotiate.js';
 import { i18nOptions } from './options.js';
@@ -88,15 +89,19 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
   }
   const negotiate = createNegotiator(i18n.locales);
   const vary = o.cookie === false ? ['Accept-Language'] : ['Accept-Language', 'Cookie'];
+  const varyValue = vary.join(', ');
+  // The instance's own scope runner when it has one (see RUN_SCOPED); else the public withLocale.
+  const runScoped = (i18n as { [RUN_SCOPED]?: RunScoped })[RUN_SCOPED];
 
   return async function localeMiddleware(request, next) {
-    const url = new URL(request.url);
     let locale: string | undefined;
     let forward = request;
     if (o.prefix) {
-      const segment = firstSegment(url.pathname);
+      // The path read from the URL string: parsing a URL costs more than the rest of this block.
+      const segment = firstSegment(pathnameOf(request.url));
       locale = segment === undefined ? undefined : i18n.resolveLocale(segment);
       if (locale !== undefined && o.stripPrefix) {
+        const url = new URL(request.url);
         url.pathname = url.pathname.slice(segment!.length + 1) || '/';
         forward = new Request(url, request);
       }
@@ -111,14 +116,40 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
     const timeZone = zone !== undefined && isValidTimeZone(zone) ? zone : undefined;
     if (!i18n.isLoaded(locale)) await i18n.load(locale);
     // The handler may `activate()` another locale (a user's preference): report the final one.
-    const [response, final] = await i18n.withLocale(
-      locale,
-      async () => [await next(forward), i18n.getLocale()] as const,
-      timeZone ? { timeZone } : undefined,
-    );
+    let response: Response;
+    let final: string;
+    if (runScoped !== undefined) {
+      const scoped = runScoped(locale, timeZone, next, forward);
+      response = await scoped.result;
+      final = scoped.scope.state.locale;
+    } else {
+      [response, final] = await i18n.withLocale(
+        locale,
+        async () => [await next(forward), i18n.getLocale()] as const,
+        timeZone ? { timeZone } : undefined,
+      );
+    }
     return withHeaders(response, (headers) => {
       if (!headers.has('Content-Language')) headers.set('Content-Language', final);
-      appendVary(headers, vary);
+      // Most responses have no Vary yet: set it whole instead of merging.
+      if (headers.has('Vary')) appendVary(headers, vary);
+      else headers.set('Vary', varyValue);
     });
   };
+}
+
+/**
+ * The path of a serialised URL (`request.url`), as `new URL(href).pathname` gives it: a
+ * serialised URL is `scheme://authority` + path + `?query` + `#fragment`, already normalised.
+ */
+export function pathnameOf(href: string): string {
+  const authority = href.indexOf('//');
+  const start = authority === -1 ? -1 : href.indexOf('/', authority + 2);
+  if (start === -1) return '/';
+  let end = href.length;
+  const query = href.indexOf('?', start);
+  if (query !== -1) end = query;
+  const fragment = href.indexOf('#', start);
+  if (fragment !== -1 && fragment < end) end = fragment;
+  return href.slice(start, end);
 }

@@ -1,6 +1,7 @@
 import { compose, type Handler, silentLogger } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { createI18n, I18nError, localeMiddleware } from '../src/index.js';
+import { pathnameOf } from '../src/middleware.js';
 import { en, pt, ptBR } from './fixtures/catalogs.js';
 
 const i18n = createI18n({
@@ -128,6 +129,63 @@ describe('localeMiddleware', () => {
     });
     for (const { locale, text } of await Promise.all(requests)) {
       expect(text).toBe(`${locale}|${locale}|${locale === 'en' ? 'Just text' : 'Só texto'}`);
+    }
+  });
+
+  it('runs the same through the instance’s own scope runner and through the public withLocale of an i18n-like object', async () => {
+    // Only string-keyed members: no internal scope runner, so the middleware uses withLocale.
+    const publicOnly = Object.fromEntries(Object.entries(i18n)) as unknown as typeof i18n;
+    expect(Object.getOwnPropertySymbols(i18n)).toHaveLength(1);
+    expect(Object.getOwnPropertySymbols(publicOnly)).toHaveLength(0);
+    const outcomes = [];
+    for (const source of [i18n, publicOnly]) {
+      const run = compose(
+        localeMiddleware({ i18n: source, timeZone: (request) => request.headers.get('x-tz') ?? undefined }),
+      )(async (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/en/throw') throw new Error('handler failed');
+        if (path === '/en/switch') i18n.activate('pt-BR');
+        if (path === '/en/sync-throw') return Promise.reject(new Error('rejected'));
+        return new Response(`${i18n.getLocale()}|${i18n.getTimeZone()}|${i18n.t('plain')}`);
+      });
+      const answer = async (path: string, headers: Record<string, string> = {}) => {
+        const response = await run(new Request(`http://localhost${path}`, { headers }));
+        return [await response.text(), response.headers.get('content-language'), response.headers.get('vary')];
+      };
+      outcomes.push([
+        await answer('/pt-br/a?x=/en/#f'),
+        await answer('/en/switch'),
+        await answer('/x', { 'accept-language': 'pt-BR', 'x-tz': 'America/Sao_Paulo' }),
+        await run(new Request('http://localhost/en/throw')).catch((error: Error) => error.message),
+        await run(new Request('http://localhost/en/sync-throw')).catch((error: Error) => error.message),
+        i18n.getLocale(),
+      ]);
+    }
+    expect(outcomes[0]).toEqual([
+      ['pt-BR|UTC|Só texto', 'pt-BR', 'Accept-Language, Cookie'],
+      ['pt-BR|UTC|Só texto', 'pt-BR', 'Accept-Language, Cookie'],
+      ['pt-BR|America/Sao_Paulo|Só texto', 'pt-BR', 'Accept-Language, Cookie'],
+      'handler failed',
+      'rejected',
+      'en',
+    ]);
+    expect(outcomes[1]).toEqual(outcomes[0]);
+  });
+
+  it('reads the prefix from the URL string exactly as new URL(url).pathname would', () => {
+    const hrefs = [
+      'http://localhost/',
+      'http://localhost/pt-br/about?next=/en/x#top',
+      'https://example.com:8443/a//b/./../c?q',
+      'http://localhost/a/b/%2e%2E/c',
+      'http://[::1]:3000/pt-BR#frag?not-a-query',
+      'http://localhost/%E2%9C%93/caf%C3%A9?x=1',
+      'http://localhost/?only=query',
+      'http://localhost/#only-fragment',
+    ];
+    for (const href of hrefs) {
+      const serialised = new Request(href).url;
+      expect(pathnameOf(serialised), serialised).toBe(new URL(serialised).pathname);
     }
   });
 

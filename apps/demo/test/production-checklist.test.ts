@@ -39,6 +39,9 @@ const BAD_SETTINGS: Record<string, Record<string, string>> = {
   'security.W005': { SILENCED_SYSTEM_CHECKS: 'security.W021' },
   'security.W021': { SILENCED_SYSTEM_CHECKS: 'security.W005' },
   'security.W010': { SESSION_COOKIE_SECURE: 'false' },
+  'adv.W024': { MEDIA_MAX_UPLOAD_BYTES: '0' },
+  'adv.E022': { MEDIA_URL: '/static/' },
+  'adv.E021': { MEDIA_ROOT: fromRoot('dist', 'static', 'media') },
 };
 /** The checks about the deployment rather than a setting, each fired in its own test. */
 const TESTED_ELSEWHERE: Record<string, string> = {

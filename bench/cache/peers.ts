@@ -4,7 +4,7 @@
  */
 import { type Cache, createCache } from '@adv/cache';
 import { silentLogger } from '@adv/types';
-import KeyvRedis from '@keyv/redis';
+import KeyvRedis, { createClient } from '@keyv/redis';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisDriver } from 'bentocache/drivers/redis';
@@ -49,6 +49,31 @@ export function rawKeyv(url: string | undefined): Contender {
     get: (key) => keyv.get(key),
     set: (key, value) => keyv.set(key, value, TTL_SECONDS * 1000),
     close: () => keyv.disconnect(),
+  };
+}
+
+/**
+ * The floor for Redis: node-redis (the client `@keyv/redis` wraps) doing `GET` + `JSON.parse`
+ * and `SET PX` + `JSON.stringify`, with nothing around them.
+ */
+export function rawRedis(url: string): Contender {
+  const client = createClient({ url });
+  const connecting = client.connect();
+  return {
+    name: 'node-redis GET + JSON.parse',
+    async get(key) {
+      await connecting;
+      const raw = await client.get(`benchraw:${key}`);
+      return typeof raw === 'string' ? JSON.parse(raw) : undefined;
+    },
+    async set(key, value) {
+      await connecting;
+      return client.set(`benchraw:${key}`, JSON.stringify(value), { PX: TTL_SECONDS * 1000 });
+    },
+    close: async () => {
+      await connecting;
+      await client.close();
+    },
   };
 }
 

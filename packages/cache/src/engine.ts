@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Breaker } from './breaker.js';
+import { Deadlines } from './deadlines.js';
 import type { Driver } from './drivers/types.js';
 import { CacheError } from './errors.js';
 import { safeKey } from './keys.js';
@@ -139,6 +140,8 @@ export class Engine implements CacheEngine {
   readonly breaker: Breaker | undefined;
   /** Counters of `stats()`: calls, hits, misses and errors per operation and per tier. */
   readonly stats = new StatsCounters();
+  /** One deadline timer per bound in use (`timeout`, and 60 s for `clear`). */
+  readonly #deadlines = new Map<number, Deadlines>();
 
   constructor(settings: CacheSettings) {
     this.s = settings;
@@ -544,17 +547,14 @@ export class Engine implements CacheEngine {
 
   /** Bounds an operation (and the connect it may wait for) by `timeoutMs`. */
   #bounded<R>(run: () => Promise<R>, timeoutMs: number): Promise<R> {
-    let timer: NodeJS.Timeout | undefined;
     const ready = this.driver.ready?.();
     const promise = ready === undefined ? run() : ready.then(run);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`no answer within ${timeoutMs} ms`);
-        timeouts.add(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    let deadlines = this.#deadlines.get(timeoutMs);
+    if (deadlines === undefined) {
+      deadlines = new Deadlines(timeoutMs, (error) => timeouts.add(error));
+      this.#deadlines.set(timeoutMs, deadlines);
+    }
+    return deadlines.bound(promise);
   }
 }
 

@@ -63,13 +63,15 @@ export function lazyDriver(kind: 'redis' | 'memcached', url: string, context: Dr
     await loading();
     return inner as Driver;
   };
+  // Once loaded, calls go straight to the driver (no extra async step on the hot path).
   const keyv: StringStore = {
-    get: async (key) => (await loaded()).keyv.get(key),
-    getMany: async (keys) => (await loaded()).keyv.getMany(keys),
-    set: async (key, value, ttl) => (await loaded()).keyv.set(key, value, ttl),
-    setMany: async (entries) => (await loaded()).keyv.setMany(entries),
-    delete: async (key) => (await loaded()).keyv.delete(key),
-    deleteMany: async (keys) => (await loaded()).keyv.deleteMany(keys),
+    get: (key) => (inner ? inner.keyv.get(key) : loaded().then((d) => d.keyv.get(key))),
+    getMany: (keys) => (inner ? inner.keyv.getMany(keys) : loaded().then((d) => d.keyv.getMany(keys))),
+    set: (key, value, ttl) =>
+      inner ? inner.keyv.set(key, value, ttl) : loaded().then((d) => d.keyv.set(key, value, ttl)),
+    setMany: (entries) => (inner ? inner.keyv.setMany(entries) : loaded().then((d) => d.keyv.setMany(entries))),
+    delete: (key) => (inner ? inner.keyv.delete(key) : loaded().then((d) => d.keyv.delete(key))),
+    deleteMany: (keys) => (inner ? inner.keyv.deleteMany(keys) : loaded().then((d) => d.keyv.deleteMany(keys))),
   };
   const bus: MessageBus = {
     publish: async (channel, message) => (await loaded()).bus?.publish(channel, message),

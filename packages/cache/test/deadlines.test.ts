@@ -1,0 +1,60 @@
+/**
+ * `Deadlines`: the one timer that bounds a backend's operations by `timeout` (#18 replaced a
+ * setTimeout + Promise.race per operation). Fake timers: the test waits for nothing real.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Deadlines } from '../src/deadlines.js';
+
+describe('Deadlines', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('passes results and errors through, and forgets settled operations', async () => {
+    const deadlines = new Deadlines(1000, () => {});
+    await expect(deadlines.bound(Promise.resolve('ok'))).resolves.toBe('ok');
+    const failure = new Error('refused');
+    await expect(deadlines.bound(Promise.reject(failure))).rejects.toBe(failure);
+    expect(deadlines.pending).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000); // the timer fires with nothing pending: nothing happens
+    expect(deadlines.pending).toBe(0);
+  });
+
+  it('rejects each operation that got no answer at its own deadline, once, with a recognisable error', async () => {
+    const timedOut: Error[] = [];
+    const deadlines = new Deadlines(1000, (error) => timedOut.push(error));
+    const never = new Promise<never>(() => {});
+    const first = deadlines.bound(never);
+    first.catch(() => {});
+    await vi.advanceTimersByTimeAsync(600);
+    let answer: (value: string) => void = () => {};
+    const second = deadlines.bound(new Promise<string>((resolve) => (answer = resolve)));
+    const third = deadlines.bound(never);
+    third.catch(() => {});
+    await vi.advanceTimersByTimeAsync(400);
+    await expect(first).rejects.toThrow('no answer within 1000 ms');
+    expect(timedOut).toHaveLength(1);
+    expect(deadlines.pending).toBe(2); // the later ones wait on: the timer was armed again for them
+    answer('late but in time');
+    await expect(second).resolves.toBe('late but in time');
+    await vi.advanceTimersByTimeAsync(599);
+    expect(timedOut).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2);
+    await expect(third).rejects.toThrow('no answer within 1000 ms');
+    expect(timedOut).toHaveLength(2);
+    expect(deadlines.pending).toBe(0);
+  });
+
+  it('an answer after the deadline changes nothing', async () => {
+    const deadlines = new Deadlines(50, () => {});
+    let answer: (value: string) => void = () => {};
+    const bounded = deadlines.bound(new Promise<string>((resolve) => (answer = resolve)));
+    bounded.catch(() => {});
+    await vi.advanceTimersByTimeAsync(60);
+    answer('too late');
+    await expect(bounded).rejects.toThrow('no answer within 50 ms');
+  });
+});

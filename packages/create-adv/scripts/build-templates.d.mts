@@ -1,5 +1,7 @@
 // Types of build-templates.mjs (a plain script run by `npm run build`), for the tests that import it.
 
+import type { SharedConfig, TemplateDescriptor } from '../src/templates.js';
+
 export declare const packageDir: string;
 export declare const repoDir: string;
 export declare const demoDir: string;
@@ -14,28 +16,10 @@ export declare const MONOREPO_MARKERS: ReadonlyArray<readonly [string, string]>;
 /** Files allowed to name the monorepo's scripts/test-services.ts (guarded by existsSync). */
 export declare const GUARDED_MONOREPO_REFERENCES: ReadonlySet<string>;
 
-/** The board template's descriptor: package.json parts, tsconfig, README body. */
-export interface BoardDescriptor {
-  name: string;
-  description: string;
-  adv: string[];
-  scripts: Record<string, string>;
-  dependencies: Record<string, string>;
-  devDependencies: Record<string, string>;
-  backendDependencies: Record<string, string>;
-  nativeModules: string[];
-  tsconfig: Record<string, unknown>;
-}
-
+/** The board template's descriptor: a `template.json` as every template has (declared once, in src/templates.ts). */
+export type BoardDescriptor = TemplateDescriptor & { name: 'board' };
 /** Versions and configuration the templates take from the monorepo at pack time. */
-export interface SharedConfig {
-  advVersions: Record<string, string>;
-  devTools: Record<string, string>;
-  nodeEngine: string;
-  allowScripts: Record<string, boolean>;
-  tsconfigBase: Record<string, unknown>;
-  biome: Record<string, unknown>;
-}
+export type { SharedConfig };
 
 export declare function boardReadmeBody(readme: string): string;
 export declare function findMonorepoMarkers(files: Iterable<readonly [string, string]>): string[];

@@ -1,3 +1,5 @@
+import { AdvError } from '@adv/types';
+
 /** What went wrong, for callers that branch on it. */
 export type CreateAdvErrorCode =
   | 'ERR_INVALID_NAME'
@@ -20,12 +22,6 @@ export type CreateAdvErrorCode =
  * catch (error) { if (error instanceof CreateAdvError && error.code === 'ERR_TARGET_NOT_EMPTY') … }
  * ```
  */
-export class CreateAdvError extends Error {
+export class CreateAdvError extends AdvError<CreateAdvErrorCode> {
   override readonly name = 'CreateAdvError';
-  readonly code: CreateAdvErrorCode;
-
-  constructor(code: CreateAdvErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,4 +1,4 @@
-import { resolveOptions } from '@adv/types';
+import { expectedMessage, resolveOptions } from '@adv/types';
 import { CreateAdvError } from './errors.js';
 
 /** The templates create-adv writes. */
@@ -68,7 +68,7 @@ export function checkChoices(template: unknown, backends: unknown): { template: 
   });
   for (const key of ['redis', 'postgres'] as const) {
     if (typeof bag[key] !== 'boolean') {
-      throw invalid(`Expected \`backends.${key}\` to be a boolean, got \`${String(bag[key])}\` (${typeof bag[key]})`);
+      throw invalid(expectedMessage(`backends.${key}`, 'a boolean', bag[key]));
     }
   }
   return { template: template as TemplateName, backends: { redis: bag.redis, postgres: bag.postgres } };

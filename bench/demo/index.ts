@@ -13,23 +13,28 @@ import { fileLogger } from '../stacks/common.js';
 import { handlerWithout, LAYERS, seedArticles } from './variants.js';
 
 /**
- * Ops/s of each task as the median of several short batches run in turn (A, B, C, A, B, C …),
- * so a load spike on a shared machine hits every task alike instead of skewing one of them.
+ * Ops/s and CPU time per op of each task, as the median of several short batches run in turn
+ * (A, B, C, A, B, C …), so a load spike on a shared machine hits every task alike instead of
+ * skewing one of them. The CPU time (process.cpuUsage, user + system) leaves out the time the
+ * process waits for a core, so it is the steadier measure on a loaded machine.
  * (bench/lib's measureOps runs each task in one block, fine for one pair, not for ten.)
  */
 async function interleavedOps(
   tasks: Record<string, () => Promise<void>>,
   { quick }: { quick: boolean },
-): Promise<Record<string, number>> {
+): Promise<{ ops: Record<string, number>; cpu: Record<string, Stat>; cpuRounds: Record<string, number[]> }> {
   const rounds = quick ? 5 : 21;
   const batchMs = quick ? 30 : 120;
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
+  const names = Object.keys(tasks);
+  const opsSamples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  const cpuSamples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   const entries = Object.entries(tasks);
   for (let round = 0; round < rounds; round++) {
     // A new order every round (rotation), so no variant always follows the same neighbour.
     const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
     for (const [name, task] of order) {
       let count = 0;
+      const cpuStart = process.cpuUsage();
       const start = performance.now();
       let elapsed = 0;
       while (elapsed < batchMs) {
@@ -37,11 +42,16 @@ async function interleavedOps(
         count++;
         elapsed = performance.now() - start;
       }
-      samples[name]!.push((count * 1000) / elapsed);
+      const cpu = process.cpuUsage(cpuStart);
+      opsSamples[name]!.push((count * 1000) / elapsed);
+      cpuSamples[name]!.push((cpu.user + cpu.system) / 1000 / count);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+  return {
+    ops: Object.fromEntries(names.map((name) => [name, stat(opsSamples[name]!).median])),
+    cpu: Object.fromEntries(names.map((name) => [name, stat(cpuSamples[name]!)])),
+    cpuRounds: cpuSamples,
+  };
 }
 
 /**
@@ -62,6 +72,9 @@ const CONNECTIONS = 20;
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
 
 async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
+  const loadBefore = loadavg()[0]!;
+  // Quick mode (CI's smoke run) builds one without-a-layer variant, enough to run the code path.
+  const layers = quick ? LAYERS.slice(0, 1) : LAYERS;
   const root = mkdtempSync(join(tmpdir(), 'adv-bench-demo-'));
   const demos: Demo[] = [];
   let scratch: ScratchDatabase | undefined;
@@ -93,7 +106,7 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     if (POSTGRES_URL) scratch = await scratchPostgres(POSTGRES_URL);
     const onPostgres = scratch && (await make('uncached-postgres', 0, [], { DATABASE_URL: scratch.url }));
     const without = Object.fromEntries(
-      await Promise.all(LAYERS.map(async (layer) => [layer, await make(`without-${layer}`, 300, [layer])] as const)),
+      await Promise.all(layers.map(async (layer) => [layer, await make(`without-${layer}`, 300, [layer])] as const)),
     );
     const hit = async (demo: Demo) => {
       const response = await demo.handler(new Request('http://localhost/', { headers: { 'accept-language': 'en' } }));
@@ -102,9 +115,24 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
     // Warm every page cache before measuring (cachePage stores in the background).
     for (const demo of demos) for (let i = 0; i < 3; i++) await hit(demo);
     const tasks: Record<string, () => Promise<void>> = { cached: () => hit(cached), uncached: () => hit(uncached) };
-    for (const layer of LAYERS) tasks[layer] = () => hit(without[layer]!);
+    for (const layer of layers) tasks[layer] = () => hit(without[layer]!);
     if (onPostgres) tasks.postgres = () => hit(onPostgres);
-    const ops = await interleavedOps(tasks, { quick });
+    const { ops, cpu, cpuRounds } = await interleavedOps(tasks, { quick });
+    const load = `load avg ${fmt(loadBefore, 1)}->${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores`;
+    const rounds = quick ? 5 : 21;
+    const cpuRow = (caseName: string, ours: [string, string], peer: [string, string], note = ''): BenchRow => {
+      const o = cpu[ours[0]]!;
+      const p = cpu[peer[0]]!;
+      return {
+        suite: 'demo',
+        case: caseName,
+        unit: 'CPU ms/req',
+        higherIsBetter: false,
+        ours: { name: ours[1], value: o.median },
+        peer: { name: peer[1], value: p.median },
+        note: `${note}median of ${rounds}; ranges ${range(o, 3)} vs ${range(p, 3)}; ${load}`,
+      };
+    };
     const rows: BenchRow[] = [
       {
         suite: 'demo',
@@ -114,6 +142,11 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
         ours: { name: 'cachePage', value: ops.cached ?? Number.NaN },
         peer: { name: 'rendered each time', value: ops.uncached ?? Number.NaN },
       },
+      cpuRow(
+        'in process: GET / article list (22 articles), full middleware stack',
+        ['cached', 'cachePage'],
+        ['uncached', 'rendered each time'],
+      ),
     ];
     if (onPostgres) {
       rows.push({
@@ -126,16 +159,19 @@ async function inProcessRows(quick: boolean): Promise<BenchRow[]> {
         note: 'above 1.00x = what the network round trips cost',
       });
     }
-    for (const layer of LAYERS) {
-      rows.push({
-        suite: 'demo',
-        case: `in process: cached GET /, cost of ${layer}`,
-        unit: 'req/s',
-        higherIsBetter: true,
-        ours: { name: 'full stack', value: ops.cached ?? Number.NaN },
-        peer: { name: `without ${layer}`, value: ops[layer] ?? Number.NaN },
-        note: `below 1.00x = what the layer costs; share of the stack ${fmt((1 - ops.cached! / ops[layer]!) * 100, 1)}%`,
-      });
+    for (const layer of layers) {
+      // Paired by round (the full stack and this variant measured within the same round, so a
+      // load change between rounds cancels out): the median of each round's share.
+      const shares = cpuRounds[layer]!.map((without, round) => 1 - without / cpuRounds.cached![round]!);
+      const share = stat(shares);
+      rows.push(
+        cpuRow(
+          `in process: cached GET /, cost of ${layer}`,
+          ['cached', 'full stack'],
+          [layer, `without ${layer}`],
+          `share of the stack ${fmt(share.median * 100, 1)}% (paired by round, ${fmt(share.min * 100, 0)} to ${fmt(share.max * 100, 0)}%); `,
+        ),
+      );
     }
     return rows;
   } finally {
@@ -166,17 +202,19 @@ function cpuMs(pid: number): number {
   }
 }
 
-interface Target {
+export interface Target {
   port: number;
   pid: number;
+  /** Sends a signal to the target's process. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
 /** One target (targets.ts) in a child process of its own: its port, its pid (for its CPU time), a stop function. */
-async function startTarget(name: string): Promise<Target> {
+export async function startTarget(name: string, env: Record<string, string> = {}): Promise<Target> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', targets, name], {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -191,6 +229,7 @@ async function startTarget(name: string): Promise<Target> {
   return {
     port,
     pid: child.pid!,
+    signal: (signal) => child.kill(signal),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -223,7 +262,7 @@ const fmt = (value: number, digits = 0) =>
 const range = (s: Stat, digits = 0) => `${fmt(s.min, digits)}-${fmt(s.max, digits)}`;
 
 /** The stacks of the goal rows (always run) and the rest (full runs only). */
-const GOAL_TARGETS = ['raw', 'cached', 'express', 'fastify'] as const;
+const GOAL_TARGETS = ['raw', 'raw-page', 'cached', 'express', 'fastify'] as const;
 const FULL_TARGETS = [
   'uncached',
   'express-uncached',
@@ -292,6 +331,7 @@ async function measureHttp(names: readonly string[], quick: boolean): Promise<Re
 
 const STACK_NAMES: Record<string, string> = {
   raw: 'node:http hello world',
+  'raw-page': 'node:http sending the same bytes and headers',
   cached: 'adv demo (cachePage)',
   uncached: 'adv demo (rendered each time)',
   express: 'Express 5 + helmet + pino-http + prom-client + route-cache',
@@ -336,6 +376,12 @@ async function httpRows(quick: boolean): Promise<BenchRow[]> {
     ['rps', 'cpu'],
     'goal >= 0.50x; ',
   );
+  pair(
+    `${http}: cached GET /, full production stack vs the floor (the page's bytes from node:http)`,
+    'cached',
+    'raw-page',
+    ['rps', 'cpu'],
+  );
   pair(`${http}: cached GET /, the same page on Express`, 'cached', 'express', ['rps', 'cpu', 'p99']);
   pair(`${http}: cached GET /, the same page on Fastify`, 'cached', 'fastify', ['rps', 'cpu', 'p99']);
   if (quick) return rows;
@@ -360,5 +406,13 @@ async function httpRows(quick: boolean): Promise<BenchRow[]> {
  * beside the same page on Express and on Fastify (bench/stacks).
  */
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
-  return [...(await inProcessRows(quick)), ...(await httpRows(quick))];
+  const started = performance.now();
+  const inProcess = await inProcessRows(quick);
+  const inProcessSeconds = (performance.now() - started) / 1000;
+  const http = await httpRows(quick);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `bench/demo: in process ${fmt(inProcessSeconds, 1)} s, over HTTP ${fmt(seconds - inProcessSeconds, 1)} s`,
+  );
+  return [...inProcess, ...http];
 }

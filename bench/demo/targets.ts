@@ -2,14 +2,17 @@
  * One server the HTTP benchmark drives, in a process of its own so autocannon (in the parent)
  * does not share its event loop and the server's CPU time can be read from /proc/<pid>/stat.
  * Usage: node --import tsx targets.ts <target>   (prints `PORT n`, stops on SIGTERM)
- * Targets: `raw` (node:http hello world), `cached` / `uncached` (the demo, page cache on/off),
+ * Targets: `raw` (node:http hello world), `raw-page` (node:http sending the page's bytes and headers),
+ * `cached` / `uncached` (the demo, page cache on/off),
  * `without-<layer>` (cached, one middleware removed), `express` / `fastify` (the same page on
  * those stacks, bench/stacks) and `express-uncached` / `fastify-uncached`.
  * Every stack logs each request to a file with pino (the production setup), LOG_LEVEL info.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileLogger, PAGE_CACHE_SECONDS } from '../stacks/common.js';
@@ -66,8 +69,40 @@ async function startRaw(): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
+/**
+ * The floor for this page: node:http answering with the article list's bytes (rendered once at
+ * start) and the headers the demo sends (a fresh X-Request-Id each time), nothing else.
+ */
+async function startRawPage(): Promise<number> {
+  const { openArticlePage } = await import('../stacks/page.js');
+  const page = await openArticlePage(root);
+  closers.push(() => page.close());
+  const body = Buffer.from(await page.render('en'));
+  const headers = {
+    age: '0',
+    'cache-control': 'no-cache',
+    'content-language': 'en',
+    'content-length': String(body.length),
+    'content-type': 'text/html; charset=utf-8',
+    'cross-origin-opener-policy': 'same-origin',
+    etag: `"${createHash('sha256').update(body).digest('base64url')}"`,
+    'referrer-policy': 'same-origin',
+    vary: 'Accept-Language, Cookie',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { ...headers, 'x-request-id': randomUUID() });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.unshift(() => new Promise((resolve) => server.close(resolve)));
+  return (server.address() as { port: number }).port;
+}
+
 async function start(): Promise<number> {
   if (target === 'raw') return startRaw();
+  if (target === 'raw-page') return startRawPage();
   if (target === 'cached') return startDemo(PAGE_CACHE_SECONDS, []);
   if (target === 'uncached') return startDemo(0, []);
   if (target === 'express' || target === 'fastify') return startStack(target, true);
@@ -80,9 +115,27 @@ async function start(): Promise<number> {
   throw new Error(`bench/demo targets: unknown target ${JSON.stringify(target)}`);
 }
 
+/**
+ * `BENCH_CPU_PROFILE=<file>` (bench/demo/profile.ts): the V8 sampling profiler runs from SIGUSR2
+ * (sent after the warm-up, so start-up and compilation stay out) to SIGTERM, and the profile is
+ * written to <file> (a .cpuprofile: Chrome DevTools, speedscope).
+ */
+const profileFile = process.env.BENCH_CPU_PROFILE;
+const profiler = profileFile ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  process.on('SIGUSR2', () => void profiler.post('Profiler.start'));
+}
+
 process.stdout.write(`PORT ${await start()}\n`);
 
 process.once('SIGTERM', async () => {
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+  }
   for (const close of closers) await close();
   rmSync(root, { recursive: true, force: true });
   process.exit(0);

@@ -10,6 +10,7 @@ export const LAYERS = [
   'securityMiddleware',
   'allowedMethods',
   'serveStatic',
+  'serveMedia',
   'csrfMiddleware',
   'errorPages',
   'localeMiddleware',

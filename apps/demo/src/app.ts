@@ -282,7 +282,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const security = securityMiddleware(settings);
   const { allowedMethods, notAllowed } = methodGuards(routes);
 
-  const admin = demoAdmin({ config, db, cache, tasks, layer, health, logger, degradable: DEGRADABLE });
+  const admin = demoAdmin({ config, db, cache, tasks, layer, health, logger, media, degradable: DEGRADABLE });
   const stackParts = { logger, metrics, health, security, allowedMethods, media, cache, admin };
   const middleware = middlewareStack(config, stackParts);
   const handler = compose(...middleware)(routes);

@@ -39,6 +39,7 @@ export async function adminDemo(overrides: Partial<AdminAreaOptions> = {}, env: 
     layer: demo.layer,
     health: demo.health,
     logger,
+    media: demo.media,
     degradable: ['cache', 'tasks', 'channels'],
   });
   const admin: AdminArea = adminArea({

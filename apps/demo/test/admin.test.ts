@@ -289,6 +289,9 @@ describe('the admin area', () => {
     expect(entry).toMatchObject({ action: 'backup', outcome: 'ok' });
     expect(entry.who).toMatch(/^admin#[\w-]{8}$/);
     expect(entry.detail).toContain(taken!.file);
+    // The uploaded files are copied beside it, as the scheduled backup task does.
+    expect(taken!.media && existsSync(taken!.media)).toBe(true);
+    expect(entry.detail).toContain(`media files to ${taken!.media}`);
   });
 
   it('records every action on the audit page and in the log, escaped', async () => {

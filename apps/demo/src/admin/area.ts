@@ -342,7 +342,8 @@ function operations(o: ResolvedAdminOptions, s: Shared) {
     }
     try {
       const taken = await o.backups.backUpNow();
-      s.record(visit, 'backup', 'ok', `${taken.file} (${taken.bytes} bytes)`);
+      const media = taken.media ? `, ${taken.mediaFiles ?? 0} media files to ${taken.media}` : '';
+      s.record(visit, 'backup', 'ok', `${taken.file} (${taken.bytes} bytes)${media}`);
       return redirect(`${o.basePath}/backups?done=backup`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -34,16 +34,19 @@ export interface DemoAdminParts {
   logger: Logger;
   /** Readiness checks the app serves without (app.ts's DEGRADABLE). */
   degradable: readonly string[];
+  /** The uploaded files: "back up now" copies them beside the database when they are on this disk, as the backup task does. */
+  media?: { diskRoot: string | undefined } | undefined;
 }
 
 /**
  * {@link adminArea}'s options for the demo: its settings (ADMIN_PASSWORD, SECRET_KEY), task
  * app, cache, channel layer, readiness checks, `check --deploy` as `npm run check` runs it, and
- * the SQLite backups (none when DATABASE_URL points at PostgreSQL).
+ * the SQLite backups with the media files on disk (none when DATABASE_URL points at PostgreSQL).
  */
 export function demoAdminOptions(parts: DemoAdminParts): AdminAreaOptions {
   const { config, db } = parts;
   const { dir, keep } = config.backup;
+  const mediaRoot = parts.media?.diskRoot;
   return {
     settings: config.settings,
     tasks: parts.tasks.app,
@@ -56,7 +59,7 @@ export function demoAdminOptions(parts: DemoAdminParts): AdminAreaOptions {
     deployCheck: async () => (await import('../deploy-check.js')).deployReport(config),
     backups:
       config.database.url === undefined
-        ? { list: () => listBackups(dir), backUpNow: () => backupDatabase(db, dir, { keep }) }
+        ? { list: () => listBackups(dir), backUpNow: () => backupDatabase(db, dir, { keep, mediaRoot }) }
         : undefined,
   };
 }

@@ -7,6 +7,10 @@ export interface AdminBackupFile {
   file: string;
   at: Date;
   bytes: number;
+  /** The copy of the uploaded files taken with it, if any. */
+  media?: string | undefined;
+  /** How many files that copy holds (known right after a backup). */
+  mediaFiles?: number | undefined;
 }
 
 /** The backups the area lists and takes. */

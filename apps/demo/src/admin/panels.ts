@@ -146,10 +146,11 @@ export async function backupsPanel(o: ResolvedAdminOptions, csrf: string): Promi
     };
   }
   const files = await o.backups.list();
-  const rows = files.map((b) => [b.at, b.bytes, b.file.split(/[\\/]/).pop() ?? b.file]);
+  const name = (path: string) => path.split(/[\\/]/).pop() ?? path;
+  const rows = files.map((b) => [b.at, b.bytes, name(b.file), b.media ? name(b.media) : '']);
   return {
     title: 'Backups',
-    body: `${postButton(`${o.basePath}/backups/now`, csrf, 'Back up now')}${table(['Taken', 'Bytes', 'File'], rows)}`,
+    body: `${postButton(`${o.basePath}/backups/now`, csrf, 'Back up now')}${table(['Taken', 'Bytes', 'File', 'Media copy'], rows)}`,
   };
 }
 

@@ -5,6 +5,7 @@
  * stack of) and the callers of the hottest native frames.
  *
  *   cd bench && npx tsx demo/profile.ts [target=cached] [seconds=15] [out=/tmp/<target>.cpuprofile]
+ *   cd bench && npx tsx demo/profile.ts --summarize /tmp/cached.cpuprofile
  *
  * The target warms up (and fills its page cache) unprofiled; the profiler runs only during the
  * measured autocannon run (20 connections, `Accept-Language: en`), so start-up and compilation
@@ -14,7 +15,6 @@
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { startTarget } from './index.js';
 
 interface ProfileNode {
   id: number;
@@ -37,6 +37,55 @@ function areaOf({ url, functionName }: ProfileNode['callFrame']): string {
   if (url.startsWith('node:internal/deps/undici')) return 'undici (Headers/Request/Response)';
   if (url.startsWith('node:')) return `node ${url.replace(/^node:(internal\/)?/, '').split('/')[0]}`;
   return url;
+}
+
+/**
+ * The layer a frame belongs to, or undefined for frames that work for their caller (undici's
+ * Headers, URL parsing, V8 builtins, promise plumbing): those samples go to the nearest layer
+ * up the stack, so a header a layer sets is that layer's cost.
+ */
+const LAYER_RULES: [string, RegExp][] = [
+  ['AsyncLocalStorage (promise hooks)', /^node:(internal\/)?async_hooks/],
+  [
+    'request log (requestLogger, pino, file write)',
+    /deploy\/(src|dist)\/logging|node_modules\/(pino|sonic-boom)|^node:fs$/,
+  ],
+  ['metrics (prom-client)', /deploy\/(src|dist)\/metrics|node_modules\/prom-client/],
+  ['readiness, health', /demo\/src\/readiness|deploy\/(src|dist)\/health/],
+  ['security headers', /deploy\/(src|dist)\/security/],
+  ['allowedMethods', /demo\/src\/http\/stack\.ts.*#allowed/],
+  ['serveStatic', /deploy\/(src|dist)\/static\//],
+  ['serveMedia', /deploy\/(src|dist)\/media\//],
+  ['CSRF', /deploy\/(src|dist)\/csrf/],
+  ['error pages', /demo\/src\/http\/errors/],
+  ['locale (i18n)', /i18n\/(src|dist)\/|demo\/src\/i18n/],
+  ['page cache (cachePage, cache engine, keyv)', /cache\/(src|dist)\/|node_modules\/keyv|demo\/src\/http\/stack/],
+  ['compose', /types\/(src|dist)\/compose/],
+  ['serve() bridge (@adv/async)', /async\/(src|dist)\//],
+  [
+    'node:http, socket write',
+    /^node:(_http|net|internal\/(streams|stream_base_commons|http))|^node:internal\/deps\/llhttp|^node:events/,
+  ],
+];
+
+/** Each busy sample given to the innermost layer on its stack (the table that sums to 100%). */
+function byLayer(profile: CpuProfile): Map<string, number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const layers = new Map<string, number>();
+  for (const id of profile.samples) {
+    const leaf = byId.get(id)!;
+    const name = leaf.callFrame.functionName;
+    if (name === '(idle)') continue;
+    let layer = name === '(garbage collector)' ? 'garbage collector' : undefined;
+    for (let cur: number | undefined = id; layer === undefined && cur !== undefined; cur = parentOf.get(cur)) {
+      const { url, functionName } = byId.get(cur)!.callFrame;
+      layer = LAYER_RULES.find(([, rule]) => rule.test(`${url}#${functionName}`))?.[0];
+    }
+    layers.set(layer ?? 'other', (layers.get(layer ?? 'other') ?? 0) + 1);
+  }
+  return layers;
 }
 
 /** The summary of a profile as text: the tables described at the top of this file. */
@@ -90,6 +139,7 @@ export function summarize(profile: CpuProfile, top = 30): string {
     .slice(0, 6);
   const callerTables = hottestNative.map(([key]) => table(`callers of ${key}`, callers.get(key)!, 5));
   return [
+    table('by layer: each sample to the innermost layer on its stack', byLayer(profile), 20),
     table('self time by area', areas, top),
     table('self time by function', self, top),
     table('inclusive time by function', inclusive, top),
@@ -98,6 +148,12 @@ export function summarize(profile: CpuProfile, top = 30): string {
 }
 
 const [target = 'cached', seconds = '15', out = `/tmp/${target}.cpuprofile`] = process.argv.slice(2);
+if (target === '--summarize') {
+  // `profile.ts --summarize <file>`: the tables of a profile written earlier.
+  console.log(summarize(JSON.parse(readFileSync(seconds, 'utf8')) as CpuProfile));
+  process.exit(0);
+}
+const { startTarget } = await import('./index.js');
 const server = await startTarget(target, { BENCH_CPU_PROFILE: out });
 try {
   const options = { url: `http://127.0.0.1:${server.port}/`, headers: { 'accept-language': 'en' }, connections: 20 };

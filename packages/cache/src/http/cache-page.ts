@@ -35,6 +35,14 @@ export interface CachePageOptions {
    * Called on every GET/HEAD; must return an array of strings, synchronously.
    */
   keyParts?: ((request: Request) => readonly string[]) | undefined;
+  /**
+   * RFC 5861 `stale-if-error`: seconds past its freshness during which a stored page is still
+   * served when the handler fails (throws, or answers 500, 502, 503 or 504). Pages are kept
+   * `ttl + staleIfError` seconds; a fresh page is served as usual, a stale one only on a failure
+   * (the handler is called first). A response's own `Cache-Control: stale-if-error=N` wins.
+   * @defaultValue `0` (off)
+   */
+  staleIfError?: number | undefined;
 }
 
 /** Every option of {@link cachePage}. */
@@ -47,6 +55,7 @@ const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
   maxBodyBytes: true,
   tags: true,
   keyParts: true,
+  staleIfError: true,
 };
 
 /** Bytes of prepared pages a `cachePage` middleware keeps for its hits (base64 + bytes). */
@@ -58,7 +67,11 @@ export const CACHE_PAGE_DEFAULTS = {
   varyOn: [] as readonly string[],
   cacheAuthorized: false,
   maxBodyBytes: 5 * 1024 * 1024,
+  staleIfError: 0,
 } as const;
+
+/** The handler failures a stale page may answer (RFC 5861 section 4). */
+const SERVER_ERRORS = new Set([500, 502, 503, 504]);
 
 function varyNames(response: Response, varyOn: readonly string[]): string[] {
   const fromResponse = (response.headers.get('vary') ?? '').split(',').map((name) => name.trim().toLowerCase());
@@ -159,6 +172,7 @@ function resolvePageOptions(options: CachePageOptions) {
     );
   }
   checkTtl(o.ttl, 'ttl', 'ERR_INVALID_OPTION');
+  checkTtl(o.staleIfError, 'staleIfError', 'ERR_INVALID_OPTION');
   if (typeof o.maxBodyBytes !== 'number' || !Number.isSafeInteger(o.maxBodyBytes) || o.maxBodyBytes < 0) {
     throw new CacheError(
       'ERR_INVALID_OPTION',
@@ -213,8 +227,11 @@ function storeAndAnswer(
   parts: readonly string[] | null,
 ): Response {
   if (!isCacheable(response, o.maxBodyBytes)) return response;
-  const ownMaxAge = parseCacheControl(response.headers.get('cache-control')).get('max-age');
+  const cc = parseCacheControl(response.headers.get('cache-control'));
+  const ownMaxAge = cc.get('max-age');
   const ttl = typeof ownMaxAge === 'string' && /^\d+$/.test(ownMaxAge) ? Number(ownMaxAge) : o.ttl;
+  const ownStale = cc.get('stale-if-error');
+  const staleIfError = typeof ownStale === 'string' && /^\d+$/.test(ownStale) ? Number(ownStale) : o.staleIfError;
   const vary = varyNames(response, o.varyOn);
   if (ttl <= 0 || vary.includes('*')) return response;
   const out = mutable(response);
@@ -222,17 +239,19 @@ function storeAndAnswer(
   if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
   const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts, digests) };
   const pageTags = tagsOf(request, out);
-  const write = pageTags === undefined ? { ttl } : { ttl, tags: pageTags };
+  const kept = ttl + staleIfError;
+  const write = pageTags === undefined ? { ttl: kept } : { ttl: kept, tags: pageTags };
+  const lifetime = { fresh: ttl, staleIfError };
   if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
     // The handler's own ETag matches: answer 304 and store the body it did not have to send.
-    store(o.cache, keys, vary, out, out.body, write, o.maxBodyBytes).catch(() => {});
+    store(o.cache, keys, vary, out, out.body, write, o.maxBodyBytes, lifetime).catch(() => {});
     return notModified(out.headers);
   }
   let clientBody: ReadableStream<Uint8Array> | null = null;
   let cacheBody: ReadableStream<Uint8Array> | null = null;
   if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
   // Stored in the background: the client is not kept waiting for the cache.
-  store(o.cache, keys, vary, out, cacheBody, write, o.maxBodyBytes).catch(() => {});
+  store(o.cache, keys, vary, out, cacheBody, write, o.maxBodyBytes, lifetime).catch(() => {});
   return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
 }
 
@@ -283,18 +302,34 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     }
     const varyKey = `${o.keyPrefix}:vary:${method}:${request.url}`;
     const parts = partsOf(request);
+    let stale: { stored: StoredPage; key: string } | undefined;
     try {
       const names = await cache.get<string[]>(varyKey);
       if (Array.isArray(names)) {
         const key = pageKey(o.keyPrefix, request, names, parts, digests);
         const stored = await cache.get<StoredPage>(key);
-        if (isStoredPage(stored)) return fromStore(stored, request, key, pages);
+        if (isStoredPage(stored)) {
+          const now = Date.now();
+          if (stored.x === undefined || now < stored.x) return fromStore(stored, request, key, pages);
+          // Past its freshness: only a failing handler gets it (stale-if-error), else never.
+          if (stored.z !== undefined && now < stored.z) stale = { stored, key };
+        }
       }
     } catch {
       // A failing cache (even one set to `onError: 'throw'`, which has reported it) never
       // breaks the page: render it as if uncached.
     }
-    const response = await next(request);
+    if (stale === undefined) return storeAndAnswer(storing, request, await next(request), varyKey, parts);
+    let response: Response;
+    try {
+      response = await next(request);
+    } catch {
+      return fromStore(stale.stored, request, stale.key, pages);
+    }
+    if (SERVER_ERRORS.has(response.status)) {
+      response.body?.cancel().catch(() => {});
+      return fromStore(stale.stored, request, stale.key, pages);
+    }
     return storeAndAnswer(storing, request, response, varyKey, parts);
   };
 };

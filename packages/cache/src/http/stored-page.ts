@@ -9,6 +9,10 @@ export interface StoredPage {
   h: [string, string][];
   b: string;
   t: number;
+  /** Fresh until, ms since the epoch (absent in pages stored before it existed: fresh while kept). */
+  x?: number;
+  /** With stale-if-error: served when the handler fails until then, ms since the epoch. */
+  z?: number;
 }
 
 /** `If-None-Match` handling: weak comparison, as RFC 9110 asks for GET/HEAD. */
@@ -40,7 +44,9 @@ export function isStoredPage(value: unknown): value is StoredPage {
     typeof page.s === 'number' &&
     Array.isArray(page.h) &&
     typeof page.b === 'string' &&
-    typeof page.t === 'number'
+    typeof page.t === 'number' &&
+    (page.x === undefined || typeof page.x === 'number') &&
+    (page.z === undefined || typeof page.z === 'number')
   );
 }
 
@@ -148,6 +154,7 @@ export async function store(
   body: ReadableStream<Uint8Array> | null,
   write: CacheWriteOptions & { ttl: number },
   maxBodyBytes: number,
+  lifetime: { fresh: number; staleIfError: number },
 ): Promise<void> {
   const chunks: Uint8Array[] = [];
   if (body !== null) {
@@ -169,7 +176,10 @@ export async function store(
   const headers = [...response.headers].filter(([name]) => name !== 'content-length');
   if (!response.headers.has('etag'))
     headers.push(['etag', `"${createHash('sha256').update(bytes).digest('base64url')}"`]);
-  const page: StoredPage = { s: response.status, h: headers, b: bytes.toString('base64'), t: Date.now() };
+  const t = Date.now();
+  const x = t + lifetime.fresh * 1000;
+  const page: StoredPage = { s: response.status, h: headers, b: bytes.toString('base64'), t, x };
+  if (lifetime.staleIfError > 0) page.z = x + lifetime.staleIfError * 1000;
   await cache.set(keys.vary, names, { ttl: write.ttl });
   await cache.set(keys.page, page, write);
 }

@@ -89,9 +89,9 @@ function pngOf(bytes: number): Buffer {
   ]);
 }
 
-/** One multipart body, the same bytes for every contender. */
-function multipartBody(file: Buffer): Buffer {
-  return Buffer.concat([
+/** One multipart body, the same bytes for every contender (a plain `Uint8Array`, as `fetch` types its body). */
+function multipartBody(file: Buffer): Uint8Array<ArrayBuffer> {
+  const body = Buffer.concat([
     Buffer.from(
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nholiday\r\n` +
         `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`,
@@ -99,6 +99,7 @@ function multipartBody(file: Buffer): Buffer {
     file,
     Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
   ]);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>;
 }
 
 async function listen(server: NodeServer): Promise<string> {
@@ -196,7 +197,7 @@ async function serveStaticMedia(dir: string): Promise<Contender> {
 }
 
 /** Posts the body once and checks the file was stored (status 201, one file of the right size). */
-async function postOnce(url: string, body: Buffer): Promise<void> {
+async function postOnce(url: string, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
     body,

@@ -16,7 +16,7 @@ import type { Storage } from '@adv/deploy/media';
 import { createMetrics, type Metrics } from '@adv/deploy/metrics';
 import { compose, type Handler, type Middleware } from '@adv/types';
 import { type Logger as PinoLogger, pino } from 'pino';
-import { demoAdmin } from './admin/index.js';
+import { type DemoAdminParts, demoAdmin } from './admin/index.js';
 import { Board } from './board.js';
 import type { DemoConfig } from './config.js';
 import { type DatabaseLocation, openDatabase } from './db/database.js';
@@ -71,6 +71,8 @@ export interface Demo {
   methodNotAllowed(request: Request): Promise<Response>;
   /** Tells the tasks the public base URL (for links in e-mails). */
   setBaseUrl(url: string): void;
+  /** Tells the admin area how to count this process's open WebSockets (`() => server.webSockets`). */
+  countWebSockets(count: () => number): void;
   close(): Promise<void>;
 }
 
@@ -239,6 +241,16 @@ async function closeBackends(parts: { layer: ChannelLayer; tasks: DemoTasks; db:
 }
 
 /** Builds the demo app from its configuration. */
+/** The `/admin/` area, told later (once the server is up) how to count open WebSockets. */
+function mountAdmin(parts: Omit<DemoAdminParts, 'degradable' | 'webSockets'>) {
+  let openWebSockets: (() => number) | undefined;
+  const admin = demoAdmin({ ...parts, degradable: DEGRADABLE, webSockets: () => openWebSockets?.() });
+  const countWebSockets = (count: () => number) => {
+    openWebSockets = count;
+  };
+  return { admin, countWebSockets };
+}
+
 export async function createDemo(config: DemoConfig, options: DemoOptions = {}): Promise<Demo> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const { settings } = config;
@@ -282,7 +294,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
   const security = securityMiddleware(settings);
   const { allowedMethods, notAllowed } = methodGuards(routes);
 
-  const admin = demoAdmin({ config, db, cache, tasks, layer, health, logger, media, degradable: DEGRADABLE });
+  const { admin, countWebSockets } = mountAdmin({ config, db, cache, tasks, layer, health, logger, media });
   const stackParts = { logger, metrics, health, security, allowedMethods, media, cache, admin };
   const middleware = middlewareStack(config, stackParts);
   const handler = compose(...middleware)(routes);
@@ -309,6 +321,7 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     setBaseUrl(url) {
       baseUrl = url.replace(/\/$/, '');
     },
+    countWebSockets,
     async close() {
       health.beginShutdown();
       admin.close();

@@ -44,6 +44,7 @@ export async function startServer(config: DemoConfig, options: { prepared?: bool
     shutdownTimeout: Math.floor(config.shutdownTimeoutMs / 2),
   });
   demo.setBaseUrl(server.url);
+  demo.countWebSockets(() => server.webSockets);
   answerUnrepresentableMethods(server, demo);
   let stopping: Promise<void> | undefined;
   return {

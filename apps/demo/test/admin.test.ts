@@ -339,6 +339,22 @@ describe('the admin area', () => {
   });
 });
 
+describe('the admin area mounted by createDemo', () => {
+  it('counts open WebSockets once the server tells it how (start.ts: countWebSockets)', async () => {
+    const demo = await testDemo({}, { ADMIN_PASSWORD: PASSWORD });
+    try {
+      const { cookie } = await session(demo.handler);
+      const before = await (await get(demo.handler, '/admin/realtime', cookie)).text();
+      expect(before).toContain('not known here');
+      demo.countWebSockets(() => 7);
+      const after = await (await get(demo.handler, '/admin/realtime', cookie)).text();
+      expect(after).toMatch(/Open WebSocket connections \(this process\)<\/td><td>7<\/td>/);
+    } finally {
+      await demo.cleanup();
+    }
+  });
+});
+
 describe('the admin area while the app shuts down', () => {
   it('ends the tasks dashboard live stream, so it does not hold a stopping server open', async () => {
     const t = await adminDemo();

@@ -36,6 +36,8 @@ export interface DemoAdminParts {
   degradable: readonly string[];
   /** The uploaded files: "back up now" copies them beside the database when they are on this disk, as the backup task does. */
   media?: { diskRoot: string | undefined } | undefined;
+  /** Open WebSocket connections of this process, once the server is up (`server.webSockets`). */
+  webSockets?: (() => number | undefined) | undefined;
 }
 
 /**
@@ -55,6 +57,7 @@ export function demoAdminOptions(parts: DemoAdminParts): AdminAreaOptions {
     health: parts.health,
     degradable: parts.degradable,
     logger: parts.logger,
+    webSockets: parts.webSockets,
     // Imported when run: deploy-check.ts builds a scratch demo (createDemo), which imports this module.
     deployCheck: async () => (await import('../deploy-check.js')).deployReport(config),
     backups:

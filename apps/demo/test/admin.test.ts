@@ -418,7 +418,11 @@ describe('admin building blocks', () => {
   it('shows the hit ratio and counters of a cache with stats(), escaped', async () => {
     const demo = await testDemo();
     try {
-      const stats = { totals: { hits: 3, misses: 1, errors: 0 }, backend: { name: '<b>redis</b>', down: false } };
+      const stats = {
+        since: Date.now(),
+        totals: { calls: 4, hits: 3, misses: 1, errors: 0 },
+        backend: { name: '<b>redis</b>', down: false },
+      };
       const cache = { backendInfo: demo.cache.backendInfo, stats: () => stats };
       const options = resolveAdminOptions({
         settings: demo.config.settings,

@@ -70,3 +70,32 @@ export interface ReadinessCheck {
   /** Resolves when healthy; rejects (or honours `signal` and rejects) when not. */
   check(signal: AbortSignal): Promise<unknown>;
 }
+
+/** Something that reports counters for an operations page: a cache, a channel layer. */
+export interface HasStats<Stats> {
+  /** A snapshot of the counters of this process; reading it never calls a server. */
+  stats(): Stats;
+}
+
+/** What every cache's `stats()` carries (`@adv/cache`'s `CacheStats` has more: per operation and tier). */
+export interface CacheStatsLike {
+  /** The backend and whether it is known to be down right now. */
+  backend: { name: string; down: boolean };
+  /** Sums over every operation since `since` (ms since the epoch). */
+  totals: { calls: number; hits: number; misses: number; errors: number };
+  since: number;
+}
+
+/** What every channel layer's `stats()` carries (`@adv/async`'s `ChannelLayerStats` has more). */
+export interface ChannelLayerStatsLike {
+  /** Groups with a member in this process, and those memberships. */
+  groups: number;
+  members: number;
+  /** Messages this process sent and delivered to its consumers. */
+  sent: number;
+  received: number;
+  /** Messages dropped (over capacity, expired, closed), all reasons together. */
+  dropped: { total: number };
+  /** The backend and whether it answers right now. */
+  backend: { name: string; up: boolean };
+}

@@ -2,10 +2,13 @@ export { compose } from './compose.js';
 export type {
   BackendInfo,
   CacheLike,
+  CacheStatsLike,
   CacheWriteOptions,
+  ChannelLayerStatsLike,
   DescribesBackend,
   EnqueueLike,
   GroupSender,
+  HasStats,
   ReadinessCheck,
   SignalLike,
   TagInvalidator,

@@ -1,6 +1,12 @@
 import type { DeployReport, SecuritySettings } from '@adv/deploy';
 import type { TaskApp } from '@adv/tasks';
-import { type BackendInfo, type Logger, resolveOptions } from '@adv/types';
+import {
+  type BackendInfo,
+  type CacheStatsLike,
+  type ChannelLayerStatsLike,
+  type Logger,
+  resolveOptions,
+} from '@adv/types';
 
 /** A backup file as the panel lists it. */
 export interface AdminBackupFile {
@@ -33,7 +39,7 @@ export interface AdminCache {
   readonly backendInfo: BackendInfo;
   on?(event: 'error', listener: (error: Error) => void): () => void;
   /** `@adv/cache`'s counters (hits, misses, errors by operation and tier) where available. */
-  stats?(): unknown;
+  stats?(): CacheStatsLike;
 }
 
 /** The channel layer as the realtime panel reads it. */
@@ -41,7 +47,7 @@ export interface AdminLayer {
   readonly backendInfo: BackendInfo;
   readonly dropped: number;
   /** `@adv/async`'s snapshot (channels, groups, members, sent, received, drops) where available. */
-  stats?(): unknown;
+  stats?(): ChannelLayerStatsLike;
 }
 
 /** The settings the area reads: SECRET_KEY (and fallbacks) sign sessions, the proxy settings mark cookies Secure. */

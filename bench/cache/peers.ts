@@ -60,7 +60,7 @@ export function rawRedis(url: string): Contender {
   const client = createClient({ url });
   const connecting = client.connect();
   return {
-    name: 'node-redis GET + JSON.parse',
+    name: 'node-redis + JSON (raw client)',
     async get(key) {
       await connecting;
       const raw = await client.get(`benchraw:${key}`);

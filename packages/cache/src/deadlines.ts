@@ -9,7 +9,7 @@
 interface Pending {
   /** `performance.now()` after which the operation has failed. */
   at: number;
-  reject: (error: Error) => void;
+  reject: (error: unknown) => void;
 }
 
 export class Deadlines {
@@ -27,10 +27,17 @@ export class Deadlines {
     this.#onTimeout = onTimeout;
   }
 
-  /** `promise`, or a rejection `no answer within <ms> ms` once the bound passed first. */
-  bound<R>(promise: Promise<R>): Promise<R> {
+  /**
+   * `promise`, or a rejection `no answer within <ms> ms` once the bound passed first.
+   * `onFailure` sees every rejection (the operation's or the timeout) before the caller does.
+   */
+  bound<R>(promise: Promise<R>, onFailure?: (error: unknown) => void): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { at: performance.now() + this.#ms, reject };
+      const fail = (error: unknown) => {
+        onFailure?.(error);
+        reject(error);
+      };
+      const entry: Pending = { at: performance.now() + this.#ms, reject: fail };
       this.#pending.add(entry);
       if (this.#timer === undefined) this.#arm(this.#ms);
       promise.then(
@@ -39,8 +46,8 @@ export class Deadlines {
           resolve(value);
         },
         (error: unknown) => {
-          this.#pending.delete(entry);
-          reject(error);
+          if (!this.#pending.delete(entry)) return; // timed out already
+          fail(error);
         },
       );
     });

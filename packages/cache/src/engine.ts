@@ -538,15 +538,17 @@ export class Engine implements CacheEngine {
     if (loading !== undefined) return loading.then(() => this.guard(run, timeoutMs));
     const refusal = this.breaker?.refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
-    return this.#bounded(run, timeoutMs).catch((error: unknown) => {
-      if (!(error instanceof CacheError) && (timeouts.has(error as object) || (this.driver.isOutage?.(error) ?? true)))
-        this.breaker?.trip(error);
-      throw error;
-    });
+    return this.#bounded(run, timeoutMs, this.#tripOnOutage);
   }
 
-  /** Bounds an operation (and the connect it may wait for) by `timeoutMs`. */
-  #bounded<R>(run: () => Promise<R>, timeoutMs: number): Promise<R> {
+  /** Marks the backend down after a failure that shows it unreachable (or no answer in time). */
+  readonly #tripOnOutage = (error: unknown): void => {
+    if (!(error instanceof CacheError) && (timeouts.has(error as object) || (this.driver.isOutage?.(error) ?? true)))
+      this.breaker?.trip(error);
+  };
+
+  /** Bounds an operation (and the connect it may wait for) by `timeoutMs`; `onFailure` sees its failure first. */
+  #bounded<R>(run: () => Promise<R>, timeoutMs: number, onFailure?: (error: unknown) => void): Promise<R> {
     const ready = this.driver.ready?.();
     const promise = ready === undefined ? run() : ready.then(run);
     let deadlines = this.#deadlines.get(timeoutMs);
@@ -554,7 +556,7 @@ export class Engine implements CacheEngine {
       deadlines = new Deadlines(timeoutMs, (error) => timeouts.add(error));
       this.#deadlines.set(timeoutMs, deadlines);
     }
-    return deadlines.bound(promise);
+    return deadlines.bound(promise, onFailure);
   }
 }
 

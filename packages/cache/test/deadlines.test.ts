@@ -48,6 +48,24 @@ describe('Deadlines', () => {
     expect(deadlines.pending).toBe(0);
   });
 
+  it("lets onFailure see each failure, the operation's or the timeout, once, before the caller", async () => {
+    const deadlines = new Deadlines(100, () => {});
+    const seen: unknown[] = [];
+    const failure = new Error('refused');
+    const refused = deadlines.bound(Promise.reject(failure), (error) => seen.push(error));
+    await expect(refused).rejects.toBe(failure);
+    expect(seen).toEqual([failure]);
+    let fail: (error: Error) => void = () => {};
+    const late = deadlines.bound(new Promise<never>((_, reject) => (fail = reject)), (error) => seen.push(error));
+    late.catch(() => {});
+    await vi.advanceTimersByTimeAsync(150);
+    await expect(late).rejects.toThrow('no answer within 100 ms');
+    fail(new Error('too late to matter'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toHaveLength(2);
+    expect((seen[1] as Error).message).toBe('no answer within 100 ms');
+  });
+
   it('an answer after the deadline changes nothing', async () => {
     const deadlines = new Deadlines(50, () => {});
     let answer: (value: string) => void = () => {};

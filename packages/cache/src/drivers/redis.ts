@@ -202,9 +202,10 @@ function redisCommands(
  * saw the connection ready.
  */
 export function redisStore(client: RedisClientType): StringStore {
+  const orUndefined = (value: string | null): string | undefined => value ?? undefined;
   return {
-    async get(key) {
-      return (await client.get(key)) ?? undefined;
+    get(key) {
+      return client.get(key).then(orUndefined);
     },
     async getMany(keys) {
       if (keys.length === 0) return [];

@@ -240,7 +240,6 @@ async function closeBackends(parts: { layer: ChannelLayer; tasks: DemoTasks; db:
   await parts.cache.close();
 }
 
-/** Builds the demo app from its configuration. */
 /** The `/admin/` area, told later (once the server is up) how to count open WebSockets. */
 function mountAdmin(parts: Omit<DemoAdminParts, 'degradable' | 'webSockets'>) {
   let openWebSockets: (() => number) | undefined;
@@ -251,6 +250,7 @@ function mountAdmin(parts: Omit<DemoAdminParts, 'degradable' | 'webSockets'>) {
   return { admin, countWebSockets };
 }
 
+/** Builds the demo app from its configuration. */
 export async function createDemo(config: DemoConfig, options: DemoOptions = {}): Promise<Demo> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const { settings } = config;

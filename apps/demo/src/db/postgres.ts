@@ -76,6 +76,7 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres';
   readonly description: string;
   readonly #pool: pg.Pool;
+  #closing: Promise<void> | undefined;
 
   constructor(options: PostgresOptions) {
     this.description = describePostgresUrl(options.url);
@@ -167,8 +168,10 @@ export class PostgresDatabase implements SqlDatabase {
     await this.#query('SELECT 1', []);
   }
 
-  async close(): Promise<void> {
-    await this.#pool.end();
+  /** Ends the pool; a second call waits for the first (pg's `end()` throws when called twice). */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool.end();
+    return this.#closing;
   }
 
   #queryable(): pg.Pool | pg.PoolClient {

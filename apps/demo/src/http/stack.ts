@@ -5,6 +5,9 @@ import { current } from '../i18n.js';
 import type { Routes } from '../routes.js';
 import { TAGS } from '../wiring.js';
 
+/** How long past its ttl the article list is served while rendering it fails. */
+export const STALE_LIST_SECONDS = 86_400;
+
 /** Every method some route (or static file, probe, metrics) serves. */
 export const APP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST'];
 
@@ -16,6 +19,9 @@ export function articleListCache(config: DemoConfig, cache: Cache): Middleware {
   const listPages = cachePage({
     cache,
     ttl: config.pageCacheSeconds,
+    // RFC 5861 stale-if-error: past its ttl, the stored list is still served for a day when
+    // rendering it fails (the database is down), instead of a 503. A save still drops it (tags).
+    staleIfError: STALE_LIST_SECONDS,
     tags: [TAGS.articleList],
     // The negotiated language and time zone are in the key, not in a header of the request.
     keyParts: () => {

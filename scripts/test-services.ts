@@ -61,7 +61,7 @@ export function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
-async function waitForPort(port: number, probe: string, expect: RegExp, timeoutMs = 10_000): Promise<void> {
+async function waitForPort(port: number, probe: string, expect: RegExp, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -176,7 +176,8 @@ function run(
       {
         cwd: options.cwd,
         env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 30_000,
+        // A bound, not an expectation: initdb's post-bootstrap step took over 30 s at load average 20.
+        timeout: options.timeoutMs ?? 180_000,
         ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
       },
       (error, stdout, stderr) => {
@@ -308,7 +309,7 @@ async function launchPostgres(
 
   const host = ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'];
   try {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     let dead = false;
     void exited.then(() => {
       dead = true;
@@ -320,7 +321,7 @@ async function launchPostgres(
         () => false,
       );
       if (ready) break;
-      if (Date.now() > deadline) throw new Error('postgres did not accept connections within 15 s');
+      if (Date.now() > deadline) throw new Error('postgres did not accept connections within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await run(join(bin, 'createdb'), [...host, 'adv_test'], { cwd: dir, env });

@@ -7,6 +7,10 @@ export default defineProject({
   test: {
     name: 'tasks',
     include: ['test/**/*.test.ts'],
+    // Bounds, not expectations: CI runs every suite at once on 2 cores, where a test that starts
+    // a server or a child process can take several times its quiet-machine duration.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     globalSetup: ['../../scripts/test-services.ts'],
     // test/*.test-d.ts: type-level tests, checked by tsc with test/tsconfig.json (all test files type-check too).
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './test/tsconfig.json' },

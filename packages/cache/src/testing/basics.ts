@@ -37,10 +37,13 @@ function valueTests(test: (name: string, body: ContractTest) => void, options: R
 
   test('expires after ttl seconds; 0 and defaultTtl 0 keep forever', async (make) => {
     const cache = make();
+    const setAt = Date.now();
     await cache.set('short', 'x', { ttl: 0.6 });
     await cache.set('forever', 'y', { ttl: 0 });
     await cache.set('default', 'z');
-    assert.equal(await cache.get('short'), 'x');
+    const short = await cache.get('short');
+    // On a machine so busy that the ttl passed already, the value may be gone: both are right.
+    if (Date.now() - setAt < 500) assert.equal(short, 'x');
     await sleep(900);
     assert.equal(await cache.get('short'), undefined);
     assert.equal(await cache.has('short'), false);

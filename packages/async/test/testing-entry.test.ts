@@ -31,7 +31,9 @@ describe('@adv/async/testing', () => {
     const specifiers = files.flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'`]*?from '([^']+)'/gm)].map((match) => match[1]!),
     );
-    const foreign = specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.') && s !== '@adv/types');
+    const foreign = specifiers.filter(
+      (s) => !s.startsWith('node:') && !s.startsWith('.') && s !== '@adv/types' && !s.startsWith('@adv/types/'),
+    );
     expect(specifiers).toContain('node:assert/strict');
     expect(foreign).toEqual([]);
   });

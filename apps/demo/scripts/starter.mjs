@@ -28,6 +28,7 @@ export const STARTER_ENTRIES = [
   '.gitignore',
   'README.md',
   'PRODUCTION.md',
+  'docs',
   'Dockerfile',
   'deploy',
   '.github',
@@ -101,6 +102,7 @@ export function writeStarter(target, tarballs, { pinned = {} } = {}) {
     manifest.devDependencies[name] = rootManifest.devDependencies[name];
   }
   delete manifest.scripts['check:starter'];
+  delete manifest.scripts.screenshots; // scripts/screenshots.ts is not copied
   // npm 11 runs install scripts only when allowed: better-sqlite3 builds its native module.
   manifest.allowScripts = { 'better-sqlite3': true };
   writeFileSync(join(target, 'package.json'), toJson(manifest));

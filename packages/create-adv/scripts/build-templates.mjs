@@ -160,6 +160,7 @@ export function boardDescriptor() {
   const manifest = readJson(join(demoDir, 'package.json'));
   const scripts = { ...manifest.scripts };
   delete scripts['check:starter'];
+  delete scripts.screenshots; // scripts/ is monorepo-only (MONOREPO_ONLY)
   const tsconfig = readJson(join(demoDir, 'tsconfig.json'));
   delete tsconfig.extends;
   const adv = Object.keys(manifest.dependencies).filter((name) => name.startsWith('@adv/'));

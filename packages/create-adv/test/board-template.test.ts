@@ -68,7 +68,7 @@ describe('the board template', () => {
   it('keeps the demo package.json and tsconfig, minus the monorepo', () => {
     const demo = JSON.parse(readFileSync(join(demoDir, 'package.json'), 'utf8'));
     const descriptor = boardDescriptor();
-    const { 'check:starter': _dropped, ...scripts } = demo.scripts;
+    const { 'check:starter': _dropped, screenshots: _screenshots, ...scripts } = demo.scripts;
     expect(descriptor.scripts).toEqual(scripts);
     expect(descriptor.devDependencies).toEqual(demo.devDependencies);
     expect(Object.keys(descriptor.dependencies).concat(descriptor.adv).sort()).toEqual(

@@ -102,6 +102,11 @@ export class PostgresBackend implements TaskBackend {
         allowExitOnIdle: true, // a script that only enqueues exits when done, as with the memory backend
       });
       own.on('error', () => {}); // an idle connection lost (server restart): the pool drops it, calls retry
+      // pg emits a FATAL that reaches a connection with no query running (57P01 at a fast
+      // shutdown) as an 'error' event; the pool listens only while the connection is idle, so one
+      // being ended or handed out between statements would crash the process (seen in CI). Every
+      // failure still reaches the caller through the next query on that connection.
+      own.on('connect', (client) => client.on('error', () => {}));
       this.#pool = own as unknown as PgPoolLike;
       this.#ownPool = true;
     }

@@ -88,6 +88,10 @@ export class PostgresDatabase implements SqlDatabase {
     });
     // An idle connection the server closed (restart, failover) is dropped; the next query reconnects.
     this.#pool.on('error', () => {});
+    // pg emits a FATAL reaching a connection with no query running (57P01 at a fast shutdown) as an
+    // 'error' event, and the pool listens only while it is idle: without this, a connection handed
+    // out between two statements would crash the process. The next query still fails.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   async all<Row>(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {

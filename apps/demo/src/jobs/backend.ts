@@ -102,6 +102,7 @@ function postgresOutbox(
 ): ChosenBackend {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on('error', () => {}); // an idle connection lost: the next checkout reconnects
+  pool.on('connect', (client) => client.on('error', () => {})); // a late FATAL between statements (db/postgres.ts)
   const outbox = createOutbox({ backend, database: pool, onError });
   return {
     store: 'bullmq',

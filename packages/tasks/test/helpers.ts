@@ -1,15 +1,7 @@
 import { TaskError } from '../src/index.js';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` until true (or fails after `timeout` ms): no fixed sleeps in assertions. */
-export async function until(condition: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+// The same polling helpers the published contract suite uses.
+export { sleep, until } from '../src/testing/runner.js';
 
 /** The error `promise` rejects with (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<TaskError> {

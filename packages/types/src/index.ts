@@ -26,3 +26,4 @@ export {
   resolveOptions,
   unknownOptionMessage,
 } from './options.js';
+export { pathnameOf } from './url.js';

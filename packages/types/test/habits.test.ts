@@ -1,6 +1,6 @@
 // The shared runtime habits, tested once here instead of in every package.
 import { describe, expect, it } from 'vitest';
-import { AdvError, describeValue, expectedMessage, optionReaders, withHeaders } from '../src/index.js';
+import { AdvError, describeValue, expectedMessage, optionReaders, pathnameOf, withHeaders } from '../src/index.js';
 import { freePort } from '../src/testing.js';
 
 type DemoCode = 'ERR_INVALID_OPTION' | 'ERR_BACKEND';
@@ -144,5 +144,22 @@ describe('freePort', () => {
     const server = createServer().listen(port, '127.0.0.1');
     await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('pathnameOf', () => {
+  it('is the URL parser pathname, normalised as `new URL` normalises it', () => {
+    for (const url of ['http://h/', 'http://h/a/../b', 'http://h/x%2Fy?q=1#f', 'http://h/café', 'http://h:8080/a b']) {
+      const request = new Request(url);
+      expect(pathnameOf(request)).toBe(new URL(url).pathname);
+    }
+  });
+
+  it('remembers the pathname per Request object: another request with another URL gets its own', () => {
+    const first = new Request('http://h/one');
+    const second = new Request(first.url.replace('one', 'two'), first);
+    expect(pathnameOf(first)).toBe('/one');
+    expect(pathnameOf(second)).toBe('/two');
+    expect(pathnameOf(first)).toBe('/one');
   });
 });

@@ -24,7 +24,15 @@ export function compose(...middleware: readonly Middleware[]): (handler: Handler
         `Expected \`handler\` to be a function (request) => Response, got \`${String(handler)}\` (${typeof handler})`,
       );
     }
-    const innermost: Next = async (request) => handler(request);
+    // Not an `async` arrow: one returning the handler's promise would wrap it in a second
+    // promise and a resolve job (each promise also runs every AsyncLocalStorage hook).
+    const innermost: Next = (request) => {
+      try {
+        return Promise.resolve(handler(request));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     // Plain (non-async) wrappers: each layer returns the middleware's own promise instead of
     // wrapping it in another one, which halves the cost of a deep chain.
     return middleware.reduceRight<Next>((next, current) => (request) => current(request, next), innermost);

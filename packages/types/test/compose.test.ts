@@ -107,3 +107,13 @@ describe('compose', () => {
     expect(() => compose()(42 as never)).toThrow(/`handler` to be a function/);
   });
 });
+
+describe('compose: the innermost step', () => {
+  it('hands back the handler promise itself, without wrapping it, and a sync answer as a promise', async () => {
+    const answer = Promise.resolve(new Response('async'));
+    expect(compose()(() => answer)(request())).toBe(answer);
+    const sync = compose()(() => new Response('sync'))(request());
+    expect(sync).toBeInstanceOf(Promise);
+    expect(await (await sync).text()).toBe('sync');
+  });
+});

@@ -252,6 +252,25 @@ await Promise.all(
 );
 sizes.sort((a, b) => a.name.localeCompare(b.name));
 
+// The scripts' own tests, here where the tarballs exist: the doc-test runner's end-to-end case
+// installs the packed @adv/types (it is skipped only when run by hand without DOCTEST_TARBALLS).
+try {
+  const output = await new Promise((resolve, reject) => {
+    const tests = readdirSync(join(root, 'scripts')).filter((file) => file.endsWith('.test.mjs'));
+    execFile(
+      'node',
+      ['--test', ...tests.map((file) => join(root, 'scripts', file))],
+      { cwd: root, env: { ...env, DOCTEST_TARBALLS: tarballs }, encoding: 'utf8', timeout: 600_000 },
+      (error, stdout, stderr) => (error ? reject(Object.assign(error, { stdout, stderr })) : resolve(stdout)),
+    );
+  });
+  const summary = output.split('\n').filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
+  console.log(`scripts' tests (node --test scripts/*.test.mjs): ${summary.map((l) => l.slice(2)).join(', ')}`);
+  if (!summary.includes('# skipped 0')) failures.push(`scripts' tests: a test was skipped\n${output}`);
+} catch (error) {
+  failures.push(`scripts' tests (node --test scripts/*.test.mjs) failed:\n${error.stdout ?? ''}${error.stderr ?? error}`);
+}
+
 rmSync(work, { recursive: true, force: true });
 console.log('\nInstalled alone (npm, fresh resolve, without optional peers):');
 console.log('| package | dependencies | install size |\n| --- | --- | --- |');

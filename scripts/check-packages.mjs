@@ -268,7 +268,9 @@ try {
   console.log(`scripts' tests (node --test scripts/*.test.mjs): ${summary.map((l) => l.slice(2)).join(', ')}`);
   if (!summary.includes('# skipped 0')) failures.push(`scripts' tests: a test was skipped\n${output}`);
 } catch (error) {
-  failures.push(`scripts' tests (node --test scripts/*.test.mjs) failed:\n${error.stdout ?? ''}${error.stderr ?? error}`);
+  failures.push(
+    `scripts' tests (node --test scripts/*.test.mjs) failed:\n${error.stdout ?? ''}${error.stderr ?? error}`,
+  );
 }
 
 rmSync(work, { recursive: true, force: true });

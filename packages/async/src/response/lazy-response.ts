@@ -9,6 +9,7 @@
  * has replaced it (see light-response.ts).
  */
 import { checkOptionKeys, invalidOption, RESPONSE_INIT_KEYS } from '../validate.js';
+import { LightHeaders } from './light-headers.js';
 import { nodeHeaders } from './node-headers.js';
 
 /** The `Response` this Node shipped with, captured before anything can replace the global. */
@@ -45,7 +46,7 @@ export function lazyHeaders(self: LazyFields): Headers {
   let headers = self[HEADERS_KEY];
   if (headers === undefined) {
     const init = self[INIT_KEY];
-    headers = new Headers(init.headers);
+    headers = new LightHeaders(init.headers) as unknown as Headers;
     if (init.contentType !== undefined && !headers.has('content-type')) headers.set('content-type', init.contentType);
     self[HEADERS_KEY] = headers;
   }

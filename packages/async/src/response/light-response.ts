@@ -18,6 +18,7 @@ import {
   SOURCE_KEY,
   supported,
 } from './lazy-response.js';
+import { LightHeaders } from './light-headers.js';
 
 /** Statuses whose response must not have a body (undici throws for one). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
@@ -79,7 +80,7 @@ function lightResponse(prototype: object, body: unknown, init: unknown): Attempt
     }
     const headersInit = given.headers;
     // Built now so that bad headers throw here, as they would from undici.
-    if (headersInit !== undefined) headers = new Headers(headersInit);
+    if (headersInit !== undefined) headers = new LightHeaders(headersInit) as unknown as Headers;
     const read = { status: givenStatus, statusText: givenText, headers };
     if (!Number.isInteger(status) || status < 200 || status > 599) return { init: read };
     if (source !== null && NULL_BODY_STATUS.has(status)) return { init: read };

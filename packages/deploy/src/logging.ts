@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Middleware, OptionKeys } from '@adv/types';
+import { type Middleware, type OptionKeys, pathnameOf } from '@adv/types';
 import type * as Pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
 import { invalidOption } from './errors.js';
@@ -80,9 +80,22 @@ function loggedUrl(url: URL, extra: ReadonlySet<string>): string {
     : `${url.pathname}${url.search}`;
 }
 
-interface RequestState {
-  id: string;
-  logger: PinoLogger;
+/**
+ * What a request carries below {@link requestLogger}: its id, and its child logger made on
+ * first use (`logger.child()` costs more than the request's own log line, and most requests
+ * never ask for it).
+ */
+class RequestState {
+  #child: PinoLogger | undefined;
+  constructor(
+    readonly id: string,
+    readonly parent: PinoLogger,
+  ) {}
+
+  get logger(): PinoLogger {
+    this.#child ??= this.parent.child({ requestId: this.id });
+    return this.#child;
+  }
 }
 
 const storage = new AsyncLocalStorage<RequestState>();
@@ -126,18 +139,27 @@ export function requestLogger(options?: RequestLoggerOptions): Middleware {
   return async function requestLogger(request, next) {
     const incoming = request.headers.get(header);
     const id = trust && incoming && SAFE_ID.test(incoming) ? incoming : generate();
-    const child = logger.child({ requestId: id });
     const start = performance.now();
-    const url = new URL(request.url);
-    const req = { method: request.method, url: loggedUrl(url, redactQuery) };
+    // Without a query the pathname is all there is to log (and another layer may have parsed it already).
+    const url = request.url.includes('?') ? loggedUrl(new URL(request.url), redactQuery) : pathnameOf(request);
+    const req = { method: request.method, url };
+    // `requestId` first among the line's own fields: the same line a child logger would write.
     try {
-      const response = await storage.run({ id, logger: child }, () => next(request));
-      const fields = { req, res: { status: response.status }, responseTime: Math.round(performance.now() - start) };
-      if (response.status >= 500) child.error(fields, 'request failed');
-      else child.info(fields, 'request completed');
+      const response = await storage.run(new RequestState(id, logger), () => next(request));
+      const fields = {
+        requestId: id,
+        req,
+        res: { status: response.status },
+        responseTime: Math.round(performance.now() - start),
+      };
+      if (response.status >= 500) logger.error(fields, 'request failed');
+      else logger.info(fields, 'request completed');
       return withHeaders(response, (h) => h.set(header, id));
     } catch (error) {
-      child.error({ req, err: error, responseTime: Math.round(performance.now() - start) }, 'request errored');
+      logger.error(
+        { requestId: id, req, err: error, responseTime: Math.round(performance.now() - start) },
+        'request errored',
+      );
       throw error;
     }
   };

@@ -1,4 +1,4 @@
-import type { Handler, Middleware, OptionKeys } from '@adv/types';
+import { type Handler, type Middleware, type OptionKeys, pathnameOf } from '@adv/types';
 import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
 import { invalidOption } from './errors.js';
@@ -64,7 +64,22 @@ const METRICS_KEYS: OptionKeys<MetricsOptions> = {
 
 /** Default route label: `/users/42/posts/9f1c…` becomes `/users/:id/posts/:id`. */
 export function defaultRoute(request: Request): string {
-  return new URL(request.url).pathname
+  const pathname = pathnameOf(request);
+  let label = routeLabels.get(pathname);
+  if (label === undefined) {
+    label = routeOf(pathname);
+    if (routeLabels.size >= ROUTE_MEMO_SIZE) routeLabels.clear();
+    routeLabels.set(pathname, label);
+  }
+  return label;
+}
+
+/** The labels of the pathnames seen last (a site's pages are few; an id-laden path is cheap to redo). */
+const routeLabels = new Map<string, string>();
+const ROUTE_MEMO_SIZE = 1000;
+
+function routeOf(pathname: string): string {
+  return pathname
     .split('/')
     .map((s) =>
       /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f]{16,}$/i.test(s) ? ':id' : s,
@@ -129,6 +144,19 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
     routes.add(label);
     return label;
   };
+  // One labels object per (method, route, status), not three strings and an object a request
+  // (bounded: methods are whatever clients send).
+  const labelSets = new Map<string, Record<'method' | 'route' | 'status', string>>();
+  const labelsOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let labels = labelSets.get(key);
+    if (labels === undefined) {
+      labels = { method, route, status: String(status) };
+      if (labelSets.size >= 10_000) labelSets.clear();
+      labelSets.set(key, labels);
+    }
+    return labels;
+  };
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'http_requests_total',
@@ -152,7 +180,7 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
     registry,
     handler,
     middleware: async function metrics(request, next) {
-      if (request.method === 'GET' && new URL(request.url).pathname === path) return handler(request);
+      if (request.method === 'GET' && pathnameOf(request) === path) return handler(request);
       const start = process.hrtime.bigint();
       let status = 500;
       try {
@@ -160,7 +188,7 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
         status = response.status;
         return response;
       } finally {
-        const labels = { method: request.method, route: routeLabel(request, status), status: String(status) };
+        const labels = labelsOf(request.method, routeLabel(request, status), status);
         requests.inc(labels);
         duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
       }

@@ -40,6 +40,19 @@ describe('requestLogger', () => {
     });
     expect(typeof lines[1]?.responseTime).toBe('number');
     expect(getRequestId()).toBeUndefined();
+    // The request line is written by the parent logger (a child per request cost more than the
+    // line): the same fields in the same order as a child with `requestId` would write them.
+    const childKeys = Object.keys(lines[0]!).filter((key) => key !== 'msg');
+    expect(Object.keys(lines[1]!)).toEqual([...childKeys, 'req', 'res', 'responseTime', 'msg']);
+    expect(childKeys.slice(-1)).toEqual(['requestId']);
+  });
+
+  it('logs the pathname of a request without a query, as parsed by the URL parser', async () => {
+    const { lines, logger } = capture();
+    const app = compose(requestLogger({ logger }))(async () => new Response('ok'));
+    await app(new Request('http://x/a/../b%20c/'));
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ req: { method: 'GET', url: '/b%20c/' } });
   });
 
   it('honours a safe incoming X-Request-Id and replaces an unsafe one', async () => {

@@ -79,6 +79,16 @@ describe('createMetrics', () => {
     ).toBe('/a/:id/b/:id/c/:id');
   });
 
+  it('defaultRoute remembers labels by pathname: the same path, and 1,000+ distinct paths, label as computed', () => {
+    const path = 'http://x/u/42/edit';
+    expect([defaultRoute(new Request(path)), defaultRoute(new Request(`${path}?q=1`))]).toEqual([
+      '/u/:id/edit',
+      '/u/:id/edit',
+    ]);
+    for (let i = 0; i < 1500; i++) expect(defaultRoute(new Request(`http://x/p${i}/${i}`))).toBe(`/p${i}/:id`);
+    expect(defaultRoute(new Request(path))).toBe('/u/:id/edit');
+  });
+
   it('rejects bad options', () => {
     expect(() => createMetrics({ registry: {} as never })).toThrow(/Expected `registry` to be a prom-client Registry/);
     expect(() => createMetrics({ buckets: [0] })).toThrow(/Expected `buckets`/);

@@ -15,6 +15,27 @@ async function inspectRequest(inspect: (request: Request) => unknown, init?: Req
 }
 
 describe('the Request a GET handler receives', () => {
+  it('has Fetch headers (light ones): case-insensitive, repeated values combined, copied by new Request', async () => {
+    const seen = await inspectRequest(
+      (request) => ({
+        isHeaders: request.headers instanceof Headers,
+        accept: request.headers.get('ACCEPT'),
+        repeated: request.headers.get('x-many'),
+        copied: new Request('http://copy/', { headers: request.headers }).headers.get('x-many'),
+        clone: new Request(request).headers.get('x-test'),
+      }),
+      {
+        headers: [
+          ['x-test', 'yes'],
+          ['accept', 'text/html'],
+          ['x-many', 'a'],
+          ['x-many', 'b'],
+        ],
+      },
+    );
+    expect(seen).toEqual({ isHeaders: true, accept: 'text/html', repeated: 'a, b', copied: 'a, b', clone: 'yes' });
+  });
+
   it('is a Request with method, URL and headers', async () => {
     const seen = await inspectRequest((request) => ({
       isRequest: request instanceof Request,

@@ -10,6 +10,8 @@
  * load disables it (every request is then built eagerly) if this Node's undici does not play along.
  */
 
+import { LightHeaders } from '../response/index.js';
+
 const URL_KEY = Symbol('adv.url');
 const INIT_KEY = Symbol('adv.init');
 const RAW_KEY = Symbol('adv.rawHeaders');
@@ -32,8 +34,9 @@ interface LazyFields {
   [REAL_KEY]?: Request;
 }
 
+/** Incoming headers in a light `Headers` (see response/light-headers.ts): no undici validation per header. */
 function headersFrom(raw: string[]): Headers {
-  const headers = new Headers();
+  const headers = new LightHeaders() as unknown as Headers;
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!;
     // HTTP/2 pseudo headers are not valid Fetch header names.

@@ -1,4 +1,4 @@
-import type { Middleware, OptionKeys } from '@adv/types';
+import type { Middleware, Next, OptionKeys } from '@adv/types';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 import { isSecureRequest, requestHost } from './request-info.js';
@@ -78,8 +78,8 @@ export function csrfMiddleware(settings: SecuritySettings, options?: CsrfMiddlew
   const s = resolveSettings(settings);
   const trusted = s.CSRF_TRUSTED_ORIGINS;
 
-  return async function csrfMiddleware(request, next) {
-    if (SAFE_METHODS.has(request.method) || exempt?.(request)) return next(request);
+  const check = async (request: Request, next: Next): Promise<Response> => {
+    if (exempt?.(request)) return next(request);
     const secure = isSecureRequest(request, s);
     const ownOrigin = originOf(`${secure ? 'https' : 'http'}://${requestHost(request, s)}`);
     const origin = request.headers.get('origin');
@@ -103,5 +103,9 @@ export function csrfMiddleware(settings: SecuritySettings, options?: CsrfMiddlew
       return forbidden('Referer checking failed, Referer is insecure while host is secure');
     if (refererOrigin === ownOrigin || isTrustedOrigin(refererOrigin, trusted)) return next(request);
     return forbidden('Referer checking failed, it does not match any trusted origins');
+  };
+  // A plain function: safe methods (most requests) pass through without a promise of their own.
+  return function csrfMiddleware(request, next) {
+    return SAFE_METHODS.has(request.method) ? next(request) : check(request, next);
   };
 }

@@ -1,4 +1,4 @@
-import type { Handler, Middleware, OptionKeys, ReadinessCheck } from '@adv/types';
+import { type Handler, type Middleware, type OptionKeys, pathnameOf, type ReadinessCheck } from '@adv/types';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 
@@ -135,10 +135,11 @@ export function createHealth(options?: HealthOptions): Health {
   return {
     liveness,
     readiness,
-    middleware: async function health(request, next) {
-      const { pathname } = new URL(request.url);
-      if (pathname === livenessPath) return liveness(request);
-      if (pathname === readinessPath) return readiness(request);
+    // A plain function: the requests that only pass through make no promise here.
+    middleware: function health(request, next) {
+      const pathname = pathnameOf(request);
+      if (pathname === livenessPath) return Promise.resolve(liveness(request));
+      if (pathname === readinessPath) return Promise.resolve(readiness(request));
       return next(request);
     },
     beginShutdown() {

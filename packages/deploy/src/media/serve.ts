@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from '@adv/types';
+import { type Middleware, pathnameOf } from '@adv/types';
 import { type DeployError, invalidOption } from '../errors.js';
 import { isNotModified, notModifiedResponse, selectRange } from '../http/conditional.js';
 import { deployOptions } from '../options.js';
@@ -131,9 +131,7 @@ function plain(status: number, text: string, extra: Record<string, string> = {})
 export function serveMedia(options: ServeMediaOptions): Middleware {
   const { storage, prefix, secretKey, privatePrefixes, maxAge } = resolveServeMediaOptions(options);
 
-  return async function serveMedia(request, next) {
-    const url = new URL(request.url);
-    if (!url.pathname.startsWith(prefix)) return next(request);
+  const answer = async (request: Request, url: URL): Promise<Response> => {
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return plain(405, 'Method Not Allowed', { allow: 'GET, HEAD' });
     const name = nameOf(url.pathname.slice(prefix.length));
@@ -166,6 +164,12 @@ export function serveMedia(options: ServeMediaOptions): Middleware {
       if (code === 'ERR_STORAGE_UNAVAILABLE') return plain(503, 'Service Unavailable');
       throw error;
     }
+  };
+
+  // A plain function: the requests that only pass through (most of them) make no promise here.
+  return function serveMedia(request, next) {
+    if (!pathnameOf(request).startsWith(prefix)) return next(request);
+    return answer(request, new URL(request.url));
   };
 }
 

@@ -2,7 +2,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Middleware, OptionKeys } from '@adv/types';
+import { type Middleware, type Next, type OptionKeys, pathnameOf } from '@adv/types';
 import { invalidOption } from '../errors.js';
 import { isNotModified, notModifiedResponse, selectRange } from '../http/conditional.js';
 import { deployOptions } from '../options.js';
@@ -119,10 +119,8 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   const { root, base, maxAge } = resolveServeStaticOptions(options);
   const files = new StaticRoot(root);
 
-  return async function serveStatic(request, next) {
-    const url = new URL(request.url);
-    if (!url.pathname.startsWith(base) || (request.method !== 'GET' && request.method !== 'HEAD')) return next(request);
-    const segments = safeSegments(url.pathname.slice(base.length));
+  const serveFile = async (request: Request, next: Next, pathname: string): Promise<Response> => {
+    const segments = safeSegments(pathname.slice(base.length));
     if (!segments) return notFound();
     const found = await files.find(segments);
     if (found === 'not-found') return notFound();
@@ -157,6 +155,12 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     }
     const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
     return new Response(stream, { status, headers });
+  };
+  // A plain function: the requests that only pass through (most of them) make no promise here.
+  return function serveStatic(request, next) {
+    const pathname = pathnameOf(request);
+    if (!pathname.startsWith(base) || (request.method !== 'GET' && request.method !== 'HEAD')) return next(request);
+    return serveFile(request, next, pathname);
   };
 }
 

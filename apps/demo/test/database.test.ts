@@ -158,6 +158,58 @@ describe.each(postgresUrl ? [sqlite, postgres] : [sqlite])('the board on $name',
     expect((await board.comments.forArticle(id)).map((c) => c.body)).toEqual(['outside']);
   });
 
+  it('keeps a block its connection while another block (of another database) ends first, and none after', async () => {
+    // The block storage switches itself off when no block runs (block-scope.ts): a block ending
+    // must not take the store away from one still running.
+    const first = await connect();
+    const other = await target.create();
+    const second = await openDatabase(other.location);
+    try {
+      await blocksOnTwoDatabases(first, second);
+    } finally {
+      await second.close();
+      await other.drop();
+    }
+  });
+
+  const blocksOnTwoDatabases = async (first: SqlDatabase, second: SqlDatabase) => {
+    let finishFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => {
+      finishFirst = resolve;
+    });
+    let secondIn!: () => void;
+    const secondEntered = new Promise<void>((resolve) => {
+      secondIn = resolve;
+    });
+    let finishSecond!: () => void;
+    const secondHeld = new Promise<void>((resolve) => {
+      finishSecond = resolve;
+    });
+    const seen: boolean[] = [];
+    const a = first.atomic(async () => {
+      await firstHeld;
+      seen.push(first.blockConnection() !== undefined);
+    });
+    const b = (async () => {
+      // Outside the first block's context: a separate request on another database.
+      await new Promise((resolve) => setImmediate(resolve));
+      return second.atomic(async () => {
+        secondIn();
+        await secondHeld;
+        seen.push(second.blockConnection() !== undefined);
+      });
+    })();
+    await secondEntered;
+    finishFirst();
+    await a;
+    finishSecond();
+    await b;
+    expect(seen).toEqual([true, true]);
+    expect([first.blockConnection(), second.blockConnection()]).toEqual([undefined, undefined]);
+    // The next block turns the storage on again.
+    expect(await first.atomic(async () => first.blockConnection() !== undefined)).toBe(true);
+  };
+
   it('ends a block at COMMIT: onCommit work that never settles holds no lock or connection', async () => {
     // One pooled connection on PostgreSQL: a block that kept it through its callbacks would stall everything.
     const db = await openDatabase({ ...location, poolSize: 1 });

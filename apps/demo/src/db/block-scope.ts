@@ -35,5 +35,32 @@ export function runInBlock<Connection, T>(
   fn: (scope: BlockScope<Connection>) => T,
 ): T {
   const scope: BlockScope<Connection> = { owner, runner, connection, open: true, parent: storage.getStore() };
-  return storage.run(scope, () => fn(scope));
+  running += 1;
+  let result: T;
+  try {
+    result = storage.run(scope, () => fn(scope));
+  } catch (error) {
+    blockDone();
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    blockDone();
+    return result;
+  }
+  return result.finally(blockDone) as T;
+}
+
+/** Blocks whose function has not settled yet. */
+let running = 0;
+
+/**
+ * Once no block runs, the storage is switched off (`disable()`): an enabled AsyncLocalStorage
+ * costs every promise of the process a hook, and the start-up migrations had left this one on
+ * for good. Nothing changes for any code: with no block running, every scope is closed
+ * (`open` turned false at COMMIT or ROLLBACK, before the block's function settles), so
+ * {@link openBlockOf} answered `undefined` everywhere already. The next block turns it on again.
+ */
+function blockDone(): void {
+  running -= 1;
+  if (running === 0) storage.disable();
 }

@@ -1,5 +1,5 @@
 import type { Health } from '@adv/deploy';
-import type { Middleware } from '@adv/types';
+import { type Middleware, pathnameOf } from '@adv/types';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Options of {@link dependencyReadiness}. */
@@ -53,8 +53,7 @@ export function dependencyReadiness(options: DependencyReadinessOptions): Middle
     },
   });
 
-  return async function dependencyReadiness(request, next) {
-    if (new URL(request.url).pathname !== health.readinessPath) return next(request);
+  const answer = async (): Promise<Response> => {
     if (health.shuttingDown) return json(503, { status: 'shutting down' });
     const { checks } = await health.run();
     if (health.shuttingDown) return json(503, { status: 'shutting down' });
@@ -65,5 +64,9 @@ export function dependencyReadiness(options: DependencyReadinessOptions): Middle
     const degraded = failed.filter((name) => degradable.has(name));
     if (failed.length > degraded.length) return json(503, { status: 'fail', degraded, checks });
     return json(200, { status: degraded.length > 0 ? 'degraded' : 'ok', degraded, checks });
+  };
+  // A plain function: every other request passes through without a promise of its own.
+  return function dependencyReadiness(request, next) {
+    return pathnameOf(request) === health.readinessPath ? answer() : next(request);
   };
 }

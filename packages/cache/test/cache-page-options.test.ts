@@ -162,3 +162,44 @@ describe('cachePage tags and keyParts: bad values', () => {
     expect(await (await badParts(new Request('http://x/', { method: 'POST' }))).text()).toBe('page');
   });
 });
+
+describe('cachePage cacheControl', () => {
+  it('sends the given Cache-Control (no max-age, no Expires) on the storing response and on every hit', async () => {
+    const { run, hit } = app(() => new Response('page', { headers: { expires: 'Thu, 01 Jan 2099 00:00:00 GMT' } }), {
+      cacheControl: 'no-cache',
+    });
+    const first = await run(new Request('http://x/'));
+    expect([first.headers.get('cache-control'), first.headers.get('expires')]).toEqual(['no-cache', null]);
+    await hit('http://x/');
+    const stored = await run(new Request('http://x/'));
+    expect(stored.headers.has('age')).toBe(true);
+    expect([stored.headers.get('cache-control'), stored.headers.get('expires')]).toEqual(['no-cache', null]);
+    // Revalidation with the stored page's ETag still answers 304.
+    const etag = stored.headers.get('etag')!;
+    expect((await run(new Request('http://x/', { headers: { 'if-none-match': etag } }))).status).toBe(304);
+  });
+
+  it('keeps Django’s max-age and Expires without it, and leaves responses it does not store alone', async () => {
+    const { run } = app((request) =>
+      request.url.endsWith('/private')
+        ? new Response('mine', { headers: { 'cache-control': 'private' } })
+        : new Response('page'),
+    );
+    const page = await run(new Request('http://x/'));
+    expect(page.headers.get('cache-control')).toBe('max-age=60');
+    expect(page.headers.has('expires')).toBe(true);
+    const withOption = app(() => new Response('mine', { headers: { 'cache-control': 'private' } }), {
+      cacheControl: 'no-cache',
+    });
+    expect((await withOption.run(new Request('http://x/private'))).headers.get('cache-control')).toBe('private');
+  });
+
+  it('refuses a value that is not a header value', () => {
+    const cache = createCache({ logger: quietLogger });
+    for (const bad of ['', 'no-cache\r\nx-evil: 1', 7]) {
+      expect(() => cachePage({ cache, ttl: 60, cacheControl: bad as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('`cacheControl`') }),
+      );
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { csrfMiddleware, isSecureRequest } from '@adv/deploy';
 import { tasksDashboard } from '@adv/tasks/dashboard';
-import type { Middleware } from '@adv/types';
+import { type Middleware, pathnameOf } from '@adv/types';
 import { AuditLog } from './audit.js';
 import { escapeHtml, htmlResponse, layout } from './html.js';
 import { type AdminAreaOptions, type ResolvedAdminOptions, resolveAdminOptions } from './options.js';
@@ -104,9 +104,8 @@ export function adminArea(options: AdminAreaOptions): AdminArea {
     revoke: (session) => sessions.revoke(session),
   });
 
-  const area = async function adminArea(request: Request, next: (request: Request) => Promise<Response>) {
+  const inside = async (request: Request) => {
     const url = new URL(request.url);
-    if (url.pathname !== o.basePath && !url.pathname.startsWith(`${o.basePath}/`)) return next(request);
     if (url.pathname === o.basePath) return redirect(`${o.basePath}/`);
     const visit: Visit = {
       request,
@@ -140,6 +139,10 @@ export function adminArea(options: AdminAreaOptions): AdminArea {
     }
     if (visit.path === '/tasks' || visit.path.startsWith('/tasks/')) return actions.tasks(visit, dashboard);
     return unsafe ? actions.act(visit) : actions.view(visit);
+  };
+  // A plain function: requests outside the area pass through without a promise of their own.
+  const area = function adminArea(request: Request, next: (request: Request) => Promise<Response>) {
+    return inArea(pathnameOf(request), o.basePath) ? inside(request) : next(request);
   } as AdminArea;
   return Object.assign(area, {
     enabled: true,
@@ -157,12 +160,16 @@ function offArea(o: ResolvedAdminOptions, audit: AuditLog): AdminArea {
 <p>To turn it on, set <code>ADMIN_PASSWORD</code> (12 characters or more; a long random phrase) in the
 environment of the app and restart it, then sign in at <code>${escapeHtml(o.basePath)}/</code>. Serve it over
 HTTPS: the session cookie is then marked Secure.</p>`;
-  const area = async function adminArea(request: Request, next: (request: Request) => Promise<Response>) {
-    const { pathname } = new URL(request.url);
-    if (pathname !== o.basePath && !pathname.startsWith(`${o.basePath}/`)) return next(request);
-    return htmlResponse(layout({ base: o.basePath, title: 'Admin area is off', body }), 404);
+  const area = function adminArea(request: Request, next: (request: Request) => Promise<Response>) {
+    if (!inArea(pathnameOf(request), o.basePath)) return next(request);
+    return Promise.resolve(htmlResponse(layout({ base: o.basePath, title: 'Admin area is off', body }), 404));
   } as AdminArea;
   return Object.assign(area, { enabled: false, audit, close() {} });
+}
+
+/** Whether `pathname` is the area's base path or under it. */
+function inArea(pathname: string, basePath: string): boolean {
+  return pathname === basePath || pathname.startsWith(`${basePath}/`);
 }
 
 /** Whether `entry` is an origin as the tasks dashboard accepts it (`https://example.com`, no wildcard or path). */

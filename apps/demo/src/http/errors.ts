@@ -17,20 +17,26 @@ const textResponse = (body: string, status: number, headers: Record<string, stri
  * cache / queue / channel layer on a write), 500 for anything else.
  */
 export function errorPages(logger: Logger, debug: boolean): Middleware {
-  return async function errorPages(request, next) {
-    try {
-      return await next(request);
-    } catch (error) {
-      const detail = debug && error instanceof Error ? `\n\n${error.stack ?? error.message}` : '';
-      if (isOutage(error)) {
-        const dependency = dependencyOf(error) ?? 'unknown';
-        logger.warn({ err: error, url: request.url, dependency }, 'request answered 503: a dependency is down');
-        return textResponse(`${t('error.unavailable')}\n${t('error.unavailableText')}${detail}`, 503, {
-          'retry-after': String(RETRY_AFTER_SECONDS),
-        });
-      }
-      logger.error({ err: error, url: request.url }, 'request failed');
-      return textResponse(`${t('error.server')}\n${t('error.serverText')}${detail}`, 500);
+  const errorPage = (error: unknown, request: Request): Response => {
+    const detail = debug && error instanceof Error ? `\n\n${error.stack ?? error.message}` : '';
+    if (isOutage(error)) {
+      const dependency = dependencyOf(error) ?? 'unknown';
+      logger.warn({ err: error, url: request.url, dependency }, 'request answered 503: a dependency is down');
+      return textResponse(`${t('error.unavailable')}\n${t('error.unavailableText')}${detail}`, 503, {
+        'retry-after': String(RETRY_AFTER_SECONDS),
+      });
     }
+    logger.error({ err: error, url: request.url }, 'request failed');
+    return textResponse(`${t('error.server')}\n${t('error.serverText')}${detail}`, 500);
+  };
+  // Not `async`: one `then` on the rest of the chain instead of a promise of its own and an await.
+  return function errorPages(request, next) {
+    let answered: Promise<Response>;
+    try {
+      answered = next(request);
+    } catch (error) {
+      return Promise.resolve(errorPage(error, request));
+    }
+    return answered.then(undefined, (error: unknown) => errorPage(error, request));
   };
 }

@@ -1,5 +1,5 @@
 import { type Cache, cachePage } from '@adv/cache';
-import type { Middleware } from '@adv/types';
+import { type Middleware, pathnameOf } from '@adv/types';
 import type { DemoConfig } from '../config.js';
 import { current } from '../i18n.js';
 import type { Routes } from '../routes.js';
@@ -22,6 +22,8 @@ export function articleListCache(config: DemoConfig, cache: Cache): Middleware {
     // RFC 5861 stale-if-error: past its ttl, the stored list is still served for a day when
     // rendering it fails (the database is down), instead of a 503. A save still drops it (tags).
     staleIfError: STALE_LIST_SECONDS,
+    // Cached on the server, revalidated by browsers (ETag -> 304): a new article shows at once.
+    cacheControl: 'no-cache',
     tags: [TAGS.articleList],
     // The negotiated language and time zone are in the key, not in a header of the request.
     keyParts: () => {
@@ -29,14 +31,10 @@ export function articleListCache(config: DemoConfig, cache: Cache): Middleware {
       return [locale, timeZone];
     },
   });
-  return async function articleListCache(request, next) {
-    const { pathname } = new URL(request.url);
-    if (pathname !== '/' || config.pageCacheSeconds === 0) return next(request);
-    const response = await listPages(request, next);
-    // Cached on the server, revalidated by browsers (ETag -> 304): a new article shows at once.
-    response.headers.set('cache-control', 'no-cache');
-    response.headers.delete('expires');
-    return response;
+  // A plain function: other pages pass through without a promise of their own.
+  return function articleListCache(request, next) {
+    if (config.pageCacheSeconds === 0 || pathnameOf(request) !== '/') return next(request);
+    return listPages(request, next);
   };
 }
 
@@ -61,9 +59,9 @@ export function methodGuards(routes: Routes): {
       },
     });
   };
-  const allowedMethods: Middleware = async function allowedMethods(request, next) {
+  const allowedMethods: Middleware = function allowedMethods(request, next) {
     if (APP_METHODS.includes(request.method)) return next(request);
-    return notAllowed(new URL(request.url).pathname);
+    return Promise.resolve(notAllowed(pathnameOf(request)));
   };
   return { allowedMethods, notAllowed };
 }

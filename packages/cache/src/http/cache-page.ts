@@ -43,6 +43,14 @@ export interface CachePageOptions {
    * @defaultValue `0` (off)
    */
   staleIfError?: number | undefined;
+  /**
+   * The `Cache-Control` that stored pages carry (on the response that stored them and on every
+   * hit) instead of Django's `max-age=<ttl>` and `Expires`. `'no-cache'` keeps a page on the
+   * server only: browsers revalidate it each time with its `ETag` (a 304 when unchanged), so a
+   * new article shows at once. Responses that are not stored keep their own header.
+   * @defaultValue `undefined` (`max-age` of the page's freshness, and `Expires`)
+   */
+  cacheControl?: string | undefined;
 }
 
 /** Every option of {@link cachePage}. */
@@ -56,6 +64,7 @@ const CACHE_PAGE_OPTION_KEYS: OptionKeys<CachePageOptions> = {
   tags: true,
   keyParts: true,
   staleIfError: true,
+  cacheControl: true,
 };
 
 /** Bytes of prepared pages a `cachePage` middleware keeps for its hits (base64 + bytes). */
@@ -198,6 +207,15 @@ function resolvePageOptions(options: CachePageOptions) {
     );
   }
   if (o.tags !== undefined && typeof o.tags !== 'function') checkTags(o.tags, 'tags', 'ERR_INVALID_OPTION');
+  if (
+    o.cacheControl !== undefined &&
+    (typeof o.cacheControl !== 'string' || !/^[\t\x20-\x7e]+$/.test(o.cacheControl))
+  ) {
+    throw new CacheError(
+      'ERR_INVALID_OPTION',
+      `Expected \`cacheControl\` to be a Cache-Control header value such as 'no-cache' (printable ASCII, no line breaks), got ${describeValue(o.cacheControl)}`,
+    );
+  }
   if (o.keyParts !== undefined && typeof o.keyParts !== 'function') {
     throw new CacheError(
       'ERR_INVALID_OPTION',
@@ -235,8 +253,13 @@ function storeAndAnswer(
   const vary = varyNames(response, o.varyOn);
   if (ttl <= 0 || vary.includes('*')) return response;
   const out = mutable(response);
-  patchCacheControl(out.headers, { maxAge: ttl });
-  if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
+  if (o.cacheControl === undefined) {
+    patchCacheControl(out.headers, { maxAge: ttl });
+    if (!out.headers.has('expires')) out.headers.set('expires', new Date(Date.now() + ttl * 1000).toUTCString());
+  } else {
+    out.headers.set('cache-control', o.cacheControl);
+    out.headers.delete('expires');
+  }
   const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts, digests) };
   const pageTags = tagsOf(request, out);
   const kept = ttl + staleIfError;

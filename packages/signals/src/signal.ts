@@ -52,6 +52,10 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   #asyncCount = 0;
   #hasDead = false;
   #registry: FinalizationRegistry<undefined> | undefined;
+  /** Send plans by sender filter, built on the first send after a change; see {@link Plan}. */
+  #plans: Map<unknown, Plan> | undefined;
+  /** The plan of a sender no connection filters on: the unfiltered connections only. */
+  #defaultPlan: Plan | undefined;
 
   constructor(options: SignalOptions = {}) {
     const { name } = signalOptions('Signal', options, SIGNAL_KEYS, { name: 'signal' });
@@ -174,7 +178,24 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    */
   send(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): ReceiverResult<Args, Result>[];
   send(sender: unknown, payload?: object): ReceiverResult<Args, Result>[] {
-    const connections = this.#live();
+    const plan = this.#planFor(sender);
+    if (plan.receivers !== undefined) {
+      if (plan.async !== undefined) throw this.#asyncError(plan.async, 'is async');
+      const receivers = plan.receivers as readonly Receiver<Args, Result>[];
+      const args = buildArgs(sender, payload) as Args;
+      if (hasObservers()) this.#observe('send', sender, args);
+      const results = new Array<ReceiverResult<Args, Result>>(receivers.length);
+      for (let index = 0; index < receivers.length; index++) {
+        const receiver = receivers[index]!;
+        const result = receiver(args);
+        if ((typeof result === 'object' || typeof result === 'function') && isThenable(result)) {
+          throw this.#asyncError(receiver, 'returned a promise', result);
+        }
+        results[index] = [receiver, result];
+      }
+      return results;
+    }
+    const connections = this.#connections;
     if (this.#asyncCount > 0) this.#assertNoAsync(connections, sender);
     const args = buildArgs(sender, payload) as Args;
     if (hasObservers()) this.#observe('send', sender, args);
@@ -214,7 +235,22 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    */
   emit(sender: SenderOf<Args>, ...payload: PayloadParam<Args>): number;
   emit(sender: unknown, payload?: object): number {
-    const connections = this.#live();
+    const plan = this.#planFor(sender);
+    if (plan.receivers !== undefined) {
+      if (plan.async !== undefined) throw this.#asyncError(plan.async, 'is async');
+      const receivers = plan.receivers as readonly Receiver<Args, Result>[];
+      const args = buildArgs(sender, payload) as Args;
+      if (hasObservers()) this.#observe('emit', sender, args);
+      for (let index = 0; index < receivers.length; index++) {
+        const receiver = receivers[index]!;
+        const result = receiver(args);
+        if ((typeof result === 'object' || typeof result === 'function') && isThenable(result)) {
+          throw this.#asyncError(receiver, 'returned a promise', result);
+        }
+      }
+      return receivers.length;
+    }
+    const connections = this.#connections;
     if (this.#asyncCount > 0) this.#assertNoAsync(connections, sender);
     const args = buildArgs(sender, payload) as Args;
     if (hasObservers()) this.#observe('emit', sender, args);
@@ -421,7 +457,58 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   #setConnections(connections: readonly Connection[]): void {
     this.#connections = connections;
     this.#asyncCount = connections.filter((connection) => connection.isAsync).length;
+    this.#plans = undefined;
+    this.#defaultPlan = undefined;
   }
+
+  /**
+   * The plan of a sync send from `sender` (after pruning collected weak receivers). Plans are
+   * built once per change of the connections, so a send neither filters by sender nor
+   * dereferences anything: it calls a ready array. Keyed only by senders some connection
+   * filters on (held by those connections anyway), so a plan never keeps a sender alive.
+   */
+  #planFor(sender: unknown): Plan {
+    this.#live();
+    if (this.#defaultPlan === undefined) this.#buildPlans();
+    return this.#plans === undefined ? this.#defaultPlan! : (this.#plans.get(sender) ?? this.#defaultPlan!);
+  }
+
+  #buildPlans(): void {
+    const connections = this.#connections;
+    let plans: Map<unknown, Plan> | undefined;
+    for (const connection of connections) {
+      if (connection.sender !== undefined && plans?.has(connection.sender) !== true) {
+        plans ??= new Map();
+        plans.set(connection.sender, planOf(connections, connection.sender));
+      }
+    }
+    this.#plans = plans;
+    this.#defaultPlan = planOf(connections, undefined);
+  }
+}
+
+/**
+ * What a sync send from one sender calls: the matching receivers in connection order, and
+ * the first async one among them (a sync send throws `ERR_ASYNC_RECEIVER` for it before any
+ * receiver runs). `receivers` is `undefined` when a weak receiver matches: holding it here
+ * would keep it alive, so such sends take the general path that dereferences each time.
+ */
+interface Plan {
+  readonly receivers: readonly AnyReceiver[] | undefined;
+  readonly async: AnyReceiver | undefined;
+}
+
+/** The plan of a send from `sender` (`undefined`: a sender no connection filters on). */
+function planOf(connections: readonly Connection[], sender: unknown): Plan {
+  const receivers: AnyReceiver[] = [];
+  let async: AnyReceiver | undefined;
+  for (const connection of connections) {
+    if (connection.sender !== undefined && connection.sender !== sender) continue;
+    if (connection.receiver === undefined) return { receivers: undefined, async: undefined };
+    receivers.push(connection.receiver as AnyReceiver);
+    if (connection.isAsync) async ??= connection.receiver as AnyReceiver;
+  }
+  return { receivers, async };
 }
 
 /**

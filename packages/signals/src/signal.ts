@@ -56,6 +56,9 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
   #plans: Map<unknown, Plan> | undefined;
   /** The plan of a sender no connection filters on: the unfiltered connections only. */
   #defaultPlan: Plan | undefined;
+  /** The last filtered-on sender sent from, and its plan: most sends repeat the last sender. */
+  #lastSender: unknown;
+  #lastPlan: Plan | undefined;
 
   constructor(options: SignalOptions = {}) {
     const { name } = signalOptions('Signal', options, SIGNAL_KEYS, { name: 'signal' });
@@ -459,6 +462,8 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
     this.#asyncCount = connections.filter((connection) => connection.isAsync).length;
     this.#plans = undefined;
     this.#defaultPlan = undefined;
+    this.#lastPlan = undefined;
+    this.#lastSender = undefined;
   }
 
   /**
@@ -468,9 +473,16 @@ export class Signal<Args extends SignalArgs = SignalArgs, Result = unknown> impl
    * filters on (held by those connections anyway), so a plan never keeps a sender alive.
    */
   #planFor(sender: unknown): Plan {
-    this.#live();
+    if (this.#hasDead) this.#live();
+    if (sender === this.#lastSender && this.#lastPlan !== undefined) return this.#lastPlan;
     if (this.#defaultPlan === undefined) this.#buildPlans();
-    return this.#plans === undefined ? this.#defaultPlan! : (this.#plans.get(sender) ?? this.#defaultPlan!);
+    const plans = this.#plans;
+    const plan = plans === undefined ? undefined : plans.get(sender);
+    if (plan === undefined) return this.#defaultPlan!;
+    // Only a sender a connection filters on is remembered: the connection holds it anyway.
+    this.#lastSender = sender;
+    this.#lastPlan = plan;
+    return plan;
   }
 
   #buildPlans(): void {

@@ -4,7 +4,6 @@
  * the set-language view. The demo adds only what is app-specific: the time-zone cookie and the
  * URL prefix remembered for links.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import {
   createI18n,
@@ -55,7 +54,6 @@ export interface RequestLocale {
   prefix: string;
 }
 
-const prefixes = new AsyncLocalStorage<string>();
 let defaultTimeZone = 'UTC';
 
 /** Sets the time zone used when the visitor has not chosen one. */
@@ -65,7 +63,7 @@ export function setDefaultTimeZone(zone: string): void {
 
 /** The locale, time zone and URL prefix of the current request. */
 export function current(): RequestLocale {
-  return { locale: i18n.getLocale() as Locale, timeZone: i18n.getTimeZone(), prefix: prefixes.getStore() ?? '' };
+  return { locale: i18n.getLocale() as Locale, timeZone: i18n.getTimeZone(), prefix: i18n.getPathPrefix() };
 }
 
 /** Runs `fn` with `value`'s locale and time zone active. */
@@ -113,12 +111,11 @@ const negotiate = i18nLocaleMiddleware({
   },
 });
 
-/** `@adv/i18n`'s locale middleware, plus remembering the URL prefix (`/pt-br`) for links. */
-export const localeMiddleware: Middleware = async function localeMiddleware(request, next) {
-  const segment = new URL(request.url).pathname.split('/')[1] ?? '';
-  const prefix = segment && i18n.resolveLocale(segment) ? `/${segment.toLowerCase()}` : '';
-  return prefixes.run(prefix, () => negotiate(request, next));
-};
+/**
+ * `@adv/i18n`'s locale middleware: URL prefix, cookie, Accept-Language, default, with the
+ * visitor's time zone. The prefix a request came with (`/pt-br`) is `i18n.getPathPrefix()`.
+ */
+export const localeMiddleware: Middleware = negotiate;
 
 const chooseLanguage = i18nSetLanguage({ i18n, cookie: LANGUAGE_COOKIE });
 

@@ -48,6 +48,13 @@ export interface I18n<Id extends string = string> extends Localizer {
   getLocale(): string;
   /** The active time zone. */
   getTimeZone(): string;
+  /**
+   * The locale prefix the current request's path began with, as `localeMiddleware` read it
+   * (`'/pt-br'` for `/pt-br/about`, lower-cased), or `''` when its locale came from elsewhere
+   * (cookie, `Accept-Language`, default) or outside a request. For links that stay in the
+   * request's URL space (Django's `i18n_patterns`).
+   */
+  getPathPrefix(): string;
   /** The supported locale a tag names, case-insensitively (`pt-br` -> `pt-BR`), or `undefined`. */
   resolveLocale(tag: string): string | undefined;
   /** The fallback chain of a supported locale, e.g. `['pt-BR', 'pt', 'en']`. */

@@ -11,7 +11,10 @@ import type { ActivateOptions } from './types.js';
 const ACTIVATE_KEYS: OptionKeys<ActivateOptions> = { timeZone: true };
 
 /** The methods of an i18n instance that read or change the active locale and time zone. */
-export type ScopeMethods = Pick<I18n, 'withLocale' | 'activate' | 'deactivate' | 'getLocale' | 'getTimeZone'>;
+export type ScopeMethods = Pick<
+  I18n,
+  'withLocale' | 'activate' | 'deactivate' | 'getLocale' | 'getTimeZone' | 'getPathPrefix'
+>;
 
 /**
  * The scope `localeMiddleware` runs a request in, without `withLocale`'s per-call checks and
@@ -29,6 +32,7 @@ export type RunScoped = <A, R>(
   timeZone: string | undefined,
   fn: (arg: A) => R,
   arg: A,
+  prefix?: string,
 ) => { result: R; scope: Scope };
 
 /** The active locale's state and time zone, read from `storage` (the defaults outside any scope). */
@@ -53,14 +57,19 @@ export function scopeMethods(
   timeZone: string,
 ): ScopeMethods & { [RUN_SCOPED]: RunScoped } {
   return {
-    [RUN_SCOPED]: (locale, zone, fn, arg) => {
-      const scope: Scope = { state: states.stateOf(states.supported(locale)), timeZone: zone ?? timeZone };
+    [RUN_SCOPED]: (locale, zone, fn, arg, prefix = '') => {
+      const scope: Scope = { state: states.stateOf(states.supported(locale)), timeZone: zone ?? timeZone, prefix };
       return { result: storage.run(scope, fn, arg), scope };
     },
     withLocale: (locale, fn, options) => {
       checkOptionKeys('withLocale', options, ACTIVATE_KEYS);
       return storage.run(
-        { state: states.stateOf(states.supported(locale)), timeZone: timeZoneOr(options?.timeZone, timeZone) },
+        {
+          state: states.stateOf(states.supported(locale)),
+          timeZone: timeZoneOr(options?.timeZone, timeZone),
+          // A nested scope keeps the request's path prefix: links still point into its URL space.
+          prefix: storage.getStore()?.prefix ?? '',
+        },
         fn,
       );
     },
@@ -72,7 +81,7 @@ export function scopeMethods(
       if (scope) {
         scope.state = state;
         scope.timeZone = zone;
-      } else storage.enterWith({ state, timeZone: zone });
+      } else storage.enterWith({ state, timeZone: zone, prefix: '' });
     },
     deactivate: () => {
       const scope = storage.getStore();
@@ -83,6 +92,7 @@ export function scopeMethods(
     },
     getLocale: () => active.state().locale,
     getTimeZone: active.timeZone,
+    getPathPrefix: () => storage.getStore()?.prefix ?? '',
   };
 }
 

@@ -15,6 +15,8 @@ export interface LocaleState {
 export interface Scope {
   state: LocaleState;
   timeZone: string;
+  /** The locale prefix of the request's path (`/pt-br`), `''` without one (see `getPathPrefix`). */
+  prefix: string;
 }
 
 /** The locale states of one i18n instance, built on first use and reset when a catalog changes. */

@@ -96,10 +96,12 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
   return async function localeMiddleware(request, next) {
     let locale: string | undefined;
     let forward = request;
+    let prefix = '';
     if (o.prefix) {
       // The path read from the URL string: parsing a URL costs more than the rest of this block.
       const segment = firstSegment(pathnameOf(request.url));
       locale = segment === undefined ? undefined : i18n.resolveLocale(segment);
+      if (locale !== undefined) prefix = `/${segment!.toLowerCase()}`;
       if (locale !== undefined && o.stripPrefix) {
         const url = new URL(request.url);
         url.pathname = url.pathname.slice(segment!.length + 1) || '/';
@@ -119,7 +121,7 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
     let response: Response;
     let final: string;
     if (runScoped !== undefined) {
-      const scoped = runScoped(locale, timeZone, next, forward);
+      const scoped = runScoped(locale, timeZone, next, forward, prefix);
       response = await scoped.result;
       final = scoped.scope.state.locale;
     } else {

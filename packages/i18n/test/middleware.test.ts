@@ -83,6 +83,21 @@ describe('localeMiddleware', () => {
     expect((await root.text()).startsWith('/?')).toBe(true);
   });
 
+  it('getPathPrefix(): the prefix the locale came from, kept in nested scopes, empty otherwise', async () => {
+    const seen: string[] = [];
+    const prefixed = compose(localeMiddleware({ i18n, stripPrefix: true }))(async () => {
+      seen.push(i18n.getPathPrefix());
+      // A nested scope (an e-mail in the recipient's language) keeps the request's URL space.
+      seen.push(i18n.withLocale('en', () => i18n.getPathPrefix()));
+      return new Response('ok');
+    });
+    await prefixed(new Request('http://localhost/PT-BR/cart'));
+    await prefixed(new Request('http://localhost/cart', { headers: { cookie: 'lang=pt-BR' } }));
+    await prefixed(new Request('http://localhost/de/cart', { headers: { 'accept-language': 'pt-BR' } }));
+    expect(seen).toEqual(['/pt-br', '/pt-br', '', '', '', '']);
+    expect(i18n.getPathPrefix()).toBe('');
+  });
+
   it('honours cookie: false, acceptLanguage: false, prefix: false and a time zone resolver', async () => {
     const custom = compose(
       localeMiddleware({

@@ -84,6 +84,42 @@ interface Frame {
 }
 
 const storage = new AsyncLocalStorage<Frame>();
+
+/*
+ * The storage is enabled only while some work could see a frame that means something. On
+ * Node 20 an enabled AsyncLocalStorage runs its `_propagate` on every promise and async
+ * resource the process creates, so leaving it enabled after one transaction (a seed or a
+ * migration at startup) taxes every request of the process for its lifetime.
+ *
+ * What can work see? An active frame (a block running: counted by `activeBlocks`), a
+ * rolled-back one (work left running after its block failed must get ERR_TRANSACTION_CLOSED:
+ * such a frame is counted by `rolledBackFrames` until the garbage collector finds it
+ * unreachable, i.e. until no async resource holds it any more), or a committed one, whose walk
+ * in `currentFrame` ends in `undefined` once nothing is active or rolled back. So with both
+ * counts at 0, `getStore()` returning `undefined` everywhere (what a disabled storage does)
+ * changes no answer, and the storage is disabled; the next `storage.run` enables it again.
+ */
+let activeBlocks = 0;
+let rolledBackFrames = 0;
+const rolledBackRegistry = new FinalizationRegistry<undefined>(() => {
+  rolledBackFrames--;
+  disableWhenIdle();
+});
+
+function disableWhenIdle(): void {
+  if (activeBlocks === 0 && rolledBackFrames === 0) storage.disable();
+}
+
+function rollBack(frame: Frame): void {
+  frame.state = 'rolledBack';
+  rolledBackFrames++;
+  rolledBackRegistry.register(frame, undefined);
+}
+
+/** Whether the transaction context is enabled now (for tests of when it is turned off). */
+export function transactionContextEnabled(): boolean {
+  return (storage as unknown as { enabled?: boolean }).enabled !== false;
+}
 const outerLocks = new WeakMap<TransactionRunner, Promise<unknown>>();
 let savepointCounter = 0;
 const ignore = () => {};
@@ -174,6 +210,21 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
     state: 'active',
     children: Promise.resolve(),
   };
+  activeBlocks++;
+  try {
+    return await runBlock(frame, parent, fn, release);
+  } finally {
+    activeBlocks--;
+    disableWhenIdle();
+  }
+}
+
+async function runBlock<T>(
+  frame: Frame,
+  parent: Frame | undefined,
+  fn: () => T | Promise<T>,
+  release: (() => unknown) | undefined,
+): Promise<T> {
   if (parent !== undefined) {
     return serialized(
       parent.children,
@@ -235,14 +286,14 @@ async function transact<T>(frame: Frame, fn: () => T | Promise<T>): Promise<T> {
   try {
     result = await storage.run(frame, fn);
   } catch (error) {
-    frame.state = 'rolledBack';
+    rollBack(frame);
     await undo(error, () => runner?.rollback());
     throw error;
   }
   try {
     await runner?.commit();
   } catch (error) {
-    frame.state = 'rolledBack';
+    rollBack(frame);
     await undo(error, () => runner?.rollback());
     throw error;
   }
@@ -258,7 +309,7 @@ async function runSavepoint<T>(frame: Frame, parent: Frame, fn: () => T | Promis
   try {
     result = await storage.run(frame, fn);
   } catch (error) {
-    frame.state = 'rolledBack';
+    rollBack(frame);
     await undo(error, async () => {
       await runner?.rollbackToSavepoint(name);
       await runner?.releaseSavepoint(name);

@@ -131,7 +131,9 @@ function finisher(o: ResolvedServeOptions) {
     }
     if (requests.closing) res.shouldKeepAlive = false;
     try {
-      await writeResponse(res, response, req.method === 'HEAD');
+      // A lazy response is written at once, without writeResponse's promise.
+      if (!writeFromMemory(res, response, req.method === 'HEAD'))
+        await writeResponse(res, response, req.method === 'HEAD');
     } catch (error) {
       logger.error({ err: error, url: request?.url }, 'writing the response failed');
     }

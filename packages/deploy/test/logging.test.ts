@@ -111,4 +111,35 @@ describe('requestLogger', () => {
     ]);
     expect(lines[1]?.err).toMatchObject({ message: 'kaput' });
   });
+
+  it('logs a middleware that throws synchronously (not a rejected promise) and rejects, never throws', async () => {
+    const { lines, logger } = capture();
+    const log = requestLogger({ logger, generateId: () => 'sync-id' });
+    const result = log(new Request('http://x/boom'), () => {
+      throw new Error('sync kaput');
+    });
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).rejects.toThrow('sync kaput');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => [l.level, l.msg, l.requestId, (l.req as { url?: string } | undefined)?.url])).toEqual([
+      [50, 'request errored', 'sync-id', '/boom'],
+    ]);
+  });
+
+  it("runs next inside the request context and answers next's response with the id header", async () => {
+    const { lines, logger } = capture();
+    const log = requestLogger({ logger, generateId: () => 'ctx-id' });
+    const response = await log(new Request('http://x/'), () => {
+      // Synchronously inside storage.run, before any await.
+      return Promise.resolve(new Response(getRequestId() ?? 'none', { status: 201 }));
+    });
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe('ctx-id');
+    expect(response.headers.get('x-request-id')).toBe('ctx-id');
+    expect(getRequestId()).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => [l.level, l.requestId, (l.res as { status?: number } | undefined)?.status])).toEqual([
+      [30, 'ctx-id', 201],
+    ]);
+  });
 });

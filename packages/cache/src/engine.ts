@@ -391,7 +391,38 @@ export class Engine implements CacheEngine {
   }
 
   /** One key: the hot path, without the arrays of `readMany`. Counts the key per tier. */
-  async read(full: string): Promise<Read> {
+  read(full: string): Promise<Read> {
+    const readSync = this.driver.readSync;
+    if (readSync === undefined || this.s.l1 !== undefined) return this.#read(full);
+    // An in-process store (memory): read it and its tag versions without a promise per step.
+    try {
+      return Promise.resolve(this.#readLocal(full, readSync));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link read} on a driver with `readSync` and no L1: the same checks and counts, synchronously. */
+  #readLocal(full: string, readSync: (key: string) => string | undefined): Read {
+    const raw = readSync(full);
+    let entry = decodeEntry(raw);
+    if (entry !== undefined && entry.e !== undefined && entry.e <= Date.now()) entry = undefined;
+    const stats = this.stats;
+    if (entry !== undefined && entry.g !== undefined) {
+      for (const tag in entry.g) {
+        const version = readSync(this.tagKey(tag));
+        if ((typeof version === 'string' ? version : undefined) !== entry.g[tag]) {
+          entry = undefined;
+          break;
+        }
+      }
+    }
+    if (entry === undefined) stats.l2.misses++;
+    else stats.l2.hits++;
+    return { key: full, raw, entry };
+  }
+
+  async #read(full: string): Promise<Read> {
     const l1 = this.s.l1;
     const since = this.epoch;
     const cached = l1?.get(full);

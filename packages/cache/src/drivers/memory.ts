@@ -15,6 +15,8 @@ export function memoryDriver(maxEntries: number): Driver {
     keyv: keyv as unknown as StringStore,
     nativeTtl: true,
     maxValueBytes: Number.POSITIVE_INFINITY,
+    // keyv.get on this store is store.get (namespace '', value strings as they are): same answer.
+    readSync: (key) => store.get(key),
     async add(key, payload, ttlMs) {
       if (store.peek(key) !== undefined) return false;
       store.set(key, payload, ttlMs);

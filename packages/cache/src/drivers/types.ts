@@ -19,6 +19,11 @@ export interface Driver {
   readonly shared: boolean;
   /** The keyv instance carrying the cache's stored strings. */
   readonly keyv: StringStore;
+  /**
+   * The string at `key` read synchronously, as `keyv.get` would resolve it (memory): a hit of
+   * an in-process store then costs no promise of keyv's. Absent where reads need the network.
+   */
+  readSync?(key: string): string | undefined;
   /** Whether the store itself expires keys after the ttl it is given. */
   readonly nativeTtl: boolean;
   /** Largest stored string the backend accepts, in bytes. */

@@ -18,8 +18,38 @@ const pathnames = new WeakMap<Request, string>();
 export function pathnameOf(request: Request): string {
   let pathname = pathnames.get(request);
   if (pathname === undefined) {
-    pathname = new URL(request.url).pathname;
+    const url = request.url;
+    pathname = plainPathname(url) ?? new URL(url).pathname;
     pathnames.set(request, pathname);
   }
   return pathname;
+}
+
+/** A host (and port) the URL parser keeps as it is: no user info, IPv6 brackets or escapes. */
+const PLAIN_AUTHORITY = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+/**
+ * A path the URL parser keeps as it is: segments of characters outside its path percent-encode
+ * set, none of them `.` or `..` (no `%`: an escaped dot is a dot segment too).
+ */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]*)+$/;
+
+/**
+ * The pathname of an `http(s)` URL whose path the URL parser would leave unchanged, read
+ * without parsing (a tenth of the time); `undefined` for anything else, which `new URL` parses.
+ */
+export function plainPathname(url: string): string | undefined {
+  const start = url.startsWith('http://') ? 7 : url.startsWith('https://') ? 8 : -1;
+  if (start === -1) return undefined;
+  const slash = url.indexOf('/', start);
+  if (slash === -1 || !PLAIN_AUTHORITY.test(url.slice(start, slash))) return undefined;
+  let end = url.length;
+  for (let i = slash; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 0x3f || code === 0x23) {
+      end = i; // '?' or '#'
+      break;
+    }
+  }
+  const path = url.slice(slash, end);
+  return PLAIN_PATH.test(path) ? path : undefined;
 }

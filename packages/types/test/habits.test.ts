@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdvError, describeValue, expectedMessage, optionReaders, pathnameOf, withHeaders } from '../src/index.js';
 import { freePort } from '../src/testing.js';
+import { plainPathname } from '../src/url.js';
 
 type DemoCode = 'ERR_INVALID_OPTION' | 'ERR_BACKEND';
 /** Declared the way every package declares its error class. */
@@ -161,5 +162,69 @@ describe('pathnameOf', () => {
     expect(pathnameOf(first)).toBe('/one');
     expect(pathnameOf(second)).toBe('/two');
     expect(pathnameOf(first)).toBe('/one');
+  });
+});
+
+describe('pathnameOf without parsing (plainPathname)', () => {
+  // Inputs chosen from the URL parser's path rules (WHATWG URL "path state"): dot segments, escaped
+  // dots, backslashes, characters it percent-encodes, user info, IPv6 and odd schemes.
+  const urls = [
+    'http://h/',
+    'http://h',
+    'https://example.com:8443/a/b.c/d-e_f~g',
+    "http://h/!$&'()*+,;=:@x",
+    'http://h//double//slash/',
+    'http://h/a/./b',
+    'http://h/a/../b',
+    'http://h/a/..',
+    'http://h/.',
+    'http://h/a/.b/..c/c..',
+    'http://h/a/%2e%2E/b',
+    'http://h/a/%2E/b',
+    'http://h/x%2Fy',
+    'http://h/a b',
+    'http://h/café',
+    'http://h/a\\b',
+    'http://h/a"b<c>d`e{f}g',
+    'http://h/p?q=/../x#/../y',
+    'http://h/p#frag',
+    'http://user:pw@h/p',
+    'http://[::1]:8080/p',
+    'http://H.Example.COM/Case/Kept',
+    'http://h?x/y',
+    'ftp://h/a/../b',
+    'file:///a/b',
+    'http://h/a\tb',
+  ];
+
+  it('gives what the URL parser gives, for every input it takes; the others go to new URL', () => {
+    const taken: string[] = [];
+    for (const url of urls) {
+      let expected: string;
+      try {
+        expected = new URL(url).pathname;
+      } catch {
+        continue;
+      }
+      const plain = plainPathname(url);
+      if (plain !== undefined) {
+        expect(plain, url).toBe(expected);
+        taken.push(url);
+      }
+    }
+    for (const url of ['http://h/a/../b', 'http://h/a%2e/b', 'http://h/plain/path?x=1']) {
+      expect(pathnameOf(new Request(url))).toBe(new URL(url).pathname);
+    }
+    // The fast path does take the plain ones (and only those).
+    expect(taken).toEqual([
+      'http://h/',
+      'https://example.com:8443/a/b.c/d-e_f~g',
+      "http://h/!$&'()*+,;=:@x",
+      'http://h//double//slash/',
+      'http://h/a/.b/..c/c..',
+      'http://h/p?q=/../x#/../y',
+      'http://h/p#frag',
+      'http://H.Example.COM/Case/Kept',
+    ]);
   });
 });

@@ -116,9 +116,13 @@ function rollBack(frame: Frame): void {
   rolledBackRegistry.register(frame, undefined);
 }
 
-/** Whether the transaction context is enabled now (for tests of when it is turned off). */
-export function transactionContextEnabled(): boolean {
-  return (storage as unknown as { enabled?: boolean }).enabled !== false;
+/**
+ * Whether the transaction context is enabled now (for tests of when it is turned off), or
+ * `undefined` where AsyncLocalStorage has no such state (the AsyncContextFrame implementation
+ * of newer Node versions, which runs no per-promise hook to save).
+ */
+export function transactionContextEnabled(): boolean | undefined {
+  return (storage as unknown as { enabled?: boolean }).enabled;
 }
 const outerLocks = new WeakMap<TransactionRunner, Promise<unknown>>();
 let savepointCounter = 0;

@@ -179,19 +179,34 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
   return {
     registry,
     handler,
-    middleware: async function metrics(request, next) {
-      if (request.method === 'GET' && pathnameOf(request) === path) return handler(request);
-      const start = process.hrtime.bigint();
-      let status = 500;
-      try {
-        const response = await next(request);
-        status = response.status;
-        return response;
-      } finally {
+    // A plain function and one `.then` (not an `async` function awaiting): one promise, and its
+    // AsyncLocalStorage hook runs, fewer per request.
+    middleware: function metrics(request, next) {
+      if (request.method === 'GET' && pathnameOf(request) === path) return Promise.resolve(handler(request));
+      const start = performance.now();
+      const record = (status: number) => {
         const labels = labelsOf(request.method, routeLabel(request, status), status);
         requests.inc(labels);
-        duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+        duration.observe(labels, (performance.now() - start) / 1000);
+      };
+      let pending: Promise<Response>;
+      try {
+        pending = next(request);
+      } catch (error) {
+        // A middleware below that throws synchronously: counted as a 500, and a rejection as before.
+        record(500);
+        return Promise.reject(error);
       }
+      return Promise.resolve(pending).then(
+        (response) => {
+          record(response.status);
+          return response;
+        },
+        (error: unknown) => {
+          record(500);
+          throw error;
+        },
+      );
     },
   };
 }

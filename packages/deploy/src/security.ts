@@ -99,29 +99,44 @@ export function securityMiddleware(settings: SecuritySettings, options?: Securit
 
   // Every response leaving here gets the headers: the 400 for a bad host, the HTTPS redirect,
   // the app's own answers (4xx and 5xx included) and the response made from a thrown error.
-  return async function securityMiddleware(request, next) {
+  // A plain function and one `.then` (not an `async` function awaiting): one promise, and its
+  // AsyncLocalStorage hook runs, fewer per request. Anything thrown here still becomes a rejection.
+  return function securityMiddleware(request, next) {
+    try {
+      return answer(request, next);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  function answer(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
     const secure = isSecureRequest(request, s);
     const host = splitHost(requestHost(request, s));
     // No HSTS and no cookie rewriting for a host that is not ours; the other headers still go out.
-    if (!host || !isAllowedHost(host.domain, allowed)) return addHeaders(badRequest(), false);
+    if (!host || !isAllowedHost(host.domain, allowed)) return Promise.resolve(addHeaders(badRequest(), false));
     if (s.SECURE_SSL_REDIRECT && !secure) {
       const url = new URL(request.url);
       const path = url.pathname.replace(/^\//, '');
       if (!exempt.some((re) => re.test(path))) {
         // As Django: the request's own host (port included) unless SECURE_SSL_HOST names another.
         const target = s.SECURE_SSL_HOST ?? `${host.domain}${host.port ? `:${host.port}` : ''}`;
-        return addHeaders(
-          new Response(null, { status: 301, headers: { location: `https://${target}${url.pathname}${url.search}` } }),
-          secure,
+        return Promise.resolve(
+          addHeaders(
+            new Response(null, { status: 301, headers: { location: `https://${target}${url.pathname}${url.search}` } }),
+            secure,
+          ),
         );
       }
     }
-    let response: Response;
+    const withSecurity = (response: Response) => addHeaders(response, secure);
+    const fromError = (error: unknown) =>
+      new Promise<Response>((resolve) => resolve(onError(error, request))).then(withSecurity);
+    let pending: Promise<Response>;
     try {
-      response = await next(request);
+      pending = next(request);
     } catch (error) {
-      response = await onError(error, request);
+      return fromError(error);
     }
-    return addHeaders(response, secure);
-  };
+    return Promise.resolve(pending).then(withSecurity, fromError);
+  }
 }

@@ -32,6 +32,22 @@ describe('createMetrics', () => {
     expect(text).not.toContain('nodejs_eventloop_lag_seconds');
   });
 
+  it('records a synchronous throw below as status 500 and rejects (never throws); durations are seconds', async () => {
+    const metrics = createMetrics({ defaultMetrics: false, buckets: [1000] });
+    const result = metrics.middleware(new Request('http://x/b'), () => {
+      throw new Error('sync boom');
+    });
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).rejects.toThrow('sync boom');
+    const ok = await metrics.middleware(new Request('http://x/b'), () => Promise.resolve(new Response('ok')));
+    expect(ok.status).toBe(200);
+    const text = await (await metrics.handler(new Request('http://x/metrics'))).text();
+    expect(text).toContain('http_requests_total{method="GET",route="/b",status="500"} 1');
+    expect(text).toContain('http_requests_total{method="GET",route="/b",status="200"} 1');
+    // Both requests took well under 1000 s: each lands in the first bucket.
+    expect(text).toContain('http_request_duration_seconds_bucket{le="1000",method="GET",route="/b",status="200"} 1');
+  });
+
   it('shares a registry with the app and takes a custom route label', async () => {
     const registry = new Registry();
     const mine = new Counter({ name: 'signups_total', help: 'signups', registers: [registry] });

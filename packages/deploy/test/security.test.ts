@@ -218,6 +218,45 @@ describe('securityMiddleware', () => {
     });
   });
 
+  describe('as a plain function (no async wrapper): always a promise, never a synchronous throw', () => {
+    const quiet = { onError: (error: unknown) => new Response(String(error), { status: 500 }) };
+
+    it('answers a synchronous throw below through onError, with the headers', async () => {
+      const result = securityMiddleware(settings, quiet)(req('https://example.com/'), () => {
+        throw new Error('sync boom');
+      });
+      expect(result).toBeInstanceOf(Promise);
+      const res = await result;
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('Error: sync boom');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    });
+
+    it('rejects when onError itself throws, synchronously or not, and returns promises on early answers', async () => {
+      const throwing = securityMiddleware(settings, {
+        onError: () => {
+          throw new Error('rethrown');
+        },
+      });
+      const syncBelow = throwing(req('https://example.com/'), () => {
+        throw new Error('below');
+      });
+      await expect(syncBelow).rejects.toThrow('rethrown');
+      await expect(throwing(req('https://example.com/'), () => Promise.reject(new Error('below')))).rejects.toThrow(
+        'rethrown',
+      );
+      const bad = securityMiddleware(settings)(req('https://evil.example/'), ok);
+      expect(bad).toBeInstanceOf(Promise);
+      expect((await bad).status).toBe(400);
+      const redirect = securityMiddleware({ ...settings, SECURE_SSL_REDIRECT: true })(
+        req('http://example.com/a?b=1'),
+        ok,
+      );
+      expect(redirect).toBeInstanceOf(Promise);
+      expect((await redirect).headers.get('location')).toBe('https://example.com/a?b=1');
+    });
+  });
+
   describe('the Host check outside the middleware (WebSocket upgrades)', () => {
     it('isAllowedHost takes a Host header value: ports, case, trailing dots; malformed or missing is refused', () => {
       const allowed = ['example.com', '.example.org'];

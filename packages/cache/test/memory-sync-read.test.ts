@@ -55,6 +55,16 @@ describe('memory get (synchronous store read)', () => {
     expect(stats.tiers).toMatchObject({ l1: null, l2: { hits: 1, misses: 2 } });
   });
 
+  it('has agrees with get, and a closed cache still rejects with ERR_CLOSED', async () => {
+    const cache = createCache({ logger: quietLogger });
+    await cache.set('k', 1, { tags: ['t'] });
+    expect(await cache.has('k')).toBe(true);
+    await cache.invalidateTags(['t']);
+    expect(await cache.has('k')).toBe(false);
+    await cache.close();
+    await expect(cache.get('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
   it('rejects (does not throw) on a bad key, as before', async () => {
     const cache = createCache({ logger: quietLogger });
     const result = cache.get('');

@@ -93,18 +93,33 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
   // The instance's own scope runner when it has one (see RUN_SCOPED); else the public withLocale.
   const runScoped = (i18n as { [RUN_SCOPED]?: RunScoped })[RUN_SCOPED];
 
-  return async function localeMiddleware(request, next) {
+  const finish = (response: Response, final: string): Response =>
+    withHeaders(response, (headers) => {
+      if (!headers.has('Content-Language')) headers.set('Content-Language', final);
+      // Most responses have no Vary yet: set it whole instead of merging.
+      if (headers.has('Vary')) appendVary(headers, vary);
+      else headers.set('Vary', varyValue);
+    });
+
+  // A plain function: when the locale is loaded (every request after the first per locale) it
+  // adds one then() to next's promise instead of an async function's own promise and awaits,
+  // each of which runs the AsyncLocalStorage promise hooks.
+  return function localeMiddleware(request, next) {
     let locale: string | undefined;
     let forward = request;
     let prefix = '';
     if (o.prefix) {
       // The path read from the URL string: parsing a URL costs more than the rest of this block.
-      const segment = firstSegment(pathnameOf(request.url));
+      const href = request.url;
+      const path = pathnameOf(href);
+      const segment = firstSegment(path);
       locale = segment === undefined ? undefined : i18n.resolveLocale(segment);
       if (locale !== undefined) prefix = `/${segment!.toLowerCase()}`;
       if (locale !== undefined && o.stripPrefix) {
-        const url = new URL(request.url);
-        url.pathname = url.pathname.slice(segment!.length + 1) || '/';
+        // `href` is serialised: cut `/<segment>` out of it where the path starts, keeping `/`.
+        const start = href.indexOf('/', href.indexOf('//') + 2);
+        const rest = path.slice(segment!.length + 1);
+        const url = `${href.slice(0, start)}${rest.length > 0 ? rest : '/'}${href.slice(start + path.length)}`;
         forward = new Request(url, request);
       }
     }
@@ -113,30 +128,30 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
       if (value !== undefined) locale = i18n.resolveLocale(value);
     }
     if (locale === undefined && o.acceptLanguage) locale = negotiate(request.headers.get('accept-language'));
-    locale ??= i18n.defaultLocale;
+    const chosen = locale ?? i18n.defaultLocale;
     const zone = o.timeZone?.(request);
     const timeZone = zone !== undefined && isValidTimeZone(zone) ? zone : undefined;
-    if (!i18n.isLoaded(locale)) await i18n.load(locale);
-    // The handler may `activate()` another locale (a user's preference): report the final one.
-    let response: Response;
-    let final: string;
-    if (runScoped !== undefined) {
-      const scoped = runScoped(locale, timeZone, next, forward, prefix);
-      response = await scoped.result;
-      final = scoped.scope.state.locale;
-    } else {
-      [response, final] = await i18n.withLocale(
-        locale,
-        async () => [await next(forward), i18n.getLocale()] as const,
-        timeZone ? { timeZone } : undefined,
-      );
-    }
-    return withHeaders(response, (headers) => {
-      if (!headers.has('Content-Language')) headers.set('Content-Language', final);
-      // Most responses have no Vary yet: set it whole instead of merging.
-      if (headers.has('Vary')) appendVary(headers, vary);
-      else headers.set('Vary', varyValue);
-    });
+    const run = (): Promise<Response> => {
+      // The handler may `activate()` another locale (a user's preference): report the final one.
+      if (runScoped !== undefined) {
+        let scoped: ReturnType<typeof runScoped<Request, Response | Promise<Response>>>;
+        try {
+          scoped = runScoped(chosen, timeZone, next, forward, prefix);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return Promise.resolve(scoped.result).then((response) => finish(response, scoped.scope.state.locale));
+      }
+      return i18n
+        .withLocale(
+          chosen,
+          async () => [await next(forward), i18n.getLocale()] as const,
+          timeZone ? { timeZone } : undefined,
+        )
+        .then(([response, final]) => finish(response, final));
+    };
+    if (!i18n.isLoaded(chosen)) return i18n.load(chosen).then(run);
+    return run();
   };
 }
 

@@ -83,6 +83,71 @@ describe('localeMiddleware', () => {
     expect((await root.text()).startsWith('/?')).toBe(true);
   });
 
+  it('strips the prefix from the URL string as new URL() would (port, query, encoded path, no query)', async () => {
+    const urls: string[] = [];
+    const stripping = compose(localeMiddleware({ i18n, stripPrefix: true }))((request) => {
+      urls.push(request.url);
+      return new Response('ok');
+    });
+    const cases = [
+      'http://localhost:8080/pt-br/a/b?x=1&y=/pt-br/',
+      'http://localhost/PT-BR/caf%C3%A9',
+      'https://example.com/pt-br/?q',
+      'http://localhost/pt-br',
+      'http://localhost/en/en/x',
+    ];
+    for (const href of cases) await stripping(new Request(href));
+    const expected = cases.map((href) => {
+      const url = new URL(href);
+      url.pathname =
+        url.pathname.slice(url.pathname.indexOf('/', 1) === -1 ? url.pathname.length : url.pathname.indexOf('/', 1)) ||
+        '/';
+      return url.href;
+    });
+    expect(urls).toEqual(expected);
+    expect(urls).toEqual([
+      'http://localhost:8080/a/b?x=1&y=/pt-br/',
+      'http://localhost/caf%C3%A9',
+      'https://example.com/?q',
+      'http://localhost/',
+      'http://localhost/en/x',
+    ]);
+  });
+
+  it('is a plain function: a synchronous throw below it becomes a rejection, a synchronous answer a promise', async () => {
+    const failing = localeMiddleware({ i18n });
+    const boom = new Error('boom');
+    const result = failing(new Request('http://localhost/pt-br/'), () => {
+      throw boom;
+    });
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).rejects.toBe(boom);
+    const answered = failing(new Request('http://localhost/pt-br/'), () => new Response('sync'));
+    expect(answered).toBeInstanceOf(Promise);
+    const response = await answered;
+    expect(await response.text()).toBe('sync');
+    expect(response.headers.get('Content-Language')).toBe('pt-BR');
+    expect(response.headers.get('Vary')).toBe('Accept-Language, Cookie');
+  });
+
+  it("rejects with the loader's error when a lazily loaded locale fails to load", async () => {
+    const broken = createI18n({
+      locales: ['en', 'pt-BR'],
+      defaultLocale: 'en',
+      loadMessages: async (locale) => {
+        if (locale === 'pt-BR') throw new Error('catalog missing');
+        return { plain: 'Text' };
+      },
+    });
+    let ran = false;
+    const handler = compose(localeMiddleware({ i18n: broken }))(() => {
+      ran = true;
+      return new Response('x');
+    });
+    await expect(handler(new Request('http://localhost/pt-br/'))).rejects.toThrow(/catalog missing/);
+    expect(ran).toBe(false);
+  });
+
   it('getPathPrefix(): the prefix the locale came from, kept in nested scopes, empty otherwise', async () => {
     const seen: string[] = [];
     const prefixed = compose(localeMiddleware({ i18n, stripPrefix: true }))(async () => {

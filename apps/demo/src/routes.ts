@@ -1,4 +1,4 @@
-import type { Handler, Logger } from '@adv/types';
+import { type Handler, type Logger, pathnameOf } from '@adv/types';
 import type { Liquid } from 'liquidjs';
 import type { Board } from './board.js';
 import type { Article } from './db/repositories.js';
@@ -51,7 +51,7 @@ export interface RouteContext {
 
 function routeContext(deps: RouteDeps): RouteContext {
   const page = (request: Request, template: string, data: Record<string, unknown>, init?: ResponseInit) =>
-    renderPage(deps.engine, template, { path: new URL(request.url).pathname, ...data }, init);
+    renderPage(deps.engine, template, { path: pathnameOf(request), ...data }, init);
   return {
     deps,
     page,

@@ -51,28 +51,37 @@ export function createEngine(options: RenderOptions): Liquid {
   return engine;
 }
 
-/** Renders a template to an HTML Response with the current locale's globals. */
-export async function renderPage(
+/**
+ * Renders a template to an HTML Response with the current locale's globals. Plain functions
+ * chained on LiquidJS's own promise rather than `async` wrappers: under AsyncLocalStorage each
+ * extra promise runs the hooks; a synchronous failure still comes back as a rejection.
+ */
+export function renderPage(
   engine: Liquid,
   template: string,
   data: Record<string, unknown>,
   init: ResponseInit = {},
 ): Promise<Response> {
-  const html = await renderToString(engine, template, data);
-  const headers = new Headers(init.headers);
-  headers.set('content-type', 'text/html; charset=utf-8');
-  return new Response(html, { ...init, headers });
+  return renderToString(engine, template, data).then((html) => {
+    const headers = new Headers(init.headers);
+    headers.set('content-type', 'text/html; charset=utf-8');
+    return new Response(html, { ...init, headers });
+  });
 }
 
 /** Renders a template (or fragment) to a string with the current locale's globals. */
-export async function renderToString(engine: Liquid, template: string, data: Record<string, unknown>): Promise<string> {
-  const { locale, timeZone, prefix } = current();
-  return engine.renderFile(template, {
-    locale,
-    timeZone,
-    prefix,
-    languages: LANGUAGES,
-    timeZones: TIME_ZONES.includes(timeZone) ? TIME_ZONES : [timeZone, ...TIME_ZONES],
-    ...data,
-  });
+export function renderToString(engine: Liquid, template: string, data: Record<string, unknown>): Promise<string> {
+  try {
+    const { locale, timeZone, prefix } = current();
+    return engine.renderFile(template, {
+      locale,
+      timeZone,
+      prefix,
+      languages: LANGUAGES,
+      timeZones: TIME_ZONES.includes(timeZone) ? TIME_ZONES : [timeZone, ...TIME_ZONES],
+      ...data,
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

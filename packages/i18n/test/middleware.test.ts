@@ -122,7 +122,9 @@ describe('localeMiddleware', () => {
     });
     expect(result).toBeInstanceOf(Promise);
     await expect(result).rejects.toBe(boom);
-    const answered = failing(new Request('http://localhost/pt-br/'), () => new Response('sync'));
+    // A `next` that breaks the contract and answers synchronously (plain JavaScript callers can).
+    const syncNext = (() => new Response('sync')) as unknown as Parameters<typeof failing>[1];
+    const answered = failing(new Request('http://localhost/pt-br/'), syncNext);
     expect(answered).toBeInstanceOf(Promise);
     const response = await answered;
     expect(await response.text()).toBe('sync');

@@ -111,7 +111,7 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
     if (o.prefix) {
       // The path read from the URL string: parsing a URL costs more than the rest of this block.
       const href = request.url;
-      const path = pathnameOf(href);
+      const path = rawPath(href);
       const segment = firstSegment(path);
       locale = segment === undefined ? undefined : i18n.resolveLocale(segment);
       if (locale !== undefined) prefix = `/${segment!.toLowerCase()}`;
@@ -158,8 +158,9 @@ export function localeMiddleware(options: LocaleMiddlewareOptions): Middleware {
 /**
  * The path of a serialised URL (`request.url`), as `new URL(href).pathname` gives it: a
  * serialised URL is `scheme://authority` + path + `?query` + `#fragment`, already normalised.
+ * Unlike @adv/types' `pathnameOf(request)` (which parses and caches per Request), this only slices a string.
  */
-export function pathnameOf(href: string): string {
+export function rawPath(href: string): string {
   const authority = href.indexOf('//');
   const start = authority === -1 ? -1 : href.indexOf('/', authority + 2);
   if (start === -1) return '/';

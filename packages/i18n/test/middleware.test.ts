@@ -1,7 +1,7 @@
 import { compose, type Handler, silentLogger } from '@adv/types';
 import { describe, expect, it } from 'vitest';
 import { createI18n, I18nError, localeMiddleware } from '../src/index.js';
-import { pathnameOf } from '../src/middleware.js';
+import { rawPath } from '../src/middleware.js';
 import { en, pt, ptBR } from './fixtures/catalogs.js';
 
 const i18n = createI18n({
@@ -267,7 +267,7 @@ describe('localeMiddleware', () => {
     ];
     for (const href of hrefs) {
       const serialised = new Request(href).url;
-      expect(pathnameOf(serialised), serialised).toBe(new URL(serialised).pathname);
+      expect(rawPath(serialised), serialised).toBe(new URL(serialised).pathname);
     }
   });
 

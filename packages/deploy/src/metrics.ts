@@ -2,6 +2,7 @@ import { type Handler, type Middleware, type OptionKeys, pathnameOf } from '@adv
 import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
 import { invalidOption } from './errors.js';
+import { HttpSeries, PrecountedHistogram } from './metrics-store.js';
 import { deployOptions } from './options.js';
 import { loadPeer } from './peer.js';
 
@@ -118,9 +119,16 @@ function resolveMetricsOptions(options: MetricsOptions | undefined) {
   return deployOptions('createMetrics', options, METRICS_KEYS, { ...METRICS_DEFAULTS, route: defaultRoute });
 }
 
-/** {@link createMetrics} on a given prom-client module (internal: tests load it from elsewhere). */
-export function createMetricsWith(prom: typeof PromClient, options?: MetricsOptions): Metrics {
-  const { Counter, collectDefaultMetrics, Histogram, Registry } = prom;
+/**
+ * {@link createMetrics} on a given prom-client module and clock in milliseconds (internal: tests
+ * load prom-client from elsewhere, and compare expositions with a clock they control).
+ */
+export function createMetricsWith(
+  prom: typeof PromClient,
+  options?: MetricsOptions,
+  now: () => number = () => performance.now(),
+): Metrics {
+  const { Counter, collectDefaultMetrics, Registry } = prom;
   const o = resolveMetricsOptions(options);
   const { route, defaultMetrics, buckets, path, maxRoutes } = o;
   const registry = o.registry ?? new Registry();
@@ -144,33 +152,31 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
     routes.add(label);
     return label;
   };
-  // One labels object per (method, route, status), not three strings and an object a request
-  // (bounded: methods are whatever clients send).
-  const labelSets = new Map<string, Record<'method' | 'route' | 'status', string>>();
-  const labelsOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let labels = labelSets.get(key);
-    if (labels === undefined) {
-      labels = { method, route, status: String(status) };
-      if (labelSets.size >= 10_000) labelSets.clear();
-      labelSets.set(key, labels);
-    }
-    return labels;
-  };
-  const labelNames = ['method', 'route', 'status'] as const;
+  // Counted outside prom-client (no labels object or label hashing per request) and handed to
+  // it at scrape time: the counter through its `collect()` hook, the histogram as a metric
+  // whose values are prom-client's own shapes. The exposition is the registry's, as before.
+  const series = new HttpSeries([...buckets]);
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests handled',
-    labelNames,
+    labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
+    collect() {
+      series.reportTo(this);
+    },
   });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration in seconds',
-    labelNames,
-    buckets: [...buckets],
-    registers: [registry],
-  });
+  const resetCounter = requests.reset;
+  requests.reset = function reset() {
+    series.markReported(); // counts made before the reset are dropped with it, as prom-client does
+    resetCounter.call(this);
+  };
+  const duration = new PrecountedHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration in seconds',
+    series,
+    () => series.reportTo(requests),
+  );
+  registry.registerMetric(duration as unknown as PromClient.Metric);
 
   const handler: Handler = async function metricsHandler() {
     return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
@@ -183,11 +189,9 @@ export function createMetricsWith(prom: typeof PromClient, options?: MetricsOpti
     // AsyncLocalStorage hook runs, fewer per request.
     middleware: function metrics(request, next) {
       if (request.method === 'GET' && pathnameOf(request) === path) return Promise.resolve(handler(request));
-      const start = performance.now();
+      const start = now();
       const record = (status: number) => {
-        const labels = labelsOf(request.method, routeLabel(request, status), status);
-        requests.inc(labels);
-        duration.observe(labels, (performance.now() - start) / 1000);
+        series.record(request.method, routeLabel(request, status), status, (now() - start) / 1000);
       };
       let pending: Promise<Response>;
       try {

@@ -36,7 +36,9 @@ describe('README', () => {
     expect(lines).toEqual(output.code.trim().split('\n'));
   });
 
-  it('every TypeScript example type-checks', { timeout: 120_000 }, () => {
+  // tsc is pure CPU: a few seconds quiet, but a CI run on a busy 2-core machine took tsc over a
+  // small app past 2 minutes. The bound stops a hang; it does not time tsc.
+  it('every TypeScript example type-checks', { timeout: 630_000 }, () => {
     const folder = join(directory, 'types');
     mkdirSync(folder, { recursive: true });
     const prelude = readFileSync(join(root, 'test', 'fixtures', 'readme-prelude.ts.txt'), 'utf8');
@@ -65,7 +67,7 @@ describe('README', () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     let output = '';
     try {
-      execFileSync(process.execPath, [tsc, '-p', folder], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [tsc, '-p', folder], { encoding: 'utf8', stdio: 'pipe', timeout: 600_000 });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout ?? error);
     }

@@ -3,6 +3,11 @@
  * (`npm install pino`). Kept out of the root entry so an app without them never installs or loads pino.
  */
 export {
+  LOG_DESTINATION_DEFAULTS,
+  type LogDestinationOptions,
+  logDestination,
+} from '../log-destination.js';
+export {
   getRequestId,
   getRequestLogger,
   REQUEST_LOGGER_DEFAULTS,

@@ -1,0 +1,135 @@
+import type { OptionKeys } from '@adv/types';
+import type * as Pino from 'pino';
+import { invalidOption } from './errors.js';
+import { PINO_PEER } from './logging.js';
+import { deployOptions } from './options.js';
+import { loadPeer } from './peer.js';
+
+/** Options of {@link logDestination}. */
+export interface LogDestinationOptions {
+  /**
+   * Where the lines go: a file path (appended to) or a file descriptor.
+   * @defaultValue `1` (stdout)
+   */
+  dest?: string | number | undefined;
+  /**
+   * Bytes gathered before one write. `0` writes every line at once (pino's default, one system
+   * call per line).
+   * @defaultValue `4096`
+   */
+  bufferBytes?: number | undefined;
+  /**
+   * Longest time, in milliseconds, a line waits in the buffer on a quiet server.
+   * @defaultValue `1000`
+   */
+  flushIntervalMs?: number | undefined;
+  /**
+   * Create the file's directory when it is missing.
+   * @defaultValue `true`
+   */
+  mkdir?: boolean | undefined;
+}
+
+/** Defaults of {@link LogDestinationOptions}. */
+export const LOG_DESTINATION_DEFAULTS = {
+  dest: 1,
+  bufferBytes: 4096,
+  flushIntervalMs: 1000,
+  mkdir: true,
+} as const;
+
+const LOG_DESTINATION_KEYS: OptionKeys<LogDestinationOptions> = {
+  dest: true,
+  bufferBytes: true,
+  flushIntervalMs: true,
+  mkdir: true,
+};
+
+/** The part of pino's `SonicBoom` stream this file uses. */
+interface Flushable {
+  flushSync(): void;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/** Open buffered destinations, flushed when the process exits or is told to stop. */
+const open = new Set<Flushable>();
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+function flushAll(): void {
+  for (const stream of open) {
+    try {
+      stream.flushSync();
+    } catch {
+      // A closed or broken destination (EPIPE on stdout) has nothing left to save.
+    }
+  }
+}
+
+/**
+ * A stop signal: the buffers are written first. When nothing else listens for the signal the
+ * process then dies of it as it would have without us (same signal, same exit status); an app
+ * with its own handler (graceful shutdown) keeps control, and its later lines are written at exit.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  flushAll();
+  if (process.listenerCount(signal) === 1) {
+    unlisten();
+    process.kill(process.pid, signal);
+  }
+}
+
+function listen(): void {
+  process.on('exit', flushAll);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+}
+
+function unlisten(): void {
+  process.removeListener('exit', flushAll);
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+}
+
+/**
+ * A pino destination that gathers lines into one write of `bufferBytes` instead of one system
+ * call per line, without losing them: the buffer is written every `flushIntervalMs`, when the
+ * process exits (`process.exit()`, an uncaught exception, the event loop running dry) and on
+ * `SIGTERM`, `SIGINT` and `SIGHUP` before the process stops. Only a `SIGKILL` (or a crash of
+ * Node itself) loses what the buffer holds: at most `bufferBytes`, or `flushIntervalMs` of lines.
+ *
+ * @example
+ * ```ts
+ * const logger = pino({ level: 'info' }, logDestination({ dest: '/var/log/app/requests.log' }));
+ * const app = compose(requestLogger({ logger }))(handler);
+ * ```
+ */
+export function logDestination(options?: LogDestinationOptions): Pino.DestinationStream & Flushable {
+  const o = deployOptions('logDestination', options, LOG_DESTINATION_KEYS, LOG_DESTINATION_DEFAULTS);
+  const { dest, bufferBytes, flushIntervalMs, mkdir } = o;
+  if (!(typeof dest === 'string' ? dest.length > 0 : Number.isInteger(dest) && dest >= 0))
+    invalidOption('dest', 'a file path or a file descriptor', dest);
+  if (!Number.isInteger(bufferBytes) || bufferBytes < 0 || bufferBytes > 4 * 1024 * 1024)
+    invalidOption('bufferBytes', 'an integer from 0 to 4194304', bufferBytes);
+  if (!Number.isInteger(flushIntervalMs) || flushIntervalMs < 1)
+    invalidOption('flushIntervalMs', 'a positive integer (milliseconds)', flushIntervalMs);
+  if (typeof mkdir !== 'boolean') invalidOption('mkdir', 'a boolean', mkdir);
+  const { pino } = loadPeer<typeof Pino>(PINO_PEER);
+  // Synchronous writes: a full buffer is written before `write` returns, so what is left at
+  // exit is at most one buffer, written by `flushSync` (an async write could still be pending).
+  const stream = pino.destination({ dest, minLength: bufferBytes, sync: true, mkdir });
+  if (bufferBytes === 0) return stream;
+  const timer = setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      // Destroyed: its 'close' clears this timer.
+    }
+  }, flushIntervalMs);
+  timer.unref();
+  if (open.size === 0) listen();
+  open.add(stream);
+  stream.on('close', () => {
+    clearInterval(timer);
+    open.delete(stream);
+    if (open.size === 0) unlisten();
+  });
+  return stream;
+}

@@ -1,5 +1,7 @@
-import { connect as netConnect } from 'node:net';
+import { IncomingMessage } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toRequest } from '../src/bridge/index.js';
 import { type Server, serve } from '../src/index.js';
 
 let server: Server | undefined;
@@ -48,6 +50,28 @@ describe('request.url from the Host header', () => {
         expect(url, `${host} ${path}`).toBe(expected);
         expect(new Request(url).url).toBe(url); // already in the form undici serialises
       }
+    }
+  });
+});
+
+describe('request.url by scheme', () => {
+  it('keeps the origins of http and https apart for the same Host (each scheme its own default port)', () => {
+    // A real IncomingMessage; its socket only says whether the connection is TLS.
+    const urlOf = (encrypted: boolean, host: string) => {
+      const socket = { encrypted, localAddress: '127.0.0.1', localPort: 8000 } as unknown as Socket;
+      const req = new IncomingMessage(socket);
+      req.method = 'GET';
+      req.url = '/p?q=1';
+      req.headers = { host };
+      return toRequest(req).url;
+    };
+    for (let round = 0; round < 2; round += 1) {
+      // The second round reads the per-scheme caches.
+      expect(urlOf(false, 'example.com:443')).toBe('http://example.com:443/p?q=1');
+      expect(urlOf(true, 'example.com:443')).toBe('https://example.com/p?q=1');
+      expect(urlOf(false, 'example.com:80')).toBe('http://example.com/p?q=1');
+      expect(urlOf(true, 'example.com:80')).toBe('https://example.com:80/p?q=1');
+      expect(urlOf(true, 'exa mple.com')).toBe('https://localhost/p?q=1');
     }
   });
 });

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AsyncError, type Server, serve } from '../src/index.js';
+import { AsyncError, OriginalResponse, type Server, serve, text } from '../src/index.js';
 import { sleep, until } from './helpers.js';
 
 let servers: Server[] = [];
@@ -185,6 +185,81 @@ describe('serve', () => {
     const response = await fetch(server.url);
     expect(response.status).toBe(504);
     expect(await response.text()).toBe('ERR_TIMEOUT');
+  });
+
+  it('answers the default 500 and logs both errors when onError itself throws or rejects', async () => {
+    const logged: { msg: string; err: unknown }[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (fields: unknown, msg?: unknown) =>
+        logged.push({ msg: String(msg), err: (fields as { err: unknown }).err }),
+    };
+    const server = await start(
+      () => {
+        throw new Error('handler failed');
+      },
+      {
+        logger,
+        onError: (_error, request) => {
+          if (request.url.endsWith('/sync')) throw new Error('onError threw');
+          return Promise.reject(new Error('onError rejected'));
+        },
+      },
+    );
+    for (const path of ['/sync', '/async']) {
+      const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+      expect([response.status, await response.text()]).toEqual([500, 'Internal Server Error']);
+    }
+    expect(logged.map(({ msg, err }) => [msg, (err as Error).message])).toEqual([
+      ['onError failed', 'onError threw'],
+      ['request handler failed', 'handler failed'],
+      ['onError failed', 'onError rejected'],
+      ['request handler failed', 'handler failed'],
+    ]);
+  });
+
+  it('counts each request in flight until its response closes, in any order, and aborts the rest on shutdown', async () => {
+    const gates = new Map<string, () => void>();
+    const reasons = new Map<string, unknown>();
+    const server = await serve(
+      (request) =>
+        new Promise<Response>((resolve) => {
+          const path = new URL(request.url).pathname;
+          gates.set(path, () => resolve(text(`done ${path}`)));
+          request.signal.addEventListener('abort', () => {
+            reasons.set(path, request.signal.reason);
+            resolve(text('aborted'));
+          });
+        }),
+      { port: 0, shutdownTimeout: 50 },
+    );
+    const paths = ['/a', '/b', '/c', '/d'];
+    const answers = paths.map((path) =>
+      fetch(`${server.url}${path}`).then(
+        (response) => response.text(),
+        () => 'cut',
+      ),
+    );
+    await until(() => gates.size === paths.length);
+    expect(server.inFlight).toBe(4);
+    // The middle one first, then the newest, then the oldest: each leaves the count exactly once.
+    gates.get('/b')!();
+    expect(await answers[1]).toBe('done /b');
+    await until(() => server.inFlight === 3);
+    gates.get('/d')!();
+    expect(await answers[3]).toBe('done /d');
+    await until(() => server.inFlight === 2);
+    gates.get('/a')!();
+    expect(await answers[0]).toBe('done /a');
+    await until(() => server.inFlight === 1);
+    await server.close();
+    await answers[2];
+    // The cut connection's response closes once its socket is destroyed.
+    await until(() => server.inFlight === 0);
+    expect([...reasons.keys()]).toEqual(['/c']);
+    expect((reasons.get('/c') as AsyncError).code).toBe('ERR_CLOSED');
   });
 
   it('sends no body for HEAD', async () => {
@@ -475,7 +550,7 @@ describe('serve: the synchronous fast path', () => {
     expect(seen?.signal.aborted).toBe(false);
   });
 
-  it('leaves undici responses, errors and a server closing during the handler to the general path', async () => {
+  it('answers any synchronous result at once (a throw, a server closing); a stream still streams', async () => {
     let server!: Server;
     const logged: unknown[] = [];
     const logger = { debug() {}, info() {}, warn() {}, error: (fields: unknown) => logged.push(fields) };
@@ -504,10 +579,46 @@ describe('serve: the synchronous fast path', () => {
           .end();
       });
     expect(await get('/stream')).toEqual({ status: 200, connection: 'keep-alive', body: 'from a blob' });
-    expect(await get('/throw')).toMatchObject({ status: 500, body: 'Internal Server Error' });
+    expect(await get('/throw')).toMatchObject({ status: 500, connection: 'keep-alive', body: 'Internal Server Error' });
+    // The server started closing inside the handler: the response says so.
     expect(await get('/close')).toEqual({ status: 200, connection: 'close', body: '/close' });
-    expect(atOnce).toEqual([false, false, false]);
+    // A stream is read asynchronously; the 500 and the lazy response went out inside the listener.
+    expect(atOnce).toEqual([false, true, true]);
     expect(logged).toHaveLength(1);
     agent.destroy();
+  });
+
+  it('answers an undici Response returned synchronously, and adopts any thenable', async () => {
+    const server = await start(
+      (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/undici') return new OriginalResponse('plain undici', { status: 202 });
+        if (path === '/thenable') {
+          // Not a Promise: only a `then`, as from another promise library.
+          // biome-ignore lint/suspicious/noThenProperty: a thenable is what this case tests.
+          return { then: (resolve: (value: Response) => void) => resolve(text('from a thenable')) } as never;
+        }
+        if (path === '/bad-promise') {
+          const promise = Promise.resolve(text('never'));
+          Object.defineProperty(promise, 'constructor', {
+            get() {
+              throw new Error('constructor getter');
+            },
+          });
+          return promise;
+        }
+        return Promise.resolve(text('async'));
+      },
+      { overrideGlobalResponse: false },
+    );
+    const read = async (path: string) => {
+      const response = await fetch(`${server.url}${path}`);
+      return [response.status, await response.text()];
+    };
+    expect(await read('/undici')).toEqual([202, 'plain undici']);
+    expect(await read('/thenable')).toEqual([200, 'from a thenable']);
+    expect(await read('/bad-promise')).toEqual([500, 'Internal Server Error']);
+    expect(await read('/')).toEqual([200, 'async']);
+    await until(() => server.inFlight === 0);
   });
 });

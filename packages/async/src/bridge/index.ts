@@ -9,4 +9,4 @@ export type { SignalSource } from './lazy-request.js';
 export { setLazySignal } from './lazy-request.js';
 export type { StreamingRequestInit } from './node-request.js';
 export { lazySignal, toRequest } from './node-request.js';
-export { writeFromMemory, writeResponse } from './node-response.js';
+export { writeFromMemory, writeResponse, writeStreamed } from './node-response.js';

@@ -70,8 +70,20 @@ export function writeFromMemory(res: ServerResponse, response: Response, head: b
  * longer streams chunked as it is produced (so SSE events leave at once). If the client goes
  * away mid-stream, the body is cancelled, which reaches the producer (see `streamResponse`).
  */
-export async function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
-  if (writeFromMemory(res, response, head)) return;
+export function writeResponse(res: ServerResponse, response: Response, head = false): Promise<void> {
+  try {
+    if (writeFromMemory(res, response, head)) return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return writeStreamed(res, response, head);
+}
+
+/**
+ * `writeResponse` for a response `writeFromMemory` has already declined (serve() checks that
+ * once per response, so the check is not made twice).
+ */
+export async function writeStreamed(res: ServerResponse, response: Response, head: boolean): Promise<void> {
   const headers = nodeHeaders(response.headers);
   const body = response.body;
   if (body === null || head) {

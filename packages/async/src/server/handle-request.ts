@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as NodeServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
-import { setLazySignal, toRequest, writeFromMemory, writeResponse } from '../bridge/index.js';
+import { setLazySignal, toRequest, writeFromMemory, writeStreamed } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
 import type { InFlightRequests } from './in-flight.js';
 import type { ResolvedServeOptions } from './options.js';
@@ -40,16 +40,8 @@ export function answerConnect(node: NodeServer): void {
   });
 }
 
-async function errorResponse(
-  error: unknown,
-  request: Request | undefined,
-  options: ResolvedServeOptions,
-  logger: Logger,
-): Promise<Response> {
-  if (request && options.onError) {
-    const custom = await options.onError(error, request);
-    if (custom) return custom;
-  }
+/** The default answer to an error: 413 for an oversize body, else 500 and a log line. */
+function defaultErrorResponse(error: unknown, request: Request | undefined, logger: Logger): Response {
   if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') {
     return new Response('Payload Too Large', { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
@@ -58,6 +50,27 @@ async function errorResponse(
     status: 500,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
   });
+}
+
+/**
+ * The response for an error: `onError`'s when it gives one, else the default. An `onError` that
+ * throws (or rejects) is logged and the default answers: the client still gets a response.
+ */
+function errorResponse(
+  error: unknown,
+  request: Request | undefined,
+  options: ResolvedServeOptions,
+  logger: Logger,
+): Response | Promise<Response> {
+  const onError = options.onError;
+  if (request === undefined || onError === undefined) return defaultErrorResponse(error, request, logger);
+  return new Promise<Response | undefined>((resolve) => resolve(onError(error, request))).then(
+    (custom) => custom || defaultErrorResponse(error, request, logger),
+    (failure: unknown) => {
+      logger.error({ err: failure, url: request.url }, 'onError failed');
+      return defaultErrorResponse(error, request, logger);
+    },
+  );
 }
 
 /** Whether the handler's result must be awaited (anything with a `then`: a promise). */
@@ -73,12 +86,47 @@ function notAResponse(response: unknown): TypeError {
  * The `node:http` request listener of `serve()`: bridges the request to `handler`, answers its
  * errors (413, `onError`, 500) and writes the response, keeping `requests` up to date.
  *
- * Fast path: a handler that returns (not a promise of) a lazy response (`new Response('…')`
- * under the light global, `text()`, `json()`, `html()`) is answered synchronously: no promise,
- * no microtask. Everything else goes through `finish`, with the same behaviour as before.
+ * A handler's result that is not a promise is written at once, inside node's `request` event:
+ * a lazy response (`new Response('…')` under the light global, `text()`, `json()`, `html()`)
+ * from memory, with no promise and no microtask. A promise gets one `then` (no `async`
+ * function: under AsyncLocalStorage every promise runs the hooks). Every response is checked
+ * for the from-memory write once, in `write`.
  */
 export function requestListener(handler: Handler, o: ResolvedServeOptions, requests: InFlightRequests) {
-  const finish = finisher(o);
+  const logger = o.logger;
+
+  function writeFailed(error: unknown, request: Request | undefined): void {
+    logger.error({ err: error, url: request?.url }, 'writing the response failed');
+  }
+
+  /** Writes the response: a lazy one at once from memory, any other through `writeStreamed`. */
+  function write(req: IncomingMessage, res: ServerResponse, request: Request | undefined, response: Response): void {
+    if (requests.closing) res.shouldKeepAlive = false;
+    const head = req.method === 'HEAD';
+    try {
+      if (writeFromMemory(res, response, head)) return;
+    } catch (error) {
+      writeFailed(error, request);
+      return;
+    }
+    writeStreamed(res, response, head).catch((error: unknown) => writeFailed(error, request));
+  }
+
+  /** Answers an error of the handler (or of its result) with `onError`'s response or the default. */
+  function fail(req: IncomingMessage, res: ServerResponse, request: Request | undefined, error: unknown): void {
+    // The rest of an oversize body is not worth reading: close the connection after the 413.
+    if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
+    const response = errorResponse(error, request, o, logger);
+    if (response instanceof Promise) void response.then((answer) => write(req, res, request, answer));
+    else write(req, res, request, response);
+  }
+
+  /** What the handler gave, once settled: a Response is written, anything else is a 500. */
+  function settle(req: IncomingMessage, res: ServerResponse, request: Request | undefined, value: unknown): void {
+    if (value instanceof Response) write(req, res, request, value);
+    else fail(req, res, request, notAResponse(value));
+  }
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const entry = requests.track(res);
     if (requests.closing) res.shouldKeepAlive = false;
@@ -94,48 +142,24 @@ export function requestListener(handler: Handler, o: ResolvedServeOptions, reque
       setLazySignal(request, entry);
       result = handler(request);
     } catch (error) {
-      void finish(req, res, request, Promise.reject(error), requests);
+      fail(req, res, request, error);
       return;
     }
-    if (!isThenable(result) && result instanceof Response && !requests.closing) {
-      try {
-        if (writeFromMemory(res, result, req.method === 'HEAD')) return;
-      } catch (error) {
-        o.logger.error({ err: error, url: request?.url }, 'writing the response failed');
-        return;
-      }
+    if (!isThenable(result)) {
+      settle(req, res, request, result);
+      return;
     }
-    void finish(req, res, request, result, requests);
-  };
-}
-
-/** The general path of `handleRequest`: awaits the result, answers errors, writes any response. */
-function finisher(o: ResolvedServeOptions) {
-  const logger = o.logger;
-  return async function finish(
-    req: IncomingMessage,
-    res: ServerResponse,
-    request: Request | undefined,
-    result: unknown,
-    requests: InFlightRequests,
-  ): Promise<void> {
-    let response: Response;
+    let settled: Promise<unknown>;
     try {
-      const awaited = await result;
-      if (!(awaited instanceof Response)) throw notAResponse(awaited);
-      response = awaited;
+      // Hands a native promise back as it is (it reads `constructor`, which may throw); adopts any other thenable.
+      settled = Promise.resolve(result);
     } catch (error) {
-      // The rest of an oversize body is not worth reading: close the connection after the 413.
-      if (error instanceof AsyncError && error.code === 'ERR_BODY_TOO_LARGE') res.shouldKeepAlive = false;
-      response = await errorResponse(error, request, o, logger);
+      fail(req, res, request, error);
+      return;
     }
-    if (requests.closing) res.shouldKeepAlive = false;
-    try {
-      // A lazy response is written at once, without writeResponse's promise.
-      if (!writeFromMemory(res, response, req.method === 'HEAD'))
-        await writeResponse(res, response, req.method === 'HEAD');
-    } catch (error) {
-      logger.error({ err: error, url: request?.url }, 'writing the response failed');
-    }
+    void settled.then(
+      (value) => settle(req, res, request, value),
+      (error: unknown) => fail(req, res, request, error),
+    );
   };
 }

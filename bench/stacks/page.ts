@@ -5,6 +5,12 @@
  * `static` filters, `{% cache %}` fragments), so Express, Fastify and the demo send the same
  * HTML. Only the per-request stack around it differs. Rendering runs on a page-cache miss only;
  * for the cached page it is not in the measured path.
+ *
+ * The peers render with LiquidJS's own `renderFile`, which is what their view integrations call
+ * (`engine.express()`, @fastify/view's liquid engine); the demo drives the same generators with
+ * its own driver (apps/demo/src/views/drive.ts), which creates a promise only where a tag awaits.
+ * `BENCH_PEER_RENDER=drive` gives the peers the demo's driver too (`renderToString`), to see
+ * what is left once both render alike.
  */
 import { join } from 'node:path';
 import { collectStatic, loadManifest, staticUrl } from '@adv/deploy';
@@ -13,7 +19,7 @@ import { openDatabase } from '../../apps/demo/src/db/database.js';
 import type { SqlDatabase } from '../../apps/demo/src/db/sql.js';
 import { type Locale, withLocale } from '../../apps/demo/src/i18n.js';
 import { fromRoot } from '../../apps/demo/src/paths.js';
-import { createEngine, renderToString } from '../../apps/demo/src/views/render.js';
+import { createEngine, pageScope, renderToString } from '../../apps/demo/src/views/render.js';
 import { seedArticles } from '../demo/variants.js';
 
 /** The languages the page is offered in (the demo's, first is the default). */
@@ -25,6 +31,12 @@ export interface ArticlePage {
   /** Where the collected (hashed) static files are. */
   staticRoot: string;
   close(): Promise<void>;
+}
+
+/** How the peers render: `liquidjs` (LiquidJS's `renderFile`, the default) or `drive` (the demo's driver). */
+const peerRender = process.env.BENCH_PEER_RENDER ?? 'liquidjs';
+if (peerRender !== 'liquidjs' && peerRender !== 'drive') {
+  throw new Error(`Expected BENCH_PEER_RENDER to be liquidjs or drive, got ${JSON.stringify(peerRender)}`);
 }
 
 /** Opens a board in `dir` (seeded like the demo bench's) and the demo's engine over its templates. */
@@ -62,7 +74,10 @@ export async function openArticlePage(dir: string): Promise<ArticlePage> {
             return new Date().toISOString();
           },
         };
-        return renderToString(engine, 'articles', { path: '/', articles: await board.articles.latest(50), sidebar });
+        const data = { path: '/', articles: await board.articles.latest(50), sidebar };
+        return peerRender === 'drive'
+          ? renderToString(engine, 'articles', data)
+          : engine.renderFile('articles', pageScope(data));
       }),
     close: () => db.close(),
   };

@@ -35,7 +35,7 @@ describe('renderPage / renderToString (plain functions over LiquidJS promise)', 
 
   it('an engine that throws synchronously still gives a rejected promise', async () => {
     const broken = {
-      renderFile() {
+      _renderFile() {
         throw new TypeError('broken engine');
       },
     } as unknown as Liquid;

@@ -223,7 +223,7 @@ describe('an explicit undefined keeps the default', () => {
     );
     expect(calls).toBe(1);
     // Under the default prefix `page`, varying on nothing (the default `varyOn: []`).
-    expect(await cache.get('page:vary:GET:http://x/page')).toEqual([]);
+    expect(await cache.get('page:head:GET:-:http://x/page')).toMatch(/^adv-page\/2\n\{"n":\[\],/);
     // A request with Authorization is still not cached (cacheAuthorized kept its default, false).
     await run(new Request('http://x/page', { headers: { authorization: 'Bearer x' } }));
     expect(calls).toBe(2);

@@ -1,23 +1,33 @@
 /**
- * The cachePage hit path (#18): each middleware prepares a stored page once (header list, ETag,
- * decoded body) and hashes the same Vary values once. A fast path is still a path: these check
+ * The cachePage hit path (#18): each middleware prepares a stored page once (parsed, header
+ * list, ETag, decoded body) and hashes the same Vary values once. A fast path is still a path: these check
  * that what it serves is what the page stored says, and that a page stored again, or a clock
  * that moved on, is never answered from an old preparation.
  */
 import { createHash } from 'node:crypto';
 import { compose } from '@adv/types';
 import { describe, expect, it, vi } from 'vitest';
-import { pageKey, VaryDigests } from '../src/http/cache-page.js';
-import { fromStore, PreparedPages, type StoredPage } from '../src/http/stored-page.js';
+import { headKey, VaryDigests, variantKey, variantOf } from '../src/http/cache-page.js';
+import { encodePage, fromStore, PAGE_FORMAT, PreparedPages, type StoredPage } from '../src/http/stored-page.js';
 import { cachePage, createCache } from '../src/index.js';
 import { quietLogger } from './helpers.js';
 
 const page = (body: string, headers: [string, string][], t = Date.now()): StoredPage => ({
+  n: [],
+  d: 'v',
   s: 200,
   h: headers,
   b: Buffer.from(body).toString('base64'),
   t,
+  x: t + 60_000,
 });
+
+/** What a hit does with a value read under `key`: prepare it (or find it prepared) and answer. */
+function answer(pages: PreparedPages, key: string, stored: StoredPage | string, request: Request): Response {
+  const prepared = pages.read(key, typeof stored === 'string' ? stored : encodePage(stored));
+  if (prepared === undefined) throw new Error('not a stored page');
+  return fromStore(prepared, request);
+}
 
 describe('PreparedPages and fromStore', () => {
   it('answers with the stored status, headers and body, and Age from the storage time', async () => {
@@ -28,7 +38,7 @@ describe('PreparedPages and fromStore', () => {
       ['age', '999'], // an upstream Age is replaced, not combined
     ]);
     stored.t = Date.now() - 5_500;
-    const response = fromStore(stored, new Request('http://x/'), 'k', pages);
+    const response = answer(pages, 'k', stored, new Request('http://x/'));
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('<p>hello</p>');
     expect([...response.headers]).toEqual([
@@ -36,14 +46,14 @@ describe('PreparedPages and fromStore', () => {
       ['content-type', 'text/html'],
       ['etag', '"v1"'],
     ]);
-    const head = fromStore(stored, new Request('http://x/', { method: 'HEAD' }), 'k', pages);
+    const head = answer(pages, 'k', stored, new Request('http://x/', { method: 'HEAD' }));
     expect(head.body).toBeNull();
     expect(head.headers.get('etag')).toBe('"v1"');
-    const notModified = fromStore(
+    const notModified = answer(
+      pages,
+      'k',
       stored,
       new Request('http://x/', { headers: { 'if-none-match': 'W/"v1"' } }),
-      'k',
-      pages,
     );
     expect(notModified.status).toBe(304);
     expect(notModified.headers.get('age')).toBe('5');
@@ -56,17 +66,18 @@ describe('PreparedPages and fromStore', () => {
     const t = Date.now();
     const request = () => new Request('http://x/');
     const first = page('one', [['content-language', 'en']], t);
-    expect(await fromStore(first, request(), 'k', pages).text()).toBe('one');
-    // A copy with the same content (a cache returns a new object per read) is the same page.
-    expect(await fromStore(structuredClone(first), request(), 'k', pages).text()).toBe('one');
+    expect(await answer(pages, 'k', first, request()).text()).toBe('one');
+    // The same text read again (a Redis read is a new string) is the same preparation.
+    const text = encodePage(first);
+    expect(pages.read('k', [PAGE_FORMAT, text.slice(PAGE_FORMAT.length)].join(''))).toBe(pages.read('k', text));
     const body = page('two', [['content-language', 'en']], t);
-    expect(await fromStore(body, request(), 'k', pages).text()).toBe('two');
+    expect(await answer(pages, 'k', body, request()).text()).toBe('two');
     const headers = page('two', [['content-language', 'pt-BR']], t);
-    expect(fromStore(headers, request(), 'k', pages).headers.get('content-language')).toBe('pt-BR');
+    expect(answer(pages, 'k', headers, request()).headers.get('content-language')).toBe('pt-BR');
     const status = { ...headers, s: 203 };
-    expect(fromStore(status, request(), 'k', pages).status).toBe(203);
+    expect(answer(pages, 'k', status, request()).status).toBe(203);
     const later = { ...status, h: [...status.h, ['etag', '"later"']] as [string, string][], t: t + 1 };
-    expect(fromStore(later, request(), 'k', pages).headers.get('etag')).toBe('"later"');
+    expect(answer(pages, 'k', later, request()).headers.get('etag')).toBe('"later"');
     expect(pages.size).toBe(1);
   });
 
@@ -75,9 +86,9 @@ describe('PreparedPages and fromStore', () => {
     try {
       const pages = new PreparedPages(1024 * 1024);
       const stored = page('x', [['content-type', 'text/plain']], 1_000_000);
-      const first = fromStore(stored, new Request('http://x/'), 'k', pages);
+      const first = answer(pages, 'k', stored, new Request('http://x/'));
       vi.setSystemTime(1_000_000 + 61_000);
-      const second = fromStore(stored, new Request('http://x/'), 'k', pages);
+      const second = answer(pages, 'k', stored, new Request('http://x/'));
       expect(first.headers.get('age')).toBe('0');
       expect(second.headers.get('age')).toBe('61');
     } finally {
@@ -88,18 +99,18 @@ describe('PreparedPages and fromStore', () => {
   it('keeps at most maxBytes of pages, oldest dropped first; a page too large is served, not kept', async () => {
     const body = 'b'.repeat(300);
     const one = page(body, []);
-    const size = one.b.length + 300;
+    const size = encodePage(one).length + 300;
     const pages = new PreparedPages(size * 2);
-    for (const key of ['a', 'b', 'c']) fromStore(one, new Request('http://x/'), key, pages);
+    for (const key of ['a', 'b', 'c']) answer(pages, key, one, new Request('http://x/'));
     expect(pages.size).toBe(2);
     const large = new PreparedPages(size - 1);
-    expect(await fromStore(one, new Request('http://x/'), 'a', large).text()).toBe(body);
+    expect(await answer(large, 'a', one, new Request('http://x/')).text()).toBe(body);
     expect(large.size).toBe(0);
   });
 });
 
-describe('VaryDigests and pageKey', () => {
-  it('gives the keys pages were stored under before (SHA-256 of the Vary values and key parts)', () => {
+describe('VaryDigests and the page keys', () => {
+  it('gives variants the keys pages were stored under before (SHA-256 of the Vary values and key parts)', () => {
     const request = new Request('http://x/list?page=2', { headers: { 'accept-language': 'pt-BR', 'x-tenant': 'a' } });
     const names = ['accept-language', 'x-tenant'];
     const hash = createHash('sha256');
@@ -107,10 +118,24 @@ describe('VaryDigests and pageKey', () => {
     hash.update(`\0parts=${JSON.stringify(['UTC'])}`);
     const expected = `page:page:GET:http://x/list?page=2:${hash.digest('hex').slice(0, 32)}`;
     const digests = new VaryDigests();
-    expect(pageKey('page', request, names, ['UTC'], digests)).toBe(expected);
-    expect(pageKey('page', request, names, ['UTC'], digests)).toBe(expected); // from the memo
-    expect(pageKey('page', request, names, ['UTC', ''], digests)).not.toBe(expected);
-    expect(pageKey('page', request, names, null, digests)).not.toBe(expected);
+    const key = (parts: string[] | null) =>
+      variantKey('page', 'GET', request.url, variantOf(request, names, parts && JSON.stringify(parts), digests));
+    expect(key(['UTC'])).toBe(expected);
+    expect(key(['UTC'])).toBe(expected); // from the memo
+    expect(key(['UTC', ''])).not.toBe(expected);
+    expect(key(null)).not.toBe(expected);
+  });
+
+  it('keys the URL entry by method, key parts and URL, the URL last', () => {
+    const digests = new VaryDigests();
+    const parts = JSON.stringify(['en', 'UTC']);
+    const partsDigest = createHash('sha256').update(parts).digest('hex').slice(0, 32);
+    expect(headKey('page', 'GET', 'http://x/', null, digests)).toBe('page:head:GET:-:http://x/');
+    expect(headKey('page', 'HEAD', 'http://x/', parts, digests)).toBe(`page:head:HEAD:${partsDigest}:http://x/`);
+    // A URL that ends like a parts digest cannot stand for another URL with key parts.
+    expect(headKey('page', 'GET', `http://x/:${partsDigest}`, null, digests)).not.toBe(
+      headKey('page', 'GET', 'http://x/', parts, digests),
+    );
   });
 
   it('keeps only short inputs, and at most MAX_ENTRIES of them', () => {

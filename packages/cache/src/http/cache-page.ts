@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type CacheLike, type Middleware, type OptionKeys, resolveOptions } from '@adv/types';
+import { type CacheLike, type Middleware, type Next, type OptionKeys, resolveOptions } from '@adv/types';
 import { CacheError, describeValue } from '../errors.js';
 import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
-import { fromStore, isStoredPage, matches, notModified, PreparedPages, type StoredPage, store } from './stored-page.js';
+import { fromStore, matches, notModified, type PreparedPage, PreparedPages, store } from './stored-page.js';
 
 /** Options of {@link cachePage}. */
 export interface CachePageOptions {
@@ -82,7 +82,11 @@ export const CACHE_PAGE_DEFAULTS = {
 /** The handler failures a stale page may answer (RFC 5861 section 4). */
 const SERVER_ERRORS = new Set([500, 502, 503, 504]);
 
-function varyNames(response: Response, varyOn: readonly string[]): string[] {
+/**
+ * The header names a response varies on, with `varyOn`: lower-case, sorted, without duplicates
+ * (`*` kept: such a response is never stored).
+ */
+export function varyNames(response: Response, varyOn: readonly string[]): string[] {
   const fromResponse = (response.headers.get('vary') ?? '').split(',').map((name) => name.trim().toLowerCase());
   return [...new Set([...fromResponse, ...varyOn.map((name) => name.toLowerCase())])].filter(Boolean).sort();
 }
@@ -115,19 +119,41 @@ export class VaryDigests {
   }
 }
 
-/** The page key: method, URL and a digest of the Vary header values and the key parts. */
-export function pageKey(
-  prefix: string,
+/**
+ * The variant of `request` among a URL's pages: the digest of the values of the Vary headers
+ * `names` and of the key parts (`partsText`, their JSON; `null` without `keyParts`).
+ */
+export function variantOf(
   request: Request,
   names: readonly string[],
-  parts: readonly string[] | null,
+  partsText: string | null,
   digests: VaryDigests,
 ): string {
   let input = '';
   for (const name of names) input += `${name}=${request.headers.get(name) ?? ''}\n`;
-  // JSON keeps ['a,b'] and ['a', 'b'] apart; without keyParts, keys are as before.
-  if (parts !== null) input += `\0parts=${JSON.stringify(parts)}`;
-  return `${prefix}:page:${request.method}:${request.url}:${digests.digest(input)}`;
+  // JSON keeps ['a,b'] and ['a', 'b'] apart; without keyParts, inputs are as before.
+  if (partsText !== null) input += `\0parts=${partsText}`;
+  return digests.digest(input);
+}
+
+/** The key of one variant of a page: method, URL and {@link variantOf} (the key pages had before). */
+export function variantKey(prefix: string, method: string, url: string, variant: string): string {
+  return `${prefix}:page:${method}:${url}:${variant}`;
+}
+
+/**
+ * The key of a URL's entry (Django's cache header key, with the language and time zone suffix
+ * played by the key parts): the Vary names the URL's pages were stored under last, and that
+ * page itself. The URL comes last, after segments of fixed form, so no URL can fake another key.
+ */
+export function headKey(
+  prefix: string,
+  method: string,
+  url: string,
+  partsText: string | null,
+  digests: VaryDigests,
+): string {
+  return `${prefix}:head:${method}:${partsText === null ? '-' : digests.digest(partsText)}:${url}`;
 }
 
 function isCacheable(response: Response, maxBodyBytes: number): boolean {
@@ -241,8 +267,7 @@ function storeAndAnswer(
   { o, digests, tagsOf }: Storing,
   request: Request,
   response: Response,
-  varyKey: string,
-  parts: readonly string[] | null,
+  partsText: string | null,
 ): Response {
   if (!isCacheable(response, o.maxBodyBytes)) return response;
   const cc = parseCacheControl(response.headers.get('cache-control'));
@@ -260,21 +285,28 @@ function storeAndAnswer(
     out.headers.set('cache-control', o.cacheControl);
     out.headers.delete('expires');
   }
-  const keys = { vary: varyKey, page: pageKey(o.keyPrefix, request, vary, parts, digests) };
+  const { method, url } = request;
+  const variant = variantOf(request, vary, partsText, digests);
+  const keys = {
+    head: headKey(o.keyPrefix, method, url, partsText, digests),
+    // Without Vary headers the URL's entry is the only variant: no second copy.
+    variant: vary.length === 0 ? null : variantKey(o.keyPrefix, method, url, variant),
+  };
+  const names = { names: vary, variant };
   const pageTags = tagsOf(request, out);
   const kept = ttl + staleIfError;
   const write = pageTags === undefined ? { ttl: kept } : { ttl: kept, tags: pageTags };
   const lifetime = { fresh: ttl, staleIfError };
   if (matches(request.headers.get('if-none-match'), out.headers.get('etag'))) {
     // The handler's own ETag matches: answer 304 and store the body it did not have to send.
-    store(o.cache, keys, vary, out, out.body, write, o.maxBodyBytes, lifetime).catch(() => {});
+    store(o.cache, keys, names, out, out.body, write, o.maxBodyBytes, lifetime).catch(() => {});
     return notModified(out.headers);
   }
   let clientBody: ReadableStream<Uint8Array> | null = null;
   let cacheBody: ReadableStream<Uint8Array> | null = null;
   if (out.body !== null) [clientBody, cacheBody] = out.body.tee();
   // Stored in the background: the client is not kept waiting for the cache.
-  store(o.cache, keys, vary, out, cacheBody, write, o.maxBodyBytes, lifetime).catch(() => {});
+  store(o.cache, keys, names, out, cacheBody, write, o.maxBodyBytes, lifetime).catch(() => {});
   return new Response(clientBody, { status: out.status, statusText: out.statusText, headers: out.headers });
 }
 
@@ -317,42 +349,127 @@ export const cachePage = (options: CachePageOptions): Middleware => {
 
   const digests = new VaryDigests();
   const storing: Storing = { o, digests, tagsOf };
+  const prefix = o.keyPrefix;
+  const read = (key: string): Promise<unknown> => readFrom(cache, key);
 
-  return async function cachePage(request, next) {
-    const method = request.method;
-    if ((method !== 'GET' && method !== 'HEAD') || (!o.cacheAuthorized && request.headers.has('authorization'))) {
-      return next(request);
-    }
-    const varyKey = `${o.keyPrefix}:vary:${method}:${request.url}`;
-    const parts = partsOf(request);
-    let stale: { stored: StoredPage; key: string } | undefined;
-    try {
-      const names = await cache.get<string[]>(varyKey);
-      if (Array.isArray(names)) {
-        const key = pageKey(o.keyPrefix, request, names, parts, digests);
-        const stored = await cache.get<StoredPage>(key);
-        if (isStoredPage(stored)) {
-          const now = Date.now();
-          if (stored.x === undefined || now < stored.x) return fromStore(stored, request, key, pages);
-          // Past its freshness: only a failing handler gets it (stale-if-error), else never.
-          if (stored.z !== undefined && now < stored.z) stale = { stored, key };
-        }
-      }
-    } catch {
-      // A failing cache (even one set to `onError: 'throw'`, which has reported it) never
-      // breaks the page: render it as if uncached.
-    }
-    if (stale === undefined) return storeAndAnswer(storing, request, await next(request), varyKey, parts);
+  /** Renders the page (a miss) and stores it when cacheable; a `stale` page answers a failing handler. */
+  const render = async (l: Lookup, stale: PreparedPage | undefined): Promise<Response> => {
+    const { request, next } = l;
+    if (stale === undefined) return storeAndAnswer(storing, request, await next(request), l.partsText);
     let response: Response;
     try {
       response = await next(request);
     } catch {
-      return fromStore(stale.stored, request, stale.key, pages);
+      return fromStore(stale, request);
     }
     if (SERVER_ERRORS.has(response.status)) {
       response.body?.cancel().catch(() => {});
-      return fromStore(stale.stored, request, stale.key, pages);
+      return fromStore(stale, request);
     }
-    return storeAndAnswer(storing, request, response, varyKey, parts);
+    return storeAndAnswer(storing, request, response, l.partsText);
+  };
+
+  /** No fresh page under `l.method`: a HEAD looks at its own pages after GET's, else it renders. */
+  const miss = (l: Lookup, stale: PreparedPage | undefined): Promise<Response> => {
+    if (l.method !== l.request.method) {
+      // A stale GET page is not kept for a failing HEAD: the HEAD's own pages decide.
+      l.method = l.request.method;
+      return lookup(l);
+    }
+    return render(l, stale);
+  };
+
+  /** Answers from `page` when it is fresh; past its freshness it waits for a failing handler. */
+  const answer = (l: Lookup, page: PreparedPage | undefined): Response | Promise<Response> => {
+    if (page === undefined) return miss(l, undefined);
+    const now = Date.now();
+    if (now < page.freshUntil) return fromStore(page, l.request);
+    return miss(l, page.staleUntil !== undefined && now < page.staleUntil ? page : undefined);
+  };
+
+  /** The variant's own page, when the URL's entry holds another variant (the second read). */
+  const readVariant = (l: Lookup, names: readonly string[], variant: string): Promise<Response> => {
+    const key = variantKey(prefix, l.method, l.request.url, variant);
+    return read(key).then(
+      (value) => {
+        let page: PreparedPage | undefined;
+        try {
+          page = pages.read(key, value);
+          if (page !== undefined && (page.variant !== variant || !sameNames(page.names, names))) page = undefined;
+          return answer(l, page);
+        } catch {
+          return miss(l, undefined);
+        }
+      },
+      () => miss(l, undefined),
+    );
+  };
+
+  /**
+   * One read on a hit: the URL's entry holds the Vary names and the variant stored last; when
+   * the request is that variant, it is the page. Otherwise the variant's own key is read (as
+   * Django reads its header list, then the page). The names always come from the entry read
+   * now, never from memory: a page stored under names another process has replaced is not served.
+   */
+  const lookup = (l: Lookup): Promise<Response> => {
+    const key = headKey(prefix, l.method, l.request.url, l.partsText, digests);
+    return read(key).then(
+      (value) => {
+        let page: PreparedPage | undefined;
+        try {
+          page = pages.read(key, value);
+          if (page === undefined) return miss(l, undefined);
+          const variant = variantOf(l.request, page.names, l.partsText, digests);
+          if (variant !== page.variant) return readVariant(l, page.names, variant);
+          return answer(l, page);
+        } catch {
+          // A failing cache or a stray value (even from a cache set to `onError: 'throw'`,
+          // which has reported it) never breaks the page: render it as if uncached.
+          return miss(l, undefined);
+        }
+      },
+      () => miss(l, undefined),
+    );
+  };
+
+  return function cachePage(request, next) {
+    const method = request.method;
+    if ((method !== 'GET' && method !== 'HEAD') || (!o.cacheAuthorized && request.headers.has('authorization'))) {
+      return next(request);
+    }
+    let partsText: string | null;
+    try {
+      const parts = partsOf(request);
+      partsText = parts === null ? null : JSON.stringify(parts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Django's FetchFromCacheMiddleware: a HEAD is answered from a cached GET first.
+    return lookup({ request, next, partsText, method: 'GET' });
   };
 };
+
+/** One request's way through the page cache. */
+interface Lookup {
+  readonly request: Request;
+  readonly next: Next;
+  /** The key parts as JSON (`null` without `keyParts`). */
+  readonly partsText: string | null;
+  /** The method whose pages are read: GET first, then a HEAD's own. */
+  method: string;
+}
+
+/** A cache read that never throws synchronously (a `CacheLike` may). */
+function readFrom(cache: CacheLike, key: string): Promise<unknown> {
+  try {
+    return Promise.resolve(cache.get(key));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

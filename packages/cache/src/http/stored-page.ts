@@ -2,17 +2,37 @@
 import { createHash } from 'node:crypto';
 import type { CacheLike, CacheWriteOptions } from '@adv/types';
 
-/** A stored page (short names: it is stored once per page variant). */
+/**
+ * The text every stored page starts with: the format and its version. A value without it (a
+ * page stored by a version before it, or anything else under the key) is a miss.
+ */
+export const PAGE_FORMAT = 'adv-page/2\n';
+
+/**
+ * A stored page, kept as one string: {@link PAGE_FORMAT} then this as JSON (short names: it is
+ * stored once per page variant). A string, not an object, because the cache hands out a copy of
+ * every object it reads but shares strings: a hit recognises the page it prepared before by its
+ * text, without a copy or a parse.
+ */
 export interface StoredPage {
+  /** The Vary header names it was stored under: lower-case, sorted, without duplicates. */
+  n: string[];
+  /** Its variant: the digest of those headers' values (and the key parts) in the request that stored it. */
+  d: string;
   /** Status, headers, base64 body, storage time in ms. */
   s: number;
   h: [string, string][];
   b: string;
   t: number;
-  /** Fresh until, ms since the epoch (absent in pages stored before it existed: fresh while kept). */
-  x?: number;
+  /** Fresh until, ms since the epoch. */
+  x: number;
   /** With stale-if-error: served when the handler fails until then, ms since the epoch. */
   z?: number;
+}
+
+/** The stored string of `page`. */
+export function encodePage(page: StoredPage): string {
+  return PAGE_FORMAT + JSON.stringify(page);
 }
 
 /** `If-None-Match` handling: weak comparison, as RFC 9110 asks for GET/HEAD. */
@@ -35,67 +55,97 @@ export function notModified(headers: Headers): Response {
   return new Response(null, { status: 304, headers: kept });
 }
 
-/** Whether a cached value is a page this middleware stored (not a stray value under its key). */
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** Whether a parsed value is a page this middleware stored (not a stray value under its key). */
 export function isStoredPage(value: unknown): value is StoredPage {
   const page = value as StoredPage | undefined;
   return (
     typeof page === 'object' &&
     page !== null &&
+    Array.isArray(page.n) &&
+    page.n.every(isString) &&
+    typeof page.d === 'string' &&
     typeof page.s === 'number' &&
     Array.isArray(page.h) &&
+    page.h.every((pair) => Array.isArray(pair) && pair.length === 2 && isString(pair[0]) && isString(pair[1])) &&
     typeof page.b === 'string' &&
     typeof page.t === 'number' &&
-    (page.x === undefined || typeof page.x === 'number') &&
+    typeof page.x === 'number' &&
     (page.z === undefined || typeof page.z === 'number')
   );
 }
 
 /** A stored page made ready to answer from, once: what every hit of it would otherwise rebuild. */
-interface Prepared {
-  /** The stored page it was built from (used while the page read is the same). */
-  from: StoredPage;
+export interface PreparedPage {
+  /** The stored string it was built from (used while the value read is the same text). */
+  readonly raw: string;
+  /** The Vary header names it was stored under. */
+  readonly names: readonly string[];
+  /** Its variant (see {@link StoredPage.d}). */
+  readonly variant: string;
+  readonly status: number;
+  /** Storage time, fresh-until and (with stale-if-error) stale-until, ms since the epoch. */
+  readonly storedAt: number;
+  readonly freshUntil: number;
+  readonly staleUntil: number | undefined;
   /** The stored headers as `Headers` normalises them (lower-cased, combined, sorted), without `age`. */
-  base: [string, string][];
+  readonly base: [string, string][];
   /** `base` plus `age` at {@link age} seconds: the init of every hit's Response in that second. */
   headers: [string, string][];
   /** The `age` value in `headers`. */
   age: number;
   /** The page's `ETag`, for `If-None-Match`. */
-  etag: string | null;
-  /** The decoded body (`new Response(bytes)` copies it: sharing is safe). */
-  bytes: Buffer<ArrayBuffer>;
+  readonly etag: string | null;
+  /** The decoded body (a hit's Response only reads it: sharing is safe). */
+  readonly bytes: Buffer<ArrayBuffer>;
 }
 
 /**
- * The pages a middleware served last, prepared for their hits: the body decoded from base64
- * once (a CPU profile of 8 KB page hits put that decoding at about 10%) and the header list
- * built once (a hit used to build a `Headers`, set `age` on it, then have `Response` copy it
- * again). An entry is used only while the page read is the very same (body text, headers,
- * status and storage time): a page stored again is prepared anew. At most `maxBytes` of base64
- * + bytes are kept, oldest dropped first.
+ * The pages a middleware read last, prepared for their hits: parsed once, the body decoded from
+ * base64 once (a CPU profile of 8 KB page hits put that decoding at about 10%) and the header
+ * list built once. An entry is used only while the value read under its key is the very same
+ * text (a memory cache hands out the same string, so that is one pointer comparison): a page
+ * stored again is prepared anew. At most `maxBytes` of stored text + bytes are kept, oldest
+ * dropped first.
  */
 export class PreparedPages {
-  readonly #entries = new Map<string, Prepared>();
+  readonly #entries = new Map<string, PreparedPage>();
   #size = 0;
   constructor(readonly maxBytes: number) {}
 
-  /** The prepared form of `stored`, read under the page key `key`. */
-  prepare(key: string, stored: StoredPage): Prepared {
+  /** The prepared page that `value`, read under `key`, holds; `undefined` when it holds none. */
+  read(key: string, value: unknown): PreparedPage | undefined {
+    if (typeof value !== 'string') return undefined;
     const known = this.#entries.get(key);
-    if (known !== undefined && samePage(known.from, stored)) return known;
+    if (known !== undefined && known.raw === value) return known;
+    if (!value.startsWith(PAGE_FORMAT)) return undefined;
+    let stored: unknown;
+    try {
+      stored = JSON.parse(value.slice(PAGE_FORMAT.length));
+    } catch {
+      return undefined;
+    }
+    if (!isStoredPage(stored)) return undefined;
     if (known !== undefined) this.#drop(key, known);
     const headers = new Headers(stored.h);
     headers.delete('age');
     const base = [...headers];
-    const page: Prepared = {
-      from: stored,
+    const page: PreparedPage = {
+      raw: value,
+      names: stored.n,
+      variant: stored.d,
+      status: stored.s,
+      storedAt: stored.t,
+      freshUntil: stored.x,
+      staleUntil: stored.z,
       base,
       headers: [...base, ['age', '0']],
       age: 0,
       etag: headers.get('etag'),
       bytes: Buffer.from(stored.b, 'base64'),
     };
-    const size = stored.b.length + page.bytes.byteLength;
+    const size = sizeOf(page);
     if (size > this.maxBytes) return page;
     this.#entries.set(key, page);
     this.#size += size;
@@ -111,25 +161,16 @@ export class PreparedPages {
     return this.#entries.size;
   }
 
-  #drop(key: string, page: Prepared): void {
+  #drop(key: string, page: PreparedPage): void {
     this.#entries.delete(key);
-    this.#size -= page.from.b.length + page.bytes.byteLength;
+    this.#size -= sizeOf(page);
   }
 }
 
-/** Whether two reads hold the same page (strings a memory cache shares compare by pointer). */
-function samePage(a: StoredPage, b: StoredPage): boolean {
-  if (a.b !== b.b || a.t !== b.t || a.s !== b.s || a.h.length !== b.h.length) return false;
-  for (let i = 0; i < a.h.length; i++) {
-    const x = a.h[i] as [string, string];
-    const y = b.h[i] as [string, string];
-    if (x[0] !== y[0] || x[1] !== y[1]) return false;
-  }
-  return true;
-}
+const sizeOf = (page: PreparedPage): number => page.raw.length + page.bytes.byteLength;
 
 /** `page.headers` with `age` set to `age` (a new list when the age moved on: responses built before keep theirs). */
-function headersAt(page: Prepared, age: number): [string, string][] {
+function headersAt(page: PreparedPage, age: number): [string, string][] {
   if (page.age !== age) {
     page.headers = [...page.base, ['age', String(age)]];
     page.age = age;
@@ -138,18 +179,25 @@ function headersAt(page: Prepared, age: number): [string, string][] {
 }
 
 /** The response for a stored page: a 304 on a matching `If-None-Match`, no body for HEAD. */
-export function fromStore(stored: StoredPage, request: Request, key: string, pages: PreparedPages): Response {
-  const page = pages.prepare(key, stored);
-  const headers = headersAt(page, Math.max(0, Math.floor((Date.now() - stored.t) / 1000)));
+export function fromStore(page: PreparedPage, request: Request): Response {
+  const headers = headersAt(page, Math.max(0, Math.floor((Date.now() - page.storedAt) / 1000)));
   if (matches(request.headers.get('if-none-match'), page.etag)) return notModified(new Headers(headers));
-  return new Response(request.method === 'HEAD' ? null : page.bytes, { status: stored.s, headers });
+  return new Response(request.method === 'HEAD' ? null : page.bytes, { status: page.status, headers });
 }
 
-/** Reads `body` (up to `maxBodyBytes`) and stores the page and its Vary names. */
+/** Where a page is written: the URL's entry, and (when the page varies on headers) its variant's own key. */
+export interface PageKeys {
+  /** The URL's entry (method, URL and key parts): its Vary names and its latest variant. */
+  head: string;
+  /** The variant's key; `null` when the page varies on no header (the URL's entry is its only variant). */
+  variant: string | null;
+}
+
+/** Reads `body` (up to `maxBodyBytes`) and stores the page under `keys`. */
 export async function store(
   cache: CacheLike,
-  keys: { vary: string; page: string },
-  names: string[],
+  keys: PageKeys,
+  vary: { names: string[]; variant: string },
   response: Response,
   body: ReadableStream<Uint8Array> | null,
   write: CacheWriteOptions & { ttl: number },
@@ -178,8 +226,20 @@ export async function store(
     headers.push(['etag', `"${createHash('sha256').update(bytes).digest('base64url')}"`]);
   const t = Date.now();
   const x = t + lifetime.fresh * 1000;
-  const page: StoredPage = { s: response.status, h: headers, b: bytes.toString('base64'), t, x };
+  const page: StoredPage = {
+    n: vary.names,
+    d: vary.variant,
+    s: response.status,
+    h: headers,
+    b: bytes.toString('base64'),
+    t,
+    x,
+  };
   if (lifetime.staleIfError > 0) page.z = x + lifetime.staleIfError * 1000;
-  await cache.set(keys.vary, names, { ttl: write.ttl });
-  await cache.set(keys.page, page, write);
+  const raw = encodePage(page);
+  // Both at once: the page is served from the URL's entry as soon as that is written.
+  await Promise.all([
+    cache.set(keys.head, raw, write),
+    keys.variant === null ? null : cache.set(keys.variant, raw, write),
+  ]);
 }

@@ -130,6 +130,27 @@ describe('drive: LiquidJS generators run as toPromise runs them', () => {
     expect(drive(returnsGenerator())).toBe('inner');
   });
 
+  it('drives any object with next, throw and return (not only generators); other objects are values', () => {
+    const handMade = {
+      step: 0,
+      next(input: unknown) {
+        this.step++;
+        return this.step === 1 ? { done: false, value: 'asked' } : { done: true, value: `got ${String(input)}` };
+      },
+      throw(error: unknown): never {
+        throw error;
+      },
+      return(value: unknown) {
+        return { done: true, value };
+      },
+    };
+    const bare = Object.create(null) as object;
+    function* root(): Generator<unknown, unknown[], unknown> {
+      return [yield handMade, yield bare, yield [1], yield null];
+    }
+    expect(drive(root())).toEqual(['got asked', bare, [1], null]);
+  });
+
   it('a deep chain of generators does not grow the call stack', () => {
     function* nest(depth: number): Generator<unknown, number, unknown> {
       if (depth === 0) return 0;

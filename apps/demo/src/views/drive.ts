@@ -11,23 +11,32 @@
  * errors, so the output is the same (test/render-drive.test.ts compares the two).
  */
 
-/** LiquidJS's `isIterator` (liquidjs/src/util/underscore.ts). */
+/** %GeneratorPrototype%: every generator object inherits from it (and so has next, throw and return). */
+const GENERATOR_PROTOTYPE: object = Object.getPrototypeOf(function* () {}.prototype);
+
+/** LiquidJS's `isIterator` (liquidjs/src/util/underscore.ts): an object with next, throw and return methods. */
 function isIterator(value: unknown): value is Iterator<unknown, unknown, unknown> {
-  if (!value) return false;
+  // Most yields are strings, undefined or numbers: settled by the typeof alone.
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value !== 'function') return false;
+  }
+  // A generator object (all of LiquidJS's) by its prototype chain: one identity check instead of
+  // three property reads on objects of as many shapes as there are generator functions.
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype !== null && Object.getPrototypeOf(prototype) === GENERATOR_PROTOTYPE) return true;
   const it = value as { next?: unknown; throw?: unknown; return?: unknown };
   return typeof it.next === 'function' && typeof it.throw === 'function' && typeof it.return === 'function';
 }
 
-/** LiquidJS's `isPromise`: anything with a `then` method. */
+/** LiquidJS's `isPromise`: anything truthy with a `then` method. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if (value instanceof Promise) return true;
   return !!value && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** One generator on the stack; `returned` once it finished and its return value is being resolved. */
-interface Frame {
-  it: Iterator<unknown, unknown, unknown>;
-  returned: boolean;
-}
+/** In place of a generator that finished with a generator or promise: its resolved value is its result. */
+const RETURNED = Symbol('returned');
+type Frame = Iterator<unknown, unknown, unknown> | typeof RETURNED;
 
 /**
  * The value of a LiquidJS render generator: synchronously when nothing on the way yielded a
@@ -36,7 +45,7 @@ interface Frame {
  */
 export function drive<T>(root: unknown): T | Promise<T> {
   if (!isIterator(root)) return root as T;
-  return run([{ it: root, returned: false }], undefined, false) as T | Promise<T>;
+  return run([root], undefined, false) as T | Promise<T>;
 }
 
 /** Steps the top of `stack` with `input` (thrown into it when `threw`) until the stack empties or a promise is yielded. */
@@ -44,14 +53,14 @@ function run(stack: Frame[], input: unknown, threw: boolean): unknown {
   for (;;) {
     const frame = stack[stack.length - 1]!;
     let output: unknown;
-    if (frame.returned) {
+    if (frame === RETURNED) {
       // toPromise resolves a returned generator or promise too, and on its failure returns the
       // error as the value (its catch sets `value` and the loop ends): kept as it is.
       output = input;
     } else {
       let state: IteratorResult<unknown, unknown>;
       try {
-        state = threw ? frame.it.throw!(input) : frame.it.next(input);
+        state = threw ? frame.throw!(input) : frame.next(input);
       } catch (error) {
         stack.pop();
         if (stack.length === 0) throw error;
@@ -60,9 +69,9 @@ function run(stack: Frame[], input: unknown, threw: boolean): unknown {
         continue;
       }
       output = state.value;
-      if (state.done) frame.returned = true;
+      if (state.done) stack[stack.length - 1] = RETURNED;
       if (isIterator(output)) {
-        stack.push({ it: output, returned: false });
+        stack.push(output);
         input = undefined;
         threw = false;
         continue;

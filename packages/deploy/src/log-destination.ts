@@ -46,13 +46,73 @@ const LOG_DESTINATION_KEYS: OptionKeys<LogDestinationOptions> = {
 };
 
 /** The part of pino's `SonicBoom` stream this file uses. */
-interface Flushable {
+interface SonicBoom {
+  write(data: string): boolean;
+  flush(callback?: (error?: Error) => void): void;
   flushSync(): void;
+  end(): void;
   on(event: 'close', listener: () => void): unknown;
 }
 
+/** What {@link logDestination} returns: a pino destination stream that can be flushed and ended. */
+export interface LogDestination {
+  /** Takes one line from pino (written out once `bufferBytes` are gathered). */
+  write(line: string): void;
+  /** Writes what the buffer holds; `callback` runs once it is on its way to the file. */
+  flush(callback?: (error?: Error) => void): void;
+  /** Writes what the buffer holds before returning. */
+  flushSync(): void;
+  /** Writes what the buffer holds and closes the destination; resolves once it is closed. */
+  end(): Promise<void>;
+}
+
+/**
+ * Lines gathered in an array and handed to sonic-boom as one string (one `write` system call)
+ * once `bufferBytes` characters are in: sonic-boom's own `minLength` does the same job but
+ * measures the byte length of its whole pending buffer again on every line.
+ */
+class BufferedDestination implements LogDestination {
+  readonly #lines: string[] = [];
+  #length = 0;
+  constructor(
+    readonly stream: SonicBoom,
+    readonly bufferBytes: number,
+  ) {}
+
+  write(line: string): void {
+    this.#lines.push(line);
+    this.#length += line.length;
+    if (this.#length >= this.bufferBytes) this.#writeOut();
+  }
+
+  #writeOut(): void {
+    if (this.#lines.length === 0) return;
+    const chunk = this.#lines.length === 1 ? (this.#lines[0] as string) : this.#lines.join('');
+    this.#lines.length = 0;
+    this.#length = 0;
+    this.stream.write(chunk);
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    this.#writeOut();
+    this.stream.flush(callback);
+  }
+
+  flushSync(): void {
+    this.#writeOut();
+    this.stream.flushSync();
+  }
+
+  end(): Promise<void> {
+    this.#writeOut();
+    const closed = new Promise<void>((resolve) => this.stream.on('close', () => resolve()));
+    this.stream.end();
+    return closed;
+  }
+}
+
 /** Open buffered destinations, flushed when the process exits or is told to stop. */
-const open = new Set<Flushable>();
+const open = new Set<LogDestination>();
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 function flushAll(): void {
@@ -101,7 +161,7 @@ function unlisten(): void {
  * const app = compose(requestLogger({ logger }))(handler);
  * ```
  */
-export function logDestination(options?: LogDestinationOptions): Pino.DestinationStream & Flushable {
+export function logDestination(options?: LogDestinationOptions): LogDestination {
   const o = deployOptions('logDestination', options, LOG_DESTINATION_KEYS, LOG_DESTINATION_DEFAULTS);
   const { dest, bufferBytes, flushIntervalMs, mkdir } = o;
   if (!(typeof dest === 'string' ? dest.length > 0 : Number.isInteger(dest) && dest >= 0))
@@ -113,23 +173,24 @@ export function logDestination(options?: LogDestinationOptions): Pino.Destinatio
   if (typeof mkdir !== 'boolean') invalidOption('mkdir', 'a boolean', mkdir);
   const { pino } = loadPeer<typeof Pino>(PINO_PEER);
   // Synchronous writes: a full buffer is written before `write` returns, so what is left at
-  // exit is at most one buffer, written by `flushSync` (an async write could still be pending).
-  const stream = pino.destination({ dest, minLength: bufferBytes, sync: true, mkdir });
-  if (bufferBytes === 0) return stream;
+  // exit is the buffer, written by `flushSync` (an async write could still be pending then).
+  const stream = pino.destination({ dest, sync: true, mkdir }) as SonicBoom;
+  const buffered = new BufferedDestination(stream, bufferBytes);
+  if (bufferBytes === 0) return buffered; // each line goes straight through
   const timer = setInterval(() => {
     try {
-      stream.flush();
+      buffered.flush();
     } catch {
       // Destroyed: its 'close' clears this timer.
     }
   }, flushIntervalMs);
   timer.unref();
   if (open.size === 0) listen();
-  open.add(stream);
+  open.add(buffered);
   stream.on('close', () => {
     clearInterval(timer);
-    open.delete(stream);
+    open.delete(buffered);
     if (open.size === 0) unlisten();
   });
-  return stream;
+  return buffered;
 }

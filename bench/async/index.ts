@@ -81,12 +81,12 @@ async function startTarget(kind: string, env: Record<string, string> = {}): Prom
 async function httpThroughput(
   kinds: readonly string[],
   quick: boolean,
+  rounds: number,
 ): Promise<{ rps: Samples; perCpuSecond: Samples }> {
   const running = await Promise.all(kinds.map((kind) => startTarget(kind)));
   const rps: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
   const perCpu: Record<string, number[]> = Object.fromEntries(kinds.map((kind) => [kind, []]));
   try {
-    const rounds = quick ? 2 : 5;
     for (let round = -1; round < rounds; round += 1) {
       // Rotate the order every round so no target always runs first (or right after another).
       for (let step = 0; step < kinds.length; step += 1) {
@@ -254,23 +254,27 @@ export type AsyncCase = (typeof CASES)[number];
 export async function run({
   quick,
   cases = CASES,
+  rounds,
 }: {
   quick: boolean;
   cases?: readonly AsyncCase[];
+  /** Interleaved rounds of the HTTP case (default 5; quick 2): more on a busy machine. */
+  rounds?: number;
 }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  if (cases.includes('http')) rows.push(...(await httpRows(quick)));
+  if (cases.includes('http')) rows.push(...(await httpRows(quick, rounds ?? (quick ? 2 : 5))));
   if (cases.includes('broadcast-memory') || cases.includes('broadcast-redis')) {
     rows.push(...(await broadcastRows(quick, cases)));
   }
   return rows;
 }
 
-async function httpRows(quick: boolean): Promise<BenchRow[]> {
+async function httpRows(quick: boolean, rounds: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const { rps, perCpuSecond } = await httpThroughput(
     ['serve', 'serve-no-override', 'serve-text', 'raw', 'hono'],
     quick,
+    rounds,
   );
   const pairs = [
     ['serve', 'serve() + new Response()', 'raw', 'raw node:http', 'goal >= 0.95x'],

@@ -1,6 +1,7 @@
 /**
  * Runs only the async suite and prints its table, without writing bench/RESULTS.md (which
- * the lead generates for all suites at once): `npx tsx async/print.ts [--quick] [--case http,broadcast-memory,broadcast-redis]` from bench/.
+ * the lead generates for all suites at once): `npx tsx async/print.ts [--quick] [--case http,broadcast-memory,broadcast-redis]
+ * [--rounds N]` from bench/ (`--rounds`: interleaved rounds of the HTTP case, default 5).
  */
 import { cpus } from 'node:os';
 import { toMarkdown } from '../lib/report.js';
@@ -14,7 +15,13 @@ if (unknown.length > 0) {
   console.error(`unknown case ${unknown.join(', ')}; cases: ${CASES.join(', ')}`);
   process.exit(2);
 }
-const rows = await run({ quick, cases: cases as AsyncCase[] });
+const roundsIndex = process.argv.indexOf('--rounds');
+const rounds = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : undefined;
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+  console.error(`--rounds takes a positive whole number, got ${process.argv[roundsIndex + 1]}`);
+  process.exit(2);
+}
+const rows = await run({ quick, cases: cases as AsyncCase[], rounds });
 console.log(
   `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}${quick ? ', quick mode' : ''}\n`,
 );

@@ -96,6 +96,22 @@ describe('PreparedPages and fromStore', () => {
     }
   });
 
+  it('hands each hit headers and a body of its own: what one hit changes, the next does not see', async () => {
+    const pages = new PreparedPages(1024 * 1024);
+    const stored = page('shared?', [['content-type', 'text/plain']]);
+    const first = answer(pages, 'k', stored, new Request('http://x/'));
+    first.headers.set('x-changed', 'by the first');
+    first.headers.delete('content-type');
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    bytes.fill(0x21);
+    const second = answer(pages, 'k', stored, new Request('http://x/'));
+    expect(second.headers.get('x-changed')).toBeNull();
+    expect(second.headers.get('content-type')).toBe('text/plain');
+    expect(await second.text()).toBe('shared?');
+    const third = answer(pages, 'k', stored, new Request('http://x/'));
+    expect(await third.text()).toBe('shared?');
+  });
+
   it('keeps at most maxBytes of pages, oldest dropped first; a page too large is served, not kept', async () => {
     const body = 'b'.repeat(300);
     const one = page(body, []);

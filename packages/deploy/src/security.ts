@@ -31,6 +31,9 @@ function internalError(error: unknown): Response {
   });
 }
 
+/** Distinct Host values whose verdict one middleware remembers. */
+const HOST_MEMO_SIZE = 256;
+
 const badRequest = () =>
   new Response('Bad Request (400)', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
@@ -97,6 +100,20 @@ export function securityMiddleware(settings: SecuritySettings, options?: Securit
       }
     });
 
+  // The verdict on the Host values seen last (a site answers to a few; past HOST_MEMO_SIZE
+  // distinct values, e.g. a scanner's, the memo starts over): the split host when allowed, else null.
+  const verdicts = new Map<string, { domain: string; port: string } | null>();
+  const allowedHost = (value: string) => {
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) {
+      const split = splitHost(value);
+      verdict = split && isAllowedHost(split.domain, allowed) ? split : null;
+      if (verdicts.size >= HOST_MEMO_SIZE) verdicts.clear();
+      verdicts.set(value, verdict);
+    }
+    return verdict;
+  };
+
   // Every response leaving here gets the headers: the 400 for a bad host, the HTTPS redirect,
   // the app's own answers (4xx and 5xx included) and the response made from a thrown error.
   // A plain function and one `.then` (not an `async` function awaiting): one promise, and its
@@ -111,9 +128,9 @@ export function securityMiddleware(settings: SecuritySettings, options?: Securit
 
   function answer(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
     const secure = isSecureRequest(request, s);
-    const host = splitHost(requestHost(request, s));
+    const host = allowedHost(requestHost(request, s));
     // No HSTS and no cookie rewriting for a host that is not ours; the other headers still go out.
-    if (!host || !isAllowedHost(host.domain, allowed)) return Promise.resolve(addHeaders(badRequest(), false));
+    if (!host) return Promise.resolve(addHeaders(badRequest(), false));
     if (s.SECURE_SSL_REDIRECT && !secure) {
       const url = new URL(request.url);
       const path = url.pathname.replace(/^\//, '');

@@ -34,6 +34,31 @@ describe('securityMiddleware', () => {
     expect(body).not.toContain(host);
   });
 
+  it('remembers Host verdicts per middleware without changing them: repeats, 600 distinct hosts, redirect ports', async () => {
+    const one = app({ ...settings, SECURE_SSL_REDIRECT: true });
+    const hosts = Array.from({ length: 600 }, (_, i) =>
+      i % 3 === 0 ? `s${i}.example.org:${8000 + i}` : i % 3 === 1 ? `evil${i}.com` : `bad host ${i}`,
+    );
+    // Twice over, so the second pass reads verdicts remembered (or forgotten past the memo's size).
+    const samePlace = [
+      'example.com:8443',
+      'EXAMPLE.COM:8443',
+      'example.com:9001',
+      'example.com:9002',
+      'example.com:9001',
+    ];
+    for (const host of [...hosts, ...hosts.slice().reverse(), ...samePlace]) {
+      const res = await one(req('http://x/p?q=1', { host }));
+      if (isAllowedHost(host, settings.ALLOWED_HOSTS ?? [])) {
+        expect(res.status, host).toBe(301);
+        const { domain, port } = /^(?<domain>[^:]+):(?<port>\d+)$/.exec(host)?.groups ?? {};
+        expect(res.headers.get('location'), host).toBe(`https://${domain?.toLowerCase()}:${port}/p?q=1`);
+      } else {
+        expect(res.status, host).toBe(400);
+      }
+    }
+  });
+
   it('allows only localhost with DEBUG and no ALLOWED_HOSTS, nothing without DEBUG', async () => {
     expect((await app({ DEBUG: true })(req('http://localhost:3000/'))).status).toBe(200);
     expect((await app({ DEBUG: true })(req('http://127.0.0.1/'))).status).toBe(200);

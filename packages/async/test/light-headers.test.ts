@@ -407,6 +407,33 @@ describe.each(Object.entries(makers))('Headers semantics (WPT fetch/api/headers)
   });
 });
 
+describe('LightHeaders: the cache of checked names', () => {
+  it('gives the same answers and errors once names are cached, past its size and for long names', () => {
+    const long = `x-${'a'.repeat(80)}`; // longer than the cached ones: checked every time
+    const names = ['Content-Type', 'content-type', 'CONTENT-TYPE', 'X-Many', long, long.toUpperCase()];
+    // More distinct names than the cache holds, so it is cleared on the way.
+    for (let index = 0; index < 600; index += 1) names.push(`X-Name-${index}`);
+    for (let round = 0; round < 3; round += 1) {
+      const light = new LightHeaders() as unknown as Headers;
+      const undici = new OriginalHeaders();
+      for (const name of names) {
+        light.append(name, `v${round}`);
+        undici.append(name, `v${round}`);
+      }
+      expect([...light]).toEqual([...undici]);
+      for (const name of names) expect(light.get(name.toUpperCase())).toBe(undici.get(name));
+      // A bad name stays bad after good ones filled the cache; a name differing only in case is the same name.
+      for (const bad of ['bad name', 'bad:name', '', 'é']) {
+        expect(() => light.set(bad, 'v')).toThrow(TypeError);
+        expect(() => undici.set(bad, 'v')).toThrow(TypeError);
+      }
+      expect(light.has('content-TYPE')).toBe(true);
+      light.delete('CONTENT-type');
+      expect(light.has('content-type')).toBe(false);
+    }
+  });
+});
+
 describe('LightHeaders as a stand-in for undici', () => {
   it('answers every member of the platform Headers itself (no undici brand check is ever reached)', () => {
     for (const key of PLATFORM_HEADERS_MEMBERS)

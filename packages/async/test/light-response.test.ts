@@ -72,6 +72,36 @@ describe('overrideGlobalResponse()', () => {
     expect(new Response().type).toBe('default');
   });
 
+  it('keeps a private copy of each byte body, small (pooled) or large, through a pool running full', async () => {
+    install();
+    // Sizes around the pooled limit (8 KB) and enough of them to fill several 64 KB pools.
+    const sizes = [1, 7, 8, 9, 8191, 8192, 8193, 70_000];
+    const made: { expected: Uint8Array; response: Response }[] = [];
+    for (let round = 0; round < 12; round += 1) {
+      for (const size of sizes) {
+        const bytes = new Uint8Array(size).map((_, index) => (index * 7 + round + size) % 251);
+        const expected = bytes.slice();
+        const response = new Response(bytes);
+        bytes.fill(0); // the caller's bytes change after construction: the response keeps its copy
+        made.push({ expected, response });
+      }
+    }
+    const empty = new Response(new Uint8Array(0));
+    const server = await start((request) => made[Number(new URL(request.url).searchParams.get('i'))]!.response);
+    for (const [index, { expected, response }] of made.entries()) {
+      if (index % 2 === 0) {
+        // Written by serve() from memory.
+        const got = await fetch(`${server.url}/?i=${index}`);
+        expect(got.headers.get('content-length')).toBe(String(expected.byteLength));
+        expect(new Uint8Array(await got.arrayBuffer())).toEqual(expected);
+      } else {
+        // Read through undici's Response, built from the copy.
+        expect(new Uint8Array(await response.arrayBuffer())).toEqual(expected);
+      }
+    }
+    expect((await empty.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it('keeps the static members and undici errors', async () => {
     install();
     const json = Response.json({ id: 1 }, { status: 202 });

@@ -36,11 +36,29 @@ function toText(value: unknown, method: string, what: string): string {
   return String(value);
 }
 
+/**
+ * Names already checked, to their lower-cased form: the same few names (`content-type`,
+ * `vary`, …) are checked on every request by every layer, and one map read costs less than the
+ * pattern test and the lower-casing. Bounded (short names only, cleared when full).
+ */
+const checkedNames = new Map<string, string>();
+const CHECKED_NAMES_MAX = 512;
+const CHECKED_NAME_LENGTH_MAX = 64;
+
 /** The lower-cased header name, or a TypeError naming the bad one. */
 function checkName(name: unknown, method: string): string {
+  if (typeof name === 'string') {
+    const known = checkedNames.get(name);
+    if (known !== undefined) return known;
+  }
   const text = toText(name, method, 'a header name');
   if (!TOKEN.test(text)) throw new TypeError(`Headers.${method}: ${JSON.stringify(text)} is an invalid header name.`);
-  return text.toLowerCase();
+  const lower = text.toLowerCase();
+  if (text.length <= CHECKED_NAME_LENGTH_MAX) {
+    if (checkedNames.size >= CHECKED_NAMES_MAX) checkedNames.clear();
+    checkedNames.set(text, lower);
+  }
+  return lower;
 }
 
 /** The normalised header value, or a TypeError naming the bad one. */

@@ -32,6 +32,33 @@ function plainBytes(body: Uint8Array): boolean {
 }
 
 /**
+ * Small bodies are copied into a shared pool, as Node's `Buffer.allocUnsafe` does: a new
+ * `ArrayBuffer` per response (allocated, zero-filled, tracked as external memory) was 1.9% of
+ * the demo's cached-page profile (a 7 KB page); the pooled copy took about half the time in
+ * a micro-benchmark. A pool is 64 KB; a body above 8 KB gets its own buffer. A pooled copy
+ * keeps its pool alive as long as it lives.
+ */
+const POOL_SIZE = 64 * 1024;
+const POOLED_MAX = 8 * 1024;
+let pool: Uint8Array | undefined;
+let poolOffset = 0;
+
+/** A private copy of `bytes` (the caller may change its own afterwards, as undici's copy allows). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  const length = bytes.byteLength;
+  if (length > POOLED_MAX || length === 0) return new Uint8Array(bytes);
+  if (pool === undefined || poolOffset + length > POOL_SIZE) {
+    pool = new Uint8Array(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const copy = new Uint8Array(pool.buffer, poolOffset, length);
+  copy.set(bytes);
+  // Keep the next copy 8-byte aligned, as Node's pool does.
+  poolOffset += (length + 7) & ~7;
+  return copy;
+}
+
+/**
  * The init to hand undici when the fast path gives up after reading some of `given`'s
  * members: those already read as plain values, the rest still read from `given` (once each,
  * in undici's order: status, statusText, headers).
@@ -57,7 +84,7 @@ function lightResponse(prototype: object, body: unknown, init: unknown): Attempt
     source = body;
     contentType = 'text/plain;charset=UTF-8'; // undici's default for a string body
   } else if (body instanceof Uint8Array && plainBytes(body))
-    source = new Uint8Array(body); // undici copies the bytes too
+    source = copyBytes(body); // undici copies the bytes too
   else return { init };
   let status = 200;
   let statusText = '';

@@ -7,9 +7,10 @@ import { compose, type Handler } from '@adv/types';
 import { serveStatic as honoServeStatic } from '@hono/node-server/serve-static';
 import helmet from 'helmet';
 import { Hono } from 'hono';
-import { measureOps, percentile } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
 import { mediaRows } from './media.js';
+import { medianOps } from './median.js';
+import { perRequestRows } from './per-request.js';
 
 type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -40,23 +41,6 @@ function connectToFetch(middleware: Connect, handler: Handler): (request: Reques
         resolve(new Response(response.body, { status: response.status, headers }));
       });
     });
-}
-
-/**
- * This machine is shared and noisy, and tinybench's first task pays for warm-up: run a warm-up
- * round, then several rounds with the task order rotated, and keep each contender's median.
- */
-async function medianOps(tasks: Record<string, () => unknown>, quick: boolean): Promise<Record<string, number>> {
-  const names = Object.keys(tasks);
-  await measureOps(tasks, { quick: true });
-  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  const rounds = quick ? 1 : 5;
-  for (let round = 0; round < rounds; round++) {
-    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
-    const result = await measureOps(Object.fromEntries(order.map((n) => [n, tasks[n] as () => unknown])), { quick });
-    for (const n of names) samples[n]?.push(result[n] ?? Number.NaN);
-  }
-  return Object.fromEntries(names.map((n) => [n, percentile(samples[n] ?? [], 50)]));
 }
 
 /**
@@ -115,10 +99,12 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
 
   const files = await staticFiles(quick);
   const media = await mediaRows(quick);
+  const perRequest = await perRequestRows(quick);
 
   return [
     ...files,
     ...media,
+    ...perRequest,
     {
       suite: 'deploy',
       case: 'security headers on an HTTPS GET (helmet defaults)',

@@ -319,7 +319,8 @@ function storeAndAnswer(
  * `If-None-Match`) and `Age`. The body streams to the client while a copy is stored; bodies over
  * `maxBodyBytes` and `text/event-stream` responses are passed through without a copy. `tags`
  * are written with each page (drop them all with `invalidateTags`); `keyParts(request)` adds
- * request-derived values (language, time zone, tenant) to the key.
+ * request-derived values (language, time zone, tenant) to the key. A hit is one cache read (see
+ * `lookup` below); a HEAD is answered from a cached GET page first, as in Django.
  *
  * @example
  * ```ts

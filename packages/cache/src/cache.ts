@@ -6,9 +6,9 @@ import type {
   ReadinessCheck,
   TagInvalidator,
 } from '@adv/types';
-import { type CacheEngine, Engine, type PreparedWrite, type TagVersions } from './engine.js';
+import { type CacheEngine, closedError, Engine, type PreparedWrite, type TagVersions } from './engine.js';
 import { CacheError, describeValue } from './errors.js';
-import { scopedKey } from './keys.js';
+import { defaultKeyFunction, safeKey, scopedKey } from './keys.js';
 import {
   INCR_OPTION_KEYS,
   type IncrOptions,
@@ -44,11 +44,15 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   readonly #ops: CacheEngine['stats']['ops'];
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #refreshing = new Set<string>();
+  /** `keyPrefix:version:` when keys are built by the default key function, for {@link makeKey}. */
+  readonly #defaultHead: string | undefined;
 
   /** Use {@link createCache}. */
   constructor(settings: CacheSettings) {
     this.#e = new Engine(settings);
     this.#ops = this.#e.stats.ops;
+    const { keyFunction, keyPrefix, version } = settings;
+    this.#defaultHead = keyFunction === defaultKeyFunction ? `${keyPrefix}:${version}:` : undefined;
     const kind = settings.l1 ? 'redis+l1' : settings.driver.kind;
     this.backendInfo = Object.freeze({ name: `@adv/cache:${kind}`, sharedAcrossProcesses: settings.driver.shared });
   }
@@ -63,7 +67,16 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
    * not start with `keyPrefix:version:` is stored under `keyPrefix:~` so `clear()` finds it;
    * hashed when memcached would reject it.
    */
-  makeKey(key: string, version: number = this.#e.config.version): string {
+  makeKey(key: string, version?: number): string {
+    const head = this.#defaultHead;
+    // The default key function at the default version (nearly every call): `head` + key, as
+    // below, without calling it and re-checking its result.
+    if (head !== undefined && typeof key === 'string' && key.length > 0 && (version ?? this.version) === this.version)
+      return safeKey(head + key, head);
+    return this.#makeKey(key, version ?? this.#e.config.version);
+  }
+
+  #makeKey(key: string, version: number): string {
     checkKey(key);
     checkInteger(version, 'version');
     const { keyFunction, keyPrefix } = this.#e.config;
@@ -101,17 +114,26 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** The fresh value at `full`, counted as a hit or a miss of `counter`. */
   #fresh<T>(full: string, op: 'get' | 'has', counter: OperationCounter): Promise<T | undefined> {
     counter.calls++;
-    return this.#e
-      .attempt(op, full, () => this.#e.read(full), undefined)
-      .then((read) => {
-        const entry = read?.entry;
+    const engine = this.#e;
+    if (engine.closed) return Promise.reject(closedError(op));
+    // One `then` for both outcomes (what `attempt` + a `then` did in two): a backend failure is
+    // reported and read as a miss.
+    return engine.read(full).then(
+      (read) => {
+        const entry = read.entry;
         if (entry !== undefined && (entry.f === undefined || entry.f > Date.now())) {
           counter.hits++;
           return entry.v as T;
         }
         counter.misses++;
         return undefined;
-      });
+      },
+      (error: unknown) => {
+        engine.recover(error, op, full, undefined);
+        counter.misses++;
+        return undefined;
+      },
+    );
   }
 
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */

@@ -89,6 +89,8 @@ export interface CacheEngine {
   close(): Promise<void>;
   /** Runs a backend operation, reporting a failure and falling back (see {@link Engine.attempt}). */
   attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R, rethrow?: boolean): Promise<R>;
+  /** Handles a failure as {@link attempt} does: throws a programmer error, else reports it and returns `fallback`. */
+  recover<R>(error: unknown, op: string, key: string, fallback: R, rethrow?: boolean): R;
   /** Reports a failure (event, log, counters); throws it when `rethrow`. */
   report(error: unknown, op: string, key: string, rethrow: boolean): CacheError;
 }
@@ -142,6 +144,8 @@ export class Engine implements CacheEngine {
   readonly stats = new StatsCounters();
   /** One deadline timer per bound in use (`timeout`, and 60 s for `clear`). */
   readonly #deadlines = new Map<number, Deadlines>();
+  /** The deadline timer of the cache's own `timeout` (most calls), once made. */
+  #usualDeadlines: Deadlines | undefined;
 
   constructor(settings: CacheSettings) {
     this.s = settings;
@@ -422,11 +426,50 @@ export class Engine implements CacheEngine {
     return { key: full, raw, entry };
   }
 
-  async #read(full: string): Promise<Read> {
+  /**
+   * {@link read} from a store that needs a round trip. Without L1 (the Redis get-hit of #18) the
+   * answer is decoded and counted in the deadline's own step: no `async` layer, no extra `then`.
+   */
+  #read(full: string): Promise<Read> {
     const l1 = this.s.l1;
+    if (l1 !== undefined) return this.#readTwoTier(full, l1);
+    return this.guard(
+      () => this.driver.keyv.get(full),
+      this.s.timeout,
+      (value) => this.#fromBackend(full, value ?? undefined),
+    );
+  }
+
+  /** A stored string just read from the backend (no L1): its entry when live, counted per tier. */
+  #fromBackend(full: string, raw: string | undefined): Read | Promise<Read> {
+    let entry = decodeEntry(raw);
+    if (entry !== undefined && entry.e !== undefined && entry.e <= Date.now()) entry = undefined;
+    if (entry === undefined) {
+      this.stats.l2.misses++;
+      return { key: full, raw, entry };
+    }
+    const g = entry.g;
+    if (g === undefined) {
+      this.stats.l2.hits++;
+      return { key: full, raw, entry };
+    }
+    return this.tagVersions(Object.keys(g)).then((versions) => {
+      for (const tag in g) {
+        if (versions[tag] !== g[tag]) {
+          this.stats.l2.misses++;
+          return { key: full, raw, entry: undefined };
+        }
+      }
+      this.stats.l2.hits++;
+      return { key: full, raw, entry };
+    });
+  }
+
+  /** {@link read} through the two-tier L1, then the backend. */
+  async #readTwoTier(full: string, l1: NonNullable<CacheSettings['l1']>): Promise<Read> {
     const since = this.epoch;
-    const cached = l1?.get(full);
-    const raw = cached ?? (await this.guard(() => this.driver.keyv.get(full)));
+    const cached = l1.get(full);
+    const raw = cached ?? (await this.guard(() => this.driver.keyv.get(full))) ?? undefined;
     let entry = decodeEntry(raw);
     const now = Date.now();
     if (entry !== undefined && entry.e !== undefined && entry.e <= now) entry = undefined;
@@ -436,7 +479,7 @@ export class Engine implements CacheEngine {
       else stats.l1.hits++;
       return { key: full, raw, entry };
     }
-    if (l1 !== undefined) stats.l1.misses++;
+    stats.l1.misses++;
     if (entry === undefined) {
       stats.l2.misses++;
       return { key: full, raw, entry };
@@ -451,7 +494,7 @@ export class Engine implements CacheEngine {
       }
     }
     stats.l2.hits++;
-    l1?.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now, since);
+    l1.keep(full, raw as string, entry.e === undefined ? undefined : entry.e - now, since);
     return { key: full, raw, entry };
   }
 
@@ -463,7 +506,7 @@ export class Engine implements CacheEngine {
     const missing = reads.filter((read) => read.raw === undefined);
     if (missing.length === 1) {
       const read = missing[0] as Read;
-      read.raw = await this.guard(() => this.driver.keyv.get(read.key));
+      read.raw = (await this.guard(() => this.driver.keyv.get(read.key))) ?? undefined;
     } else if (missing.length > 1) {
       const raws = await this.guard(() => this.driver.keyv.getMany(missing.map((read) => read.key)));
       for (const [index, read] of missing.entries()) read.raw = raws[index] ?? undefined;
@@ -524,14 +567,21 @@ export class Engine implements CacheEngine {
    * `onError: 'throw'` (or `rethrow`: calls whose fallback would be misleading, like `add`).
    */
   attempt<R>(op: string, key: string, run: () => Promise<R>, fallback: R, rethrow = false): Promise<R> {
-    if (this.closed) return Promise.reject(new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`));
-    return run().catch((error: unknown) => {
-      if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE') {
-        throw error;
-      }
-      this.report(error, op, key, rethrow || this.s.onError === 'throw');
-      return fallback;
-    });
+    if (this.closed) return Promise.reject(closedError(op));
+    return run().catch((error: unknown) => this.recover(error, op, key, fallback, rethrow));
+  }
+
+  /**
+   * What {@link attempt} does with a failure: a programmer error (a `CacheError` other than
+   * `ERR_BACKEND` / `ERR_VALUE_TOO_LARGE`) is thrown as it is; a backend failure is reported and
+   * `fallback` returned, or thrown with `onError: 'throw'` or `rethrow`.
+   */
+  recover<R>(error: unknown, op: string, key: string, fallback: R, rethrow = false): R {
+    if (error instanceof CacheError && error.code !== 'ERR_BACKEND' && error.code !== 'ERR_VALUE_TOO_LARGE') {
+      throw error;
+    }
+    this.report(error, op, key, rethrow || this.s.onError === 'throw');
+    return fallback;
   }
 
   /** Wraps, emits and logs a backend failure; throws it when `rethrow`. */
@@ -562,14 +612,19 @@ export class Engine implements CacheEngine {
    * Runs a network operation within `timeout` ms. While the backend is known down it fails at
    * once; a failure that shows the server unreachable (or no answer in time) marks it down.
    * A driver module still loading is waited for first, outside the bound (it is local work).
+   * `map` turns the answer into the result in the same step (see {@link Deadlines.bound}).
    */
-  guard<R>(run: () => Promise<R>, timeoutMs = this.s.timeout): Promise<R> {
-    if (timeoutMs === undefined) return run();
+  guard<T, R = T>(
+    run: () => Promise<T>,
+    timeoutMs: number | undefined = this.s.timeout,
+    map?: (value: T) => R | PromiseLike<R>,
+  ): Promise<R> {
+    if (timeoutMs === undefined) return map === undefined ? (run() as Promise<unknown> as Promise<R>) : run().then(map);
     const loading = this.driver.loading?.();
-    if (loading !== undefined) return loading.then(() => this.guard(run, timeoutMs));
+    if (loading !== undefined) return loading.then(() => this.guard(run, timeoutMs, map));
     const refusal = this.breaker?.refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
-    return this.#bounded(run, timeoutMs, this.#tripOnOutage);
+    return this.#bounded(run, timeoutMs, this.#tripOnOutage, map);
   }
 
   /** Marks the backend down after a failure that shows it unreachable (or no answer in time). */
@@ -579,16 +634,39 @@ export class Engine implements CacheEngine {
   };
 
   /** Bounds an operation (and the connect it may wait for) by `timeoutMs`; `onFailure` sees its failure first. */
-  #bounded<R>(run: () => Promise<R>, timeoutMs: number, onFailure?: (error: unknown) => void): Promise<R> {
+  #bounded<T, R = T>(
+    run: () => Promise<T>,
+    timeoutMs: number,
+    onFailure?: (error: unknown) => void,
+    map?: (value: T) => R | PromiseLike<R>,
+  ): Promise<R> {
     const ready = this.driver.ready?.();
-    const promise = ready === undefined ? run() : ready.then(run);
+    let promise: Promise<T>;
+    try {
+      promise = ready === undefined ? run() : ready.then(run);
+    } catch (error) {
+      promise = Promise.reject(error); // a client that throws instead of rejecting still fails the call
+    }
+    return this.#deadlinesOf(timeoutMs).bound(promise, onFailure, map);
+  }
+
+  /** The deadline timer of a bound: the cache's `timeout` is kept at hand, others in a map. */
+  #deadlinesOf(timeoutMs: number): Deadlines {
+    const usual = this.#usualDeadlines;
+    if (usual !== undefined && timeoutMs === this.s.timeout) return usual;
     let deadlines = this.#deadlines.get(timeoutMs);
     if (deadlines === undefined) {
       deadlines = new Deadlines(timeoutMs, (error) => timeouts.add(error));
       this.#deadlines.set(timeoutMs, deadlines);
+      if (timeoutMs === this.s.timeout) this.#usualDeadlines = deadlines;
     }
-    return deadlines.bound(promise, onFailure);
+    return deadlines;
   }
+}
+
+/** The error of a call made after `close()`. */
+export function closedError(op: string): CacheError {
+  return new CacheError('ERR_CLOSED', `Cannot \`${op}\`: the cache was closed`);
 }
 
 /** The errors of operations that got no answer in time (they mark the backend down). */

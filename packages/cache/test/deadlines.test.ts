@@ -75,4 +75,72 @@ describe('Deadlines', () => {
     answer('too late');
     await expect(bounded).rejects.toThrow('no answer within 50 ms');
   });
+
+  it('map turns the answer into the result, is skipped for an answer after the deadline, and its throw is not a backend failure', async () => {
+    const deadlines = new Deadlines(100, () => {});
+    const seen: unknown[] = [];
+    const onFailure = (error: unknown) => seen.push(error);
+    await expect(deadlines.bound(Promise.resolve(2), onFailure, (n) => n * 21)).resolves.toBe(42);
+    await expect(deadlines.bound(Promise.resolve(2), onFailure, async (n) => n + 1)).resolves.toBe(3);
+    const broken = new Error('cannot map');
+    await expect(
+      deadlines.bound(Promise.resolve(2), onFailure, () => {
+        throw broken;
+      }),
+    ).rejects.toBe(broken);
+    expect(seen).toEqual([]);
+    let answer: (value: number) => void = () => {};
+    const mapped: number[] = [];
+    const late = deadlines.bound(new Promise<number>((resolve) => (answer = resolve)), onFailure, (n) => {
+      mapped.push(n);
+      return n;
+    });
+    late.catch(() => {});
+    await vi.advanceTimersByTimeAsync(150);
+    answer(7);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(late).rejects.toThrow('no answer within 100 ms');
+    expect(mapped).toEqual([]);
+    expect(deadlines.pending).toBe(0);
+  });
+
+  it('operations settling out of order leave the list consistent: only the unsettled ones time out', async () => {
+    const timedOut: Error[] = [];
+    const deadlines = new Deadlines(1000, (error) => timedOut.push(error));
+    const answers: Array<(value: number) => void> = [];
+    const bounded = Array.from({ length: 6 }, (_, index) =>
+      deadlines.bound(
+        new Promise<number>((resolve) => {
+          answers[index] = resolve;
+        }),
+      ),
+    );
+    for (const promise of bounded) promise.catch(() => {});
+    expect(deadlines.pending).toBe(6);
+    // Settle the last, the first and one in the middle: the list loses its tail, head and an inner entry.
+    for (const index of [5, 0, 2]) answers[index]?.(index);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deadlines.pending).toBe(3);
+    await expect(Promise.all([bounded[0], bounded[2], bounded[5]])).resolves.toEqual([0, 2, 5]);
+    await vi.advanceTimersByTimeAsync(1001);
+    expect(timedOut).toHaveLength(3);
+    for (const index of [1, 3, 4]) await expect(bounded[index]).rejects.toThrow('no answer within 1000 ms');
+    expect(deadlines.pending).toBe(0);
+    // The emptied list takes new operations again.
+    await expect(deadlines.bound(Promise.resolve('again'))).resolves.toBe('again');
+    expect(deadlines.pending).toBe(0);
+  });
+});
+
+describe('Deadlines timer', () => {
+  it("never keeps the process alive: a pending operation adds no ref'd timer", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const before = timers();
+    const deadlines = new Deadlines(60_000, () => {});
+    const pending = deadlines.bound(new Promise<never>(() => {}));
+    pending.catch(() => {});
+    expect(deadlines.pending).toBe(1);
+    // getActiveResourcesInfo lists the timers that keep the loop alive; an unref'd one is not among them.
+    expect(timers()).toBe(before);
+  });
 });

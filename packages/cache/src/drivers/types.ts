@@ -3,7 +3,8 @@
  * `Keyv<string>` fits). Defined here so no keyv type reaches the public declarations.
  */
 export interface StringStore {
-  get(key: string): Promise<string | undefined>;
+  /** The stored string, or `undefined` (keyv) or `null` (Redis) when absent. */
+  get(key: string): Promise<string | null | undefined>;
   getMany(keys: string[]): Promise<Array<string | undefined>>;
   set(key: string, value: string, ttl?: number): Promise<boolean>;
   setMany(entries: Array<{ key: string; value: string; ttl?: number | undefined }>): Promise<unknown>;

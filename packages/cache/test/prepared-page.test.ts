@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compose } from '@adv/types';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { headKey, VaryDigests, variantKey, variantOf } from '../src/http/cache-page.js';
 import { encodePage, fromStore, PAGE_FORMAT, PreparedPages, type StoredPage } from '../src/http/stored-page.js';
 import { cachePage, createCache } from '../src/index.js';
@@ -37,6 +37,12 @@ describe('PreparedPages and fromStore', () => {
       ['etag', '"v1"'],
       ['age', '999'], // an upstream Age is replaced, not combined
     ]);
+    // The clock stands still: on a busy machine the three answers below can be a second apart,
+    // and Age would move on between them.
+    vi.useFakeTimers({ now: 2_000_000, toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     stored.t = Date.now() - 5_500;
     const response = answer(pages, 'k', stored, new Request('http://x/'));
     expect(response.status).toBe(200);

@@ -1,8 +1,9 @@
 /**
  * @adv/cache beside raw keyv, cache-manager 7 and Bentocache 1.6, in one process and run:
  * get (hit), set and getOrSet (hit) on memory and on Redis, the two-tier mode against
- * Bentocache's L1+Redis, a stampede (1,000 concurrent misses on one key), and a cachePage hit
- * beside the raw handler (page.ts).
+ * Bentocache's L1+Redis, a stampede (1,000 concurrent misses on one key), a cachePage hit
+ * beside the raw handler (page.ts), and the Redis get-hit per CPU-second beside node-redis'
+ * own GET + JSON.parse (redis-get.ts).
  */
 
 import { startRedis } from '../../scripts/test-services.js';
@@ -10,6 +11,7 @@ import { measureOps } from '../lib/ops.js';
 import type { BenchRow } from '../lib/report.js';
 import { pageRows } from './page.js';
 import { bentocache, type Contender, cacheManager, ours, rawKeyv, rawRedis } from './peers.js';
+import { redisGetRows } from './redis-get.js';
 
 const VALUE = { id: 42, name: 'Ada Lovelace', roles: ['admin', 'editor'], active: true };
 
@@ -119,6 +121,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     await twoTier[0].cache.connect();
     const [mine, ...peers] = onRedis;
     rows.push(...(await throughput('redis', mine, peers, quick)));
+    rows.push(...(await redisGetRows(redis.url, quick)));
     rows.push(...(await stampedeRows('redis', mine, peers)));
     rows.push(...(await throughput('two-tier', twoTier[0], [twoTier[1]], quick)));
   } finally {

@@ -37,7 +37,7 @@ async function opsPerCpuSecond(fn: () => Promise<unknown>, ms: number): Promise<
   return n / (used / 1e6);
 }
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;

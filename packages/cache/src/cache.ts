@@ -6,7 +6,7 @@ import type {
   ReadinessCheck,
   TagInvalidator,
 } from '@adv/types';
-import { type CacheEngine, closedError, Engine, type PreparedWrite, type TagVersions } from './engine.js';
+import { type CacheEngine, Engine, type PreparedWrite, type Read, type TagVersions } from './engine.js';
 import { CacheError, describeValue } from './errors.js';
 import { defaultKeyFunction, safeKey, scopedKey } from './keys.js';
 import {
@@ -111,29 +111,41 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     return this.#fresh<T>(full, 'get', this.#ops.get);
   }
 
-  /** The fresh value at `full`, counted as a hit or a miss of `counter`. */
+  /** The value of a read when fresh, counted as a hit or a miss of `counter`. */
+  static #freshValue(read: Read, counter: OperationCounter): unknown {
+    const entry = read.entry;
+    if (entry !== undefined && (entry.f === undefined || entry.f > Date.now())) {
+      counter.hits++;
+      return entry.v;
+    }
+    counter.misses++;
+    return undefined;
+  }
+
+  /** What `get` and `has` do with a read and with a failure, made once (not closures per call). */
+  readonly #onGet = {
+    read: (read: Read): unknown => Cache.#freshValue(read, this.#ops.get),
+    miss: (): undefined => {
+      this.#ops.get.misses++;
+      return undefined;
+    },
+  };
+  readonly #onHas = {
+    read: (read: Read): unknown => Cache.#freshValue(read, this.#ops.has),
+    miss: (): undefined => {
+      this.#ops.has.misses++;
+      return undefined;
+    },
+  };
+
+  /**
+   * The fresh value at `full`, counted as a hit or a miss of `get` or `has`; a backend failure
+   * is reported and read as a miss.
+   */
   #fresh<T>(full: string, op: 'get' | 'has', counter: OperationCounter): Promise<T | undefined> {
     counter.calls++;
-    const engine = this.#e;
-    if (engine.closed) return Promise.reject(closedError(op));
-    // One `then` for both outcomes (what `attempt` + a `then` did in two): a backend failure is
-    // reported and read as a miss.
-    return engine.read(full).then(
-      (read) => {
-        const entry = read.entry;
-        if (entry !== undefined && (entry.f === undefined || entry.f > Date.now())) {
-          counter.hits++;
-          return entry.v as T;
-        }
-        counter.misses++;
-        return undefined;
-      },
-      (error: unknown) => {
-        engine.recover(error, op, full, undefined);
-        counter.misses++;
-        return undefined;
-      },
-    );
+    const on = op === 'get' ? this.#onGet : this.#onHas;
+    return this.#e.readWith(full, op, on.read, on.miss) as Promise<T | undefined>;
   }
 
   /** Stores `value` (anything JSON can hold; `null` included). Resolves false when the backend failed. */

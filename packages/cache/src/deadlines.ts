@@ -11,8 +11,11 @@
 interface Pending {
   /** `performance.now()` after which the operation has failed. */
   at: number;
+  /** The result promise's own settle functions. */
+  resolve: (value: never) => void;
   reject: (error: unknown) => void;
   onFailure: ((error: unknown) => void) | undefined;
+  recover: ((error: unknown) => unknown) | undefined;
   /** Neighbours in the pending list (undefined at its ends). */
   prev: Pending | undefined;
   next: Pending | undefined;
@@ -44,17 +47,22 @@ export class Deadlines {
    * `map`, when given, turns the answer into the result in the same step (one promise fewer than
    * a `.then` on the result); it is not called for an answer that came after the deadline, and
    * what it throws rejects the result without going through `onFailure` (it is not the backend's).
+   * `recover`, when given, turns a failure (the operation's or the timeout, after `onFailure`)
+   * into the result instead of a rejection; what it throws rejects the result.
    */
   bound<T, R = T>(
     promise: Promise<T>,
     onFailure?: (error: unknown) => void,
     map?: (value: T) => R | PromiseLike<R>,
+    recover?: (error: unknown) => R | PromiseLike<R>,
   ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const entry: Pending = {
         at: performance.now() + this.#ms,
+        resolve: resolve as (value: never) => void,
         reject,
         onFailure,
+        recover,
         prev: this.#tail,
         next: undefined,
         waiting: true,
@@ -75,9 +83,7 @@ export class Deadlines {
           }
         },
         (error: unknown) => {
-          if (!this.#remove(entry)) return; // timed out already
-          onFailure?.(error);
-          reject(error);
+          if (this.#remove(entry)) Deadlines.#fail(entry, error); // else it timed out already
         },
       );
     });
@@ -132,8 +138,22 @@ export class Deadlines {
       this.#remove(entry);
       const error = new Error(`no answer within ${this.#ms} ms`);
       this.#onTimeout(error);
-      entry.onFailure?.(error);
+      Deadlines.#fail(entry, error);
+    }
+  }
+
+  /** Settles a failed operation's result: `onFailure` first, then `recover`'s answer or the rejection. */
+  static #fail(entry: Pending, error: unknown): void {
+    entry.onFailure?.(error);
+    const recover = entry.recover;
+    if (recover === undefined) {
       entry.reject(error);
+      return;
+    }
+    try {
+      entry.resolve(recover(error) as never);
+    } catch (thrown) {
+      entry.reject(thrown);
     }
   }
 }

@@ -55,6 +55,12 @@ export interface CacheEngine {
   ): Encoded | Promise<Encoded>;
   /** Reads one key through L1 and the backend; checks expiry and tag versions. */
   read(full: string): Promise<Read>;
+  /**
+   * {@link read} for `get` and `has`: hands the read to `onRead`; a failure is handled as
+   * {@link attempt} does (reported, or thrown with `onError: 'throw'`) and then answered by
+   * `onMiss`. One promise for the caller where `read` + `then` made two (see {@link Engine.readWith}).
+   */
+  readWith<R>(full: string, op: string, onRead: (read: Read) => R, onMiss: () => R): Promise<R>;
   /** Reads several keys: L1 first, then one round trip for the rest. */
   readMany(fulls: readonly string[]): Promise<Read[]>;
   /** Stores a prepared string and refreshes the L1 copies (see {@link Engine.write}). */
@@ -406,6 +412,46 @@ export class Engine implements CacheEngine {
     }
   }
 
+  /**
+   * The hot path of `get`/`has`. A network backend without L1 (Redis, memcached) decodes,
+   * counts and answers in the deadline's own step, failures included (`recover`); a memory
+   * store answers synchronously. Anything else (L1, a driver still loading, no `timeout`) goes
+   * through {@link read}.
+   */
+  readWith<R>(full: string, op: string, onRead: (read: Read) => R, onMiss: () => R): Promise<R> {
+    if (this.closed) return Promise.reject(closedError(op));
+    const fail = (error: unknown): R => {
+      this.recover(error, op, full, undefined);
+      return onMiss();
+    };
+    const { driver, s } = this;
+    const readSync = driver.readSync;
+    const timeout = s.timeout;
+    if (s.l1 === undefined && readSync !== undefined)
+      return settle(() => onRead(this.#readLocal(full, readSync)), fail);
+    if (s.l1 !== undefined || timeout === undefined || driver.loading?.() !== undefined) {
+      return this.read(full).then(onRead, fail);
+    }
+    const refusal = this.breaker?.refusal();
+    if (refusal !== undefined) return settle(() => fail(refusal));
+    const ready = driver.ready?.();
+    let promise: Promise<string | null | undefined>;
+    try {
+      promise = ready === undefined ? driver.keyv.get(full) : ready.then(() => driver.keyv.get(full));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return this.#deadlinesOf(timeout).bound(
+      promise,
+      this.#tripOnOutage,
+      (value) => {
+        const read = this.#fromBackend(full, value ?? undefined);
+        return read instanceof Promise ? read.then(onRead, fail) : onRead(read);
+      },
+      fail,
+    );
+  }
+
   /** {@link read} on a driver with `readSync` and no L1: the same checks and counts, synchronously. */
   #readLocal(full: string, readSync: (key: string) => string | undefined): Read {
     const raw = readSync(full);
@@ -661,6 +707,19 @@ export class Engine implements CacheEngine {
       if (timeoutMs === this.s.timeout) this.#usualDeadlines = deadlines;
     }
     return deadlines;
+  }
+}
+
+/**
+ * A promise of `answer()`: fulfilled with its result, or, when it throws, of `fail(error)` (or
+ * rejected when there is no `fail` or it throws too), without a promise step in between.
+ */
+function settle<R>(answer: () => R, fail?: (error: unknown) => R): Promise<R> {
+  try {
+    return Promise.resolve(answer());
+  } catch (error) {
+    if (fail === undefined) return Promise.reject(error);
+    return settle(() => fail(error));
   }
 }
 

@@ -21,7 +21,8 @@ const INTEGER = /^-?\d{1,16}$/;
 /** Parses a stored string; unreadable data counts as a miss. */
 export function decodeEntry(raw: unknown): Entry | undefined {
   if (typeof raw !== 'string') return undefined;
-  if (INTEGER.test(raw)) return { v: Number(raw) };
+  // An entry is a JSON object (`{`); anything else may be a bare integer.
+  if (raw.charCodeAt(0) !== 123 && INTEGER.test(raw)) return { v: Number(raw) };
   if (raw.length < PARSED_MIN_CHARS) return parseEntry(raw);
   const known = parsed.get(raw);
   if (known !== undefined) return copyEntry(known);

@@ -104,6 +104,37 @@ describe('Deadlines', () => {
     expect(deadlines.pending).toBe(0);
   });
 
+  it('recover answers a failure or a timeout (after onFailure) instead of rejecting; its throw rejects', async () => {
+    const deadlines = new Deadlines(100, () => {});
+    const order: string[] = [];
+    const onFailure = (error: unknown) => order.push(`failure: ${(error as Error).message}`);
+    const recover = (error: unknown) => {
+      order.push(`recover: ${(error as Error).message}`);
+      return 'fallback';
+    };
+    await expect(deadlines.bound(Promise.reject(new Error('refused')), onFailure, undefined, recover)).resolves.toBe(
+      'fallback',
+    );
+    expect(order).toEqual(['failure: refused', 'recover: refused']);
+    await expect(deadlines.bound(Promise.resolve('answer'), onFailure, undefined, recover)).resolves.toBe('answer');
+    const late = deadlines.bound(new Promise<string>(() => {}), onFailure, undefined, recover);
+    await vi.advanceTimersByTimeAsync(150);
+    await expect(late).resolves.toBe('fallback');
+    expect(order.slice(2)).toEqual(['failure: no answer within 100 ms', 'recover: no answer within 100 ms']);
+    const strict = new Error('strict');
+    const rethrow = () => {
+      throw strict;
+    };
+    await expect(deadlines.bound(Promise.reject(new Error('refused')), undefined, undefined, rethrow)).rejects.toBe(
+      strict,
+    );
+    const timedOut = deadlines.bound(new Promise<string>(() => {}), undefined, undefined, rethrow);
+    timedOut.catch(() => {});
+    await vi.advanceTimersByTimeAsync(150);
+    await expect(timedOut).rejects.toBe(strict);
+    expect(deadlines.pending).toBe(0);
+  });
+
   it('operations settling out of order leave the list consistent: only the unsettled ones time out', async () => {
     const timedOut: Error[] = [];
     const deadlines = new Deadlines(1000, (error) => timedOut.push(error));

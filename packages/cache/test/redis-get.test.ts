@@ -78,8 +78,16 @@ describe.runIf(redisUrl)('redis get path', () => {
       expect(events[0]).toMatchObject({ code: 'ERR_BACKEND' });
       expect(events[0]?.message).toMatch(/no answer within 300 ms/);
       expect(log.stats().operations.get).toMatchObject({ misses: 1, errors: 1 });
-      // Known down: the next call fails at once with the breaker's error.
+      // Known down: the next call fails at once with the breaker's error (a miss and an event with 'log').
       await expect(strict.get('k')).rejects.toMatchObject({ code: 'ERR_BACKEND', message: /unreachable since/ });
+      expect(await log.has('k')).toBe(false);
+      expect(await log.get('k')).toBeUndefined();
+      expect(events.slice(1).map((event) => event.message)).toEqual([
+        expect.stringMatching(/unreachable since/),
+        expect.stringMatching(/unreachable since/),
+      ]);
+      expect(log.stats().operations.get).toMatchObject({ calls: 3, misses: 2, errors: 2 });
+      expect(log.stats().operations.has).toMatchObject({ calls: 1, misses: 1, errors: 1 });
     } finally {
       server.process.kill('SIGCONT');
       await Promise.all([strict.close(), log.close()]);

@@ -72,6 +72,12 @@ describe('request.url by scheme', () => {
       expect(urlOf(false, 'example.com:80')).toBe('http://example.com/p?q=1');
       expect(urlOf(true, 'example.com:80')).toBe('https://example.com:80/p?q=1');
       expect(urlOf(true, 'exa mple.com')).toBe('https://localhost/p?q=1');
+      // The same Host twice in a row on each scheme (the last-Host shortcut), then the other scheme.
+      expect(urlOf(true, 'example.com:443')).toBe('https://example.com/p?q=1');
+      expect(urlOf(true, 'example.com:443')).toBe('https://example.com/p?q=1');
+      expect(urlOf(false, 'example.com:443')).toBe('http://example.com:443/p?q=1');
+      expect(urlOf(false, 'example.com:443')).toBe('http://example.com:443/p?q=1');
+      expect(urlOf(false, 'exa mple.com')).toBe('http://localhost/p?q=1');
     }
   });
 });

@@ -56,26 +56,36 @@ export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<
  * not parse. `new URL` / `URL.canParse` cost about 1 µs a request (a tenth of serve()'s own
  * work) and clients send the same few Host values. Only plain `name[:port]` hosts are cached.
  */
-const httpOrigins = new Map<string, string | null>();
-const httpsOrigins = new Map<string, string | null>();
+/** Per scheme: the origin by Host value, and the last Host asked about (most clients send one). */
+interface OriginCache {
+  byHost: Map<string, string | null>;
+  lastHost: string | undefined;
+  lastOrigin: string | null;
+}
+const httpOrigins: OriginCache = { byHost: new Map(), lastHost: undefined, lastOrigin: null };
+const httpsOrigins: OriginCache = { byHost: new Map(), lastHost: undefined, lastOrigin: null };
 const PLAIN_HOST = /^[a-z0-9.-]+(?::\d{1,5})?$/i;
 /** Paths a WHATWG URL keeps byte for byte: no characters it encodes, no dot segments (`.`, `%2e`). */
 const CANONICAL_PATH = /^\/[A-Za-z0-9\-_~!$&()*+,;=:@/%?.]*$/;
 const DOT_SEGMENT = /\/(?:\.|%2e)/i;
 
 /**
- * The cached origin of a plain host: looked up by the Host value itself, one map per scheme,
- * so a hit costs one map read (no string joined, no pattern tested).
+ * The cached origin of a plain host, one cache per scheme: the same Host as last time is one
+ * string comparison (a fresh header string is not hashed), any other known one a map read.
  */
 function plainOrigin(scheme: 'http' | 'https', host: string): string | null | undefined {
-  const origins = scheme === 'http' ? httpOrigins : httpsOrigins;
-  let origin = origins.get(host);
-  if (origin !== undefined) return origin;
-  if (!PLAIN_HOST.test(host)) return undefined;
-  const key = `${scheme}://${host}`;
-  origin = URL.canParse(key) ? new URL(key).origin : null;
-  if (origins.size >= 256) origins.clear();
-  origins.set(host, origin);
+  const cache = scheme === 'http' ? httpOrigins : httpsOrigins;
+  if (host === cache.lastHost) return cache.lastOrigin;
+  let origin = cache.byHost.get(host);
+  if (origin === undefined) {
+    if (!PLAIN_HOST.test(host)) return undefined;
+    const key = `${scheme}://${host}`;
+    origin = URL.canParse(key) ? new URL(key).origin : null;
+    if (cache.byHost.size >= 256) cache.byHost.clear();
+    cache.byHost.set(host, origin);
+  }
+  cache.lastHost = host;
+  cache.lastOrigin = origin;
   return origin;
 }
 

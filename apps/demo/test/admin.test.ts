@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Handler } from '@adv/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { cell, flatten } from '../src/admin/html.js';
 import { AdminOptionError, adminArea } from '../src/admin/index.js';
 import { resolveAdminOptions } from '../src/admin/options.js';
@@ -184,7 +184,17 @@ describe('the admin area', () => {
     }
   });
 
-  it('rate-limits sign-in attempts per client: 429 with Retry-After, even for the right password', async () => {
+  // Eight scrypt runs (32 MiB each): tens of ms apiece on a quiet machine, past the default 30 s
+  // test bound in a CI run at load 25. The bound stops a hang; it does not time scrypt.
+  it('rate-limits sign-in attempts per client: 429 with Retry-After, even for the right password', {
+    timeout: 300_000,
+  }, async () => {
+    // The clock stands still, so a slow machine cannot spread the six tries over more than the
+    // limiter's one-minute window.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const limited = await adminDemo({ clientKey: (request) => request.headers.get('x-test-client') ?? 'none' });
     try {
       const client = { 'x-test-client': 'a' };

@@ -429,9 +429,10 @@ export class Engine implements CacheEngine {
     const timeout = s.timeout;
     if (s.l1 === undefined && readSync !== undefined)
       return settle(() => onRead(this.#readLocal(full, readSync)), fail);
-    if (s.l1 !== undefined || timeout === undefined || driver.loading?.() !== undefined) {
-      return this.read(full).then(onRead, fail);
-    }
+    if (s.l1 !== undefined || timeout === undefined) return this.read(full).then(onRead, fail);
+    const loading = driver.loading?.();
+    // A driver still loading (or whose load failed: a rejection to handle here, never to drop).
+    if (loading !== undefined) return loading.then(() => this.readWith(full, op, onRead, onMiss), fail);
     const refusal = this.breaker?.refusal();
     if (refusal !== undefined) return settle(() => fail(refusal));
     const ready = driver.ready?.();

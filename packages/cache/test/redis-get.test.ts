@@ -8,7 +8,7 @@
 import { createClient } from '@keyv/redis';
 import { describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../../../scripts/test-services.js';
-import { type CacheError, createCache, defaultKeyFunction } from '../src/index.js';
+import { type CacheDriver, CacheError, createCache, defaultKeyFunction } from '../src/index.js';
 import { quietLogger } from './helpers.js';
 
 const redisUrl = inject('redisUrl');
@@ -106,6 +106,48 @@ describe.runIf(redisUrl)('redis get path', () => {
       code: 'ERR_CLOSED',
       message: 'Cannot `has`: the cache was closed',
     });
+  });
+});
+
+describe('get on a driver whose module failed to load', () => {
+  it('every get and has rejects with the load error, and no rejection is left unhandled', async () => {
+    const missing = new CacheError('ERR_MISSING_PEER', 'The Redis backend needs the package `@keyv/redis`');
+    const refuse = () => Promise.reject(missing);
+    // As the lazy driver behaves once its import failed: `loading()` is a new rejection per call.
+    const driver: CacheDriver = {
+      kind: 'redis',
+      open: () => ({
+        kind: 'redis',
+        shared: true,
+        keyv: { get: refuse, getMany: refuse, set: refuse, setMany: refuse, delete: refuse, deleteMany: refuse },
+        nativeTtl: true,
+        maxValueBytes: 1024,
+        loading: () => Promise.reject(missing),
+        add: refuse,
+        incr: refuse,
+        clear: refuse,
+        ping: refuse,
+        close: async () => {},
+      }),
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const cache = createCache({ driver, logger: quietLogger });
+      for (let i = 0; i < 3; i++) {
+        await expect(cache.get('k')).rejects.toBe(missing);
+        await expect(cache.has('k')).rejects.toBe(missing);
+      }
+      expect(cache.stats().operations.get).toMatchObject({ calls: 3, errors: 0 });
+      // Unhandled rejections are reported after a macrotask turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      await cache.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
 

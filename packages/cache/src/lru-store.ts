@@ -21,6 +21,12 @@ export class LruStore extends Map<string, string> {
   namespace: string | undefined;
   readonly opts: { maxEntries: number; dialect: 'memory' };
   readonly #map = new Map<string, Item>();
+  /**
+   * The key moved to the end last (by `setUntil` or a read), or a key no longer held: a read of
+   * it skips the move, which is a `Map` delete and insert (a hot page read over and over, #18).
+   * Nothing else appends, so when this key is held it is the most recently used one.
+   */
+  #newest: string | undefined;
 
   /** @param maxEntries - the most entries kept; the least recently used goes first. */
   constructor(maxEntries: number) {
@@ -37,8 +43,11 @@ export class LruStore extends Map<string, string> {
   override get(key: string): string | undefined {
     const item = this.#live(key);
     if (item === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, item);
+    if (key !== this.#newest) {
+      this.#map.delete(key);
+      this.#map.set(key, item);
+      this.#newest = key;
+    }
     return item.value;
   }
 
@@ -62,6 +71,7 @@ export class LruStore extends Map<string, string> {
   setUntil(key: string, value: string, expires: number): void {
     this.#map.delete(key);
     this.#map.set(key, { value, expires });
+    this.#newest = key;
     if (this.#map.size > this.opts.maxEntries) this.#evict();
   }
 

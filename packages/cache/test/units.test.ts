@@ -21,6 +21,35 @@ describe('LruStore', () => {
     expect(store.size).toBe(3);
   });
 
+  it('keeps the LRU order when a read of the newest key skips the move', () => {
+    const store = new LruStore(3);
+    const order = () => [...store.keys()];
+    store.set('a', '1');
+    store.set('b', '2');
+    expect(store.get('b')).toBe('2'); // already the newest: no move
+    expect(order()).toEqual(['a', 'b']);
+    expect(store.get('a')).toBe('1');
+    expect(store.get('a')).toBe('1');
+    expect(order()).toEqual(['b', 'a']);
+    // The newest key deleted, then written again: it is the newest once more.
+    store.delete('a');
+    store.set('c', '3');
+    expect(store.get('b')).toBe('2');
+    expect(order()).toEqual(['c', 'b']);
+    store.set('a', '4');
+    expect(order()).toEqual(['c', 'b', 'a']);
+    expect(store.get('c')).toBe('3');
+    store.set('d', '5'); // evicts b, the least recently used
+    expect(order()).toEqual(['a', 'c', 'd']);
+    // A write makes its key the newest, so a read of the key read before it moves that one.
+    store.clear();
+    store.set('x', '1');
+    expect(store.get('x')).toBe('1');
+    store.set('d', '2');
+    expect(store.get('x')).toBe('1');
+    expect(order()).toEqual(['d', 'x']);
+  });
+
   it('expires entries after their ttl in ms', async () => {
     const store = new LruStore(10);
     store.set('a', '1', 20);

@@ -128,6 +128,8 @@ export function createMetricsWith(
   options?: MetricsOptions,
   now: () => number = () => performance.now(),
 ): Metrics {
+  // Long for one function: the options are checked and the metrics registered once here; the
+  // middleware and the /metrics handler it returns share them through this closure.
   const { Counter, collectDefaultMetrics, Registry } = prom;
   const o = resolveMetricsOptions(options);
   const { route, defaultMetrics, buckets, path, maxRoutes } = o;

@@ -55,6 +55,8 @@ export { withHeaders };
  * ```
  */
 export function securityMiddleware(settings: SecuritySettings, options?: SecurityMiddlewareOptions): Middleware {
+  // Long for one function: the settings are checked and turned into constant header values once
+  // here, and the middleware it returns reads them from this closure on every request.
   if (typeof settings !== 'object' || settings === null) invalidOption('settings', 'a settings object', settings);
   const s = resolveSettings(settings);
   const allowed = effectiveAllowedHosts(s);

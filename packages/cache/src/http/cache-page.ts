@@ -328,6 +328,8 @@ function storeAndAnswer(
  * ```
  */
 export const cachePage = (options: CachePageOptions): Middleware => {
+  // Long for one function: its inner steps (lookup, readVariant, answer, miss, render) are each
+  // short and share this middleware's prepared pages and digests, which a module would have to pass.
   const o = resolvePageOptions(options);
   const { cache, keyParts, tags } = o;
   const pages = new PreparedPages(PREPARED_PAGES_BYTES);

@@ -137,14 +137,16 @@ const sizes = [];
 /** A step runner that records ok/FAIL lines into `lines` and failures into `failures`. */
 function stepper(name, lines) {
   return async (label, fn) => {
+    const started = performance.now();
+    const took = () => `(${((performance.now() - started) / 1000).toFixed(1)} s)`;
     try {
       await fn();
-      lines.push(`  ok   ${label}`);
+      lines.push(`  ok   ${label} ${took()}`);
       return true;
     } catch (error) {
       const detail = [error.stdout, error.stderr, error.message].filter(Boolean).join('\n').trim();
       failures.push(`${name}: ${label}\n${detail}`);
-      lines.push(`  FAIL ${label}`);
+      lines.push(`  FAIL ${label} ${took()}`);
       return false;
     }
   };

@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import { type Middleware, type OptionKeys, pathnameOf } from '@adv/types';
 import type * as Pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 import { loadPeer } from './peer.js';
+import { uniqueRequestId } from './request-id.js';
 import { withHeaders } from './security.js';
 
 /** Options of {@link requestLogger}. */
@@ -26,7 +26,11 @@ export interface RequestLoggerOptions {
    * @defaultValue `true`
    */
   trustIncoming?: boolean | undefined;
-  /** @defaultValue `crypto.randomUUID` */
+  /**
+   * Makes the id of a request that brings none (or an untrusted one).
+   * @defaultValue {@link uniqueRequestId} (UUID-shaped and unique, not unguessable; pass
+   * `crypto.randomUUID` for ids that must not be guessed)
+   */
   generateId?: (() => string) | undefined;
   /**
    * Query parameters whose values are logged as `[redacted]`, on top of the secret-looking
@@ -41,7 +45,7 @@ export interface RequestLoggerOptions {
 export const REQUEST_LOGGER_DEFAULTS = {
   header: 'x-request-id',
   trustIncoming: true,
-  generateId: randomUUID,
+  generateId: uniqueRequestId,
   redactQuery: [],
 } as const;
 

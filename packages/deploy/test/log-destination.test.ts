@@ -119,6 +119,26 @@ describe('logDestination in process', () => {
     expect(process.listenerCount('SIGTERM')).toBe(0); // the last open destination took its listeners with it
   });
 
+  it('writes lines with characters outside ASCII byte for byte, whichever batch they fall in', async () => {
+    const file = join(dir, 'utf8.log');
+    const stream = logDestination({ dest: file, bufferBytes: 100 });
+    const logger = pino({ base: null, timestamp: false }, stream);
+    const words = ['café', 'naïve', '日本語のページ', 'emoji 🚀 rocket', 'Ωmega', 'plain'];
+    const expected: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const word = `${words[i % words.length]} ${i}`;
+      expected.push(word);
+      logger.info({ word }, 'ünïcödé');
+    }
+    await stream.end();
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { word: string; msg: string });
+    expect(lines.map((l) => l.word)).toEqual(expected);
+    expect(new Set(lines.map((l) => l.msg))).toEqual(new Set(['ünïcödé']));
+  });
+
   it('bufferBytes 0 writes every line at once (and adds no exit or signal listener)', () => {
     const file = join(dir, 'unbuffered.log');
     const before = process.listenerCount('exit');
@@ -129,7 +149,7 @@ describe('logDestination in process', () => {
   });
 
   it('has documented defaults and rejects bad options', () => {
-    expect(LOG_DESTINATION_DEFAULTS).toEqual({ dest: 1, bufferBytes: 4096, flushIntervalMs: 1000, mkdir: true });
+    expect(LOG_DESTINATION_DEFAULTS).toEqual({ dest: 1, bufferBytes: 16384, flushIntervalMs: 1000, mkdir: true });
     expect(() => logDestination({ dest: '' })).toThrow(/Expected `dest` to be a file path or a file descriptor/);
     expect(() => logDestination({ dest: -1 })).toThrow(/Expected `dest`/);
     expect(() => logDestination({ bufferBytes: 1.5 })).toThrow(/Expected `bufferBytes` to be an integer from 0/);

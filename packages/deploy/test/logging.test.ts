@@ -2,7 +2,13 @@ import { Writable } from 'node:stream';
 import { compose } from '@adv/types';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { getRequestId, getRequestLogger, requestLogger } from '../src/entry/logging.js';
+import {
+  getRequestId,
+  getRequestLogger,
+  REQUEST_LOGGER_DEFAULTS,
+  requestLogger,
+  uniqueRequestId,
+} from '../src/entry/logging.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -141,5 +147,34 @@ describe('requestLogger', () => {
     expect(lines.map((l) => [l.level, l.requestId, (l.res as { status?: number } | undefined)?.status])).toEqual([
       [30, 'ctx-id', 201],
     ]);
+  });
+});
+
+/** The shape of `crypto.randomUUID()`'s ids: version 4, RFC 9562 variant, lower-case hex. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('uniqueRequestId (the default generateId)', () => {
+  it('is the default, and requestLogger answers with its ids', async () => {
+    expect(REQUEST_LOGGER_DEFAULTS.generateId).toBe(uniqueRequestId);
+    const { lines, logger } = capture();
+    const app = compose(requestLogger({ logger }))(async () => new Response('ok'));
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await app(new Request('http://x/'))).headers.get('x-request-id'));
+    await new Promise((r) => setImmediate(r));
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+    expect(new Set(ids).size).toBe(3);
+    expect(lines.map((l) => l.requestId)).toEqual(ids);
+  });
+
+  it('makes distinct UUID-shaped ids across many runs of 256, each run from a fresh random UUID', () => {
+    const ids = Array.from({ length: 256 * 40 }, () => uniqueRequestId());
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Within a run only the first two hex digits change; the rest is a new random UUID's every 256 ids.
+    const tails = new Set(ids.map((id) => id.slice(2)));
+    expect(tails.size).toBeGreaterThanOrEqual(40);
+    expect(tails.size).toBeLessThanOrEqual(41);
+    const prefixes = new Set(ids.map((id) => id.slice(0, 2)));
+    expect(prefixes.size).toBe(256);
   });
 });

@@ -14,3 +14,4 @@ export {
   type RequestLoggerOptions,
   requestLogger,
 } from '../logging.js';
+export { uniqueRequestId } from '../request-id.js';

@@ -1,12 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Middleware, type OptionKeys, pathnameOf } from '@adv/types';
+import { type Middleware, type OptionKeys, pathnameOf, withHeaders } from '@adv/types';
 import type * as Pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
 import { invalidOption } from './errors.js';
 import { deployOptions } from './options.js';
 import { loadPeer } from './peer.js';
 import { uniqueRequestId } from './request-id.js';
-import { withHeaders } from './security.js';
 
 /** Options of {@link requestLogger}. */
 export interface RequestLoggerOptions {

@@ -119,30 +119,32 @@ function resolveMetricsOptions(options: MetricsOptions | undefined) {
   return deployOptions('createMetrics', options, METRICS_KEYS, { ...METRICS_DEFAULTS, route: defaultRoute });
 }
 
-/**
- * {@link createMetrics} on a given prom-client module and clock in milliseconds (internal: tests
- * load prom-client from elsewhere, and compare expositions with a clock they control).
- */
-export function createMetricsWith(
-  prom: typeof PromClient,
-  options?: MetricsOptions,
-  now: () => number = () => performance.now(),
-): Metrics {
-  // Long for one function: the options are checked and the metrics registered once here; the
-  // middleware and the /metrics handler it returns share them through this closure.
-  const { Counter, collectDefaultMetrics, Registry } = prom;
-  const o = resolveMetricsOptions(options);
-  const { route, defaultMetrics, buckets, path, maxRoutes } = o;
-  const registry = o.registry ?? new Registry();
-  if (!(registry instanceof Registry)) invalidOption('registry', 'a prom-client Registry', registry);
+type ResolvedMetricsOptions = ReturnType<typeof resolveMetricsOptions>;
+
+/** Fails fast on options of the wrong kind (`registry` must come from the prom-client in use). */
+function checkMetricsOptions(o: ResolvedMetricsOptions, Registry: typeof PromClient.Registry): void {
+  const { registry, route, buckets, maxRoutes, path } = o;
+  // `null` falls back to a new registry, as `undefined` does.
+  if (registry !== undefined && registry !== null && !(registry instanceof Registry))
+    invalidOption('registry', 'a prom-client Registry', registry);
   if (typeof route !== 'function') invalidOption('route', 'a function (request) => string', route);
   if (!Array.isArray(buckets) || buckets.some((b) => !(b > 0)))
     invalidOption('buckets', 'an array of positive numbers', buckets);
   if (!Number.isInteger(maxRoutes) || maxRoutes < 1) invalidOption('maxRoutes', 'a positive integer', maxRoutes);
   if (typeof path !== 'string' || !path.startsWith('/')) invalidOption('path', 'a path starting with `/`', path);
-  if (defaultMetrics) collectDefaultMetrics({ register: registry });
+}
+
+/**
+ * The route label of a finished request: the route function's (`unmatched` for a 404 under
+ * {@link defaultRoute}, `error` when the function throws), and `other` once `maxRoutes`
+ * distinct labels are in use.
+ */
+function routeLabeller(
+  route: (request: Request) => string,
+  maxRoutes: number,
+): (request: Request, status: number) => string {
   const routes = new Set<string>();
-  const routeLabel = (request: Request, status: number): string => {
+  return function routeLabel(request, status) {
     let label: string;
     try {
       label = route === defaultRoute && status === 404 ? 'unmatched' : String(route(request));
@@ -154,11 +156,18 @@ export function createMetricsWith(
     routes.add(label);
     return label;
   };
-  // Counted outside prom-client (no labels object or label hashing per request) and handed to
-  // it at scrape time: the counter through its `collect()` hook, the histogram as a metric
-  // whose values are prom-client's own shapes. The exposition is the registry's, as before.
+}
+
+/**
+ * Registers `http_requests_total` and `http_request_duration_seconds` on `registry`, both read
+ * from the returned series. Counted outside prom-client (no labels object or label hashing per
+ * request) and handed to it at scrape time: the counter through its `collect()` hook, the
+ * histogram as a metric whose values are prom-client's own shapes. The exposition is the
+ * registry's, as with metrics fed per request.
+ */
+function registerHttpMetrics(prom: typeof PromClient, registry: Registry, buckets: readonly number[]): HttpSeries {
   const series = new HttpSeries([...buckets]);
-  const requests = new Counter({
+  const requests = new prom.Counter({
     name: 'http_requests_total',
     help: 'HTTP requests handled',
     labelNames: ['method', 'route', 'status'] as const,
@@ -179,40 +188,67 @@ export function createMetricsWith(
     () => series.reportTo(requests),
   );
   registry.registerMetric(duration as unknown as PromClient.Metric);
+  return series;
+}
 
+/** What {@link metricsMiddleware} counts with and answers `path` with. */
+interface MetricsMiddlewareParts {
+  readonly series: HttpSeries;
+  readonly routeLabel: (request: Request, status: number) => string;
+  readonly handler: Handler;
+  readonly path: string;
+  readonly now: () => number;
+}
+
+/** Answers `GET path` with the exposition; records every other request's method, route, status and duration. */
+function metricsMiddleware({ series, routeLabel, handler, path, now }: MetricsMiddlewareParts): Middleware {
+  // A plain function and one `.then` (not an `async` function awaiting): one promise, and its
+  // AsyncLocalStorage hook runs, fewer per request.
+  return function metrics(request, next) {
+    if (request.method === 'GET' && pathnameOf(request) === path) return Promise.resolve(handler(request));
+    const start = now();
+    const record = (status: number) => {
+      series.record(request.method, routeLabel(request, status), status, (now() - start) / 1000);
+    };
+    let pending: Promise<Response>;
+    try {
+      pending = next(request);
+    } catch (error) {
+      // A middleware below that throws synchronously: counted as a 500, and a rejection as before.
+      record(500);
+      return Promise.reject(error);
+    }
+    return Promise.resolve(pending).then(
+      (response) => {
+        record(response.status);
+        return response;
+      },
+      (error: unknown) => {
+        record(500);
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * {@link createMetrics} on a given prom-client module and clock in milliseconds (internal: tests
+ * load prom-client from elsewhere, and compare expositions with a clock they control).
+ */
+export function createMetricsWith(
+  prom: typeof PromClient,
+  options?: MetricsOptions,
+  now: () => number = () => performance.now(),
+): Metrics {
+  const o = resolveMetricsOptions(options);
+  checkMetricsOptions(o, prom.Registry);
+  const { route, defaultMetrics, buckets, path, maxRoutes } = o;
+  const registry = o.registry ?? new prom.Registry();
+  if (defaultMetrics) prom.collectDefaultMetrics({ register: registry });
+  const series = registerHttpMetrics(prom, registry, buckets);
   const handler: Handler = async function metricsHandler() {
     return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
   };
-
-  return {
-    registry,
-    handler,
-    // A plain function and one `.then` (not an `async` function awaiting): one promise, and its
-    // AsyncLocalStorage hook runs, fewer per request.
-    middleware: function metrics(request, next) {
-      if (request.method === 'GET' && pathnameOf(request) === path) return Promise.resolve(handler(request));
-      const start = now();
-      const record = (status: number) => {
-        series.record(request.method, routeLabel(request, status), status, (now() - start) / 1000);
-      };
-      let pending: Promise<Response>;
-      try {
-        pending = next(request);
-      } catch (error) {
-        // A middleware below that throws synchronously: counted as a 500, and a rejection as before.
-        record(500);
-        return Promise.reject(error);
-      }
-      return Promise.resolve(pending).then(
-        (response) => {
-          record(response.status);
-          return response;
-        },
-        (error: unknown) => {
-          record(500);
-          throw error;
-        },
-      );
-    },
-  };
+  const routeLabel = routeLabeller(route, maxRoutes);
+  return { registry, handler, middleware: metricsMiddleware({ series, routeLabel, handler, path, now }) };
 }

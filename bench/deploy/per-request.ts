@@ -77,7 +77,7 @@ export async function perRequestRows(quick: boolean): Promise<BenchRow[]> {
         case: 'request log line to a file (requestLogger + pino)',
         unit: 'ops/s',
         higherIsBetter: true,
-        ours: { name: 'logDestination() (4 KB writes)', value: logOps.ours ?? Number.NaN },
+        ours: { name: 'logDestination() (16 KB writes)', value: logOps.ours ?? Number.NaN },
         peer: { name: 'pino.destination(file) (a write per line)', value: logOps.pino ?? Number.NaN },
         note: 'the same logger; only the destination differs',
       },

@@ -550,6 +550,65 @@ describe('serve: the synchronous fast path', () => {
     expect(seen?.signal.aborted).toBe(false);
   });
 
+  it('forgets a response written in full inside the request event; tracks a queued or streaming one until it closes', async () => {
+    let aborted: unknown;
+    const server = await start((request) => {
+      const path = new URL(request.url).pathname;
+      if (path !== '/stream') return new Response(`answer ${path}`);
+      // Returned synchronously, but its body never ends: tracked until the client leaves.
+      request.signal.addEventListener('abort', () => {
+        aborted = request.signal.reason;
+      });
+      return new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('first chunk'));
+          },
+        }),
+      );
+    });
+    // Runs right after serve()'s own 'request' listener, in the same tick.
+    const afterEvent: [string, number][] = [];
+    server.node.on('request', (req) => afterEvent.push([req.url ?? '', server.inFlight]));
+
+    expect(await (await fetch(`${server.url}/one`)).text()).toBe('answer /one');
+    // Three pipelined requests in one packet: the 2nd and 3rd responses wait behind the 1st, so
+    // they are not written in full when their request event ends.
+    const pipelined = netConnect(server.port, '127.0.0.1');
+    let received = '';
+    const allThree = new Promise<void>((resolve) => {
+      pipelined.on('data', (chunk) => {
+        received += chunk;
+        if (received.split('answer /p').length === 4) resolve();
+      });
+    });
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`;
+    pipelined.write(get('/p1') + get('/p2') + get('/p3'));
+    await allThree;
+    pipelined.destroy();
+    await until(() => server.inFlight === 0);
+    expect(afterEvent.slice(0, 2)).toEqual([
+      ['/one', 0],
+      ['/p1', 0],
+    ]);
+    expect(afterEvent[2]![1]).toBeGreaterThanOrEqual(1);
+    expect(afterEvent[3]![1]).toBeGreaterThanOrEqual(2);
+
+    const streaming = netConnect(server.port, '127.0.0.1');
+    const firstChunk = new Promise<void>((resolve) => {
+      streaming.on('data', (chunk) => {
+        if (String(chunk).includes('first chunk')) resolve();
+      });
+    });
+    streaming.write(get('/stream'));
+    await firstChunk;
+    expect(server.inFlight).toBe(1);
+    streaming.destroy();
+    await until(() => aborted !== undefined);
+    expect((aborted as AsyncError).code).toBe('ERR_ABORTED');
+    await until(() => server.inFlight === 0);
+  });
+
   it('answers any synchronous result at once (a throw, a server closing); a stream still streams', async () => {
     let server!: Server;
     const logged: unknown[] = [];

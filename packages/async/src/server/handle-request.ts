@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
 import { setLazySignal, toRequest, writeFromMemory, writeStreamed } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
-import type { InFlightRequests } from './in-flight.js';
+import type { InFlight, InFlightRequests } from './in-flight.js';
 import type { ResolvedServeOptions } from './options.js';
 
 /**
@@ -85,17 +85,8 @@ function notAResponse(response: unknown): TypeError {
   return new TypeError(`Expected the handler to return a Response, got \`${String(response)}\` (${typeof response})`);
 }
 
-/**
- * The `node:http` request listener of `serve()`: bridges the request to `handler`, answers its
- * errors (413, `onError`, 500) and writes the response, keeping `requests` up to date.
- *
- * A handler's result that is not a promise is written at once, inside node's `request` event:
- * a lazy response (`new Response('…')` under the light global, `text()`, `json()`, `html()`)
- * from memory, with no promise and no microtask. A promise gets one `then` (no `async`
- * function: under AsyncLocalStorage every promise runs the hooks). Every response is checked
- * for the from-memory write once, in `write`.
- */
-export function requestListener(handler: Handler, o: ResolvedServeOptions, requests: InFlightRequests) {
+/** Writes what the handler gave, and answers its errors (413, `onError`, 500). */
+function responder(o: ResolvedServeOptions, requests: InFlightRequests) {
   const logger = o.logger;
 
   function writeFailed(error: unknown, request: Request | undefined): void {
@@ -130,8 +121,24 @@ export function requestListener(handler: Handler, o: ResolvedServeOptions, reque
     else fail(req, res, request, notAResponse(value));
   }
 
-  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const entry = requests.track(res);
+  return { settle, fail };
+}
+
+/**
+ * The `node:http` request listener of `serve()`: bridges the request to `handler`, answers its
+ * errors (413, `onError`, 500) and writes the response, keeping `requests` up to date.
+ *
+ * A handler's result that is not a promise is written at once, inside node's `request` event:
+ * a lazy response (`new Response('…')` under the light global, `text()`, `json()`, `html()`)
+ * from memory, with no promise and no microtask. A promise gets one `then` (no `async`
+ * function: under AsyncLocalStorage every promise runs the hooks). Every response is checked
+ * for the from-memory write once, in `write`.
+ */
+export function requestListener(handler: Handler, o: ResolvedServeOptions, requests: InFlightRequests) {
+  const { settle, fail } = responder(o, requests);
+
+  /** Bridges one request: the handler's result written at once, or once its promise settles. */
+  function answer(req: IncomingMessage, res: ServerResponse, entry: InFlight): void {
     if (requests.closing) res.shouldKeepAlive = false;
     if (forbiddenMethod(req.method)) {
       // No Request can carry this method, so the handler (and its middleware) never sees it.
@@ -164,5 +171,15 @@ export function requestListener(handler: Handler, o: ResolvedServeOptions, reque
       (value) => settle(req, res, request, value),
       (error: unknown) => fail(req, res, request, error),
     );
+  }
+
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const entry = requests.track(res);
+    try {
+      answer(req, res, entry);
+    } finally {
+      // Forgets a response already written in full, or watches it until it closes.
+      requests.settle(entry);
+    }
   };
 }

@@ -67,7 +67,10 @@ export class InFlightRequests {
     return this.#size;
   }
 
-  /** Tracks `res` until it closes; a client that leaves before the end aborts the request. */
+  /**
+   * Tracks `res` from the start of its request. Call {@link settle} once the request listener's
+   * synchronous part is over.
+   */
   track(res: ServerResponse): InFlight {
     const entry = new InFlight(res, this);
     const first = this.#first;
@@ -77,9 +80,24 @@ export class InFlightRequests {
     }
     this.#first = entry;
     this.#size += 1;
-    (res as ServerResponse & { [ENTRY]?: InFlight | undefined })[ENTRY] = entry;
-    res.on('close', onResponseClose);
     return entry;
+  }
+
+  /**
+   * After the request listener's synchronous part: a response already handed to the socket in
+   * full (`writableFinished`: a lazy response written from memory) is forgotten at once, with
+   * no `close` listener (an add and an emit per request of a hello world); any other (a promise,
+   * a stream, a response queued behind a pipelined one, a socket under backpressure) is tracked
+   * until it closes, and a client that leaves before the end aborts the request.
+   */
+  settle(entry: InFlight): void {
+    const res = entry.res as ServerResponse & { [ENTRY]?: InFlight | undefined };
+    if (res.writableFinished) {
+      this.untrack(entry);
+      return;
+    }
+    res[ENTRY] = entry;
+    res.on('close', onResponseClose);
   }
 
   /** Forgets a closed response's entry (once; a second call does nothing). */

@@ -18,14 +18,12 @@ export const demoDir = join(repoDir, 'apps', 'demo');
 /** Built, local or generated: never part of a template. */
 const LOCAL = new Set(['node_modules', 'dist', 'data', '.turbo', 'test-artifacts', '.test-results.json', 'coverage']);
 /**
- * apps/demo files that are about this monorepo: the starter copy machinery (replaced by
- * create-adv itself), the test of that copy, the fault-injection suite that starts and kills
+ * apps/demo files that are about this monorepo: its scripts, the fault-injection suite that starts and kills
  * servers through the monorepo's scripts/test-services.ts (it skips itself elsewhere), and the
  * README (the app's README is written by create-adv from `README.body.md`, below).
  */
 export const MONOREPO_ONLY = new Set([
   'scripts',
-  'test/starter.test.ts',
   'test/fault-injection.test.ts',
   'README.md',
   'package.json',
@@ -53,8 +51,6 @@ const README_DROPPED_SECTIONS = ['Run it', 'Start a new app from it', 'Benchmark
 export const MONOREPO_MARKERS = [
   ['apps/demo', 'the demo path in the monorepo'],
   ['@adv/demo', 'the demo workspace name'],
-  ['check:starter', 'the monorepo-only starter check'],
-  ['scripts/starter', 'the monorepo-only starter copy'],
   ['../../packages', 'a link into the monorepo packages'],
   ['tsconfig.base.json', 'the monorepo base tsconfig'],
   ['workspace:', 'a workspace protocol dependency'],
@@ -100,7 +96,6 @@ export function boardReadmeBody(readme) {
     .trim()
     .replace(/, and the starter to copy:/, ':');
   let body = `## What is in it\n\n${intro}\n\n${kept.join('')}`
-    .replace(/^scripts\/starter\.mjs .*\n/m, '')
     .replace(
       /\.\.\/\.\.\/packages\/([a-z]+)\/README\.md/g,
       'https://github.com/adv-js/adv/blob/main/packages/$1/README.md',
@@ -159,7 +154,6 @@ export function boardFiles() {
 export function boardDescriptor() {
   const manifest = readJson(join(demoDir, 'package.json'));
   const scripts = { ...manifest.scripts };
-  delete scripts['check:starter'];
   delete scripts.screenshots; // scripts/ is monorepo-only (MONOREPO_ONLY)
   const tsconfig = readJson(join(demoDir, 'tsconfig.json'));
   delete tsconfig.extends;

@@ -4,7 +4,8 @@
 // template with the embedded backends, which writes the app and runs a real `npm install` from
 // the packed tarballs (better-sqlite3's native build included for `board`) and `git init`; then,
 // inside each app, its own `npm run lint`, `npm run build`, `npm test`, `npm run check` (check
-// --deploy with production settings) and `npm start`, and GETs / and /readyz.
+// --deploy with production settings) and `npm start`, GETs / and /readyz (and the board's
+// /pt-br/), and stops it with SIGTERM, which must shut it down without an error line.
 //
 //   npm run e2e --workspace create-adv [-- --template minimal|board] [--skip-build] [--keep]
 //
@@ -121,6 +122,28 @@ async function expectPage(url, status, text) {
   return body;
 }
 
+/** The page in a language other than the default: 200 and its Content-Language. */
+async function expectLanguage(url, language) {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  const got = response.headers.get('content-language');
+  if (response.status !== 200 || got !== language) {
+    throw new Error(`GET ${url}: expected 200 in ${language}, got ${response.status} with Content-Language ${got}`);
+  }
+  console.log(`GET ${url} -> 200 (Content-Language: ${got})`);
+}
+
+/**
+ * SIGTERM (to npm and the app, as a terminal's Ctrl-C would) shut the app down gracefully: no
+ * error or fatal line (pino levels 50 and 60), and the board says it is shutting down.
+ */
+function expectCleanShutdown(template, output) {
+  if (/"level":(50|60)/.test(output)) throw new Error(`npm start logged an error or fatal line:\n${output}`);
+  if (template === 'board' && !output.includes('"msg":"shutting down"')) {
+    throw new Error(`the board did not log "shutting down" on SIGTERM:\n${output}`);
+  }
+}
+
 const startedAll = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'create-adv-e2e-'));
 let failed = false;
@@ -196,13 +219,14 @@ try {
     if (template === 'board') await run('npm', ['run', 'backup'], { cwd: app, env: { ...env, ...PRODUCTION } });
     await run('npm', ['run', 'check'], { cwd: app, env: { ...env, ...PRODUCTION } });
 
-    const server = start(app, { ...env, PORT: '0', LOG_LEVEL: 'warn' });
+    const server = start(app, { ...env, PORT: '0', LOG_LEVEL: 'info' });
     let pages;
     try {
       const url = await server.url;
       console.log(`npm start: listening on ${url}`);
       await expectPage(`${url}/`, 200, template === 'board' ? 'Welcome to the adv board' : 'Welcome to your adv app');
       await expectPage(`${url}/readyz`, 200, '"status":"ok"');
+      if (template === 'board') await expectLanguage(`${url}/pt-br/`, 'pt-BR');
     } catch (error) {
       pages = error;
     }
@@ -210,6 +234,7 @@ try {
     console.log(`npm start stopped by SIGTERM (exit ${code})`);
     if (pages) throw pages;
     if (code !== 0 && code !== 'SIGTERM') throw new Error(`npm start exited with ${code}:\n${server.output()}`);
+    expectCleanShutdown(template, server.output());
     console.log(`\n${template}: created, installed, lint, build, test, check --deploy, start, / and /readyz: OK`);
   }
 } catch (error) {

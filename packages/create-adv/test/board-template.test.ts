@@ -61,14 +61,14 @@ describe('the board template', () => {
         source = source.replace(pattern, replacement);
       expect(String(files.get(rel)), rel).toBe(source);
     }
-    expect(files.has('test/starter.test.ts')).toBe(false);
-    expect(files.has('scripts/starter.mjs')).toBe(false);
+    expect(files.has('test/fault-injection.test.ts')).toBe(false);
+    expect([...files.keys()].filter((path) => path.startsWith('scripts/'))).toEqual([]);
   });
 
   it('keeps the demo package.json and tsconfig, minus the monorepo', () => {
     const demo = JSON.parse(readFileSync(join(demoDir, 'package.json'), 'utf8'));
     const descriptor = boardDescriptor();
-    const { 'check:starter': _dropped, screenshots: _screenshots, ...scripts } = demo.scripts;
+    const { screenshots: _screenshots, ...scripts } = demo.scripts;
     expect(descriptor.scripts).toEqual(scripts);
     expect(descriptor.devDependencies).toEqual(demo.devDependencies);
     expect(Object.keys(descriptor.dependencies).concat(descriptor.adv).sort()).toEqual(

@@ -49,7 +49,7 @@ describe.each(CHOICES)('renderApp: %s template, backends %o', (template, backend
     for (const path of files.keys()) {
       expect(path).not.toMatch(/^(node_modules|dist|data|scripts|test-artifacts)\/|_gitignore$|\.turbo|tsbuildinfo/);
     }
-    expect(files.has('test/starter.test.ts')).toBe(false);
+    expect(files.has('test/fault-injection.test.ts')).toBe(false);
     expect(text(files, '.gitignore').split('\n')).toEqual(expect.arrayContaining(['node_modules/', 'dist/', '.env']));
   });
 
@@ -73,7 +73,7 @@ describe.each(CHOICES)('renderApp: %s template, backends %o', (template, backend
     expect(manifest.allowScripts.esbuild).toBe(true);
     expect(manifest.allowScripts['better-sqlite3']).toBe(template === 'board' ? true : undefined);
     expect(Object.keys(manifest.scripts)).toEqual(expect.arrayContaining(['build', 'start', 'test', 'lint', 'check']));
-    expect(manifest.scripts['check:starter']).toBeUndefined();
+    expect(manifest.scripts.screenshots).toBeUndefined();
     expect(JSON.stringify(manifest)).not.toMatch(/workspace:|file:/);
     if (template === 'minimal') {
       expect(manifest.dependencies['@keyv/redis'] !== undefined).toBe(backends.redis);

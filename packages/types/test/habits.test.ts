@@ -163,6 +163,30 @@ describe('pathnameOf', () => {
     expect(pathnameOf(second)).toBe('/two');
     expect(pathnameOf(first)).toBe('/one');
   });
+
+  it('remembers it for a frozen request too, and leaves no key a caller can see', () => {
+    const frozen = Object.freeze(new Request('http://h/frozen/../path'));
+    expect(pathnameOf(frozen)).toBe('/path');
+    expect(pathnameOf(frozen)).toBe('/path');
+    const open = new Request('http://h/open');
+    expect(pathnameOf(open)).toBe('/open');
+    expect(Object.keys(open)).toEqual([]);
+    expect(Object.getOwnPropertyNames(open)).toEqual([]);
+  });
+
+  it('parses once per request: a second ask does not read request.url again', () => {
+    const request = new Request('http://h/once');
+    let reads = 0;
+    const counted = new Proxy(request, {
+      get(target, key) {
+        if (key === 'url') reads++;
+        return Reflect.get(target, key, target);
+      },
+    }) as Request;
+    expect(pathnameOf(counted)).toBe('/once');
+    expect(pathnameOf(counted)).toBe('/once');
+    expect(reads).toBe(1);
+  });
 });
 
 describe('pathnameOf without parsing (plainPathname)', () => {

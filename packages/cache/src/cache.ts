@@ -18,6 +18,7 @@ import {
   type VersionOptions,
 } from './options.js';
 import type { Entry } from './payload.js';
+import { NOT_NOW } from './read-now.js';
 import type { CacheErrorListener, CacheSettings } from './settings.js';
 import type { CacheStats, OperationCounter } from './stats.js';
 import {
@@ -35,6 +36,13 @@ import {
  * Django's cache API on a keyv store. Create one with {@link createCache}; share it across the
  * app. Keys are strings; values anything JSON can hold; ttl is in **seconds**.
  */
+/**
+ * `cache.get(key)` answered synchronously when the backend is in this process (memory, no L1):
+ * the same value, counts and reports, without a promise; {@link NOT_NOW} otherwise. A bad key
+ * throws. Internal (`cachePage`'s hit path), not exported from the package.
+ */
+export let readCacheNow: (cache: Cache, key: string) => unknown;
+
 export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** What backend this cache runs on, for deploy checks. */
   readonly backendInfo: BackendInfo;
@@ -46,6 +54,9 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   readonly #refreshing = new Set<string>();
   /** `keyPrefix:version:` when keys are built by the default key function, for {@link makeKey}. */
   readonly #defaultHead: string | undefined;
+  /** The key {@link makeKey} built last on its fast path, and what it built (see there). */
+  #lastKey: string | undefined;
+  #lastFull = '';
 
   /** Use {@link createCache}. */
   constructor(settings: CacheSettings) {
@@ -71,8 +82,15 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
     const head = this.#defaultHead;
     // The default key function at the default version (nearly every call): `head` + key, as
     // below, without calling it and re-checking its result.
-    if (head !== undefined && typeof key === 'string' && key.length > 0 && (version ?? this.version) === this.version)
-      return safeKey(head + key, head);
+    if (head !== undefined && typeof key === 'string' && key.length > 0 && (version ?? this.version) === this.version) {
+      // The same key as last time (a hot page read over and over): the same checked full key,
+      // also the very same string, so the store's lookup reuses its hash.
+      if (key === this.#lastKey) return this.#lastFull;
+      const full = safeKey(head + key, head);
+      this.#lastKey = key;
+      this.#lastFull = full;
+      return full;
+    }
     return this.#makeKey(key, version ?? this.#e.config.version);
   }
 
@@ -109,6 +127,18 @@ export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
       return Promise.reject(error);
     }
     return this.#fresh<T>(full, 'get', this.#ops.get);
+  }
+
+  static {
+    readCacheNow = (cache, key) => cache.#readNow(key);
+  }
+
+  /** See {@link readCacheNow}. */
+  #readNow(key: string): unknown {
+    if (!this.#e.readsNow) return NOT_NOW;
+    const full = this.makeKey(key);
+    this.#ops.get.calls++;
+    return this.#e.readNow(full, 'get', this.#onGet.read, this.#onGet.miss);
   }
 
   /** The value of a read when fresh, counted as a hit or a miss of `counter`. */

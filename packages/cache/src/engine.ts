@@ -61,6 +61,10 @@ export interface CacheEngine {
    * `onMiss`. One promise for the caller where `read` + `then` made two (see {@link Engine.readWith}).
    */
   readWith<R>(full: string, op: string, onRead: (read: Read) => R, onMiss: () => R): Promise<R>;
+  /** Whether {@link readNow} can answer: an open cache on an in-process store, without L1. */
+  readonly readsNow: boolean;
+  /** {@link readWith} answered synchronously; only while {@link readsNow}. */
+  readNow<R>(full: string, op: string, onRead: (read: Read) => R, onMiss: () => R): R;
   /** Reads several keys: L1 first, then one round trip for the rest. */
   readMany(fulls: readonly string[]): Promise<Read[]>;
   /** Stores a prepared string and refreshes the L1 copies (see {@link Engine.write}). */
@@ -152,6 +156,14 @@ export class Engine implements CacheEngine {
   readonly #deadlines = new Map<number, Deadlines>();
   /** The deadline timer of the cache's own `timeout` (most calls), once made. */
   #usualDeadlines: Deadlines | undefined;
+  /**
+   * The tagged entry whose tag versions a synchronous read checked last (its full key and stored
+   * string) and the store's stamp right after: while the stamp stands, nothing was written,
+   * removed or evicted, so those versions still match and the next hit skips reading them.
+   */
+  #checkedKey: string | undefined;
+  #checkedRaw: string | undefined;
+  #checkedStamp = -1;
 
   constructor(settings: CacheSettings) {
     this.s = settings;
@@ -453,13 +465,28 @@ export class Engine implements CacheEngine {
     );
   }
 
+  get readsNow(): boolean {
+    return !this.closed && this.s.l1 === undefined && this.driver.readSync !== undefined;
+  }
+
+  readNow<R>(full: string, op: string, onRead: (read: Read) => R, onMiss: () => R): R {
+    // Callers ask `readsNow` first: there is a `readSync`.
+    const readSync = this.driver.readSync as (key: string) => string | undefined;
+    try {
+      return onRead(this.#readLocal(full, readSync));
+    } catch (error) {
+      this.recover(error, op, full, undefined);
+      return onMiss();
+    }
+  }
+
   /** {@link read} on a driver with `readSync` and no L1: the same checks and counts, synchronously. */
   #readLocal(full: string, readSync: (key: string) => string | undefined): Read {
     const raw = readSync(full);
     let entry = decodeEntry(raw);
     if (entry !== undefined && entry.e !== undefined && entry.e <= Date.now()) entry = undefined;
     const stats = this.stats;
-    if (entry !== undefined && entry.g !== undefined) {
+    if (entry !== undefined && entry.g !== undefined && !this.#stillChecked(full, raw)) {
       for (const tag in entry.g) {
         const version = readSync(this.tagKey(tag));
         if ((typeof version === 'string' ? version : undefined) !== entry.g[tag]) {
@@ -467,10 +494,33 @@ export class Engine implements CacheEngine {
           break;
         }
       }
+      if (entry !== undefined) this.#remember(full, raw as string, readSync);
     }
     if (entry === undefined) stats.l2.misses++;
     else stats.l2.hits++;
     return { key: full, raw, entry };
+  }
+
+  /** Whether `raw`, read under `full`, is the tagged entry checked last and the store has not changed since. */
+  #stillChecked(full: string, raw: string | undefined): boolean {
+    const stamp = this.driver.stamp;
+    return (
+      stamp !== undefined && raw === this.#checkedRaw && full === this.#checkedKey && stamp() === this.#checkedStamp
+    );
+  }
+
+  /**
+   * Remembers a tagged entry whose versions matched. It is read once more first, so that it is
+   * the newest key again (the tag reads moved theirs): its next hit then moves nothing, and the
+   * stamp stands. Tag versions are stored without a ttl: only a write, a removal or an eviction
+   * (each of which moves the stamp) can change them.
+   */
+  #remember(full: string, raw: string, readSync: (key: string) => string | undefined): void {
+    const stamp = this.driver.stamp;
+    if (stamp === undefined || readSync(full) !== raw) return;
+    this.#checkedKey = full;
+    this.#checkedRaw = raw;
+    this.#checkedStamp = stamp();
   }
 
   /**

@@ -27,6 +27,8 @@ export class LruStore extends Map<string, string> {
    * Nothing else appends, so when this key is held it is the most recently used one.
    */
   #newest: string | undefined;
+  /** See {@link stamp}. */
+  #stamp = 0;
 
   /** @param maxEntries - the most entries kept; the least recently used goes first. */
   constructor(maxEntries: number) {
@@ -39,6 +41,16 @@ export class LruStore extends Map<string, string> {
     return this.#map.size;
   }
 
+  /**
+   * A number that moves whenever anything in the store changes: a write, a removal, an
+   * eviction, an expired entry dropped, or a read that moves a key to the newest end. While it
+   * stands, every string read before is still there, under the same key, in the same order: the
+   * cache uses that to skip reading an entry's tag versions again on the next hit (#19).
+   */
+  get stamp(): number {
+    return this.#stamp;
+  }
+
   /** Returns the stored string, refreshing its LRU position, or undefined. */
   override get(key: string): string | undefined {
     const item = this.#live(key);
@@ -47,6 +59,7 @@ export class LruStore extends Map<string, string> {
       this.#map.delete(key);
       this.#map.set(key, item);
       this.#newest = key;
+      this.#stamp++;
     }
     return item.value;
   }
@@ -72,16 +85,19 @@ export class LruStore extends Map<string, string> {
     this.#map.delete(key);
     this.#map.set(key, { value, expires });
     this.#newest = key;
+    this.#stamp++;
     if (this.#map.size > this.opts.maxEntries) this.#evict();
   }
 
   /** Removes a key; true when it was there. */
   override delete(key: string): boolean {
+    this.#stamp++;
     return this.#map.delete(key);
   }
 
   /** Removes every key. */
   override clear(): void {
+    this.#stamp++;
     this.#map.clear();
   }
 
@@ -90,6 +106,7 @@ export class LruStore extends Map<string, string> {
    * entries; this frees their memory without waiting for a read or an eviction.
    */
   pruneExpired(now = Date.now()): number {
+    this.#stamp++;
     let pruned = 0;
     for (const [key, item] of this.#map) {
       if (item.expires !== 0 && item.expires <= now) {
@@ -102,6 +119,7 @@ export class LruStore extends Map<string, string> {
 
   /** Removes every key that starts with `prefix`. */
   clearPrefix(prefix: string): void {
+    this.#stamp++;
     for (const key of this.#map.keys()) if (key.startsWith(prefix)) this.#map.delete(key);
   }
 
@@ -112,8 +130,10 @@ export class LruStore extends Map<string, string> {
   override *entries(): MapIterator<[string, string]> {
     const now = Date.now();
     for (const [key, item] of this.#map) {
-      if (item.expires !== 0 && item.expires <= now) this.#map.delete(key);
-      else yield [key, item.value];
+      if (item.expires !== 0 && item.expires <= now) {
+        this.#map.delete(key);
+        this.#stamp++;
+      } else yield [key, item.value];
     }
   }
 
@@ -143,12 +163,14 @@ export class LruStore extends Map<string, string> {
     if (item === undefined) return undefined;
     if (item.expires !== 0 && item.expires <= Date.now()) {
       this.#map.delete(key);
+      this.#stamp++;
       return undefined;
     }
     return item;
   }
 
   #evict(): void {
+    this.#stamp++;
     for (const key of this.#map.keys()) {
       if (this.#map.size <= this.opts.maxEntries) return;
       this.#map.delete(key);

@@ -17,6 +17,7 @@ export function memoryDriver(maxEntries: number): Driver {
     maxValueBytes: Number.POSITIVE_INFINITY,
     // keyv.get on this store is store.get (namespace '', value strings as they are): same answer.
     readSync: (key) => store.get(key),
+    stamp: () => store.stamp,
     async add(key, payload, ttlMs) {
       if (store.peek(key) !== undefined) return false;
       store.set(key, payload, ttlMs);

@@ -25,6 +25,12 @@ export interface Driver {
    * an in-process store then costs no promise of keyv's. Absent where reads need the network.
    */
   readSync?(key: string): string | undefined;
+  /**
+   * With `readSync`: a number that moves whenever anything in the store changes (a write, a
+   * removal, an eviction, an expiry, a read that reorders keys). While it stands, strings read
+   * before are still there as they were (see `LruStore.stamp`).
+   */
+  stamp?(): number;
   /** Whether the store itself expires keys after the ttl it is given. */
   readonly nativeTtl: boolean;
   /** Largest stored string the backend accepts, in bytes. */

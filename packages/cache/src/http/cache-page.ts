@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type CacheLike, type Middleware, type Next, type OptionKeys, resolveOptions } from '@adv/types';
+import { Cache, readCacheNow } from '../cache.js';
 import { CacheError, describeValue } from '../errors.js';
+import { NOT_NOW } from '../read-now.js';
 import { checkTtl, invalidOption } from '../validate.js';
 import { mutable, parseCacheControl, patchCacheControl } from './cache-control.js';
 import { fromStore, matches, notModified, type PreparedPage, PreparedPages, store } from './stored-page.js';
@@ -354,6 +356,33 @@ export const cachePage = (options: CachePageOptions): Middleware => {
   const storing: Storing = { o, digests, tagsOf };
   const prefix = o.keyPrefix;
   const read = (key: string): Promise<unknown> => readFrom(cache, key);
+  // A cache of this package on an in-process backend reads without a promise (see `readAt`).
+  const now = cache instanceof Cache ? cache : undefined;
+  const last = new LastKeys(prefix, digests);
+
+  /**
+   * Reads `key` and hands the value to `then` (a failure to `miss`): at once when the cache
+   * reads synchronously, so a memory hit costs one promise, the one returned; else after `get`.
+   */
+  const readAt = (
+    l: Lookup,
+    key: string,
+    then: (l: Lookup, key: string, value: unknown) => Response | Promise<Response>,
+  ): Promise<Response> => {
+    if (now !== undefined) {
+      let value: unknown;
+      try {
+        value = readCacheNow(now, key);
+      } catch {
+        return miss(l, undefined);
+      }
+      if (value !== NOT_NOW) return Promise.resolve(then(l, key, value));
+    }
+    return read(key).then(
+      (value) => then(l, key, value),
+      () => miss(l, undefined),
+    );
+  };
 
   /** Renders the page (a miss) and stores it when cacheable; a `stale` page answers a failing handler. */
   const render = async (l: Lookup, stale: PreparedPage | undefined): Promise<Response> => {
@@ -390,50 +419,43 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     return miss(l, page.staleUntil !== undefined && now < page.staleUntil ? page : undefined);
   };
 
-  /** The variant's own page, when the URL's entry holds another variant (the second read). */
-  const readVariant = (l: Lookup, names: readonly string[], variant: string): Promise<Response> => {
-    const key = variantKey(prefix, l.method, l.request.url, variant);
-    return read(key).then(
-      (value) => {
-        let page: PreparedPage | undefined;
-        try {
-          page = pages.read(key, value);
-          if (page !== undefined && (page.variant !== variant || !sameNames(page.names, names))) page = undefined;
-          return answer(l, page);
-        } catch {
-          return miss(l, undefined);
-        }
-      },
-      () => miss(l, undefined),
-    );
+  /** The variant's own page read under `key`, when the URL's entry holds another variant. */
+  const onVariant = (l: Lookup, key: string, value: unknown): Response | Promise<Response> => {
+    try {
+      const page = pages.read(key, value);
+      const wanted = l.variant as Variant;
+      if (page !== undefined && (page.variant !== wanted.variant || !sameNames(page.names, wanted.names)))
+        return answer(l, undefined);
+      return answer(l, page);
+    } catch {
+      return miss(l, undefined);
+    }
   };
 
   /**
-   * One read on a hit: the URL's entry holds the Vary names and the variant stored last; when
+   * The URL's entry read under `key`: it holds the Vary names and the variant stored last; when
    * the request is that variant, it is the page. Otherwise the variant's own key is read (as
    * Django reads its header list, then the page). The names always come from the entry read
    * now, never from memory: a page stored under names another process has replaced is not served.
    */
-  const lookup = (l: Lookup): Promise<Response> => {
-    const key = headKey(prefix, l.method, l.request.url, l.partsText, digests);
-    return read(key).then(
-      (value) => {
-        let page: PreparedPage | undefined;
-        try {
-          page = pages.read(key, value);
-          if (page === undefined) return miss(l, undefined);
-          const variant = variantOf(l.request, page.names, l.partsText, digests);
-          if (variant !== page.variant) return readVariant(l, page.names, variant);
-          return answer(l, page);
-        } catch {
-          // A failing cache or a stray value (even from a cache set to `onError: 'throw'`,
-          // which has reported it) never breaks the page: render it as if uncached.
-          return miss(l, undefined);
-        }
-      },
-      () => miss(l, undefined),
-    );
+  const onHead = (l: Lookup, key: string, value: unknown): Response | Promise<Response> => {
+    try {
+      const page = pages.read(key, value);
+      if (page === undefined) return miss(l, undefined);
+      const variant = last.variantOf(l.request, page.names, l.partsText);
+      if (variant === page.variant) return answer(l, page);
+      l.variant = { names: page.names, variant };
+      return readAt(l, variantKey(prefix, l.method, l.request.url, variant), onVariant);
+    } catch {
+      // A failing cache or a stray value (even from a cache set to `onError: 'throw'`,
+      // which has reported it) never breaks the page: render it as if uncached.
+      return miss(l, undefined);
+    }
   };
+
+  /** One read on a hit: the URL's entry (see `onHead`). */
+  const lookup = (l: Lookup): Promise<Response> =>
+    readAt(l, last.headKey(l.method, l.request.url, l.partsText), onHead);
 
   return function cachePage(request, next) {
     const method = request.method;
@@ -443,12 +465,12 @@ export const cachePage = (options: CachePageOptions): Middleware => {
     let partsText: string | null;
     try {
       const parts = partsOf(request);
-      partsText = parts === null ? null : JSON.stringify(parts);
+      partsText = parts === null ? null : last.partsText(parts);
     } catch (error) {
       return Promise.reject(error);
     }
     // Django's FetchFromCacheMiddleware: a HEAD is answered from a cached GET first.
-    return lookup({ request, next, partsText, method: 'GET' });
+    return lookup({ request, next, partsText, method: 'GET', variant: undefined });
   };
 };
 
@@ -460,6 +482,69 @@ interface Lookup {
   readonly partsText: string | null;
   /** The method whose pages are read: GET first, then a HEAD's own. */
   method: string;
+  /** The variant looked for under its own key, when the URL's entry held another. */
+  variant: Variant | undefined;
+}
+
+/** A variant of a page: the Vary names and the digest of their values (and key parts). */
+interface Variant {
+  names: readonly string[];
+  variant: string;
+}
+
+/**
+ * The key parts' JSON, the URL entry's key and the variant without Vary names that a
+ * middleware built last: a hot page asked for over and over (the same URL, language and time
+ * zone) gets the very strings of the request before, compared instead of built (#19). Each is
+ * built anew as soon as one input differs.
+ */
+export class LastKeys {
+  #parts: readonly string[] = [];
+  #partsText = '';
+  #method = '';
+  #url = '';
+  #keyParts: string | null = null;
+  #headKey: string | undefined;
+  #variantParts: string | null = null;
+  #variant: string | undefined;
+
+  constructor(
+    readonly prefix: string,
+    readonly digests: VaryDigests,
+  ) {}
+
+  /** `JSON.stringify(parts)`: the same string as last time when the parts are equal. */
+  partsText(parts: readonly string[]): string {
+    const known = this.#parts;
+    if (parts.length === known.length && this.#partsText !== '') {
+      let same = true;
+      for (let i = 0; i < parts.length; i++) if (parts[i] !== known[i]) same = false;
+      if (same) return this.#partsText;
+    }
+    this.#parts = [...parts];
+    this.#partsText = JSON.stringify(parts);
+    return this.#partsText;
+  }
+
+  /** {@link headKey} of this middleware. */
+  headKey(method: string, url: string, partsText: string | null): string {
+    if (this.#headKey !== undefined && url === this.#url && method === this.#method && partsText === this.#keyParts)
+      return this.#headKey;
+    this.#headKey = headKey(this.prefix, method, url, partsText, this.digests);
+    this.#method = method;
+    this.#url = url;
+    this.#keyParts = partsText;
+    return this.#headKey;
+  }
+
+  /** {@link variantOf} of this middleware. */
+  variantOf(request: Request, names: readonly string[], partsText: string | null): string {
+    if (names.length > 0) return variantOf(request, names, partsText, this.digests);
+    if (this.#variant !== undefined && partsText === this.#variantParts) return this.#variant;
+    this.#variant = variantOf(request, names, partsText, this.digests);
+    this.#variantParts = partsText;
+    return this.#variant;
+  }
 }
 
 /** A cache read that never throws synchronously (a `CacheLike` may). */

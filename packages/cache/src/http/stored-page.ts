@@ -99,8 +99,32 @@ export interface PreparedPage {
   init: ResponseInit | undefined;
   /** The page's `ETag`, for `If-None-Match`. */
   readonly etag: string | null;
-  /** The decoded body (a hit's Response only reads it: sharing is safe). */
-  readonly bytes: Buffer<ArrayBuffer>;
+  /**
+   * The decoded body (a hit's Response only reads it: sharing is safe): as text when the page
+   * has a `Content-Type` and its bytes are UTF-8 that decodes and encodes back to the very same
+   * bytes, else the bytes (see {@link bodyOf}).
+   */
+  readonly body: string | Buffer<ArrayBuffer>;
+}
+
+/** Strict UTF-8: a byte sequence that is not UTF-8 throws; a byte-order mark is kept as text. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body a hit hands `new Response`: the text of UTF-8 bytes, since Fetch (undici's
+ * `extractBody`, and the light `Response` of @adv/async's `serve()`) keeps a string as it is
+ * but copies bytes on every response (a 7 KB copy per hit of the demo's page). The text encodes
+ * back to the same bytes (strict decoding, the BOM kept), so a reader downstream gets them
+ * unchanged. Only with a `Content-Type`: a string body without one would get Fetch's
+ * `text/plain;charset=UTF-8`. Anything else stays bytes.
+ */
+function bodyOf(bytes: Buffer<ArrayBuffer>, headers: Headers): string | Buffer<ArrayBuffer> {
+  if (bytes.byteLength === 0 || !headers.has('content-type')) return bytes;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bytes;
+  }
 }
 
 /**
@@ -146,7 +170,7 @@ export class PreparedPages {
       age: 0,
       init: undefined,
       etag: headers.get('etag'),
-      bytes: Buffer.from(stored.b, 'base64'),
+      body: bodyOf(Buffer.from(stored.b, 'base64'), headers),
     };
     const size = sizeOf(page);
     if (size > this.maxBytes) return page;
@@ -170,7 +194,9 @@ export class PreparedPages {
   }
 }
 
-const sizeOf = (page: PreparedPage): number => page.raw.length + page.bytes.byteLength;
+/** Stored text + body: characters of strings, bytes of a buffer. */
+const sizeOf = (page: PreparedPage): number =>
+  page.raw.length + (typeof page.body === 'string' ? page.body.length : page.body.byteLength);
 
 /** `page.headers` with `age` set to `age` (a new list when the age moved on: responses built before keep theirs). */
 function headersAt(page: PreparedPage, age: number): [string, string][] {
@@ -200,7 +226,7 @@ function initAt(page: PreparedPage): ResponseInit {
 export function fromStore(page: PreparedPage, request: Request): Response {
   const headers = headersAt(page, Math.max(0, Math.floor((Date.now() - page.storedAt) / 1000)));
   if (matches(request.headers.get('if-none-match'), page.etag)) return notModified(new Headers(headers));
-  return new Response(request.method === 'HEAD' ? null : page.bytes, initAt(page));
+  return new Response(request.method === 'HEAD' ? null : page.body, initAt(page));
 }
 
 /** Where a page is written: the URL's entry, and (when the page varies on headers) its variant's own key. */

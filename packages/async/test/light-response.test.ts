@@ -34,6 +34,35 @@ async function start(handler: (request: Request) => Response | Promise<Response>
 }
 
 describe('overrideGlobalResponse()', () => {
+  it('gives responses made with no init their own headers and the header list of each body kind', () => {
+    install();
+    // Many lazy responses share one default init; nothing of one may reach another.
+    const first = new Response('héllo');
+    const second = new Response('héllo');
+    first.headers.set('x-first', '1');
+    first.headers.delete('content-type');
+    expect(second.headers.get('x-first')).toBeNull();
+    expect(second.headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    expect(lazyParts(first)?.headers).toEqual(['x-first', '1', 'content-length', '6']);
+    expect(lazyParts(second)).toEqual({
+      body: 'héllo',
+      headers: ['content-type', 'text/plain;charset=UTF-8', 'content-length', '6'],
+    });
+    expect(lazyParts(new Response(new Uint8Array([1, 2, 3])))?.headers).toEqual(['content-length', '3']);
+    expect(lazyParts(new Response(null))).toEqual({ body: null, headers: [] });
+    expect(lazyParts(new Response())).toEqual({ body: null, headers: [] });
+    expect(lazyParts(new Response(''))).toEqual({
+      body: '',
+      headers: ['content-type', 'text/plain;charset=UTF-8', 'content-length', '0'],
+    });
+    const made = new Response('x', { status: 201, statusText: 'Made' });
+    expect([made.status, made.statusText, second.status, second.statusText]).toEqual([201, 'Made', 200, '']);
+    // A response turned into undici's object is no longer written from memory.
+    void first.clone();
+    expect(lazyParts(first)).toBeUndefined();
+    expect(lazyParts(second)).toBeDefined();
+  });
+
   it('makes lazy responses that are Responses with status, statusText, ok and headers', async () => {
     install();
     const response = new Response('hello', { status: 201, statusText: 'Made', headers: { 'x-a': '1' } });

@@ -81,3 +81,36 @@ describe('request.url by scheme', () => {
     }
   });
 });
+
+describe('request.url from the last-URL shortcut', () => {
+  it('answers the same origin and path as the last request from it, and nothing else', () => {
+    const urlOf = (encrypted: boolean, host: string, path: string) => {
+      const socket = { encrypted, localAddress: '127.0.0.1', localPort: 8000 } as unknown as Socket;
+      const req = new IncomingMessage(socket);
+      req.method = 'GET';
+      req.url = path;
+      req.headers = { host };
+      return toRequest(req).url;
+    };
+    const cases: [encrypted: boolean, host: string, path: string, expected: string][] = [
+      [false, 'example.com', '/hot', 'http://example.com/hot'],
+      [false, 'example.com', '/hot', 'http://example.com/hot'],
+      // Another path, then another host, then the other scheme, each after the same path.
+      [false, 'example.com', '/cold', 'http://example.com/cold'],
+      [false, 'other.example', '/cold', 'http://other.example/cold'],
+      [true, 'other.example', '/cold', 'https://other.example/cold'],
+      // A Host that does not parse: localhost on each scheme, after the same path on the other.
+      [true, 'example.com:99999', '/cold', 'https://localhost/cold'],
+      [false, 'example.com:99999', '/cold', 'http://localhost/cold'],
+      [false, 'example.com:99999', '/cold', 'http://localhost/cold'],
+      // A path a URL rewrites is never remembered, so the next one is parsed again.
+      [false, 'example.com', '/a/../hot', 'http://example.com/hot'],
+      [false, 'example.com', '/a/../hot', 'http://example.com/hot'],
+      [false, 'example.com', '/hot', 'http://example.com/hot'],
+      [false, 'example.com', '/a/../hot', 'http://example.com/hot'],
+    ];
+    for (const [encrypted, host, path, expected] of cases) {
+      expect(urlOf(encrypted, host, path), `${encrypted} ${host} ${path}`).toBe(expected);
+    }
+  });
+});

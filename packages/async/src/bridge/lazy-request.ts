@@ -13,7 +13,7 @@
 import { LightHeaders } from '../response/index.js';
 
 const URL_KEY = Symbol('adv.url');
-const INIT_KEY = Symbol('adv.init');
+const METHOD_KEY = Symbol('adv.method');
 const RAW_KEY = Symbol('adv.rawHeaders');
 const HEADERS_KEY = Symbol('adv.headers');
 const REAL_KEY = Symbol('adv.request');
@@ -26,9 +26,9 @@ export interface SignalSource {
 }
 
 interface LazyFields {
-  [SIGNAL_KEY]?: SignalSource;
+  [SIGNAL_KEY]?: SignalSource | undefined;
   [URL_KEY]: string;
-  [INIT_KEY]: { method: string };
+  [METHOD_KEY]: string;
   [RAW_KEY]: string[];
   [HEADERS_KEY]?: Headers;
   [REAL_KEY]?: Request;
@@ -48,7 +48,7 @@ function headersFrom(raw: string[]): Headers {
 function realRequest(self: LazyFields): Request {
   let real = self[REAL_KEY];
   if (real === undefined) {
-    real = new Request(self[URL_KEY], { method: self[INIT_KEY].method, headers: lazyHeaders(self) });
+    real = new Request(self[URL_KEY], { method: self[METHOD_KEY], headers: lazyHeaders(self) });
     self[REAL_KEY] = real;
   }
   return real;
@@ -67,7 +67,7 @@ const lazyPrototype: object = Object.create(Request.prototype);
 Object.defineProperties(lazyPrototype, {
   method: {
     get(this: LazyFields) {
-      return this[INIT_KEY].method;
+      return this[METHOD_KEY];
     },
   },
   url: {
@@ -119,8 +119,10 @@ for (const symbol of Object.getOwnPropertySymbols(new Request('http://localhost/
 function create(url: string, method: string, rawHeaders: string[]): Request {
   const self = Object.create(lazyPrototype) as LazyFields;
   self[URL_KEY] = url;
-  self[INIT_KEY] = { method };
+  self[METHOD_KEY] = method;
   self[RAW_KEY] = rawHeaders;
+  // Made with the object, so that setLazySignal stores into an existing slot.
+  self[SIGNAL_KEY] = undefined;
   return self as unknown as Request;
 }
 

@@ -89,6 +89,9 @@ function plainOrigin(scheme: 'http' | 'https', host: string): string | null | un
   return origin;
 }
 
+/** The last URL built from a canonical path, by its base (the origin) and path. */
+const lastUrl = { base: '', path: '', url: '' };
+
 /**
  * Builds the request URL from the Host header (falling back to the socket's address, and to
  * `localhost` when the Host does not parse), serialised as `new Request(url).url` would be.
@@ -99,8 +102,17 @@ function requestUrl(req: IncomingMessage): string {
   const raw = req.url ?? '/';
   const path = raw.startsWith('/') ? raw : `/${raw}`;
   const origin = plainOrigin(scheme, host);
-  if (origin !== undefined && CANONICAL_PATH.test(path) && !DOT_SEGMENT.test(path)) {
-    return `${origin ?? `${scheme}://localhost`}${path}`;
+  if (origin !== undefined) {
+    const base = origin ?? `${scheme}://localhost`;
+    // The same origin and path as the last request (a hot page): its URL, no pattern tests.
+    if (path === lastUrl.path && base === lastUrl.base) return lastUrl.url;
+    if (CANONICAL_PATH.test(path) && !DOT_SEGMENT.test(path)) {
+      const url = base + path;
+      lastUrl.base = base;
+      lastUrl.path = path;
+      lastUrl.url = url;
+      return url;
+    }
   }
   const url = `${scheme}://${host}${path}`;
   return URL.canParse(url) ? new URL(url).href : new URL(`${scheme}://localhost${path}`).href;

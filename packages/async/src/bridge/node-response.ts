@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { lazyParts, nodeHeaders } from '../response/index.js';
+import { lazyHeaderList, lazySource, nodeHeaders } from '../response/index.js';
 
 const nextTick = () => new Promise<'tick'>((resolve) => setImmediate(resolve, 'tick'));
 
@@ -56,11 +56,12 @@ function hasHeader(flat: readonly string[], name: string): boolean {
  * Returns `false`, having written nothing, for any other response.
  */
 export function writeFromMemory(res: ServerResponse, response: Response, head: boolean): boolean {
-  const lazy = lazyParts(response);
-  if (lazy === undefined) return false;
-  res.writeHead(response.status, response.statusText || undefined, lazy.headers);
-  if (head || lazy.body === null) res.end();
-  else res.end(lazy.body);
+  const headers = lazyHeaderList(response);
+  if (headers === undefined) return false;
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  const body = lazySource(response);
+  if (head || body === null) res.end();
+  else res.end(body);
   return true;
 }
 
@@ -88,7 +89,7 @@ export async function writeStreamed(res: ServerResponse, response: Response, hea
   const body = response.body;
   if (body === null || head) {
     // HEAD gets the Content-Length a GET would, when the body is in memory: the same header
-    // whether the response is undici's own or a lazy one (see lazyParts).
+    // whether the response is undici's own or a lazy one (see lazyHeaderList).
     const source = head && body !== null ? inMemoryBody(response) : undefined;
     if (source !== undefined && !hasHeader(headers, 'content-length')) {
       headers.push('content-length', String(Buffer.byteLength(source)));

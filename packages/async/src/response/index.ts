@@ -5,7 +5,7 @@
  * with `lazyParts()`.
  */
 export type { LazySource } from './lazy-response.js';
-export { html, json, lazyParts, text } from './lazy-response.js';
+export { html, isLazyResponse, json, lazyHeaderList, lazyParts, lazySource, text } from './lazy-response.js';
 export { LightHeaders } from './light-headers.js';
 export { isGlobalResponseOverridden, OriginalResponse, overrideGlobalResponse } from './light-response.js';
 export { nodeHeaders } from './node-headers.js';

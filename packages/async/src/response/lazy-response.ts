@@ -166,27 +166,45 @@ export const supported = (() => {
 })();
 
 /**
- * The body and Node-style headers (with `content-length` for a body) of a lazy response nobody
- * has turned into a real one yet; without headers given or touched, no `Headers` object is
- * ever built.
+ * The Node-style headers (with `content-length` for a body) of a lazy response nobody has
+ * turned into a real one yet, `undefined` for any other response; without headers given or
+ * touched, no `Headers` object is ever built.
  */
-export function lazyParts(response: Response): { body: LazySource; headers: string[] } | undefined {
+export function lazyHeaderList(response: Response): string[] | undefined {
   const self = response as unknown as Partial<LazyFields>;
   const init = self[INIT_KEY];
   if (init === undefined || self[REAL_KEY] !== undefined) return undefined;
   const body = self[SOURCE_KEY] as LazySource;
   let headers: string[];
   if (self[HEADERS_KEY] === undefined && init.headers === undefined) {
-    headers = init.contentType === undefined ? [] : ['content-type', init.contentType];
-  } else {
-    const built = lazyHeaders(self as LazyFields);
-    headers = nodeHeaders(built);
-    if (built.has('content-length')) return { body, headers };
+    // The common case in one array literal, sized once.
+    const type = init.contentType;
+    if (body === null) return type === undefined ? [] : ['content-type', type];
+    const length = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    return type === undefined ? ['content-length', length] : ['content-type', type, 'content-length', length];
   }
-  if (body !== null) {
+  const built = lazyHeaders(self as LazyFields);
+  headers = nodeHeaders(built);
+  if (body !== null && !built.has('content-length')) {
     headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
   }
-  return { body, headers };
+  return headers;
+}
+
+/** Whether `value` is a lazy response (one `lazyHeaderList` may answer for): one slot read. */
+export function isLazyResponse(value: unknown): value is Response {
+  return typeof value === 'object' && value !== null && (value as Partial<LazyFields>)[INIT_KEY] !== undefined;
+}
+
+/** The in-memory body of a lazy response (one {@link lazyHeaderList} answered for). */
+export function lazySource(response: Response): LazySource {
+  return (response as unknown as LazyFields)[SOURCE_KEY];
+}
+
+/** The body and Node-style headers of a lazy response (see {@link lazyHeaderList}). */
+export function lazyParts(response: Response): { body: LazySource; headers: string[] } | undefined {
+  const headers = lazyHeaderList(response);
+  return headers === undefined ? undefined : { body: lazySource(response), headers };
 }
 
 function respond(name: string, source: string, init: ResponseInit | undefined, contentType: string): Response {

@@ -11,6 +11,7 @@ import {
   HEADERS_KEY,
   INIT_KEY,
   type LazyFields,
+  type LazyInit,
   type LazySource,
   lazyPrototype,
   OriginalResponse,
@@ -72,8 +73,25 @@ function remainder(given: ResponseInit, read: Partial<Record<'status' | 'statusT
   return init;
 }
 
+/** The fast path gave up: what to call undici with instead (made only on that path). */
+class GiveUp {
+  constructor(readonly init: unknown) {}
+}
+
 /** Result of the fast path: a lazy response, or what to call undici with instead. */
-type Attempt = { light: LazyFields } | { init: unknown };
+type Attempt = LazyFields | GiveUp;
+
+/**
+ * The init of a response made with no init (most of them): shared, since a lazy response never
+ * changes its init (headers set later go to its own `Headers`).
+ */
+const TEXT_INIT: LazyInit = Object.freeze({
+  status: 200,
+  statusText: '',
+  headers: undefined,
+  contentType: 'text/plain;charset=UTF-8', // undici's default for a string body
+});
+const BARE_INIT: LazyInit = Object.freeze({ status: 200, statusText: '', headers: undefined, contentType: undefined });
 
 /** A lazy response for `new Response(body, init)`, or the init to leave it to undici with. */
 function lightResponse(prototype: object, body: unknown, init: unknown): Attempt {
@@ -82,45 +100,50 @@ function lightResponse(prototype: object, body: unknown, init: unknown): Attempt
   if (body === undefined || body === null) source = null;
   else if (typeof body === 'string') {
     source = body;
-    contentType = 'text/plain;charset=UTF-8'; // undici's default for a string body
+    contentType = TEXT_INIT.contentType;
   } else if (body instanceof Uint8Array && plainBytes(body))
     source = copyBytes(body); // undici copies the bytes too
-  else return { init };
+  else return new GiveUp(init);
   let status = 200;
   let statusText = '';
   let headers: Headers | undefined;
   if (init !== undefined && init !== null) {
-    if (typeof init !== 'object') return { init };
+    if (typeof init !== 'object') return new GiveUp(init);
     // Each member is read once, in undici's order; only `undefined` means the default (undici
     // converts `null`: to 0, a RangeError, and "null").
     const given = init as ResponseInit;
     const givenStatus = given.status;
     if (givenStatus !== undefined) {
-      if (typeof givenStatus !== 'number') return { init: remainder(given, { status: givenStatus }) };
+      if (typeof givenStatus !== 'number') return new GiveUp(remainder(given, { status: givenStatus }));
       status = givenStatus;
     }
     const givenText = given.statusText;
     if (givenText !== undefined) {
       if (typeof givenText !== 'string')
-        return { init: remainder(given, { status: givenStatus, statusText: givenText }) };
+        return new GiveUp(remainder(given, { status: givenStatus, statusText: givenText }));
       statusText = givenText;
     }
     const headersInit = given.headers;
     // Built now so that bad headers throw here, as they would from undici.
     if (headersInit !== undefined) headers = new LightHeaders(headersInit) as unknown as Headers;
     const read = { status: givenStatus, statusText: givenText, headers };
-    if (!Number.isInteger(status) || status < 200 || status > 599) return { init: read };
-    if (source !== null && NULL_BODY_STATUS.has(status)) return { init: read };
-    if (!REASON_PHRASE.test(statusText)) return { init: read };
+    if (!Number.isInteger(status) || status < 200 || status > 599) return new GiveUp(read);
+    if (source !== null && NULL_BODY_STATUS.has(status)) return new GiveUp(read);
+    if (!REASON_PHRASE.test(statusText)) return new GiveUp(read);
     if (headers !== undefined && contentType !== undefined && !headers.has('content-type')) {
       headers.set('content-type', contentType);
     }
   }
   const self = Object.create(prototype) as LazyFields;
   self[SOURCE_KEY] = source;
-  self[INIT_KEY] = { status, statusText, headers: undefined, contentType };
+  self[INIT_KEY] =
+    status === 200 && statusText === ''
+      ? contentType === undefined
+        ? BARE_INIT
+        : TEXT_INIT
+      : { status, statusText, headers: undefined, contentType };
   if (headers !== undefined) self[HEADERS_KEY] = headers;
-  return { light: self };
+  return self;
 }
 
 /** What `new Response(body, init)` gives once the global is overridden. */
@@ -130,7 +153,7 @@ function construct(
   init: ResponseInit | undefined,
 ): object {
   const attempt = lightResponse(target.prototype as object, body, init);
-  if ('light' in attempt) return attempt.light;
+  if (!(attempt instanceof GiveUp)) return attempt;
   const real = new OriginalResponse(body, attempt.init as ResponseInit | undefined);
   if (target === (LightResponse as unknown)) return real;
   // A subclass: keep its prototype, forward everything to the real response.

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Handler, Logger } from '@adv/types';
 import { setLazySignal, toRequest, writeFromMemory, writeStreamed } from '../bridge/index.js';
 import { AsyncError } from '../errors.js';
+import { isLazyResponse } from '../response/index.js';
 import type { InFlight, InFlightRequests } from './in-flight.js';
 import type { ResolvedServeOptions } from './options.js';
 
@@ -117,7 +118,8 @@ function responder(o: ResolvedServeOptions, requests: InFlightRequests) {
 
   /** What the handler gave, once settled: a Response is written, anything else is a 500. */
   function settle(req: IncomingMessage, res: ServerResponse, request: Request | undefined, value: unknown): void {
-    if (value instanceof Response) write(req, res, request, value);
+    // A lazy response is known by one slot read, before `instanceof` (a custom hasInstance).
+    if (isLazyResponse(value) || value instanceof Response) write(req, res, request, value);
     else fail(req, res, request, notAResponse(value));
   }
 

@@ -10,7 +10,7 @@
  */
 import { type CacheLike, compose } from '@adv/types';
 import { describe, expect, inject, it, vi } from 'vitest';
-import { headKey, VaryDigests, variantKey, variantOf, varyNames } from '../src/http/cache-page.js';
+import { headKey, VaryDigests, variantKey, variantOf, varyNames } from '../src/http/page-keys.js';
 import { PAGE_FORMAT } from '../src/http/stored-page.js';
 import { type Cache, type CachePageOptions, cachePage, createCache } from '../src/index.js';
 import { quietLogger } from './helpers.js';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { compose } from '@adv/types';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { headKey, VaryDigests, variantKey, variantOf } from '../src/http/cache-page.js';
+import { headKey, VaryDigests, variantKey, variantOf } from '../src/http/page-keys.js';
 import { encodePage, fromStore, PAGE_FORMAT, PreparedPages, type StoredPage } from '../src/http/stored-page.js';
 import { cachePage, createCache } from '../src/index.js';
 import { quietLogger } from './helpers.js';

@@ -33,16 +33,16 @@ import {
 } from './validate.js';
 
 /**
- * Django's cache API on a keyv store. Create one with {@link createCache}; share it across the
- * app. Keys are strings; values anything JSON can hold; ttl is in **seconds**.
- */
-/**
  * `cache.get(key)` answered synchronously when the backend is in this process (memory, no L1):
  * the same value, counts and reports, without a promise; {@link NOT_NOW} otherwise. A bad key
  * throws. Internal (`cachePage`'s hit path), not exported from the package.
  */
 export let readCacheNow: (cache: Cache, key: string) => unknown;
 
+/**
+ * Django's cache API on a keyv store. Create one with {@link createCache}; share it across the
+ * app. Keys are strings; values anything JSON can hold; ttl is in **seconds**.
+ */
 export class Cache implements CacheLike, TagInvalidator, DescribesBackend {
   /** What backend this cache runs on, for deploy checks. */
   readonly backendInfo: BackendInfo;

@@ -45,7 +45,7 @@ export class LruStore extends Map<string, string> {
    * A number that moves whenever anything in the store changes: a write, a removal, an
    * eviction, an expired entry dropped, or a read that moves a key to the newest end. While it
    * stands, every string read before is still there, under the same key, in the same order: the
-   * cache uses that to skip reading an entry's tag versions again on the next hit (#19).
+   * cache uses that to skip reading an entry's tag versions again on the next hit (#18).
    */
   get stamp(): number {
     return this.#stamp;

@@ -1,5 +1,5 @@
 /**
- * The synchronous read `cachePage` uses on its hit path (#19): a `Cache` whose backend is in
+ * The synchronous read `cachePage` uses on its hit path (#18): a `Cache` whose backend is in
  * this process (memory, without L1) answers `get` without a promise, so a page hit costs the one
  * promise the middleware returns. Internal: not exported from the package (see `readCacheNow`
  * in cache.ts, which reaches a private method, so the public `Cache` type does not change).

@@ -88,7 +88,7 @@ export interface Variant {
 /**
  * The key parts' JSON, the URL entry's key and the variant without Vary names that a
  * middleware built last: a hot page asked for over and over (the same URL, language and time
- * zone) gets the very strings of the request before, compared instead of built (#19). Each is
+ * zone) gets the very strings of the request before, compared instead of built (#18). Each is
  * built anew as soon as one input differs.
  */
 export class LastKeys {

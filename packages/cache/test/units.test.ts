@@ -163,12 +163,14 @@ describe('keys and payloads', () => {
     expect(decodeEntry(undefined)).toBeUndefined();
   });
 
-  it('sends memcached whole seconds, and a Unix time past 30 days', () => {
+  it('sends memcached whole seconds, one more than the ttl, and a Unix time past 30 days', () => {
     expect(memcachedExpires(undefined)).toBe(0);
-    expect(memcachedExpires(200)).toBe(1);
-    expect(memcachedExpires(60_000)).toBe(60);
-    const now = 1_700_000_000_000;
-    expect(memcachedExpires(31 * 86_400_000, now)).toBe(1_700_000_000 + 31 * 86_400);
+    expect(memcachedExpires(200)).toBe(2);
+    expect(memcachedExpires(60_000)).toBe(61);
+    expect(memcachedExpires(30 * 86_400_000 - 1000)).toBe(30 * 86_400);
+    const now = 1_700_000_000_500;
+    expect(memcachedExpires(30 * 86_400_000, now)).toBe(1_700_000_001 + 30 * 86_400);
+    expect(memcachedExpires(31 * 86_400_000, now)).toBe(1_700_000_001 + 31 * 86_400);
     expect(memcachedExpires(200 * 365 * 86_400_000, now)).toBe(0); // past 2106: never
   });
 });

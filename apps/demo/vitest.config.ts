@@ -27,9 +27,12 @@ if (!havePostgres && !isCI) {
   );
 }
 
+// Bounds, not expectations: CI runs every suite at once on 2 busy cores, where a hook that builds a
+// demo (migrations, a fresh PostgreSQL database) or starts a browser can take several times its
+// quiet-machine duration; vitest's default hook bound (10 s) is too tight for that.
 export const projects: TestProjectInlineConfiguration[] = [
   {
-    test: { name: 'demo', root, include: ['test/**/*.test.ts'], globalSetup, testTimeout: 30_000 },
+    test: { name: 'demo', root, include: ['test/**/*.test.ts'], globalSetup, testTimeout: 30_000, hookTimeout: 60_000 },
   },
   // In CI this project always runs: without PostgreSQL its setup fails the run.
   ...(havePostgres || isCI
@@ -41,6 +44,7 @@ export const projects: TestProjectInlineConfiguration[] = [
             include: ON_BOTH_DATABASES,
             globalSetup,
             testTimeout: 30_000,
+            hookTimeout: 60_000,
             env: { ADV_TEST_DATABASE: 'postgres' },
           },
         },

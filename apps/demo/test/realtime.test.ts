@@ -5,6 +5,9 @@ import { testDemo } from './helpers.js';
 
 let demo: Awaited<ReturnType<typeof testDemo>>;
 let server: Server;
+// The export runs as a task (on PostgreSQL in demo-postgres) and its status crosses a WebSocket:
+// vitest's default poll bound (1 s) is tight on a busy CI machine. A bound against a hang only.
+const WAIT = { timeout: 20_000 };
 
 beforeAll(async () => {
   demo = await testDemo({ exportChunkDelayMs: 0 });
@@ -50,19 +53,20 @@ describe('the article WebSocket consumer', () => {
               state: string;
             }
           ).state,
+        WAIT,
       )
       .toBe('done');
     const { socket, messages } = await open('/ws/articles?article=1');
     try {
       socket!.send(JSON.stringify({ type: 'watch-export', exportId }));
       await expect
-        .poll(() => messages)
+        .poll(() => messages, WAIT)
         .toContainEqual(expect.objectContaining({ type: 'export', exportId, state: 'done', percent: 100 }));
       // A malformed request is ignored, the connection stays open.
       socket!.send(JSON.stringify({ type: 'watch-export', exportId: '../../etc/passwd' }));
       socket!.send(JSON.stringify({ type: 'ping' }));
       socket!.send(JSON.stringify({ type: 'watch-export', exportId }));
-      await expect.poll(() => messages.filter((m) => (m as { state?: string }).state === 'done').length).toBe(2);
+      await expect.poll(() => messages.filter((m) => (m as { state?: string }).state === 'done').length, WAIT).toBe(2);
       expect(socket!.readyState).toBe(WebSocket.OPEN);
     } finally {
       socket!.close();

@@ -13,6 +13,8 @@ afterEach(async () => {
 });
 
 const { get, servedFromCache } = pageRequests(() => demo);
+/** How long a poll may wait for cachePage's background store: a bound against a hang, not a timing. */
+const STORED = { timeout: 20_000 };
 
 describe('pages', () => {
   it('lists the seeded articles in English by default', async () => {
@@ -108,8 +110,9 @@ describe('pages', () => {
 describe('caching', () => {
   it('serves the article list from the page cache until an article is saved', async () => {
     expect(await servedFromCache('/')).toBe(false);
-    // cachePage stores in the background: wait until the copy is there.
-    await expect.poll(() => servedFromCache('/')).toBe(true);
+    // cachePage stores in the background: wait until the copy is there (vitest's default poll
+    // bound is 1 s, tight for a busy CI machine; the bound stops a hang, it does not time the store).
+    await expect.poll(() => servedFromCache('/'), STORED).toBe(true);
     expect(await servedFromCache('/pt-br/')).toBe(false);
     expect(await servedFromCache('/', { cookie: 'tz=Asia%2FTokyo' })).toBe(false);
     // Browsers revalidate instead of keeping a stale copy; a matching ETag gets a 304.
@@ -132,7 +135,7 @@ describe('caching', () => {
     await get('/articles/1'); // views:article:1 = 2 in the low-level cache
     for (const path of ['/', '/pt-br/']) {
       await get(path);
-      await expect.poll(() => servedFromCache(path)).toBe(true);
+      await expect.poll(() => servedFromCache(path), STORED).toBe(true);
     }
     await demo.board.articles.save({ ...(await demo.board.articles.get(2))!, title: 'Renamed in place' });
     // Both languages' cached list pages (and their sidebar fragments) are gone, and show the edit …

@@ -47,7 +47,7 @@ describe('comments and tasks', () => {
       sent.push([group, message]);
     };
     await get('/');
-    await expect.poll(() => servedFromCache('/')).toBe(true);
+    await expect.poll(() => servedFromCache('/'), { timeout: 20_000 }).toBe(true);
     await expect(
       demo.board.atomic(async () => {
         await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });

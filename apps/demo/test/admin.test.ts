@@ -13,6 +13,11 @@ import { testDemo } from './helpers.js';
 
 type AdminDemo = Awaited<ReturnType<typeof adminDemo>>;
 
+// Every sign-in runs scrypt (32 MiB) and most tests here build a demo or two: seconds on a quiet
+// machine, but 'refuses a wrong password' took 23 s of the default 30 s bound in a CI run at load
+// 25 (ci14). The bound stops a hang; it does not time scrypt.
+const SIGN_IN_BOUND = { timeout: 120_000 };
+
 const SAME_ORIGIN = { origin: BASE };
 
 function get(handler: Handler, path: string, cookie = '', headers: Record<string, string> = {}) {
@@ -95,7 +100,7 @@ describe('the admin area without ADMIN_PASSWORD', () => {
   });
 });
 
-describe('the admin area in the demo (app.ts)', () => {
+describe('the admin area in the demo (app.ts)', SIGN_IN_BOUND, () => {
   it('is mounted at /admin/: off without ADMIN_PASSWORD, a sign-in form with it', async () => {
     const off = await testDemo();
     try {
@@ -119,7 +124,7 @@ describe('the admin area in the demo (app.ts)', () => {
   });
 });
 
-describe('the admin area', () => {
+describe('the admin area', SIGN_IN_BOUND, () => {
   let t: AdminDemo;
   beforeAll(async () => {
     t = await adminDemo();
@@ -349,7 +354,7 @@ describe('the admin area', () => {
   });
 });
 
-describe('the admin area mounted by createDemo', () => {
+describe('the admin area mounted by createDemo', SIGN_IN_BOUND, () => {
   it('counts open WebSockets once the server tells it how (start.ts: countWebSockets)', async () => {
     const demo = await testDemo({}, { ADMIN_PASSWORD: PASSWORD });
     try {
@@ -365,7 +370,7 @@ describe('the admin area mounted by createDemo', () => {
   });
 });
 
-describe('the admin area while the app shuts down', () => {
+describe('the admin area while the app shuts down', SIGN_IN_BOUND, () => {
   it('ends the tasks dashboard live stream, so it does not hold a stopping server open', async () => {
     const t = await adminDemo();
     try {

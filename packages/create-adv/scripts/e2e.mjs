@@ -77,9 +77,15 @@ function run(cmd, args, { cwd, env = {}, quiet = false } = {}) {
   });
 }
 
+/** How long the app may take to exit after SIGTERM (a bound against a hang, not a timing). */
+const STOP_BOUND_MS = 120_000;
+
 /**
  * Starts `npm start` in its own process group and resolves once it prints the URL it listens
- * on (no fixed sleeps). `stop()` sends SIGTERM to the group and resolves with the exit code.
+ * on (no fixed sleeps). `stop()` sends SIGTERM to the group and resolves with the exit code once
+ * every process of the group has closed its output: npm can exit before the app it started has
+ * written its last lines ('shutting down'), so its 'exit' is not the end of the output; 'close'
+ * comes once no process holds the pipes any more.
  */
 function start(cwd, env) {
   const child = spawn('npm', ['start'], {
@@ -89,7 +95,7 @@ function start(cwd, env) {
     detached: true,
   });
   let output = '';
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
   const url = new Promise((resolve, reject) => {
     const onData = (chunk) => {
       output += chunk;
@@ -105,7 +111,15 @@ function start(cwd, env) {
     output: () => output,
     async stop() {
       process.kill(-child.pid, 'SIGTERM');
-      return exited;
+      let hung = false;
+      const timer = setTimeout(() => {
+        hung = true;
+        process.kill(-child.pid, 'SIGKILL');
+      }, STOP_BOUND_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      if (hung) throw new Error(`npm start did not exit within ${seconds(STOP_BOUND_MS)} of SIGTERM:\n${output}`);
+      return code;
     },
   };
 }

@@ -122,24 +122,31 @@ describe('runCluster (real processes)', () => {
 
   it('with drainDelayMs, fails readiness on SIGTERM while still serving, then exits 0', async () => {
     const port = await freePort();
-    const app = start(port, { DRAIN_DELAY_MS: '5000' });
+    const app = start(port, { DRAIN_DELAY_MS: '10000' });
     const pids = await listening(app, 2);
     expect((await get(port, '/readyz')).status).toBe(200);
     const mark = app.events.length;
+    const signalledAt = Date.now();
     app.child.kill('SIGTERM');
     const drained = new Set<number>();
     while (drained.size < 2)
       drained.add((await app.waitFor((e) => e.event === 'draining' && !drained.has(e.pid ?? 0), mark)).pid ?? 0);
     expect([...drained].sort()).toEqual([...pids].sort());
-    // Both workers still accept connections, and tell the load balancer to go away.
-    const ready = await get(port, '/readyz');
-    expect(ready).toEqual({ status: 503, body: 'draining' });
-    expect(pids).toContain(Number((await get(port, '/')).body));
-    expect(app.events.slice(mark).some((e) => e.event === 'exit')).toBe(false);
+    // Both workers still accept connections, and tell the load balancer to go away, for the
+    // 10 s drain delay the primary starts when it gets the signal. On a machine so busy that the
+    // delay passed before the answers came, the workers may have stopped: then both are right.
+    const ready = await get(port, '/readyz').catch((error: Error) => error);
+    const served = await get(port, '/').catch((error: Error) => error);
+    const stoppedMeanwhile = app.events.slice(mark).some((e) => e.event === 'exit');
+    if (Date.now() - signalledAt < 10_000) {
+      expect(ready).toEqual({ status: 503, body: 'draining' });
+      expect(pids).toContain(Number((served as { body: string }).body));
+      expect(stoppedMeanwhile).toBe(false);
+    }
     expect(await app.exit).toBe(0);
     expect(app.events.filter((e) => e.event === 'exit')).toHaveLength(2);
     expect(app.events.some((e) => e.event === 'kill' || e.event === 'crash')).toBe(false);
-  }, 40_000);
+  }, 60_000);
 
   it('restarts every worker gracefully on SIGHUP without dropping a request', async () => {
     const port = await freePort();

@@ -33,6 +33,17 @@ export async function testDemo(
   });
 }
 
+/**
+ * Whether none of the demo's schedules has come due since this was called (prune-exports runs at
+ * minute 17 of every hour, the digest, backup and outbox pruning once a day): a test that counts
+ * the jobs that ran asserts exact numbers only while this holds, as a scheduled run may add one.
+ */
+export async function noScheduleDueFrom(demo: Demo): Promise<() => boolean> {
+  const due = (await demo.tasks.app.schedules()).map((schedule) => schedule.next ?? Number.POSITIVE_INFINITY);
+  const first = Math.min(...due);
+  return () => Date.now() < first;
+}
+
 /** A form POST as a browser sends it (same-origin). */
 export function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Request {
   return new Request(url, {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkDeploy } from '@adv/deploy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onPostgres } from './databases.js';
-import { BASE, pageRequests, postForm, testDemo } from './helpers.js';
+import { BASE, noScheduleDueFrom, pageRequests, postForm, testDemo } from './helpers.js';
 
 let demo: Awaited<ReturnType<typeof testDemo>>;
 beforeEach(async () => {
@@ -48,6 +48,7 @@ describe('comments and tasks', () => {
     };
     await get('/');
     await expect.poll(() => servedFromCache('/'), { timeout: 20_000 }).toBe(true);
+    const quiet = await noScheduleDueFrom(demo);
     await expect(
       demo.board.atomic(async () => {
         await demo.board.comments.save({ articleId: 1, authorName: 'Ghost', body: 'never committed' });
@@ -55,7 +56,10 @@ describe('comments and tasks', () => {
       }),
     ).rejects.toThrow('boom');
     const stats = await demo.tasks.app.stats();
-    expect(stats.waiting + stats.active + stats.completed).toBe(0);
+    // No job at all, unless a schedule came due meanwhile (prune-exports at minute 17 of each hour).
+    if (quiet()) expect(stats.waiting + stats.active + stats.completed).toBe(0);
+    for (const state of ['waiting', 'active', 'delayed', 'completed', 'failed'] as const)
+      expect((await demo.tasks.app.list(state)).map((job) => job.data.task)).not.toContain('notify-comment');
     expect(sent).toEqual([]);
     expect((await demo.board.comments.forArticle(1)).map((c) => c.body)).not.toContain('never committed');
     expect(await servedFromCache('/')).toBe(true);
@@ -164,14 +168,19 @@ describe('comments and tasks', () => {
     await demo.cache.set('long-lived', { v: 2 }, { ttl: 3600 });
     await new Promise((resolve) => setTimeout(resolve, 60));
 
+    // A scheduled run of a maintenance task during the test (prune-exports ticks at minute 17 of
+    // every hour) would prune first and add a job: the exact numbers hold while none came due.
+    const quiet = await noScheduleDueFrom(demo);
     const before = await demo.tasks.app.stats();
     const prunedCache = await demo.tasks.pruneCache.enqueue(undefined);
     expect(await prunedCache.result({ timeout: 10_000 })).toEqual({ removed: 1 });
     expect(await demo.cache.get('long-lived')).toEqual({ v: 2 });
     const prunedExports = await demo.tasks.pruneExports.enqueue({ olderThanHours: 24 });
-    expect(await prunedExports.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    const exportsResult = await prunedExports.result({ timeout: 10_000 });
+    if (quiet()) expect(exportsResult).toEqual({ removed: 1 });
     const prunedOutbox = await demo.tasks.pruneOutbox.enqueue({ olderThanHours: 14 * 24 });
-    expect(await prunedOutbox.result({ timeout: 10_000 })).toEqual({ removed: 1 });
+    const outboxResult = await prunedOutbox.result({ timeout: 10_000 });
+    if (quiet()) expect(outboxResult).toEqual({ removed: 1 });
     if (demo.tasks.backup) await (await demo.tasks.backup.enqueue(undefined)).result({ timeout: 10_000 });
     await (await demo.tasks.digest.enqueue({ to: 'list@example.com' })).result({ timeout: 10_000 });
     expect(readdirSync(exports)).toEqual(['new.csv']);
@@ -189,10 +198,14 @@ describe('comments and tasks', () => {
       ...(onPostgres ? [] : ['backup-db']),
     ];
     expect((await demo.tasks.app.schedules()).map((s) => s.id)).toEqual(expect.arrayContaining(maintenance));
-    expect((await demo.tasks.app.stats()).completed).toBe(before.completed + maintenance.length);
+    const completed = (await demo.tasks.app.stats()).completed;
     const finished = await demo.tasks.app.list('completed', { end: 50 });
-    expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
-    expect(finished.find((job) => job.data.task === 'prune-outbox')?.result).toEqual({ removed: 1 });
+    expect(finished.map((job) => job.data.task)).toEqual(expect.arrayContaining(maintenance));
+    expect(finished.find((job) => job.id === prunedOutbox.id)?.result).toEqual(outboxResult);
+    if (quiet()) {
+      expect(completed).toBe(before.completed + maintenance.length);
+      expect(finished.map((job) => job.data.task).sort()).toEqual([...maintenance].sort());
+    }
   });
 
   it('takes the maintenance retention from the settings', async () => {

@@ -99,8 +99,16 @@ function singleKeyTests(test: (name: string, body: ContractTest) => void): void 
 
   test('touch gives a new ttl; false when missing', async (make) => {
     const cache = make();
-    await cache.set('k', 'v', { ttl: 1 });
-    assert.equal(await cache.touch('k', 10), true);
+    let touched = false;
+    for (let attempt = 0; attempt < 5 && !touched; attempt++) {
+      const setAt = Date.now();
+      await cache.set('k', 'v', { ttl: 1 });
+      touched = await cache.touch('k', 10);
+      // Within its 1 s the value is there to touch. On a machine so busy that the second passed
+      // between the two calls, touch finds nothing (false is right then): try again.
+      if (Date.now() - setAt < 1000) assert.equal(touched, true);
+    }
+    assert.equal(touched, true);
     await sleep(1200);
     assert.equal(await cache.get('k'), 'v');
     assert.equal(await cache.touch('k', 0.2), true);

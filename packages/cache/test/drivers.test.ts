@@ -16,6 +16,7 @@ describe('createCache({ driver }) with the subpath drivers', () => {
       l1: true,
       onError: 'throw',
       logger: quietLogger,
+      timeout: 5000,
     });
     try {
       expect(cache.backendInfo).toEqual({ name: '@adv/cache:redis+l1', sharedAcrossProcesses: true });
@@ -30,7 +31,7 @@ describe('createCache({ driver }) with the subpath drivers', () => {
   });
 
   it.runIf(memcachedUrl)('memcachedDriver: the memcached backend, clear() scoped to the keyPrefix', async () => {
-    const options = { keyPrefix: `drv${process.pid}`, onError: 'throw', logger: quietLogger } as const;
+    const options = { keyPrefix: `drv${process.pid}`, onError: 'throw', logger: quietLogger, timeout: 5000 } as const;
     const cache = createCache({ ...options, driver: memcachedDriver({ url: memcachedUrl ?? '' }) });
     const other = createCache({ ...options, keyPrefix: `other${process.pid}`, url: memcachedUrl ?? '' });
     try {

@@ -159,17 +159,22 @@ describe('an explicit undefined keeps the default', () => {
   });
 
   it('createCache({ keyPrefix: undefined }) on Redis writes under `adv:`, not `undefined:`', async () => {
-    const cache = open({ url: redisUrl, keyPrefix: undefined, logger: quietLogger });
+    const cache = open({ url: redisUrl, keyPrefix: undefined, logger: quietLogger, timeout: 5000 });
     const key = `undefined-prefix-${process.pid}-${Date.now()}`;
     await cache.set(key, 1);
     expect(cache.makeKey(key)).toBe(`adv:1:${key}`);
-    const adv = open({ url: redisUrl, keyPrefix: 'adv', logger: quietLogger });
+    const adv = open({ url: redisUrl, keyPrefix: 'adv', logger: quietLogger, timeout: 5000 });
     expect(await adv.get(key)).toBe(1);
     await cache.delete(key);
   });
 
   it('createCache({ l1: { ttl: undefined, maxEntries: undefined } }) is the two-tier mode with its defaults', async () => {
-    const cache = open({ url: redisUrl, l1: { ttl: undefined, maxEntries: undefined }, logger: quietLogger });
+    const cache = open({
+      url: redisUrl,
+      l1: { ttl: undefined, maxEntries: undefined },
+      logger: quietLogger,
+      timeout: 5000,
+    });
     expect(cache.backendInfo.name).toBe('@adv/cache:redis+l1');
     const key = `l1-defaults-${process.pid}-${Date.now()}`;
     await cache.set(key, 'v', { ttl: 60 });

@@ -145,11 +145,11 @@ describe.runIf(redisUrl && memcachedUrl)('installed with the optional peers', ()
       writeFileSync(${JSON.stringify(log)}, '');
       const { createCache } = await import('@adv/cache');
       const out = { root: read() };
-      const redis = createCache({ url: ${JSON.stringify(redisUrl)}, onError: 'throw' });
+      const redis = createCache({ url: ${JSON.stringify(redisUrl)}, onError: 'throw', timeout: 5000 });
       await redis.set('peers', 'r');
       out.redisValue = await redis.get('peers');
       out.afterRedis = read();
-      const memcached = createCache({ url: ${JSON.stringify(memcachedUrl)}, onError: 'throw' });
+      const memcached = createCache({ url: ${JSON.stringify(memcachedUrl)}, onError: 'throw', timeout: 5000 });
       await memcached.set('peers', 'm');
       out.memcachedValue = await memcached.get('peers');
       out.afterMemcached = read();

@@ -11,6 +11,8 @@ afterEach(() => {
 
 describe('pruneExpired', () => {
   it('frees expired entries of the LRU store and keeps live and ttl-less ones', () => {
+    // The clock stands still: a stall between the writes and \`now\` cannot move the expiries.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const store = new LruStore(10);
     store.set('short', 'a', 1_000);
     store.set('long', 'b', 60_000);
@@ -42,7 +44,12 @@ describe('pruneExpired', () => {
   });
 
   it.runIf(redisUrl)('returns 0 on Redis, which expires keys itself, and prunes the two-tier L1', async () => {
-    const redis = createCache({ url: `${redisUrl}/3`, keyPrefix: `prune${process.pid}`, logger: quietLogger });
+    const redis = createCache({
+      url: `${redisUrl}/3`,
+      keyPrefix: `prune${process.pid}`,
+      logger: quietLogger,
+      timeout: 5000,
+    });
     await redis.set('k', 1, { ttl: 60 });
     expect(redis.pruneExpired()).toBe(0);
     await redis.close();
@@ -52,6 +59,7 @@ describe('pruneExpired', () => {
       keyPrefix: `prune-l1-${process.pid}`,
       l1: { ttl: 1 },
       logger: quietLogger,
+      timeout: 5000,
     });
     await tiered.connect();
     await tiered.set('k', { v: 1 }, { ttl: 60 });

@@ -38,6 +38,7 @@ describe.runIf(redisUrl)('redis', () => {
       keyPrefix: prefix,
       keyFunction: (key) => key,
       logger: quietLogger,
+      timeout: 5000,
     });
     const raw = createClient({ url: `${redisUrl}/3` });
     await raw.connect();

@@ -44,7 +44,9 @@ describe.runIf(postgresUrl)('worker processes on PostgreSQL', { timeout: 90_000 
 
   it('recovers the job of a worker killed mid-task: another worker completes it after the lease, nothing lost', async () => {
     const { schema, slow, log } = await setUp();
-    const first = await startChild(schema);
+    // The first worker holds the job until it is killed (the second runs it in 1.5 s): a kill
+    // that comes late on a busy machine still finds it mid-task.
+    const first = await startChild(schema, { HOLD_MS: '600000' });
     children.push(first);
     const handle = await slow.enqueue({ ms: 1500 });
     const firstPid = first.process.pid;

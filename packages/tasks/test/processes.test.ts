@@ -41,7 +41,9 @@ describe.runIf(redisUrl)('worker processes on BullMQ', { timeout: 60_000 }, () =
     const queue = `kill-${randomUUID()}`;
     redis = new Redis(redisUrl as string);
     const { slow } = producer(queue);
-    const first = await startChild(queue);
+    // The first worker holds the job until it is killed (the second runs it in 1.5 s): a kill
+    // that comes late on a busy machine still finds it mid-task.
+    const first = await startChild(queue, { HOLD_MS: '600000' });
     children.push(first);
     const handle = await slow.enqueue({ ms: 1500 });
     const firstPid = first.process.pid;

@@ -72,7 +72,9 @@ describe('sqlite backend across processes', { timeout: 60_000 }, () => {
 
   it('runs the job of a worker SIGKILLed mid-task again in another worker once its lease expired', async () => {
     const { env, slow } = setup();
-    const first = await startWorker(env);
+    // The first worker holds the job until it is killed (the second runs it in 1.5 s): a kill
+    // that comes late on a busy machine still finds it mid-task.
+    const first = await startWorker({ ...env, HOLD_MS: '600000' });
     children.push(first);
     const handle = await slow.enqueue({ ms: 1500 });
     const firstPid = first.process.pid;

@@ -128,7 +128,15 @@ describe.runIf(redisUrl && chromiumAvailable())('scale-out with REDIS_URL and --
     redis.disconnect();
     const database = await databaseEnv();
     dropDatabase = database.drop;
-    const env = { REDIS_URL: url, DATA_DIR: dataDir, STATIC_ROOT: join(dataDir, 'static'), ...database.env };
+    // DEPENDENCY_TIMEOUT_MS: the after-commit invalidation may take longer than the default 2 s on
+    // a busy machine, and the write would answer before B's list was dropped (a bound only).
+    const env = {
+      REDIS_URL: url,
+      DATA_DIR: dataDir,
+      STATIC_ROOT: join(dataDir, 'static'),
+      DEPENDENCY_TIMEOUT_MS: '30000',
+      ...database.env,
+    };
     const [portA, portB] = [await freePort(), await freePort()];
     // A: the primary migrates, seeds and collects once, then forks two workers on one port.
     const cluster = startApp(['--workers', '2'], { ...env, PORT: String(portA) }, 2);

@@ -28,8 +28,12 @@ describe.runIf(redisUrl)(`scale-out: two app processes sharing Redis and ${datab
     const shared = await databaseEnv();
     dropDatabase = shared.drop;
     for (let i = 0; i < 2; i++) {
+      // DEPENDENCY_TIMEOUT_MS bounds each after-commit callback (cache invalidation, broadcast):
+      // past it the write answers while the callback goes on, so on a busy machine the other
+      // process could read the list before it was dropped. These tests are about delivery, not
+      // that bound (fault-injection.test.ts is): a bound against a hang only.
       const config = loadConfig(
-        { LOG_LEVEL: 'silent', REDIS_URL: url, ...shared.env },
+        { LOG_LEVEL: 'silent', REDIS_URL: url, DEPENDENCY_TIMEOUT_MS: '30000', ...shared.env },
         { dataDir, staticRoot: join(dataDir, `static-${i}`), exportChunkDelayMs: 0 },
       );
       const demo = await createDemo(config);

@@ -292,12 +292,17 @@ for (const [name, available, factory] of backends) {
         app.defineTask('beat', () => 'tock'),
       );
       await app.process();
+      const nightlyDue = (await app.schedules()).find((schedule) => schedule.id === 'nightly')?.next;
+      expect(nightlyDue).toBeTypeOf('number');
       await settle((await echo.enqueue(1)).id);
       await settle((await flaky.enqueue(undefined)).id);
       const tasks = await (await dashboard(get('/tasks'))).text();
-      expect(tasks).toMatch(
-        /<tr><td>echo<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td><\/tr>/,
-      );
+      // One echo run, unless the wall clock reached the nightly's 03:00 in Paris (it runs echo too).
+      if (Date.now() < (nightlyDue as number)) {
+        expect(tasks).toMatch(
+          /<tr><td>echo<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td><\/tr>/,
+        );
+      }
       expect(tasks).toContain('<tr><td>flaky</td><td>1</td><td>0</td><td>1</td><td>0</td><td>–</td><td>–</td></tr>');
       let schedules = '';
       await until(async () => {

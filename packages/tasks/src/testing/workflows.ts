@@ -148,6 +148,7 @@ function scheduleTests(test: ContractTest): void {
     await until(() => ticks.length >= 2);
     assert.equal(new Set(ticks).size, ticks.length);
     // Only the heartbeat ticked, unless the wall clock reached the nightly's 03:00 in Paris meanwhile.
+    assert.equal(typeof nightly?.next, 'number', 'the nightly schedule has a next fire time');
     if (Date.now() < (nightly?.next ?? 0)) {
       assert.ok(
         ticks.every((entry) => entry.startsWith('hb:')),

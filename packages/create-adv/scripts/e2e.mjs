@@ -114,7 +114,11 @@ function start(cwd, env) {
       let hung = false;
       const timer = setTimeout(() => {
         hung = true;
-        process.kill(-child.pid, 'SIGKILL');
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group is gone; whatever still holds the pipes is outside it (the error below says so).
+        }
       }, STOP_BOUND_MS);
       const code = await exited;
       clearTimeout(timer);
